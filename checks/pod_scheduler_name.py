@@ -1,0 +1,72 @@
+"""pod-scheduler-name: pods meant for KAI must name kai-scheduler, or KAI never sees them."""
+
+from __future__ import annotations
+
+from vcdoctor import pods as podinfo
+from vcdoctor import vcluster as vcl
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.scope import Scope
+from vcdoctor.view import ClusterView
+
+MAX_LISTED = 20
+
+FIX = """Set the scheduler in the pod spec inside the vCluster (spec.schedulerName is copied to the host pod
+unchanged) and recreate the pod; schedulerName cannot be changed on an existing pod:
+  spec:
+    schedulerName: kai-scheduler
+For a Deployment/Job, set spec.template.spec.schedulerName and let the controller roll the pods."""
+
+
+def _evidence(pod: dict) -> Evidence:
+    intent = podinfo.kai_intent(pod)
+    data = {"schedulerName": podinfo.scheduler_name(pod), "virtual_pod": vcl.virtual_ref(pod)}
+    if intent:
+        data["kai_intent"] = intent
+    return Evidence(f"pod {podinfo.ref(pod)}", f"spec.schedulerName = {podinfo.scheduler_name(pod)}", data)
+
+
+def _targeted(scope: Scope) -> Verdict:
+    wrong = [p for p in scope.host_pods if podinfo.scheduler_name(p) != podinfo.KAI_SCHEDULER]
+    evidence = tuple(_evidence(p) for p in scope.host_pods)
+    if not wrong:
+        names = ", ".join(podinfo.ref(p) for p in scope.host_pods)
+        return Verdict(Status.PASS, f"{names}: scheduled by kai-scheduler", evidence)
+    parts = []
+    for pod in wrong:
+        text = f"{podinfo.ref(pod)} uses {podinfo.scheduler_name(pod)}"
+        intent = podinfo.kai_intent(pod)
+        if intent:
+            text += f" although it carries KAI settings ({', '.join(intent)}) that this scheduler ignores"
+        parts.append(text)
+    return Verdict(Status.FAIL, "; ".join(parts), evidence, FIX)
+
+
+def run(view: ClusterView, scope: Scope) -> Verdict:
+    if scope.host_pods is not None:
+        return _targeted(scope)
+    examined = scope.examined_pods(view)
+    if not examined:
+        return Verdict(Status.SKIP, "no vCluster-synced pods to examine",
+                       (Evidence("pods, all namespaces", f"none labelled {vcl.MANAGED_BY}"),))
+    on_kai = sum(1 for p in examined if podinfo.scheduler_name(p) == podinfo.KAI_SCHEDULER)
+    wrong = [p for p in examined if podinfo.kai_intent(p) and podinfo.scheduler_name(p) != podinfo.KAI_SCHEDULER]
+    summary = Evidence("synced pods", f"{len(examined)} examined, {on_kai} use kai-scheduler",
+                       {"examined": len(examined), "kai_scheduler": on_kai, "kai_intent_elsewhere": len(wrong)})
+    if not wrong:
+        return Verdict(Status.PASS, f"{len(examined)} synced pod(s): every pod with KAI settings uses kai-scheduler",
+                       (summary,))
+    listed = tuple(_evidence(p) for p in wrong[:MAX_LISTED])
+    return Verdict(Status.FAIL,
+                   f"{len(wrong)} synced pod(s) carry KAI settings but another scheduler ignores them: "
+                   + ", ".join(podinfo.ref(p) for p in wrong[:5]) + (" ..." if len(wrong) > 5 else ""),
+                   (summary,) + listed, FIX)
+
+
+CHECK = Check(
+    id="pod-scheduler-name",
+    title="Pods are scheduled by kai-scheduler",
+    severity=Severity.HIGH,
+    run=run,
+    order=20,
+    docs_url=f"{DOCS_BASE}#pod-scheduler-name",
+)

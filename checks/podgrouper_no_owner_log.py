@@ -1,0 +1,61 @@
+"""podgrouper-no-owner-log: the expected, harmless "no owner" line, and the pod-group-name annotations."""
+
+from __future__ import annotations
+
+import re
+
+from vcdoctor import kai
+from vcdoctor import pods as podinfo
+from vcdoctor.access import remediation as access_remediation
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.podgrouper_log import NO_OWNER_MESSAGE
+from vcdoctor.scope import Scope
+from vcdoctor.view import KAI_NAMESPACE, ClusterView
+
+PODGROUP_NAME = re.compile(r"^pg-.+-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def _annotations(view: ClusterView, scope: Scope) -> Evidence:
+    examined = [p for p in scope.examined_pods(view) if podinfo.scheduler_name(p) == podinfo.KAI_SCHEDULER]
+    names = {podinfo.ref(p): podinfo.annotations(p).get(podinfo.PODGROUP_ANNOTATION) for p in examined}
+    with_group = {ref: name for ref, name in names.items() if name}
+    data = {"kai_pods": len(examined), "with_pod_group_name": len(with_group),
+            "examples": dict(list(with_group.items())[:5]),
+            "unexpected_format": sorted(ref for ref, name in with_group.items() if not PODGROUP_NAME.match(name))[:5]}
+    missing = sorted(set(names) - set(with_group))
+    if missing:
+        data["without_annotation"] = missing[:10]
+    return Evidence("pod-group-name annotation", f"{len(with_group)} of {len(examined)} kai-scheduler pod(s) carry it",
+                    data)
+
+
+def run(view: ClusterView, scope: Scope) -> Verdict:
+    logs = kai.pod_grouper_logs(view)
+    if not logs.pods:
+        return Verdict(Status.SKIP, f"no pod-grouper pod in namespace {KAI_NAMESPACE}; see kai-components",
+                       (Evidence(f"pods in {KAI_NAMESPACE}", "none labelled app=pod-grouper or app=podgrouper"),))
+    annotation_ev = _annotations(view, scope)
+    seen = logs.scan.no_owner
+    if seen:
+        return Verdict(Status.PASS, f"seen {len(seen)} time(s): expected and non-blocking with setOwner false; "
+                                    f"{annotation_ev.observation}",
+                       (Evidence("pod-grouper logs", seen[0], {"count": len(seen)}), annotation_ev))
+    if logs.failures:
+        ref, exc = logs.failures[0]
+        return Verdict(Status.ERROR, f"could not read the pod-grouper log of {ref}: {exc.kind}",
+                       tuple(Evidence(f"log of {r}", e.reason, {"outcome": e.kind}) for r, e in logs.failures)
+                       + (annotation_ev,), access_remediation(exc))
+    return Verdict(Status.SKIP, f"'{NO_OWNER_MESSAGE}' not seen in {logs.scan.lines} lines (KAI v0.7+ no longer "
+                                f"logs it); {annotation_ev.observation}",
+                   (Evidence("pod-grouper logs", f"{logs.scan.lines} lines read", {"pods_read": logs.read}),
+                    annotation_ev))
+
+
+CHECK = Check(
+    id="podgrouper-no-owner-log",
+    title="Expected pod-grouper 'no owner' message",
+    severity=Severity.INFO,
+    run=run,
+    order=60,
+    docs_url=f"{DOCS_BASE}#podgrouper-no-owner-log",
+)

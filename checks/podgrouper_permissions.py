@@ -1,0 +1,77 @@
+"""podgrouper-permissions: KAI's pod-grouper logs no RBAC trouble walking pod owners."""
+
+from __future__ import annotations
+
+from vcdoctor import kai
+from vcdoctor import pods as podinfo
+from vcdoctor import vcluster as vcl
+from vcdoctor.access import remediation as access_remediation
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.scope import Scope
+from vcdoctor.view import KAI_NAMESPACE, MANAGED_BY, ClusterView
+
+MAX_EXAMPLES = 5
+
+NO_POD_GROUPER = (f"Start with the kai-components check; the pod-grouper runs in {KAI_NAMESPACE}:\n"
+                  f"  kubectl get pods -n {KAI_NAMESPACE} -l 'app in (pod-grouper,podgrouper)'")
+
+RAISE_VERBOSITY = f"""KAI logs the owner-lookup fallback only at debug level, so a clean log is not proof.
+Make it visible: run the pod-grouper with --zap-log-level=debug (with global.jsonLog=true / --zap-devel=false
+debug lines are hidden), then re-run vcdoctor:
+  kubectl -n {KAI_NAMESPACE} get deploy -l 'app in (pod-grouper,podgrouper)' -o jsonpath='{{..args}}'
+The lasting fix is the same as for errors: turn setOwner off in the vCluster and recreate the pods."""
+
+
+def _fix(scope: Scope) -> str:
+    text = f"Stop the pod-grouper from walking to the vCluster Service: set in the vCluster config\n{vcl.SET_OWNER_SNIPPET}"
+    if scope.vclusters:
+        text += "\n" + vcl.upgrade_commands(scope.vclusters[0])
+    return text
+
+
+def _owned(view: ClusterView, scope: Scope):
+    examined = [p for p in scope.examined_pods(view) if podinfo.scheduler_name(p) == podinfo.KAI_SCHEDULER]
+    return [p for p in examined if vcl.service_owner(p, podinfo.labels(p).get(MANAGED_BY, ""))]
+
+
+def run(view: ClusterView, scope: Scope) -> Verdict:
+    logs = kai.pod_grouper_logs(view)
+    if not logs.pods:
+        return Verdict(Status.ERROR, f"could not look: no pod-grouper pod in namespace {KAI_NAMESPACE}",
+                       (Evidence(f"pods in {KAI_NAMESPACE}", "none labelled app=pod-grouper or app=podgrouper"),),
+                       NO_POD_GROUPER)
+    failed = tuple(Evidence(f"log of {ref}", exc.reason, {"outcome": exc.kind}) for ref, exc in logs.failures)
+    scan = logs.scan
+    read_ev = Evidence("pod-grouper logs", f"{scan.lines} lines read from {', '.join(logs.read) or 'no pod'}",
+                       {"pods_read": logs.read, "permission_errors": scan.permission_count,
+                        "undecodable_bytes": scan.undecodable_bytes})
+    if scan.permission:
+        findings = sorted(scan.permission.values(), key=lambda f: -f.count)
+        examples = tuple(Evidence(f"{f.kind}: {f.subject}", f.example, {"count": f.count})
+                         for f in findings[:MAX_EXAMPLES])
+        summary = ", ".join(f"{f.subject} x{f.count}" for f in findings[:3])
+        return Verdict(Status.FAIL, f"{scan.permission_count} permission error(s) in pod-grouper logs: {summary}",
+                       (read_ev,) + examples + failed, _fix(scope))
+    if logs.failures:
+        ref, exc = logs.failures[0]
+        return Verdict(Status.ERROR, f"could not read the pod-grouper log of {ref}: {exc.kind}",
+                       (read_ev,) + failed, access_remediation(exc))
+    owned = _owned(view, scope)
+    if owned:
+        return Verdict(Status.WARN, f"no permission errors logged, but {len(owned)} kai-scheduler pod(s) still carry the "
+                                    f"vCluster Service owner reference; the fallback is logged at debug level only",
+                       (read_ev, Evidence("host pods", "ownerReference v1/Service present",
+                                          {"pods": [podinfo.ref(p) for p in owned[:10]], "count": len(owned)})),
+                       RAISE_VERBOSITY)
+    return Verdict(Status.PASS, f"no permission errors in {scan.lines} pod-grouper log lines and no pod owned by a "
+                                f"vCluster Service", (read_ev,))
+
+
+CHECK = Check(
+    id="podgrouper-permissions",
+    title="KAI pod-grouper has no permission errors",
+    severity=Severity.HIGH,
+    run=run,
+    order=50,
+    docs_url=f"{DOCS_BASE}#podgrouper-permissions",
+)

@@ -1,0 +1,436 @@
+"""A small Kubernetes API server for tests: real HTTP on 127.0.0.1, answers like kube-apiserver.
+
+It serves discovery, get/list with label and field selectors, limit/continue paging,
+Status bodies for 400/401/403/404/405, pod logs with container/tailLines/limitBytes, custom
+resources and SelfSubjectAccessReviews, and records every request it receives.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Dict, List, Optional, Tuple
+from urllib.parse import parse_qs, urlsplit
+
+TOKEN = "fake-bearer-token-for-tests"
+USER = "vcdoctor-test"
+
+
+@dataclass(frozen=True)
+class Kind:
+    group: str
+    version: str
+    plural: str
+    kind: str
+    namespaced: bool
+    field_labels: Tuple[str, ...] = ()
+
+    @property
+    def api_version(self):
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+
+POD_FIELDS = ("spec.nodeName", "spec.schedulerName", "status.phase", "spec.serviceAccountName",
+              "spec.restartPolicy", "status.podIP", "status.nominatedNodeName", "spec.hostNetwork")
+KINDS = [
+    Kind("", "v1", "pods", "Pod", True, POD_FIELDS),
+    Kind("", "v1", "namespaces", "Namespace", False, ("status.phase",)),
+    Kind("", "v1", "nodes", "Node", False, ("spec.unschedulable",)),
+    Kind("", "v1", "secrets", "Secret", True, ("type",)),
+    Kind("", "v1", "services", "Service", True),
+    Kind("", "v1", "configmaps", "ConfigMap", True),
+    Kind("", "v1", "events", "Event", True, ("involvedObject.kind", "involvedObject.name",
+                                             "involvedObject.namespace", "involvedObject.uid",
+                                             "reason", "type", "source")),
+    Kind("apps", "v1", "statefulsets", "StatefulSet", True),
+    Kind("apps", "v1", "deployments", "Deployment", True),
+    Kind("kai.scheduler", "v1", "configs", "Config", False),
+    Kind("scheduling.run.ai", "v2", "queues", "Queue", False),
+    Kind("scheduling.run.ai", "v2alpha2", "podgroups", "PodGroup", True),
+]
+ACCESS_REVIEW_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    query: Dict[str, List[str]]
+    status: int
+    authorization: Optional[str] = None
+
+
+@dataclass
+class FakeCluster:
+    """State behind the server; tests add objects, logs and RBAC denials."""
+
+    objects: Dict[Tuple[str, str], List[dict]] = field(default_factory=dict)
+    logs: Dict[Tuple[str, str, str], bytes] = field(default_factory=dict)
+    denied: List[Tuple[str, str, Optional[str]]] = field(default_factory=list)
+    absent_groups: set = field(default_factory=set)
+    requests: List[RecordedRequest] = field(default_factory=list)
+    token: str = TOKEN
+    git_version: str = "v1.30.2"
+    latency: float = 0.0
+
+    def kind_for(self, api_version: str, kind: str) -> Kind:
+        for k in KINDS:
+            if k.api_version == api_version and k.kind == kind:
+                return k
+        raise KeyError(f"fake server does not know {api_version} {kind}")
+
+    def add(self, *objs: dict) -> "FakeCluster":
+        for obj in objs:
+            k = self.kind_for(obj["apiVersion"], obj["kind"])
+            self.objects.setdefault((k.group, k.plural), []).append(obj)
+        return self
+
+    def set_log(self, namespace: str, pod: str, container: str, text) -> None:
+        self.logs[(namespace, pod, container)] = text.encode() if isinstance(text, str) else text
+
+    def deny(self, verb: str, resource: str, namespace: Optional[str] = None) -> None:
+        """Make RBAC refuse ``verb`` on ``resource`` ('pods', 'pods/log', 'configs.kai.scheduler')."""
+        self.denied.append((verb, resource, namespace))
+
+    def remove_group(self, group: str) -> None:
+        """Behave as if the CRDs of ``group`` were not installed."""
+        self.absent_groups.add(group)
+
+    def allowed(self, verb: str, resource: str, namespace: Optional[str]) -> bool:
+        for d_verb, d_res, d_ns in self.denied:
+            if d_verb in (verb, "*") and d_res in (resource, "*") and (d_ns is None or d_ns == namespace):
+                return False
+        return True
+
+    def writes(self) -> List[RecordedRequest]:
+        return [r for r in self.requests if r.method != "GET" and r.path != ACCESS_REVIEW_PATH]
+
+
+class FakeApiServer:
+    """Runs a FakeCluster on 127.0.0.1 in a background thread."""
+
+    def __init__(self, cluster: Optional[FakeCluster] = None):
+        self.cluster = cluster or FakeCluster()
+        handler = type("Handler", (_Handler,), {"cluster": self.cluster})
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "FakeApiServer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def kubeconfig(self, namespace: str = "default", token: Optional[str] = None,
+                   context: str = "fake") -> dict:
+        return {
+            "apiVersion": "v1", "kind": "Config", "current-context": context,
+            "clusters": [{"name": "fake-cluster", "cluster": {"server": self.url}}],
+            "users": [{"name": "fake-user", "user": {"token": token or self.cluster.token}}],
+            "contexts": [{"name": context, "context": {"cluster": "fake-cluster", "user": "fake-user",
+                                                         "namespace": namespace}}],
+        }
+
+
+def status_body(code: int, reason: str, message: str, details: Optional[dict] = None) -> dict:
+    body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+            "message": message, "reason": reason, "code": code}
+    if details is not None:
+        body["details"] = details
+    return body
+
+
+class _HttpError(Exception):
+    def __init__(self, code: int, reason: str, message: str, details: Optional[dict] = None):
+        super().__init__(message)
+        self.body = status_body(code, reason, message, details)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    cluster: FakeCluster
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):  # keep pytest output clean
+        pass
+
+    def do_GET(self):
+        self._serve("GET")
+
+    def do_POST(self):
+        self._serve("POST")
+
+    def do_PUT(self):
+        self._serve("PUT")
+
+    def do_PATCH(self):
+        self._serve("PATCH")
+
+    def do_DELETE(self):
+        self._serve("DELETE")
+
+    def _serve(self, method: str):
+        parts = urlsplit(self.path)
+        query = parse_qs(parts.query)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        record = RecordedRequest(method, parts.path, query, 0, self.headers.get("Authorization"))
+        self.cluster.requests.append(record)
+        if self.cluster.latency:
+            time.sleep(self.cluster.latency)
+        try:
+            if self.headers.get("Authorization") != f"Bearer {self.cluster.token}":
+                raise _HttpError(401, "Unauthorized", "Unauthorized")
+            status, payload, ctype = self._route(method, parts.path, query, body)
+        except _HttpError as exc:
+            status, payload, ctype = exc.body["code"], exc.body, "application/json"
+        record.status = status
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    # -- routing ----------------------------------------------------------------------
+
+    def _route(self, method, path, query, body):
+        if method == "POST" and path == ACCESS_REVIEW_PATH:
+            return 201, self._access_review(body), "application/json"
+        if method != "GET":
+            raise _HttpError(405, "MethodNotAllowed", f"the fake server is read-only: {method} {path}")
+        if path == "/version":
+            return 200, {"major": "1", "minor": self.cluster.git_version.split(".")[1],
+                         "gitVersion": self.cluster.git_version, "platform": "linux/amd64"}, "application/json"
+        if path == "/api":
+            return 200, {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [
+                {"clientCIDR": "0.0.0.0/0", "serverAddress": self.headers.get("Host", "")}]}, "application/json"
+        if path == "/apis":
+            return 200, self._group_list(), "application/json"
+        match = re.fullmatch(r"/api/(v1)(/.*)?", path) or re.fullmatch(r"/apis/([^/]+/[^/]+)(/.*)?", path)
+        if not match:
+            raise _HttpError(404, "NotFound", "the server could not find the requested resource")
+        group_version, rest = match.group(1), (match.group(2) or "").strip("/")
+        group, _, version = group_version.rpartition("/")
+        if group in self.cluster.absent_groups:
+            raise _HttpError(404, "NotFound", "the server could not find the requested resource")
+        if not rest:
+            return 200, self._resource_list(group, version), "application/json"
+        segs = rest.split("/")
+        namespace = None
+        if segs[0] == "namespaces" and len(segs) >= 3:
+            namespace, segs = segs[1], segs[2:]
+        kind = next((k for k in KINDS if (k.group, k.version, k.plural) == (group, version, segs[0])), None)
+        if kind is None or (namespace is not None and not kind.namespaced):
+            raise _HttpError(404, "NotFound", "the server could not find the requested resource")
+        name = segs[1] if len(segs) > 1 else None
+        sub = segs[2] if len(segs) > 2 else None
+        if sub == "log" and kind.plural == "pods":
+            self._authorize("get", "pods/log", namespace)
+            return 200, self._log(namespace, name, query), "text/plain"
+        if sub is not None or len(segs) > 3:
+            raise _HttpError(404, "NotFound", "the server could not find the requested resource")
+        if name is None:
+            self._authorize("list", _rbac_name(kind), namespace)
+            return 200, self._list(kind, namespace, query), "application/json"
+        self._authorize("get", _rbac_name(kind), namespace)
+        return 200, self._get(kind, namespace, name), "application/json"
+
+    def _authorize(self, verb, resource, namespace):
+        if self.cluster.allowed(verb, resource, namespace):
+            return
+        plural, _, group = resource.partition(".")
+        where = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
+        raise _HttpError(403, "Forbidden",
+                         f'{plural} is forbidden: User "{USER}" cannot {verb} resource "{plural}" '
+                         f'in API group "{group}" {where}', {"kind": plural.split("/")[0]})
+
+    def _access_review(self, body):
+        review = json.loads(body or b"{}")
+        attrs = (review.get("spec") or {}).get("resourceAttributes") or {}
+        resource = attrs.get("resource", "")
+        if attrs.get("subresource"):
+            resource += "/" + attrs["subresource"]
+        if attrs.get("group"):
+            resource += "." + attrs["group"]
+        allowed = self.cluster.allowed(attrs.get("verb", ""), resource, attrs.get("namespace") or None)
+        review["status"] = {"allowed": allowed}
+        return review
+
+    # -- discovery --------------------------------------------------------------------
+
+    def _groups(self):
+        seen = {}
+        for k in KINDS:
+            if k.group and k.group not in self.cluster.absent_groups:
+                seen.setdefault(k.group, []).append(k.version)
+        return seen
+
+    def _group_list(self):
+        groups = []
+        for group, versions in self._groups().items():
+            vs = [{"groupVersion": f"{group}/{v}", "version": v} for v in dict.fromkeys(versions)]
+            groups.append({"name": group, "versions": vs, "preferredVersion": vs[0]})
+        groups.append({"name": "authorization.k8s.io", "versions": [
+            {"groupVersion": "authorization.k8s.io/v1", "version": "v1"}],
+            "preferredVersion": {"groupVersion": "authorization.k8s.io/v1", "version": "v1"}})
+        return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
+
+    def _resource_list(self, group, version):
+        resources = []
+        for k in KINDS:
+            if (k.group, k.version) == (group, version):
+                resources.append({"name": k.plural, "singularName": k.kind.lower(), "namespaced": k.namespaced,
+                                  "kind": k.kind, "verbs": ["get", "list"]})
+                if k.plural == "pods":
+                    resources.append({"name": "pods/log", "singularName": "", "namespaced": True,
+                                      "kind": "Pod", "verbs": ["get"]})
+        if group == "authorization.k8s.io":
+            resources.append({"name": "selfsubjectaccessreviews", "singularName": "", "namespaced": False,
+                              "kind": "SelfSubjectAccessReview", "verbs": ["create"]})
+        if not resources:
+            raise _HttpError(404, "NotFound", "the server could not find the requested resource")
+        gv = f"{group}/{version}" if group else version
+        return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}
+
+    # -- reads --------------------------------------------------------------------------
+
+    def _items(self, kind, namespace):
+        items = self.cluster.objects.get((kind.group, kind.plural), [])
+        if namespace is not None:
+            items = [o for o in items if o.get("metadata", {}).get("namespace") == namespace]
+        return sorted(items, key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
+
+    def _get(self, kind, namespace, name):
+        for obj in self._items(kind, namespace):
+            if obj["metadata"]["name"] == name:
+                return obj
+        raise _HttpError(404, "NotFound", f'{kind.plural} "{name}" not found', {"name": name, "kind": kind.plural})
+
+    def _list(self, kind, namespace, query):
+        labels = _one(query, "labelSelector")
+        fields = _one(query, "fieldSelector")
+        try:
+            label_match = parse_label_selector(labels or "")
+        except ValueError as exc:
+            raise _HttpError(400, "BadRequest", f"unable to parse requirement: {exc}") from None
+        field_terms = parse_field_selector(fields or "")
+        for key, _, _ in field_terms:
+            if key not in ("metadata.name", "metadata.namespace") + kind.field_labels:
+                raise _HttpError(400, "BadRequest",
+                                 f'Unable to find "{kind.api_version}, Resource={kind.plural}" that match label '
+                                 f'selector "{labels or ""}", field selector "{fields}": field label not supported: {key}')
+        items = [o for o in self._items(kind, namespace)
+                 if label_match(o["metadata"].get("labels") or {}) and _fields_match(o, field_terms)]
+        offset = 0
+        token = _one(query, "continue")
+        if token:
+            try:
+                offset = json.loads(base64.urlsafe_b64decode(token))["offset"]
+            except (ValueError, KeyError, TypeError):
+                raise _HttpError(400, "BadRequest", "continue key is not valid") from None
+        meta = {"resourceVersion": "1000"}
+        limit = int(_one(query, "limit") or 0)
+        page = items[offset:]
+        if limit and len(page) > limit:
+            page = page[:limit]
+            meta["continue"] = base64.urlsafe_b64encode(json.dumps({"offset": offset + limit}).encode()).decode()
+            meta["remainingItemCount"] = len(items) - offset - limit
+        return {"kind": f"{kind.kind}List", "apiVersion": kind.api_version, "metadata": meta, "items": page}
+
+    def _log(self, namespace, name, query):
+        pod = self._get(KINDS[0], namespace, name)
+        containers = [c["name"] for c in pod.get("spec", {}).get("containers", [])]
+        container = _one(query, "container")
+        if container is None:
+            if len(containers) != 1:
+                raise _HttpError(400, "BadRequest", f"a container name must be specified for pod {name}, "
+                                                    f"choose one of: [{' '.join(containers)}]")
+            container = containers[0]
+        elif container not in containers:
+            raise _HttpError(400, "BadRequest", f"container {container} is not valid for pod {name}")
+        data = self.cluster.logs.get((namespace, name, container), b"")
+        tail = _one(query, "tailLines")
+        if tail is not None:
+            lines = data.splitlines(keepends=True)
+            data = b"".join(lines[-int(tail):]) if int(tail) > 0 else b""
+        limit = _one(query, "limitBytes")
+        if limit is not None:
+            data = data[:int(limit)]
+        return data
+
+
+def _rbac_name(kind: Kind) -> str:
+    return f"{kind.plural}.{kind.group}" if kind.group else kind.plural
+
+
+def _one(query, key):
+    values = query.get(key)
+    return values[0] if values else None
+
+
+_SET_TERM = re.compile(r"^\s*([\w./-]+)\s+(in|notin)\s+\(([^)]*)\)\s*$")
+_EQ_TERM = re.compile(r"^\s*([\w./-]+)\s*(==|=|!=)\s*([\w.-]*)\s*$")
+_EXISTS_TERM = re.compile(r"^\s*(!?)\s*([\w./-]+)\s*$")
+
+
+def parse_label_selector(text: str):
+    """Parse a label selector into a predicate over a labels dict (raises ValueError)."""
+    terms = []
+    for raw in re.split(r",(?![^(]*\))", text):
+        if not raw.strip():
+            continue
+        if m := _SET_TERM.match(raw):
+            values = {v.strip() for v in m.group(3).split(",") if v.strip()}
+            key, op = m.group(1), m.group(2)
+            terms.append(lambda l, k=key, vs=values, o=op: (l.get(k) in vs) if o == "in" else (l.get(k) not in vs))
+        elif m := _EQ_TERM.match(raw):
+            key, op, value = m.groups()
+            terms.append(lambda l, k=key, v=value, o=op: (l.get(k) == v) if o != "!=" else (l.get(k) != v))
+        elif m := _EXISTS_TERM.match(raw):
+            neg, key = m.groups()
+            terms.append(lambda l, k=key, n=bool(neg): (k in l) != n)
+        else:
+            raise ValueError(f"invalid label selector term {raw.strip()!r}")
+    return lambda labels: all(t(labels) for t in terms)
+
+
+def parse_field_selector(text: str):
+    terms = []
+    for raw in text.split(","):
+        if not raw.strip():
+            continue
+        m = re.match(r"^\s*([\w.]+)\s*(==|=|!=)\s*(.*?)\s*$", raw)
+        if not m:
+            raise _HttpError(400, "BadRequest", f"invalid field selector: {raw}")
+        terms.append(m.groups())
+    return terms
+
+
+def _field_value(obj, path):
+    value = obj
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    if isinstance(value, bool):
+        return str(value).lower()
+    return "" if value is None else str(value)
+
+
+def _fields_match(obj, terms):
+    for key, op, value in terms:
+        actual = _field_value(obj, key)
+        if (op == "!=") == (actual == value):
+            return False
+    return True

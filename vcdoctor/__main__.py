@@ -1,0 +1,5 @@
+"""Allow ``python -m vcdoctor``."""
+
+from vcdoctor.cli import main
+
+main()

@@ -1,0 +1,38 @@
+"""Honest 'could not look' verdicts built from gateway failures, with the fix a user can paste."""
+
+from __future__ import annotations
+
+from vcdoctor.gateway import Forbidden, GatewayError, NotFound, Unreachable
+from vcdoctor.model import Evidence, Status, Verdict
+
+
+def could_not_look(exc: GatewayError, what: str = "") -> Verdict:
+    """An ``error`` verdict for a read that failed; never a pass."""
+    request = exc.request
+    subject = request.describe() if request else "API server"
+    message = f"could not look{(' at ' + what) if what else ''}: {exc.kind} on {subject}"
+    evidence = (Evidence(subject, exc.reason, {"outcome": exc.kind, "http_status": exc.status}),)
+    return Verdict(Status.ERROR, message, evidence, remediation(exc))
+
+
+def remediation(exc: GatewayError) -> str:
+    request = exc.request
+    if isinstance(exc, Forbidden) and request is not None:
+        verb, group, resource, namespace = request.rbac()
+        scope = f" -n {namespace}" if namespace else (" -A" if request.resource and request.resource.namespaced else "")
+        kind = "Role" if namespace else "ClusterRole"
+        return (
+            f"vcdoctor's identity may not {verb} {resource}. Confirm with:\n"
+            f"  kubectl auth can-i {verb} {resource}{scope}\n"
+            f"then grant it with a {kind} rule (docs/rbac.yaml has the complete minimal set):\n"
+            f"  - apiGroups: [\"{group}\"]\n"
+            f"    resources: [\"{resource}\"]\n"
+            f"    verbs: [\"{verb}\"]"
+        )
+    if isinstance(exc, NotFound):
+        return ("The API server does not serve this object or resource type. If it is a KAI custom resource, "
+                "KAI (or its CRDs) is not installed: kubectl get crd | grep -E 'kai.scheduler|scheduling.run.ai'")
+    if isinstance(exc, Unreachable):
+        return ("Check connectivity and retry with a longer deadline:\n"
+                "  kubectl get --raw /version\n  vcdoctor run --timeout 120")
+    return "Retry; if it persists, attach this report and `kubectl get --raw /version` to the ticket."

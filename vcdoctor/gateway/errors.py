@@ -1,0 +1,53 @@
+"""Typed outcomes for API calls that did not return what was asked for."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from vcdoctor.gateway.requests import ApiRequest
+
+
+class GatewayError(Exception):
+    """The gateway could not answer ``request``; ``reason`` is one short sentence."""
+
+    kind = "api-error"
+
+    def __init__(self, request: Optional[ApiRequest], reason: str, status: Optional[int] = None):
+        super().__init__(reason)
+        self.request = request
+        self.reason = reason
+        self.status = status
+
+    def describe(self) -> str:
+        where = self.request.describe() if self.request else "the API server"
+        return f"{self.kind} on {where}: {self.reason}"
+
+
+class Forbidden(GatewayError):
+    """HTTP 403: RBAC denies this verb on this resource."""
+
+    kind = "forbidden"
+
+
+class NotFound(GatewayError):
+    """HTTP 404: the object, namespace or resource type (CRD) does not exist."""
+
+    kind = "not-found"
+
+
+class Unauthorized(GatewayError):
+    """HTTP 401: the credentials were refused; nothing else will work either."""
+
+    kind = "unauthorized"
+
+
+class Unreachable(GatewayError):
+    """No HTTP answer: connection refused, DNS, TLS verification or timeout."""
+
+    kind = "unreachable"
+
+
+class ApiError(GatewayError):
+    """Any other non-success answer, or a body that is not the JSON promised."""
+
+    kind = "api-error"

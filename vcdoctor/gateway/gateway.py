@@ -1,0 +1,137 @@
+"""The one read-only gateway to the cluster: paging, caching, decoding and typed errors.
+
+It speaks to a transport (live client today, recorded snapshot later) and has no method that
+changes a cluster object; SelfSubjectAccessReview is the only POST it can make.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from concurrent.futures import Future
+from typing import Callable, Dict, Optional, Protocol, Tuple
+
+from vcdoctor.gateway.errors import ApiError, Forbidden, GatewayError, NotFound, Unauthorized
+from vcdoctor.gateway.requests import ApiRequest, RawResponse
+from vcdoctor.gateway.resources import Resource
+
+LOG = logging.getLogger(__name__)
+
+PAGE_SIZE = 500
+
+
+class Transport(Protocol):
+    def send(self, request: ApiRequest) -> RawResponse:
+        """Perform one request; raise Unreachable when no HTTP answer came back."""
+
+
+class Gateway:
+    """Answers reads once: concurrent callers asking the same thing share one request."""
+
+    def __init__(self, transport: Transport, page_size: int = PAGE_SIZE):
+        self._transport = transport
+        self._page_size = page_size
+        self._lock = threading.Lock()
+        self._memo: Dict[tuple, Future] = {}
+        self.requests_sent = 0
+
+    # -- public reads -------------------------------------------------------------------
+
+    def version(self) -> dict:
+        return self._once(("version",), lambda: self._json(ApiRequest("version")))
+
+    def get(self, resource: Resource, name: str, namespace: Optional[str] = None) -> dict:
+        request = ApiRequest("get", resource, namespace if resource.namespaced else None, name)
+        return self._once(("get", request), lambda: self._json(request))
+
+    def list(self, resource: Resource, namespace: Optional[str] = None,
+             labels: Optional[str] = None, fields: Optional[str] = None) -> Tuple[dict, ...]:
+        """All items, following ``continue`` tokens; one cached answer per scope and selector."""
+        key = ("list", resource, namespace if resource.namespaced else None, labels, fields)
+        return self._once(key, lambda: self._list_all(*key[1:]))
+
+    def log(self, namespace: str, pod: str, container: Optional[str],
+            tail_lines: int, limit_bytes: int) -> bytes:
+        """The last ``tail_lines`` lines of a container log, never more than ``limit_bytes``."""
+        request = ApiRequest("log", namespace=namespace, name=pod, container=container,
+                             tail_lines=tail_lines, limit_bytes=limit_bytes)
+        return self._once(("log", request), lambda: self._raw(request)[:limit_bytes])
+
+    def can_i(self, verb: str, resource: str, namespace: Optional[str] = None, group: str = "",
+              subresource: str = "", name: str = "") -> bool:
+        review = (verb, group, resource, subresource, namespace or "", name)
+        request = ApiRequest("access-review", review=review)
+
+        def ask():
+            answer = self._json(request)
+            return bool((answer.get("status") or {}).get("allowed"))
+        return self._once(("review", request), ask)
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _once(self, key: tuple, compute: Callable):
+        with self._lock:
+            future = self._memo.get(key)
+            owner = future is None
+            if owner:
+                future = self._memo[key] = Future()
+        if owner:
+            try:
+                future.set_result(compute())
+            except GatewayError as exc:
+                future.set_exception(exc)
+            except Exception as exc:  # keep the cache consistent, then re-raise to the caller
+                with self._lock:
+                    self._memo.pop(key, None)
+                future.set_exception(exc)
+        return future.result()
+
+    def _list_all(self, resource, namespace, labels, fields) -> Tuple[dict, ...]:
+        items = []
+        token = None
+        while True:
+            request = ApiRequest("list", resource, namespace, label_selector=labels,
+                                 field_selector=fields, limit=self._page_size, continue_token=token)
+            page = self._json(request)
+            if not isinstance(page.get("items"), list):
+                raise ApiError(request, "list answer has no items array")
+            items.extend(item for item in page["items"] if isinstance(item, dict))
+            token = (page.get("metadata") or {}).get("continue")
+            if not token:
+                return tuple(items)
+
+    def _json(self, request: ApiRequest) -> dict:
+        body = self._raw(request)
+        try:
+            value = json.loads(body)
+        except ValueError:
+            raise ApiError(request, "the server answered with something that is not JSON") from None
+        if not isinstance(value, dict):
+            raise ApiError(request, "the server answered with JSON that is not an object")
+        return value
+
+    def _raw(self, request: ApiRequest) -> bytes:
+        with self._lock:
+            self.requests_sent += 1
+        response = self._transport.send(request)
+        LOG.debug("%s -> %s (%d bytes)", request.describe(), response.status, len(response.body))
+        if 200 <= response.status < 300:
+            return response.body
+        raise _status_error(request, response)
+
+
+def _status_error(request: ApiRequest, response: RawResponse) -> GatewayError:
+    message = _status_message(response.body) or f"HTTP {response.status}"
+    cls = {401: Unauthorized, 403: Forbidden, 404: NotFound}.get(response.status, ApiError)
+    return cls(request, message, response.status)
+
+
+def _status_message(body: bytes) -> str:
+    try:
+        status = json.loads(body)
+    except ValueError:
+        return body[:200].decode("utf-8", "replace").strip()
+    if isinstance(status, dict):
+        return str(status.get("message") or status.get("reason") or "")[:500]
+    return ""

@@ -1,0 +1,117 @@
+"""KAI scheduler knowledge: component names across releases and the GPU-sharing switch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Tuple
+
+from vcdoctor import pods as podinfo
+from vcdoctor.gateway import GatewayError, NotFound
+from vcdoctor.gateway import resources as r
+from vcdoctor.podgrouper_log import LogScan, scan
+from vcdoctor.view import ClusterView
+
+#: component -> every ``app`` label value it has had (operator era first, then pre-operator).
+COMPONENT_APPS: Dict[str, Tuple[str, ...]] = {
+    "operator": ("kai-operator",),
+    "scheduler": ("scheduler",),  # plus any kai-scheduler-<shard>, see component_of
+    "binder": ("binder",),
+    "pod-grouper": ("pod-grouper", "podgrouper"),
+    "podgroup-controller": ("podgroup-controller",),
+    "queue-controller": ("queue-controller", "queuecontroller"),
+    "admission": ("admission", "kai-admission"),
+}
+#: Components each layout must run. Pre-operator releases (<= v0.8) served webhooks from the binder.
+REQUIRED = {
+    "operator": ("operator", "scheduler", "binder", "pod-grouper", "podgroup-controller",
+                 "queue-controller", "admission"),
+    "pre-operator": ("scheduler", "binder", "pod-grouper", "podgroup-controller", "queue-controller"),
+}
+POD_GROUPER_CONTAINERS = ("pod-grouper", "podgrouper")
+CONFIG_NAME = "kai-config"
+
+
+def component_of(pod: dict) -> Optional[str]:
+    app = podinfo.labels(pod).get("app") or ""
+    if app.startswith("kai-scheduler-"):
+        return "scheduler"
+    for component, apps in COMPONENT_APPS.items():
+        if app in apps:
+            return component
+    return None
+
+
+def layout(kai_pods) -> str:
+    """'operator' (v0.9+) when the operator or an operator-only name is present."""
+    apps = {podinfo.labels(p).get("app") or "" for p in kai_pods}
+    operator_names = {"kai-operator", "pod-grouper", "queue-controller", "admission"}
+    if apps & operator_names or any(a.startswith("kai-scheduler-") for a in apps):
+        return "operator"
+    return "pre-operator"
+
+
+def pod_grouper_pods(view: ClusterView) -> List[dict]:
+    return [p for p in view.kai_pods() if component_of(p) == "pod-grouper"]
+
+
+@dataclass(frozen=True)
+class SharingState:
+    #: True / False, or None when nothing told us
+    enabled: Optional[bool]
+    source: str
+
+
+def gpu_sharing(view: ClusterView) -> SharingState:
+    """Read the switch from the Config CR (v0.9+) or a --gpu-sharing-enabled component flag."""
+    try:
+        config = view.get(r.KAI_CONFIGS, CONFIG_NAME)
+    except NotFound:
+        config = None
+    if config is not None:
+        value = ((config.get("spec") or {}).get("admission") or {}).get("gpuSharing")
+        source = f"Config {CONFIG_NAME} spec.admission.gpuSharing"
+        if value is None:
+            return SharingState(False, source + " (unset: KAI defaults to false)")
+        if isinstance(value, bool):
+            return SharingState(value, source)
+        return SharingState(None, f"{source} has non-boolean value {value!r}")
+    for pod in view.kai_pods():
+        if component_of(pod) not in ("binder", "admission"):
+            continue
+        for container in (pod.get("spec") or {}).get("containers") or []:
+            for arg in (container.get("args") or []) + (container.get("command") or []):
+                if str(arg).startswith("--gpu-sharing-enabled="):
+                    value = str(arg).split("=", 1)[1].lower()
+                    return SharingState(value == "true", f"{podinfo.ref(pod)} arg {arg}")
+    return SharingState(None, f"no Config {CONFIG_NAME} and no --gpu-sharing-enabled flag on binder/admission")
+
+
+@dataclass
+class PodGrouperLogs:
+    pods: List[dict]
+    scan: LogScan
+    read: List[str]
+    #: (pod ref, GatewayError) for each log that could not be read
+    failures: List[tuple]
+
+
+def pod_grouper_logs(view: ClusterView) -> PodGrouperLogs:
+    """Scan the bounded log tail of every pod-grouper pod once per run."""
+    return view.memo("pod-grouper-logs", lambda: _read_pod_grouper_logs(view))
+
+
+def _read_pod_grouper_logs(view: ClusterView) -> PodGrouperLogs:
+    grouper = pod_grouper_pods(view)
+    total, read, failures = LogScan(), [], []
+    for pod in grouper:
+        if podinfo.phase(pod) == "Pending":
+            continue
+        container = podinfo.container_named(pod, POD_GROUPER_CONTAINERS)
+        try:
+            data = view.log_tail(pod["metadata"]["namespace"], pod["metadata"]["name"], container)
+        except GatewayError as exc:
+            failures.append((podinfo.ref(pod), exc))
+            continue
+        total.merge(scan(data))
+        read.append(podinfo.ref(pod))
+    return PodGrouperLogs(grouper, total, read, failures)

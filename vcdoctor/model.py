@@ -1,0 +1,142 @@
+"""The result model: statuses, verdicts a check returns and the rows a report holds."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Tuple
+
+if TYPE_CHECKING:  # pragma: no cover
+    from vcdoctor.scope import Scope
+    from vcdoctor.view import ClusterView
+
+
+class Status(str, enum.Enum):
+    """Outcome of one check."""
+
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    #: Not applicable here; the message says why.
+    SKIP = "skip"
+    #: Could not evaluate (forbidden, timeout, API error, malformed input).
+    ERROR = "error"
+
+
+#: How much a status weighs when several findings are folded into one verdict.
+STATUS_RANK = {Status.SKIP: 0, Status.PASS: 1, Status.WARN: 2, Status.ERROR: 3, Status.FAIL: 4}
+
+
+def worst(statuses) -> Status:
+    return max(statuses, key=STATUS_RANK.__getitem__, default=Status.SKIP)
+
+
+class Severity(str, enum.Enum):
+    """How much a failure of the check hurts scheduling."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+
+class ExitCode(enum.IntEnum):
+    """Process exit codes of ``vcdoctor``."""
+
+    #: No check failed or errored.
+    OK = 0
+    #: At least one check ended ``fail`` or ``error``.
+    FINDINGS = 1
+    #: Bad flag, unknown --vcluster, pod not found.
+    USAGE = 2
+    #: Kubeconfig missing/invalid, cluster unreachable or credentials refused.
+    CLUSTER = 3
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One thing a check saw: the object it looked at and what it found there."""
+
+    subject: str
+    observation: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        out = {"subject": self.subject, "observation": self.observation}
+        if self.data:
+            out["data"] = dict(self.data)
+        return out
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a check function returns."""
+
+    status: Status
+    message: str
+    evidence: Tuple[Evidence, ...] = ()
+    remediation: Optional[str] = None
+
+
+CHECK_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+DOCS_BASE = "https://github.com/vcdoctor/vcdoctor/blob/main/docs/checks.md"
+
+
+@dataclass(frozen=True)
+class Check:
+    """A registered check: stable id, metadata and the pure function that evaluates it.
+
+    ``run(view, scope)`` receives the read-only cluster view and the resolved scope and
+    returns a :class:`Verdict`. It must not reach the cluster any other way.
+    """
+
+    id: str
+    title: str
+    severity: Severity
+    run: Callable[["ClusterView", "Scope"], Verdict]
+    #: Position in reports; built-ins use 10, 20, ...; plugins default after them.
+    order: int = 1000
+    docs_url: Optional[str] = None
+
+    def problems(self) -> list:
+        """Metadata errors, each naming the offending check (empty when valid)."""
+        found = []
+        if not CHECK_ID.match(self.id or ""):
+            found.append(f"check id {self.id!r} is not lowercase kebab-case")
+        if not (self.title or "").strip():
+            found.append(f"check {self.id!r} has no title")
+        if not isinstance(self.severity, Severity):
+            found.append(f"check {self.id!r} has severity {self.severity!r}, not a Severity")
+        if not callable(self.run):
+            found.append(f"check {self.id!r} has no callable run")
+        return found
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One row of the report."""
+
+    id: str
+    title: str
+    severity: Severity
+    status: Status
+    message: str
+    evidence: Tuple[Evidence, ...]
+    remediation: Optional[str]
+    docs_url: Optional[str]
+    duration_ms: int
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "severity": self.severity.value,
+            "status": self.status.value,
+            "message": self.message,
+            "evidence": [e.to_dict() for e in self.evidence],
+            "remediation": self.remediation,
+            "docs_url": self.docs_url,
+            "duration_ms": self.duration_ms,
+        }

@@ -1,0 +1,157 @@
+"""Parsing KAI pod-grouper logs (zap console or JSON lines) for RBAC trouble and the no-owner line."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Dict, Iterator, List, Optional, Tuple
+
+NO_OWNER_MESSAGE = "Detected pod with no owner but with podgroup annotation"
+#: Longest line kept; a stack trace or binary blob must not become a huge evidence string.
+MAX_LINE = 4096
+EXAMPLE_CHARS = 300
+
+# KAI's handled-Forbidden fallback (podgrouper.go handleGetOwnerError), logged at V(1).
+_OWNER_FALLBACK = re.compile(r"No permissions to get resourceOwner '([^']*)': <(.*)/([^/>]*)>")
+# Kubernetes' Forbidden text; quotes may arrive JSON-escaped inside a console line.
+_FORBIDDEN = re.compile(
+    r'is forbidden: User \\*"([^"\\]+)\\*" cannot ([a-z]+) resource \\*"([^"\\]+)\\*"'
+    r'(?: in API group \\*"([^"\\]*)\\*")?')
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@dataclass(frozen=True)
+class LogLine:
+    level: Optional[str]
+    message: str
+    #: message plus every string field, the text searched for patterns
+    text: str
+    raw: str
+
+
+@dataclass
+class Finding:
+    """Deduplicated permission trouble: what was refused, how often, one example."""
+
+    kind: str
+    subject: str
+    count: int
+    example: str
+
+
+@dataclass
+class LogScan:
+    lines: int = 0
+    undecodable_bytes: bool = False
+    permission: Dict[Tuple[str, str], Finding] = field(default_factory=dict)
+    no_owner: List[str] = field(default_factory=list)
+
+    @property
+    def permission_count(self) -> int:
+        return sum(f.count for f in self.permission.values())
+
+    def merge(self, other: "LogScan") -> None:
+        self.lines += other.lines
+        self.undecodable_bytes |= other.undecodable_bytes
+        for key, finding in other.permission.items():
+            if key in self.permission:
+                self.permission[key].count += finding.count
+            else:
+                self.permission[key] = finding
+        self.no_owner.extend(other.no_owner)
+
+
+def iter_lines(data: bytes) -> Iterator[str]:
+    """Decode line by line; invalid UTF-8 and control bytes never raise."""
+    for raw in data.splitlines():
+        line = raw[:MAX_LINE].decode("utf-8", "replace").replace("\x00", "")
+        yield _ANSI.sub("", line)
+
+
+def parse_line(line: str) -> LogLine:
+    stripped = line.strip()
+    if stripped.startswith("{"):
+        try:
+            obj = json.loads(stripped)
+        except ValueError:
+            obj = None
+        if isinstance(obj, dict):
+            message = str(obj.get("msg", ""))
+            level = obj.get("level")
+            return LogLine(str(level).upper() if level else None, message, _text(message, obj), line)
+    parts = line.split("\t")
+    if len(parts) >= 3:
+        # <ts>\t<LEVEL>\t[<logger>\t]<msg>[\t{json}]
+        level = parts[1].strip().upper()
+        fields_obj = None
+        if parts[-1].lstrip().startswith("{"):
+            try:
+                fields_obj = json.loads(parts[-1])
+            except ValueError:
+                fields_obj = None
+            body = parts[2:-1]
+        else:
+            body = parts[2:]
+        message = body[-1].strip() if body else ""
+        extra = fields_obj if isinstance(fields_obj, dict) else {}
+        text = _text(message, extra) if fields_obj is not None else "\t".join(parts[2:])
+        return LogLine(level or None, message, text, line)
+    return LogLine(None, stripped, stripped, line)
+
+
+def _text(message: str, obj: dict) -> str:
+    values = [message]
+    for value in obj.values():
+        if isinstance(value, str):
+            values.append(value)
+        elif isinstance(value, (dict, list)):
+            values.append(json.dumps(value))
+    return "\n".join(values)
+
+
+def scan(data: bytes) -> LogScan:
+    result = LogScan()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        result.undecodable_bytes = True
+    for line in iter_lines(data):
+        if not line.strip():
+            continue
+        result.lines += 1
+        parsed = parse_line(line)
+        if NO_OWNER_MESSAGE in parsed.text:
+            # Benign (setOwner false) although KAI logs it at ERROR with "orphan pod detected".
+            result.no_owner.append(_example(line))
+            continue
+        for kind, subject in _permission_problems(parsed.text):
+            key = (kind, subject)
+            if key in result.permission:
+                result.permission[key].count += 1
+            else:
+                result.permission[key] = Finding(kind, subject, 1, _example(line))
+    return result
+
+
+def _permission_problems(text: str):
+    found = []
+    match = _OWNER_FALLBACK.search(text)
+    if match:
+        kind = match.group(1) or _kind_from_struct(match.group(2)) or "?"
+        found.append(("owner-lookup-forbidden", f"{kind} {match.group(3)}".strip()))
+    for m in _FORBIDDEN.finditer(text):
+        user, verb, resource, group = m.groups()
+        what = f"{resource}.{group}" if group else resource
+        found.append(("forbidden", f"{user} cannot {verb} {what}"))
+    return found
+
+
+def _kind_from_struct(text: str) -> Optional[str]:
+    match = re.search(r"Kind:([A-Za-z]+)", text)
+    return match.group(1) if match else None
+
+
+def _example(line: str) -> str:
+    line = line.strip()
+    return line if len(line) <= EXAMPLE_CHARS else line[:EXAMPLE_CHARS] + "..."

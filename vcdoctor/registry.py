@@ -1,0 +1,57 @@
+"""Discovers checks through the ``vcdoctor.checks`` entry-point group and validates them."""
+
+from __future__ import annotations
+
+import logging
+from importlib.metadata import entry_points
+from typing import Dict, Iterable, List
+
+from vcdoctor.model import Check
+
+LOG = logging.getLogger(__name__)
+GROUP = "vcdoctor.checks"
+
+
+class RegistryError(Exception):
+    """A plugin is broken; the message names it."""
+
+
+def _group_entry_points():
+    eps = entry_points()
+    if hasattr(eps, "select"):
+        return list(eps.select(group=GROUP))
+    return list(eps.get(GROUP, []))  # Python < 3.10
+
+
+def load_checks(eps: Iterable = None) -> List[Check]:
+    """Every registered check, validated, in report order (built-ins first)."""
+    found: Dict[str, Check] = {}
+    for ep in _group_entry_points() if eps is None else eps:
+        try:
+            check = ep.load()
+        except Exception as exc:
+            raise RegistryError(f"check plugin {ep.name!r} ({ep.value}) failed to load: {exc}") from exc
+        if not isinstance(check, Check):
+            raise RegistryError(f"check plugin {ep.name!r} ({ep.value}) is a {type(check).__name__}, not a Check")
+        problems = check.problems()
+        if check.id != ep.name:
+            problems.append(f"entry point {ep.name!r} does not match check id {check.id!r}")
+        if check.id in found:
+            problems.append(f"check id {check.id!r} is registered twice")
+        if problems:
+            raise RegistryError("; ".join(problems))
+        found[check.id] = check
+    if not found:
+        raise RegistryError("no checks registered: vcdoctor is not installed (run: pip install .)")
+    return sorted(found.values(), key=lambda c: (c.order, c.id))
+
+
+def select_checks(checks: List[Check], only: Iterable[str]) -> List[Check]:
+    wanted = list(only)
+    if not wanted:
+        return checks
+    known = {c.id for c in checks}
+    unknown = [w for w in wanted if w not in known]
+    if unknown:
+        raise RegistryError(f"unknown check id(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    return [c for c in checks if c.id in wanted]

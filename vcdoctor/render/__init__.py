@@ -1,0 +1,1 @@
+"""Renderers turn a report dict into text for a terminal or a ticket."""

@@ -1,0 +1,56 @@
+"""Terminal rendering: one row per check, remediation under each non-passing one."""
+
+from __future__ import annotations
+
+import textwrap
+
+from tabulate import tabulate
+
+STATUS_COLOURS = {"pass": "GREEN", "warn": "YELLOW", "fail": "RED", "error": "MAGENTA", "skip": "CYAN"}
+MESSAGE_WIDTH = 80
+
+
+def _paint(text: str, colour: str, enabled: bool) -> str:
+    if not enabled:
+        return text
+    from colorama import Fore, Style
+
+    return f"{getattr(Fore, colour)}{Style.BRIGHT}{text}{Style.RESET_ALL}"
+
+
+def render(report: dict, colour: bool = False) -> str:
+    lines = []
+    cluster = report.get("cluster") or {}
+    if cluster.get("context") or cluster.get("server"):
+        lines.append(f"Cluster: {cluster.get('context')} ({cluster.get('server')}), "
+                     f"Kubernetes {cluster.get('kubernetes_version') or 'unknown'}")
+    target = report.get("target") or {}
+    if target.get("host_pods"):
+        lines.append("Examined: " + ", ".join(target["host_pods"]))
+    for note in target.get("notes") or []:
+        lines.append(f"Note: {note}")
+    if report.get("error"):
+        err = report["error"]
+        lines.append(_paint(f"error ({err['code']}): {err['message']}", "RED", colour))
+        return "\n".join(lines)
+    rows = []
+    for check in report["checks"]:
+        status = check["status"]
+        rows.append([_paint(status.upper(), STATUS_COLOURS[status], colour), check["id"],
+                     textwrap.fill(check["message"], MESSAGE_WIDTH)])
+    if lines:
+        lines.append("")
+    lines.append(tabulate(rows, headers=["STATUS", "CHECK", "FINDING"], tablefmt="simple"))
+    for check in report["checks"]:
+        if check["status"] == "pass" or not check.get("remediation"):
+            continue
+        lines.append("")
+        lines.append(_paint(f"{check['status'].upper()} {check['id']}: {check['title']}",
+                            STATUS_COLOURS[check["status"]], colour))
+        lines.append(textwrap.indent(check["remediation"], "    "))
+        if check.get("docs_url"):
+            lines.append(f"    docs: {check['docs_url']}")
+    summary = report["summary"]
+    lines.append("")
+    lines.append("Summary: " + ", ".join(f"{summary[k]} {k}" for k in ("pass", "warn", "fail", "error", "skip")))
+    return "\n".join(lines)

@@ -1,0 +1,36 @@
+"""The JSON report: the support-ticket contract (schema in docs/report.schema.json)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Optional, Sequence
+
+from vcdoctor import __version__
+from vcdoctor.model import CheckResult, ExitCode, Status
+
+SCHEMA_VERSION = "vcdoctor.report/v1"
+
+
+def build(results: Sequence[CheckResult], cluster: Optional[dict] = None, target: Optional[dict] = None,
+          error: Optional[dict] = None) -> dict:
+    summary = {s.value: 0 for s in Status}
+    for result in results:
+        summary[result.status.value] += 1
+    report = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "vcdoctor", "version": __version__},
+        "generated_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "cluster": cluster or {"context": None, "server": None, "kubernetes_version": None},
+        "target": target or {},
+        "summary": summary,
+        "checks": [r.to_dict() for r in results],
+    }
+    if error is not None:
+        report["error"] = error
+    return report
+
+
+def exit_code(results: Sequence[CheckResult]) -> ExitCode:
+    if any(r.status in (Status.FAIL, Status.ERROR) for r in results):
+        return ExitCode.FINDINGS
+    return ExitCode.OK

@@ -1,0 +1,236 @@
+"""vCluster knowledge: finding vClusters, reading their effective config, translating pod names."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+
+import yaml
+
+from vcdoctor.gateway import resources as r
+from vcdoctor.view import MANAGED_BY, ClusterView
+
+VCLUSTER_SELECTOR = "app=vcluster"
+CONFIG_HASH = "vClusterConfigHash"
+OBJECT_NAME = "vcluster.loft.sh/object-name"
+OBJECT_NAMESPACE = "vcluster.loft.sh/object-namespace"
+VIRTUAL_NAMESPACE_LABEL = "vcluster.loft.sh/namespace"
+
+#: The only config keys vcdoctor reads; everything else in vc-config stays unread and unreported.
+CONFIG_KEYS = (
+    ("experimental", "syncSettings", "setOwner"),
+    ("experimental", "syncSettings", "targetNamespace"),
+    ("experimental", "multiNamespaceMode", "enabled"),
+    ("sync", "toHost", "namespaces", "enabled"),
+)
+
+
+class MalformedConfig(Exception):
+    """The vc-config Secret does not hold a YAML mapping."""
+
+
+@dataclass(frozen=True)
+class VCluster:
+    name: str
+    namespace: str
+    #: StatefulSet or Deployment
+    workload_kind: str
+    version: Optional[Tuple[int, int, int]]
+    template_config_hash: Optional[str]
+    syncer_args: Tuple[str, ...] = ()
+
+    @property
+    def ref(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def version_text(self) -> str:
+        return ".".join(map(str, self.version)) if self.version else "unknown"
+
+    @property
+    def config_secret(self) -> str:
+        return f"vc-config-{self.name}"
+
+
+@dataclass(frozen=True)
+class OwnerSetting:
+    """Whether the vCluster puts the Service owner reference on synced pods, and how we know."""
+
+    #: True / False, or None when the value could not be established
+    value: Optional[bool]
+    source: str
+    #: the config keys that were read (only KAI-relevant keys; never the whole config)
+    keys: Dict[str, Any] = field(default_factory=dict)
+    problem: Optional[str] = None
+
+
+_VERSION = re.compile(r"(\d+)\.(\d+)\.(\d+)")
+
+
+def parse_version(text: Optional[str]) -> Optional[Tuple[int, int, int]]:
+    match = _VERSION.search(text or "")
+    return tuple(int(g) for g in match.groups()) if match else None
+
+
+def discover(view: ClusterView) -> List[VCluster]:
+    """Every vCluster in the host cluster, the way ``vcluster list`` finds them."""
+    found = {}
+    for resource, kind in ((r.STATEFULSETS, "StatefulSet"), (r.DEPLOYMENTS, "Deployment")):
+        for obj in view.list(resource, None, VCLUSTER_SELECTOR):
+            meta = obj.get("metadata") or {}
+            name = (meta.get("labels") or {}).get("release")
+            if not name:
+                continue
+            template = (obj.get("spec") or {}).get("template") or {}
+            syncer = _syncer_container(template)
+            version = parse_version((meta.get("labels") or {}).get("chart")) or parse_version(
+                (syncer or {}).get("image", "").rpartition(":")[2])
+            found[(meta.get("namespace"), name)] = VCluster(
+                name=name,
+                namespace=meta.get("namespace", ""),
+                workload_kind=kind,
+                version=version,
+                template_config_hash=((template.get("metadata") or {}).get("annotations") or {}).get(CONFIG_HASH),
+                syncer_args=tuple(str(a) for a in (syncer or {}).get("args") or ()),
+            )
+    return [found[k] for k in sorted(found)]
+
+
+def _syncer_container(template: dict) -> Optional[dict]:
+    containers = (template.get("spec") or {}).get("containers") or []
+    for c in containers:
+        if c.get("name") == "syncer":
+            return c
+    return containers[0] if containers else None
+
+
+def select(vclusters: List[VCluster], name: Optional[str], namespace: Optional[str]) -> List[VCluster]:
+    return [v for v in vclusters if (name is None or v.name == name)
+            and (namespace is None or v.namespace == namespace)]
+
+
+def host_pod_name(pod: str, namespace: str, vcluster: str) -> str:
+    """vCluster's SafeConcatName(pod, "x", namespace, "x", vcluster) for single-namespace mode."""
+    full = f"{pod}-x-{namespace}-x-{vcluster}"
+    if len(full) > 63:
+        digest = hashlib.sha256(full.encode()).hexdigest()[:10]
+        full = (full[:52] + "-" + digest).replace(".-", "-")
+    return full
+
+
+def _dig(data: Any, path: Tuple[str, ...]):
+    for key in path:
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
+def parse_config(text: bytes) -> Dict[str, Any]:
+    """Reduce a vc-config ``config.yaml`` to the keys in CONFIG_KEYS (raises MalformedConfig)."""
+    try:
+        loaded = yaml.safe_load(text.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise MalformedConfig("config.yaml is not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark else ""
+        raise MalformedConfig(f"config.yaml is not valid YAML{where}") from None
+    if not isinstance(loaded, dict):
+        raise MalformedConfig(f"config.yaml holds a {type(loaded).__name__}, not a mapping")
+    reduced = {}
+    for path in CONFIG_KEYS:
+        value = _dig(loaded, path)
+        if value is not None:
+            reduced[".".join(path)] = value
+    return reduced
+
+
+def owner_setting(view: ClusterView, vc: VCluster) -> OwnerSetting:
+    """Read setOwner from vc-config (v0.20+) or the syncer's --set-owner flag (<= v0.19)."""
+    from vcdoctor.gateway import NotFound
+
+    legacy = vc.version is not None and vc.version < (0, 20, 0)
+    if not legacy:
+        try:
+            keys = parse_config(view.secret_value(vc.namespace, vc.config_secret, "config.yaml"))
+        except NotFound:
+            if vc.version is not None:
+                return OwnerSetting(None, f"Secret {vc.namespace}/{vc.config_secret}",
+                                    problem=f"Secret {vc.config_secret} not found although vCluster "
+                                            f"{vc.version_text} keeps its config there")
+            legacy = True
+        else:
+            value = keys.get("experimental.syncSettings.setOwner", True)
+            source = f"Secret {vc.namespace}/{vc.config_secret} key config.yaml"
+            if not isinstance(value, bool):
+                return OwnerSetting(None, source, keys,
+                                    problem=f"experimental.syncSettings.setOwner is {value!r} "
+                                            f"({type(value).__name__}), not a boolean")
+            return OwnerSetting(value, source, keys)
+    return _owner_from_args(vc)
+
+
+def _owner_from_args(vc: VCluster) -> OwnerSetting:
+    source = f"{vc.workload_kind} {vc.ref} syncer args"
+    value: Any = True
+    args = list(vc.syncer_args)
+    for i, arg in enumerate(args):
+        if arg == "--set-owner":
+            # pflag bools take no separate value; a following "false" would be a positional arg
+            value = True
+        elif arg.startswith("--set-owner="):
+            text = arg.split("=", 1)[1].lower()
+            if text not in ("true", "false", "1", "0", "t", "f"):
+                return OwnerSetting(None, source, {"--set-owner": text},
+                                    problem=f"syncer flag {arg!r} is not a boolean")
+            value = text in ("true", "1", "t")
+    return OwnerSetting(value, source, {"--set-owner": value})
+
+
+def service_owner(pod: dict, vc_name: str) -> Optional[dict]:
+    """The ownerReference vCluster adds with setOwner on, if the pod carries it."""
+    for ref in (pod.get("metadata") or {}).get("ownerReferences") or []:
+        if ref.get("apiVersion") == "v1" and ref.get("kind") == "Service" and ref.get("name") == vc_name:
+            return ref
+    return None
+
+
+def pods_of(view: ClusterView, vc: VCluster) -> List[dict]:
+    """Host pods synced by ``vc`` (from the shared all-synced-pods list)."""
+    return [p for p in view.synced_pods()
+            if ((p.get("metadata") or {}).get("labels") or {}).get(MANAGED_BY) == vc.name
+            and p["metadata"].get("namespace") == vc.namespace]
+
+
+def control_plane_pods(view: ClusterView, vc: VCluster) -> List[dict]:
+    """The vCluster's own pods (one LIST for all vClusters, filtered here)."""
+    return [p for p in view.list(r.PODS, None, VCLUSTER_SELECTOR)
+            if p["metadata"].get("namespace") == vc.namespace
+            and (p["metadata"].get("labels") or {}).get("release") == vc.name]
+
+
+def virtual_ref(pod: dict) -> str:
+    ann = (pod.get("metadata") or {}).get("annotations") or {}
+    name, ns = ann.get(OBJECT_NAME), ann.get(OBJECT_NAMESPACE)
+    return f"{ns}/{name}" if name and ns else "?"
+
+
+SET_OWNER_SNIPPET = """experimental:
+  syncSettings:
+    setOwner: false"""
+
+
+def upgrade_commands(vc: VCluster) -> str:
+    """How to turn setOwner off without losing the values the vCluster was installed with."""
+    return (
+        f"Save the values the vCluster runs with today, then upgrade with both files:\n"
+        f"  helm get values {vc.name} -n {vc.namespace} -o yaml > {vc.name}-values.yaml\n"
+        f"  cat > kai-scheduler-values.yaml <<'EOF'\n{SET_OWNER_SNIPPET}\nEOF\n"
+        f"  vcluster create --upgrade {vc.name} -n {vc.namespace} "
+        f"--values {vc.name}-values.yaml --values kai-scheduler-values.yaml\n"
+        f"Warning: `vcluster create --upgrade {vc.name} --values kai-scheduler-values.yaml` alone resets every "
+        f"other value you set before to the chart default (helm upgrade without --reuse-values)."
+    )
