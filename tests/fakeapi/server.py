@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
+import ssl
+import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
@@ -111,20 +114,39 @@ class FakeCluster:
         return [r for r in self.requests if r.method != "GET" and r.path != ACCESS_REVIEW_PATH]
 
 
-class FakeApiServer:
-    """Runs a FakeCluster on 127.0.0.1 in a background thread."""
+def make_certificate(directory: str) -> Tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1 (it doubles as its own CA), made with openssl."""
+    cert, key = os.path.join(directory, "server.crt"), os.path.join(directory, "server.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    return cert, key
 
-    def __init__(self, cluster: Optional[FakeCluster] = None):
+
+class FakeApiServer:
+    """Runs a FakeCluster on 127.0.0.1 in a background thread, over HTTPS when given a certificate.
+
+    kubectl (client-go) refuses to send a bearer token over plain HTTP, so tests that compare
+    with kubectl need TLS; the python client is exercised over TLS as well.
+    """
+
+    def __init__(self, cluster: Optional[FakeCluster] = None, tls: Optional[Tuple[str, str]] = None):
         self.cluster = cluster or FakeCluster()
         handler = type("Handler", (_Handler,), {"cluster": self.cluster})
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self.ca_file = None
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
+            self.ca_file = tls[0]
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{'https' if self.ca_file else 'http'}://{host}:{port}"
 
     def start(self) -> "FakeApiServer":
         self._thread.start()
@@ -138,11 +160,18 @@ class FakeApiServer:
                    context: str = "fake") -> dict:
         return {
             "apiVersion": "v1", "kind": "Config", "current-context": context,
-            "clusters": [{"name": "fake-cluster", "cluster": {"server": self.url}}],
+            "clusters": [{"name": "fake-cluster", "cluster": self._cluster_entry()}],
             "users": [{"name": "fake-user", "user": {"token": token or self.cluster.token}}],
             "contexts": [{"name": context, "context": {"cluster": "fake-cluster", "user": "fake-user",
                                                          "namespace": namespace}}],
         }
+
+    def _cluster_entry(self) -> dict:
+        entry = {"server": self.url}
+        if self.ca_file:
+            with open(self.ca_file, "rb") as fh:
+                entry["certificate-authority-data"] = base64.b64encode(fh.read()).decode()
+        return entry
 
 
 def status_body(code: int, reason: str, message: str, details: Optional[dict] = None) -> dict:
@@ -211,7 +240,7 @@ class _Handler(BaseHTTPRequestHandler):
             return 201, self._access_review(body), "application/json"
         if method != "GET":
             raise _HttpError(405, "MethodNotAllowed", f"the fake server is read-only: {method} {path}")
-        if path == "/version":
+        if path.rstrip("/") == "/version":
             return 200, {"major": "1", "minor": self.cluster.git_version.split(".")[1],
                          "gitVersion": self.cluster.git_version, "platform": "linux/amd64"}, "application/json"
         if path == "/api":
@@ -329,9 +358,7 @@ class _Handler(BaseHTTPRequestHandler):
         field_terms = parse_field_selector(fields or "")
         for key, _, _ in field_terms:
             if key not in ("metadata.name", "metadata.namespace") + kind.field_labels:
-                raise _HttpError(400, "BadRequest",
-                                 f'Unable to find "{kind.api_version}, Resource={kind.plural}" that match label '
-                                 f'selector "{labels or ""}", field selector "{fields}": field label not supported: {key}')
+                raise _HttpError(400, "BadRequest", f"field label not supported: {key}")
         items = [o for o in self._items(kind, namespace)
                  if label_match(o["metadata"].get("labels") or {}) and _fields_match(o, field_terms)]
         offset = 0

@@ -57,7 +57,7 @@ def connect(kubeconfig: Optional[str], context: Optional[str], timeout: float):
             return _transport(client, cfg, timeout), ClusterIdentity(IN_CLUSTER, cfg.host, namespace)
         raise KubeconfigError(f"no kubeconfig found (looked at {', '.join(paths)})")
     joined = os.pathsep.join(existing)
-    contexts, active = _contexts(config, joined)
+    contexts, active = _contexts(existing)
     if context is not None and context not in {c["name"] for c in contexts}:
         known = ", ".join(sorted(c["name"] for c in contexts)) or "none"
         raise KubeconfigError(f"context {context!r} not found in kubeconfig; known contexts: {known}")
@@ -73,12 +73,26 @@ def connect(kubeconfig: Optional[str], context: Optional[str], timeout: float):
     return _transport(client, cfg, timeout), ClusterIdentity(chosen["name"], cfg.host, namespace)
 
 
-def _contexts(config, joined):
-    try:
-        contexts, active = config.list_kube_config_contexts(config_file=joined)
-    except Exception as exc:
-        raise KubeconfigError(f"cannot read kubeconfig {joined}: {_first_line(exc)}") from None
-    return contexts or [], active
+def _contexts(paths: List[str]):
+    """Contexts merged as kubectl does: the first file defining a name or current-context wins."""
+    import yaml
+
+    contexts, current = {}, None
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                data = yaml.safe_load(fh) or {}
+        except (OSError, UnicodeDecodeError) as exc:
+            raise KubeconfigError(f"cannot read kubeconfig {path}: {_first_line(exc)}") from None
+        except yaml.YAMLError as exc:
+            raise KubeconfigError(f"kubeconfig {path} is not valid YAML: {_first_line(exc)}") from None
+        if not isinstance(data, dict):
+            raise KubeconfigError(f"kubeconfig {path} is not a YAML mapping")
+        for entry in data.get("contexts") or []:
+            if isinstance(entry, dict) and entry.get("name"):
+                contexts.setdefault(entry["name"], entry)
+        current = current or data.get("current-context") or None
+    return list(contexts.values()), contexts.get(current) if current else None
 
 
 def _service_account_namespace() -> str:

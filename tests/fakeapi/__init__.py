@@ -1,0 +1,1 @@
+"""A fake Kubernetes API server and object builders for the test suite."""

@@ -1,0 +1,185 @@
+"""Small builders for the Kubernetes objects the tests serve (no MagicMocks)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import uuid
+from typing import Dict, List, Optional
+
+import yaml
+
+
+def _uid(seed: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_DNS, seed))
+
+
+def meta(name: str, namespace: Optional[str] = None, labels=None, annotations=None, owners=None) -> dict:
+    m = {"name": name, "uid": _uid(f"{namespace}/{name}"), "creationTimestamp": "2026-11-01T10:00:00Z"}
+    if namespace:
+        m["namespace"] = namespace
+    if labels:
+        m["labels"] = dict(labels)
+    if annotations:
+        m["annotations"] = dict(annotations)
+    if owners:
+        m["ownerReferences"] = list(owners)
+    return m
+
+
+def namespace(name: str) -> dict:
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": meta(name), "status": {"phase": "Active"}}
+
+
+def container_status(name: str, ready=True, restarts=0, waiting: Optional[str] = None, last_exit=None) -> dict:
+    status = {"name": name, "ready": ready, "restartCount": restarts, "image": f"{name}:latest",
+              "state": {"running": {"startedAt": "2026-11-01T10:00:00Z"}}}
+    if waiting:
+        status["state"] = {"waiting": {"reason": waiting}}
+    if last_exit:
+        status["lastState"] = {"terminated": {"reason": last_exit[0], "exitCode": last_exit[1]}}
+    return status
+
+
+def pod(name: str, ns: str, *, labels=None, annotations=None, scheduler: Optional[str] = None,
+        phase: str = "Running", ready: bool = True, containers=("main",), restarts: int = 0,
+        waiting: Optional[str] = None, last_exit=None, node: Optional[str] = "node-1", owners=None,
+        args: Optional[List[str]] = None, image: str = "ubuntu:22.04") -> dict:
+    spec = {"containers": [{"name": c, "image": image, **({"args": list(args)} if args and i == 0 else {})}
+                           for i, c in enumerate(containers)]}
+    if scheduler:
+        spec["schedulerName"] = scheduler
+    if node and phase != "Pending":
+        spec["nodeName"] = node
+    statuses = [container_status(c, ready and phase == "Running", restarts if i == 0 else 0,
+                                 waiting if i == 0 else None, last_exit if i == 0 else None)
+                for i, c in enumerate(containers)]
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta(name, ns, labels, annotations, owners),
+            "spec": spec, "status": {"phase": phase, "containerStatuses": statuses if phase != "Pending" else []}}
+
+
+def config_secret(vc: str, ns: str, values: dict) -> dict:
+    encoded = base64.b64encode(yaml.safe_dump(values).encode()).decode()
+    return {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+            "metadata": meta(f"vc-config-{vc}", ns, {"app": "vcluster", "release": vc}),
+            "data": {"config.yaml": encoded}}
+
+
+def config_hash(secret: dict) -> str:
+    return hashlib.sha256(secret["data"]["config.yaml"].encode()).hexdigest()
+
+
+def vcluster(name: str, ns: str, *, set_owner: Optional[bool] = False, version: str = "0.27.0",
+             kind: str = "StatefulSet", extra_values: Optional[dict] = None, stale: bool = False,
+             syncer_args: Optional[List[str]] = None, with_secret: bool = True) -> List[dict]:
+    """The host objects of one vCluster: workload, Service, config Secret and control-plane pod."""
+    values: Dict = {"sync": {"toHost": {"pods": {"enabled": True}}},
+                    "controlPlane": {"distro": {"k8s": {"enabled": True}}},
+                    "exportKubeConfig": {"secret": {"name": "should-never-be-reported"}}}
+    if set_owner is not None:
+        values["experimental"] = {"syncSettings": {"setOwner": set_owner}}
+    values.update(extra_values or {})
+    objs = [namespace(ns)]
+    secret = config_secret(name, ns, values)
+    template_hash = config_hash(secret) if with_secret else None
+    if with_secret:
+        objs.append(secret)
+    labels = {"app": "vcluster", "release": name, "chart": f"vcluster-{version}", "heritage": "Helm"}
+    template_meta = {"labels": {"app": "vcluster", "release": name}}
+    if template_hash:
+        template_meta["annotations"] = {"vClusterConfigHash": template_hash}
+    container = {"name": "syncer", "image": f"ghcr.io/loft-sh/vcluster-pro:{version}"}
+    if syncer_args:
+        container["args"] = list(syncer_args)
+    objs.append({"apiVersion": "apps/v1", "kind": kind, "metadata": meta(name, ns, labels),
+                 "spec": {"template": {"metadata": template_meta, "spec": {"containers": [container]}}}})
+    objs.append({"apiVersion": "v1", "kind": "Service", "metadata": meta(name, ns, labels), "spec": {}})
+    pod_hash = "0" * 64 if stale else template_hash
+    cp = pod(f"{name}-0", ns, labels={"app": "vcluster", "release": name},
+             annotations={"vClusterConfigHash": pod_hash} if pod_hash else None,
+             containers=("syncer",), image=container["image"])
+    objs.append(cp)
+    return objs
+
+
+def synced_pod(vpod: str, vns: str, vc: str, host_ns: str, *, owner: bool = False, scheduler="kai-scheduler",
+               labels=None, annotations=None, phase="Running", node: Optional[str] = "gpu-node-1",
+               podgroup: Optional[str] = "auto") -> dict:
+    """A host pod as vCluster's syncer would create it for virtual pod ``vns/vpod``."""
+    from vcdoctor.vcluster import host_pod_name
+
+    ann = {"vcluster.loft.sh/object-name": vpod, "vcluster.loft.sh/object-namespace": vns,
+           "vcluster.loft.sh/labels": "\n".join(f'{k}="{v}"' for k, v in sorted((labels or {}).items()))}
+    if podgroup == "auto" and scheduler == "kai-scheduler":
+        ann["pod-group-name"] = f"pg-{vpod}-{_uid(vpod)}"
+    elif podgroup and podgroup != "auto":
+        ann["pod-group-name"] = podgroup
+    ann.update(annotations or {})
+    lab = {"vcluster.loft.sh/managed-by": vc, "vcluster.loft.sh/namespace": vns, **(labels or {})}
+    owners = None
+    if owner:
+        owners = [{"apiVersion": "v1", "kind": "Service", "name": vc, "uid": _uid(f"{host_ns}/{vc}"),
+                   "controller": False}]
+    return pod(host_pod_name(vpod, vns, vc), host_ns, labels=lab, annotations=ann, scheduler=scheduler,
+               phase=phase, node=node, owners=owners)
+
+
+OPERATOR_COMPONENTS = ("kai-operator", "kai-scheduler-default", "binder", "pod-grouper", "podgroup-controller",
+                       "queue-controller", "admission")
+LEGACY_COMPONENTS = ("scheduler", "binder", "podgrouper", "podgroup-controller", "queuecontroller")
+
+
+def kai_install(version: str = "v0.10.2", *, gpu_sharing: Optional[bool] = True, legacy: bool = False,
+                broken: Optional[Dict[str, dict]] = None, skip=()) -> List[dict]:
+    """KAI pods in kai-scheduler (+ Config CR for operator releases). ``broken`` overrides pod kwargs."""
+    ns = "kai-scheduler"
+    objs = [namespace(ns)]
+    for app in LEGACY_COMPONENTS if legacy else OPERATOR_COMPONENTS:
+        if app in skip:
+            continue
+        kwargs = {"labels": {"app": app}, "containers": (app,), "image": f"ghcr.io/nvidia/kai-scheduler/{app}:{version}",
+                  "node": "cpu-node-1"}
+        if legacy and app == "binder" and gpu_sharing is not None:
+            kwargs["args"] = [f"--gpu-sharing-enabled={str(gpu_sharing).lower()}"]
+        kwargs.update((broken or {}).get(app, {}))
+        objs.append(pod(f"{app}-7d9f8c-abcde", ns, **kwargs))
+    if not legacy:
+        spec = {"global": {"schedulerName": "kai-scheduler"}}
+        if gpu_sharing is not None:
+            spec["admission"] = {"gpuSharing": gpu_sharing}
+        objs.append({"apiVersion": "kai.scheduler/v1", "kind": "Config", "metadata": meta("kai-config"), "spec": spec})
+    return objs
+
+
+def reservation_pod(node: str, ready: bool = True, **kwargs) -> dict:
+    return pod(f"gpu-reservation-{node}-x7k2p", "kai-resource-reservation", labels={"app": "kai-resource-reservation"},
+               node=node, ready=ready, containers=("resource-reservation",), **kwargs)
+
+
+# -- real-shaped pod-grouper log lines (zap console and JSON encoders) ---------------------------
+
+def console_line(level: str, msg: str, fields: Optional[dict] = None) -> str:
+    import json
+
+    line = f"2026-11-20T10:15:02.123Z\t{level}\t{msg}"
+    return line + (f"\t{json.dumps(fields)}" if fields else "")
+
+
+def owner_fallback_line(vc: str = "my-vcluster", pod_name: str = "trainer-0-x-team-a-x-my-vcluster") -> str:
+    return console_line("DEBUG", (
+        f"No permissions to get resourceOwner 'Service': <&OwnerReference{{Kind:Service,Name:{vc},"
+        f"UID:0c7e1f0a-1111-2222-3333-444455556666,APIVersion:v1,Controller:*false,BlockOwnerDeletion:nil,}}/{vc}>. "
+        f"returning the pod as the owner '': <vc-ns/{pod_name}>"),
+        {"controller": "pod", "controllerGroup": "", "controllerKind": "Pod"})
+
+
+def reconciler_forbidden_line(vc: str = "my-vcluster", ns: str = "vc-ns", sa: str = "pod-grouper") -> str:
+    return console_line("ERROR", "Reconciler error", {
+        "controller": "pod", "Pod": {"name": "trainer-0", "namespace": ns},
+        "error": f'services "{vc}" is forbidden: User "system:serviceaccount:kai-scheduler:{sa}" cannot get '
+                 f'resource "services" in API group "" in the namespace "{ns}"'})
+
+
+def no_owner_line(pod_ref: str = "vc-ns/trainer-0-x-team-a-x-my-vcluster") -> str:
+    return console_line("ERROR", "Detected pod with no owner but with podgroup annotation",
+                        {"pod": pod_ref, "podgroup": "pg-trainer-0-abc", "error": "orphan pod detected"})
