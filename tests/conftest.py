@@ -46,10 +46,13 @@ def view(kubeconfig) -> ClusterView:
 
 
 @pytest.fixture
-def run_check(view):
-    """Evaluate one check through the runner (so API failures become honest errors)."""
+def run_check(kubeconfig):
+    """Evaluate one check through the runner (so API failures become honest errors); a fresh view each
+    call, as each vcdoctor run starts with an empty cache."""
 
     def evaluate(check, **target):
+        transport, _ = connect(kubeconfig, None, 5)
+        view = ClusterView(Gateway(transport))
         scope = resolve(view, Target(**target))
         return runner.run_checks([check], view, scope)[0]
 

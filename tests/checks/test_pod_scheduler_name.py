@@ -1,0 +1,60 @@
+"""pod-scheduler-name: targeted and cluster-wide, pass / fail / not found / could-not-look."""
+
+from __future__ import annotations
+
+import pytest
+
+from checks.pod_scheduler_name import CHECK
+from tests.fakeapi import factories as f
+from vcdoctor.model import Status
+from vcdoctor.scope import UsageError
+
+VC, NS = "my-vcluster", "vc-ns"
+
+
+def test_virtual_pod_is_translated_to_its_host_pod(cluster, run_check):
+    cluster.add(*f.vcluster(VC, NS), f.synced_pod("gpu-pod", "team-a", VC, NS))
+    result = run_check(CHECK, namespace="team-a", pod="gpu-pod")
+    assert result.status is Status.PASS
+    assert result.evidence[0].subject == f"pod {NS}/gpu-pod-x-team-a-x-{VC}"
+
+
+def test_long_names_use_the_hashed_host_name(cluster, run_check):
+    name = "a-very-long-training-job-name-that-overflows-" + "x" * 20
+    cluster.add(*f.vcluster(VC, NS), f.synced_pod(name, "team-a", VC, NS, scheduler="default-scheduler",
+                                                  annotations={"gpu-fraction": "0.5"}))
+    result = run_check(CHECK, namespace="team-a", pod=name)
+    assert result.status is Status.FAIL
+    assert "ignores" in result.message and "schedulerName: kai-scheduler" in result.remediation
+
+
+def test_host_pod_is_examined_directly(cluster, run_check):
+    cluster.add(f.pod("plain", "team-b", scheduler="kai-scheduler"))
+    assert run_check(CHECK, namespace="team-b", pod="plain").status is Status.PASS
+
+
+def test_missing_pod_is_a_usage_error_naming_what_was_searched(cluster, run_check):
+    cluster.add(*f.vcluster(VC, NS))
+    with pytest.raises(UsageError, match=f"ghost-x-team-a-x-{VC}"):
+        run_check(CHECK, namespace="team-a", pod="ghost")
+
+
+def test_cluster_wide_fails_only_for_kai_intent_elsewhere(cluster, run_check):
+    cluster.add(*f.vcluster(VC, NS),
+                f.synced_pod("web", "team-a", VC, NS, scheduler=None),
+                f.synced_pod("train", "team-a", VC, NS, scheduler=None, labels={"kai.scheduler/queue": "q"}))
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL
+    assert f"{NS}/train-x-team-a-x-{VC}" in result.message and "web" not in result.message
+
+
+def test_cluster_wide_pass_and_skip(cluster, run_check):
+    assert run_check(CHECK).status is Status.SKIP
+    cluster.add(*f.vcluster(VC, NS), f.synced_pod("train", "team-a", VC, NS))
+    assert run_check(CHECK).status is Status.PASS
+
+
+def test_error_when_pods_cannot_be_listed(cluster, run_check):
+    cluster.deny("list", "pods")
+    result = run_check(CHECK)
+    assert result.status is Status.ERROR and "list pods in all namespaces" in result.message
