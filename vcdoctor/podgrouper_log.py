@@ -13,7 +13,7 @@ MAX_LINE = 4096
 EXAMPLE_CHARS = 300
 
 # KAI's handled-Forbidden fallback (podgrouper.go handleGetOwnerError), logged at V(1).
-_OWNER_FALLBACK = re.compile(r"No permissions to get resourceOwner '([^']*)': <(.*)/([^/>]*)>")
+_OWNER_FALLBACK = re.compile(r"No permissions to get resourceOwner '([^']*)': <(.*?)/([^/>]*)>\. returning")
 # Kubernetes' Forbidden text; quotes may arrive JSON-escaped inside a console line.
 _FORBIDDEN = re.compile(
     r'is forbidden: User \\*"([^"\\]+)\\*" cannot ([a-z]+) resource \\*"([^"\\]+)\\*"'

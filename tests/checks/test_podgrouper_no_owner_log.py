@@ -1,0 +1,35 @@
+"""podgrouper-no-owner-log: seen (pass), not seen (skip), unreadable (error), annotation evidence."""
+
+from __future__ import annotations
+
+from checks.podgrouper_no_owner_log import CHECK
+from tests.fakeapi import factories as f
+from tests.fakeapi.scenarios import QUIET_LOG, guide_cluster
+from vcdoctor.model import Status
+
+
+def test_pass_when_line_seen_with_annotation_evidence(cluster, run_check):
+    guide_cluster(cluster)
+    result = run_check(CHECK)
+    assert result.status is Status.PASS and "expected and non-blocking" in result.message
+    annotation = result.evidence[1].data
+    assert annotation["kai_pods"] == 3 and annotation["with_pod_group_name"] == 3
+    assert annotation["unexpected_format"] == []
+
+
+def test_skip_when_not_seen_reports_missing_annotations(cluster, run_check):
+    guide_cluster(cluster, podgrouper_log=QUIET_LOG)
+    cluster.add(f.synced_pod("fresh", "team-a", "my-vcluster", "vc-ns", podgroup=None))
+    result = run_check(CHECK)
+    assert result.status is Status.SKIP and "3 of 4" in result.message
+    assert result.evidence[1].data["without_annotation"] == ["vc-ns/fresh-x-team-a-x-my-vcluster"]
+
+
+def test_skip_without_pod_grouper(cluster, run_check):
+    assert run_check(CHECK).status is Status.SKIP
+
+
+def test_error_when_logs_forbidden(cluster, run_check):
+    guide_cluster(cluster)
+    cluster.deny("get", "pods/log", "kai-scheduler")
+    assert run_check(CHECK).status is Status.ERROR

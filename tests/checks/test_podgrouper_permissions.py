@@ -1,0 +1,69 @@
+"""podgrouper-permissions: RBAC trouble in console and JSON logs, debug-only caveat, 403."""
+
+from __future__ import annotations
+
+import json
+
+from checks.podgrouper_permissions import CHECK
+from tests.fakeapi import factories as f
+from tests.fakeapi.scenarios import PODGROUPER, QUIET_LOG, guide_cluster
+from vcdoctor.model import Status
+
+
+def test_pass_on_quiet_log_and_no_owned_pods(cluster, run_check):
+    guide_cluster(cluster)
+    result = run_check(CHECK)
+    assert result.status is Status.PASS
+    assert result.evidence[0].data["pods_read"] == [f"kai-scheduler/{PODGROUPER}"]
+
+
+def test_fail_on_owner_fallback_and_reconciler_forbidden(cluster, run_check):
+    log = QUIET_LOG + "\n".join([f.owner_fallback_line()] * 3 + [f.reconciler_forbidden_line()]) + "\n"
+    guide_cluster(cluster, set_owner=True, owned_pods=True, podgrouper_log=log)
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL
+    assert "4 permission error(s)" in result.message and "Service my-vcluster x3" in result.message
+    subjects = [e.subject for e in result.evidence]
+    assert "forbidden: system:serviceaccount:kai-scheduler:pod-grouper cannot get services" in subjects
+    assert "setOwner: false" in result.remediation
+
+
+def test_fail_on_json_log_lines(cluster, run_check):
+    line = json.dumps({"level": "error", "ts": "2026-11-20T10:00:00Z", "msg": "Reconciler error",
+                       "error": 'services "v" is forbidden: User "system:serviceaccount:kai-scheduler:podgrouper" '
+                                'cannot get resource "services" in API group "" in the namespace "n"'})
+    guide_cluster(cluster, podgrouper_log=line + "\n")
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL and "podgrouper cannot get services" in result.message
+
+
+def test_no_owner_line_is_never_a_permission_error(cluster, run_check):
+    guide_cluster(cluster, podgrouper_log=f.no_owner_line() * 1 + "\n" + f.no_owner_line() + "\n")
+    assert run_check(CHECK).status is Status.PASS
+
+
+def test_warn_when_log_is_clean_but_pods_are_owned(cluster, run_check):
+    guide_cluster(cluster, set_owner=True, owned_pods=True)
+    result = run_check(CHECK)
+    assert result.status is Status.WARN and "--zap-log-level=debug" in result.remediation
+
+
+def test_binary_and_invalid_utf8_do_not_break_parsing(cluster, run_check):
+    guide_cluster(cluster)
+    cluster.set_log("kai-scheduler", PODGROUPER, "pod-grouper",
+                    b"\x00\xff\xfe garbage\n" + f.reconciler_forbidden_line().encode() + b"\n\x89PNG\r\n")
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL and result.evidence[0].data["undecodable_bytes"] is True
+
+
+def test_error_when_logs_forbidden(cluster, run_check):
+    guide_cluster(cluster)
+    cluster.deny("get", "pods/log", "kai-scheduler")
+    result = run_check(CHECK)
+    assert result.status is Status.ERROR
+    assert "kubectl auth can-i get pods/log -n kai-scheduler" in result.remediation
+
+
+def test_error_when_no_pod_grouper(cluster, run_check):
+    cluster.add(*f.kai_install(skip=("pod-grouper",)))
+    assert run_check(CHECK).status is Status.ERROR
