@@ -25,7 +25,7 @@ def _annotations(view: ClusterView, scope: Scope) -> Evidence:
     missing = sorted(set(names) - set(with_group))
     if missing:
         data["without_annotation"] = missing[:10]
-    return Evidence("pod-group-name annotation", f"{len(with_group)} of {len(examined)} kai-scheduler pod(s) carry it",
+    return Evidence("pod-group-name annotation", f"{len(with_group)} of {len(examined)} kai-scheduler pod(s) carry the pod-group-name annotation",
                     data)
 
 

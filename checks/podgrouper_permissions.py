@@ -23,10 +23,11 @@ The lasting fix is the same as for errors: turn setOwner off in the vCluster and
 
 
 def _fix(scope: Scope) -> str:
-    text = f"Stop the pod-grouper from walking to the vCluster Service: set in the vCluster config\n{vcl.SET_OWNER_SNIPPET}"
-    if scope.vclusters:
-        text += "\n" + vcl.upgrade_commands(scope.vclusters[0])
-    return text
+    text = ("The pod-grouper may not read the vCluster Service it finds as the pods' owner. Stop vCluster from "
+            "setting that owner reference (same fix as vcluster-set-owner):")
+    if not scope.found_vclusters:
+        return f"{text}\n{vcl.SET_OWNER_SNIPPET}"
+    return "\n".join([text] + [vcl.upgrade_commands(vc) for vc in scope.found_vclusters])
 
 
 def _owned(view: ClusterView, scope: Scope):

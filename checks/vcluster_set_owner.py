@@ -66,7 +66,6 @@ def _examine(view: ClusterView, vc: vcl.VCluster):
     legacy = "syncer args" in setting.source
     if setting.value:
         fix = legacy_commands(vc) if legacy else vcl.upgrade_commands(vc)
-        fix = f"Turn owner references off:\n{vcl.SET_OWNER_SNIPPET}\n{fix}"
         return (Status.FAIL, f"{vc.ref}: setOwner is on (KAI's pod-grouper must then read the vCluster Service)",
                 [config_ev] + owned_ev, fix)
 

@@ -1,0 +1,178 @@
+"""The CLI end to end through click's CliRunner (and once through the installed console script)."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+
+import jsonschema
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from tests.fakeapi import factories as f
+from tests.fakeapi.scenarios import QUIET_LOG, VC, VC_NS, guide_cluster
+from vcdoctor.cli import main
+
+SCHEMA = json.loads((pathlib.Path(__file__).parents[1] / "docs" / "report.schema.json").read_text())
+CANARY = "CANARY-s3cr3t-7f1e"
+
+
+@pytest.fixture
+def vcdoctor(kubeconfig):
+    def invoke(*args, env=None):
+        result = CliRunner().invoke(main, ["run", "--kubeconfig", kubeconfig, *args], env=env or {})
+        assert "Traceback" not in result.output
+        return result
+    return invoke
+
+
+def report_of(result) -> dict:
+    report = json.loads(result.stdout)
+    jsonschema.validate(report, SCHEMA)
+    return report
+
+
+def statuses(report) -> dict:
+    return {c["id"]: c["status"] for c in report["checks"]}
+
+
+def test_guide_cluster_passes_every_check(cluster, vcdoctor):
+    guide_cluster(cluster)
+    result = vcdoctor("-o", "json")
+    report = report_of(result)
+    assert result.exit_code == 0
+    assert statuses(report) == {
+        "vcluster-set-owner": "pass", "pod-scheduler-name": "pass", "kai-components": "pass",
+        "gpu-sharing-reservations": "pass", "podgrouper-permissions": "pass", "podgrouper-no-owner-log": "pass"}
+    assert report["cluster"] == {"context": "fake", "server": report["cluster"]["server"],
+                                 "kubernetes_version": "v1.30.2"}
+
+
+def test_broken_cluster_fails_with_remediation_in_the_table(cluster, vcdoctor):
+    guide_cluster(cluster, set_owner=True, owned_pods=True,
+                  podgrouper_log=QUIET_LOG + f.reconciler_forbidden_line() + "\n")
+    result = vcdoctor("--color", "never")
+    assert result.exit_code == 1
+    assert re.search(r"^FAIL +vcluster-set-owner", result.stdout, re.M)
+    assert "setOwner: false" in result.stdout and "\x1b[" not in result.stdout
+    assert "Summary:" in result.stdout
+
+
+def test_pod_target_is_resolved_and_reported(cluster, vcdoctor):
+    guide_cluster(cluster)
+    report = report_of(vcdoctor("-n", "team-a", "--pod", "gpu-sharing-pod", "-o", "json"))
+    assert report["target"]["host_pods"] == [f"{VC_NS}/gpu-sharing-pod-x-team-a-x-{VC}"]
+    assert report["target"]["namespace"] == "team-a"
+
+
+def test_pod_namespace_defaults_to_the_context_namespace(cluster, vcdoctor):
+    guide_cluster(cluster)  # the test kubeconfig's context namespace is team-a
+    report = report_of(vcdoctor("--pod", "gpu-pod", "-o", "json"))
+    assert report["target"]["host_pods"] == [f"{VC_NS}/gpu-pod-x-team-a-x-{VC}"]
+
+
+def test_pod_not_found_is_exit_2_with_json_error(cluster, vcdoctor):
+    guide_cluster(cluster)
+    result = vcdoctor("-n", "team-a", "--pod", "ghost", "-o", "json")
+    assert result.exit_code == 2
+    report = report_of(result)
+    assert report["error"]["code"] == "not-found" and report["checks"] == []
+    assert f"ghost-x-team-a-x-{VC}" in result.stderr
+
+
+def test_unknown_vcluster_is_exit_2_listing_those_found(cluster, vcdoctor):
+    guide_cluster(cluster)
+    result = vcdoctor("--vcluster", "nope")
+    assert result.exit_code == 2 and f"vClusters found: {VC_NS}/{VC}" in result.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--context", "prod"], "known contexts: fake"),
+])
+def test_kubeconfig_problems_exit_3(vcdoctor, args, message):
+    result = vcdoctor(*args, "-o", "json")
+    assert result.exit_code == 3 and message in result.stderr
+    assert report_of(result)["error"]["code"] == "kubeconfig"
+
+
+def test_missing_kubeconfig_exit_3(tmp_path):
+    result = CliRunner().invoke(main, ["run", "--kubeconfig", str(tmp_path / "nope"), "-o", "json"])
+    assert result.exit_code == 3 and "no kubeconfig found" in result.stderr
+    assert json.loads(result.stdout)["error"]["code"] == "kubeconfig"
+
+
+def test_bad_token_is_exit_3(api, tmp_path):
+    path = tmp_path / "kc"
+    path.write_text(yaml.safe_dump(api.kubeconfig(token="expired")))
+    result = CliRunner().invoke(main, ["run", "--kubeconfig", str(path)])
+    assert result.exit_code == 3 and "Unauthorized" in result.stderr
+
+
+def test_colour_follows_flag_and_no_color(cluster, vcdoctor):
+    guide_cluster(cluster)
+    assert "\x1b[" in vcdoctor("--color", "always").stdout
+    assert "\x1b[" not in vcdoctor(env={"NO_COLOR": "1"}).stdout
+    assert "\x1b[" not in vcdoctor().stdout  # auto: CliRunner is not a terminal
+
+
+def test_check_selection(cluster, vcdoctor):
+    guide_cluster(cluster)
+    report = report_of(vcdoctor("--check", "kai-components", "-o", "json"))
+    assert list(statuses(report)) == ["kai-components"]
+    assert vcdoctor("--check", "nope").exit_code == 2
+
+
+def test_secret_values_and_token_never_appear(cluster, vcdoctor, api):
+    guide_cluster(cluster)
+    secret = next(o for o in cluster.objects[("", "secrets")] if o["metadata"]["name"] == f"vc-config-{VC}")
+    values = yaml.safe_load(__import__("base64").b64decode(secret["data"]["config.yaml"]))
+    values["controlPlane"]["backingStore"] = {"database": {"external": {"dataSource": f"mysql://root:{CANARY}@db"}}}
+    secret["data"]["config.yaml"] = __import__("base64").b64encode(yaml.safe_dump(values).encode()).decode()
+    cluster.add({"apiVersion": "v1", "kind": "Secret", "metadata": f.meta("unrelated", VC_NS),
+                 "data": {"password": CANARY}})
+    for args in (["-o", "json"], ["--color", "never"], ["-o", "json", "-n", "team-a", "--pod", "gpu-pod"]):
+        result = vcdoctor(*args)
+        assert CANARY not in result.output and cluster.token not in result.output
+    secret_reads = [q.path for q in cluster.requests if "/secrets" in q.path]
+    assert secret_reads and all(p.endswith(f"/secrets/vc-config-{VC}") for p in secret_reads)
+
+
+def test_full_run_is_read_only_and_bounded_in_requests(cluster, vcdoctor):
+    guide_cluster(cluster)
+    for i in range(40):
+        cluster.add(f.synced_pod(f"extra-{i}", "team-b", VC, VC_NS))
+    vcdoctor("-o", "json")
+    methods = {(q.method, q.path) for q in cluster.requests if q.method != "GET"}
+    assert methods <= {("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")}
+    logs = [q for q in cluster.requests if q.path.endswith("/log")]
+    assert len(cluster.requests) - len(logs) <= 12, [q.path for q in cluster.requests]
+
+
+def test_help_does_not_import_kubernetes():
+    code = ("import sys; from click.testing import CliRunner; from vcdoctor.cli import main; "
+            "r = CliRunner().invoke(main, ['--help']); r2 = CliRunner().invoke(main, ['run', '--help']); "
+            "assert r.exit_code == 0 and r2.exit_code == 0; print('kubernetes' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+@pytest.mark.skipif(shutil.which("vcdoctor") is None, reason="console script not installed")
+def test_installed_console_script_and_kubectl_plugin(cluster, kubeconfig):
+    guide_cluster(cluster)
+    done = subprocess.run(["vcdoctor", "run", "--kubeconfig", kubeconfig, "-o", "json"], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    jsonschema.validate(json.loads(done.stdout), SCHEMA)
+    plugin = shutil.which("kubectl-vcdoctor")
+    assert plugin is not None
+    if shutil.which("kubectl"):
+        env = dict(os.environ, PATH=os.pathsep.join([os.path.dirname(plugin), os.environ["PATH"]]))
+        via_kubectl = subprocess.run(["kubectl", "vcdoctor", "--version"], capture_output=True, text=True,
+                                     timeout=60, env=env)
+        assert via_kubectl.returncode == 0 and "vcdoctor, version" in via_kubectl.stdout, via_kubectl.stderr
