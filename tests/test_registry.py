@@ -1,0 +1,84 @@
+"""The check registry: entry-point discovery, id validation, metadata present for every check."""
+
+from __future__ import annotations
+
+import importlib
+import pathlib
+from importlib.metadata import EntryPoint
+
+import pytest
+
+from vcdoctor.model import CHECK_ID, Check, Severity, Status, Verdict
+from vcdoctor.registry import RegistryError, load_checks, select_checks
+
+BUILTIN = ["vcluster-set-owner", "pod-scheduler-name", "kai-components", "gpu-sharing-reservations",
+           "podgrouper-permissions", "podgrouper-no-owner-log"]
+
+
+def _check(check_id="x-check", **kw):
+    return Check(id=check_id, title=kw.pop("title", "A check"), severity=kw.pop("severity", Severity.LOW),
+                 run=lambda view, scope: Verdict(Status.PASS, "ok"), **kw)
+
+
+class _EP:
+    """A stand-in entry point whose load() returns a given object."""
+
+    def __init__(self, name, obj, value="plugin:CHECK"):
+        self.name, self.value, self._obj = name, value, obj
+
+    def load(self):
+        if isinstance(self._obj, Exception):
+            raise self._obj
+        return self._obj
+
+
+def test_builtin_checks_are_registered_in_report_order():
+    assert [c.id for c in load_checks()] == BUILTIN
+
+
+def test_every_check_has_metadata_docs_and_a_test_module():
+    docs = (pathlib.Path(__file__).parents[1] / "docs" / "checks.md").read_text()
+    for check in load_checks():
+        assert CHECK_ID.match(check.id) and check.title and isinstance(check.severity, Severity)
+        assert check.docs_url and check.docs_url.endswith("#" + check.id)
+        assert f"## `{check.id}`" in docs
+        module = check.id.replace("-", "_")
+        importlib.import_module(f"tests.checks.test_{module}")
+
+
+def test_entry_points_resolve_to_the_installed_package():
+    ep = EntryPoint("kai-components", "vcdoctor.checks.kai_components:CHECK", "vcdoctor.checks")
+    assert ep.load().id == "kai-components"
+
+
+def test_third_party_check_is_loaded_after_builtins():
+    checks = load_checks([_EP("zz-extra", _check("zz-extra")), _EP("aa-first", _check("aa-first", order=10))])
+    assert [c.id for c in checks] == ["aa-first", "zz-extra"]
+
+
+@pytest.mark.parametrize("ep, message", [
+    (_EP("Bad_Id", _check("Bad_Id")), "not lowercase kebab-case"),
+    (_EP("x-check", _check("other-id")), "does not match check id"),
+    (_EP("x-check", "not a check"), "is a str, not a Check"),
+    (_EP("x-check", ImportError("no module named plugin")), "failed to load"),
+    (_EP("x-check", _check(title=" ")), "has no title"),
+    (_EP("x-check", _check(severity="high")), "not a Severity"),
+])
+def test_broken_plugins_are_rejected_by_name(ep, message):
+    with pytest.raises(RegistryError, match=message):
+        load_checks([ep])
+
+
+def test_duplicate_ids_are_rejected():
+    with pytest.raises(RegistryError, match="registered twice"):
+        load_checks([_EP("x-check", _check()), _EP("x-check", _check())])
+
+
+def test_no_checks_at_all_is_an_error():
+    with pytest.raises(RegistryError, match="not installed"):
+        load_checks([])
+
+
+def test_select_unknown_id():
+    with pytest.raises(RegistryError, match="unknown check id"):
+        select_checks(load_checks(), ["nope"])
