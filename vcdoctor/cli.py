@@ -118,6 +118,8 @@ def _emit(report: dict, output: str, color: str) -> None:
 
         click.echo(json_output.render(report))
         return
+    if report.get("error"):
+        return  # the one-line message is on stderr already; stdout stays empty for tables
     from vcdoctor.render import table
 
     colour = _use_colour(color)

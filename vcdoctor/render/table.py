@@ -29,10 +29,6 @@ def render(report: dict, colour: bool = False) -> str:
         lines.append("Examined: " + ", ".join(target["host_pods"]))
     for note in target.get("notes") or []:
         lines.append(f"Note: {note}")
-    if report.get("error"):
-        err = report["error"]
-        lines.append(_paint(f"error ({err['code']}): {err['message']}", "RED", colour))
-        return "\n".join(lines)
     rows = []
     for check in report["checks"]:
         status = check["status"]
