@@ -141,5 +141,6 @@ CHECK = Check(
     severity=Severity.HIGH,
     run=run,
     order=40,
+    reads="gpu-fraction/gpu-memory pods; vCluster syncer log tails; Config kai-config or binder/admission flags; pods in kai-resource-reservation",
     docs_url=f"{DOCS_BASE}#gpu-sharing-reservations",
 )

@@ -83,5 +83,6 @@ CHECK = Check(
     severity=Severity.CRITICAL,
     run=run,
     order=30,
+    reads="pods in kai-scheduler (app label, phase, readiness, restarts, image tag); namespace kai-scheduler",
     docs_url=f"{DOCS_BASE}#kai-components",
 )

@@ -68,5 +68,6 @@ CHECK = Check(
     severity=Severity.HIGH,
     run=run,
     order=20,
+    reads="the --pod target (host or translated virtual name) or every pod labelled vcluster.loft.sh/managed-by",
     docs_url=f"{DOCS_BASE}#pod-scheduler-name",
 )

@@ -57,5 +57,6 @@ CHECK = Check(
     severity=Severity.INFO,
     run=run,
     order=60,
+    reads="pod-grouper log tails; pod-group-name annotations of kai-scheduler pods",
     docs_url=f"{DOCS_BASE}#podgrouper-no-owner-log",
 )

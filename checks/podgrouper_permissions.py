@@ -15,6 +15,9 @@ MAX_EXAMPLES = 5
 NO_POD_GROUPER = (f"Start with the kai-components check; the pod-grouper runs in {KAI_NAMESPACE}:\n"
                   f"  kubectl get pods -n {KAI_NAMESPACE} -l 'app in (pod-grouper,podgrouper)'")
 
+NOT_READY = (f"Fix the pod-grouper first (see kai-components), then re-run vcdoctor. Its crashed run:\n"
+             f"  kubectl logs -n {KAI_NAMESPACE} {{pod}} --previous --tail=100")
+
 RAISE_VERBOSITY = f"""KAI logs the owner-lookup fallback only at debug level, so a clean log is not proof.
 Make it visible: run the pod-grouper with --zap-log-level=debug (with global.jsonLog=true / --zap-devel=false
 debug lines are hidden), then re-run vcdoctor:
@@ -57,6 +60,12 @@ def run(view: ClusterView, scope: Scope) -> Verdict:
         ref, exc = logs.failures[0]
         return Verdict(Status.ERROR, f"could not read the pod-grouper log of {ref}: {exc.kind}",
                        (read_ev,) + failed, access_remediation(exc))
+    not_ready = [p for p in logs.pods if not podinfo.is_ready(p)]
+    if not_ready:
+        return Verdict(Status.WARN, f"no permission errors in {scan.lines} log lines, but pod-grouper "
+                                    f"{podinfo.ref(not_ready[0])} is not ready ({podinfo.state_summary(not_ready[0])}); "
+                                    f"the log covers only its current, failing run",
+                       (read_ev,), NOT_READY.format(pod=not_ready[0]["metadata"]["name"]))
     owned = _owned(view, scope)
     if owned:
         return Verdict(Status.WARN, f"no permission errors logged, but {len(owned)} kai-scheduler pod(s) still carry the "
@@ -74,5 +83,6 @@ CHECK = Check(
     severity=Severity.HIGH,
     run=run,
     order=50,
+    reads="pod-grouper log tails (tailLines/limitBytes); synced pods' ownerReferences",
     docs_url=f"{DOCS_BASE}#podgrouper-permissions",
 )

@@ -114,5 +114,6 @@ CHECK = Check(
     severity=Severity.CRITICAL,
     run=run,
     order=10,
+    reads="StatefulSets/Deployments app=vcluster; Secret vc-config-<name> key config.yaml (by name); synced pods' ownerReferences; control-plane pods' vClusterConfigHash",
     docs_url=f"{DOCS_BASE}#vcluster-set-owner",
 )

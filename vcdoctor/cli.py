@@ -1,10 +1,16 @@
-"""The ``vcdoctor`` command line (also installed as the kubectl plugin ``kubectl-vcdoctor``)."""
+"""The ``vcdoctor`` command line (also installed as the kubectl plugin ``kubectl-vcdoctor``).
+
+Only click is imported at start-up: ``vcdoctor --help`` must not pay for the kubernetes client.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
 import time
+from dataclasses import dataclass
+from typing import Optional
+
 import click
 
 from vcdoctor import __version__
@@ -12,11 +18,12 @@ from vcdoctor.model import ExitCode
 
 EXIT_CODES = """\b
 Exit codes:
-  0  no check failed
-  1  at least one check ended fail or error
-  2  usage error (bad flag, unknown --vcluster, pod not found)
+  0  no check failed (see --fail-on)
+  1  at least one check ended fail or error (see --fail-on)
+  2  usage error (bad flag, unknown --vcluster, pod not found, unreadable snapshot)
   3  kubeconfig missing/invalid, cluster unreachable or credentials refused"""
 
+OUTPUTS = ["table", "json", "yaml", "markdown", "junit", "sarif"]
 #: Per-request timeout ceiling; the global --timeout bounds the whole run.
 REQUEST_TIMEOUT = 30.0
 
@@ -31,7 +38,38 @@ class Failure(Exception):
         self.message = message
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES)
+@dataclass
+class Session:
+    """A gateway with what the report says about where it points."""
+
+    gateway: object
+    cluster: dict
+    #: namespace of the kubeconfig context: the default for --pod without -n
+    default_namespace: str
+    recorder: Optional[object] = None
+    #: metadata of the replayed snapshot, if any
+    snapshot_meta: Optional[dict] = None
+
+
+def target_options(fn):
+    for option in reversed([
+        click.option("--kubeconfig", type=click.Path(dir_okay=False),
+                     help="Kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster config)."),
+        click.option("--context", help="Kubeconfig context (default: the current context)."),
+        click.option("-n", "--namespace", help="Namespace of --pod (default: the context's namespace)."),
+        click.option("--pod", help="Examine one pod: a host pod, or a virtual pod's name inside a vCluster."),
+        click.option("--vcluster", help="Only this vCluster (release name)."),
+        click.option("--vcluster-namespace", help="Host namespace of --vcluster."),
+        click.option("--check", "only", multiple=True, metavar="ID", help="Run only this check (repeatable)."),
+        click.option("--skip-check", "skipped", multiple=True, metavar="ID", help="Leave this check out (repeatable)."),
+        click.option("--timeout", type=click.FloatRange(min=1), default=60, show_default=True,
+                     help="Deadline in seconds for the whole run."),
+    ]):
+        fn = option(fn)
+    return fn
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}, epilog=EXIT_CODES)
 @click.version_option(__version__, prog_name="vcdoctor")
 def main():
     """Diagnose vCluster workloads scheduled by the NVIDIA KAI scheduler.
@@ -42,89 +80,200 @@ def main():
 
 
 @main.command(epilog=EXIT_CODES)
-@click.option("--kubeconfig", type=click.Path(dir_okay=False), help="Kubeconfig file (default: $KUBECONFIG, ~/.kube/config).")
-@click.option("--context", help="Kubeconfig context (default: the current context).")
-@click.option("-n", "--namespace", help="Namespace of --pod (default: the context's namespace).")
-@click.option("--pod", help="Examine one pod: a host pod, or a virtual pod name inside a vCluster.")
-@click.option("--vcluster", help="Only this vCluster (release name).")
-@click.option("--vcluster-namespace", help="Host namespace of --vcluster.")
-@click.option("-o", "--output", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@target_options
+@click.option("--snapshot", type=click.Path(dir_okay=False),
+              help="Replay a snapshot from `vcdoctor collect` instead of reading a cluster.")
+@click.option("-o", "--output", type=click.Choice(OUTPUTS), default="table", show_default=True)
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Colour the table; auto = only on a terminal and when NO_COLOR is unset.")
-@click.option("--timeout", type=click.FloatRange(min=1), default=60, show_default=True,
-              help="Deadline in seconds for the whole run.")
-@click.option("--check", "only", multiple=True, metavar="ID", help="Run only this check (repeatable).")
-def run(kubeconfig, context, namespace, pod, vcluster, vcluster_namespace, output, color, timeout, only):
-    """Run the checks against the current cluster."""
+@click.option("--fail-on", type=click.Choice(["fail", "warn", "never"]), default="fail", show_default=True,
+              help="Which results make the exit code 1 (fail includes error).")
+def run(snapshot, output, color, fail_on, **options):
+    """Run the checks against the current cluster (or a snapshot)."""
     started = time.monotonic()
     try:
-        report, code = _run(kubeconfig, context, namespace, pod, vcluster, vcluster_namespace, timeout, only, started)
+        session = _open_snapshot(snapshot) if snapshot else _open_live(options, record=False)
+        report, results = _diagnose(session, options, started, snapshot_target=bool(snapshot))
+        code = _exit_code(results, fail_on)
     except Failure as failure:
-        from vcdoctor import report as reporting
-
-        report = reporting.build([], error={"code": failure.code, "message": failure.message})
-        code = failure.exit_code
-        click.echo(f"vcdoctor: {failure.message}", err=True)
-    except KeyboardInterrupt:
-        click.echo("vcdoctor: interrupted", err=True)
-        sys.exit(130)
+        report, code = _failure_report(failure), failure.exit_code
     _emit(report, output, color)
     sys.exit(int(code))
 
 
-def _run(kubeconfig, context, namespace, pod, vcluster, vcluster_namespace, timeout, only, started):
-    from vcdoctor import report as reporting
-    from vcdoctor import registry, runner
-    from vcdoctor.gateway import Forbidden, Gateway, GatewayError, Unauthorized, Unreachable
+@main.command(epilog=EXIT_CODES)
+@target_options
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True,
+              help="Where to write the snapshot (.tar.gz).")
+def collect(out_path, **options):
+    """Record everything the checks read into a snapshot for offline analysis.
+
+    Secret data never enters it except the vCluster config keys the checks need; container env
+    values, managed fields and last-applied annotations are dropped.
+    """
+    from vcdoctor import snapshot
+
+    started = time.monotonic()
+    try:
+        session = _open_live(options, record=True)
+        report, results = _diagnose(session, options, started, snapshot_target=False)
+    except Failure as failure:
+        click.echo(f"vcdoctor: {failure.message}", err=True)
+        sys.exit(int(failure.exit_code))
+    metadata = {
+        "tool": report["tool"],
+        "collected_at": report["generated_at"],
+        "cluster": report["cluster"],
+        # as resolved: a --pod without -n records the context namespace it was looked up in
+        "target": {k: report["target"].get(k) for k in ("namespace", "pod", "vcluster", "vcluster_namespace")},
+        "checks": [r.id for r in results],
+    }
+    try:
+        count = snapshot.write(out_path, metadata, session.recorder.records, report)
+    except OSError as exc:
+        click.echo(f"vcdoctor: cannot write {out_path}: {exc.strerror or exc}", err=True)
+        sys.exit(int(ExitCode.USAGE))
+    click.echo(f"vcdoctor: wrote {out_path} ({count} responses, {len(results)} checks); replay with: "
+               f"vcdoctor run --snapshot {out_path}", err=True)
+
+
+@main.command("checks")
+@click.option("-o", "--output", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def list_checks(output):
+    """List the registered checks: id, severity, title and what each reads."""
+    import json
+
+    from vcdoctor import registry
+
+    try:
+        checks = registry.load_checks()
+    except registry.RegistryError as exc:
+        click.echo(f"vcdoctor: {exc}", err=True)
+        sys.exit(int(ExitCode.USAGE))
+    rows = [{"id": c.id, "severity": c.severity.value, "title": c.title, "reads": c.reads, "docs_url": c.docs_url}
+            for c in checks]
+    if output == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    from tabulate import tabulate
+
+    click.echo(tabulate([[r["id"], r["severity"], r["title"], r["reads"]] for r in rows],
+                        headers=["ID", "SEVERITY", "TITLE", "READS"], maxcolwidths=[None, None, 30, 50]))
+
+
+# -- the pipeline ---------------------------------------------------------------------------------
+
+def _open_live(options: dict, record: bool) -> Session:
+    from vcdoctor.gateway import Gateway
     from vcdoctor.gateway.live import KubeconfigError, connect
+
+    try:
+        transport, identity = connect(options["kubeconfig"], options["context"],
+                                      min(REQUEST_TIMEOUT, options["timeout"]))
+    except KubeconfigError as exc:
+        raise Failure(ExitCode.CLUSTER, "kubeconfig", str(exc)) from None
+    recorder = None
+    if record:
+        from vcdoctor.snapshot import RecordingTransport
+
+        transport = recorder = RecordingTransport(transport)
+    gateway = Gateway(transport)
+    cluster = {"context": identity.context, "server": identity.server, "kubernetes_version": None}
+    return Session(gateway, cluster, identity.namespace, recorder)
+
+
+def _open_snapshot(path: str) -> Session:
+    from vcdoctor import snapshot
+    from vcdoctor.gateway import Gateway
+
+    try:
+        meta, records, _ = snapshot.read(path)
+    except snapshot.SnapshotError as exc:
+        raise Failure(ExitCode.USAGE, "usage", str(exc)) from None
+    cluster = dict(meta.get("cluster") or {})
+    cluster.setdefault("kubernetes_version", None)
+    return Session(Gateway(snapshot.ReplayTransport(records)),
+                   {k: cluster.get(k) for k in ("context", "server", "kubernetes_version")},
+                   (meta.get("target") or {}).get("namespace") or "default", snapshot_meta=meta)
+
+
+def _diagnose(session: Session, options: dict, started: float, snapshot_target: bool):
+    from vcdoctor import registry, runner
+    from vcdoctor import report as reporting
+    from vcdoctor.gateway import GatewayError, NotInSnapshot, Unauthorized, Unreachable
     from vcdoctor.scope import Target, UsageError, resolve
     from vcdoctor.view import ClusterView
 
     try:
-        checks = registry.select_checks(registry.load_checks(), only)
+        checks = registry.select_checks(registry.load_checks(), options["only"], options["skipped"])
     except registry.RegistryError as exc:
         raise Failure(ExitCode.USAGE, "usage", str(exc)) from None
+    gateway = session.gateway
     try:
-        transport, identity = connect(kubeconfig, context, min(REQUEST_TIMEOUT, timeout))
-    except KubeconfigError as exc:
-        raise Failure(ExitCode.CLUSTER, "kubeconfig", str(exc)) from None
-    gateway = Gateway(transport)
-    view = ClusterView(gateway)
-    cluster = {"context": identity.context, "server": identity.server, "kubernetes_version": None}
-    try:
-        cluster["kubernetes_version"] = gateway.version().get("gitVersion")
+        version = gateway.version().get("gitVersion")
+        session.cluster["kubernetes_version"] = version or session.cluster.get("kubernetes_version")
     except (Unreachable, Unauthorized) as exc:
-        raise Failure(ExitCode.CLUSTER, exc.kind, f"cannot reach the cluster at {identity.server}: {exc.reason}") from None
-    except (Forbidden, GatewayError):
-        pass  # /version is informational; the checks report their own access
-    target = Target(namespace or (identity.namespace if pod else None), pod, vcluster, vcluster_namespace)
+        raise Failure(ExitCode.CLUSTER, exc.kind,
+                      f"cannot reach the cluster at {session.cluster['server']}: {exc.reason}") from None
+    except GatewayError:
+        pass  # /version is informational; checks report their own access problems
+    target = _target(session, options, snapshot_target)
+    view = ClusterView(gateway)
     try:
         scope = resolve(view, target)
     except UsageError as exc:
         raise Failure(ExitCode.USAGE, "not-found", str(exc)) from None
     except (Unreachable, Unauthorized) as exc:
         raise Failure(ExitCode.CLUSTER, exc.kind, exc.describe()) from None
+    except NotInSnapshot as exc:
+        raise Failure(ExitCode.USAGE, "usage", f"the snapshot cannot answer this target: {exc.describe()}") from None
     except GatewayError as exc:
         raise Failure(ExitCode.CLUSTER, exc.kind, f"cannot resolve the target: {exc.describe()}") from None
-    remaining = max(1.0, timeout - (time.monotonic() - started))
+    remaining = max(1.0, options["timeout"] - (time.monotonic() - started))
     results = runner.run_checks(checks, view, scope, remaining)
-    report = reporting.build(results, cluster, scope.to_dict())
-    return report, reporting.exit_code(results)
+    report = reporting.build(results, session.cluster, scope.to_dict(), permissions=gateway.permissions_used())
+    meta = session.snapshot_meta
+    if meta is not None:
+        report["snapshot"] = {"collected_at": meta.get("collected_at"),
+                              "tool_version": (meta.get("tool") or {}).get("version")}
+    return report, results
+
+
+def _target(session: Session, options: dict, snapshot_target: bool):
+    from vcdoctor.scope import Target
+
+    asked = {k: options.get(k) for k in ("namespace", "pod", "vcluster", "vcluster_namespace")}
+    meta = session.snapshot_meta
+    if snapshot_target and meta is not None and not any(asked.values()):
+        asked = {k: (meta.get("target") or {}).get(k) for k in asked}  # replay what was collected
+    if asked["pod"] and not asked["namespace"]:
+        asked["namespace"] = session.default_namespace
+    return Target(**asked)
+
+
+def _exit_code(results, fail_on: str) -> ExitCode:
+    from vcdoctor.model import Status
+
+    failing = {"fail": (Status.FAIL, Status.ERROR), "warn": (Status.FAIL, Status.ERROR, Status.WARN),
+               "never": ()}[fail_on]
+    return ExitCode.FINDINGS if any(r.status in failing for r in results) else ExitCode.OK
+
+
+def _failure_report(failure: Failure) -> dict:
+    from vcdoctor import report as reporting
+
+    click.echo(f"vcdoctor: {failure.message}", err=True)
+    return reporting.build([], error={"code": failure.code, "message": failure.message})
 
 
 def _emit(report: dict, output: str, color: str) -> None:
-    if output == "json":
-        from vcdoctor.render import json_output
+    from vcdoctor.render import render
 
-        click.echo(json_output.render(report))
-        return
-    if report.get("error"):
-        return  # the one-line message is on stderr already; stdout stays empty for tables
-    from vcdoctor.render import table
-
-    colour = _use_colour(color)
+    if output == "table" and report.get("error"):
+        return  # the one-line message is on stderr already
+    colour = output == "table" and _use_colour(color)
     # click strips ANSI codes off non-terminals unless told the colour is wanted
-    click.echo(table.render(report, colour=colour), color=colour)
+    click.echo(render(report, output, colour), color=colour)
 
 
 def _use_colour(choice: str, stream=None) -> bool:

@@ -99,6 +99,8 @@ class Check:
     #: Position in reports; built-ins use 10, 20, ...; plugins default after them.
     order: int = 1000
     docs_url: Optional[str] = None
+    #: one line: what the check reads from the cluster (shown by `vcdoctor checks`)
+    reads: str = ""
 
     def problems(self) -> list:
         """Metadata errors, each naming the offending check (empty when valid)."""

@@ -46,12 +46,11 @@ def load_checks(eps: Iterable = None) -> List[Check]:
     return sorted(found.values(), key=lambda c: (c.order, c.id))
 
 
-def select_checks(checks: List[Check], only: Iterable[str]) -> List[Check]:
-    wanted = list(only)
-    if not wanted:
-        return checks
+def select_checks(checks: List[Check], only: Iterable[str] = (), skipped: Iterable[str] = ()) -> List[Check]:
+    """--check ID keeps only those; --skip-check ID leaves those out. Unknown ids are an error."""
+    only, skipped = list(only), list(skipped)
     known = {c.id for c in checks}
-    unknown = [w for w in wanted if w not in known]
+    unknown = [w for w in only + skipped if w not in known]
     if unknown:
         raise RegistryError(f"unknown check id(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-    return [c for c in checks if c.id in wanted]
+    return [c for c in checks if (not only or c.id in only) and c.id not in skipped]

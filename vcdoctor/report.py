@@ -12,7 +12,7 @@ SCHEMA_VERSION = "vcdoctor.report/v1"
 
 
 def build(results: Sequence[CheckResult], cluster: Optional[dict] = None, target: Optional[dict] = None,
-          error: Optional[dict] = None) -> dict:
+          error: Optional[dict] = None, permissions: Optional[list] = None) -> dict:
     summary = {s.value: 0 for s in Status}
     for result in results:
         summary[result.status.value] += 1
@@ -24,6 +24,7 @@ def build(results: Sequence[CheckResult], cluster: Optional[dict] = None, target
         "target": target or {},
         "summary": summary,
         "checks": [r.to_dict() for r in results],
+        "permissions": permissions or [],
     }
     if error is not None:
         report["error"] = error

@@ -72,14 +72,6 @@ class ClusterView:
         except (binascii.Error, ValueError):
             raise SecretKeyMissing(f"Secret {namespace}/{name} key {key!r} is not valid base64") from None
 
-    def secret_raw_value(self, namespace: str, name: str, key: str) -> str:
-        """The base64 text of one key as stored (vCluster <= 0.27 hashes exactly this string)."""
-        secret = self._gw.get(r.SECRETS, name, namespace)
-        encoded = (secret.get("data") or {}).get(key)
-        if not isinstance(encoded, str):
-            raise SecretKeyMissing(f"Secret {namespace}/{name} has no key {key!r}")
-        return encoded
-
     # -- shared, derived answers ------------------------------------------------------------
 
     def synced_pods(self) -> Tuple[dict, ...]:

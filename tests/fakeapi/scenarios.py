@@ -29,3 +29,56 @@ def guide_cluster(cluster: FakeCluster, *, set_owner=False, owned_pods=False, gp
         cluster.add(f.namespace("kai-resource-reservation"), f.reservation_pod("gpu-node-1"))
     cluster.set_log("kai-scheduler", PODGROUPER, "pod-grouper", podgrouper_log)
     return cluster
+
+
+DENIAL = ('2026-11-20 10:00:01\tERROR\tsyncer\tError syncing pod\t{"pod": "team-a/gpu-sharing-pod", "error": '
+          '"admission webhook \\"validating-kai-admission.kai.scheduler\\" denied the request: attempting to create '
+          'a pod vc-ns/gpu-sharing-pod-x-team-a-x-my-vcluster with gpu sharing request, while GPU sharing is '
+          'disabled"}')
+PANIC_LOG = "\n".join([
+    f.console_line("INFO", "Starting EventSource", {"controller": "pod"}),
+    "panic: runtime error: invalid memory address or nil pointer dereference",
+    "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x1b2c3d4]",
+    "goroutine 211 [running]:",
+]) + "\n"
+
+
+def healthy(cluster: FakeCluster) -> FakeCluster:
+    """Set up exactly as the guide says: setOwner false, KAI with GPU sharing, the guide's three pods."""
+    return guide_cluster(cluster)
+
+
+def setowner_on(cluster: FakeCluster) -> FakeCluster:
+    """setOwner left at its default: pods owned by the vCluster Service, pod-grouper RBAC errors."""
+    log = QUIET_LOG + "\n".join([f.owner_fallback_line(VC, f"{p}-x-team-a-x-{VC}")
+                                 for p in ("cpu-only-pod", "gpu-pod", "gpu-sharing-pod")]
+                                + [f.reconciler_forbidden_line(VC, VC_NS)]) + "\n"
+    return guide_cluster(cluster, set_owner=None, owned_pods=True, podgrouper_log=log)
+
+
+def gpu_sharing_disabled(cluster: FakeCluster) -> FakeCluster:
+    """KAI installed without global.gpuSharing: its webhook denies the fractional pod, which never reaches the host."""
+    guide_cluster(cluster, gpu_sharing=False, reservations=False)
+    pods = cluster.objects[("", "pods")]
+    pods[:] = [p for p in pods if not p["metadata"]["name"].startswith("gpu-sharing-pod")]
+    cluster.set_log(VC_NS, f"{VC}-0", "syncer", f.console_line("INFO", "Starting syncer") + "\n" + DENIAL + "\n")
+    return cluster
+
+
+def podgrouper_crashloop(cluster: FakeCluster) -> FakeCluster:
+    """The pod-grouper crash-loops: new pods get no pod-group-name annotation and stay Pending."""
+    cluster.add(*f.vcluster(VC, VC_NS, set_owner=False))
+    cluster.add(f.synced_pod("trainer-0", "team-a", VC, VC_NS, phase="Pending", node=None, podgroup=None,
+                             labels={"kai.scheduler/queue": "team-a"}))
+    cluster.add(*f.kai_install(broken={"pod-grouper": {"ready": False, "waiting": "CrashLoopBackOff", "restarts": 23,
+                                                       "last_exit": ("Error", 2)}}))
+    cluster.set_log("kai-scheduler", PODGROUPER, "pod-grouper", PANIC_LOG)
+    return cluster
+
+
+SCENARIOS = {
+    "healthy": healthy,
+    "setowner-on": setowner_on,
+    "gpu-sharing-disabled": gpu_sharing_disabled,
+    "podgrouper-crashloop": podgrouper_crashloop,
+}

@@ -51,3 +51,9 @@ class ApiError(GatewayError):
     """Any other non-success answer, or a body that is not the JSON promised."""
 
     kind = "api-error"
+
+
+class NotInSnapshot(GatewayError):
+    """Replaying a snapshot that never recorded this request (collected by an older check set)."""
+
+    kind = "not-in-snapshot"

@@ -34,6 +34,7 @@ class Gateway:
         self._page_size = page_size
         self._lock = threading.Lock()
         self._memo: Dict[tuple, Future] = {}
+        self._permissions: Dict[tuple, str] = {}
         self.requests_sent = 0
 
     # -- public reads -------------------------------------------------------------------
@@ -67,6 +68,16 @@ class Gateway:
             answer = self._json(request)
             return bool((answer.get("status") or {}).get("allowed"))
         return self._once(("review", request), ask)
+
+    def permissions_used(self) -> list:
+        """Each (verb, resource, namespace) the run needed and what the API said: for support to see
+        exactly what was looked at."""
+        rows = []
+        for (verb, group, resource, namespace), outcome in sorted(self._permissions.items(),
+                                                                  key=lambda kv: tuple(x or "" for x in kv[0])):
+            rows.append({"verb": verb, "resource": f"{resource}.{group}" if group else resource,
+                         "namespace": namespace, "outcome": outcome})
+        return rows
 
     # -- internals ------------------------------------------------------------------------
 
@@ -114,11 +125,27 @@ class Gateway:
     def _raw(self, request: ApiRequest) -> bytes:
         with self._lock:
             self.requests_sent += 1
-        response = self._transport.send(request)
+        try:
+            response = self._transport.send(request)
+        except GatewayError as exc:
+            self._note(request, exc.kind)
+            raise
         LOG.debug("%s -> %s (%d bytes)", request.describe(), response.status, len(response.body))
         if 200 <= response.status < 300:
+            self._note(request, "allowed")
             return response.body
-        raise _status_error(request, response)
+        error = _status_error(request, response)
+        self._note(request, "allowed" if isinstance(error, NotFound) else error.kind)
+        raise error
+
+    def _note(self, request: ApiRequest, outcome: str) -> None:
+        if request.verb in ("version", "access-review"):
+            return
+        key = request.rbac()
+        with self._lock:
+            # a later denial on the same permission must not be hidden by an earlier success
+            if self._permissions.get(key) in (None, "allowed"):
+                self._permissions[key] = outcome
 
 
 def _status_error(request: ApiRequest, response: RawResponse) -> GatewayError:

@@ -1,9 +1,9 @@
-"""JSON rendering: exactly one document, nothing else."""
+"""JSON rendering: exactly one document, the versioned contract (docs/report.schema.json)."""
 
 from __future__ import annotations
 
 import json
 
 
-def render(report: dict) -> str:
-    return json.dumps(report, indent=2, sort_keys=False, default=str)
+def render(report: dict, colour: bool = False) -> str:
+    return json.dumps(report, indent=2, default=str)

@@ -1,0 +1,264 @@
+"""Offline snapshots: record what the checks read through the gateway, replay it later without a cluster.
+
+A snapshot is a gzipped tar of JSON files (layout in docs/snapshot.md). Responses are minimised
+before the checks see them and before they are stored, so a snapshot cannot hold what the checks never
+needed: Secret data other than the reduced vCluster config, container env values, managed fields and
+last-applied annotations are dropped by construction.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import io
+import json
+import os
+import tarfile
+import threading
+import time
+from typing import Any, Dict, List, Optional, Tuple
+
+import yaml
+
+from vcdoctor import __version__
+from vcdoctor.gateway.errors import NotInSnapshot
+from vcdoctor.gateway.requests import ApiRequest, RawResponse
+from vcdoctor.gateway.resources import SECRETS, Resource
+
+FORMAT = "vcdoctor.snapshot/v1"
+META_FILE = "snapshot.json"
+REPORT_FILE = "report.json"
+RESPONSES_DIR = "responses"
+#: Secret keys that may enter a snapshot (reduced to the keys checks read).
+SECRET_KEYS = ("config.yaml",)
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+#: Archives are untrusted input: refuse absurd members instead of exhausting memory.
+MAX_MEMBER_BYTES = 64 * 1024 * 1024
+
+
+class SnapshotError(Exception):
+    """The file is not a readable vcdoctor snapshot."""
+
+
+def request_key(request: ApiRequest) -> str:
+    return json.dumps(request_to_dict(request), sort_keys=True)
+
+
+def request_to_dict(request: ApiRequest) -> dict:
+    out = {k: v for k, v in dataclasses.asdict(request).items() if v is not None and k != "resource"}
+    if request.resource is not None:
+        out["resource"] = dataclasses.asdict(request.resource)
+    if request.review is not None:
+        out["review"] = list(request.review)
+    return out
+
+
+def request_from_dict(data: dict) -> ApiRequest:
+    fields = dict(data)
+    if "resource" in fields:
+        fields["resource"] = Resource(**fields["resource"])
+    if "review" in fields:
+        fields["review"] = tuple(fields["review"])
+    return ApiRequest(**fields)
+
+
+# -- minimisation ---------------------------------------------------------------------------------
+
+def minimise(request: ApiRequest, response: RawResponse) -> RawResponse:
+    if request.verb == "log" or not (200 <= response.status < 300):
+        return response
+    try:
+        body = json.loads(response.body)
+    except ValueError:
+        return response
+    is_secret = request.resource == SECRETS
+    if isinstance(body.get("items"), list):
+        body["items"] = [_minimise_object(o, is_secret) for o in body["items"]]
+    elif isinstance(body, dict):
+        body = _minimise_object(body, is_secret)
+    return RawResponse(response.status, json.dumps(body, separators=(",", ":")).encode())
+
+
+def _minimise_object(obj: Any, is_secret: bool) -> Any:
+    if not isinstance(obj, dict):
+        return obj
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        meta.pop("managedFields", None)
+        if isinstance(meta.get("annotations"), dict):
+            meta["annotations"].pop(LAST_APPLIED, None)
+    if is_secret:
+        data = obj.get("data") if isinstance(obj.get("data"), dict) else {}
+        obj["data"] = {k: _reduced_config(v) for k, v in data.items() if k in SECRET_KEYS}
+        obj.pop("stringData", None)
+        return obj
+    _strip_env(obj.get("spec"))
+    template = (obj.get("spec") or {}).get("template") if isinstance(obj.get("spec"), dict) else None
+    if isinstance(template, dict):
+        _strip_env(template.get("spec"))
+    return obj
+
+
+def _strip_env(spec: Any) -> None:
+    if not isinstance(spec, dict):
+        return
+    for key in ("containers", "initContainers", "ephemeralContainers"):
+        for container in spec.get(key) or []:
+            if not isinstance(container, dict):
+                continue
+            if isinstance(container.get("env"), list):
+                container["env"] = [{"name": e.get("name")} for e in container["env"] if isinstance(e, dict)]
+            container.pop("envFrom", None)
+
+
+def _reduced_config(encoded: Any) -> str:
+    """The vc-config value reduced to the keys checks read; a malformed one stays malformed, minus content."""
+    from vcdoctor.vcluster import MalformedConfig, parse_config
+
+    try:
+        raw = base64.b64decode(encoded, validate=True)
+    except (ValueError, TypeError):
+        return "!not-base64!"
+    try:
+        reduced = parse_config(raw)
+    except MalformedConfig as exc:
+        text = str(exc)
+        if "UTF-8" in text:
+            placeholder = b"\xff\xfe"
+        elif "holds a" in text:
+            placeholder = b"- redacted\n"
+        else:
+            placeholder = b"redacted: [\n"
+        return base64.b64encode(placeholder).decode()
+    nested: Dict[str, Any] = {}
+    for dotted, value in reduced.items():
+        node = nested
+        *parents, leaf = dotted.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return base64.b64encode(yaml.safe_dump(nested, sort_keys=True).encode()).decode()
+
+
+# -- transports -----------------------------------------------------------------------------------
+
+class RecordingTransport:
+    """Wraps the live transport; checks see exactly the minimised responses that get stored."""
+
+    def __init__(self, inner):
+        self._inner = inner
+        self._lock = threading.Lock()
+        self.records: Dict[str, Tuple[ApiRequest, RawResponse]] = {}
+
+    def send(self, request: ApiRequest) -> RawResponse:
+        response = minimise(request, self._inner.send(request))
+        with self._lock:
+            self.records[request_key(request)] = (request, response)
+        return response
+
+
+class ReplayTransport:
+    """Answers from a snapshot; anything not recorded is an honest NotInSnapshot, never a guess."""
+
+    def __init__(self, records: Dict[str, RawResponse]):
+        self._records = records
+
+    def send(self, request: ApiRequest) -> RawResponse:
+        response = self._records.get(request_key(request))
+        if response is None:
+            raise NotInSnapshot(request, "this request was not recorded in the snapshot (collected by an older "
+                                         "vcdoctor or with a different target)")
+        return response
+
+
+# -- archive --------------------------------------------------------------------------------------
+
+def write(path: str, metadata: dict, records: Dict[str, Tuple[ApiRequest, RawResponse]],
+          report: Optional[dict] = None) -> int:
+    """Write a reproducible archive (sorted members, fixed mtimes); returns the number of responses."""
+    mtime = int(os.environ.get("SOURCE_DATE_EPOCH", time.time()))
+    members: List[Tuple[str, bytes]] = []
+    meta = {"format": FORMAT, **metadata, "responses": len(records)}
+    members.append((META_FILE, _dump(meta)))
+    if report is not None:
+        members.append((REPORT_FILE, _dump(report)))
+    ordered = sorted(records.values(), key=lambda rr: request_key(rr[0]))
+    for index, (request, response) in enumerate(ordered, 1):
+        members.append((f"{RESPONSES_DIR}/{index:04d}-{_slug(request)}.json", _dump(_entry(request, response))))
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime, info.mode = len(data), mtime, 0o644
+            tar.addfile(info, io.BytesIO(data))
+    import gzip
+
+    with open(path, "wb") as fh:
+        with gzip.GzipFile(filename="", mode="wb", fileobj=fh, mtime=mtime) as gz:
+            gz.write(buffer.getvalue())
+    return len(records)
+
+
+def _dump(value: dict) -> bytes:
+    return (json.dumps(value, indent=2, sort_keys=True) + "\n").encode()
+
+
+def _slug(request: ApiRequest) -> str:
+    parts = [request.verb]
+    if request.resource is not None:
+        parts.append(request.resource.plural)
+    parts += [p for p in (request.namespace, request.name) if p]
+    return "-".join(parts).replace("/", "_")[:80]
+
+
+def _entry(request: ApiRequest, response: RawResponse) -> dict:
+    entry: Dict[str, Any] = {"request": request_to_dict(request), "status": response.status}
+    if request.verb == "log":
+        try:
+            entry["text"] = response.body.decode("utf-8")
+        except UnicodeDecodeError:
+            entry["base64"] = base64.b64encode(response.body).decode()
+        return entry
+    try:
+        entry["body"] = json.loads(response.body)
+    except ValueError:
+        entry["base64"] = base64.b64encode(response.body).decode()
+    return entry
+
+
+def read(path: str) -> Tuple[dict, Dict[str, RawResponse], Optional[dict]]:
+    """(metadata, responses by request key, report of the collecting run)."""
+    try:
+        tar = tarfile.open(path, mode="r:*")
+    except (OSError, tarfile.TarError) as exc:
+        raise SnapshotError(f"cannot open snapshot {path}: {exc}") from None
+    meta, report, records = None, None, {}
+    with tar:
+        try:
+            for member in tar:
+                if not member.isfile():
+                    continue
+                if member.size > MAX_MEMBER_BYTES:
+                    raise SnapshotError(f"snapshot member {member.name} is larger than {MAX_MEMBER_BYTES} bytes")
+                data = json.loads(tar.extractfile(member).read())
+                if member.name == META_FILE:
+                    meta = data
+                elif member.name == REPORT_FILE:
+                    report = data
+                elif member.name.startswith(RESPONSES_DIR + "/"):
+                    request = request_from_dict(data["request"])
+                    records[request_key(request)] = RawResponse(int(data["status"]), _body(data))
+        except (OSError, tarfile.TarError, ValueError, KeyError, TypeError) as exc:
+            raise SnapshotError(f"snapshot {path} is damaged: {type(exc).__name__}: {exc}") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        found = meta.get("format") if isinstance(meta, dict) else None
+        raise SnapshotError(f"{path} is not a {FORMAT} snapshot (format: {found or 'missing'})")
+    return meta, records, report
+
+
+def _body(entry: dict) -> bytes:
+    if "text" in entry:
+        return entry["text"].encode("utf-8")
+    if "base64" in entry:
+        return base64.b64decode(entry["base64"])
+    return json.dumps(entry.get("body")).encode()
