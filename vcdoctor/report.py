@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 from typing import Optional, Sequence
 
 from vcdoctor import __version__
@@ -19,7 +20,7 @@ def build(results: Sequence[CheckResult], cluster: Optional[dict] = None, target
     report = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "vcdoctor", "version": __version__},
-        "generated_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "generated_at": _now().strftime("%Y-%m-%dT%H:%M:%SZ"),
         "cluster": cluster or {"context": None, "server": None, "kubernetes_version": None},
         "target": target or {},
         "summary": summary,
@@ -29,6 +30,14 @@ def build(results: Sequence[CheckResult], cluster: Optional[dict] = None, target
     if error is not None:
         report["error"] = error
     return report
+
+
+def _now() -> datetime.datetime:
+    # SOURCE_DATE_EPOCH pins the time for reproducible example snapshots
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc)
+    return datetime.datetime.now(datetime.timezone.utc)
 
 
 def exit_code(results: Sequence[CheckResult]) -> ExitCode:

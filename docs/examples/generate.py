@@ -1,0 +1,47 @@
+"""Regenerate the example snapshots in this folder from the readable scenarios in tests/fakeapi/scenarios.py.
+
+Each scenario is served by the test suite's fake API server over HTTPS and collected with the real
+`vcdoctor collect`, so the archives are exactly what a user's collect would produce. Never hand-edit them.
+
+    python docs/examples/generate.py
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.fakeapi.scenarios import SCENARIOS  # noqa: E402
+from tests.fakeapi.server import FakeApiServer, make_certificate  # noqa: E402
+
+#: Fixed time stamp so regenerated archives differ only where the checks' output differs.
+EPOCH = "1795000000"
+
+
+def generate(out_dir: pathlib.Path) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        tls = make_certificate(tmp)
+        for name, build in SCENARIOS.items():
+            server = FakeApiServer(tls=tls).start()
+            try:
+                build(server.cluster)
+                kubeconfig = pathlib.Path(tmp) / f"{name}.kubeconfig"
+                kubeconfig.write_text(yaml.safe_dump(server.kubeconfig(context=f"example-{name}")))
+                out = out_dir / f"{name}.tar.gz"
+                env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH)
+                subprocess.run([sys.executable, "-m", "vcdoctor", "collect", "--kubeconfig", str(kubeconfig),
+                                "--out", str(out)], check=True, env=env)
+            finally:
+                server.stop()
+
+
+if __name__ == "__main__":
+    generate(pathlib.Path(__file__).resolve().parent)

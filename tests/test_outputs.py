@@ -1,0 +1,82 @@
+"""Every --output format, rendered from a replayed example and parsed back."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import xml.etree.ElementTree as ET
+
+import jsonschema
+import yaml
+from click.testing import CliRunner
+
+from vcdoctor.cli import main
+
+ROOT = pathlib.Path(__file__).parents[1]
+EXAMPLE = str(ROOT / "docs" / "examples" / "setowner-on.tar.gz")
+SCHEMA = json.loads((ROOT / "docs" / "report.schema.json").read_text())
+
+
+def render(*args):
+    result = CliRunner().invoke(main, ["run", "--snapshot", EXAMPLE, *args])
+    assert "Traceback" not in result.output
+    return result
+
+
+def test_json_is_valid_against_the_schema_and_lists_permissions():
+    report = json.loads(render("-o", "json").stdout)
+    jsonschema.validate(report, SCHEMA)
+    assert {"verb": "get", "resource": "pods/log", "namespace": "kai-scheduler", "outcome": "allowed"} \
+        in report["permissions"]
+
+
+def test_yaml_is_the_same_document():
+    as_yaml = yaml.safe_load(render("-o", "yaml").stdout)
+    as_json = json.loads(render("-o", "json").stdout)
+    for report in (as_yaml, as_json):
+        report.pop("generated_at")
+        for check in report["checks"]:
+            check.pop("duration_ms")
+    assert as_yaml == as_json
+
+
+def test_markdown_has_summary_table_and_remediation():
+    text = render("-o", "markdown").stdout
+    assert "| Status | Check | Finding |" in text
+    assert "### ❌ `vcluster-set-owner`" in text and "setOwner: false" in text
+
+
+def test_junit_has_one_testcase_per_check():
+    suite = ET.fromstring(render("-o", "junit").stdout)
+    cases = {c.get("name"): c for c in suite.iter("testcase")}
+    assert len(cases) == 6 and suite.get("tests") == "6"
+    assert cases["vcluster-set-owner"].find("failure") is not None
+    assert cases["kai-components"].find("failure") is None
+    assert suite.get("failures") == "2"
+
+
+def test_sarif_has_rules_and_one_result_per_non_pass_check():
+    sarif = json.loads(render("-o", "sarif").stdout)
+    run = sarif["runs"][0]
+    assert sarif["version"] == "2.1.0"
+    assert [r["id"] for r in run["tool"]["driver"]["rules"]][0] == "vcluster-set-owner"
+    assert {r["ruleId"] for r in run["results"]} == {"vcluster-set-owner", "podgrouper-permissions",
+                                                      "podgrouper-no-owner-log"}
+    assert all(r["level"] in ("error", "warning", "note", "none") for r in run["results"])
+
+
+def test_fail_on_controls_the_exit_code():
+    assert render("-o", "json").exit_code == 1
+    assert render("-o", "json", "--fail-on", "never").exit_code == 0
+    healthy = str(ROOT / "docs" / "examples" / "podgrouper-crashloop.tar.gz")
+    warn_only = CliRunner().invoke(main, ["run", "--snapshot", healthy, "--skip-check", "kai-components",
+                                          "--fail-on", "warn"])
+    assert warn_only.exit_code == 1
+    assert CliRunner().invoke(main, ["run", "--snapshot", healthy, "--skip-check", "kai-components"]).exit_code == 0
+
+
+def test_checks_command_lists_metadata():
+    result = CliRunner().invoke(main, ["checks", "-o", "json"])
+    rows = json.loads(result.stdout)
+    assert [r["id"] for r in rows][:2] == ["vcluster-set-owner", "pod-scheduler-name"]
+    assert all(r["reads"] and r["severity"] and r["docs_url"] for r in rows)

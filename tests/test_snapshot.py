@@ -1,0 +1,120 @@
+"""Snapshots: collect through the gateway, replay offline to the same verdicts, and leak nothing."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import pathlib
+import tarfile
+
+import pytest
+from click.testing import CliRunner
+
+from tests.fakeapi import factories as f
+from tests.fakeapi.scenarios import SCENARIOS, VC, VC_NS, guide_cluster
+from vcdoctor.cli import main
+from vcdoctor.snapshot import FORMAT
+
+EXAMPLES = pathlib.Path(__file__).parents[1] / "docs" / "examples"
+CANARY = "CANARY-9d2b-token"
+
+
+def invoke(*args):
+    result = CliRunner().invoke(main, list(args))
+    assert "Traceback" not in result.output
+    return result
+
+
+def verdicts(report: dict):
+    return [(c["id"], c["status"], c["message"]) for c in report["checks"]]
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_replay_gives_the_live_verdicts(cluster, kubeconfig, tmp_path, scenario):
+    SCENARIOS[scenario](cluster)
+    live = json.loads(invoke("run", "--kubeconfig", kubeconfig, "-o", "json").stdout)
+    out = tmp_path / "snap.tar.gz"
+    assert invoke("collect", "--kubeconfig", kubeconfig, "--out", str(out)).exit_code == 0
+    requests_after_collect = len(cluster.requests)
+    replayed = invoke("run", "--snapshot", str(out), "-o", "json")
+    assert verdicts(json.loads(replayed.stdout)) == verdicts(live)
+    assert len(cluster.requests) == requests_after_collect  # replay never touched the network
+    assert json.loads(replayed.stdout)["snapshot"]["tool_version"]
+
+
+def test_pod_target_is_replayed_by_default(cluster, kubeconfig, tmp_path):
+    guide_cluster(cluster)
+    out = tmp_path / "snap.tar.gz"
+    invoke("collect", "--kubeconfig", kubeconfig, "-n", "team-a", "--pod", "gpu-pod", "--out", str(out))
+    report = json.loads(invoke("run", "--snapshot", str(out), "-o", "json").stdout)
+    assert report["target"]["host_pods"] == [f"{VC_NS}/gpu-pod-x-team-a-x-{VC}"]
+    other = invoke("run", "--snapshot", str(out), "-n", "team-a", "--pod", "cpu-only-pod")
+    assert other.exit_code == 2 and "snapshot cannot answer" in other.stderr
+
+
+def test_missing_responses_are_errors_not_passes(cluster, kubeconfig, tmp_path):
+    guide_cluster(cluster)
+    out = tmp_path / "snap.tar.gz"
+    invoke("collect", "--kubeconfig", kubeconfig, "--check", "kai-components", "--out", str(out))
+    report = json.loads(invoke("run", "--snapshot", str(out), "-o", "json").stdout)
+    statuses = {c["id"]: c["status"] for c in report["checks"]}
+    assert statuses["kai-components"] == "pass"
+    assert statuses["vcluster-set-owner"] == "error"
+    assert "not-in-snapshot" in next(c for c in report["checks"] if c["id"] == "vcluster-set-owner")["message"]
+
+
+def test_no_canary_in_snapshot_or_output(cluster, api, kubeconfig, tmp_path):
+    guide_cluster(cluster)
+    pod = next(p for p in cluster.objects[("", "pods")] if p["metadata"]["name"].startswith("gpu-pod"))
+    pod["spec"]["containers"][0]["env"] = [{"name": "DB_PASSWORD", "value": CANARY}]
+    pod["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"] = json.dumps({"pw": CANARY})
+    pod["metadata"]["managedFields"] = [{"manager": CANARY}]
+    secret = next(o for o in cluster.objects[("", "secrets")] if o["metadata"]["name"] == f"vc-config-{VC}")
+    secret["data"]["extra-key"] = __import__("base64").b64encode(CANARY.encode()).decode()
+    cluster.add({"apiVersion": "v1", "kind": "Secret", "metadata": f.meta("other", VC_NS), "data": {"k": CANARY}})
+    out = tmp_path / "snap.tar.gz"
+    collected = invoke("collect", "--kubeconfig", kubeconfig, "--out", str(out))
+    replayed = invoke("run", "--snapshot", str(out), "-o", "markdown")
+    raw = gzip.decompress(out.read_bytes())
+    for text in (raw, collected.output.encode(), replayed.output.encode()):
+        assert CANARY.encode() not in text
+        assert cluster.token.encode() not in text
+        assert b"should-never-be-reported" not in text  # unrelated vc-config values are dropped too
+
+
+def test_archive_is_plain_tar_and_json(cluster, kubeconfig, tmp_path):
+    guide_cluster(cluster)
+    out = tmp_path / "snap.tar.gz"
+    invoke("collect", "--kubeconfig", kubeconfig, "--out", str(out))
+    with tarfile.open(out) as tar:
+        names = tar.getnames()
+        meta = json.loads(tar.extractfile("snapshot.json").read())
+        for name in names:
+            json.loads(tar.extractfile(name).read())
+    assert meta["format"] == FORMAT and meta["cluster"]["context"] == "fake"
+    assert any(n.startswith("responses/") and n.endswith(".json") for n in names)
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"not a tarball", "cannot open snapshot"),
+    (gzip.compress(b"\x00" * 1024), "not a vcdoctor.snapshot/v1 snapshot"),
+])
+def test_unreadable_snapshot_is_a_usage_error(tmp_path, content, message):
+    path = tmp_path / "bad.tar.gz"
+    path.write_bytes(content)
+    result = invoke("run", "--snapshot", str(path), "-o", "json")
+    assert result.exit_code == 2 and message in result.stderr
+    assert json.loads(result.stdout)["error"]["code"] == "usage"
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("healthy", {"fail": 0, "error": 0}),
+    ("setowner-on", {"fail": 2}),
+    ("gpu-sharing-disabled", {"fail": 1}),
+    ("podgrouper-crashloop", {"fail": 1, "warn": 1}),
+])
+def test_shipped_examples_replay(name, expected):
+    result = invoke("run", "--snapshot", str(EXAMPLES / f"{name}.tar.gz"), "-o", "json")
+    summary = json.loads(result.stdout)["summary"]
+    assert {k: summary[k] for k in expected} == expected
+    assert result.exit_code == (0 if name == "healthy" else 1)
