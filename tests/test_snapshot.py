@@ -118,3 +118,27 @@ def test_shipped_examples_replay(name, expected):
     summary = json.loads(result.stdout)["summary"]
     assert {k: summary[k] for k in expected} == expected
     assert result.exit_code == (0 if name == "healthy" else 1)
+
+
+@pytest.mark.parametrize("scenario", ["setowner-on", "gpu-sharing-disabled"])
+def test_redacted_snapshot_hides_names_and_keeps_verdicts(cluster, kubeconfig, tmp_path, scenario):
+    SCENARIOS[scenario](cluster)
+    live = json.loads(invoke("run", "--kubeconfig", kubeconfig, "-o", "json").stdout)
+    out = tmp_path / "snap.tar.gz"
+    assert invoke("collect", "--kubeconfig", kubeconfig, "--redact", "--out", str(out)).exit_code == 0
+    raw = gzip.decompress(out.read_bytes())
+    for name in (b"team-a", b"vc-ns", b"gpu-sharing-pod", b"pod-grouper-7d9f8c"):
+        assert name not in raw
+    replayed = json.loads(invoke("run", "--snapshot", str(out), "-o", "json").stdout)
+    assert [(c["id"], c["status"]) for c in replayed["checks"]] == [(c["id"], c["status"]) for c in live["checks"]]
+
+
+def test_redacted_pod_target_still_resolves(cluster, kubeconfig, tmp_path):
+    guide_cluster(cluster)
+    out = tmp_path / "snap.tar.gz"
+    invoke("collect", "--kubeconfig", kubeconfig, "-n", "team-a", "--pod", "gpu-sharing-pod", "--redact",
+           "--out", str(out))
+    raw = gzip.decompress(out.read_bytes())
+    assert b"gpu-sharing-pod" not in raw and b"team-a" not in raw
+    report = json.loads(invoke("run", "--snapshot", str(out), "-o", "json").stdout)
+    assert report["summary"]["error"] == 0 and len(report["target"]["host_pods"]) == 1

@@ -105,7 +105,9 @@ def run(snapshot, output, color, fail_on, **options):
 @target_options
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True,
               help="Where to write the snapshot (.tar.gz).")
-def collect(out_path, **options):
+@click.option("--redact", is_flag=True,
+              help="Replace namespace and pod names by consistent hashes throughout the snapshot.")
+def collect(out_path, redact, **options):
     """Record everything the checks read into a snapshot for offline analysis.
 
     Secret data never enters it except the vCluster config keys the checks need; container env
@@ -129,7 +131,7 @@ def collect(out_path, **options):
         "checks": [r.id for r in results],
     }
     try:
-        count = snapshot.write(out_path, metadata, session.recorder.records, report)
+        count = snapshot.write(out_path, metadata, session.recorder.records, report, redact=redact)
     except OSError as exc:
         click.echo(f"vcdoctor: cannot write {out_path}: {exc.strerror or exc}", err=True)
         sys.exit(int(ExitCode.USAGE))

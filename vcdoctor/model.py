@@ -81,7 +81,7 @@ class Verdict:
 
 
 CHECK_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-DOCS_BASE = "https://github.com/vcdoctor/vcdoctor/blob/main/docs/checks.md"
+DOCS_BASE = "docs/checks.md"  # in the vcdoctor repository; the anchor is the check id
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import dataclasses
 import io
 import json
 import os
+import re
 import tarfile
 import threading
 import time
@@ -174,17 +175,28 @@ class ReplayTransport:
 # -- archive --------------------------------------------------------------------------------------
 
 def write(path: str, metadata: dict, records: Dict[str, Tuple[ApiRequest, RawResponse]],
-          report: Optional[dict] = None) -> int:
-    """Write a reproducible archive (sorted members, fixed mtimes); returns the number of responses."""
+          report: Optional[dict] = None, redact: bool = False) -> int:
+    """Write a reproducible archive (sorted members, fixed mtimes); returns the number of responses.
+
+    With ``redact`` every namespace and pod name is replaced by a consistent token (docs/snapshot.md).
+    """
     mtime = int(os.environ.get("SOURCE_DATE_EPOCH", time.time()))
-    members: List[Tuple[str, bytes]] = []
-    meta = {"format": FORMAT, **metadata, "responses": len(records)}
-    members.append((META_FILE, _dump(meta)))
+    entries = [_entry(request, response) for request, response in records.values()]
+    meta = {"format": FORMAT, **metadata, "responses": len(records), "redacted": redact}
+    if redact:
+        redactor = _redactor(entries, meta, report)
+        entries = [redactor.apply_json(e) for e in entries]
+        meta["target"] = redactor.apply_json(meta.get("target"))
+        # the collecting run's report quotes names in truncated examples and dict keys: leave it out,
+        # a replay of the redacted responses rebuilds it
+        report = None
+    members: List[Tuple[str, bytes]] = [(META_FILE, _dump(meta))]
     if report is not None:
         members.append((REPORT_FILE, _dump(report)))
-    ordered = sorted(records.values(), key=lambda rr: request_key(rr[0]))
-    for index, (request, response) in enumerate(ordered, 1):
-        members.append((f"{RESPONSES_DIR}/{index:04d}-{_slug(request)}.json", _dump(_entry(request, response))))
+    entries.sort(key=lambda e: json.dumps(e["request"], sort_keys=True))
+    for index, entry in enumerate(entries, 1):
+        members.append((f"{RESPONSES_DIR}/{index:04d}-{_slug(request_from_dict(entry['request']))}.json",
+                        _dump(entry)))
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for name, data in members:
@@ -197,6 +209,32 @@ def write(path: str, metadata: dict, records: Dict[str, Tuple[ApiRequest, RawRes
         with gzip.GzipFile(filename="", mode="wb", fileobj=fh, mtime=mtime) as gz:
             gz.write(buffer.getvalue())
     return len(records)
+
+
+def _redactor(entries: List[dict], meta: dict, report: Optional[dict]):
+    from vcdoctor.redaction import Redactor, objects_in
+
+    redactor = Redactor()
+    for entry in entries:
+        resource = (entry["request"].get("resource") or {}).get("plural")
+        redactor.learn_objects(objects_in(entry.get("body")), pods=resource == "pods")
+        for key in ("namespace", "name"):
+            if entry["request"].get(key) and (key == "namespace" or resource == "pods"):
+                redactor.learn_objects([{"metadata": {key: entry["request"][key]}}], pods=True)
+    vclusters = [ref.split("/", 1)[1] for ref in (report or {}).get("target", {}).get("vclusters", [])]
+    # pods that exist only in log lines (denied by a webhook, already deleted) by their host names
+    for entry in entries:
+        for vc in vclusters:
+            for m in re.finditer(rf"([a-z0-9][a-z0-9.-]*?)-x-([a-z0-9][a-z0-9-]*?)-x-{re.escape(vc)}\b",
+                                 entry.get("text", "")):
+                redactor.learn_virtual_pod(m.group(1), m.group(2), vc)
+    target = meta.get("target") or {}
+    if target.get("pod") and target.get("namespace"):
+        # translated names the target was looked up under, found or not, must not leak the real names
+        for vc in vclusters:
+            redactor.learn_virtual_pod(target["pod"], target["namespace"], vc)
+        redactor.learn_objects([{"metadata": {"namespace": target["namespace"], "name": target["pod"]}}], pods=True)
+    return redactor
 
 
 def _dump(value: dict) -> bytes:

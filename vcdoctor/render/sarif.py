@@ -41,8 +41,7 @@ def render(report: dict, colour: bool = False) -> str:
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {"name": "vcdoctor", "version": report["tool"]["version"],
-                                "informationUri": "https://github.com/vcdoctor/vcdoctor", "rules": rules}},
+            "tool": {"driver": {"name": "vcdoctor", "version": report["tool"]["version"], "rules": rules}},
             "invocations": [invocation],
             "results": results,
             "properties": {"cluster": report.get("cluster"), "target": report.get("target")},
