@@ -118,6 +118,8 @@ def collect(out_path, redact, **options):
     started = time.monotonic()
     try:
         session = _open_live(options, record=True)
+        if sys.stderr.isatty():
+            click.echo(f"vcdoctor: collecting from {session.cluster['server']} ...", err=True)
         report, results = _diagnose(session, options, started, snapshot_target=False)
     except Failure as failure:
         click.echo(f"vcdoctor: {failure.message}", err=True)
