@@ -28,6 +28,18 @@ OUTPUTS = ["table", "json", "yaml", "markdown", "junit", "sarif"]
 REQUEST_TIMEOUT = 30.0
 
 
+#: Conventional exit status after SIGINT (128 + 2).
+INTERRUPTED = 130
+
+
+class Interrupted(Exception):
+    """Ctrl-C during the checks; carries the partial report."""
+
+    def __init__(self, report: dict):
+        super().__init__("interrupted")
+        self.report = report
+
+
 class Failure(Exception):
     """A run that cannot produce check results; carries the exit code and error code."""
 
@@ -69,7 +81,40 @@ def target_options(fn):
     return fn
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}, epilog=EXIT_CODES)
+class _Group(click.Group):
+    """Usage errors still honour ``--output json``: one JSON document on stdout, the message on stderr."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        argv = list(sys.argv[1:] if args is None else args)
+        try:
+            return super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("vcdoctor: aborted", err=True)
+            sys.exit(INTERRUPTED)
+        except click.ClickException as exc:
+            exc.show()
+            if _wants_json(argv):
+                from vcdoctor import report as reporting
+                from vcdoctor.render import render
+
+                click.echo(render(reporting.build([], error={"code": "usage", "message": exc.format_message()}),
+                                  "json"))
+            sys.exit(int(ExitCode.USAGE))
+
+
+def _wants_json(argv) -> bool:
+    for i, arg in enumerate(argv):
+        if arg in ("-o", "--output") and i + 1 < len(argv):
+            return argv[i + 1] == "json"
+        if arg in ("-ojson", "--output=json"):
+            return True
+    return False
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             epilog=EXIT_CODES)
 @click.version_option(__version__, prog_name="vcdoctor")
 def main():
     """Diagnose vCluster workloads scheduled by the NVIDIA KAI scheduler.
@@ -97,6 +142,12 @@ def run(snapshot, output, color, fail_on, **options):
         code = _exit_code(results, fail_on)
     except Failure as failure:
         report, code = _failure_report(failure), failure.exit_code
+    except Interrupted as stop:
+        click.echo("vcdoctor: interrupted; the report below is partial", err=True)
+        report, code = stop.report, INTERRUPTED
+    except KeyboardInterrupt:
+        report = _failure_report(Failure(ExitCode.USAGE, "interrupted", "interrupted before any check ran"))
+        code = INTERRUPTED
     _emit(report, output, color)
     sys.exit(int(code))
 
@@ -221,6 +272,12 @@ def _diagnose(session: Session, options: dict, started: float, snapshot_target: 
                       f"cannot reach the cluster at {session.cluster['server']}: {exc.reason}") from None
     except GatewayError:
         pass  # /version is informational; checks report their own access problems
+    from vcdoctor.preflight import run_preflight
+
+    preflight = run_preflight(gateway)
+    for permission in preflight.missing:
+        click.echo(f"vcdoctor: missing permission: {permission.display} (cluster-wide), needed by "
+                   f"{', '.join(permission.needed_by)}", err=True)
     target = _target(session, options, snapshot_target)
     view = ClusterView(gateway)
     try:
@@ -234,8 +291,13 @@ def _diagnose(session: Session, options: dict, started: float, snapshot_target: 
     except GatewayError as exc:
         raise Failure(ExitCode.CLUSTER, exc.kind, f"cannot resolve the target: {exc.describe()}") from None
     remaining = max(1.0, options["timeout"] - (time.monotonic() - started))
-    results = runner.run_checks(checks, view, scope, remaining)
+    try:
+        results = runner.run_checks(checks, view, scope, remaining)
+    except runner.Interrupted as stop:
+        raise Interrupted(reporting.build(stop.results, session.cluster, scope.to_dict(),
+                                          permissions=gateway.permissions_used())) from None
     report = reporting.build(results, session.cluster, scope.to_dict(), permissions=gateway.permissions_used())
+    report["preflight"] = preflight.to_dict()
     meta = session.snapshot_meta
     if meta is not None:
         report["snapshot"] = {"collected_at": meta.get("collected_at"),

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, wait
 from typing import List, Optional, Sequence
 
 from vcdoctor.access import could_not_look
@@ -12,31 +12,55 @@ from vcdoctor.model import Check, CheckResult, Evidence, Status, Verdict
 from vcdoctor.scope import Scope
 from vcdoctor.view import ClusterView
 
-MAX_WORKERS = 6
-
-
 def run_checks(checks: Sequence[Check], view: ClusterView, scope: Scope,
                deadline_seconds: Optional[float] = None) -> List[CheckResult]:
-    """Evaluate every check; results come back in the order of ``checks``."""
-    if not checks:
-        return []
-    pool = ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(checks)), thread_name_prefix="check")
+    """Evaluate every check concurrently; results come back in the order of ``checks``.
+
+    Checks run in daemon threads so that the deadline and Ctrl-C end the run at once: a request
+    still blocked on a slow server must not hold the process open. Unfinished checks are reported
+    as ``error`` (deadline, or interrupted).
+    """
     started = time.monotonic()
-    futures = [pool.submit(_evaluate, check, view, scope) for check in checks]
-    wait(futures, timeout=deadline_seconds)
-    results = []
-    for check, future in zip(checks, futures):
-        if future.done():
-            results.append(future.result())
-        else:
-            future.cancel()
-            elapsed = int((time.monotonic() - started) * 1000)
-            verdict = Verdict(Status.ERROR, f"deadline: not finished within {deadline_seconds:g} s",
-                              (Evidence("run", "the global deadline ended the run", {"timeout_s": deadline_seconds}),),
-                              "Retry with a longer deadline, e.g. vcdoctor run --timeout 120")
-            results.append(_result(check, verdict, elapsed))
-    pool.shutdown(wait=False, cancel_futures=True)
+    slots: List[Optional[CheckResult]] = [None] * len(checks)
+    done = threading.Semaphore(0)
+
+    def work(index: int, check: Check) -> None:
+        try:
+            slots[index] = _evaluate(check, view, scope)
+        finally:
+            done.release()
+
+    for index, check in enumerate(checks):
+        threading.Thread(target=work, args=(index, check), name=f"check-{check.id}", daemon=True).start()
+    reason = None
+    try:
+        for _ in checks:
+            remaining = None if deadline_seconds is None else deadline_seconds - (time.monotonic() - started)
+            if remaining is not None and remaining <= 0 or not done.acquire(timeout=remaining):
+                reason = f"deadline: not finished within {deadline_seconds:g} s"
+                break
+    except KeyboardInterrupt:
+        reason = "interrupted: the run was stopped before this check finished"
+    if reason is None:
+        return list(slots)
+    elapsed = int((time.monotonic() - started) * 1000)
+    fix = ("Retry with a longer deadline, e.g. vcdoctor run --timeout 120" if reason.startswith("deadline")
+           else "Run vcdoctor again and let it finish.")
+    unfinished = Verdict(Status.ERROR, reason, (Evidence("run", reason.split(":")[0],
+                                                         {"elapsed_ms": elapsed, "timeout_s": deadline_seconds}),),
+                         fix)
+    results = [slot if slot is not None else _result(check, unfinished, elapsed) for slot, check in zip(slots, checks)]
+    if reason.startswith("interrupted"):
+        raise Interrupted(results)
     return results
+
+
+class Interrupted(Exception):
+    """Ctrl-C during the run; carries the partial results so the CLI can still print them."""
+
+    def __init__(self, results: List[CheckResult]):
+        super().__init__("interrupted")
+        self.results = results
 
 
 def _evaluate(check: Check, view: ClusterView, scope: Scope) -> CheckResult:

@@ -80,6 +80,14 @@ class FakeCluster:
     token: str = TOKEN
     git_version: str = "v1.30.2"
     latency: float = 0.0
+    #: extra seconds for requests whose path matches the regex key
+    slow_paths: Dict[str, float] = field(default_factory=dict)
+    #: (path regex, HTTP status, how many times) answered before the real response
+    failures: List[list] = field(default_factory=list)
+    #: serve whole logs even when limitBytes asks for less (a misbehaving server)
+    ignore_limit_bytes: bool = False
+    #: when set, only requests matching one of these RBAC rules are allowed (see allow_rules)
+    rules: Optional[List[dict]] = None
 
     def kind_for(self, api_version: str, kind: str) -> Kind:
         for k in KINDS:
@@ -104,11 +112,19 @@ class FakeCluster:
         """Behave as if the CRDs of ``group`` were not installed."""
         self.absent_groups.add(group)
 
-    def allowed(self, verb: str, resource: str, namespace: Optional[str]) -> bool:
+    def allow_rules(self, rules: List[dict]) -> None:
+        """Enforce RBAC: each rule {apiGroups, resources, verbs, resourceNames?, namespace?} grants access;
+        everything else is 403, as with a real ClusterRole/Role binding."""
+        self.rules = list(rules)
+
+    def allowed(self, verb: str, resource: str, namespace: Optional[str], name: Optional[str] = None) -> bool:
         for d_verb, d_res, d_ns in self.denied:
             if d_verb in (verb, "*") and d_res in (resource, "*") and (d_ns is None or d_ns == namespace):
                 return False
-        return True
+        if self.rules is None:
+            return True
+        plural, _, group = resource.partition(".")
+        return any(_rule_matches(rule, verb, group, plural, namespace, name) for rule in self.rules)
 
     def writes(self) -> List[RecordedRequest]:
         return [r for r in self.requests if r.method != "GET" and r.path != ACCESS_REVIEW_PATH]
@@ -123,6 +139,15 @@ def make_certificate(directory: str) -> Tuple[str, str]:
     return cert, key
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # A client that gave up (deadline tests) leaves a broken pipe behind; that is expected.
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
 class FakeApiServer:
     """Runs a FakeCluster on 127.0.0.1 in a background thread, over HTTPS when given a certificate.
 
@@ -133,7 +158,7 @@ class FakeApiServer:
     def __init__(self, cluster: Optional[FakeCluster] = None, tls: Optional[Tuple[str, str]] = None):
         self.cluster = cluster or FakeCluster()
         handler = type("Handler", (_Handler,), {"cluster": self.cluster})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd = _QuietServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
         self.ca_file = None
         if tls:
@@ -217,9 +242,15 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         record = RecordedRequest(method, parts.path, query, 0, self.headers.get("Authorization"))
         self.cluster.requests.append(record)
-        if self.cluster.latency:
-            time.sleep(self.cluster.latency)
+        delay = self.cluster.latency + sum(v for k, v in self.cluster.slow_paths.items() if re.search(k, parts.path))
+        if delay:
+            time.sleep(delay)
         try:
+            for failure in self.cluster.failures:
+                if failure[2] > 0 and re.search(failure[0], parts.path):
+                    failure[2] -= 1
+                    reason = {429: "TooManyRequests", 503: "ServiceUnavailable"}.get(failure[1], "InternalError")
+                    raise _HttpError(failure[1], reason, f"injected {failure[1]} for {parts.path}")
             if self.headers.get("Authorization") != f"Bearer {self.cluster.token}":
                 raise _HttpError(401, "Unauthorized", "Unauthorized")
             status, payload, ctype = self._route(method, parts.path, query, body)
@@ -267,18 +298,18 @@ class _Handler(BaseHTTPRequestHandler):
         name = segs[1] if len(segs) > 1 else None
         sub = segs[2] if len(segs) > 2 else None
         if sub == "log" and kind.plural == "pods":
-            self._authorize("get", "pods/log", namespace)
+            self._authorize("get", "pods/log", namespace, name)
             return 200, self._log(namespace, name, query), "text/plain"
         if sub is not None or len(segs) > 3:
             raise _HttpError(404, "NotFound", "the server could not find the requested resource")
         if name is None:
             self._authorize("list", _rbac_name(kind), namespace)
             return 200, self._list(kind, namespace, query), "application/json"
-        self._authorize("get", _rbac_name(kind), namespace)
+        self._authorize("get", _rbac_name(kind), namespace, name)
         return 200, self._get(kind, namespace, name), "application/json"
 
-    def _authorize(self, verb, resource, namespace):
-        if self.cluster.allowed(verb, resource, namespace):
+    def _authorize(self, verb, resource, namespace, name=None):
+        if self.cluster.allowed(verb, resource, namespace, name):
             return
         plural, _, group = resource.partition(".")
         where = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
@@ -294,7 +325,8 @@ class _Handler(BaseHTTPRequestHandler):
             resource += "/" + attrs["subresource"]
         if attrs.get("group"):
             resource += "." + attrs["group"]
-        allowed = self.cluster.allowed(attrs.get("verb", ""), resource, attrs.get("namespace") or None)
+        allowed = self.cluster.allowed(attrs.get("verb", ""), resource, attrs.get("namespace") or None,
+                                       attrs.get("name") or None)
         review["status"] = {"allowed": allowed}
         return review
 
@@ -394,9 +426,22 @@ class _Handler(BaseHTTPRequestHandler):
             lines = data.splitlines(keepends=True)
             data = b"".join(lines[-int(tail):]) if int(tail) > 0 else b""
         limit = _one(query, "limitBytes")
-        if limit is not None:
+        if limit is not None and not self.cluster.ignore_limit_bytes:
             data = data[:int(limit)]
         return data
+
+
+def _rule_matches(rule, verb, group, resource, namespace, name) -> bool:
+    if rule.get("namespace") and rule["namespace"] != namespace:
+        return False
+    if group not in rule.get("apiGroups", []) and "*" not in rule.get("apiGroups", []):
+        return False
+    if resource not in rule.get("resources", []) and "*" not in rule.get("resources", []):
+        return False
+    if verb not in rule.get("verbs", []) and "*" not in rule.get("verbs", []):
+        return False
+    names = rule.get("resourceNames")
+    return not names or name in names
 
 
 def _rbac_name(kind: Kind) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from concurrent.futures import Future
 from typing import Callable, Dict, Optional, Protocol, Tuple
 
@@ -19,6 +20,9 @@ from vcdoctor.gateway.resources import Resource
 LOG = logging.getLogger(__name__)
 
 PAGE_SIZE = 500
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+RETRIES = 2
+RETRY_BACKOFF = 0.2
 
 
 class Transport(Protocol):
@@ -125,11 +129,18 @@ class Gateway:
     def _raw(self, request: ApiRequest) -> bytes:
         with self._lock:
             self.requests_sent += 1
-        try:
-            response = self._transport.send(request)
-        except GatewayError as exc:
-            self._note(request, exc.kind)
-            raise
+        for attempt in range(RETRIES + 1):
+            try:
+                response = self._transport.send(request)
+            except GatewayError as exc:
+                self._note(request, exc.kind)
+                raise
+            if response.status not in RETRY_STATUSES or attempt == RETRIES:
+                break
+            # throttled or a flaky apiserver: back off briefly, a doctor must not hammer a sick cluster
+            time.sleep(RETRY_BACKOFF * 2 ** attempt)
+            with self._lock:
+                self.requests_sent += 1
         LOG.debug("%s -> %s (%d bytes)", request.describe(), response.status, len(response.body))
         if 200 <= response.status < 300:
             self._note(request, "allowed")

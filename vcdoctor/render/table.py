@@ -29,6 +29,10 @@ def render(report: dict, colour: bool = False) -> str:
         lines.append("Examined: " + ", ".join(target["host_pods"]))
     for note in target.get("notes") or []:
         lines.append(f"Note: {note}")
+    missing = (report.get("preflight") or {}).get("missing") or []
+    if missing:
+        lines.append(_paint("Missing permissions (cluster-wide; grant them with docs/rbac.yaml):", "YELLOW", colour))
+        lines += [f"  - {m['permission']}: needed by {', '.join(m['needed_by'])}" for m in missing]
     rows = []
     for check in report["checks"]:
         status = check["status"]

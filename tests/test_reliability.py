@@ -1,0 +1,256 @@
+"""The bad-input matrix: every case ends with a clear message, the documented exit code and valid JSON."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import pathlib
+import signal
+import threading
+import time
+
+import jsonschema
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from tests.fakeapi import factories as f
+from tests.fakeapi.scenarios import PODGROUPER, VC, VC_NS, guide_cluster
+from tests.fakeapi.server import FakeApiServer, make_certificate
+from vcdoctor import runner
+from vcdoctor.cli import main
+from vcdoctor.model import Check, Severity, Status, Verdict
+from vcdoctor.scope import Scope
+
+ROOT = pathlib.Path(__file__).parents[1]
+SCHEMA = json.loads((ROOT / "docs" / "report.schema.json").read_text())
+
+
+def run_json(*args, env=None):
+    result = CliRunner().invoke(main, ["run", "-o", "json", *args], env=env or {})
+    assert "Traceback" not in result.output
+    report = json.loads(result.stdout)
+    jsonschema.validate(report, SCHEMA)
+    return result, report
+
+
+def statuses(report):
+    return {c["id"]: c["status"] for c in report["checks"]}
+
+
+# -- kubeconfig and connection ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("content, message", [
+    ("clusters: [unclosed", "not valid YAML"),
+    ("apiVersion: v1\nkind: Config\ncontexts: []\n", "no current-context"),
+    ("- just\n- a list\n", "not a YAML mapping"),
+])
+def test_broken_kubeconfig(tmp_path, content, message):
+    path = tmp_path / "kc"
+    path.write_text(content)
+    result, report = run_json("--kubeconfig", str(path))
+    assert result.exit_code == 3 and message in result.stderr and report["error"]["code"] == "kubeconfig"
+
+
+def test_context_pointing_at_missing_cluster_entry(api, tmp_path):
+    config = api.kubeconfig()
+    config["clusters"] = []
+    path = tmp_path / "kc"
+    path.write_text(yaml.safe_dump(config))
+    result, report = run_json("--kubeconfig", str(path))
+    assert result.exit_code == 3 and "unusable" in result.stderr
+
+
+def test_tls_verification_failure(api, tmp_path):
+    config = api.kubeconfig()
+    other_ca, _ = make_certificate(str(tmp_path))
+    config["clusters"][0]["cluster"]["certificate-authority-data"] = base64.b64encode(
+        pathlib.Path(other_ca).read_bytes()).decode()
+    path = tmp_path / "kc"
+    path.write_text(yaml.safe_dump(config))
+    started = time.monotonic()
+    result, report = run_json("--kubeconfig", str(path))
+    assert result.exit_code == 3 and "TLS verification failed" in result.stderr
+    assert report["error"]["code"] == "unreachable" and time.monotonic() - started < 10
+
+
+def test_connection_refused_is_fast(tmp_path):
+    server = FakeApiServer().start()
+    config = server.kubeconfig()
+    server.stop()  # nothing listens on that port any more
+    path = tmp_path / "kc"
+    path.write_text(yaml.safe_dump(config))
+    started = time.monotonic()
+    result, report = run_json("--kubeconfig", str(path), "--timeout", "5")
+    assert result.exit_code == 3 and "refused" in result.stderr and time.monotonic() - started < 5
+
+
+# -- API answers -------------------------------------------------------------------------------------
+
+def test_forbidden_everywhere_reports_errors_not_passes(cluster, kubeconfig):
+    guide_cluster(cluster)
+    cluster.deny("*", "*")
+    result, report = run_json("--kubeconfig", kubeconfig)
+    assert result.exit_code == 1
+    assert set(statuses(report).values()) == {"error"}
+    assert len(report["preflight"]["missing"]) == report["preflight"]["checked"]
+    assert "missing permission: list pods" in result.stderr
+
+
+def test_forbidden_logs_only_affects_log_checks(cluster, kubeconfig):
+    guide_cluster(cluster)
+    cluster.deny("get", "pods/log")
+    result, report = run_json("--kubeconfig", kubeconfig)
+    assert statuses(report) == {"vcluster-set-owner": "pass", "pod-scheduler-name": "pass", "kai-components": "pass",
+                                "gpu-sharing-reservations": "pass", "podgrouper-permissions": "error",
+                                "podgrouper-no-owner-log": "error"}
+    assert [m["permission"] for m in report["preflight"]["missing"]] == ["get pods/log"]
+    assert {"verb": "get", "resource": "pods/log", "namespace": "kai-scheduler", "outcome": "forbidden"} \
+        in report["permissions"]
+
+
+def test_kai_not_installed(cluster, kubeconfig):
+    cluster.add(*f.vcluster(VC, VC_NS), f.synced_pod("p", "team-a", VC, VC_NS))
+    cluster.remove_group("kai.scheduler")
+    cluster.remove_group("scheduling.run.ai")
+    result, report = run_json("--kubeconfig", kubeconfig)
+    assert statuses(report)["kai-components"] == "fail"
+    assert statuses(report)["podgrouper-permissions"] == "error"
+    assert "KAI not installed" in report["checks"][2]["message"]
+
+
+def test_missing_config_crd_on_operator_layout_is_an_error(cluster, kubeconfig):
+    guide_cluster(cluster)
+    cluster.remove_group("kai.scheduler")
+    _, report = run_json("--kubeconfig", kubeconfig)
+    assert statuses(report)["gpu-sharing-reservations"] == "error"
+
+
+def test_transient_5xx_and_429_are_retried(cluster, kubeconfig):
+    guide_cluster(cluster)
+    cluster.failures.append([r"/namespaces/kai-scheduler/pods$", 503, 1])
+    cluster.failures.append([r"/apis/apps/v1/statefulsets$", 429, 2])
+    result, report = run_json("--kubeconfig", kubeconfig)
+    assert result.exit_code == 0 and set(statuses(report).values()) == {"pass"}
+
+
+def test_persistent_5xx_becomes_error_after_bounded_retries(cluster, kubeconfig):
+    guide_cluster(cluster)
+    cluster.failures.append([r"/namespaces/kai-scheduler/pods$", 500, 100])
+    _, report = run_json("--kubeconfig", kubeconfig)
+    assert statuses(report)["kai-components"] == "error"
+    assert len([q for q in cluster.requests if q.path.endswith("/namespaces/kai-scheduler/pods")]) == 3
+
+
+def test_slow_server_ends_on_time_with_finished_checks(cluster, kubeconfig):
+    guide_cluster(cluster)
+    cluster.slow_paths[r"/log$"] = 6
+    started = time.monotonic()
+    result, report = run_json("--kubeconfig", kubeconfig, "--timeout", "2")
+    assert time.monotonic() - started < 5
+    assert statuses(report)["podgrouper-permissions"] == "error"
+    assert report["checks"][4]["message"].startswith("deadline")
+    assert statuses(report)["kai-components"] == "pass" and result.exit_code == 1
+
+
+# -- malformed cluster data ----------------------------------------------------------------------------
+
+def test_config_that_is_not_base64(cluster, kubeconfig):
+    guide_cluster(cluster)
+    secret = cluster.objects[("", "secrets")][0]
+    secret["data"]["config.yaml"] = "%%% not base64 %%%"
+    _, report = run_json("--kubeconfig", kubeconfig)
+    check = report["checks"][0]
+    assert check["status"] == "error" and "not valid base64" in check["message"]
+
+
+def test_pods_without_status_or_spec_do_not_crash(cluster, kubeconfig):
+    guide_cluster(cluster)
+    bare = f.synced_pod("bare", "team-a", VC, VC_NS, annotations={"gpu-fraction": "0.5"})
+    del bare["status"]
+    bare["spec"] = {}
+    cluster.add(bare)
+    _, report = run_json("--kubeconfig", kubeconfig)
+    assert "error" not in statuses(report).values()
+
+
+def test_huge_log_is_bounded_even_when_server_ignores_limit_bytes(cluster, kubeconfig):
+    guide_cluster(cluster)
+    cluster.ignore_limit_bytes = True
+    cluster.set_log("kai-scheduler", PODGROUPER, "pod-grouper", b"x" * 1000 + b"\n" * 1 + (b"y" * 199 + b"\n") * 100_000)
+    _, report = run_json("--kubeconfig", kubeconfig)
+    evidence = report["checks"][4]["evidence"][0]
+    assert evidence["data"]["permission_errors"] == 0
+    assert int(evidence["observation"].split()[0]) <= 2 * 1024 * 1024 // 200 + 2
+
+
+def test_right_container_of_a_multi_container_pod(cluster, kubeconfig):
+    guide_cluster(cluster)
+    grouper = next(p for p in cluster.objects[("", "pods")] if p["metadata"]["name"] == PODGROUPER)
+    grouper["spec"]["containers"].insert(0, {"name": "kube-rbac-proxy", "image": "proxy:1"})
+    cluster.set_log("kai-scheduler", PODGROUPER, "kube-rbac-proxy", f.reconciler_forbidden_line())
+    _, report = run_json("--kubeconfig", kubeconfig)
+    assert statuses(report)["podgrouper-permissions"] == "pass"
+
+
+# -- user input -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("pod", ["we!rd name", "../../etc", "ünïcode", "x" * 300])
+def test_odd_pod_names_are_a_clear_usage_error(cluster, kubeconfig, pod):
+    guide_cluster(cluster)
+    result, report = run_json("--kubeconfig", kubeconfig, "-n", "team-a", "--pod", pod)
+    assert result.exit_code == 2 and report["error"]["code"] == "not-found" and "not found" in result.stderr
+
+
+def test_bad_flag_with_json_output_still_prints_json():
+    result = CliRunner().invoke(main, ["run", "-o", "json", "--no-such-flag"])
+    assert result.exit_code == 2 and "No such option" in result.stderr
+    report = json.loads(result.stdout)
+    jsonschema.validate(report, SCHEMA)
+    assert report["error"]["code"] == "usage"
+
+
+# -- read-only over every scenario, least privilege ------------------------------------------------------
+
+def _rbac_rules():
+    docs = list(yaml.safe_load_all((ROOT / "docs" / "rbac.yaml").read_text()))
+    role = next(d for d in docs if d["kind"] == "ClusterRole")
+    return role["rules"]
+
+
+def test_every_check_evaluates_under_exactly_docs_rbac(cluster, kubeconfig):
+    guide_cluster(cluster)
+    cluster.allow_rules(_rbac_rules())
+    result, report = run_json("--kubeconfig", kubeconfig)
+    assert result.exit_code == 0 and set(statuses(report).values()) == {"pass"}
+    assert report["preflight"]["missing"] == []
+    assert all(p["outcome"] == "allowed" for p in report["permissions"])
+    result, report = run_json("--kubeconfig", kubeconfig, "-n", "team-a", "--pod", "gpu-sharing-pod")
+    assert result.exit_code == 0
+
+
+def test_docs_rbac_matches_the_preflight_declaration():
+    from vcdoctor.preflight import REQUIRED
+
+    granted = {(g, r, v) for rule in _rbac_rules() for g in rule["apiGroups"] for r in rule["resources"]
+               for v in rule["verbs"]}
+    needed = {(p.group, f"{p.resource}/{p.subresource}" if p.subresource else p.resource, p.verb) for p in REQUIRED}
+    assert needed == granted - {("authorization.k8s.io", "selfsubjectaccessreviews", "create")}
+
+
+def test_interrupt_returns_the_partial_results():
+    release = threading.Event()
+
+    def slow(view, scope):
+        release.wait(5)
+        return Verdict(Status.PASS, "late")
+
+    checks = [Check("slow", "slow", Severity.LOW, slow),
+              Check("quick", "quick", Severity.LOW, lambda v, s: Verdict(Status.PASS, "ok"))]
+    threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()  # a real Ctrl-C
+    with pytest.raises(runner.Interrupted) as stop:
+        runner.run_checks(checks, None, Scope(), deadline_seconds=10)
+    release.set()
+    assert [r.status for r in stop.value.results] == [Status.ERROR, Status.PASS]
+    assert stop.value.results[0].message.startswith("interrupted")
