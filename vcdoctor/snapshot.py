@@ -57,7 +57,8 @@ def request_to_dict(request: ApiRequest) -> dict:
 def request_from_dict(data: dict) -> ApiRequest:
     fields = dict(data)
     if "resource" in fields:
-        fields["resource"] = Resource(**fields["resource"])
+        known = {f.name for f in dataclasses.fields(Resource)}
+        fields["resource"] = Resource(**{k: v for k, v in fields["resource"].items() if k in known})
     if "review" in fields:
         fields["review"] = tuple(fields["review"])
     return ApiRequest(**fields)

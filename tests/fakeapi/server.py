@@ -88,6 +88,8 @@ class FakeCluster:
     ignore_limit_bytes: bool = False
     #: when set, only requests matching one of these RBAC rules are allowed (see allow_rules)
     rules: Optional[List[dict]] = None
+    bytes_sent: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def kind_for(self, api_version: str, kind: str) -> Kind:
         for k in KINDS:
@@ -263,6 +265,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+        with self.cluster.lock:
+            self.cluster.bytes_sent += len(data)
 
     # -- routing ----------------------------------------------------------------------
 

@@ -1,19 +1,23 @@
 """Live transport: sends gateway requests through the official kubernetes client.
 
-The kubernetes package is imported only here and only when a live run starts: importing it
-costs ~0.4 s that ``vcdoctor --help`` must not pay.
+The kubernetes package is imported only here and only when a live run starts: importing even its
+configuration layer costs ~0.5 s that ``vcdoctor --help`` must not pay.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from typing import List, Optional
+from urllib.parse import quote, urlencode
 
-from vcdoctor.gateway.errors import GatewayError, Unreachable
+from vcdoctor import __version__
+from vcdoctor.gateway.errors import Unreachable
 from vcdoctor.gateway.requests import ApiRequest, RawResponse
 
 IN_CLUSTER = "(in-cluster)"
+MAX_STATUS_BYTES = 64 * 1024
 
 
 class KubeconfigError(Exception):
@@ -109,101 +113,82 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _transport(client, cfg, timeout):
-    # Retrying a refused connection three times only delays the clear error.
-    cfg.retries = 0
-    return KubernetesTransport(client, client.ApiClient(cfg), timeout)
+    return KubernetesTransport(client.ApiClient(cfg), timeout)
 
 
 class KubernetesTransport:
-    """Maps each :class:`ApiRequest` onto a typed client method with ``_preload_content=False``.
+    """Sends each :class:`ApiRequest` over the kubernetes client's configured connection pool.
 
-    Raw JSON is returned untouched: building the client's model objects is ~6x slower on
-    big pod lists and nothing here needs them.
+    The client supplies what is hard to get right (kubeconfig, TLS, client certificates, proxies,
+    token refresh for exec/OIDC auth); the request itself is a plain GET whose raw JSON is returned
+    untouched. The typed API classes are not used: importing CoreV1Api alone costs over a second in
+    current clients and their model objects are ~6x slower on big pod lists.
     """
 
-    def __init__(self, client_module, api_client, timeout: float):
-        self._client = client_module
+    def __init__(self, api_client, timeout: float):
         self._api = api_client
+        self._cfg = api_client.configuration
+        self._pool = api_client.rest_client.pool_manager
         self._timeout = timeout
-        self._core = client_module.CoreV1Api(api_client)
-        self._apps = client_module.AppsV1Api(api_client)
-        self._custom = client_module.CustomObjectsApi(api_client)
 
     def send(self, request: ApiRequest) -> RawResponse:
-        from kubernetes.client.exceptions import ApiException
         import urllib3
 
+        method, path, query, body = route(request)
+        url = self._cfg.host.rstrip("/") + path + (("?" + urlencode(query)) if query else "")
+        headers = {"Accept": "application/json", "User-Agent": f"vcdoctor/{__version__}"}
+        auth = (self._cfg.auth_settings() or {}).get("BearerToken")
+        if auth and auth.get("value"):
+            headers["Authorization"] = auth["value"]
+        if body is not None:
+            headers["Content-Type"] = "application/json"
         try:
-            response = self._dispatch(request)
+            response = self._pool.request(
+                method, url, headers=headers, body=json.dumps(body) if body is not None else None,
+                preload_content=False, retries=False,
+                timeout=urllib3.Timeout(connect=min(10.0, self._timeout), read=self._timeout))
             try:
+                # a server that ignores limitBytes must not blow up our memory; Status bodies are small
                 if request.limit_bytes:
-                    # a server that ignores limitBytes must not blow up our memory
-                    body = response.read(request.limit_bytes + 1)
+                    ok = 200 <= response.status < 300
+                    data = response.read(request.limit_bytes + 1 if ok else MAX_STATUS_BYTES)
                 else:
-                    body = response.read()
+                    data = response.read()
             finally:
                 response.release_conn()
-            return RawResponse(response.status, body)
-        except ApiException as exc:
-            if not exc.status:  # the client reports TLS failures as status 0
-                raise Unreachable(request, _first_line(exc.reason or exc)) from None
-            body = exc.body if isinstance(exc.body, bytes) else (exc.body or "").encode()
-            return RawResponse(exc.status, body)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise Unreachable(request, _connection_reason(exc)) from None
-        except GatewayError:
-            raise
-        except (TypeError, ValueError) as exc:  # parameter validation inside the client
-            raise Unreachable(request, f"client rejected the request: {_first_line(exc)}") from None
+        return RawResponse(response.status, data)
 
-    def _dispatch(self, request: ApiRequest):
-        common = {"_preload_content": False, "_request_timeout": self._timeout}
-        if request.verb == "version":
-            return self._client.VersionApi(self._api).get_code(**common)
-        if request.verb == "log":
-            kwargs = {k: v for k, v in (
-                ("container", request.container),
-                ("tail_lines", request.tail_lines),
-                ("limit_bytes", request.limit_bytes),
-            ) if v is not None}
-            return self._core.read_namespaced_pod_log(request.name, request.namespace, **kwargs, **common)
-        if request.verb == "access-review":
-            verb, group, resource, sub, ns, name = request.review
-            attrs = {"verb": verb, "group": group, "resource": resource}
-            attrs.update({k: v for k, v in (("subresource", sub), ("namespace", ns), ("name", name)) if v})
-            body = {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
-                    "spec": {"resourceAttributes": attrs}}
-            return self._client.AuthorizationV1Api(self._api).create_self_subject_access_review(body, **common)
-        res = request.resource
-        if request.verb == "get":
-            if res.snake:
-                api = self._core if res.group == "" else self._apps
-                if res.namespaced:
-                    return getattr(api, f"read_namespaced_{res.snake}")(request.name, request.namespace, **common)
-                return getattr(api, f"read_{res.snake}")(request.name, **common)
-            if res.namespaced:
-                return self._custom.get_namespaced_custom_object(
-                    res.group, res.version, request.namespace, res.plural, request.name, **common)
-            return self._custom.get_cluster_custom_object(res.group, res.version, res.plural, request.name, **common)
-        if request.verb == "list":
-            query = {k: v for k, v in (
-                ("label_selector", request.label_selector),
-                ("field_selector", request.field_selector),
-                ("limit", request.limit),
-                ("_continue", request.continue_token),
-            ) if v is not None}
-            if res.snake:
-                api = self._core if res.group == "" else self._apps
-                if not res.namespaced:
-                    return getattr(api, f"list_{res.snake}")(**query, **common)
-                if request.namespace:
-                    return getattr(api, f"list_namespaced_{res.snake}")(request.namespace, **query, **common)
-                return getattr(api, f"list_{res.snake}_for_all_namespaces")(**query, **common)
-            if res.namespaced and request.namespace:
-                return self._custom.list_namespaced_custom_object(
-                    res.group, res.version, request.namespace, res.plural, **query, **common)
-            return self._custom.list_cluster_custom_object(res.group, res.version, res.plural, **query, **common)
-        raise ValueError(f"unsupported verb {request.verb!r}")
+
+def route(request: ApiRequest):
+    """(method, path, query, body) of a request on the Kubernetes REST API."""
+    if request.verb == "version":
+        return "GET", "/version", {}, None
+    if request.verb == "access-review":
+        verb, group, resource, sub, ns, name = request.review
+        attrs = {"verb": verb, "group": group, "resource": resource}
+        attrs.update({k: v for k, v in (("subresource", sub), ("namespace", ns), ("name", name)) if v})
+        body = {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+                "spec": {"resourceAttributes": attrs}}
+        return "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", {}, body
+    if request.verb == "log":
+        query = {k: v for k, v in (("container", request.container), ("tailLines", request.tail_lines),
+                                   ("limitBytes", request.limit_bytes)) if v is not None}
+        return "GET", f"/api/v1/namespaces/{_seg(request.namespace)}/pods/{_seg(request.name)}/log", query, None
+    res = request.resource
+    prefix = f"/apis/{res.group}/{res.version}" if res.group else f"/api/{res.version}"
+    path = prefix + (f"/namespaces/{_seg(request.namespace)}" if res.namespaced and request.namespace else "")
+    path += f"/{res.plural}"
+    if request.verb == "get":
+        return "GET", f"{path}/{_seg(request.name)}", {}, None
+    query = {k: v for k, v in (("labelSelector", request.label_selector), ("fieldSelector", request.field_selector),
+                               ("limit", request.limit), ("continue", request.continue_token)) if v is not None}
+    return "GET", path, query, None
+
+
+def _seg(value: Optional[str]) -> str:
+    return quote(value or "", safe="")
 
 
 def _connection_reason(exc: BaseException) -> str:

@@ -11,8 +11,6 @@ class Resource:
     version: str
     plural: str
     namespaced: bool
-    #: snake_case singular used by the typed client methods (``list_namespaced_<snake>``).
-    snake: str = ""
 
     @property
     def api_version(self) -> str:
@@ -23,14 +21,14 @@ class Resource:
         return f"{self.plural}.{self.group}" if self.group else self.plural
 
 
-PODS = Resource("", "v1", "pods", True, "pod")
-NAMESPACES = Resource("", "v1", "namespaces", False, "namespace")
-NODES = Resource("", "v1", "nodes", False, "node")
-SECRETS = Resource("", "v1", "secrets", True, "secret")
-SERVICES = Resource("", "v1", "services", True, "service")
-EVENTS = Resource("", "v1", "events", True, "event")
-STATEFULSETS = Resource("apps", "v1", "statefulsets", True, "stateful_set")
-DEPLOYMENTS = Resource("apps", "v1", "deployments", True, "deployment")
+PODS = Resource("", "v1", "pods", True)
+NAMESPACES = Resource("", "v1", "namespaces", False)
+NODES = Resource("", "v1", "nodes", False)
+SECRETS = Resource("", "v1", "secrets", True)
+SERVICES = Resource("", "v1", "services", True)
+EVENTS = Resource("", "v1", "events", True)
+STATEFULSETS = Resource("apps", "v1", "statefulsets", True)
+DEPLOYMENTS = Resource("apps", "v1", "deployments", True)
 KAI_CONFIGS = Resource("kai.scheduler", "v1", "configs", False)
 QUEUES = Resource("scheduling.run.ai", "v2", "queues", False)
 PODGROUPS = Resource("scheduling.run.ai", "v2alpha2", "podgroups", True)
