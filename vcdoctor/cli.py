@@ -274,12 +274,13 @@ def _diagnose(session: Session, options: dict, started: float, snapshot_target: 
         pass  # /version is informational; checks report their own access problems
     from vcdoctor.preflight import run_preflight
 
+    view = ClusterView(gateway)
+    view.warm_up()
     preflight = run_preflight(gateway)
     for permission in preflight.missing:
         click.echo(f"vcdoctor: missing permission: {permission.display} (cluster-wide), needed by "
                    f"{', '.join(permission.needed_by)}", err=True)
     target = _target(session, options, snapshot_target)
-    view = ClusterView(gateway)
     try:
         scope = resolve(view, target)
     except UsageError as exc:

@@ -19,6 +19,8 @@ _FORBIDDEN = re.compile(
     r'is forbidden: User \\*"([^"\\]+)\\*" cannot ([a-z]+) resource \\*"([^"\\]+)\\*"'
     r'(?: in API group \\*"([^"\\]*)\\*")?')
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+#: Every pattern below contains one of these, also when its quotes are JSON-escaped.
+_MARKERS = (NO_OWNER_MESSAGE, "No permissions to get resourceOwner", "is forbidden")
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,8 @@ def scan(data: bytes) -> LogScan:
         if not line.strip():
             continue
         result.lines += 1
+        if not any(marker in line for marker in _MARKERS):
+            continue  # most lines are routine; parse only those that can match
         parsed = parse_line(line)
         if NO_OWNER_MESSAGE in parsed.text:
             # Benign (setOwner false) although KAI logs it at ERROR with "orphan pod detected".

@@ -159,18 +159,62 @@ class RecordingTransport:
         return response
 
 
+def _unpaged_key(request: ApiRequest) -> str:
+    return request_key(dataclasses.replace(request, limit=None, continue_token=None))
+
+
 class ReplayTransport:
-    """Answers from a snapshot; anything not recorded is an honest NotInSnapshot, never a guess."""
+    """Answers from a snapshot; anything not recorded is an honest NotInSnapshot, never a guess.
+
+    A LIST is answered whole, whatever page size the replaying vcdoctor asks for: the recorded pages
+    are joined once, so snapshots do not depend on the page size of the vcdoctor that collected them.
+    """
 
     def __init__(self, records: Dict[str, RawResponse]):
         self._records = records
+        self._lists = _join_pages(records)
 
     def send(self, request: ApiRequest) -> RawResponse:
-        response = self._records.get(request_key(request))
+        if request.verb == "list":
+            response = self._lists.get(_unpaged_key(request))
+        else:
+            response = self._records.get(request_key(request))
         if response is None:
             raise NotInSnapshot(request, "this request was not recorded in the snapshot (collected by an older "
                                          "vcdoctor or with a different target)")
         return response
+
+
+def _join_pages(records: Dict[str, RawResponse]) -> Dict[str, RawResponse]:
+    by_key = {}
+    for key, response in records.items():
+        request = request_from_dict(json.loads(key))
+        if request.verb == "list":
+            by_key[key] = (request, response)
+    joined = {}
+    for key, (request, response) in by_key.items():
+        if request.continue_token is not None:
+            continue
+        if not 200 <= response.status < 300:
+            joined[_unpaged_key(request)] = response
+            continue
+        body = json.loads(response.body)
+        items = list(body.get("items") or [])
+        token = (body.get("metadata") or {}).get("continue")
+        complete = True
+        while token:
+            page = by_key.get(request_key(dataclasses.replace(request, continue_token=token)))
+            if page is None or not 200 <= page[1].status < 300:
+                complete = False  # an unfinished list is not an answer; replay says so instead
+                break
+            page_body = json.loads(page[1].body)
+            items.extend(page_body.get("items") or [])
+            token = (page_body.get("metadata") or {}).get("continue")
+        if complete:
+            body["items"] = items
+            body.setdefault("metadata", {}).pop("continue", None)
+            joined[_unpaged_key(request)] = RawResponse(response.status, json.dumps(body).encode())
+    return joined
 
 
 # -- archive --------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import threading
+from concurrent.futures import Future
 from typing import Callable, Dict, Optional, Tuple
 
 from vcdoctor.gateway import Gateway
@@ -34,20 +35,25 @@ class ClusterView:
     def __init__(self, gateway: Gateway):
         self._gw = gateway
         self._lock = threading.Lock()
-        self._derived: Dict[str, object] = {}
+        self._derived: Dict[str, Future] = {}
 
     @property
     def gateway(self) -> Gateway:
         return self._gw
 
     def memo(self, key: str, compute: Callable):
-        """Compute a derived answer once per run (checks run concurrently and share it)."""
+        """Compute a derived answer once per run; concurrent callers wait for the first one."""
         with self._lock:
-            if key in self._derived:
-                return self._derived[key]
-        value = compute()
-        with self._lock:
-            return self._derived.setdefault(key, value)
+            future = self._derived.get(key)
+            owner = future is None
+            if owner:
+                future = self._derived[key] = Future()
+        if owner:
+            try:
+                future.set_result(compute())
+            except BaseException as exc:
+                future.set_exception(exc)
+        return future.result()
 
     # -- generic reads ---------------------------------------------------------------------
 
@@ -82,7 +88,27 @@ class ClusterView:
         """Every pod in the KAI namespace (one LIST shared by all KAI checks)."""
         return self.list(r.PODS, KAI_NAMESPACE)
 
+    def warm_up(self) -> None:
+        """Start the lists every run needs, concurrently and in the background, so that their latency
+        overlaps the pre-flight and target resolution instead of adding up. Failures are cached by the
+        gateway and reported by the checks that need the answer."""
+        from vcdoctor.vcluster import VCLUSTER_SELECTOR
+
+        jobs = [self.synced_pods, self.kai_pods,
+                lambda: self.list(r.STATEFULSETS, None, VCLUSTER_SELECTOR),
+                lambda: self.list(r.DEPLOYMENTS, None, VCLUSTER_SELECTOR),
+                lambda: self.list(r.PODS, None, VCLUSTER_SELECTOR)]
+        for job in jobs:
+            threading.Thread(target=_quietly, args=(job,), daemon=True, name="warm-up").start()
+
     def vclusters(self):
         from vcdoctor.vcluster import discover  # local: vcluster imports this module
 
         return self.memo("vclusters", lambda: discover(self))
+
+
+def _quietly(job: Callable) -> None:
+    try:
+        job()
+    except Exception:  # the same failure is cached and surfaces in the check that needs it
+        pass

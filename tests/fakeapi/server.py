@@ -89,6 +89,7 @@ class FakeCluster:
     #: when set, only requests matching one of these RBAC rules are allowed (see allow_rules)
     rules: Optional[List[dict]] = None
     bytes_sent: int = 0
+    list_snapshots: Dict[int, list] = field(default_factory=dict, repr=False)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def kind_for(self, api_version: str, kind: str) -> Kind:
@@ -142,6 +143,9 @@ def make_certificate(directory: str) -> Tuple[str, str]:
 
 
 class _QuietServer(ThreadingHTTPServer):
+    # vcdoctor opens a dozen connections at once; the default backlog of 5 drops SYNs (1 s retries)
+    request_queue_size = 128
+
     def handle_error(self, request, client_address):
         # A client that gave up (deadline tests) leaves a broken pipe behind; that is expected.
         import sys
@@ -166,7 +170,9 @@ class FakeApiServer:
         if tls:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(*tls)
-            self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
+            # the TLS handshake runs in each connection's thread, not in the accept loop
+            self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True,
+                                                     do_handshake_on_connect=False)
             self.ca_file = tls[0]
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
@@ -221,6 +227,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args):  # keep pytest output clean
         pass
+
+    def setup(self):
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.do_handshake()
+        super().setup()
 
     def do_GET(self):
         self._serve("GET")
@@ -395,21 +406,27 @@ class _Handler(BaseHTTPRequestHandler):
         for key, _, _ in field_terms:
             if key not in ("metadata.name", "metadata.namespace") + kind.field_labels:
                 raise _HttpError(400, "BadRequest", f"field label not supported: {key}")
-        items = [o for o in self._items(kind, namespace)
-                 if label_match(o["metadata"].get("labels") or {}) and _fields_match(o, field_terms)]
-        offset = 0
         token = _one(query, "continue")
         if token:
+            # later pages come from the snapshot taken by the first one, as with a real resourceVersion
             try:
-                offset = json.loads(base64.urlsafe_b64decode(token))["offset"]
+                cont = json.loads(base64.urlsafe_b64decode(token))
+                items, offset = self.cluster.list_snapshots[cont["snapshot"]], cont["offset"]
             except (ValueError, KeyError, TypeError):
                 raise _HttpError(400, "BadRequest", "continue key is not valid") from None
+        else:
+            items, offset = [o for o in self._items(kind, namespace)
+                             if label_match(o["metadata"].get("labels") or {}) and _fields_match(o, field_terms)], 0
         meta = {"resourceVersion": "1000"}
         limit = int(_one(query, "limit") or 0)
         page = items[offset:]
         if limit and len(page) > limit:
             page = page[:limit]
-            meta["continue"] = base64.urlsafe_b64encode(json.dumps({"offset": offset + limit}).encode()).decode()
+            with self.cluster.lock:
+                snapshot = cont["snapshot"] if token else len(self.cluster.list_snapshots)
+                self.cluster.list_snapshots[snapshot] = items
+            meta["continue"] = base64.urlsafe_b64encode(
+                json.dumps({"snapshot": snapshot, "offset": offset + limit}).encode()).decode()
             meta["remainingItemCount"] = len(items) - offset - limit
         return {"kind": f"{kind.kind}List", "apiVersion": kind.api_version, "metadata": meta, "items": page}
 

@@ -19,7 +19,7 @@ from vcdoctor.gateway.resources import Resource
 
 LOG = logging.getLogger(__name__)
 
-PAGE_SIZE = 500
+PAGE_SIZE = 2000
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 RETRIES = 2
 RETRY_BACKOFF = 0.2
