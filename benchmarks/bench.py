@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import pathlib
 import resource
 import shutil
@@ -48,17 +49,22 @@ def build_cluster(pods: int) -> FakeCluster:
     log = QUIET_LOG + (f.console_line("DEBUG", "Reconciling pod", {"controller": "pod"}) + "\n") * 4000
     cluster.set_log("kai-scheduler", PODGROUPER, "pod-grouper", log)
     cluster.set_log(VC_NS, f"{VC}-0", "syncer", f.console_line("INFO", "Synced pod", {"n": 1}) * 2000)
+    cluster.frozen = True
     return cluster
 
 
-def timed(cmd, env=None):
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    started = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, env=env)
-    wall = time.perf_counter() - started
-    # ru_maxrss of children is the max over all children so far: run the biggest case last
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return done, wall, max(peak, before) / 1024
+def timed(cmd):
+    """(completed process, wall seconds, peak RSS in MB of that child alone, via wait4)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        child = subprocess.Popen(cmd, stdout=out, stderr=err)
+        _, status, rusage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        done = subprocess.CompletedProcess(cmd, child.returncode, out.read(), err.read())
+    return done, wall, rusage.ru_maxrss / 1024
 
 
 def bench_run(server: FakeApiServer, kubeconfig: str, latency: float):

@@ -68,7 +68,8 @@ def _pod_evidence(pod: dict) -> Evidence:
 
 
 def run(view: ClusterView, scope: Scope) -> Verdict:
-    shared = [p for p in scope.examined_pods(view) if podinfo.wants_gpu_share(p)]
+    examined = scope.examined_pods(view)
+    shared = [p for p in examined if podinfo.wants_gpu_share(p)]
     denials, problems, unread = _syncer_denials(view, scope)
     pod_ev = [_pod_evidence(p) for p in shared[:MAX_LISTED]]
     if not shared and not denials:
@@ -81,7 +82,7 @@ def run(view: ClusterView, scope: Scope) -> Verdict:
                            access_remediation(exc))
         return Verdict(Status.SKIP, "no pod requests a GPU share (gpu-fraction/gpu-memory) and no syncer log shows a "
                                     "KAI webhook denial",
-                       (Evidence("examined pods", f"{len(scope.examined_pods(view))} without gpu-fraction/gpu-memory"),))
+                       (Evidence("examined pods", f"{len(examined)} without gpu-fraction/gpu-memory"),))
 
     state = kai.gpu_sharing(view)
     state_ev = Evidence("GPU sharing", f"enabled = {state.enabled}", {"source": state.source})
@@ -105,7 +106,9 @@ def run(view: ClusterView, scope: Scope) -> Verdict:
 
 
 def _reservations(view: ClusterView, shared: List[dict], evidence: tuple) -> Verdict:
-    reservations = [p for ns in RESERVATION_NAMESPACES for p in view.list(r.PODS, ns)]
+    reservations = list(view.list(r.PODS, RESERVATION_NAMESPACES[0]))
+    if not reservations:  # KAI before v0.6 reserved GPUs in runai-reservation
+        reservations = list(view.list(r.PODS, RESERVATION_NAMESPACES[1]))
     by_node = {}
     for pod in reservations:
         by_node.setdefault(podinfo.node_name(pod), []).append(pod)

@@ -49,7 +49,7 @@ def run(view: ClusterView, scope: Scope) -> Verdict:
         return Verdict(Status.SKIP, "no vCluster-synced pods to examine",
                        (Evidence("pods, all namespaces", f"none labelled {vcl.MANAGED_BY}"),))
     on_kai = sum(1 for p in examined if podinfo.scheduler_name(p) == podinfo.KAI_SCHEDULER)
-    wrong = [p for p in examined if podinfo.kai_intent(p) and podinfo.scheduler_name(p) != podinfo.KAI_SCHEDULER]
+    wrong = [p for p in examined if podinfo.scheduler_name(p) != podinfo.KAI_SCHEDULER and podinfo.kai_intent(p)]
     summary = Evidence("synced pods", f"{len(examined)} examined, {on_kai} use kai-scheduler",
                        {"examined": len(examined), "kai_scheduler": on_kai, "kai_intent_elsewhere": len(wrong)})
     if not wrong:

@@ -63,6 +63,18 @@ class Session:
     snapshot_meta: Optional[dict] = None
 
 
+def _verbose(ctx, param, value):
+    if value:
+        import logging
+
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("vcdoctor: %(relativeCreated)6.0f ms  %(message)s"))
+        api = logging.getLogger("vcdoctor.api")
+        api.addHandler(handler)
+        api.setLevel(logging.INFO)
+    return value
+
+
 def target_options(fn):
     for option in reversed([
         click.option("--kubeconfig", type=click.Path(dir_okay=False),
@@ -76,6 +88,8 @@ def target_options(fn):
         click.option("--skip-check", "skipped", multiple=True, metavar="ID", help="Leave this check out (repeatable)."),
         click.option("--timeout", type=click.FloatRange(min=1), default=60, show_default=True,
                      help="Deadline in seconds for the whole run."),
+        click.option("-v", "--verbose", is_flag=True, expose_value=False, callback=_verbose, is_eager=True,
+                     help="Show every API request (what, status, ms) on stderr."),
     ]):
         fn = option(fn)
     return fn

@@ -97,7 +97,9 @@ class ClusterView:
         jobs = [self.synced_pods, self.kai_pods,
                 lambda: self.list(r.STATEFULSETS, None, VCLUSTER_SELECTOR),
                 lambda: self.list(r.DEPLOYMENTS, None, VCLUSTER_SELECTOR),
-                lambda: self.list(r.PODS, None, VCLUSTER_SELECTOR)]
+                lambda: self.list(r.PODS, None, VCLUSTER_SELECTOR),
+                lambda: self.get(r.KAI_CONFIGS, "kai-config"),
+                lambda: self.list(r.PODS, RESERVATION_NAMESPACES[0])]
         for job in jobs:
             threading.Thread(target=_quietly, args=(job,), daemon=True, name="warm-up").start()
 

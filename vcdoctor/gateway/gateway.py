@@ -18,6 +18,8 @@ from vcdoctor.gateway.requests import ApiRequest, RawResponse
 from vcdoctor.gateway.resources import Resource
 
 LOG = logging.getLogger(__name__)
+#: one line per API request (method and path, status, milliseconds); ``vcdoctor -v`` shows it
+API_LOG = logging.getLogger("vcdoctor.api")
 
 PAGE_SIZE = 2000
 RETRY_STATUSES = (429, 500, 502, 503, 504)
@@ -130,18 +132,21 @@ class Gateway:
         with self._lock:
             self.requests_sent += 1
         for attempt in range(RETRIES + 1):
+            started = time.monotonic()
             try:
                 response = self._transport.send(request)
             except GatewayError as exc:
                 self._note(request, exc.kind)
+                API_LOG.info("%s -> %s (%.0f ms)", request.describe(), exc.kind, (time.monotonic() - started) * 1000)
                 raise
+            API_LOG.info("%s -> %d (%.0f ms, %d bytes)", request.describe(), response.status,
+                         (time.monotonic() - started) * 1000, len(response.body))
             if response.status not in RETRY_STATUSES or attempt == RETRIES:
                 break
             # throttled or a flaky apiserver: back off briefly, a doctor must not hammer a sick cluster
             time.sleep(RETRY_BACKOFF * 2 ** attempt)
             with self._lock:
                 self.requests_sent += 1
-        LOG.debug("%s -> %s (%d bytes)", request.describe(), response.status, len(response.body))
         if 200 <= response.status < 300:
             self._note(request, "allowed")
             return response.body
