@@ -9,6 +9,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass
+from multiprocessing.pool import ThreadPool
 from typing import Optional
 
 import click
@@ -75,12 +76,38 @@ def _verbose(ctx, param, value):
     return value
 
 
+class _Duration(click.ParamType):
+    """kubectl's --request-timeout: a number of seconds, optionally with s/m/h."""
+
+    name = "duration"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (int, float)):
+            return float(value)
+        text = str(value).strip().lower()
+        factor = {"s": 1, "m": 60, "h": 3600}.get(text[-1:], None)
+        number = text[:-1] if factor else text
+        try:
+            seconds = float(number) * (factor or 1)
+        except ValueError:
+            self.fail(f"{value!r} is not a duration like 30, 30s or 1m", param, ctx)
+        if seconds <= 0:
+            self.fail("must be positive", param, ctx)
+        return seconds
+
+
 def target_options(fn):
     for option in reversed([
         click.option("--kubeconfig", type=click.Path(dir_okay=False),
                      help="Kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster config)."),
-        click.option("--context", help="Kubeconfig context (default: the current context)."),
-        click.option("-n", "--namespace", help="Namespace of --pod (default: the context's namespace)."),
+        click.option("--context", "contexts", multiple=True,
+                     help="Kubeconfig context (default: the current one). `run` takes it repeatedly: one "
+                          "report with a section per cluster."),
+        click.option("-n", "--namespace",
+                     help="Namespace of --pod (default: the context's namespace); without --pod, only pods of "
+                          "this virtual or host namespace are examined."),
+        click.option("-A", "--all-namespaces", is_flag=True,
+                     help="Examine pods of every namespace (the default without -n)."),
         click.option("--pod", help="Examine one pod: a host pod, or a virtual pod's name inside a vCluster."),
         click.option("--vcluster", help="Only this vCluster (release name)."),
         click.option("--vcluster-namespace", help="Host namespace of --vcluster."),
@@ -88,6 +115,8 @@ def target_options(fn):
         click.option("--skip-check", "skipped", multiple=True, metavar="ID", help="Leave this check out (repeatable)."),
         click.option("--timeout", type=click.FloatRange(min=1), default=60, show_default=True,
                      help="Deadline in seconds for the whole run."),
+        click.option("--request-timeout", type=_Duration(), default=None, metavar="DURATION",
+                     help="Timeout of one API request, as in kubectl (30, 30s, 1m; default: 30s or --timeout)."),
         click.option("-v", "--verbose", is_flag=True, expose_value=False, callback=_verbose, is_eager=True,
                      help="Show every API request (what, status, ms) on stderr."),
     ]):
@@ -142,29 +171,76 @@ def main():
 @target_options
 @click.option("--snapshot", type=click.Path(dir_okay=False),
               help="Replay a snapshot from `vcdoctor collect` instead of reading a cluster.")
+@click.option("--all-contexts", is_flag=True, help="Run against every context of the kubeconfig.")
 @click.option("-o", "--output", type=click.Choice(OUTPUTS), default="table", show_default=True)
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Colour the table; auto = only on a terminal and when NO_COLOR is unset.")
 @click.option("--fail-on", type=click.Choice(["fail", "warn", "never"]), default="fail", show_default=True,
               help="Which results make the exit code 1 (fail includes error).")
-def run(snapshot, output, color, fail_on, **options):
+@click.option("-q", "--quiet", is_flag=True, help="Table output: print only the summary line.")
+def run(snapshot, all_contexts, output, color, fail_on, quiet, **options):
+    """Run the checks against the current cluster (or a snapshot, or several clusters)."""
     _no_cyclic_gc()
-    """Run the checks against the current cluster (or a snapshot)."""
+    contexts = list(options.pop("contexts"))
+    progress = output == "table" and not quiet and _stderr_is_tty()
+    try:
+        if all_contexts:
+            contexts = _all_contexts(options["kubeconfig"])
+        if snapshot and contexts:
+            raise Failure(ExitCode.USAGE, "usage", "--snapshot cannot be combined with --context/--all-contexts")
+    except Failure as failure:
+        _emit(_failure_report(failure), output, color, quiet)
+        sys.exit(int(failure.exit_code))
+    if len(contexts) > 1:
+        from vcdoctor import report as reporting
+
+        with ThreadPool(len(contexts)) as pool:
+            outcomes = pool.map(lambda ctx: _run_one(None, dict(options, context=ctx), fail_on, False), contexts)
+        report = reporting.fleet([r for r, _ in outcomes])
+        codes = [c for _, c in outcomes]
+        code = ExitCode.CLUSTER if all(c == ExitCode.CLUSTER for c in codes) else max(
+            (c for c in codes if c != ExitCode.CLUSTER), default=ExitCode.OK)
+        if any(c == ExitCode.CLUSTER for c in codes) and code == ExitCode.OK:
+            code = ExitCode.FINDINGS  # a cluster we could not look at is not a clean bill of health
+    else:
+        report, code = _run_one(snapshot, dict(options, context=contexts[0] if contexts else None), fail_on,
+                                progress)
+    _emit(report, output, color, quiet)
+    sys.exit(int(code))
+
+
+def _run_one(snapshot, options, fail_on, progress):
+    """(report, exit code) for one cluster or snapshot; never raises for cluster problems."""
     started = time.monotonic()
     try:
         session = _open_snapshot(snapshot) if snapshot else _open_live(options, record=False)
-        report, results = _diagnose(session, options, started, snapshot_target=bool(snapshot))
-        code = _exit_code(results, fail_on)
+        report, results = _diagnose(session, options, started, snapshot_target=bool(snapshot), progress=progress)
+        return report, _exit_code(results, fail_on)
     except Failure as failure:
-        report, code = _failure_report(failure), failure.exit_code
+        report = _failure_report(failure)
+        report["cluster"]["context"] = options.get("context")
+        return report, failure.exit_code
     except Interrupted as stop:
         click.echo("vcdoctor: interrupted; the report below is partial", err=True)
-        report, code = stop.report, INTERRUPTED
+        return stop.report, INTERRUPTED
     except KeyboardInterrupt:
-        report = _failure_report(Failure(ExitCode.USAGE, "interrupted", "interrupted before any check ran"))
-        code = INTERRUPTED
-    _emit(report, output, color)
-    sys.exit(int(code))
+        return _failure_report(Failure(ExitCode.USAGE, "interrupted", "interrupted before any check ran")), INTERRUPTED
+
+
+def _all_contexts(kubeconfig):
+    from vcdoctor.gateway.live import KubeconfigError, context_names
+
+    try:
+        names = context_names(kubeconfig)
+    except KubeconfigError as exc:
+        raise Failure(ExitCode.CLUSTER, "kubeconfig", str(exc)) from None
+    if not names:
+        raise Failure(ExitCode.CLUSTER, "kubeconfig", "the kubeconfig defines no contexts")
+    return names
+
+
+def _stderr_is_tty() -> bool:
+    return bool(getattr(sys.stderr, "isatty", lambda: False)())
 
 
 @main.command(epilog=EXIT_CODES)
@@ -183,6 +259,11 @@ def collect(out_path, redact, **options):
 
     _no_cyclic_gc()
     started = time.monotonic()
+    contexts = options.pop("contexts")
+    if len(contexts) > 1:
+        click.echo("vcdoctor: collect takes one --context (one snapshot per cluster)", err=True)
+        sys.exit(int(ExitCode.USAGE))
+    options["context"] = contexts[0] if contexts else None
     try:
         session = _open_live(options, record=True)
         if sys.stderr.isatty():
@@ -248,7 +329,7 @@ def _open_live(options: dict, record: bool) -> Session:
 
     try:
         transport, identity = connect(options["kubeconfig"], options["context"],
-                                      min(REQUEST_TIMEOUT, options["timeout"]))
+                                      options.get("request_timeout") or min(REQUEST_TIMEOUT, options["timeout"]))
     except KubeconfigError as exc:
         raise Failure(ExitCode.CLUSTER, "kubeconfig", str(exc)) from None
     recorder = None
@@ -276,7 +357,7 @@ def _open_snapshot(path: str) -> Session:
                    (meta.get("target") or {}).get("namespace") or "default", snapshot_meta=meta)
 
 
-def _diagnose(session: Session, options: dict, started: float, snapshot_target: bool):
+def _diagnose(session: Session, options: dict, started: float, snapshot_target: bool, progress: bool = False):
     from vcdoctor import registry, runner
     from vcdoctor import report as reporting
     from vcdoctor.gateway import GatewayError, NotInSnapshot, Unauthorized, Unreachable
@@ -316,8 +397,11 @@ def _diagnose(session: Session, options: dict, started: float, snapshot_target: 
     except GatewayError as exc:
         raise Failure(ExitCode.CLUSTER, exc.kind, f"cannot resolve the target: {exc.describe()}") from None
     remaining = max(1.0, options["timeout"] - (time.monotonic() - started))
+    from vcdoctor.progress import Progress
+
     try:
-        results = runner.run_checks(checks, view, scope, remaining)
+        with Progress(len(checks), progress) as shown:
+            results = runner.run_checks(checks, view, scope, remaining, on_done=shown.done)
     except runner.Interrupted as stop:
         raise Interrupted(reporting.build(stop.results, session.cluster, scope.to_dict(),
                                           permissions=gateway.permissions_used())) from None
@@ -334,6 +418,8 @@ def _target(session: Session, options: dict, snapshot_target: bool):
     from vcdoctor.scope import Target
 
     asked = {k: options.get(k) for k in ("namespace", "pod", "vcluster", "vcluster_namespace")}
+    if options.get("all_namespaces") and not asked["pod"]:
+        asked["namespace"] = None
     meta = session.snapshot_meta
     if snapshot_target and meta is not None and not any(asked.values()):
         asked = {k: (meta.get("target") or {}).get(k) for k in asked}  # replay what was collected
@@ -357,11 +443,16 @@ def _failure_report(failure: Failure) -> dict:
     return reporting.build([], error={"code": failure.code, "message": failure.message})
 
 
-def _emit(report: dict, output: str, color: str) -> None:
+def _emit(report: dict, output: str, color: str, quiet: bool = False) -> None:
     from vcdoctor.render import render
 
     if output == "table" and report.get("error"):
         return  # the one-line message is on stderr already
+    if output == "table" and quiet:
+        from vcdoctor.render.table import summary_line
+
+        click.echo(summary_line(report))
+        return
     colour = output == "table" and _use_colour(color)
     # click strips ANSI codes off non-terminals unless told the colour is wanted
     click.echo(render(report, output, colour), color=colour)

@@ -32,6 +32,23 @@ def build(results: Sequence[CheckResult], cluster: Optional[dict] = None, target
     return report
 
 
+def fleet(reports: Sequence[dict]) -> dict:
+    """One document for several clusters: the per-cluster reports under one envelope."""
+    summary = {s.value: 0 for s in Status}
+    for report in reports:
+        for status, count in report["summary"].items():
+            summary[status] += count
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "vcdoctor", "version": __version__},
+        "generated_at": _now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "kind": "fleet",
+        "summary": summary,
+        "clusters_failed": sum(1 for r in reports if r.get("error")),
+        "reports": list(reports),
+    }
+
+
 def _now() -> datetime.datetime:
     # SOURCE_DATE_EPOCH pins the time for reproducible example snapshots
     epoch = os.environ.get("SOURCE_DATE_EPOCH")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
 from vcdoctor.access import could_not_look
 from vcdoctor.gateway import GatewayError
@@ -13,7 +13,8 @@ from vcdoctor.scope import Scope
 from vcdoctor.view import ClusterView
 
 def run_checks(checks: Sequence[Check], view: ClusterView, scope: Scope,
-               deadline_seconds: Optional[float] = None) -> List[CheckResult]:
+               deadline_seconds: Optional[float] = None,
+               on_done: Optional[Callable[[CheckResult], None]] = None) -> List[CheckResult]:
     """Evaluate every check concurrently; results come back in the order of ``checks``.
 
     Checks run in daemon threads so that the deadline and Ctrl-C end the run at once: a request
@@ -27,6 +28,8 @@ def run_checks(checks: Sequence[Check], view: ClusterView, scope: Scope,
     def work(index: int, check: Check) -> None:
         try:
             slots[index] = _evaluate(check, view, scope)
+            if on_done is not None:
+                on_done(slots[index])
         finally:
             done.release()
 

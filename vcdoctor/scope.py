@@ -51,14 +51,19 @@ class Scope:
         return self.found_vclusters
 
     def examined_pods(self, view: ClusterView) -> List[dict]:
-        """The --pod target, or every synced pod of the selected vClusters."""
+        """The --pod target, or the synced pods of the selected vClusters (and namespace)."""
         if self.host_pods is not None:
             return list(self.host_pods)
-        synced = view.synced_pods()
-        if not self.target.names_vcluster:
-            return list(synced)
-        wanted = {(v.namespace, v.name) for v in self.vclusters}
-        return [p for p in synced if (p["metadata"].get("namespace"), podinfo.labels(p).get(MANAGED_BY)) in wanted]
+        pods = list(view.synced_pods())
+        if self.target.names_vcluster:
+            wanted = {(v.namespace, v.name) for v in self.vclusters}
+            pods = [p for p in pods if (p["metadata"].get("namespace"), podinfo.labels(p).get(MANAGED_BY)) in wanted]
+        if self.target.namespace:
+            # -n without --pod: the virtual namespace inside the vCluster, or the host namespace
+            ns = self.target.namespace
+            pods = [p for p in pods if p["metadata"].get("namespace") == ns
+                    or podinfo.labels(p).get(vcl.VIRTUAL_NAMESPACE_LABEL) == ns]
+        return pods
 
     def to_dict(self) -> dict:
         out = self.target.to_dict()

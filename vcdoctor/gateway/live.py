@@ -77,6 +77,15 @@ def connect(kubeconfig: Optional[str], context: Optional[str], timeout: float):
     return _transport(client, cfg, timeout), ClusterIdentity(chosen["name"], cfg.host, namespace)
 
 
+def context_names(kubeconfig: Optional[str]) -> List[str]:
+    """Every context of the (merged) kubeconfig, for --all-contexts."""
+    existing = [p for p in kubeconfig_paths(kubeconfig) if os.path.isfile(p)]
+    if not existing:
+        raise KubeconfigError(f"no kubeconfig found (looked at {', '.join(kubeconfig_paths(kubeconfig))})")
+    contexts, _ = _contexts(existing)
+    return [c["name"] for c in contexts]
+
+
 def _contexts(paths: List[str]):
     """Contexts merged as kubectl does: the first file defining a name or current-context wins."""
     import yaml

@@ -16,5 +16,8 @@ FORMATS = {
 
 
 def render(report: dict, output: str, colour: bool = False) -> str:
+    """Render a report, or a fleet envelope (``kind: fleet``) with a section per cluster."""
     module = importlib.import_module(f"vcdoctor.render.{FORMATS[output]}")
+    if report.get("kind") == "fleet" and hasattr(module, "render_fleet"):
+        return module.render_fleet(report, colour=colour)
     return module.render(report, colour=colour)

@@ -7,9 +7,24 @@ import xml.etree.ElementTree as ET
 
 
 def render(report: dict, colour: bool = False) -> str:
+    suite = _suite(report, "vcdoctor")
+    ET.indent(suite)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, encoding="unicode")
+
+
+def render_fleet(fleet: dict, colour: bool = False) -> str:
+    suites = ET.Element("testsuites", {"name": "vcdoctor"})
+    for report in fleet["reports"]:
+        context = (report.get("cluster") or {}).get("context") or "?"
+        suites.append(_suite(report, f"vcdoctor[{context}]"))
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode")
+
+
+def _suite(report: dict, name: str) -> ET.Element:
     checks = report.get("checks") or []
     suite = ET.Element("testsuite", {
-        "name": "vcdoctor",
+        "name": name,
         "tests": str(len(checks)),
         "failures": str(sum(c["status"] == "fail" for c in checks)),
         "errors": str(sum(c["status"] == "error" for c in checks) + (1 if report.get("error") else 0)),
@@ -36,5 +51,4 @@ def render(report: dict, colour: bool = False) -> str:
         else:
             text = check["message"] if status == "pass" else f"WARN: {check['message']}\n\n{details}"
             ET.SubElement(case, "system-out").text = text
-    ET.indent(suite)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, encoding="unicode")
+    return suite

@@ -40,3 +40,12 @@ def render(report: dict, colour: bool = False) -> str:
         if check.get("docs_url"):
             lines += ["", f"Docs: {check['docs_url']}"]
     return "\n".join(lines)
+
+
+def render_fleet(fleet: dict, colour: bool = False) -> str:
+    parts = [f"# vcdoctor fleet report ({len(fleet['reports'])} clusters)", ""]
+    for report in fleet["reports"]:
+        context = (report.get("cluster") or {}).get("context") or "?"
+        parts.append(render(report).replace("## vcdoctor report", f"## Cluster `{context}`", 1))
+        parts.append("")
+    return "\n".join(parts)

@@ -9,6 +9,18 @@ SEVERITY_LEVELS = {"critical": "error", "high": "error", "medium": "warning", "l
 
 
 def render(report: dict, colour: bool = False) -> str:
+    return json.dumps(_document([_run(report)]), indent=2)
+
+
+def render_fleet(fleet: dict, colour: bool = False) -> str:
+    return json.dumps(_document([_run(r) for r in fleet["reports"]]), indent=2)
+
+
+def _document(runs: list) -> dict:
+    return {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", "runs": runs}
+
+
+def _run(report: dict) -> dict:
     checks = report.get("checks") or []
     rules = [{
         "id": c["id"],
@@ -37,14 +49,9 @@ def render(report: dict, colour: bool = False) -> str:
     invocation = {"executionSuccessful": not report.get("error")}
     if report.get("error"):
         invocation["toolExecutionNotifications"] = [{"level": "error", "message": {"text": report["error"]["message"]}}]
-    sarif = {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "vcdoctor", "version": report["tool"]["version"], "rules": rules}},
-            "invocations": [invocation],
-            "results": results,
-            "properties": {"cluster": report.get("cluster"), "target": report.get("target")},
-        }],
+    return {
+        "tool": {"driver": {"name": "vcdoctor", "version": report["tool"]["version"], "rules": rules}},
+        "invocations": [invocation],
+        "results": results,
+        "properties": {"cluster": report.get("cluster"), "target": report.get("target")},
     }
-    return json.dumps(sarif, indent=2)

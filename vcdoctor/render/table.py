@@ -50,7 +50,26 @@ def render(report: dict, colour: bool = False) -> str:
         lines.append(textwrap.indent(check["remediation"], "    "))
         if check.get("docs_url"):
             lines.append(f"    docs: {check['docs_url']}")
-    summary = report["summary"]
     lines.append("")
-    lines.append("Summary: " + ", ".join(f"{summary[k]} {k}" for k in ("pass", "warn", "fail", "error", "skip")))
+    lines.append(summary_line(report))
     return "\n".join(lines)
+
+
+def summary_line(report: dict) -> str:
+    summary = report["summary"]
+    text = "Summary: " + ", ".join(f"{summary[k]} {k}" for k in ("pass", "warn", "fail", "error", "skip"))
+    if report.get("kind") == "fleet":
+        text += f" across {len(report['reports'])} clusters"
+        if report.get("clusters_failed"):
+            text += f" ({report['clusters_failed']} could not be examined)"
+    return text
+
+
+def render_fleet(fleet: dict, colour: bool = False) -> str:
+    sections = []
+    for report in fleet["reports"]:
+        context = (report.get("cluster") or {}).get("context") or "?"
+        body = (_paint(f"error ({report['error']['code']}): {report['error']['message']}", "RED", colour)
+                if report.get("error") else render(report, colour))
+        sections.append(_paint(f"=== context {context} ===", "CYAN", colour) + "\n" + body)
+    return "\n\n".join(sections + [summary_line(fleet)])

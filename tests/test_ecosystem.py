@@ -1,0 +1,127 @@
+"""Fitting the Kubernetes ecosystem: fleets of contexts, quiet and progress output, kubectl-like flags."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import jsonschema
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from tests.fakeapi.scenarios import SCENARIOS, VC, VC_NS, guide_cluster
+from tests.fakeapi.server import FakeApiServer, FakeCluster
+from vcdoctor import cli
+from vcdoctor.cli import main
+
+SCHEMA = json.loads((pathlib.Path(__file__).parents[1] / "docs" / "report.schema.json").read_text())
+
+
+@pytest.fixture
+def fleet_kubeconfig(tmp_path, tls_files):
+    """Three contexts: a healthy cluster, a broken one, and one whose server is gone."""
+    servers = []
+    contexts, clusters = [], []
+    for name, scenario in (("healthy", "healthy"), ("broken", "setowner-on"), ("gone", None)):
+        server = FakeApiServer(FakeCluster(), tls=tls_files).start()
+        if scenario:
+            SCENARIOS[scenario](server.cluster)
+        servers.append(server)
+        cfg = server.kubeconfig(context=name)
+        clusters.append({"name": name, "cluster": cfg["clusters"][0]["cluster"]})
+        contexts.append({"name": name, "context": {"cluster": name, "user": "u"}})
+    servers[2].stop()
+    config = {"apiVersion": "v1", "kind": "Config", "current-context": "healthy", "clusters": clusters,
+              "contexts": contexts, "users": [{"name": "u", "user": {"token": servers[0].cluster.token}}]}
+    path = tmp_path / "fleet.kubeconfig"
+    path.write_text(yaml.safe_dump(config))
+    yield str(path)
+    for server in servers[:2]:
+        server.stop()
+        assert server.cluster.writes() == []
+
+
+def invoke(*args, env=None):
+    result = CliRunner().invoke(main, list(args), env=env or {})
+    assert "Traceback" not in result.output
+    return result
+
+
+def test_several_contexts_make_one_fleet_report(fleet_kubeconfig):
+    result = invoke("run", "--kubeconfig", fleet_kubeconfig, "--context", "healthy", "--context", "broken",
+                    "-o", "json")
+    fleet = json.loads(result.stdout)
+    jsonschema.validate(fleet, SCHEMA)
+    assert fleet["kind"] == "fleet" and [r["cluster"]["context"] for r in fleet["reports"]] == ["healthy", "broken"]
+    assert fleet["reports"][0]["summary"]["fail"] == 0 and fleet["reports"][1]["summary"]["fail"] == 2
+    assert fleet["summary"]["fail"] == 2 and result.exit_code == 1
+
+
+def test_all_contexts_includes_the_unreachable_one(fleet_kubeconfig):
+    result = invoke("run", "--kubeconfig", fleet_kubeconfig, "--all-contexts", "--color", "never")
+    assert "=== context healthy ===" in result.stdout and "=== context broken ===" in result.stdout
+    assert "=== context gone ===" in result.stdout and "error (unreachable)" in result.stdout
+    assert "across 3 clusters (1 could not be examined)" in result.stdout
+    assert result.exit_code == 1
+
+
+def test_fleet_junit_and_sarif_have_a_part_per_cluster(fleet_kubeconfig):
+    args = ("run", "--kubeconfig", fleet_kubeconfig, "--context", "healthy", "--context", "broken")
+    suites = ET.fromstring(invoke(*args, "-o", "junit").stdout)
+    assert [s.get("name") for s in suites.iter("testsuite")] == ["vcdoctor[healthy]", "vcdoctor[broken]"]
+    assert len(json.loads(invoke(*args, "-o", "sarif").stdout)["runs"]) == 2
+
+
+def test_quiet_prints_only_the_summary(cluster, kubeconfig):
+    guide_cluster(cluster)
+    result = invoke("run", "--kubeconfig", kubeconfig, "-q")
+    assert result.stdout.strip() == "Summary: 6 pass, 0 warn, 0 fail, 0 error, 0 skip"
+
+
+def test_progress_on_a_terminal_but_never_in_json(cluster, kubeconfig, monkeypatch):
+    guide_cluster(cluster)
+    monkeypatch.setattr(cli, "_stderr_is_tty", lambda: True)
+    as_json = invoke("run", "--kubeconfig", kubeconfig, "-o", "json")
+    jsonschema.validate(json.loads(as_json.stdout), SCHEMA)
+    assert "checks done" not in as_json.output
+    table = invoke("run", "--kubeconfig", kubeconfig)
+    assert "checks done" in table.stderr and "checks done" not in table.stdout
+
+
+def test_namespace_without_pod_narrows_the_examined_pods(cluster, kubeconfig):
+    guide_cluster(cluster)
+    from tests.fakeapi import factories as f
+
+    cluster.add(f.synced_pod("other", "team-b", VC, VC_NS, scheduler=None, labels={"kai.scheduler/queue": "q"}))
+    assert json.loads(invoke("run", "--kubeconfig", kubeconfig, "-o", "json").stdout)["summary"]["fail"] == 1
+    narrowed = json.loads(invoke("run", "--kubeconfig", kubeconfig, "-n", "team-a", "-o", "json").stdout)
+    assert narrowed["summary"]["fail"] == 0
+    everything = json.loads(invoke("run", "--kubeconfig", kubeconfig, "-n", "team-a", "-A", "-o", "json").stdout)
+    assert everything["summary"]["fail"] == 1
+
+
+@pytest.mark.parametrize("value, ok", [("30", True), ("45s", True), ("1m", True), ("soon", False), ("0", False)])
+def test_request_timeout_takes_kubectl_durations(cluster, kubeconfig, value, ok):
+    guide_cluster(cluster)
+    result = invoke("run", "--kubeconfig", kubeconfig, "--request-timeout", value, "-q")
+    assert (result.exit_code == 0) is ok
+    if not ok:
+        assert result.exit_code == 2 and "duration" in result.stderr or "positive" in result.stderr
+
+
+def test_shell_completion_script_is_generated():
+    env = dict(os.environ, _VCDOCTOR_COMPLETE="bash_source")
+    done = subprocess.run([sys.executable, "-c", "from vcdoctor.cli import main; main(prog_name='vcdoctor')"],
+                          env=env, capture_output=True, text=True)
+    assert "_vcdoctor_completion" in done.stdout
+
+
+def test_collect_refuses_several_contexts(fleet_kubeconfig, tmp_path):
+    result = invoke("collect", "--kubeconfig", fleet_kubeconfig, "--context", "healthy", "--context", "broken",
+                    "--out", str(tmp_path / "x.tar.gz"))
+    assert result.exit_code == 2 and "one --context" in result.stderr
