@@ -6,11 +6,10 @@ from typing import List
 
 from vcdoctor import pods as podinfo
 from vcdoctor import vcluster as vcl
-from vcdoctor.access import could_not_look
-from vcdoctor.gateway import GatewayError
-from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict, worst
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.per_vcluster import each_vcluster
 from vcdoctor.scope import Scope
-from vcdoctor.view import ClusterView, SecretKeyMissing
+from vcdoctor.view import ClusterView
 
 MAX_PODS_LISTED = 10
 
@@ -34,27 +33,18 @@ def roll_commands(vc: vcl.VCluster, owned: List[dict], stale: bool) -> str:
     return "\n".join(lines)
 
 
-def _examine(view: ClusterView, vc: vcl.VCluster):
-    """(status, message, evidence, remediation) for one vCluster."""
-    try:
-        setting = vcl.owner_setting(view, vc)
-    except vcl.MalformedConfig as exc:
-        ev = Evidence(f"Secret {vc.namespace}/{vc.config_secret}", str(exc))
-        return (Status.ERROR, f"{vc.ref}: config unreadable: {exc}", [ev],
-                f"Inspect the config: vcluster describe {vc.name} -n {vc.namespace}\n" + vcl.upgrade_commands(vc))
-    except SecretKeyMissing as exc:
-        ev = Evidence(f"Secret {vc.namespace}/{vc.config_secret}", str(exc))
-        return Status.ERROR, f"{vc.ref}: {exc}", [ev], vcl.upgrade_commands(vc)
-    except GatewayError as exc:
-        v = could_not_look(exc, f"the config of vCluster {vc.ref}")
-        return v.status, f"{vc.ref}: {v.message}", list(v.evidence), v.remediation
-
+def _examine(view: ClusterView, scope: Scope, vc: vcl.VCluster, settings: vcl.Settings) -> Verdict:
+    setting = vcl.owner_setting(settings)
     config_ev = Evidence(setting.source, "experimental.syncSettings.setOwner = "
                          + ("unknown" if setting.value is None else str(setting.value).lower()),
                          {"vcluster": vc.ref, "version": vc.version_text, **setting.keys})
     if setting.value is None:
-        return (Status.ERROR, f"{vc.ref}: cannot tell whether setOwner is off: {setting.problem}",
-                [config_ev], vcl.upgrade_commands(vc))
+        return Verdict(Status.ERROR, f"{vc.ref}: cannot tell whether setOwner is off: {setting.problem}",
+                       (config_ev,), vcl.upgrade_commands(vc))
+    ignored = _ignored_because(settings, vc)
+    if ignored:
+        return Verdict(Status.PASS, f"{vc.ref}: setOwner has no effect: {ignored}; synced pods get no Service "
+                                    f"owner reference either way", (config_ev,))
 
     owned = [p for p in vcl.pods_of(view, vc) if vcl.service_owner(p, vc.name)]
     owned_ev = []
@@ -63,11 +53,10 @@ def _examine(view: ClusterView, vc: vcl.VCluster):
             f"host pods of {vc.ref}",
             f"{len(owned)} pod(s) carry ownerReference v1/Service {vc.name}",
             {"pods": [podinfo.ref(p) for p in owned[:MAX_PODS_LISTED]], "count": len(owned)}))
-    legacy = "syncer args" in setting.source
     if setting.value:
-        fix = legacy_commands(vc) if legacy else vcl.upgrade_commands(vc)
-        return (Status.FAIL, f"{vc.ref}: setOwner is on (KAI's pod-grouper must then read the vCluster Service)",
-                [config_ev] + owned_ev, fix)
+        fix = legacy_commands(vc) if settings.legacy else vcl.upgrade_commands(vc)
+        return Verdict(Status.FAIL, f"{vc.ref}: setOwner is on (KAI's pod-grouper must then read the vCluster "
+                                    f"Service)", tuple([config_ev] + owned_ev), fix)
 
     stale_ev = _stale_control_plane(view, vc)
     if owned or stale_ev:
@@ -76,9 +65,19 @@ def _examine(view: ClusterView, vc: vcl.VCluster):
             why.append("the control plane runs an older config")
         if owned:
             why.append(f"{len(owned)} host pod(s) still carry the Service owner reference")
-        return (Status.WARN, f"{vc.ref}: setOwner is false but not in effect yet: " + "; ".join(why),
-                [config_ev] + stale_ev + owned_ev, roll_commands(vc, owned, bool(stale_ev)))
-    return Status.PASS, f"{vc.ref}: setOwner is false and no synced pod is owned by the Service", [config_ev], None
+        return Verdict(Status.WARN, f"{vc.ref}: setOwner is false but not in effect yet: " + "; ".join(why),
+                       tuple([config_ev] + stale_ev + owned_ev), roll_commands(vc, owned, bool(stale_ev)))
+    return Verdict(Status.PASS, f"{vc.ref}: setOwner is false and no synced pod is owned by the Service", (config_ev,))
+
+
+def _ignored_because(settings: vcl.Settings, vc: vcl.VCluster):
+    """vCluster skips setOwner in multi-namespace mode, and (<= v0.28) with a foreign targetNamespace."""
+    if settings.multi_namespace:
+        return "multi-namespace mode is on"
+    target = settings.get("experimental.syncSettings.targetNamespace") or settings.get("--target-namespace")
+    if target and target != vc.namespace:
+        return f"targetNamespace {target} differs from the control-plane namespace {vc.namespace}"
+    return None
 
 
 def _stale_control_plane(view: ClusterView, vc: vcl.VCluster) -> List[Evidence]:
@@ -95,17 +94,7 @@ def _stale_control_plane(view: ClusterView, vc: vcl.VCluster) -> List[Evidence]:
 
 
 def run(view: ClusterView, scope: Scope) -> Verdict:
-    if not scope.vclusters:
-        return Verdict(Status.SKIP, "no vCluster found in the host cluster",
-                       (Evidence("StatefulSets and Deployments, all namespaces",
-                                 f"none labelled {vcl.VCLUSTER_SELECTOR} with a release label"),))
-    outcomes = [_examine(view, vc) for vc in scope.vclusters]
-    status = worst(o[0] for o in outcomes)
-    relevant = [o for o in outcomes if o[0] is status] if status is not Status.PASS else outcomes
-    message = "; ".join(o[1] for o in relevant)
-    evidence = tuple(e for o in outcomes for e in o[2])
-    fixes = [o[3] for o in outcomes if o[3]]
-    return Verdict(status, message, evidence, "\n\n".join(dict.fromkeys(fixes)) or None)
+    return each_vcluster(view, scope, _examine)
 
 
 CHECK = Check(

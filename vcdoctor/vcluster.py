@@ -22,8 +22,17 @@ VIRTUAL_NAMESPACE_LABEL = "vcluster.loft.sh/namespace"
 CONFIG_KEYS = (
     ("experimental", "syncSettings", "setOwner"),
     ("experimental", "syncSettings", "targetNamespace"),
+    ("experimental", "syncSettings", "syncLabels"),
     ("experimental", "multiNamespaceMode", "enabled"),
     ("sync", "toHost", "namespaces", "enabled"),
+    ("privateNodes", "enabled"),
+    ("controlPlane", "distro", "k8s", "scheduler", "enabled"),
+    ("controlPlane", "advanced", "virtualScheduler", "enabled"),
+    ("sync", "toHost", "pods", "hybridScheduling", "enabled"),
+    ("sync", "toHost", "pods", "hybridScheduling", "hostSchedulers"),
+    ("sync", "toHost", "priorityClasses", "enabled"),
+    ("sync", "fromHost", "priorityClasses", "enabled"),
+    ("sync", "toHost", "pods", "priorityClassName"),
 )
 
 
@@ -148,46 +157,79 @@ def parse_config(text: bytes) -> Dict[str, Any]:
     return reduced
 
 
-def owner_setting(view: ClusterView, vc: VCluster) -> OwnerSetting:
-    """Read setOwner from vc-config (v0.20+) or the syncer's --set-owner flag (<= v0.19)."""
+class ConfigMissing(Exception):
+    """A v0.20+ vCluster without its vc-config Secret."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The effective vCluster settings vcdoctor needs, and where they were read."""
+
+    source: str
+    #: dotted config key -> value, only CONFIG_KEYS (v0.20+), or the syncer flags (<= v0.19)
+    keys: Dict[str, Any]
+    legacy: bool = False
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.keys.get(key, default)
+
+    def flag(self, key: str) -> Optional[bool]:
+        """A boolean setting (absent = False); None when it holds something else."""
+        value = self.keys.get(key, False)
+        return value if isinstance(value, bool) else None
+
+    @property
+    def multi_namespace(self) -> bool:
+        return bool(self.get("experimental.multiNamespaceMode.enabled") or self.get("sync.toHost.namespaces.enabled")
+                    or self.get("--multi-namespace-mode"))
+
+
+def read_settings(view: ClusterView, vc: VCluster) -> Settings:
+    """vc-config (v0.20+) or the syncer flags (<= v0.19), once per run.
+
+    Raises MalformedConfig, ConfigMissing, SecretKeyMissing or a GatewayError."""
+    return view.memo(f"settings:{vc.ref}", lambda: _read_settings(view, vc))
+
+
+def _read_settings(view: ClusterView, vc: VCluster) -> Settings:
     from vcdoctor.gateway import NotFound
 
-    legacy = vc.version is not None and vc.version < (0, 20, 0)
-    if not legacy:
+    if vc.version is None or vc.version >= (0, 20, 0):
         try:
             keys = parse_config(view.secret_value(vc.namespace, vc.config_secret, "config.yaml"))
+            return Settings(f"Secret {vc.namespace}/{vc.config_secret} key config.yaml", keys)
         except NotFound:
             if vc.version is not None:
-                return OwnerSetting(None, f"Secret {vc.namespace}/{vc.config_secret}",
-                                    problem=f"Secret {vc.config_secret} not found although vCluster "
-                                            f"{vc.version_text} keeps its config there")
-            legacy = True
-        else:
-            value = keys.get("experimental.syncSettings.setOwner", True)
-            source = f"Secret {vc.namespace}/{vc.config_secret} key config.yaml"
-            if not isinstance(value, bool):
-                return OwnerSetting(None, source, keys,
-                                    problem=f"experimental.syncSettings.setOwner is {value!r} "
-                                            f"({type(value).__name__}), not a boolean")
-            return OwnerSetting(value, source, keys)
-    return _owner_from_args(vc)
+                raise ConfigMissing(f"Secret {vc.namespace}/{vc.config_secret} not found although vCluster "
+                                    f"{vc.version_text} keeps its config there") from None
+    return Settings(f"{vc.workload_kind} {vc.ref} syncer args", syncer_flags(vc.syncer_args), legacy=True)
 
 
-def _owner_from_args(vc: VCluster) -> OwnerSetting:
-    source = f"{vc.workload_kind} {vc.ref} syncer args"
-    value: Any = True
-    args = list(vc.syncer_args)
-    for i, arg in enumerate(args):
-        if arg == "--set-owner":
-            # pflag bools take no separate value; a following "false" would be a positional arg
-            value = True
-        elif arg.startswith("--set-owner="):
-            text = arg.split("=", 1)[1].lower()
-            if text not in ("true", "false", "1", "0", "t", "f"):
-                return OwnerSetting(None, source, {"--set-owner": text},
-                                    problem=f"syncer flag {arg!r} is not a boolean")
-            value = text in ("true", "1", "t")
-    return OwnerSetting(value, source, {"--set-owner": value})
+def syncer_flags(args) -> Dict[str, Any]:
+    """The pre-v0.20 syncer flags that matter here, with their defaults."""
+    flags: Dict[str, Any] = {"--set-owner": True, "--sync-labels": []}
+    for arg in args:
+        name, _, value = arg.partition("=")
+        if name in ("--set-owner", "--multi-namespace-mode"):
+            # pflag bools take no separate value; "--set-owner" alone means true
+            text = value.lower() if value else "true"
+            flags[name] = {"true": True, "1": True, "t": True, "false": False, "0": False, "f": False}.get(text, text)
+        elif name == "--sync-labels" and value:
+            flags[name] = flags[name] + [v.strip() for v in value.split(",") if v.strip()]
+        elif name == "--target-namespace" and value:
+            flags[name] = value
+    return flags
+
+
+def owner_setting(settings: Settings) -> OwnerSetting:
+    """setOwner from the settings; absent means the default, true."""
+    key = "--set-owner" if settings.legacy else "experimental.syncSettings.setOwner"
+    value = settings.get(key, True)
+    shown = {key: value}
+    if not isinstance(value, bool):
+        return OwnerSetting(None, settings.source, shown,
+                            problem=f"{key} is {value!r} ({type(value).__name__}), not a boolean")
+    return OwnerSetting(value, settings.source, shown)
 
 
 def service_owner(pod: dict, vc_name: str) -> Optional[dict]:
@@ -223,14 +265,15 @@ SET_OWNER_SNIPPET = """experimental:
     setOwner: false"""
 
 
-def upgrade_commands(vc: VCluster) -> str:
-    """How to turn setOwner off without losing the values the vCluster was installed with."""
+def upgrade_commands(vc: VCluster, snippet: str = SET_OWNER_SNIPPET, file: str = "kai-scheduler-values.yaml") -> str:
+    """How to change the vCluster config without losing the values it was installed with."""
     return (
         f"Save the values the vCluster runs with today, then upgrade with both files:\n"
         f"  helm get values {vc.name} -n {vc.namespace} -o yaml > {vc.name}-values.yaml\n"
-        f"  cat > kai-scheduler-values.yaml <<'EOF'\n{SET_OWNER_SNIPPET}\nEOF\n"
+        f"  cat > {file} <<'EOF'\n{snippet}\nEOF\n"
         f"  vcluster create --upgrade {vc.name} -n {vc.namespace} "
-        f"--values {vc.name}-values.yaml --values kai-scheduler-values.yaml\n"
-        f"Warning: `vcluster create --upgrade {vc.name} --values kai-scheduler-values.yaml` alone resets every "
-        f"other value you set before to the chart default (helm upgrade without --reuse-values)."
+        f"--values {vc.name}-values.yaml --values {file}\n"
+        f"Run these against the host cluster (the kube context where the vCluster is installed), not inside "
+        f"the vCluster. Warning: `vcluster create --upgrade {vc.name} --values {file}` alone "
+        f"resets every other value you set before to the chart default (helm upgrade without --reuse-values)."
     )
