@@ -81,16 +81,9 @@ def _ignored_because(settings: vcl.Settings, vc: vcl.VCluster):
 
 
 def _stale_control_plane(view: ClusterView, vc: vcl.VCluster) -> List[Evidence]:
-    if not vc.template_config_hash:
-        return []
-    stale = []
-    for pod in vcl.control_plane_pods(view, vc):
-        running = podinfo.annotations(pod).get(vcl.CONFIG_HASH)
-        if running and running != vc.template_config_hash:
-            stale.append(Evidence(f"pod {podinfo.ref(pod)}",
-                                  f"{vcl.CONFIG_HASH} differs from the {vc.workload_kind} template",
-                                  {"pod_hash": running, "template_hash": vc.template_config_hash}))
-    return stale
+    return [Evidence(f"pod {podinfo.ref(pod)}", f"{vcl.CONFIG_HASH} differs from the {vc.workload_kind} template",
+                     {"pod_hash": podinfo.annotations(pod).get(vcl.CONFIG_HASH), "template_hash": vc.template_config_hash})
+            for pod in vcl.stale_control_plane(view, vc)]
 
 
 def run(view: ClusterView, scope: Scope) -> Verdict:

@@ -47,9 +47,7 @@ def test_guide_cluster_passes_every_check(cluster, vcdoctor):
     result = vcdoctor("-o", "json")
     report = report_of(result)
     assert result.exit_code == 0
-    assert statuses(report) == {
-        "vcluster-set-owner": "pass", "pod-scheduler-name": "pass", "kai-components": "pass",
-        "gpu-sharing-reservations": "pass", "podgrouper-permissions": "pass", "podgrouper-no-owner-log": "pass"}
+    assert len(report["checks"]) == 11 and set(statuses(report).values()) == {"pass"}
     assert report["cluster"] == {"context": "fake", "server": report["cluster"]["server"],
                                  "kubernetes_version": "v1.30.2"}
 

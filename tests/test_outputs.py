@@ -49,7 +49,7 @@ def test_markdown_has_summary_table_and_remediation():
 def test_junit_has_one_testcase_per_check():
     suite = ET.fromstring(render("-o", "junit").stdout)
     cases = {c.get("name"): c for c in suite.iter("testcase")}
-    assert len(cases) == 6 and suite.get("tests") == "6"
+    assert len(cases) == 11 and suite.get("tests") == "11"
     assert cases["vcluster-set-owner"].find("failure") is not None
     assert cases["kai-components"].find("failure") is None
     assert suite.get("failures") == "2"
@@ -78,5 +78,5 @@ def test_fail_on_controls_the_exit_code():
 def test_checks_command_lists_metadata():
     result = CliRunner().invoke(main, ["checks", "-o", "json"])
     rows = json.loads(result.stdout)
-    assert [r["id"] for r in rows][:2] == ["vcluster-set-owner", "pod-scheduler-name"]
+    assert [r["id"] for r in rows][:2] == ["vcluster-set-owner", "vcluster-node-mode"]
     assert all(r["reads"] and r["severity"] and r["docs_url"] for r in rows)

@@ -11,8 +11,9 @@ import pytest
 from vcdoctor.model import CHECK_ID, Check, Severity, Status, Verdict
 from vcdoctor.registry import RegistryError, load_checks, select_checks
 
-BUILTIN = ["vcluster-set-owner", "pod-scheduler-name", "kai-components", "gpu-sharing-reservations",
-           "podgrouper-permissions", "podgrouper-no-owner-log"]
+BUILTIN = ["vcluster-set-owner", "vcluster-node-mode", "vcluster-scheduling-mode", "vcluster-label-sync",
+           "vcluster-priority-class", "vcluster-config-applied", "pod-scheduler-name", "kai-components",
+           "gpu-sharing-reservations", "podgrouper-permissions", "podgrouper-no-owner-log"]
 
 
 def _check(check_id="x-check", **kw):

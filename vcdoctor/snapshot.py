@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import hashlib
 import io
 import json
 import os
@@ -25,6 +26,7 @@ from vcdoctor import __version__
 from vcdoctor.gateway.errors import NotInSnapshot
 from vcdoctor.gateway.requests import ApiRequest, RawResponse
 from vcdoctor.gateway.resources import SECRETS, Resource
+from vcdoctor.view import SNAPSHOT_DIGEST, SNAPSHOT_REDUCED
 
 FORMAT = "vcdoctor.snapshot/v1"
 META_FILE = "snapshot.json"
@@ -91,6 +93,14 @@ def _minimise_object(obj: Any, is_secret: bool) -> Any:
             meta["annotations"].pop(LAST_APPLIED, None)
     if is_secret:
         data = obj.get("data") if isinstance(obj.get("data"), dict) else {}
+        kept = {k: v for k, v in data.items() if k in SECRET_KEYS and isinstance(v, str)}
+        if isinstance(meta, dict):
+            annotations = meta["annotations"] if isinstance(meta.get("annotations"), dict) else {}
+            meta["annotations"] = annotations
+            annotations[SNAPSHOT_REDUCED] = "true"
+            # checks compare the digest of the original value with the pod template's config hash
+            for key, value in kept.items():
+                annotations[SNAPSHOT_DIGEST + key] = hashlib.sha256(value.encode()).hexdigest()
         obj["data"] = {k: _reduced_config(v) for k, v in data.items() if k in SECRET_KEYS}
         obj.pop("stringData", None)
         return obj

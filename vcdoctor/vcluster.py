@@ -17,6 +17,7 @@ CONFIG_HASH = "vClusterConfigHash"
 OBJECT_NAME = "vcluster.loft.sh/object-name"
 OBJECT_NAMESPACE = "vcluster.loft.sh/object-namespace"
 VIRTUAL_NAMESPACE_LABEL = "vcluster.loft.sh/namespace"
+VIRTUAL_LABELS = "vcluster.loft.sh/labels"
 
 #: The only config keys vcdoctor reads; everything else in vc-config stays unread and unreported.
 CONFIG_KEYS = (
@@ -252,6 +253,34 @@ def control_plane_pods(view: ClusterView, vc: VCluster) -> List[dict]:
     return [p for p in view.list(r.PODS, None, VCLUSTER_SELECTOR)
             if p["metadata"].get("namespace") == vc.namespace
             and (p["metadata"].get("labels") or {}).get("release") == vc.name]
+
+
+def stale_control_plane(view: ClusterView, vc: VCluster) -> List[dict]:
+    """Control-plane pods whose vClusterConfigHash differs from the workload template's."""
+    if not vc.template_config_hash:
+        return []
+    return [p for p in control_plane_pods(view, vc)
+            if ((p.get("metadata") or {}).get("annotations") or {}).get(CONFIG_HASH) not in (None, vc.template_config_hash)]
+
+
+def virtual_labels(pod: dict) -> Dict[str, str]:
+    """The virtual pod's labels as the syncer recorded them (annotation vcluster.loft.sh/labels)."""
+    text = ((pod.get("metadata") or {}).get("annotations") or {}).get(VIRTUAL_LABELS) or ""
+    labels = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            labels[key.strip()] = value.strip().strip('"')
+    return labels
+
+
+def label_synced(patterns, key: str) -> bool:
+    """Does a syncLabels / --sync-labels list keep ``key`` (exact, or a ``prefix/*`` wildcard)?"""
+    for pattern in patterns or []:
+        pattern = str(pattern)
+        if pattern == key or (pattern.endswith("*") and key.startswith(pattern[:-1])):
+            return True
+    return False
 
 
 def virtual_ref(pod: dict) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import threading
 from concurrent.futures import Future
 from typing import Callable, Dict, Optional, Tuple
@@ -18,6 +19,10 @@ RESERVATION_NAMESPACES = ("kai-resource-reservation", "runai-reservation")
 #: A log tail big enough for hours of pod-grouper output and small enough to hold in memory.
 LOG_TAIL_LINES = 5000
 LOG_LIMIT_BYTES = 2 * 1024 * 1024
+#: annotation prefix under which a snapshot keeps the sha256 of a Secret value it reduced
+SNAPSHOT_DIGEST = "vcdoctor.snapshot/sha256-"
+#: annotation a snapshot puts on every Secret whose data it reduced
+SNAPSHOT_REDUCED = "vcdoctor.snapshot/reduced"
 
 
 class SecretKeyMissing(Exception):
@@ -77,6 +82,17 @@ class ClusterView:
             return base64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError):
             raise SecretKeyMissing(f"Secret {namespace}/{name} key {key!r} is not valid base64") from None
+
+    def secret_digest(self, namespace: str, name: str, key: str) -> Optional[str]:
+        """sha256 of one key's base64 text as stored (vCluster <= 0.27 puts it on the pod template).
+
+        A snapshot stores the digest of the original value, since the value itself is reduced."""
+        secret = self._gw.get(r.SECRETS, name, namespace)
+        annotations = (secret.get("metadata") or {}).get("annotations") or {}
+        if SNAPSHOT_REDUCED in annotations:
+            return annotations.get(SNAPSHOT_DIGEST + key)  # the stored value is not the original
+        encoded = (secret.get("data") or {}).get(key)
+        return hashlib.sha256(encoded.encode()).hexdigest() if isinstance(encoded, str) else None
 
     # -- shared, derived answers ------------------------------------------------------------
 

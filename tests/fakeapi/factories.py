@@ -104,8 +104,10 @@ def vcluster(name: str, ns: str, *, set_owner: Optional[bool] = False, version: 
 
 def synced_pod(vpod: str, vns: str, vc: str, host_ns: str, *, owner: bool = False, scheduler="kai-scheduler",
                labels=None, annotations=None, phase="Running", node: Optional[str] = "gpu-node-1",
-               podgroup: Optional[str] = "auto") -> dict:
-    """A host pod as vCluster's syncer would create it for virtual pod ``vns/vpod``."""
+               podgroup: Optional[str] = "auto", hashed_labels: bool = False) -> dict:
+    """A host pod as vCluster's syncer would create it for virtual pod ``vns/vpod``.
+
+    ``hashed_labels`` mimics vCluster <= 0.20, which rewrote every label key it was not told to keep."""
     from vcdoctor.vcluster import host_pod_name
 
     ann = {"vcluster.loft.sh/object-name": vpod, "vcluster.loft.sh/object-namespace": vns,
@@ -115,7 +117,11 @@ def synced_pod(vpod: str, vns: str, vc: str, host_ns: str, *, owner: bool = Fals
     elif podgroup and podgroup != "auto":
         ann["pod-group-name"] = podgroup
     ann.update(annotations or {})
-    lab = {"vcluster.loft.sh/managed-by": vc, "vcluster.loft.sh/namespace": vns, **(labels or {})}
+    host_labels = dict(labels or {})
+    if hashed_labels:
+        host_labels = {f"vcluster.loft.sh/label-{vc}-x-{hashlib.sha256(k.encode()).hexdigest()[:10]}": v
+                       for k, v in host_labels.items()}
+    lab = {"vcluster.loft.sh/managed-by": vc, "vcluster.loft.sh/namespace": vns, **host_labels}
     owners = None
     if owner:
         owners = [{"apiVersion": "v1", "kind": "Service", "name": vc, "uid": _uid(f"{host_ns}/{vc}"),

@@ -1,0 +1,71 @@
+"""vcluster-label-sync: KAI's queue label must reach the host pod unchanged."""
+
+from __future__ import annotations
+
+from vcdoctor import pods as podinfo
+from vcdoctor import vcluster as vcl
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.per_vcluster import each_vcluster
+from vcdoctor.scope import Scope
+from vcdoctor.view import ClusterView
+
+MAX_LISTED = 10
+KAI_LABELS = (podinfo.QUEUE_LABEL, "priorityClassName")
+
+SYNC_LABELS_SNIPPET = """experimental:
+  syncSettings:
+    syncLabels:
+      - kai.scheduler/queue
+      - priorityClassName"""
+
+
+def _queue_intent(view: ClusterView, scope: Scope, vc: vcl.VCluster):
+    """Pods of ``vc`` whose virtual labels carry a queue, and those whose host pod lost it."""
+    pods = [p for p in scope.examined_pods(view) if podinfo.labels(p).get(vcl.MANAGED_BY) == vc.name]
+    wanting = [p for p in pods if podinfo.QUEUE_LABEL in vcl.virtual_labels(p)]
+    lost = [p for p in wanting if podinfo.QUEUE_LABEL not in podinfo.labels(p)]
+    return wanting, lost
+
+
+def _examine(view: ClusterView, scope: Scope, vc: vcl.VCluster, settings: vcl.Settings) -> Verdict:
+    wanting, lost = _queue_intent(view, scope, vc)
+    pods_ev = Evidence(f"host pods of {vc.ref}", f"{len(wanting)} ask for a KAI queue, {len(lost)} lost the label "
+                                                 f"on the host", {"lost": [podinfo.ref(p) for p in lost[:MAX_LISTED]]})
+    rewrites = vc.version is None or vc.version < (0, 21, 0)  # v0.21 (PR #2030) stopped hashing labels
+    if settings.legacy or rewrites:
+        key = "--sync-labels" if settings.legacy else "experimental.syncSettings.syncLabels"
+        patterns = settings.get(key) or []
+        ev = Evidence(settings.source, f"{key} = {patterns}", {"vcluster": vc.ref, "version": vc.version_text})
+        missing = [label for label in KAI_LABELS if not vcl.label_synced(patterns, label)]
+        if podinfo.QUEUE_LABEL in missing:
+            fix = (f"vCluster {vc.version_text} rewrites every pod label to vcluster.loft.sh/label-{vc.name}-x-<hash> "
+                   f"unless it is listed. ")
+            fix += (f"Pass --sync-labels={','.join(KAI_LABELS)} in syncer.extraArgs (host context, helm upgrade "
+                    f"with all your values), or upgrade to vCluster v0.21+, which keeps labels."
+                    if settings.legacy else "List the KAI labels, or upgrade to vCluster v0.21+, which keeps labels:\n"
+                    + vcl.upgrade_commands(vc, SYNC_LABELS_SNIPPET, "kai-labels-values.yaml"))
+            # pods that ask for a queue are mis-queued now; without such pods it is a trap for the next one
+            status = Status.FAIL if wanting else Status.WARN
+            return Verdict(status, f"{vc.ref}: kai.scheduler/queue is rewritten on the way to the host "
+                                   f"({vc.version_text} without it in {key}); KAI puts such pods in default-queue",
+                           (ev, pods_ev), fix)
+        return Verdict(Status.PASS, f"{vc.ref}: {key} keeps the KAI labels", (ev, pods_ev))
+    if lost:
+        return Verdict(Status.FAIL, f"{vc.ref}: {len(lost)} pod(s) asked for a KAI queue inside the vCluster but the "
+                                    f"host pod has no kai.scheduler/queue label", (pods_ev,),
+                       "Something between the virtual and the host pod strips the label (a vCluster Pro pod patch, "
+                       "or a host mutating webhook):\n  vcluster describe " + f"{vc.name} -n {vc.namespace}\n"
+                       f"  kubectl get mutatingwebhookconfigurations")
+    return Verdict(Status.PASS, f"{vc.ref}: vCluster {vc.version_text} keeps pod labels; "
+                                f"{len(wanting)} pod(s) carry their queue label on the host", (pods_ev,))
+
+
+CHECK = Check(
+    id="vcluster-label-sync",
+    title="KAI queue labels reach the host pods",
+    severity=Severity.HIGH,
+    run=lambda view, scope: each_vcluster(view, scope, _examine),
+    order=13,
+    reads="vc-config syncLabels (v0.20.x) or --sync-labels (<= v0.19); host pods' labels vs vcluster.loft.sh/labels",
+    docs_url=f"{DOCS_BASE}#vcluster-label-sync",
+)

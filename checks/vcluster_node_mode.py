@@ -1,0 +1,39 @@
+"""vcluster-node-mode: host KAI can only schedule vClusters that use host nodes, not private nodes."""
+
+from __future__ import annotations
+
+from vcdoctor import vcluster as vcl
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.per_vcluster import each_vcluster
+from vcdoctor.scope import Scope
+from vcdoctor.view import ClusterView
+
+PRIVATE_NODES_FIX = """Private nodes sync nothing to the host cluster, so the host's KAI never sees these pods, and a
+vCluster cannot be switched from private to host nodes after creation. Either:
+  - install KAI inside the vCluster (run helm against the vCluster's kube context), or
+  - create a new vCluster on host nodes (privateNodes.enabled: false, the default) and move the workloads."""
+
+
+def _examine(view: ClusterView, scope: Scope, vc: vcl.VCluster, settings: vcl.Settings) -> Verdict:
+    private = settings.get("privateNodes.enabled", False)
+    ev = Evidence(settings.source, f"privateNodes.enabled = {private}", {"vcluster": vc.ref,
+                                                                           "version": vc.version_text})
+    if private is True:
+        return Verdict(Status.FAIL, f"{vc.ref}: uses private nodes; nothing is synced to the host, so the host "
+                                    f"KAI scheduler cannot schedule its pods", (ev,), PRIVATE_NODES_FIX)
+    if private not in (False, None):
+        return Verdict(Status.ERROR, f"{vc.ref}: privateNodes.enabled is {private!r}, not a boolean", (ev,),
+                       f"Fix the value in the vCluster config (host context): vcluster describe {vc.name} "
+                       f"-n {vc.namespace}")
+    return Verdict(Status.PASS, f"{vc.ref}: runs its workloads on host nodes", (ev,))
+
+
+CHECK = Check(
+    id="vcluster-node-mode",
+    title="vCluster uses host nodes",
+    severity=Severity.CRITICAL,
+    run=lambda view, scope: each_vcluster(view, scope, _examine),
+    order=11,
+    reads="vc-config privateNodes.enabled (v0.26+)",
+    docs_url=f"{DOCS_BASE}#vcluster-node-mode",
+)

@@ -1,0 +1,54 @@
+"""vcluster-priority-class: pod priority classes KAI reads survive the sync to the host."""
+
+from __future__ import annotations
+
+from vcdoctor import pods as podinfo
+from vcdoctor import vcluster as vcl
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.per_vcluster import each_vcluster
+from vcdoctor.scope import Scope
+from vcdoctor.view import ClusterView
+
+TO_HOST = "sync.toHost.priorityClasses.enabled"
+FROM_HOST = "sync.fromHost.priorityClasses.enabled"
+LABEL = "priorityClassName"
+
+SNIPPET = """sync:
+  fromHost:
+    priorityClasses:
+      enabled: true"""
+
+
+def _examine(view: ClusterView, scope: Scope, vc: vcl.VCluster, settings: vcl.Settings) -> Verdict:
+    synced = bool(settings.get(TO_HOST) or settings.get(FROM_HOST))
+    ev = Evidence(settings.source, f"priority class sync: toHost={settings.get(TO_HOST, False)}, "
+                                   f"fromHost={settings.get(FROM_HOST, False)}", {"vcluster": vc.ref})
+    if synced or settings.legacy:
+        return Verdict(Status.PASS, f"{vc.ref}: priority classes are synced; host pods keep priorityClassName",
+                       (ev,))
+    pods = [p for p in scope.examined_pods(view) if podinfo.labels(p).get(vcl.MANAGED_BY) == vc.name
+            and podinfo.scheduler_name(p) == podinfo.KAI_SCHEDULER]
+    lost = [p for p in pods if LABEL in vcl.virtual_labels(p) and LABEL not in podinfo.labels(p)]
+    pods_ev = Evidence(f"kai-scheduler pods of {vc.ref}",
+                       f"{sum(LABEL in podinfo.labels(p) for p in pods)} of {len(pods)} carry the {LABEL} label",
+                       {"lost_label": [podinfo.ref(p) for p in lost[:10]]})
+    fix = ("vCluster strips spec.priorityClassName from host pods while priority class sync is off, and KAI then "
+           "derives priority and preemptibility from the workload type. Use the KAI label on the pod "
+           f"({LABEL}: train|build|inference|build-preemptible), or let the vCluster use the host's priority "
+           "classes:\n" + vcl.upgrade_commands(vc, SNIPPET, "kai-priority-values.yaml"))
+    if lost:
+        return Verdict(Status.WARN, f"{vc.ref}: {len(lost)} pod(s) set {LABEL} inside the vCluster but the host pod "
+                                    f"has neither the label nor the priority class", (ev, pods_ev), fix)
+    return Verdict(Status.PASS, f"{vc.ref}: priority class sync is off, so a virtual pod's spec.priorityClassName "
+                                f"is dropped on the host; the {LABEL} label that KAI reads is kept", (ev, pods_ev))
+
+
+CHECK = Check(
+    id="vcluster-priority-class",
+    title="Pod priority classes reach KAI",
+    severity=Severity.MEDIUM,
+    run=lambda view, scope: each_vcluster(view, scope, _examine),
+    order=14,
+    reads="vc-config priority class sync keys; kai-scheduler host pods' labels vs vcluster.loft.sh/labels",
+    docs_url=f"{DOCS_BASE}#vcluster-priority-class",
+)
