@@ -82,3 +82,36 @@ SCENARIOS = {
     "gpu-sharing-disabled": gpu_sharing_disabled,
     "podgrouper-crashloop": podgrouper_crashloop,
 }
+
+
+def _replace_vcluster(cluster: FakeCluster, **kwargs) -> None:
+    """Swap the guide's vCluster (workload, config Secret, control-plane pod) for another configuration."""
+    cluster.objects[("apps", "statefulsets")].clear()
+    cluster.objects[("", "secrets")].clear()
+    pods = cluster.objects[("", "pods")]
+    pods[:] = [p for p in pods if p["metadata"]["name"] != f"{VC}-0"]
+    for obj in f.vcluster(VC, VC_NS, **kwargs):
+        if obj["kind"] in ("StatefulSet", "Secret", "Pod"):
+            cluster.add(obj)
+
+
+def vcluster_v020_labels(cluster: FakeCluster) -> FakeCluster:
+    """vCluster v0.20 rewrites the queue label: KAI queues every pod in default-queue."""
+    guide_cluster(cluster)
+    _replace_vcluster(cluster, version="0.20.4")
+    pods = cluster.objects[("", "pods")]
+    pods[:] = [p for p in pods if not p["metadata"]["name"].startswith("gpu-sharing-pod")]
+    cluster.add(f.synced_pod("gpu-sharing-pod", "team-a", VC, VC_NS, labels={"kai.scheduler/queue": "test"},
+                             annotations={"gpu-fraction": "0.5"}, hashed_labels=True))
+    return cluster
+
+
+def virtual_scheduler(cluster: FakeCluster) -> FakeCluster:
+    """The vCluster schedules pods itself: the host KAI scheduler never sees them."""
+    guide_cluster(cluster)
+    _replace_vcluster(cluster, extra_values={"controlPlane": {"distro": {"k8s": {"enabled": True,
+                                                                                 "scheduler": {"enabled": True}}}}})
+    return cluster
+
+
+SCENARIOS.update({"vcluster-v020-labels": vcluster_v020_labels, "virtual-scheduler": virtual_scheduler})
