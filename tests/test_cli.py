@@ -47,7 +47,7 @@ def test_guide_cluster_passes_every_check(cluster, vcdoctor):
     result = vcdoctor("-o", "json")
     report = report_of(result)
     assert result.exit_code == 0
-    assert len(report["checks"]) == 11 and set(statuses(report).values()) == {"pass"}
+    assert len(report["checks"]) == 15 and set(statuses(report).values()) == {"pass"}
     assert report["cluster"] == {"context": "fake", "server": report["cluster"]["server"],
                                  "kubernetes_version": "v1.30.2"}
 
@@ -157,7 +157,7 @@ def test_full_run_is_read_only_and_bounded_in_requests(cluster, vcdoctor, extra_
     assert methods <= {("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")}
     reads = _logical_reads(cluster)
     # one request per resource kind and scope, whatever the number of pods (regression guard)
-    assert len(reads) == 9, [q.path for q in reads]
+    assert len(reads) == 12, [q.path for q in reads]
     assert len([q for q in cluster.requests if q.path.endswith("/log")]) == 2
 
 

@@ -111,7 +111,7 @@ def test_unreadable_snapshot_is_a_usage_error(tmp_path, content, message):
     ("healthy", {"fail": 0, "error": 0}),
     ("setowner-on", {"fail": 2}),
     ("gpu-sharing-disabled", {"fail": 1}),
-    ("podgrouper-crashloop", {"fail": 1, "warn": 1}),
+    ("podgrouper-crashloop", {"fail": 2, "warn": 2}),
 ])
 def test_shipped_examples_replay(name, expected):
     result = invoke("run", "--snapshot", str(EXAMPLES / f"{name}.tar.gz"), "-o", "json")

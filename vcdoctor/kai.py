@@ -115,3 +115,38 @@ def _read_pod_grouper_logs(view: ClusterView) -> PodGrouperLogs:
         total.merge(scan(data))
         read.append(podinfo.ref(pod))
     return PodGrouperLogs(grouper, total, read, failures)
+
+
+DEFAULT_QUEUE = "default-queue"
+
+
+@dataclass(frozen=True)
+class QueueTree:
+    names: Tuple[str, ...]
+    #: queues that are another queue's parent: pods there are never scheduled
+    parents: Tuple[str, ...]
+
+    @property
+    def leaves(self) -> Tuple[str, ...]:
+        return tuple(n for n in self.names if n not in self.parents)
+
+
+def queue_tree(view: ClusterView) -> QueueTree:
+    queues = view.list(r.QUEUES)
+    names = tuple(sorted(q["metadata"]["name"] for q in queues))
+    parents = tuple(sorted({(q.get("spec") or {}).get("parentQueue") for q in queues} - {None, ""}))
+    return QueueTree(names, parents)
+
+
+def pod_queue(pod: dict) -> Tuple[str, str]:
+    """(queue, where it came from): the KAI label, the legacy Run:ai label, or KAI's default."""
+    labels = podinfo.labels(pod)
+    if labels.get(podinfo.QUEUE_LABEL):
+        return labels[podinfo.QUEUE_LABEL], f"label {podinfo.QUEUE_LABEL}"
+    if labels.get(podinfo.LEGACY_QUEUE_LABEL):
+        return labels[podinfo.LEGACY_QUEUE_LABEL], f"legacy label {podinfo.LEGACY_QUEUE_LABEL}"
+    return DEFAULT_QUEUE, "no queue label (KAI's default)"
+
+
+def podgroups_by_ref(view: ClusterView) -> Dict[Tuple[str, str], dict]:
+    return {(g["metadata"].get("namespace"), g["metadata"]["name"]): g for g in view.list(r.PODGROUPS)}

@@ -101,6 +101,9 @@ class Check:
     docs_url: Optional[str] = None
     #: one line: what the check reads from the cluster (shown by `vcdoctor checks`)
     reads: str = ""
+    #: ids of the earlier links in the "why is this pod Pending?" chain; when one of them fails for
+    #: a --pod target, this check is skipped as "blocked by <id>" instead of piling up failures
+    after: Tuple[str, ...] = ()
 
     def problems(self) -> list:
         """Metadata errors, each naming the offending check (empty when valid)."""

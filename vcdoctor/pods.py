@@ -92,3 +92,30 @@ def image_tag(pod: dict) -> Optional[str]:
         if tag:
             return tag
     return None
+
+
+GPU_RESOURCE = "nvidia.com/gpu"
+
+
+def whole_gpus(pod: dict) -> int:
+    """nvidia.com/gpu asked for by the pod's containers (limits win over requests, as for extended resources)."""
+    total = 0
+    for c in (pod.get("spec") or {}).get("containers") or []:
+        resources = c.get("resources") or {}
+        value = (resources.get("limits") or {}).get(GPU_RESOURCE, (resources.get("requests") or {}).get(GPU_RESOURCE))
+        try:
+            total += int(str(value)) if value is not None else 0
+        except ValueError:
+            continue
+    return total
+
+
+def condition(pod: dict, kind: str) -> Optional[dict]:
+    for cond in (pod.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == kind:
+            return cond
+    return None
+
+
+def kai_pods_of(pods: Iterable[dict]) -> List[dict]:
+    return [p for p in pods if scheduler_name(p) == KAI_SCHEDULER]

@@ -36,6 +36,10 @@ REQUIRED: Tuple[Permission, ...] = (
     Permission("list", "apps", "statefulsets", needed_by=("vCluster discovery",)),
     Permission("list", "apps", "deployments", needed_by=("vCluster discovery",)),
     Permission("get", "kai.scheduler", "configs", needed_by=("gpu-sharing-reservations",)),
+    Permission("list", "scheduling.run.ai", "queues", needed_by=("kai-queue",)),
+    Permission("list", "scheduling.run.ai", "podgroups", needed_by=("kai-podgroup",)),
+    Permission("list", "", "nodes", needed_by=("kai-gpu-request",)),
+    Permission("list", "", "events", needed_by=("kai-pending-reason (--pod)",)),
 )
 
 

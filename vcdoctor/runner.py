@@ -24,13 +24,19 @@ def run_checks(checks: Sequence[Check], view: ClusterView, scope: Scope,
     started = time.monotonic()
     slots: List[Optional[CheckResult]] = [None] * len(checks)
     done = threading.Semaphore(0)
+    finished = {check.id: threading.Event() for check in checks}
+    by_id = {}
+    chained = scope.host_pods is not None  # one pod: walk the chain, stop at the first broken link
 
     def work(index: int, check: Check) -> None:
         try:
-            slots[index] = _evaluate(check, view, scope)
+            blocker = _blocker(check, finished, by_id) if chained else None
+            slots[index] = _blocked(check, blocker) if blocker else _evaluate(check, view, scope)
+            by_id[check.id] = slots[index]
             if on_done is not None:
                 on_done(slots[index])
         finally:
+            finished[check.id].set()
             done.release()
 
     for index, check in enumerate(checks):
@@ -64,6 +70,26 @@ class Interrupted(Exception):
     def __init__(self, results: List[CheckResult]):
         super().__init__("interrupted")
         self.results = results
+
+
+def _blocker(check: Check, finished, by_id) -> Optional[CheckResult]:
+    """The first earlier link of ``check`` that failed (waiting for the links that are running)."""
+    for dep in check.after:
+        if dep in finished:
+            finished[dep].wait()
+            result = by_id.get(dep)
+            if result is not None and result.status is Status.FAIL:
+                return result
+            if result is not None and result.status is Status.SKIP and result.message.startswith("blocked by"):
+                return result  # blocked upstream blocks everything downstream
+    return None
+
+
+def _blocked(check: Check, blocker: CheckResult) -> CheckResult:
+    root = blocker.message.split(":")[0].replace("blocked by ", "") if blocker.status is Status.SKIP else blocker.id
+    verdict = Verdict(Status.SKIP, f"blocked by {root}: fix that first",
+                      (Evidence(f"check {root}", "an earlier link of the chain failed", {"blocked_by": root}),))
+    return _result(check, verdict, 0)
 
 
 def _evaluate(check: Check, view: ClusterView, scope: Scope) -> CheckResult:

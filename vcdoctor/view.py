@@ -115,7 +115,8 @@ class ClusterView:
                 lambda: self.list(r.DEPLOYMENTS, None, VCLUSTER_SELECTOR),
                 lambda: self.list(r.PODS, None, VCLUSTER_SELECTOR),
                 lambda: self.get(r.KAI_CONFIGS, "kai-config"),
-                lambda: self.list(r.PODS, RESERVATION_NAMESPACES[0])]
+                lambda: self.list(r.PODS, RESERVATION_NAMESPACES[0]),
+                lambda: self.list(r.QUEUES), lambda: self.list(r.PODGROUPS), lambda: self.list(r.NODES)]
         for job in jobs:
             threading.Thread(target=_quietly, args=(job,), daemon=True, name="warm-up").start()
 

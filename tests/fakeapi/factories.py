@@ -104,7 +104,7 @@ def vcluster(name: str, ns: str, *, set_owner: Optional[bool] = False, version: 
 
 def synced_pod(vpod: str, vns: str, vc: str, host_ns: str, *, owner: bool = False, scheduler="kai-scheduler",
                labels=None, annotations=None, phase="Running", node: Optional[str] = "gpu-node-1",
-               podgroup: Optional[str] = "auto", hashed_labels: bool = False) -> dict:
+               podgroup: Optional[str] = "auto", hashed_labels: bool = False, gpus: int = 0) -> dict:
     """A host pod as vCluster's syncer would create it for virtual pod ``vns/vpod``.
 
     ``hashed_labels`` mimics vCluster <= 0.20, which rewrote every label key it was not told to keep."""
@@ -126,8 +126,12 @@ def synced_pod(vpod: str, vns: str, vc: str, host_ns: str, *, owner: bool = Fals
     if owner:
         owners = [{"apiVersion": "v1", "kind": "Service", "name": vc, "uid": _uid(f"{host_ns}/{vc}"),
                    "controller": False}]
-    return pod(host_pod_name(vpod, vns, vc), host_ns, labels=lab, annotations=ann, scheduler=scheduler,
+    host = pod(host_pod_name(vpod, vns, vc), host_ns, labels=lab, annotations=ann, scheduler=scheduler,
                phase=phase, node=node, owners=owners)
+    if gpus:
+        host["spec"]["containers"][0]["resources"] = {"limits": {"nvidia.com/gpu": str(gpus)},
+                                                      "requests": {"nvidia.com/gpu": str(gpus)}}
+    return host
 
 
 OPERATOR_COMPONENTS = ("kai-operator", "kai-scheduler-default", "binder", "pod-grouper", "podgroup-controller",
@@ -149,12 +153,41 @@ def kai_install(version: str = "v0.10.2", *, gpu_sharing: Optional[bool] = True,
             kwargs["args"] = [f"--gpu-sharing-enabled={str(gpu_sharing).lower()}"]
         kwargs.update((broken or {}).get(app, {}))
         objs.append(pod(f"{app}-7d9f8c-abcde", ns, **kwargs))
+    objs += [queue("default-parent-queue"), queue("default-queue", "default-parent-queue")]
     if not legacy:
         spec = {"global": {"schedulerName": "kai-scheduler"}}
         if gpu_sharing is not None:
             spec["admission"] = {"gpuSharing": gpu_sharing}
         objs.append({"apiVersion": "kai.scheduler/v1", "kind": "Config", "metadata": meta("kai-config"), "spec": spec})
     return objs
+
+
+def queue(name: str, parent: Optional[str] = None) -> dict:
+    spec = {"resources": {"gpu": {"quota": -1, "limit": -1, "overQuotaWeight": 1}}}
+    if parent:
+        spec["parentQueue"] = parent
+    return {"apiVersion": "scheduling.run.ai/v2", "kind": "Queue", "metadata": meta(name), "spec": spec}
+
+
+def podgroup(name: str, ns: str, queue_name: str = "default-queue", min_member: int = 1, phase: str = "Running") -> dict:
+    return {"apiVersion": "scheduling.run.ai/v2alpha2", "kind": "PodGroup", "metadata": meta(name, ns),
+            "spec": {"queue": queue_name, "minMember": min_member, "priorityClassName": "train"},
+            "status": {"phase": phase}}
+
+
+def node(name: str, gpus: int = 0, labels=None) -> dict:
+    allocatable = {"cpu": "32", "memory": "256Gi"}
+    if gpus:
+        allocatable["nvidia.com/gpu"] = str(gpus)
+    return {"apiVersion": "v1", "kind": "Node", "metadata": meta(name, labels=labels),
+            "status": {"allocatable": allocatable, "capacity": dict(allocatable)}}
+
+
+def event(ns: str, kind: str, name: str, reason: str, message: str, type_: str = "Warning",
+          last: str = "2026-11-20T10:05:00Z", count: int = 1) -> dict:
+    return {"apiVersion": "v1", "kind": "Event", "metadata": meta(f"{name}.{reason.lower()}{count}", ns),
+            "involvedObject": {"kind": kind, "name": name, "namespace": ns}, "reason": reason, "message": message,
+            "type": type_, "count": count, "lastTimestamp": last}
 
 
 def reservation_pod(node: str, ready: bool = True, **kwargs) -> dict:

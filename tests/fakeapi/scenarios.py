@@ -20,11 +20,17 @@ def guide_cluster(cluster: FakeCluster, *, set_owner=False, owned_pods=False, gp
     cluster.add(*f.vcluster(VC, VC_NS, set_owner=set_owner))
     cluster.add(
         f.synced_pod("cpu-only-pod", "team-a", VC, VC_NS, owner=owned_pods),
-        f.synced_pod("gpu-pod", "team-a", VC, VC_NS, owner=owned_pods),
+        f.synced_pod("gpu-pod", "team-a", VC, VC_NS, owner=owned_pods, gpus=1),
         f.synced_pod("gpu-sharing-pod", "team-a", VC, VC_NS, owner=owned_pods, labels={"kai.scheduler/queue": "test"},
                      annotations={"gpu-fraction": "0.5"}),
     )
     cluster.add(*f.kai_install(gpu_sharing=gpu_sharing))
+    cluster.add(f.queue("test", "default-parent-queue"), f.node("gpu-node-1", gpus=8), f.node("cpu-node-1"))
+    for pod in cluster.objects[("", "pods")]:
+        group = (pod["metadata"].get("annotations") or {}).get("pod-group-name")
+        if group:
+            queue_name = (pod["metadata"].get("labels") or {}).get("kai.scheduler/queue", "default-queue")
+            cluster.add(f.podgroup(group, pod["metadata"]["namespace"], queue_name))
     if reservations:
         cluster.add(f.namespace("kai-resource-reservation"), f.reservation_pod("gpu-node-1"))
     cluster.set_log("kai-scheduler", PODGROUPER, "pod-grouper", podgrouper_log)
@@ -72,6 +78,7 @@ def podgrouper_crashloop(cluster: FakeCluster) -> FakeCluster:
                              labels={"kai.scheduler/queue": "team-a"}))
     cluster.add(*f.kai_install(broken={"pod-grouper": {"ready": False, "waiting": "CrashLoopBackOff", "restarts": 23,
                                                        "last_exit": ("Error", 2)}}))
+    cluster.add(f.queue("team-a", "default-parent-queue"), f.node("gpu-node-1", gpus=8))
     cluster.set_log("kai-scheduler", PODGROUPER, "pod-grouper", PANIC_LOG)
     return cluster
 

@@ -1,0 +1,100 @@
+"""kai-gpu-request: GPU requests KAI can satisfy: valid share annotations and nodes that have GPUs."""
+
+from __future__ import annotations
+
+from vcdoctor import pods as podinfo
+from vcdoctor.gateway import resources as r
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.scope import Scope
+from vcdoctor.view import ClusterView
+
+GPU_MEMORY_LABEL = "nvidia.com/gpu.memory"
+
+VALID = """Fix the pod inside the vCluster and recreate it. KAI accepts:
+  gpu-fraction: "0.5"    # 0 < x < 1, without an nvidia.com/gpu limit
+  gpu-memory: "2000"     # MiB, a positive integer, not together with gpu-fraction
+  resources.limits."nvidia.com/gpu": 1   # whole GPUs"""
+
+NO_GPUS = """No node advertises allocatable nvidia.com/gpu: the NVIDIA GPU operator or device plugin is missing or
+unhealthy on the host cluster.
+  kubectl get nodes -o custom-columns=NAME:.metadata.name,GPU:.status.allocatable.nvidia\\.com/gpu
+  kubectl get pods -A -l app=nvidia-device-plugin-daemonset"""
+
+
+def _problems(pod: dict):
+    ann = podinfo.annotations(pod)
+    fraction, memory = ann.get(podinfo.GPU_FRACTION), ann.get(podinfo.GPU_MEMORY)
+    found = []
+    if fraction is not None:
+        try:
+            value = float(fraction)
+            if not 0 < value < 1:
+                found.append(f"gpu-fraction {fraction!r} is not between 0 and 1 (KAI rejects 1.0 and above)")
+        except ValueError:
+            found.append(f"gpu-fraction {fraction!r} is not a number")
+        if podinfo.whole_gpus(pod):
+            found.append("gpu-fraction together with an nvidia.com/gpu limit")
+    if memory is not None:
+        if not str(memory).isdigit() or int(memory) <= 0:
+            found.append(f"gpu-memory {memory!r} is not a positive integer of MiB")
+        if fraction is not None:
+            found.append("gpu-fraction and gpu-memory together (KAI: cannot request both GPU and GPU memory)")
+    return found
+
+
+def run(view: ClusterView, scope: Scope) -> Verdict:
+    pods = [p for p in podinfo.kai_pods_of(scope.examined_pods(view))
+            if podinfo.wants_gpu_share(p) or podinfo.whole_gpus(p)]
+    if not pods:
+        return Verdict(Status.SKIP, "no kai-scheduler pod requests a GPU",
+                       (Evidence("examined pods", "no gpu-fraction, gpu-memory or nvidia.com/gpu request"),))
+    invalid = [(p, _problems(p)) for p in pods if _problems(p)]
+    if invalid:
+        return Verdict(Status.FAIL, "; ".join(f"{podinfo.ref(p)}: {', '.join(problems)}" for p, problems in invalid[:3]),
+                       tuple(Evidence(f"pod {podinfo.ref(p)}", ", ".join(problems),
+                                      {k: podinfo.annotations(p).get(k) for k in (podinfo.GPU_FRACTION, podinfo.GPU_MEMORY)})
+                             for p, problems in invalid[:10]), VALID)
+    nodes = view.list(r.NODES)
+    capacity = {}
+    for node in nodes:
+        value = ((node.get("status") or {}).get("allocatable") or {}).get(podinfo.GPU_RESOURCE)
+        try:
+            capacity[node["metadata"]["name"]] = int(str(value)) if value is not None else 0
+        except ValueError:
+            capacity[node["metadata"]["name"]] = 0
+    gpu_nodes = {n: c for n, c in capacity.items() if c > 0}
+    nodes_ev = Evidence("nodes", f"{len(gpu_nodes)} of {len(nodes)} advertise nvidia.com/gpu",
+                        {"allocatable": dict(sorted(gpu_nodes.items(), key=lambda kv: -kv[1])[:10])})
+    if not gpu_nodes:
+        return Verdict(Status.FAIL, f"{len(pods)} pod(s) request GPUs but no node advertises nvidia.com/gpu",
+                       (nodes_ev,), NO_GPUS)
+    biggest = max(gpu_nodes, key=gpu_nodes.get)
+    too_big = [p for p in pods if podinfo.whole_gpus(p) > gpu_nodes[biggest]]
+    if too_big:
+        return Verdict(Status.FAIL, f"{podinfo.ref(too_big[0])} asks for {podinfo.whole_gpus(too_big[0])} GPUs; the "
+                                    f"biggest node, {biggest}, has {gpu_nodes[biggest]}",
+                       (nodes_ev,) + tuple(Evidence(f"pod {podinfo.ref(p)}", f"nvidia.com/gpu: {podinfo.whole_gpus(p)}")
+                                           for p in too_big[:10]),
+                       f"Request at most {gpu_nodes[biggest]} GPUs per pod, or split the work over several pods "
+                       f"(KAI gang-schedules the pods of one PodGroup).")
+    memory_pods = [p for p in pods if podinfo.GPU_MEMORY in podinfo.annotations(p)]
+    labelled = [n for n in nodes if GPU_MEMORY_LABEL in ((n.get("metadata") or {}).get("labels") or {})]
+    if memory_pods and not labelled:
+        return Verdict(Status.WARN, f"{len(memory_pods)} pod(s) request gpu-memory but no node has the "
+                                    f"{GPU_MEMORY_LABEL} label KAI needs to place them", (nodes_ev,),
+                       "Label GPU nodes with their memory (GPU feature discovery does this), e.g.\n"
+                       f"  kubectl get nodes -L {GPU_MEMORY_LABEL}")
+    return Verdict(Status.PASS, f"{len(pods)} GPU request(s) are valid and fit on nodes with GPUs "
+                                f"(up to {gpu_nodes[biggest]} on {biggest})", (nodes_ev,))
+
+
+CHECK = Check(
+    id="kai-gpu-request",
+    title="GPU requests are valid and can fit",
+    severity=Severity.HIGH,
+    run=run,
+    order=33,
+    after=("kai-podgroup",),
+    reads="gpu-fraction/gpu-memory annotations and nvidia.com/gpu requests; nodes' allocatable nvidia.com/gpu",
+    docs_url=f"{DOCS_BASE}#kai-gpu-request",
+)

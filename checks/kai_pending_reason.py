@@ -1,0 +1,88 @@
+"""kai-pending-reason: for a Pending pod, the scheduler's own words (condition and events), newest first."""
+
+from __future__ import annotations
+
+from vcdoctor import pods as podinfo
+from vcdoctor.gateway import resources as r
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.scope import Scope
+from vcdoctor.view import ClusterView
+
+MAX_EVENTS = 8
+
+
+def _events(view: ClusterView, namespace: str, kind: str, name: str):
+    selector = f"involvedObject.kind={kind},involvedObject.name={name}"
+    events = list(view.list(r.EVENTS, namespace, fields=selector))
+    return sorted(events, key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "", reverse=True)
+
+
+def _event_evidence(event: dict) -> Evidence:
+    obj = event.get("involvedObject") or {}
+    return Evidence(f"event on {obj.get('kind')} {obj.get('name')}",
+                    f"{event.get('reason')}: {event.get('message')}",
+                    {"type": event.get("type"), "count": event.get("count"),
+                     "last_seen": event.get("lastTimestamp") or event.get("eventTime")})
+
+
+def _targeted(view: ClusterView, scope: Scope) -> Verdict:
+    pods = podinfo.kai_pods_of(scope.host_pods)
+    if not pods:
+        return Verdict(Status.SKIP, "the examined pod is not scheduled by kai-scheduler",
+                       (Evidence("examined pods", "no kai-scheduler pod"),))
+    pending = [p for p in pods if podinfo.phase(p) == "Pending" and not podinfo.node_name(p)]
+    if not pending:
+        return Verdict(Status.PASS, ", ".join(f"{podinfo.ref(p)} is bound to {podinfo.node_name(p)}" for p in pods
+                                              if podinfo.node_name(p)) or "not Pending",
+                       tuple(Evidence(f"pod {podinfo.ref(p)}", podinfo.state_summary(p)) for p in pods))
+    pod = pending[0]
+    ns, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
+    events = _events(view, ns, "Pod", name)
+    group = podinfo.annotations(pod).get(podinfo.PODGROUP_ANNOTATION)
+    if group:
+        events += _events(view, ns, "PodGroup", group)
+    scheduled = podinfo.condition(pod, "PodScheduled") or {}
+    evidence = [Evidence(f"pod {podinfo.ref(pod)}", f"PodScheduled={scheduled.get('status', 'unset')}: "
+                                                    f"{scheduled.get('reason', '')} {scheduled.get('message', '')}".strip())]
+    evidence += [_event_evidence(e) for e in events[:MAX_EVENTS]]
+    words = [e for e in events if e.get("type") == "Warning" or e.get("reason") in ("Unschedulable", "FailedScheduling")]
+    if words or scheduled.get("message"):
+        said = words[0].get("message") if words else scheduled.get("message")
+        return Verdict(Status.FAIL, f"{podinfo.ref(pod)} is Pending; the scheduler says: {said}", tuple(evidence),
+                       f"Act on the scheduler's message above; the full history:\n"
+                       f"  kubectl describe pod -n {ns} {name}\n"
+                       + (f"  kubectl describe podgroups.scheduling.run.ai -n {ns} {group}" if group else ""))
+    return Verdict(Status.WARN, f"{podinfo.ref(pod)} is Pending and no scheduler has said anything about it "
+                                f"(no condition, no events): KAI has not considered it", tuple(evidence),
+                   "KAI only schedules pods that have a PodGroup; see the kai-podgroup and kai-components checks, and\n"
+                   f"  kubectl get events -n {ns} --field-selector involvedObject.name={name}")
+
+
+def run(view: ClusterView, scope: Scope) -> Verdict:
+    if scope.host_pods is not None:
+        return _targeted(view, scope)
+    pods = podinfo.kai_pods_of(scope.examined_pods(view))
+    pending = [p for p in pods if podinfo.phase(p) == "Pending" and not podinfo.node_name(p)]
+    if not pods:
+        return Verdict(Status.SKIP, "no kai-scheduler pod to examine",
+                       (Evidence("examined pods", "none with schedulerName kai-scheduler"),))
+    if not pending:
+        return Verdict(Status.PASS, f"none of {len(pods)} kai-scheduler pod(s) is Pending",
+                       (Evidence("kai-scheduler pods", f"{len(pods)} bound or finished"),))
+    evidence = tuple(Evidence(f"pod {podinfo.ref(p)}", (podinfo.condition(p, "PodScheduled") or {}).get("message")
+                              or "no PodScheduled message") for p in pending[:10])
+    return Verdict(Status.WARN, f"{len(pending)} of {len(pods)} kai-scheduler pod(s) are Pending", evidence,
+                   "Examine one to get its cause first, the earlier links checked in order:\n"
+                   f"  vcdoctor run -n <virtual namespace> --pod <name>   # e.g. {podinfo.ref(pending[0])}")
+
+
+CHECK = Check(
+    id="kai-pending-reason",
+    title="Why the pod is Pending, in the scheduler's words",
+    severity=Severity.MEDIUM,
+    run=run,
+    order=34,
+    after=("kai-gpu-request",),
+    reads="PodScheduled condition; with --pod, Events of the pod and of its PodGroup (field selectors)",
+    docs_url=f"{DOCS_BASE}#kai-pending-reason",
+)

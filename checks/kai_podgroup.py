@@ -1,0 +1,87 @@
+"""kai-podgroup: the pod-grouper has put each kai-scheduler pod in a PodGroup that exists."""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+
+from vcdoctor import kai
+from vcdoctor import pods as podinfo
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.scope import Scope
+from vcdoctor.view import KAI_NAMESPACE, MANAGED_BY, ClusterView
+
+#: a pod younger than this may simply not have been processed yet
+GRACE = datetime.timedelta(seconds=60)
+
+
+def _old_enough(pod: dict, now: datetime.datetime) -> bool:
+    created = (pod.get("metadata") or {}).get("creationTimestamp")
+    try:
+        return now - datetime.datetime.fromisoformat(str(created).replace("Z", "+00:00")) > GRACE
+    except ValueError:
+        return True
+
+
+def _group_evidence(ref: str, group: dict) -> Evidence:
+    spec, status = group.get("spec") or {}, group.get("status") or {}
+    return Evidence(f"PodGroup {ref}", f"queue {spec.get('queue')}, minMember {spec.get('minMember')}",
+                    {"priorityClassName": spec.get("priorityClassName"), "phase": status.get("phase"),
+                     "conditions": [{k: c.get(k) for k in ("type", "reason", "message")}
+                                    for c in (status.get("schedulingConditions") or status.get("conditions") or [])][:5]})
+
+
+def run(view: ClusterView, scope: Scope) -> Verdict:
+    pods = podinfo.kai_pods_of(scope.examined_pods(view))
+    if not pods:
+        return Verdict(Status.SKIP, "no kai-scheduler pod to examine",
+                       (Evidence("examined pods", "none with schedulerName kai-scheduler"),))
+    now = datetime.datetime.now(datetime.timezone.utc)
+    groups = kai.podgroups_by_ref(view)
+    unprocessed, dangling, evidence = [], [], []
+    for pod in pods:
+        name = podinfo.annotations(pod).get(podinfo.PODGROUP_ANNOTATION)
+        ns = pod["metadata"].get("namespace")
+        if not name:
+            if _old_enough(pod, now) or scope.host_pods is not None:
+                unprocessed.append(pod)
+        elif (ns, name) not in groups:
+            dangling.append((pod, name))
+        elif scope.host_pods is not None:
+            evidence.append(_group_evidence(f"{ns}/{name}", groups[(ns, name)]))
+    shared = Counter(podinfo.annotations(p).get(podinfo.PODGROUP_ANNOTATION) for p in pods)
+    one_group = [name for name, count in shared.items() if name and count > 1 and any(
+        name.startswith(f"pg-{podinfo.labels(p).get(MANAGED_BY)}-") for p in pods)]
+    summary = Evidence("kai-scheduler pods", f"{len(pods)} examined, {len(unprocessed)} without {podinfo.PODGROUP_ANNOTATION}, "
+                                             f"{len(dangling)} pointing at a missing PodGroup",
+                       {"without_annotation": [podinfo.ref(p) for p in unprocessed[:10]],
+                        "missing_podgroups": [f"{p['metadata']['namespace']}/{n}" for p, n in dangling[:10]]})
+    evidence.insert(0, summary)
+    if unprocessed:
+        return Verdict(Status.FAIL, f"{len(unprocessed)} kai-scheduler pod(s) have no {podinfo.PODGROUP_ANNOTATION} "
+                                    f"annotation: the pod-grouper has not processed them, and KAI ignores a pod "
+                                    f"without a PodGroup (Pending, no scheduler events)", tuple(evidence),
+                       "Check the pod-grouper first (checks kai-components and podgrouper-permissions):\n"
+                       f"  kubectl logs -n {KAI_NAMESPACE} -l 'app in (pod-grouper,podgrouper)' --tail=100")
+    if dangling:
+        return Verdict(Status.FAIL, f"{len(dangling)} pod(s) name a PodGroup that does not exist", tuple(evidence),
+                       "The podgroup-controller or pod-grouper lost the PodGroup; recreate the pods from inside the "
+                       f"vCluster, and check: kubectl get pods -n {KAI_NAMESPACE} -l app=podgroup-controller")
+    if one_group:
+        return Verdict(Status.WARN, f"PodGroup(s) {', '.join(sorted(one_group)[:3])} hold the pods of a whole vCluster: "
+                                    f"the pod-grouper followed the owner reference to the vCluster Service, so gang "
+                                    f"scheduling treats unrelated pods as one workload", tuple(evidence),
+                       "Turn setOwner off in the vCluster (see the vcluster-set-owner check) and recreate the pods.")
+    return Verdict(Status.PASS, f"{len(pods)} kai-scheduler pod(s) belong to existing PodGroups", tuple(evidence))
+
+
+CHECK = Check(
+    id="kai-podgroup",
+    title="Pods belong to a PodGroup",
+    severity=Severity.HIGH,
+    run=run,
+    order=32,
+    after=("kai-queue",),
+    reads="PodGroup CRs (scheduling.run.ai/v2alpha2, all namespaces); pod-group-name annotations",
+    docs_url=f"{DOCS_BASE}#kai-podgroup",
+)
