@@ -11,26 +11,12 @@ from vcdoctor.access import remediation as access_remediation
 from vcdoctor.gateway import GatewayError
 from vcdoctor.gateway import resources as r
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
-from vcdoctor.podgrouper_log import iter_lines
 from vcdoctor.scope import Scope
 from vcdoctor.view import RESERVATION_NAMESPACES, ClusterView
 
 MAX_LISTED = 10
 DENIAL = "denied the request"
-SHARING_TEXTS = ("while GPU sharing is disabled", "gpu-fraction annotation value", "gpu-memory annotation value",
-                 "cannot request both GPU and GPU memory")
 INVALID_VALUE_TEXTS = ("gpu-fraction annotation value", "gpu-memory annotation value", "cannot request both")
-
-ENABLE = """GPU sharing is a KAI install-time setting. Keep your other values and turn it on:
-  helm get values kai-scheduler -n kai-scheduler -o yaml > kai-values.yaml
-  helm upgrade kai-scheduler oci://ghcr.io/nvidia/kai-scheduler/kai-scheduler -n kai-scheduler \\
-    --values kai-values.yaml --set "global.gpuSharing=true"
-Check it took effect (KAI v0.9+): kubectl get configs.kai.scheduler kai-config -o jsonpath='{.spec.admission.gpuSharing}'
-Then recreate the fractional pods inside the vCluster."""
-
-VALID_VALUES = """Fix the annotation on the pod inside the vCluster and recreate it; KAI accepts:
-  gpu-fraction: "0.5"    # a number with 0 < x < 1
-  gpu-memory: "2000"     # a positive integer of MiB (never together with gpu-fraction)"""
 
 RESERVATIONS = """The binder creates one reservation pod per shared GPU in kai-resource-reservation at bind time.
   kubectl get pods -n kai-resource-reservation -o wide
@@ -43,19 +29,16 @@ def _syncer_denials(view: ClusterView, scope: Scope) -> Tuple[List[Evidence], Li
     """Webhook denials in each vCluster syncer's log tail (the only trace a denied pod leaves on the host)."""
     found, problems, unread = [], [], []
     for vc in scope.vclusters:
-        for pod in vcl.control_plane_pods(view, vc):
-            container = podinfo.container_named(pod, ("syncer",))
-            try:
-                data = view.log_tail(pod["metadata"]["namespace"], pod["metadata"]["name"], container)
-            except GatewayError as exc:
-                problems.append(exc)
-                unread.append(podinfo.ref(pod))
+        for ref, lines in vcl.syncer_logs(view, vc):
+            if isinstance(lines, GatewayError):
+                problems.append(lines)
+                unread.append(ref)
                 continue
-            for line in iter_lines(data):
-                if DENIAL in line and any(t in line for t in SHARING_TEXTS):
+            for line in lines:
+                if DENIAL in line and any(t in line for t in kai.SHARING_DENIALS):
                     if scope.target.pod and scope.target.pod not in line:
                         continue
-                    found.append(Evidence(f"syncer log of {podinfo.ref(pod)}", line.strip()[:400], {"vcluster": vc.ref}))
+                    found.append(Evidence(f"syncer log of {ref}", line.strip()[:400], {"vcluster": vc.ref}))
     return found, problems, unread
 
 
@@ -97,11 +80,11 @@ def run(view: ClusterView, scope: Scope) -> Verdict:
             what.append(f"{len(shared)} pod(s) request GPU shares")
         if denials:
             what.append(f"KAI's admission webhook denied {len(denials)} pod creation(s) in the syncer log")
-        return Verdict(Status.FAIL, f"GPU sharing is disabled but {' and '.join(what)}", evidence, ENABLE)
+        return Verdict(Status.FAIL, f"GPU sharing is disabled but {' and '.join(what)}", evidence, kai.ENABLE_GPU_SHARING)
     invalid = [d for d in denials if any(t in d.observation for t in INVALID_VALUE_TEXTS)]
     if invalid:
         return Verdict(Status.FAIL, f"KAI's admission webhook rejected {len(invalid)} pod(s) for invalid GPU-share "
-                                    f"values", evidence, VALID_VALUES)
+                                    f"values", evidence, kai.VALID_GPU_SHARE_VALUES)
     return _reservations(view, shared, evidence)
 
 

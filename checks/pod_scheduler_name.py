@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from vcdoctor import kai
 from vcdoctor import pods as podinfo
 from vcdoctor import vcluster as vcl
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
@@ -25,6 +26,25 @@ def _evidence(pod: dict) -> Evidence:
     return Evidence(f"pod {podinfo.ref(pod)}", f"spec.schedulerName = {podinfo.scheduler_name(pod)}", data)
 
 
+def _never_synced(scope: Scope) -> Verdict:
+    """The first link is broken: the virtual pod has no host pod, and the syncer said why."""
+    lines = [line for _, line in scope.sync_errors]
+    evidence = tuple(Evidence(f"syncer log of {ref}", line) for ref, line in scope.sync_errors)
+    newest = lines[-1]
+    if "while GPU sharing is disabled" in newest:
+        fix = kai.ENABLE_GPU_SHARING
+    elif any(t in newest for t in kai.SHARING_DENIALS):
+        fix = kai.VALID_GPU_SHARE_VALUES
+    elif "exceeded quota" in newest:
+        fix = ("A ResourceQuota in the vCluster's host namespace refused the pod (vCluster creates vc-<name> when "
+               "policies.resourceQuota is on):\n  kubectl describe resourcequota -n <vCluster namespace>")
+    else:
+        fix = ("The host cluster refused the pod the syncer tried to create; the log line above names the webhook "
+               "or policy. Inside the vCluster: kubectl describe pod <name> (look for SyncError events).")
+    pod = f"{scope.target.namespace}/{scope.target.pod}"
+    return Verdict(Status.FAIL, f"virtual pod {pod} never reached the host: {newest}", evidence, fix)
+
+
 def _targeted(scope: Scope) -> Verdict:
     wrong = [p for p in scope.host_pods if podinfo.scheduler_name(p) != podinfo.KAI_SCHEDULER]
     evidence = tuple(_evidence(p) for p in scope.host_pods)
@@ -43,7 +63,7 @@ def _targeted(scope: Scope) -> Verdict:
 
 def run(view: ClusterView, scope: Scope) -> Verdict:
     if scope.host_pods is not None:
-        return _targeted(scope)
+        return _targeted(scope) if scope.host_pods else _never_synced(scope)
     examined = scope.examined_pods(view)
     if not examined:
         return Verdict(Status.SKIP, "no vCluster-synced pods to examine",

@@ -76,6 +76,12 @@ def test_duplicate_ids_are_rejected():
         load_checks([_EP("x-check", _check()), _EP("x-check", _check())])
 
 
+def test_circular_after_links_are_rejected():
+    with pytest.raises(RegistryError, match="depends on itself"):
+        load_checks([_EP("a-check", _check("a-check", after=("b-check",))),
+                     _EP("b-check", _check("b-check", after=("a-check",)))])
+
+
 def test_no_checks_at_all_is_an_error():
     with pytest.raises(RegistryError, match="not installed"):
         load_checks([])

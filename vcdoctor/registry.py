@@ -43,7 +43,21 @@ def load_checks(eps: Iterable = None) -> List[Check]:
         found[check.id] = check
     if not found:
         raise RegistryError("no checks registered: vcdoctor is not installed (run: pip install .)")
+    _refuse_cycles(found)
     return sorted(found.values(), key=lambda c: (c.order, c.id))
+
+
+def _refuse_cycles(checks: Dict[str, Check]) -> None:
+    """`after` links must form a chain, not a loop (a loop would make the runner wait forever)."""
+    for start in checks.values():
+        seen, todo = set(), list(start.after)
+        while todo:
+            dep = todo.pop()
+            if dep == start.id:
+                raise RegistryError(f"check {start.id!r} depends on itself through its 'after' links")
+            if dep in checks and dep not in seen:
+                seen.add(dep)
+                todo.extend(checks[dep].after)
 
 
 def select_checks(checks: List[Check], only: Iterable[str] = (), skipped: Iterable[str] = ()) -> List[Check]:

@@ -43,6 +43,8 @@ class Scope:
     notes: Tuple[str, ...] = ()
     #: why vCluster discovery failed; checks that need vClusters then report it, never "none found"
     discovery_error: Optional[GatewayError] = None
+    #: syncer log lines explaining why the --pod target never reached the host (then host_pods is empty)
+    sync_errors: Tuple[Tuple[str, str], ...] = ()
 
     @property
     def vclusters(self) -> Tuple[vcl.VCluster, ...]:
@@ -67,6 +69,8 @@ class Scope:
 
     def to_dict(self) -> dict:
         out = self.target.to_dict()
+        if self.sync_errors:
+            out["sync_errors"] = [line for _, line in self.sync_errors]
         out["vclusters"] = [v.ref for v in self.found_vclusters]
         out["host_pods"] = None if self.host_pods is None else [podinfo.ref(p) for p in self.host_pods]
         out["notes"] = list(self.notes)
@@ -94,8 +98,31 @@ def resolve(view: ClusterView, target: Target) -> Scope:
         raise UsageError(f"no vCluster {asked} in the host cluster; vClusters found: {known}")
     if not target.pod:
         return Scope(target, tuple(chosen))
-    pods, notes = _find_pod(view, target, chosen)
+    try:
+        pods, notes = _find_pod(view, target, chosen)
+    except UsageError:
+        refused = _sync_errors(view, chosen, target.namespace, target.pod)
+        if not refused:
+            raise
+        return Scope(target, tuple(chosen), (), (f"virtual pod {target.namespace}/{target.pod} was never created on "
+                                                 f"the host; the vCluster syncer logged why",), sync_errors=refused)
     return Scope(target, tuple(chosen), tuple(pods), tuple(notes))
+
+
+#: texts of a host-side refusal of the syncer's create (admission webhooks, quota, policy)
+REFUSALS = ("denied the request", "is forbidden", "exceeded quota", "rror syncing")
+
+
+def _sync_errors(view: ClusterView, chosen, ns: str, name: str) -> Tuple[Tuple[str, str], ...]:
+    found = []
+    for vc in chosen:
+        host = vcl.host_pod_name(name, ns, vc.name)
+        for ref, lines in vcl.syncer_logs(view, vc):
+            if isinstance(lines, GatewayError):
+                continue
+            found += [(ref, line.strip()[:400]) for line in lines
+                      if (host in line or f"{ns}/{name}" in line) and any(t in line for t in REFUSALS)]
+    return tuple(found[-5:])  # the newest ones
 
 
 def _find_pod(view: ClusterView, target: Target, chosen) -> Tuple[List[dict], List[str]]:

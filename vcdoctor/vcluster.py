@@ -283,6 +283,27 @@ def label_synced(patterns, key: str) -> bool:
     return False
 
 
+def syncer_logs(view: ClusterView, vc: VCluster) -> List[Tuple[str, Any]]:
+    """(control-plane pod, its syncer's log lines) per pod; a GatewayError instead of lines if unreadable.
+
+    The syncer log is the only host-side trace of a virtual pod the host refused (webhook, quota)."""
+    from vcdoctor.gateway import GatewayError
+    from vcdoctor.podgrouper_log import iter_lines
+
+    found = []
+    for pod in control_plane_pods(view, vc):
+        meta = pod["metadata"]
+        containers = [c.get("name") for c in (pod.get("spec") or {}).get("containers") or []]
+        container = "syncer" if "syncer" in containers else (containers[0] if len(containers) == 1 else None)
+        try:
+            data = view.log_tail(meta["namespace"], meta["name"], container)
+        except GatewayError as exc:
+            found.append((f"{meta['namespace']}/{meta['name']}", exc))
+            continue
+        found.append((f"{meta['namespace']}/{meta['name']}", list(iter_lines(data))))
+    return found
+
+
 def virtual_ref(pod: dict) -> str:
     ann = (pod.get("metadata") or {}).get("annotations") or {}
     name, ns = ann.get(OBJECT_NAME), ann.get(OBJECT_NAMESPACE)

@@ -121,7 +121,12 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0][:300]
 
 
+#: a run asks about 20 questions at once (warm-up, pre-flight, checks); keep their connections
+POOL_SIZE = 32
+
+
 def _transport(client, cfg, timeout):
+    cfg.connection_pool_maxsize = POOL_SIZE
     return KubernetesTransport(client.ApiClient(cfg), timeout)
 
 
