@@ -10,6 +10,7 @@ from vcdoctor.access import remediation as access_remediation
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 from vcdoctor.podgrouper_log import NO_OWNER_MESSAGE
 from vcdoctor.scope import Scope
+from vcdoctor.vcluster import parse_version
 from vcdoctor.view import KAI_NAMESPACE, ClusterView
 
 PODGROUP_NAME = re.compile(r"^pg-.+-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -45,8 +46,12 @@ def run(view: ClusterView, scope: Scope) -> Verdict:
         return Verdict(Status.ERROR, f"could not read the pod-grouper log of {ref}: {exc.kind}",
                        tuple(Evidence(f"log of {r}", e.reason, {"outcome": e.kind}) for r, e in logs.failures)
                        + (annotation_ev,), access_remediation(exc))
-    return Verdict(Status.SKIP, f"'{NO_OWNER_MESSAGE}' not seen in {logs.scan.lines} lines (KAI v0.7+ no longer "
-                                f"logs it); {annotation_ev.observation}",
+    version = next((podinfo.image_tag(p) for p in logs.pods if podinfo.image_tag(p)), None)
+    parsed = parse_version(version)
+    why = (f"KAI {version} no longer logs it (only up to v0.6)" if parsed and parsed >= (0, 7, 0)
+           else "KAI v0.7+ no longer logs it; up to v0.6 it appears only for pods with a podgroup but no owner")
+    return Verdict(Status.SKIP, f"'{NO_OWNER_MESSAGE}' not seen in {logs.scan.lines} lines ({why}); "
+                                f"{annotation_ev.observation}",
                    (Evidence("pod-grouper logs", f"{logs.scan.lines} lines read", {"pods_read": logs.read}),
                     annotation_ev))
 

@@ -6,6 +6,7 @@ from vcdoctor import kai
 from vcdoctor import pods as podinfo
 from vcdoctor import vcluster as vcl
 from vcdoctor.access import remediation as access_remediation
+from vcdoctor.gateway import GatewayError
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 from vcdoctor.scope import Scope
 from vcdoctor.view import KAI_NAMESPACE, MANAGED_BY, ClusterView
@@ -38,6 +39,29 @@ def _owned(view: ClusterView, scope: Scope):
     return [p for p in examined if vcl.service_owner(p, podinfo.labels(p).get(MANAGED_BY, ""))]
 
 
+def _predict(view: ClusterView, scope: Scope, logs, owned, evidence) -> Verdict:
+    """No error logged yet, but pods point at the vCluster Service: ask the API server (SubjectAccessReview)
+    whether the pod-grouper's identity may read that Service, and say what will happen."""
+    account = (logs.pods[0].get("spec") or {}).get("serviceAccountName") or "pod-grouper"
+    user = f"system:serviceaccount:{KAI_NAMESPACE}:{account}"
+    namespaces = sorted({p["metadata"]["namespace"] for p in owned})
+    try:
+        denied = [ns for ns in namespaces if not view.gateway.can_i("get", "services", ns, user=user)]
+    except GatewayError as exc:
+        return Verdict(Status.WARN, f"no permission errors logged, but {len(owned)} kai-scheduler pod(s) still carry "
+                                    f"the vCluster Service owner reference; the fallback is logged at debug level "
+                                    f"only, and vcdoctor could not ask whether {user} may read Services "
+                                    f"({exc.kind})", evidence, RAISE_VERBOSITY)
+    review = Evidence(f"SubjectAccessReview for {user}", f"get services: denied in {', '.join(denied) or 'none'}",
+                      {"namespaces": namespaces, "denied": denied})
+    if denied:
+        return Verdict(Status.FAIL, f"{user} may not get services in {', '.join(denied)}: every owner lookup of "
+                                    f"{len(owned)} pod(s) hits that wall (KAI falls back to grouping each pod alone, "
+                                    f"logged only at debug level)", evidence + (review,), _fix(scope))
+    return Verdict(Status.WARN, f"{user} may read the vCluster Service, so the pod-grouper groups every pod of the "
+                                f"vCluster under it (one PodGroup; see kai-podgroup)", evidence + (review,), _fix(scope))
+
+
 def run(view: ClusterView, scope: Scope) -> Verdict:
     logs = kai.pod_grouper_logs(view)
     if not logs.pods:
@@ -68,11 +92,9 @@ def run(view: ClusterView, scope: Scope) -> Verdict:
                        (read_ev,), NOT_READY.format(pod=not_ready[0]["metadata"]["name"]))
     owned = _owned(view, scope)
     if owned:
-        return Verdict(Status.WARN, f"no permission errors logged, but {len(owned)} kai-scheduler pod(s) still carry the "
-                                    f"vCluster Service owner reference; the fallback is logged at debug level only",
-                       (read_ev, Evidence("host pods", "ownerReference v1/Service present",
-                                          {"pods": [podinfo.ref(p) for p in owned[:10]], "count": len(owned)})),
-                       RAISE_VERBOSITY)
+        owned_ev = Evidence("host pods", "ownerReference v1/Service present",
+                            {"pods": [podinfo.ref(p) for p in owned[:10]], "count": len(owned)})
+        return _predict(view, scope, logs, owned, (read_ev, owned_ev))
     return Verdict(Status.PASS, f"no permission errors in {scan.lines} pod-grouper log lines and no pod owned by a "
                                 f"vCluster Service", (read_ev,))
 

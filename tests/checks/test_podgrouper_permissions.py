@@ -42,8 +42,26 @@ def test_no_owner_line_is_never_a_permission_error(cluster, run_check):
     assert run_check(CHECK).status is Status.PASS
 
 
-def test_warn_when_log_is_clean_but_pods_are_owned(cluster, run_check):
+POD_GROUPER = "system:serviceaccount:kai-scheduler:pod-grouper"
+
+
+def test_clean_log_with_owned_pods_predicts_the_permission_wall(cluster, run_check):
     guide_cluster(cluster, set_owner=True, owned_pods=True)
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL and f"{POD_GROUPER} may not get services in vc-ns" in result.message
+    assert result.evidence[-1].data["denied"] == ["vc-ns"] and "setOwner: false" in result.remediation
+
+
+def test_clean_log_with_owned_pods_and_service_access_warns_about_grouping(cluster, run_check):
+    guide_cluster(cluster, set_owner=True, owned_pods=True)
+    cluster.grants[POD_GROUPER] = [("get", "services", None)]
+    result = run_check(CHECK)
+    assert result.status is Status.WARN and "one PodGroup" in result.message
+
+
+def test_clean_log_without_access_reviews_warns_how_to_raise_verbosity(cluster, run_check):
+    guide_cluster(cluster, set_owner=True, owned_pods=True)
+    cluster.deny("create", "subjectaccessreviews.authorization.k8s.io")
     result = run_check(CHECK)
     assert result.status is Status.WARN and "--zap-log-level=debug" in result.remediation
 

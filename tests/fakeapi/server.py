@@ -57,6 +57,7 @@ KINDS = [
     Kind("scheduling.run.ai", "v2alpha2", "podgroups", "PodGroup", True),
 ]
 ACCESS_REVIEW_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+SUBJECT_REVIEW_PATH = "/apis/authorization.k8s.io/v1/subjectaccessreviews"
 
 
 @dataclass
@@ -75,6 +76,8 @@ class FakeCluster:
     objects: Dict[Tuple[str, str], List[dict]] = field(default_factory=dict)
     logs: Dict[Tuple[str, str, str], bytes] = field(default_factory=dict)
     denied: List[Tuple[str, str, Optional[str]]] = field(default_factory=list)
+    #: what other identities may do, for SubjectAccessReviews: user -> [(verb, resource, namespace or None)]
+    grants: Dict[str, List[Tuple[str, str, Optional[str]]]] = field(default_factory=dict)
     absent_groups: set = field(default_factory=set)
     requests: List[RecordedRequest] = field(default_factory=list)
     token: str = TOKEN
@@ -133,7 +136,7 @@ class FakeCluster:
         return any(_rule_matches(rule, verb, group, plural, namespace, name) for rule in self.rules)
 
     def writes(self) -> List[RecordedRequest]:
-        return [r for r in self.requests if r.method != "GET" and r.path != ACCESS_REVIEW_PATH]
+        return [r for r in self.requests if r.method != "GET" and r.path not in (ACCESS_REVIEW_PATH, SUBJECT_REVIEW_PATH)]
 
 
 def make_certificate(directory: str) -> Tuple[str, str]:
@@ -287,6 +290,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self, method, path, query, body):
         if method == "POST" and path == ACCESS_REVIEW_PATH:
             return 201, self._access_review(body), "application/json"
+        if method == "POST" and path == SUBJECT_REVIEW_PATH:
+            self._authorize("create", "subjectaccessreviews.authorization.k8s.io", None)
+            return 201, self._subject_review(body), "application/json"
         if method != "GET":
             raise _HttpError(405, "MethodNotAllowed", f"the fake server is read-only: {method} {path}")
         if path.rstrip("/") == "/version":
@@ -345,6 +351,17 @@ class _Handler(BaseHTTPRequestHandler):
             resource += "." + attrs["group"]
         allowed = self.cluster.allowed(attrs.get("verb", ""), resource, attrs.get("namespace") or None,
                                        attrs.get("name") or None)
+        review["status"] = {"allowed": allowed}
+        return review
+
+    def _subject_review(self, body):
+        review = json.loads(body or b"{}")
+        spec = review.get("spec") or {}
+        attrs = spec.get("resourceAttributes") or {}
+        resource = attrs.get("resource", "") + (f".{attrs['group']}" if attrs.get("group") else "")
+        grants = self.cluster.grants.get(spec.get("user"), [])
+        allowed = any(v in (attrs.get("verb"), "*") and r == resource and (ns is None or ns == attrs.get("namespace"))
+                      for v, r, ns in grants)
         review["status"] = {"allowed": allowed}
         return review
 

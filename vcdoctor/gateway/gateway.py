@@ -66,9 +66,10 @@ class Gateway:
         return self._once(("log", request), lambda: self._raw(request)[:limit_bytes])
 
     def can_i(self, verb: str, resource: str, namespace: Optional[str] = None, group: str = "",
-              subresource: str = "", name: str = "") -> bool:
+              subresource: str = "", name: str = "", user: Optional[str] = None) -> bool:
+        """A SelfSubjectAccessReview, or with ``user`` a SubjectAccessReview about someone else."""
         review = (verb, group, resource, subresource, namespace or "", name)
-        request = ApiRequest("access-review", review=review)
+        request = ApiRequest("access-review", review=review, user=user)
 
         def ask():
             answer = self._json(request)

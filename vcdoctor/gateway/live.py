@@ -183,6 +183,10 @@ def route(request: ApiRequest):
         verb, group, resource, sub, ns, name = request.review
         attrs = {"verb": verb, "group": group, "resource": resource}
         attrs.update({k: v for k, v in (("subresource", sub), ("namespace", ns), ("name", name)) if v})
+        if request.user:
+            body = {"apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview",
+                    "spec": {"resourceAttributes": attrs, "user": request.user}}
+            return "POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews", {}, body
         body = {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
                 "spec": {"resourceAttributes": attrs}}
         return "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", {}, body

@@ -24,6 +24,8 @@ class ApiRequest:
     limit_bytes: Optional[int] = None
     #: access reviews: (verb, group, resource, subresource, namespace, name)
     review: Optional[Tuple[str, str, str, str, str, str]] = None
+    #: for a SubjectAccessReview: whose access is asked about (None: the caller's own)
+    user: Optional[str] = None
 
     def describe(self) -> str:
         if self.verb == "version":
@@ -31,7 +33,8 @@ class ApiRequest:
         if self.verb == "access-review":
             verb, group, res, sub, ns, _ = self.review
             what = f"{res}/{sub}" if sub else res
-            return f"access review for {verb} {what}" + (f" in namespace {ns}" if ns else "")
+            who = f" of {self.user}" if self.user else ""
+            return f"access review{who} for {verb} {what}" + (f" in namespace {ns}" if ns else "")
         if self.verb == "log":
             return f"read log of pod {self.namespace}/{self.name} container {self.container or '(default)'}"
         what = self.resource.display if self.resource else "?"
