@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from vcdoctor import kai
 from vcdoctor import pods as podinfo
 from vcdoctor.gateway import resources as r
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
@@ -64,8 +65,7 @@ def run(view: ClusterView, scope: Scope) -> Verdict:
     pods = podinfo.kai_pods_of(scope.examined_pods(view))
     pending = [p for p in pods if podinfo.phase(p) == "Pending" and not podinfo.node_name(p)]
     if not pods:
-        return Verdict(Status.SKIP, "no kai-scheduler pod to examine",
-                       (Evidence("examined pods", "none with schedulerName kai-scheduler"),))
+        return kai.NO_KAI_PODS
     if not pending:
         return Verdict(Status.PASS, f"none of {len(pods)} kai-scheduler pod(s) is Pending",
                        (Evidence("kai-scheduler pods", f"{len(pods)} bound or finished"),))

@@ -34,8 +34,7 @@ def _group_evidence(ref: str, group: dict) -> Evidence:
 def run(view: ClusterView, scope: Scope) -> Verdict:
     pods = podinfo.kai_pods_of(scope.examined_pods(view))
     if not pods:
-        return Verdict(Status.SKIP, "no kai-scheduler pod to examine",
-                       (Evidence("examined pods", "none with schedulerName kai-scheduler"),))
+        return kai.NO_KAI_PODS
     now = datetime.datetime.now(datetime.timezone.utc)
     groups = kai.podgroups_by_ref(view)
     unprocessed, dangling, evidence = [], [], []

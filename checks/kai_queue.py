@@ -23,8 +23,7 @@ def _queue_yaml(name: str, parent: str) -> str:
 def run(view: ClusterView, scope: Scope) -> Verdict:
     pods = podinfo.kai_pods_of(scope.examined_pods(view))
     if not pods:
-        return Verdict(Status.SKIP, "no kai-scheduler pod to examine",
-                       (Evidence("examined pods", "none with schedulerName kai-scheduler"),))
+        return kai.NO_KAI_PODS
     tree = kai.queue_tree(view)
     by_queue = defaultdict(list)
     legacy = []

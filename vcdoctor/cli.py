@@ -361,7 +361,7 @@ def _diagnose(session: Session, options: dict, started: float, snapshot_target: 
     from vcdoctor import registry, runner
     from vcdoctor import report as reporting
     from vcdoctor.gateway import GatewayError, NotInSnapshot, Unauthorized, Unreachable
-    from vcdoctor.scope import Target, UsageError, resolve
+    from vcdoctor.scope import UsageError, resolve
     from vcdoctor.view import ClusterView
 
     try:

@@ -8,6 +8,7 @@ from typing import Dict, List, Optional, Tuple
 from vcdoctor import pods as podinfo
 from vcdoctor.gateway import GatewayError, NotFound
 from vcdoctor.gateway import resources as r
+from vcdoctor.model import Evidence, Status, Verdict
 from vcdoctor.podgrouper_log import LogScan, scan
 from vcdoctor.view import ClusterView
 
@@ -133,6 +134,10 @@ def _read_pod_grouper_logs(view: ClusterView) -> PodGrouperLogs:
 
 
 DEFAULT_QUEUE = "default-queue"
+
+#: the verdict of every check that examines kai-scheduler pods when there are none
+NO_KAI_PODS = Verdict(Status.SKIP, "no kai-scheduler pod to examine",
+                      (Evidence("examined pods", "none with schedulerName kai-scheduler"),))
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
-from vcdoctor import __version__
 from vcdoctor.gateway.errors import NotInSnapshot
 from vcdoctor.gateway.requests import ApiRequest, RawResponse
 from vcdoctor.gateway.resources import SECRETS, Resource
@@ -202,7 +201,7 @@ def _join_pages(records: Dict[str, RawResponse]) -> Dict[str, RawResponse]:
         if request.verb == "list":
             by_key[key] = (request, response)
     joined = {}
-    for key, (request, response) in by_key.items():
+    for request, response in by_key.values():
         if request.continue_token is not None:
             continue
         if not 200 <= response.status < 300:

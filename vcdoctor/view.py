@@ -6,11 +6,11 @@ import base64
 import binascii
 import hashlib
 import threading
-from concurrent.futures import Future
-from typing import Callable, Dict, Optional, Tuple
+from typing import Callable, Optional, Tuple
 
 from vcdoctor.gateway import Gateway
 from vcdoctor.gateway import resources as r
+from vcdoctor.singleflight import SingleFlight
 
 #: Label every host pod synced by a vCluster carries (value: the vCluster name).
 MANAGED_BY = "vcluster.loft.sh/managed-by"
@@ -39,8 +39,7 @@ class ClusterView:
 
     def __init__(self, gateway: Gateway):
         self._gw = gateway
-        self._lock = threading.Lock()
-        self._derived: Dict[str, Future] = {}
+        self._derived = SingleFlight()
 
     @property
     def gateway(self) -> Gateway:
@@ -48,17 +47,7 @@ class ClusterView:
 
     def memo(self, key: str, compute: Callable):
         """Compute a derived answer once per run; concurrent callers wait for the first one."""
-        with self._lock:
-            future = self._derived.get(key)
-            owner = future is None
-            if owner:
-                future = self._derived[key] = Future()
-        if owner:
-            try:
-                future.set_result(compute())
-            except BaseException as exc:
-                future.set_exception(exc)
-        return future.result()
+        return self._derived.get(key, compute)
 
     # -- generic reads ---------------------------------------------------------------------
 

@@ -10,12 +10,12 @@ import json
 import logging
 import threading
 import time
-from concurrent.futures import Future
 from typing import Callable, Dict, Optional, Protocol, Tuple
 
 from vcdoctor.gateway.errors import ApiError, Forbidden, GatewayError, NotFound, Unauthorized
 from vcdoctor.gateway.requests import ApiRequest, RawResponse
 from vcdoctor.gateway.resources import Resource
+from vcdoctor.singleflight import SingleFlight
 
 LOG = logging.getLogger(__name__)
 #: one line per API request (method and path, status, milliseconds); ``vcdoctor -v`` shows it
@@ -39,7 +39,8 @@ class Gateway:
         self._transport = transport
         self._page_size = page_size
         self._lock = threading.Lock()
-        self._memo: Dict[tuple, Future] = {}
+        # API failures are answers: one 403 is not asked again by every check
+        self._flights = SingleFlight(cached=(GatewayError,))
         self._permissions: Dict[tuple, str] = {}
         self.requests_sent = 0
 
@@ -89,21 +90,7 @@ class Gateway:
     # -- internals ------------------------------------------------------------------------
 
     def _once(self, key: tuple, compute: Callable):
-        with self._lock:
-            future = self._memo.get(key)
-            owner = future is None
-            if owner:
-                future = self._memo[key] = Future()
-        if owner:
-            try:
-                future.set_result(compute())
-            except GatewayError as exc:
-                future.set_exception(exc)
-            except Exception as exc:  # keep the cache consistent, then re-raise to the caller
-                with self._lock:
-                    self._memo.pop(key, None)
-                future.set_exception(exc)
-        return future.result()
+        return self._flights.get(key, compute)
 
     def _list_all(self, resource, namespace, labels, fields) -> Tuple[dict, ...]:
         items = []

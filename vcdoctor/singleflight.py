@@ -1,0 +1,36 @@
+"""Compute each keyed answer once and share it with every concurrent caller (checks run in parallel)."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future
+from typing import Callable, Dict, Hashable, Tuple, Type
+
+
+class SingleFlight:
+    """The first caller for a key computes; the others wait for its result or its exception.
+
+    Exceptions of the ``cached`` types are answers too (a 403 stays a 403 for the whole run); any
+    other exception is raised to the waiting callers and forgotten, so a later call may retry.
+    """
+
+    def __init__(self, cached: Tuple[Type[BaseException], ...] = (Exception,)):
+        self._cached = cached
+        self._lock = threading.Lock()
+        self._futures: Dict[Hashable, Future] = {}
+
+    def get(self, key: Hashable, compute: Callable):
+        with self._lock:
+            future = self._futures.get(key)
+            owner = future is None
+            if owner:
+                future = self._futures[key] = Future()
+        if owner:
+            try:
+                future.set_result(compute())
+            except BaseException as exc:
+                if not isinstance(exc, self._cached):
+                    with self._lock:
+                        self._futures.pop(key, None)
+                future.set_exception(exc)
+        return future.result()
