@@ -33,15 +33,19 @@ VIRTUAL_NAMESPACES = 100
 
 
 def build_cluster(pods: int) -> FakeCluster:
-    """One vCluster with ``pods`` synced pods over 100 virtual namespaces, a full KAI install with sharing."""
+    """One vCluster with ``pods`` synced pods (and their PodGroups) over 100 virtual namespaces and queues,
+    50 GPU nodes, a full KAI install with sharing."""
     cluster = FakeCluster()
     cluster.add(*f.vcluster(VC, VC_NS, set_owner=False))
     for i in range(pods):
         ns = f"team-{i % VIRTUAL_NAMESPACES}"
         annotations = {"gpu-fraction": "0.5"} if i % 10 == 0 else None
-        cluster.add(f.synced_pod(f"job-{i}", ns, VC, VC_NS, labels={"kai.scheduler/queue": ns, "app": "train"},
-                                 annotations=annotations, node=f"gpu-node-{i % 50}"))
+        pod = f.synced_pod(f"job-{i}", ns, VC, VC_NS, labels={"kai.scheduler/queue": ns, "app": "train"},
+                           annotations=annotations, node=f"gpu-node-{i % 50}")
+        cluster.add(pod, f.podgroup(pod["metadata"]["annotations"]["pod-group-name"], VC_NS, ns))
     cluster.add(*f.kai_install())
+    cluster.add(*[f.queue(f"team-{n}", "default-parent-queue") for n in range(VIRTUAL_NAMESPACES)])
+    cluster.add(*[f.node(f"gpu-node-{n}", gpus=8) for n in range(50)])
     cluster.add(f.namespace("kai-resource-reservation"),
                 *[f.pod(f"gpu-reservation-gpu-node-{n}-x7k2p", "kai-resource-reservation",
                         labels={"app": "kai-resource-reservation"}, node=f"gpu-node-{n}") for n in range(50)])

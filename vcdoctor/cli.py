@@ -9,7 +9,6 @@ import os
 import sys
 import time
 from dataclasses import dataclass
-from multiprocessing.pool import ThreadPool
 from typing import Optional
 
 import click
@@ -192,21 +191,29 @@ def run(snapshot, all_contexts, output, color, fail_on, quiet, **options):
         _emit(_failure_report(failure), output, color, quiet)
         sys.exit(int(failure.exit_code))
     if len(contexts) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
         from vcdoctor import report as reporting
 
-        with ThreadPool(len(contexts)) as pool:
-            outcomes = pool.map(lambda ctx: _run_one(None, dict(options, context=ctx), fail_on, False), contexts)
+        with ThreadPoolExecutor(len(contexts)) as pool:
+            outcomes = list(pool.map(lambda ctx: _run_one(None, dict(options, context=ctx), fail_on, False),
+                                     contexts))
         report = reporting.fleet([r for r, _ in outcomes])
-        codes = [c for _, c in outcomes]
-        code = ExitCode.CLUSTER if all(c == ExitCode.CLUSTER for c in codes) else max(
-            (c for c in codes if c != ExitCode.CLUSTER), default=ExitCode.OK)
-        if any(c == ExitCode.CLUSTER for c in codes) and code == ExitCode.OK:
-            code = ExitCode.FINDINGS  # a cluster we could not look at is not a clean bill of health
+        code = _fleet_exit_code([c for _, c in outcomes])
     else:
         report, code = _run_one(snapshot, dict(options, context=contexts[0] if contexts else None), fail_on,
                                 progress)
     _emit(report, output, color, quiet)
     sys.exit(int(code))
+
+
+def _fleet_exit_code(codes) -> int:
+    if all(c == ExitCode.CLUSTER for c in codes):
+        return ExitCode.CLUSTER
+    worst = max((c for c in codes if c != ExitCode.CLUSTER), default=ExitCode.OK)
+    if worst == ExitCode.OK and ExitCode.CLUSTER in codes:
+        return ExitCode.FINDINGS  # a cluster we could not look at is not a clean bill of health
+    return worst
 
 
 def _run_one(snapshot, options, fail_on, progress):
