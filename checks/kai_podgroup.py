@@ -7,6 +7,7 @@ from collections import Counter
 
 from vcdoctor import kai
 from vcdoctor import pods as podinfo
+from vcdoctor.gateway import resources as r
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 from vcdoctor.scope import Scope
 from vcdoctor.view import KAI_NAMESPACE, MANAGED_BY, ClusterView
@@ -36,7 +37,7 @@ def run(view: ClusterView, scope: Scope) -> Verdict:
     if not pods:
         return kai.NO_KAI_PODS
     now = datetime.datetime.now(datetime.timezone.utc)
-    groups = kai.podgroups_by_ref(view)
+    groups = kai.podgroup_refs(view)
     unprocessed, dangling, evidence = [], [], []
     for pod in pods:
         name = podinfo.annotations(pod).get(podinfo.PODGROUP_ANNOTATION)
@@ -47,7 +48,7 @@ def run(view: ClusterView, scope: Scope) -> Verdict:
         elif (ns, name) not in groups:
             dangling.append((pod, name))
         elif scope.host_pods is not None:
-            evidence.append(_group_evidence(f"{ns}/{name}", groups[(ns, name)]))
+            evidence.append(_group_evidence(f"{ns}/{name}", view.get(r.PODGROUPS, name, ns)))
     shared = Counter(podinfo.annotations(p).get(podinfo.PODGROUP_ANNOTATION) for p in pods)
     one_group = [name for name, count in shared.items() if name and count > 1 and any(
         name.startswith(f"pg-{podinfo.labels(p).get(MANAGED_BY)}-") for p in pods)]

@@ -168,5 +168,7 @@ def pod_queue(pod: dict) -> Tuple[str, str]:
     return DEFAULT_QUEUE, "no queue label (KAI's default)"
 
 
-def podgroups_by_ref(view: ClusterView) -> Dict[Tuple[str, str], dict]:
-    return {(g["metadata"].get("namespace"), g["metadata"]["name"]): g for g in view.list(r.PODGROUPS)}
+def podgroup_refs(view: ClusterView) -> set:
+    """(namespace, name) of every PodGroup: a metadata-only list, there can be one per workload."""
+    return {(g["metadata"].get("namespace"), g["metadata"]["name"])
+            for g in view.list(r.PODGROUPS, metadata_only=True)}

@@ -38,6 +38,7 @@ REQUIRED: Tuple[Permission, ...] = (
     Permission("get", "kai.scheduler", "configs", needed_by=("gpu-sharing-reservations",)),
     Permission("list", "scheduling.run.ai", "queues", needed_by=("kai-queue",)),
     Permission("list", "scheduling.run.ai", "podgroups", needed_by=("kai-podgroup",)),
+    Permission("get", "scheduling.run.ai", "podgroups", needed_by=("kai-podgroup (--pod)",)),
     Permission("list", "", "nodes", needed_by=("kai-gpu-request",)),
     Permission("list", "", "events", needed_by=("kai-pending-reason (--pod)",)),
 )

@@ -186,12 +186,27 @@ class ReplayTransport:
     def send(self, request: ApiRequest) -> RawResponse:
         if request.verb == "list":
             response = self._lists.get(_unpaged_key(request))
+            if response is None and request.metadata_only:
+                # a snapshot that recorded the full list answers a metadata-only question too
+                full = self._lists.get(_unpaged_key(dataclasses.replace(request, metadata_only=None)))
+                response = _metadata_only(full) if full is not None else None
         else:
             response = self._records.get(request_key(request))
         if response is None:
             raise NotInSnapshot(request, "this request was not recorded in the snapshot (collected by an older "
                                          "vcdoctor or with a different target)")
         return response
+
+
+def _metadata_only(response: RawResponse) -> RawResponse:
+    if not 200 <= response.status < 300:
+        return response
+    body = json.loads(response.body)
+    items = [{"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": i.get("metadata")}
+             for i in body.get("items") or []]
+    slim = {"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1",
+            "metadata": body.get("metadata") or {}, "items": items}
+    return RawResponse(response.status, json.dumps(slim).encode())
 
 
 def _join_pages(records: Dict[str, RawResponse]) -> Dict[str, RawResponse]:

@@ -55,8 +55,9 @@ class ClusterView:
         return self._gw.get(resource, name, namespace)
 
     def list(self, resource: r.Resource, namespace: Optional[str] = None,
-             labels: Optional[str] = None, fields: Optional[str] = None) -> Tuple[dict, ...]:
-        return self._gw.list(resource, namespace, labels, fields)
+             labels: Optional[str] = None, fields: Optional[str] = None,
+             metadata_only: bool = False) -> Tuple[dict, ...]:
+        return self._gw.list(resource, namespace, labels, fields, metadata_only)
 
     def log_tail(self, namespace: str, pod: str, container: Optional[str]) -> bytes:
         return self._gw.log(namespace, pod, container, LOG_TAIL_LINES, LOG_LIMIT_BYTES)
@@ -105,7 +106,8 @@ class ClusterView:
                 lambda: self.list(r.PODS, None, VCLUSTER_SELECTOR),
                 lambda: self.get(r.KAI_CONFIGS, "kai-config"),
                 lambda: self.list(r.PODS, RESERVATION_NAMESPACES[0]),
-                lambda: self.list(r.QUEUES), lambda: self.list(r.PODGROUPS), lambda: self.list(r.NODES)]
+                lambda: self.list(r.QUEUES), lambda: self.list(r.PODGROUPS, metadata_only=True),
+                lambda: self.list(r.NODES)]
         for job in jobs:
             threading.Thread(target=_quietly, args=(job,), daemon=True, name="warm-up").start()
 

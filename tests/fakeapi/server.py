@@ -328,7 +328,11 @@ class _Handler(BaseHTTPRequestHandler):
             raise _HttpError(404, "NotFound", "the server could not find the requested resource")
         if name is None:
             self._authorize("list", _rbac_name(kind), namespace)
-            return 200, self._list(kind, namespace, query), "application/json"
+            if "as=PartialObjectMetadataList" in (self.headers.get("Accept") or ""):
+                listed = self._list(kind, namespace, query, metadata_only=True)
+            else:
+                listed = self._list(kind, namespace, query)
+            return 200, listed, "application/json"
         self._authorize("get", _rbac_name(kind), namespace, name)
         return 200, self._get(kind, namespace, name), "application/json"
 
@@ -415,7 +419,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return obj
         raise _HttpError(404, "NotFound", f'{kind.plural} "{name}" not found', {"name": name, "kind": kind.plural})
 
-    def _list(self, kind, namespace, query):
+    def _list(self, kind, namespace, query, metadata_only=False):
         labels = _one(query, "labelSelector")
         fields = _one(query, "fieldSelector")
         try:
@@ -448,6 +452,11 @@ class _Handler(BaseHTTPRequestHandler):
             meta["continue"] = base64.urlsafe_b64encode(
                 json.dumps({"snapshot": snapshot, "offset": offset + limit}).encode()).decode()
             meta["remainingItemCount"] = len(items) - offset - limit
+        if metadata_only:
+            # as kube-apiserver answers Accept: application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io
+            return {"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1", "metadata": meta,
+                    "items": [{"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
+                               "metadata": o["metadata"]} for o in page]}
         if self.cluster.frozen:
             # benchmarks: objects never change, so serialise each once (a real apiserver is far faster
             # than json.dumps here, and the benchmark measures vcdoctor, not this server)

@@ -54,9 +54,12 @@ class Gateway:
         return self._once(("get", request), lambda: self._json(request))
 
     def list(self, resource: Resource, namespace: Optional[str] = None,
-             labels: Optional[str] = None, fields: Optional[str] = None) -> Tuple[dict, ...]:
-        """All items, following ``continue`` tokens; one cached answer per scope and selector."""
-        key = ("list", resource, namespace if resource.namespaced else None, labels, fields)
+             labels: Optional[str] = None, fields: Optional[str] = None,
+             metadata_only: bool = False) -> Tuple[dict, ...]:
+        """All items, following ``continue`` tokens; one cached answer per scope and selector.
+
+        ``metadata_only`` asks for PartialObjectMetadata: names, labels and annotations, no spec."""
+        key = ("list", resource, namespace if resource.namespaced else None, labels, fields, metadata_only)
         return self._once(key, lambda: self._list_all(*key[1:]))
 
     def log(self, namespace: str, pod: str, container: Optional[str],
@@ -92,12 +95,12 @@ class Gateway:
     def _once(self, key: tuple, compute: Callable):
         return self._flights.get(key, compute)
 
-    def _list_all(self, resource, namespace, labels, fields) -> Tuple[dict, ...]:
+    def _list_all(self, resource, namespace, labels, fields, metadata_only) -> Tuple[dict, ...]:
         items = []
         token = None
         while True:
-            request = ApiRequest("list", resource, namespace, label_selector=labels,
-                                 field_selector=fields, limit=self._page_size, continue_token=token)
+            request = ApiRequest("list", resource, namespace, label_selector=labels, field_selector=fields,
+                                 limit=self._page_size, continue_token=token, metadata_only=metadata_only or None)
             page = self._json(request)
             if not isinstance(page.get("items"), list):
                 raise ApiError(request, "list answer has no items array")

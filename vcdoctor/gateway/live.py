@@ -18,6 +18,8 @@ from vcdoctor.gateway.requests import ApiRequest, RawResponse
 
 IN_CLUSTER = "(in-cluster)"
 MAX_STATUS_BYTES = 64 * 1024
+#: metadata-only lists, with plain JSON as the fallback for servers that cannot do it
+PARTIAL_METADATA = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json"
 
 
 class KubeconfigError(Exception):
@@ -150,7 +152,8 @@ class KubernetesTransport:
 
         method, path, query, body = route(request)
         url = self._cfg.host.rstrip("/") + path + (("?" + urlencode(query)) if query else "")
-        headers = {"Accept": "application/json", "User-Agent": f"vcdoctor/{__version__}"}
+        accept = PARTIAL_METADATA if request.metadata_only else "application/json"
+        headers = {"Accept": accept, "User-Agent": f"vcdoctor/{__version__}"}
         auth = (self._cfg.auth_settings() or {}).get("BearerToken")
         if auth and auth.get("value"):
             headers["Authorization"] = auth["value"]

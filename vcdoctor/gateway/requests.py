@@ -26,6 +26,8 @@ class ApiRequest:
     review: Optional[Tuple[str, str, str, str, str, str]] = None
     #: for a SubjectAccessReview: whose access is asked about (None: the caller's own)
     user: Optional[str] = None
+    #: list as PartialObjectMetadataList (None rather than False keeps older snapshot keys valid)
+    metadata_only: Optional[bool] = None
 
     def describe(self) -> str:
         if self.verb == "version":
