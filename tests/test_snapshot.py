@@ -55,12 +55,14 @@ def test_pod_target_is_replayed_by_default(cluster, kubeconfig, tmp_path):
 def test_missing_responses_are_errors_not_passes(cluster, kubeconfig, tmp_path):
     guide_cluster(cluster)
     out = tmp_path / "snap.tar.gz"
-    invoke("collect", "--kubeconfig", kubeconfig, "--check", "kai-components", "--out", str(out))
+    invoke("collect", "--kubeconfig", kubeconfig, "-n", "team-a", "--pod", "gpu-pod", "--check", "kai-components",
+           "--out", str(out))
     report = json.loads(invoke("run", "--snapshot", str(out), "-o", "json").stdout)
     statuses = {c["id"]: c["status"] for c in report["checks"]}
     assert statuses["kai-components"] == "pass"
-    assert statuses["vcluster-set-owner"] == "error"
-    assert "not-in-snapshot" in next(c for c in report["checks"] if c["id"] == "vcluster-set-owner")["message"]
+    # kai-podgroup reads the target's PodGroup, which a kai-components-only collection never asked for
+    podgroup = next(c for c in report["checks"] if c["id"] == "kai-podgroup")
+    assert podgroup["status"] == "error" and "not-in-snapshot" in podgroup["message"]
 
 
 def test_no_canary_in_snapshot_or_output(cluster, api, kubeconfig, tmp_path):

@@ -388,10 +388,8 @@ def _diagnose(session: Session, options: dict, started: float, snapshot_target: 
 
     view = ClusterView(gateway)
     view.warm_up()
-    preflight = run_preflight(gateway)
-    for permission in preflight.missing:
-        click.echo(f"vcdoctor: missing permission: {permission.display} (cluster-wide), needed by "
-                   f"{', '.join(permission.needed_by)}", err=True)
+    # the pre-flight runs beside the checks: it explains missing access, it does not gate anything
+    preflight = _background(run_preflight, gateway)
     target = _target(session, options, snapshot_target)
     try:
         scope = resolve(view, target)
@@ -413,12 +411,35 @@ def _diagnose(session: Session, options: dict, started: float, snapshot_target: 
         raise Interrupted(reporting.build(stop.results, session.cluster, scope.to_dict(),
                                           permissions=gateway.permissions_used())) from None
     report = reporting.build(results, session.cluster, scope.to_dict(), permissions=gateway.permissions_used())
-    report["preflight"] = preflight.to_dict()
+    report["preflight"] = _announce(preflight.result()).to_dict()
     meta = session.snapshot_meta
     if meta is not None:
         report["snapshot"] = {"collected_at": meta.get("collected_at"),
                               "tool_version": (meta.get("tool") or {}).get("version")}
     return report, results
+
+
+def _background(fn, *args):
+    """Run ``fn`` in a daemon thread; returns a Future."""
+    import threading
+    from concurrent.futures import Future
+
+    future = Future()
+
+    def work():
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:
+            future.set_exception(exc)
+    threading.Thread(target=work, daemon=True, name="preflight").start()
+    return future
+
+
+def _announce(preflight):
+    for permission in preflight.missing:
+        click.echo(f"vcdoctor: missing permission: {permission.display} (cluster-wide), needed by "
+                   f"{', '.join(permission.needed_by)}", err=True)
+    return preflight
 
 
 def _target(session: Session, options: dict, snapshot_target: bool):

@@ -287,6 +287,10 @@ def syncer_logs(view: ClusterView, vc: VCluster) -> List[Tuple[str, Any]]:
     """(control-plane pod, its syncer's log lines) per pod; a GatewayError instead of lines if unreadable.
 
     The syncer log is the only host-side trace of a virtual pod the host refused (webhook, quota)."""
+    return view.memo(f"syncer-logs:{vc.ref}", lambda: _syncer_logs(view, vc))
+
+
+def _syncer_logs(view: ClusterView, vc: VCluster) -> List[Tuple[str, Any]]:
     from vcdoctor.gateway import GatewayError
     from vcdoctor.podgrouper_log import iter_lines
 

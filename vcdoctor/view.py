@@ -98,12 +98,16 @@ class ClusterView:
         """Start the lists every run needs, concurrently and in the background, so that their latency
         overlaps the pre-flight and target resolution instead of adding up. Failures are cached by the
         gateway and reported by the checks that need the answer."""
-        from vcdoctor.vcluster import VCLUSTER_SELECTOR
+        from vcdoctor import kai
+        from vcdoctor import vcluster as vcl
 
-        jobs = [self.synced_pods, self.kai_pods,
-                lambda: self.list(r.STATEFULSETS, None, VCLUSTER_SELECTOR),
-                lambda: self.list(r.DEPLOYMENTS, None, VCLUSTER_SELECTOR),
-                lambda: self.list(r.PODS, None, VCLUSTER_SELECTOR),
+        def per_vcluster():  # config and syncer log of every vCluster, as soon as they are known
+            for vc in self.vclusters():
+                _quietly(lambda: vcl.read_settings(self, vc))
+                _quietly(lambda: vcl.syncer_logs(self, vc))
+
+        jobs = [self.synced_pods, self.kai_pods, per_vcluster, lambda: kai.pod_grouper_logs(self),
+                lambda: self.list(r.PODS, None, vcl.VCLUSTER_SELECTOR),
                 lambda: self.get(r.KAI_CONFIGS, "kai-config"),
                 lambda: self.list(r.PODS, RESERVATION_NAMESPACES[0]),
                 lambda: self.list(r.QUEUES), lambda: self.list(r.PODGROUPS, metadata_only=True),
