@@ -43,7 +43,7 @@ def _problems(pod: dict):
 
 
 def run(view: ClusterView, scope: Scope) -> Verdict:
-    pods = [p for p in podinfo.kai_pods_of(scope.examined_pods(view))
+    pods = [p for p in scope.kai_pods(view)
             if podinfo.wants_gpu_share(p) or podinfo.whole_gpus(p)]
     if not pods:
         return Verdict(Status.SKIP, "no kai-scheduler pod requests a GPU",

@@ -62,7 +62,7 @@ def _targeted(view: ClusterView, scope: Scope) -> Verdict:
 def run(view: ClusterView, scope: Scope) -> Verdict:
     if scope.host_pods is not None:
         return _targeted(view, scope)
-    pods = podinfo.kai_pods_of(scope.examined_pods(view))
+    pods = scope.kai_pods(view)
     pending = [p for p in pods if podinfo.phase(p) == "Pending" and not podinfo.node_name(p)]
     if not pods:
         return kai.NO_KAI_PODS

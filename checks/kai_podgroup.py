@@ -33,7 +33,7 @@ def _group_evidence(ref: str, group: dict) -> Evidence:
 
 
 def run(view: ClusterView, scope: Scope) -> Verdict:
-    pods = podinfo.kai_pods_of(scope.examined_pods(view))
+    pods = scope.kai_pods(view)
     if not pods:
         return kai.NO_KAI_PODS
     now = datetime.datetime.now(datetime.timezone.utc)

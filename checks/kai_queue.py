@@ -21,7 +21,7 @@ def _queue_yaml(name: str, parent: str) -> str:
 
 
 def run(view: ClusterView, scope: Scope) -> Verdict:
-    pods = podinfo.kai_pods_of(scope.examined_pods(view))
+    pods = scope.kai_pods(view)
     if not pods:
         return kai.NO_KAI_PODS
     tree = kai.queue_tree(view)

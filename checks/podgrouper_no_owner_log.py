@@ -17,7 +17,7 @@ PODGROUP_NAME = re.compile(r"^pg-.+-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 
 
 def _annotations(view: ClusterView, scope: Scope) -> Evidence:
-    examined = [p for p in scope.examined_pods(view) if podinfo.scheduler_name(p) == podinfo.KAI_SCHEDULER]
+    examined = scope.kai_pods(view)
     names = {podinfo.ref(p): podinfo.annotations(p).get(podinfo.PODGROUP_ANNOTATION) for p in examined}
     with_group = {ref: name for ref, name in names.items() if name}
     data = {"kai_pods": len(examined), "with_pod_group_name": len(with_group),

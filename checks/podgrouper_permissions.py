@@ -35,7 +35,7 @@ def _fix(scope: Scope) -> str:
 
 
 def _owned(view: ClusterView, scope: Scope):
-    examined = [p for p in scope.examined_pods(view) if podinfo.scheduler_name(p) == podinfo.KAI_SCHEDULER]
+    examined = scope.kai_pods(view)
     return [p for p in examined if vcl.service_owner(p, podinfo.labels(p).get(MANAGED_BY, ""))]
 
 

@@ -26,9 +26,8 @@ def _examine(view: ClusterView, scope: Scope, vc: vcl.VCluster, settings: vcl.Se
     if synced or settings.legacy:
         return Verdict(Status.PASS, f"{vc.ref}: priority classes are synced; host pods keep priorityClassName",
                        (ev,))
-    pods = [p for p in scope.examined_pods(view) if podinfo.labels(p).get(vcl.MANAGED_BY) == vc.name
-            and podinfo.scheduler_name(p) == podinfo.KAI_SCHEDULER]
-    lost = [p for p in pods if LABEL in vcl.virtual_labels(p) and LABEL not in podinfo.labels(p)]
+    pods = [p for p in scope.kai_pods(view) if podinfo.labels(p).get(vcl.MANAGED_BY) == vc.name]
+    lost = [p for p in pods if LABEL not in podinfo.labels(p) and vcl.virtual_label(p, LABEL) is not None]
     pods_ev = Evidence(f"kai-scheduler pods of {vc.ref}",
                        f"{sum(LABEL in podinfo.labels(p) for p in pods)} of {len(pods)} carry the {LABEL} label",
                        {"lost_label": [podinfo.ref(p) for p in lost[:10]]})

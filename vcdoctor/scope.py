@@ -54,6 +54,13 @@ class Scope:
 
     def examined_pods(self, view: ClusterView) -> List[dict]:
         """The --pod target, or the synced pods of the selected vClusters (and namespace)."""
+        return view.memo(("examined", id(self)), lambda: self._examined(view))
+
+    def kai_pods(self, view: ClusterView) -> List[dict]:
+        """The examined pods scheduled by kai-scheduler (computed once per run)."""
+        return view.memo(("examined-kai", id(self)), lambda: podinfo.kai_pods_of(self.examined_pods(view)))
+
+    def _examined(self, view: ClusterView) -> List[dict]:
         if self.host_pods is not None:
             return list(self.host_pods)
         pods = list(view.synced_pods())

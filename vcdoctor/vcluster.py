@@ -274,6 +274,12 @@ def virtual_labels(pod: dict) -> Dict[str, str]:
     return labels
 
 
+def virtual_label(pod: dict, key: str) -> Optional[str]:
+    """One label of the virtual pod; the substring test skips parsing for the many pods without it."""
+    text = ((pod.get("metadata") or {}).get("annotations") or {}).get(VIRTUAL_LABELS) or ""
+    return virtual_labels(pod).get(key) if f"{key}=" in text else None
+
+
 def label_synced(patterns, key: str) -> bool:
     """Does a syncLabels / --sync-labels list keep ``key`` (exact, or a ``prefix/*`` wildcard)?"""
     for pattern in patterns or []:
