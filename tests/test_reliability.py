@@ -57,6 +57,13 @@ def test_broken_kubeconfig(tmp_path, content, message):
     assert result.exit_code == 3 and message in result.stderr and report["error"]["code"] == "kubeconfig"
 
 
+def test_unreadable_kubeconfig(tmp_path):
+    path = tmp_path / "kc"
+    path.write_bytes(b"\xff\xfe\x00binary")
+    result, report = run_json("--kubeconfig", str(path))
+    assert result.exit_code == 3 and "cannot read kubeconfig" in result.stderr
+
+
 def test_context_pointing_at_missing_cluster_entry(api, tmp_path):
     config = api.kubeconfig()
     config["clusters"] = []

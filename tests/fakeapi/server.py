@@ -95,7 +95,7 @@ class FakeCluster:
     list_snapshots: Dict[int, list] = field(default_factory=dict, repr=False)
     #: objects will not change any more: serialise each once (benchmarks)
     frozen: bool = False
-    encoded: Dict[int, str] = field(default_factory=dict, repr=False)
+    encoded: Dict[tuple, str] = field(default_factory=dict, repr=False)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def kind_for(self, api_version: str, kind: str) -> Kind:
@@ -454,21 +454,22 @@ class _Handler(BaseHTTPRequestHandler):
             meta["remainingItemCount"] = len(items) - offset - limit
         if metadata_only:
             # as kube-apiserver answers Accept: application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io
-            return {"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1", "metadata": meta,
-                    "items": [{"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
-                               "metadata": o["metadata"]} for o in page]}
+            list_kind, list_version = "PartialObjectMetadataList", "meta.k8s.io/v1"
+            page = [_partial(o) for o in page]
+        else:
+            list_kind, list_version = f"{kind.kind}List", kind.api_version
         if self.cluster.frozen:
             # benchmarks: objects never change, so serialise each once (a real apiserver is far faster
             # than json.dumps here, and the benchmark measures vcdoctor, not this server)
-            head = json.dumps({"kind": f"{kind.kind}List", "apiVersion": kind.api_version, "metadata": meta})
-            return (head[:-1] + ', "items": [' + ", ".join(self._encoded(o) for o in page) + "]}").encode()
-        return {"kind": f"{kind.kind}List", "apiVersion": kind.api_version, "metadata": meta, "items": page}
+            head = json.dumps({"kind": list_kind, "apiVersion": list_version, "metadata": meta})
+            return (head[:-1] + ', "items": [' + ", ".join(self._encoded(o, metadata_only) for o in page) + "]}").encode()
+        return {"kind": list_kind, "apiVersion": list_version, "metadata": meta, "items": page}
 
-    def _encoded(self, obj: dict) -> str:
-        cache = self.cluster.encoded
-        text = cache.get(id(obj))
+    def _encoded(self, obj: dict, metadata_only: bool) -> str:
+        key = (id(obj["metadata"]), metadata_only)
+        text = self.cluster.encoded.get(key)
         if text is None:
-            text = cache[id(obj)] = json.dumps(obj)
+            text = self.cluster.encoded[key] = json.dumps(obj)
         return text
 
     def _log(self, namespace, name, query):
@@ -504,6 +505,10 @@ def _rule_matches(rule, verb, group, resource, namespace, name) -> bool:
         return False
     names = rule.get("resourceNames")
     return not names or name in names
+
+
+def _partial(obj: dict) -> dict:
+    return {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"]}
 
 
 def _rbac_name(kind: Kind) -> str:
