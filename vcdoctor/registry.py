@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from importlib.metadata import entry_points
 from typing import Dict, Iterable, List
 
 from vcdoctor.model import Check
 
-LOG = logging.getLogger(__name__)
 GROUP = "vcdoctor.checks"
 
 

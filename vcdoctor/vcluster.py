@@ -174,11 +174,6 @@ class Settings:
     def get(self, key: str, default: Any = None) -> Any:
         return self.keys.get(key, default)
 
-    def flag(self, key: str) -> Optional[bool]:
-        """A boolean setting (absent = False); None when it holds something else."""
-        value = self.keys.get(key, False)
-        return value if isinstance(value, bool) else None
-
     @property
     def multi_namespace(self) -> bool:
         return bool(self.get("experimental.multiNamespaceMode.enabled") or self.get("sync.toHost.namespaces.enabled")

@@ -17,7 +17,6 @@ from vcdoctor.gateway.requests import ApiRequest, RawResponse
 from vcdoctor.gateway.resources import Resource
 from vcdoctor.singleflight import SingleFlight
 
-LOG = logging.getLogger(__name__)
 #: one line per API request (method and path, status, milliseconds); ``vcdoctor -v`` shows it
 API_LOG = logging.getLogger("vcdoctor.api")
 

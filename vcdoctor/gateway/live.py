@@ -142,7 +142,7 @@ class KubernetesTransport:
     """
 
     def __init__(self, api_client, timeout: float):
-        self._api = api_client
+        self._api = api_client  # owns the pool below; keep it alive for as long as the transport
         self._cfg = api_client.configuration
         self._pool = api_client.rest_client.pool_manager
         self._timeout = timeout

@@ -13,10 +13,6 @@ class Resource:
     namespaced: bool
 
     @property
-    def api_version(self) -> str:
-        return f"{self.group}/{self.version}" if self.group else self.version
-
-    @property
     def display(self) -> str:
         return f"{self.plural}.{self.group}" if self.group else self.plural
 
@@ -25,7 +21,6 @@ PODS = Resource("", "v1", "pods", True)
 NAMESPACES = Resource("", "v1", "namespaces", False)
 NODES = Resource("", "v1", "nodes", False)
 SECRETS = Resource("", "v1", "secrets", True)
-SERVICES = Resource("", "v1", "services", True)
 EVENTS = Resource("", "v1", "events", True)
 STATEFULSETS = Resource("apps", "v1", "statefulsets", True)
 DEPLOYMENTS = Resource("apps", "v1", "deployments", True)
