@@ -48,7 +48,7 @@ def run(view: ClusterView, scope: Scope) -> Verdict:
     if not pods:
         return Verdict(Status.SKIP, "no kai-scheduler pod requests a GPU",
                        (Evidence("examined pods", "no gpu-fraction, gpu-memory or nvidia.com/gpu request"),))
-    invalid = [(p, _problems(p)) for p in pods if _problems(p)]
+    invalid = [(p, found) for p, found in ((p, _problems(p)) for p in pods) if found]
     if invalid:
         return Verdict(Status.FAIL, "; ".join(f"{podinfo.ref(p)}: {', '.join(problems)}" for p, problems in invalid[:3]),
                        tuple(Evidence(f"pod {podinfo.ref(p)}", ", ".join(problems),

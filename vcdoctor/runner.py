@@ -80,13 +80,20 @@ def _blocker(check: Check, finished, by_id) -> Optional[CheckResult]:
             result = by_id.get(dep)
             if result is not None and result.status is Status.FAIL:
                 return result
-            if result is not None and result.status is Status.SKIP and result.message.startswith("blocked by"):
+            if result is not None and _root_blocker(result):
                 return result  # blocked upstream blocks everything downstream
     return None
 
 
+def _root_blocker(result: CheckResult) -> Optional[str]:
+    """The failed check that blocked ``result``, if ``result`` was skipped for that reason."""
+    if result.status is Status.SKIP and result.evidence:
+        return result.evidence[0].data.get("blocked_by")
+    return None
+
+
 def _blocked(check: Check, blocker: CheckResult) -> CheckResult:
-    root = blocker.message.split(":")[0].replace("blocked by ", "") if blocker.status is Status.SKIP else blocker.id
+    root = _root_blocker(blocker) or blocker.id
     verdict = Verdict(Status.SKIP, f"blocked by {root}: fix that first",
                       (Evidence(f"check {root}", "an earlier link of the chain failed", {"blocked_by": root}),))
     return _result(check, verdict, 0)
