@@ -79,3 +79,12 @@ def test_checks_command_lists_metadata():
     rows = json.loads(result.stdout)
     assert [r["id"] for r in rows][:2] == ["vcluster-set-owner", "vcluster-node-mode"]
     assert all(r["reads"] and r["severity"] and r["docs_url"] for r in rows)
+
+
+def test_markdown_lists_missing_permissions(cluster, kubeconfig):
+    from tests.fakeapi.scenarios import guide_cluster
+
+    guide_cluster(cluster)
+    cluster.deny("get", "pods/log")
+    text = CliRunner().invoke(main, ["run", "--kubeconfig", kubeconfig, "-o", "markdown"]).stdout
+    assert "**Missing permissions**" in text and "- `get pods/log`: needed by podgrouper-permissions" in text

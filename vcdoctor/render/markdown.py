@@ -25,6 +25,10 @@ def render(report: dict, colour: bool = False) -> str:
         return "\n".join(lines)
     summary = report["summary"]
     lines.append(" · ".join(f"{summary[s]} {s}" for s in ("pass", "warn", "fail", "error", "skip")))
+    missing = (report.get("preflight") or {}).get("missing") or []
+    if missing:
+        lines += ["", "**Missing permissions** (cluster-wide; `docs/rbac.yaml` grants them):", ""]
+        lines += [f"- `{m['permission']}`: needed by {', '.join(m['needed_by'])}" for m in missing]
     lines += ["", "| Status | Check | Finding |", "|---|---|---|"]
     for check in report["checks"]:
         lines.append(f"| {ICONS[check['status']]} {check['status']} | `{check['id']}` | {_cell(check['message'])} |")
