@@ -173,3 +173,27 @@ def test_kubeconfig_env_with_several_files(api, tmp_path, monkeypatch):
     transport, identity = connect(None, None, 5)
     assert identity.context == "second"
     assert Gateway(transport).version()["gitVersion"] == "v1.30.2"
+
+
+def test_in_cluster_config_when_no_kubeconfig(api, tmp_path, monkeypatch, mocker):
+    """Inside a pod: no kubeconfig, the ServiceAccount token and CA mounted, the service env vars set."""
+    from kubernetes.config import incluster_config
+
+    from vcdoctor.gateway import live
+
+    sa = tmp_path / "serviceaccount"
+    sa.mkdir()
+    (sa / "token").write_text(api.cluster.token)
+    (sa / "ca.crt").write_bytes(open(api.ca_file, "rb").read())
+    (sa / "namespace").write_text("vcdoctor")
+    mocker.patch.object(live, "SERVICE_ACCOUNT_DIR", str(sa))
+    mocker.patch.object(incluster_config, "SERVICE_TOKEN_FILENAME", str(sa / "token"))
+    mocker.patch.object(incluster_config, "SERVICE_CERT_FILENAME", str(sa / "ca.crt"))
+    host, port = api.url.split("://")[1].split(":")
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", host)
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", port)
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    transport, identity = connect(None, None, 5)
+    assert (identity.context, identity.namespace) == (live.IN_CLUSTER, "vcdoctor")
+    assert Gateway(transport).version()["gitVersion"] == "v1.30.2"

@@ -270,7 +270,9 @@ class _Handler(BaseHTTPRequestHandler):
                     failure[2] -= 1
                     reason = {429: "TooManyRequests", 503: "ServiceUnavailable"}.get(failure[1], "InternalError")
                     raise _HttpError(failure[1], reason, f"injected {failure[1]} for {parts.path}")
-            if self.headers.get("Authorization") != f"Bearer {self.cluster.token}":
+            scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
+            # kube-apiserver compares the scheme case-insensitively (in-cluster clients send "bearer")
+            if scheme.lower() != "bearer" or token != self.cluster.token:
                 raise _HttpError(401, "Unauthorized", "Unauthorized")
             status, payload, ctype = self._route(method, parts.path, query, body)
         except _HttpError as exc:

@@ -17,6 +17,8 @@ from vcdoctor.gateway.errors import Unreachable
 from vcdoctor.gateway.requests import ApiRequest, RawResponse
 
 IN_CLUSTER = "(in-cluster)"
+#: where Kubernetes mounts a pod's ServiceAccount credentials
+SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 MAX_STATUS_BYTES = 64 * 1024
 #: metadata-only lists, with plain JSON as the fallback for servers that cannot do it
 PARTIAL_METADATA = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json"
@@ -45,8 +47,7 @@ def kubeconfig_paths(explicit: Optional[str]) -> List[str]:
 
 def _in_cluster_available() -> bool:
     return bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and os.path.exists(
-        "/var/run/secrets/kubernetes.io/serviceaccount/token"
-    )
+        os.path.join(SERVICE_ACCOUNT_DIR, "token"))
 
 
 def connect(kubeconfig: Optional[str], context: Optional[str], timeout: float):
@@ -112,7 +113,7 @@ def _contexts(paths: List[str]):
 
 def _service_account_namespace() -> str:
     try:
-        with open("/var/run/secrets/kubernetes.io/serviceaccount/namespace") as fh:
+        with open(os.path.join(SERVICE_ACCOUNT_DIR, "namespace")) as fh:
             return fh.read().strip() or "default"
     except OSError:
         return "default"
