@@ -265,3 +265,18 @@ def test_interrupt_returns_the_partial_results():
     release.set()
     assert [r.status for r in stop.value.results] == [Status.ERROR, Status.PASS]
     assert stop.value.results[0].message.startswith("interrupted")
+
+
+def test_dns_failure_is_reported_as_such(tmp_path, mocker):
+    """Resolution is stubbed (no query leaves the machine): the name lookup fails as a resolver would."""
+    import socket
+
+    mocker.patch("socket.getaddrinfo", side_effect=socket.gaierror(-2, "Name or service not known"))
+    config = {"apiVersion": "v1", "kind": "Config", "current-context": "c",
+              "clusters": [{"name": "c", "cluster": {"server": "https://api.cluster.example:6443"}}],
+              "users": [{"name": "u", "user": {"token": "t"}}],
+              "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}]}
+    path = tmp_path / "kc"
+    path.write_text(yaml.safe_dump(config))
+    result, report = run_json("--kubeconfig", str(path), "--timeout", "5")
+    assert result.exit_code == 3 and "DNS lookup failed" in result.stderr and report["error"]["code"] == "unreachable"
