@@ -46,7 +46,7 @@ def _predict(view: ClusterView, scope: Scope, logs, owned, evidence) -> Verdict:
     user = f"system:serviceaccount:{KAI_NAMESPACE}:{account}"
     namespaces = sorted({p["metadata"]["namespace"] for p in owned})
     try:
-        denied = [ns for ns in namespaces if not view.gateway.can_i("get", "services", ns, user=user)]
+        denied = [ns for ns in namespaces if not view.may(user, "get", "services", ns)]
     except GatewayError as exc:
         return Verdict(Status.WARN, f"no permission errors logged, but {len(owned)} kai-scheduler pod(s) still carry "
                                     f"the vCluster Service owner reference; the fallback is logged at debug level "

@@ -41,10 +41,6 @@ class ClusterView:
         self._gw = gateway
         self._derived = SingleFlight()
 
-    @property
-    def gateway(self) -> Gateway:
-        return self._gw
-
     def memo(self, key: str, compute: Callable):
         """Compute a derived answer once per run; concurrent callers wait for the first one."""
         return self._derived.get(key, compute)
@@ -58,6 +54,10 @@ class ClusterView:
              labels: Optional[str] = None, fields: Optional[str] = None,
              metadata_only: bool = False) -> Tuple[dict, ...]:
         return self._gw.list(resource, namespace, labels, fields, metadata_only)
+
+    def may(self, user: str, verb: str, resource: str, namespace: Optional[str] = None, group: str = "") -> bool:
+        """Whether another identity may do something (a SubjectAccessReview; the API server decides)."""
+        return self._gw.can_i(verb, resource, namespace, group, user=user)
 
     def log_tail(self, namespace: str, pod: str, container: Optional[str]) -> bytes:
         return self._gw.log(namespace, pod, container, LOG_TAIL_LINES, LOG_LIMIT_BYTES)
