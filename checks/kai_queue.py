@@ -28,9 +28,9 @@ def run(view: ClusterView, scope: Scope) -> Verdict:
     by_queue = defaultdict(list)
     legacy = []
     for pod in pods:
-        queue, source = kai.pod_queue(pod)
+        queue, legacy_label = kai.pod_queue(pod)
         by_queue[queue].append(pod)
-        if source.startswith("legacy"):
+        if legacy_label:
             legacy.append(pod)
     tree_ev = Evidence("queues.scheduling.run.ai", f"{len(tree.names)} queues, leaves: {', '.join(tree.leaves) or 'none'}",
                        {"queues": list(tree.names), "parents": list(tree.parents)})

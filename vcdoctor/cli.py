@@ -368,6 +368,8 @@ def _diagnose(session: Session, options: dict, started: float, snapshot_target: 
     from vcdoctor import registry, runner
     from vcdoctor import report as reporting
     from vcdoctor.gateway import GatewayError, NotInSnapshot, Unauthorized, Unreachable
+    from vcdoctor.preflight import run_preflight
+    from vcdoctor.progress import Progress
     from vcdoctor.scope import UsageError, resolve
     from vcdoctor.view import ClusterView
 
@@ -384,8 +386,6 @@ def _diagnose(session: Session, options: dict, started: float, snapshot_target: 
                       f"cannot reach the cluster at {session.cluster['server']}: {exc.reason}") from None
     except GatewayError:
         pass  # /version is informational; checks report their own access problems
-    from vcdoctor.preflight import run_preflight
-
     view = ClusterView(gateway)
     view.warm_up()
     # the pre-flight runs beside the checks: it explains missing access, it does not gate anything
@@ -402,8 +402,6 @@ def _diagnose(session: Session, options: dict, started: float, snapshot_target: 
     except GatewayError as exc:
         raise Failure(ExitCode.CLUSTER, exc.kind, f"cannot resolve the target: {exc.describe()}") from None
     remaining = max(1.0, options["timeout"] - (time.monotonic() - started))
-    from vcdoctor.progress import Progress
-
     try:
         with Progress(len(checks), progress) as shown:
             results = runner.run_checks(checks, view, scope, remaining, on_done=shown.done)

@@ -158,14 +158,14 @@ def queue_tree(view: ClusterView) -> QueueTree:
     return QueueTree(names, parents)
 
 
-def pod_queue(pod: dict) -> Tuple[str, str]:
-    """(queue, where it came from): the KAI label, the legacy Run:ai label, or KAI's default."""
+def pod_queue(pod: dict) -> Tuple[str, bool]:
+    """(queue, named only by the legacy Run:ai label): the KAI label, runai/queue, or KAI's default."""
     labels = podinfo.labels(pod)
     if labels.get(podinfo.QUEUE_LABEL):
-        return labels[podinfo.QUEUE_LABEL], f"label {podinfo.QUEUE_LABEL}"
+        return labels[podinfo.QUEUE_LABEL], False
     if labels.get(podinfo.LEGACY_QUEUE_LABEL):
-        return labels[podinfo.LEGACY_QUEUE_LABEL], f"legacy label {podinfo.LEGACY_QUEUE_LABEL}"
-    return DEFAULT_QUEUE, "no queue label (KAI's default)"
+        return labels[podinfo.LEGACY_QUEUE_LABEL], True
+    return DEFAULT_QUEUE, False
 
 
 def podgroup_refs(view: ClusterView) -> set:

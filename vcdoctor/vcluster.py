@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
+from vcdoctor import pods as podinfo
 from vcdoctor.gateway import resources as r
 from vcdoctor.view import MANAGED_BY, ClusterView
 
@@ -298,14 +299,12 @@ def _syncer_logs(view: ClusterView, vc: VCluster) -> List[Tuple[str, Any]]:
     found = []
     for pod in control_plane_pods(view, vc):
         meta = pod["metadata"]
-        containers = [c.get("name") for c in (pod.get("spec") or {}).get("containers") or []]
-        container = "syncer" if "syncer" in containers else (containers[0] if len(containers) == 1 else None)
         try:
-            data = view.log_tail(meta["namespace"], meta["name"], container)
+            data = view.log_tail(meta["namespace"], meta["name"], podinfo.container_named(pod, ("syncer",)))
         except GatewayError as exc:
-            found.append((f"{meta['namespace']}/{meta['name']}", exc))
+            found.append((podinfo.ref(pod), exc))
             continue
-        found.append((f"{meta['namespace']}/{meta['name']}", list(iter_lines(data))))
+        found.append((podinfo.ref(pod), list(iter_lines(data))))
     return found
 
 
