@@ -44,10 +44,10 @@ def statuses(report) -> dict:
 
 def test_guide_cluster_passes_every_check(cluster, vcdoctor):
     guide_cluster(cluster)
-    result = vcdoctor("-o", "json")
+    result = vcdoctor("-o", "json", "--read-helm-release")
     report = report_of(result)
     assert result.exit_code == 0
-    assert len(report["checks"]) == 15 and set(statuses(report).values()) == {"pass"}
+    assert len(report["checks"]) == 16 and set(statuses(report).values()) == {"pass"}
     assert report["cluster"] == {"context": "fake", "server": report["cluster"]["server"],
                                  "kubernetes_version": "v1.30.2"}
 
@@ -124,6 +124,33 @@ def test_check_selection(cluster, vcdoctor):
     report = report_of(vcdoctor("--check", "kai-components", "-o", "json"))
     assert list(statuses(report)) == ["kai-components"]
     assert vcdoctor("--check", "nope").exit_code == 2
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"{not json", "is not JSON"),
+    (b"[1, 2]", "holds a JSON list"),
+    (b'{"type": 5}', "is not a valid JSON Schema"),
+    (None, "cannot read"),
+])
+def test_unusable_schema_file_is_a_usage_error(cluster, vcdoctor, tmp_path, content, message):
+    guide_cluster(cluster)
+    path = tmp_path / "schema.json"
+    if content is not None:
+        path.write_bytes(content)
+    result = vcdoctor("--vcluster-schema", str(path))
+    assert result.exit_code == 2 and message in result.stderr
+    as_json = vcdoctor("--vcluster-schema", str(path), "-o", "json")
+    assert as_json.exit_code == 2 and message in json.loads(as_json.stdout)["error"]["message"]
+    assert not cluster.requests  # refused before touching the cluster
+
+
+def test_schema_file_validates_and_is_named_in_the_report(cluster, vcdoctor, tmp_path):
+    guide_cluster(cluster)
+    path = tmp_path / "values.schema.json"
+    path.write_text(json.dumps(f.VCLUSTER_SCHEMA))
+    report = report_of(vcdoctor("--vcluster-schema", str(path), "-o", "json"))
+    assert statuses(report)["vcluster-config-schema"] == "pass"
+    assert report["target"]["config_schema"] == f"schema file {path}"
 
 
 def test_secret_values_and_token_never_appear(cluster, vcdoctor, api):

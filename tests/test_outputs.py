@@ -49,7 +49,7 @@ def test_markdown_has_summary_table_and_remediation():
 def test_junit_has_one_testcase_per_check():
     suite = ET.fromstring(render("-o", "junit").stdout)
     cases = {c.get("name"): c for c in suite.iter("testcase")}
-    assert len(cases) == 15 and suite.get("tests") == "15"
+    assert len(cases) == 16 and suite.get("tests") == "16"
     assert cases["vcluster-set-owner"].find("failure") is not None
     assert cases["kai-components"].find("failure") is None
     assert suite.get("failures") == "2"

@@ -12,7 +12,8 @@ from vcdoctor.model import CHECK_ID, Check, Severity, Status, Verdict
 from vcdoctor.registry import RegistryError, load_checks, select_checks
 
 BUILTIN = ["vcluster-set-owner", "vcluster-node-mode", "vcluster-scheduling-mode", "vcluster-label-sync",
-           "vcluster-priority-class", "vcluster-config-applied", "pod-scheduler-name", "kai-components",
+           "vcluster-priority-class", "vcluster-config-applied", "vcluster-config-schema",
+           "pod-scheduler-name", "kai-components",
            "kai-queue", "kai-podgroup", "kai-gpu-request", "kai-pending-reason",
            "gpu-sharing-reservations", "podgrouper-permissions", "podgrouper-no-owner-log"]
 

@@ -112,7 +112,7 @@ def test_forbidden_everywhere_reports_errors_not_passes(cluster, kubeconfig):
 def test_forbidden_logs_only_affects_log_checks(cluster, kubeconfig):
     guide_cluster(cluster)
     cluster.deny("get", "pods/log")
-    result, report = run_json("--kubeconfig", kubeconfig)
+    result, report = run_json("--kubeconfig", kubeconfig, "--read-helm-release")
     found = statuses(report)
     assert {found.pop("podgrouper-permissions"), found.pop("podgrouper-no-owner-log")} == {"error"}
     assert set(found.values()) == {"pass"}
@@ -142,7 +142,7 @@ def test_transient_5xx_and_429_are_retried(cluster, kubeconfig):
     guide_cluster(cluster)
     cluster.failures.append([r"/namespaces/kai-scheduler/pods$", 503, 1])
     cluster.failures.append([r"/apis/apps/v1/statefulsets$", 429, 2])
-    result, report = run_json("--kubeconfig", kubeconfig)
+    result, report = run_json("--kubeconfig", kubeconfig, "--read-helm-release")
     assert result.exit_code == 0 and set(statuses(report).values()) == {"pass"}
 
 
@@ -230,15 +230,30 @@ def _rbac_rules():
     return role["rules"]
 
 
-def test_every_check_evaluates_under_exactly_docs_rbac(cluster, kubeconfig):
+def test_every_check_evaluates_under_exactly_docs_rbac(cluster, kubeconfig, tmp_path):
     guide_cluster(cluster)
     cluster.allow_rules(_rbac_rules())
-    result, report = run_json("--kubeconfig", kubeconfig)
+    schema = tmp_path / "values.schema.json"
+    schema.write_text(json.dumps(f.VCLUSTER_SCHEMA))
+    result, report = run_json("--kubeconfig", kubeconfig, "--vcluster-schema", str(schema))
     assert result.exit_code == 0 and set(statuses(report).values()) == {"pass"}
     assert report["preflight"]["missing"] == []
     assert all(p["outcome"] == "allowed" for p in report["permissions"])
     result, report = run_json("--kubeconfig", kubeconfig, "-n", "team-a", "--pod", "gpu-sharing-pod")
     assert result.exit_code == 0
+
+
+def test_read_helm_release_needs_only_the_optional_namespaced_list(cluster, kubeconfig):
+    guide_cluster(cluster)
+    cluster.allow_rules(_rbac_rules())
+    _, report = run_json("--kubeconfig", kubeconfig, "--read-helm-release")
+    schema_check = next(c for c in report["checks"] if c["id"] == "vcluster-config-schema")
+    assert schema_check["status"] == "error" and "list secrets -n vc-ns" in schema_check["remediation"]
+    assert [m["permission"] for m in report["preflight"]["missing"]] == ["list secrets"]
+    cluster.allow_rules(_rbac_rules() + [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["list"],
+                                          "namespace": "vc-ns"}])
+    result, report = run_json("--kubeconfig", kubeconfig, "--read-helm-release")
+    assert result.exit_code == 0 and set(statuses(report).values()) == {"pass"}
 
 
 def test_docs_rbac_matches_the_preflight_declaration():

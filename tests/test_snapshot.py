@@ -29,12 +29,13 @@ def verdicts(report: dict):
     return [(c["id"], c["status"], c["message"]) for c in report["checks"]]
 
 
+@pytest.mark.parametrize("flags", [(), ("--read-helm-release",)], ids=["default", "helm-release"])
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
-def test_replay_gives_the_live_verdicts(cluster, kubeconfig, tmp_path, scenario):
+def test_replay_gives_the_live_verdicts(cluster, kubeconfig, tmp_path, scenario, flags):
     SCENARIOS[scenario](cluster)
-    live = json.loads(invoke("run", "--kubeconfig", kubeconfig, "-o", "json").stdout)
+    live = json.loads(invoke("run", "--kubeconfig", kubeconfig, "-o", "json", *flags).stdout)
     out = tmp_path / "snap.tar.gz"
-    assert invoke("collect", "--kubeconfig", kubeconfig, "--out", str(out)).exit_code == 0
+    assert invoke("collect", "--kubeconfig", kubeconfig, "--out", str(out), *flags).exit_code == 0
     requests_after_collect = len(cluster.requests)
     replayed = invoke("run", "--snapshot", str(out), "-o", "json")
     assert verdicts(json.loads(replayed.stdout)) == verdicts(live)
@@ -82,6 +83,25 @@ def test_no_canary_in_snapshot_or_output(cluster, api, kubeconfig, tmp_path):
         assert CANARY.encode() not in text
         assert cluster.token.encode() not in text
         assert b"should-never-be-reported" not in text  # unrelated vc-config values are dropped too
+
+
+def test_helm_release_enters_a_snapshot_as_chart_schema_only(cluster, kubeconfig, tmp_path):
+    setowner = SCENARIOS["setowner-misspelt"](cluster)
+    release = f.helm_release(VC, VC_NS, 3, values={"db": {"password": CANARY}})
+    setowner.add(release)
+    out = tmp_path / "snap.tar.gz"
+    invoke("collect", "--kubeconfig", kubeconfig, "--read-helm-release", "--out", str(out))
+    raw = gzip.decompress(out.read_bytes())
+    with tarfile.open(out) as tar:
+        bodies = [json.loads(tar.extractfile(m).read()) for m in tar.getmembers() if m.name.startswith("responses/")]
+    stored = next(b["body"] for b in bodies if b["request"].get("name") == f"sh.helm.release.v1.{VC}.v3")
+    from vcdoctor.helm import decode_release
+    record = decode_release(__import__("base64").b64decode(stored["data"]["release"]))
+    assert set(record) == {"chart", "info", "version"} and set(record["chart"]) == {"metadata", "schema"}
+    assert CANARY.encode() not in raw
+    replayed = json.loads(invoke("run", "--snapshot", str(out), "-o", "json").stdout)
+    schema_check = next(c for c in replayed["checks"] if c["id"] == "vcluster-config-schema")
+    assert schema_check["status"] == "fail" and "experimental.syncSettings" in schema_check["remediation"]
 
 
 def test_archive_is_plain_tar_and_json(cluster, kubeconfig, tmp_path):

@@ -110,6 +110,12 @@ def target_options(fn):
         click.option("--pod", help="Examine one pod: a host pod, or a virtual pod's name inside a vCluster."),
         click.option("--vcluster", help="Only this vCluster (release name)."),
         click.option("--vcluster-namespace", help="Host namespace of --vcluster."),
+        click.option("--vcluster-schema", type=click.Path(dir_okay=False), metavar="FILE",
+                     help="Validate each vCluster's config against this values.schema.json (the one of your chart "
+                          "version, e.g. from github.com/loft-sh/vcluster/blob/v<version>/chart/values.schema.json)."),
+        click.option("--read-helm-release", "helm_release", is_flag=True,
+                     help="Take the config schema from each vCluster's Helm release: lists the names of its release "
+                          "Secrets (metadata only) and reads the current one; needs list on secrets there."),
         click.option("--check", "only", multiple=True, metavar="ID", help="Run only this check (repeatable)."),
         click.option("--skip-check", "skipped", multiple=True, metavar="ID", help="Leave this check out (repeatable)."),
         click.option("--timeout", type=click.FloatRange(min=1), default=60, show_default=True,
@@ -284,7 +290,8 @@ def collect(out_path, redact, **options):
         "collected_at": report["generated_at"],
         "cluster": report["cluster"],
         # as resolved: a --pod without -n records the context namespace it was looked up in
-        "target": {k: report["target"].get(k) for k in ("namespace", "pod", "vcluster", "vcluster_namespace")},
+        "target": {k: report["target"].get(k) for k in ("namespace", "pod", "vcluster", "vcluster_namespace",
+                                                         "helm_release")},
         "checks": [r.id for r in results],
     }
     try:
@@ -368,7 +375,7 @@ def _diagnose(session: Session, options: dict, started: float, snapshot_target: 
     from vcdoctor import registry, runner
     from vcdoctor import report as reporting
     from vcdoctor.gateway import GatewayError, NotInSnapshot, Unauthorized, Unreachable
-    from vcdoctor.preflight import run_preflight
+    from vcdoctor.preflight import HELM_RELEASES, REQUIRED, run_preflight
     from vcdoctor.progress import Progress
     from vcdoctor.scope import UsageError, resolve
     from vcdoctor.view import ClusterView
@@ -377,6 +384,7 @@ def _diagnose(session: Session, options: dict, started: float, snapshot_target: 
         checks = registry.select_checks(registry.load_checks(), options["only"], options["skipped"])
     except registry.RegistryError as exc:
         raise Failure(ExitCode.USAGE, "usage", str(exc)) from None
+    target = _target(session, options, snapshot_target)
     gateway = session.gateway
     try:
         version = gateway.version().get("gitVersion")
@@ -389,8 +397,7 @@ def _diagnose(session: Session, options: dict, started: float, snapshot_target: 
     view = ClusterView(gateway)
     view.warm_up()
     # the pre-flight runs beside the checks: it explains missing access, it does not gate anything
-    preflight = _background(run_preflight, gateway)
-    target = _target(session, options, snapshot_target)
+    preflight = _background(run_preflight, gateway, REQUIRED + ((HELM_RELEASES,) if target.helm_release else ()))
     try:
         scope = resolve(view, target)
     except UsageError as exc:
@@ -441,17 +448,26 @@ def _announce(preflight):
 
 
 def _target(session: Session, options: dict, snapshot_target: bool):
+    from vcdoctor.config_schema import UnusableSchema, load_schema_file
     from vcdoctor.scope import Target
 
     asked = {k: options.get(k) for k in ("namespace", "pod", "vcluster", "vcluster_namespace")}
     if options.get("all_namespaces") and not asked["pod"]:
         asked["namespace"] = None
     meta = session.snapshot_meta
+    recorded = (meta or {}).get("target") or {}
     if snapshot_target and meta is not None and not any(asked.values()):
-        asked = {k: (meta.get("target") or {}).get(k) for k in asked}  # replay what was collected
+        asked = {k: recorded.get(k) for k in asked}  # replay what was collected
     if asked["pod"] and not asked["namespace"]:
         asked["namespace"] = session.default_namespace
-    return Target(**asked)
+    helm_release = bool(options.get("helm_release") or (meta is not None and recorded.get("helm_release")))
+    schema = None
+    if options.get("vcluster_schema"):
+        try:
+            schema = load_schema_file(options["vcluster_schema"])
+        except UnusableSchema as exc:
+            raise Failure(ExitCode.USAGE, "usage", f"--vcluster-schema: {exc}") from None
+    return Target(**asked, helm_release=helm_release, config_schema=schema)
 
 
 def _exit_code(results, fail_on: str) -> ExitCode:

@@ -42,17 +42,20 @@ REQUIRED: Tuple[Permission, ...] = (
     Permission("list", "", "nodes", needed_by=("kai-gpu-request",)),
     Permission("list", "", "events", needed_by=("kai-pending-reason (--pod)",)),
 )
+#: Only asked for with --read-helm-release (the names of Helm release Secrets; docs/rbac.yaml has it commented).
+HELM_RELEASES = Permission("list", "", "secrets", needed_by=("vcluster-config-schema (--read-helm-release)",))
 
 
 @dataclass(frozen=True)
 class Preflight:
     missing: Tuple[Permission, ...] = ()
+    checked: int = 0
     #: why the pre-flight itself could not run (then nothing is known up front)
     unavailable: Optional[str] = None
 
     def to_dict(self) -> dict:
         return {
-            "checked": len(REQUIRED),
+            "checked": self.checked,
             "missing": [{"permission": p.display, "needed_by": list(p.needed_by)} for p in self.missing],
             "unavailable": self.unavailable,
         }
@@ -67,5 +70,5 @@ def run_preflight(gateway: Gateway, required: Sequence[Permission] = REQUIRED) -
         with ThreadPoolExecutor(max_workers=8) as pool:
             answers: List[bool] = list(pool.map(ask, required))
     except GatewayError as exc:
-        return Preflight(unavailable=f"{exc.kind}: {exc.reason}")
-    return Preflight(tuple(p for p, ok in zip(required, answers) if not ok))
+        return Preflight(checked=len(required), unavailable=f"{exc.kind}: {exc.reason}")
+    return Preflight(tuple(p for p, ok in zip(required, answers) if not ok), len(required))

@@ -9,6 +9,7 @@ from vcdoctor import pods as podinfo
 from vcdoctor import vcluster as vcl
 from vcdoctor.gateway import Forbidden, GatewayError, NotFound
 from vcdoctor.gateway import resources as r
+from vcdoctor.helm import ChartSchema
 from vcdoctor.view import MANAGED_BY, ClusterView
 
 
@@ -22,6 +23,10 @@ class Target:
     pod: Optional[str] = None
     vcluster: Optional[str] = None
     vcluster_namespace: Optional[str] = None
+    #: the user allowed a metadata-only LIST of each vCluster's Helm release Secrets (--read-helm-release)
+    helm_release: bool = False
+    #: a config schema the user supplied (--vcluster-schema)
+    config_schema: Optional[ChartSchema] = None
 
     @property
     def names_vcluster(self) -> bool:
@@ -29,7 +34,8 @@ class Target:
 
     def to_dict(self) -> dict:
         return {"namespace": self.namespace, "pod": self.pod, "vcluster": self.vcluster,
-                "vcluster_namespace": self.vcluster_namespace}
+                "vcluster_namespace": self.vcluster_namespace, "helm_release": self.helm_release,
+                "config_schema": self.config_schema.source if self.config_schema else None}
 
 
 @dataclass(frozen=True)

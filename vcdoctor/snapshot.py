@@ -2,8 +2,8 @@
 
 A snapshot is a gzipped tar of JSON files (layout in docs/snapshot.md). Responses are minimised
 before the checks see them and before they are stored, so a snapshot cannot hold what the checks never
-needed: Secret data other than the reduced vCluster config, container env values, managed fields and
-last-applied annotations are dropped by construction.
+needed: Secret data other than the vCluster config's outline and a Helm release's chart schema, container
+env values, managed fields and last-applied annotations are dropped by construction.
 """
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ FORMAT = "vcdoctor.snapshot/v1"
 META_FILE = "snapshot.json"
 REPORT_FILE = "report.json"
 RESPONSES_DIR = "responses"
-#: Secret keys that may enter a snapshot (reduced to the keys checks read).
-SECRET_KEYS = ("config.yaml",)
+#: Secret keys that may enter a snapshot, each reduced to what checks read: the vc-config outline and the
+#: chart name, version and schema of a Helm release.
+SECRET_KEYS = ("config.yaml", "release")
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 #: Archives are untrusted input: refuse absurd members instead of exhausting memory.
 MAX_MEMBER_BYTES = 64 * 1024 * 1024
@@ -100,7 +101,8 @@ def _minimise_object(obj: Any, is_secret: bool) -> Any:
             # checks compare the digest of the original value with the pod template's config hash
             for key, value in kept.items():
                 annotations[SNAPSHOT_DIGEST + key] = hashlib.sha256(value.encode()).hexdigest()
-        obj["data"] = {k: _reduced_config(v) for k, v in data.items() if k in SECRET_KEYS}
+        reducers = {"config.yaml": _reduced_config, "release": _reduced_release}
+        obj["data"] = {k: reducers[k](v) for k, v in data.items() if k in SECRET_KEYS}
         obj.pop("stringData", None)
         return obj
     _strip_env(obj.get("spec"))
@@ -123,15 +125,15 @@ def _strip_env(spec: Any) -> None:
 
 
 def _reduced_config(encoded: Any) -> str:
-    """The vc-config value reduced to the keys checks read; a malformed one stays malformed, minus content."""
-    from vcdoctor.vcluster import MalformedConfig, parse_config
+    """The vc-config value reduced to its outline; a malformed one stays malformed, minus content."""
+    from vcdoctor.vcluster import MalformedConfig, config_outline, load_config
 
     try:
         raw = base64.b64decode(encoded, validate=True)
     except (ValueError, TypeError):
         return "!not-base64!"
     try:
-        reduced = parse_config(raw)
+        loaded = load_config(raw)
     except MalformedConfig as exc:
         text = str(exc)
         if "UTF-8" in text:
@@ -141,14 +143,18 @@ def _reduced_config(encoded: Any) -> str:
         else:
             placeholder = b"redacted: [\n"
         return base64.b64encode(placeholder).decode()
-    nested: Dict[str, Any] = {}
-    for dotted, value in reduced.items():
-        node = nested
-        *parents, leaf = dotted.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
-    return base64.b64encode(yaml.safe_dump(nested, sort_keys=True).encode()).decode()
+    return base64.b64encode(yaml.safe_dump(config_outline(loaded), sort_keys=True).encode()).decode()
+
+
+def _reduced_release(encoded: Any) -> str:
+    """A Helm release record without the user's values, manifests and templates; undecodable ones are dropped."""
+    from vcdoctor.helm import MalformedRelease, decode_release, encode_release, reduce_release
+
+    try:
+        release = decode_release(base64.b64decode(encoded, validate=True))
+    except (ValueError, TypeError, MalformedRelease):
+        return base64.b64encode(b"!not-a-release!").decode()
+    return base64.b64encode(encode_release(reduce_release(release))).decode()
 
 
 # -- transports -----------------------------------------------------------------------------------

@@ -139,8 +139,8 @@ def _dig(data: Any, path: Tuple[str, ...]):
     return data
 
 
-def parse_config(text: bytes) -> Dict[str, Any]:
-    """Reduce a vc-config ``config.yaml`` to the keys in CONFIG_KEYS (raises MalformedConfig)."""
+def load_config(text: bytes) -> Dict[str, Any]:
+    """Parse a vc-config ``config.yaml`` (raises MalformedConfig)."""
     try:
         loaded = yaml.safe_load(text.decode("utf-8"))
     except UnicodeDecodeError:
@@ -151,12 +151,53 @@ def parse_config(text: bytes) -> Dict[str, Any]:
         raise MalformedConfig(f"config.yaml is not valid YAML{where}") from None
     if not isinstance(loaded, dict):
         raise MalformedConfig(f"config.yaml holds a {type(loaded).__name__}, not a mapping")
+    return loaded
+
+
+def reduce_config(loaded: Dict[str, Any]) -> Dict[str, Any]:
+    """The keys in CONFIG_KEYS, dotted, with their values."""
     reduced = {}
     for path in CONFIG_KEYS:
         value = _dig(loaded, path)
         if value is not None:
             reduced[".".join(path)] = value
     return reduced
+
+
+def parse_config(text: bytes) -> Dict[str, Any]:
+    """Reduce a vc-config ``config.yaml`` to the keys in CONFIG_KEYS (raises MalformedConfig)."""
+    return reduce_config(load_config(text))
+
+
+def config_outline(loaded: Dict[str, Any]) -> Dict[str, Any]:
+    """Every key of a config, each value blanked to an empty value of its JSON type, except the keys in
+    CONFIG_KEYS, which keep theirs.
+
+    Enough to check key names and value types against the chart's schema, and nothing a user would mind
+    seeing in a support ticket. Blanking an outline again changes nothing, so a snapshot that stores it
+    gives the same verdicts as the live config."""
+    outline = _blank(loaded)
+    for dotted, value in reduce_config(loaded).items():
+        *parents, leaf = dotted.split(".")
+        node = outline
+        for part in parents:
+            node = node[part]
+        node[leaf] = value
+    return outline
+
+
+def _blank(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _blank(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_blank(v) for v in value]
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return 0
+    if isinstance(value, float):
+        return 0.0 if value.is_integer() else 0.5  # keeps "integer" vs "number" apart
+    return ""
 
 
 class ConfigMissing(Exception):
@@ -171,6 +212,8 @@ class Settings:
     #: dotted config key -> value, only CONFIG_KEYS (v0.20+), or the syncer flags (<= v0.19)
     keys: Dict[str, Any]
     legacy: bool = False
+    #: config_outline() of the whole config (v0.20+), for validation against the chart's schema
+    outline: Optional[Dict[str, Any]] = field(default=None, compare=False, repr=False)
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.keys.get(key, default)
@@ -193,8 +236,9 @@ def _read_settings(view: ClusterView, vc: VCluster) -> Settings:
 
     if vc.version is None or vc.version >= (0, 20, 0):
         try:
-            keys = parse_config(view.secret_value(vc.namespace, vc.config_secret, "config.yaml"))
-            return Settings(f"Secret {vc.namespace}/{vc.config_secret} key config.yaml", keys)
+            loaded = load_config(view.secret_value(vc.namespace, vc.config_secret, "config.yaml"))
+            return Settings(f"Secret {vc.namespace}/{vc.config_secret} key config.yaml", reduce_config(loaded),
+                            outline=config_outline(loaded))
         except NotFound:
             if vc.version is not None:
                 raise ConfigMissing(f"Secret {vc.namespace}/{vc.config_secret} not found although vCluster "

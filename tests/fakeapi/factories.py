@@ -222,3 +222,57 @@ def reconciler_forbidden_line(vc: str = "my-vcluster", ns: str = "vc-ns", sa: st
 def no_owner_line(pod_ref: str = "vc-ns/trainer-0-x-team-a-x-my-vcluster") -> str:
     return console_line("ERROR", "Detected pod with no owner but with podgroup annotation",
                         {"pod": pod_ref, "podgroup": "pg-trainer-0-abc", "error": "orphan pod detected"})
+
+
+def _closed(**properties) -> dict:
+    return {"type": "object", "additionalProperties": False, "properties": properties}
+
+
+def _switch() -> dict:
+    return _closed(enabled={"type": "boolean"})
+
+
+#: A small config schema shaped like vCluster's generated one (draft 2020-12, $defs, closed objects),
+#: covering the keys the factories and scenarios write.
+VCLUSTER_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://vcluster.com/schemas/config",
+    "$defs": {
+        "SyncSettings": _closed(setOwner={"type": "boolean"}, targetNamespace={"type": "string"}),
+        "Pods": _closed(enabled={"type": "boolean"}, priorityClassName={"type": "string"},
+                        hybridScheduling=_closed(enabled={"type": "boolean"},
+                                                 hostSchedulers={"type": "array", "items": {"type": "string"}})),
+        "Labels": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+    **_closed(
+        sync=_closed(toHost=_closed(pods={"$ref": "#/$defs/Pods"}, priorityClasses=_switch(),
+                                    namespaces=_switch()),
+                     fromHost=_closed(priorityClasses=_switch())),
+        controlPlane=_closed(distro=_closed(k8s=_closed(enabled={"type": "boolean"}, scheduler=_switch())),
+                             advanced=_closed(virtualScheduler=_switch()),
+                             statefulSet=_closed(labels={"$ref": "#/$defs/Labels"})),
+        exportKubeConfig=_closed(secret=_closed(name={"type": "string"})),
+        experimental=_closed(syncSettings={"$ref": "#/$defs/SyncSettings"}, multiNamespaceMode=_switch()),
+        privateNodes=_switch(),
+    ),
+}
+
+
+def helm_release(vc: str, ns: str, revision: int = 1, *, status: str = "deployed", chart_version: str = "0.27.0",
+                 schema: Optional[dict] = VCLUSTER_SCHEMA, values: Optional[dict] = None) -> dict:
+    """A Helm 3 release Secret as Helm's storage driver writes it (gzip, then base64 twice)."""
+    import gzip
+    import json
+
+    chart = {"metadata": {"name": "vcluster", "version": chart_version},
+             "templates": [{"name": "templates/statefulset.yaml", "data": base64.b64encode(b"kind: X").decode()}],
+             "values": {"experimental": {"syncSettings": {"setOwner": True}}}}
+    if schema is not None:
+        chart["schema"] = base64.b64encode(json.dumps(schema).encode()).decode()
+    record = {"name": vc, "namespace": ns, "version": revision, "info": {"status": status},
+              "chart": chart, "config": values or {}, "manifest": "---\nkind: Secret\n"}
+    helm_encoded = base64.b64encode(gzip.compress(json.dumps(record).encode()))
+    return {"apiVersion": "v1", "kind": "Secret", "type": "helm.sh/release.v1",
+            "metadata": meta(f"sh.helm.release.v1.{vc}.v{revision}", ns,
+                             {"owner": "helm", "name": vc, "status": status, "version": str(revision)}),
+            "data": {"release": base64.b64encode(helm_encoded).decode()}}

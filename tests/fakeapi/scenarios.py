@@ -17,7 +17,7 @@ QUIET_LOG = "\n".join([
 def guide_cluster(cluster: FakeCluster, *, set_owner=False, owned_pods=False, gpu_sharing=True,
                   podgrouper_log: str = QUIET_LOG + f.no_owner_line() + "\n", reservations=True) -> FakeCluster:
     """vCluster with setOwner false, KAI installed with GPU sharing, the guide's three example pods."""
-    cluster.add(*f.vcluster(VC, VC_NS, set_owner=set_owner))
+    cluster.add(*f.vcluster(VC, VC_NS, set_owner=set_owner), f.helm_release(VC, VC_NS, 1))
     cluster.add(
         f.synced_pod("cpu-only-pod", "team-a", VC, VC_NS, owner=owned_pods),
         f.synced_pod("gpu-pod", "team-a", VC, VC_NS, owner=owned_pods, gpus=1),
@@ -100,6 +100,7 @@ def _replace_vcluster(cluster: FakeCluster, **kwargs) -> None:
     for obj in f.vcluster(VC, VC_NS, **kwargs):
         if obj["kind"] in ("StatefulSet", "Secret", "Pod"):
             cluster.add(obj)
+    cluster.add(f.helm_release(VC, VC_NS, 2, chart_version=kwargs.get("version", "0.27.0")))
 
 
 def vcluster_v020_labels(cluster: FakeCluster) -> FakeCluster:
@@ -121,4 +122,12 @@ def virtual_scheduler(cluster: FakeCluster) -> FakeCluster:
     return cluster
 
 
-SCENARIOS.update({"vcluster-v020-labels": vcluster_v020_labels, "virtual-scheduler": virtual_scheduler})
+def setowner_misspelt(cluster: FakeCluster) -> FakeCluster:
+    """The user meant to switch setOwner off but wrote experimental.syncSetting: the default (true) applies."""
+    setowner_on(cluster)
+    _replace_vcluster(cluster, set_owner=None, extra_values={"experimental": {"syncSetting": {"setOwner": False}}})
+    return cluster
+
+
+SCENARIOS.update({"vcluster-v020-labels": vcluster_v020_labels, "virtual-scheduler": virtual_scheduler,
+                  "setowner-misspelt": setowner_misspelt})

@@ -67,6 +67,7 @@ class RecordedRequest:
     query: Dict[str, List[str]]
     status: int
     authorization: Optional[str] = None
+    accept: Optional[str] = None
 
 
 @dataclass
@@ -259,7 +260,8 @@ class _Handler(BaseHTTPRequestHandler):
         query = parse_qs(parts.query)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        record = RecordedRequest(method, parts.path, query, 0, self.headers.get("Authorization"))
+        record = RecordedRequest(method, parts.path, query, 0, self.headers.get("Authorization"),
+                                 self.headers.get("Accept"))
         self.cluster.requests.append(record)
         delay = self.cluster.latency + sum(v for k, v in self.cluster.slow_paths.items() if re.search(k, parts.path))
         if delay:

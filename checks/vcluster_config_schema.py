@@ -1,0 +1,119 @@
+"""vcluster-config-schema: the vCluster config has no unknown (misspelt) keys or wrongly typed values."""
+
+from __future__ import annotations
+
+from typing import Union
+
+from vcdoctor import helm
+from vcdoctor import vcluster as vcl
+from vcdoctor.access import could_not_look
+from vcdoctor.config_schema import UNKNOWN_KEY, UnusableSchema, problems
+from vcdoctor.gateway import GatewayError
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.per_vcluster import each_vcluster
+from vcdoctor.scope import Scope
+from vcdoctor.view import ClusterView, SecretKeyMissing
+
+#: enough to act on; the count says how many more there are
+LISTED = 20
+SCHEMA_URL = "https://raw.githubusercontent.com/loft-sh/vcluster/v{version}/chart/values.schema.json"
+
+
+def _schema_file_hint(vc: vcl.VCluster) -> str:
+    version = vc.version_text if vc.version else "<chart version>"
+    return (f"  curl -fsSL -o vcluster-schema.json {SCHEMA_URL.format(version=version)}\n"
+            f"  vcdoctor run --vcluster {vc.name} --vcluster-namespace {vc.namespace} --vcluster-schema vcluster-schema.json")
+
+
+def _schema(view: ClusterView, scope: Scope, vc: vcl.VCluster) -> Union[helm.ChartSchema, Verdict]:
+    """The schema to validate against, or the verdict saying why there is none."""
+    if scope.target.config_schema is not None:
+        return scope.target.config_schema
+    subject = f"vCluster {vc.ref}"
+    if not scope.target.helm_release:
+        return Verdict(Status.SKIP, f"{vc.ref}: not validated; no config schema was given",
+                       (Evidence(subject, "no --vcluster-schema file and no --read-helm-release", {"vcluster": vc.ref}),),
+                       "Validate against the schema of the installed chart, either from a file:\n"
+                       f"{_schema_file_hint(vc)}\n"
+                       "or from the Helm release (needs list on secrets in the vCluster namespace; metadata only):\n"
+                       f"  vcdoctor run --vcluster {vc.name} --vcluster-namespace {vc.namespace} --read-helm-release")
+    try:
+        found = helm.chart_schema(view, vc.namespace, vc.name)
+    except GatewayError as exc:
+        looked = could_not_look(exc, f"the Helm release of {vc.ref}")
+        return Verdict(looked.status, f"{vc.ref}: {looked.message}", looked.evidence,
+                       f"{looked.remediation}\nOr give the schema as a file instead:\n{_schema_file_hint(vc)}")
+    except LookupError as exc:
+        return Verdict(Status.SKIP, f"{vc.ref}: not validated; installed without a Helm release",
+                       (Evidence(f"Secrets in namespace {vc.namespace}", str(exc), {"vcluster": vc.ref}),),
+                       f"Installed by `helm template`, Argo CD or similar; give the schema as a file:\n{_schema_file_hint(vc)}")
+    except (helm.MalformedRelease, SecretKeyMissing) as exc:
+        return Verdict(Status.ERROR, f"{vc.ref}: the Helm release cannot be decoded: {exc}",
+                       (Evidence(f"Helm release of {vc.ref}", str(exc), {"vcluster": vc.ref}),),
+                       f"Inspect it with `helm history {vc.name} -n {vc.namespace}`, or give the schema as a file:\n"
+                       f"{_schema_file_hint(vc)}")
+    if found is None:
+        return Verdict(Status.SKIP, f"{vc.ref}: not validated; its chart carries no schema",
+                       (Evidence(f"Helm release of {vc.ref}", "chart.schema is empty", {"vcluster": vc.ref}),),
+                       f"Give the schema as a file:\n{_schema_file_hint(vc)}")
+    return found
+
+
+def _examine(view: ClusterView, scope: Scope, vc: vcl.VCluster, settings: vcl.Settings) -> Verdict:
+    data = {"vcluster": vc.ref, "version": vc.version_text}
+    if settings.legacy or settings.outline is None:
+        return Verdict(Status.SKIP, f"{vc.ref}: vCluster {vc.version_text} is configured by syncer flags; config "
+                                    f"schemas start with v0.20",
+                       (Evidence(settings.source, "no vc-config Secret to validate", data),))
+    schema = _schema(view, scope, vc)
+    if isinstance(schema, Verdict):
+        return schema
+    source = Evidence(schema.source, f"schema of chart {schema.chart_version or 'version not recorded'}; "
+                                     f"the vCluster runs {vc.version_text}", data)
+    try:
+        found = problems(schema.document, settings.outline, schema.source)
+    except UnusableSchema as exc:
+        return Verdict(Status.ERROR, f"{vc.ref}: {exc}", (source,),
+                       f"Use the schema of the installed chart instead:\n{_schema_file_hint(vc)}")
+    if not found:
+        return Verdict(Status.PASS, f"{vc.ref}: every config key is known to the schema and typed as it expects",
+                       (Evidence(settings.source, "validated key names and value types", data), source))
+    evidence = [Evidence(settings.source, p.describe(), {**data, "key": p.path}) for p in found[:LISTED]]
+    if len(found) > LISTED:
+        evidence.append(Evidence(settings.source, f"{len(found) - LISTED} more problem(s) not listed", data))
+    unknown = [p for p in found if p.kind == UNKNOWN_KEY]
+    kinds = " and ".join(k for k, n in (("unknown key(s)", len(unknown)), ("wrongly typed value(s)",
+                                                                           len(found) - len(unknown))) if n)
+    return Verdict(Status.FAIL, f"{vc.ref}: {len(found)} config problem(s), {kinds}: "
+                                f"{', '.join(p.path for p in found[:3])}{'…' if len(found) > 3 else ''}; "
+                                f"vCluster does not apply what these keys were meant to set",
+                   tuple(evidence) + (source,), _fix(vc, found))
+
+
+def _fix(vc: vcl.VCluster, found) -> str:
+    lines = []
+    for p in found[:LISTED]:
+        if p.suggestion:
+            lines.append(f"    {p.path}  ->  rename to {p.suggestion}")
+        elif p.kind == UNKNOWN_KEY:
+            lines.append(f"    {p.path}  ->  remove it, or find where it moved in this version's vcluster.yaml reference")
+        else:
+            lines.append(f"    {p.path}  ->  {p.detail}")
+    return ("Correct the values the vCluster is installed with, all of them in one file so that nothing else "
+            "resets (run against the host cluster, the kube context where the vCluster is installed):\n"
+            f"  helm get values {vc.name} -n {vc.namespace} -o yaml > {vc.name}-values.yaml\n"
+            f"  # edit {vc.name}-values.yaml:\n" + "\n".join(lines) + "\n"
+            f"  vcluster create --upgrade {vc.name} -n {vc.namespace} --values {vc.name}-values.yaml\n"
+            "Values from an older vCluster version can be converted with `vcluster convert config`.")
+
+
+CHECK = Check(
+    id="vcluster-config-schema",
+    title="vCluster config matches its chart's schema",
+    severity=Severity.HIGH,
+    run=lambda view, scope: each_vcluster(view, scope, _examine),
+    order=16,
+    reads="vc-config key names and value types; the schema from --vcluster-schema, or (--read-helm-release) "
+          "the current Helm release Secret, found by a metadata-only list",
+    docs_url=f"{DOCS_BASE}#vcluster-config-schema",
+)

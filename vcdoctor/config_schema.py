@@ -1,0 +1,163 @@
+"""Validating a vCluster config outline against its chart's JSON Schema: unknown keys and wrong types."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, List, Mapping, Optional
+
+from vcdoctor.helm import ChartSchema
+
+#: Schema files are small (vCluster's is about 150 KB); anything far bigger is the wrong file.
+MAX_SCHEMA_BYTES = 16 * 1024 * 1024
+UNKNOWN_KEY = "unknown key"
+WRONG_TYPE = "wrong type"
+
+
+class UnusableSchema(Exception):
+    """The schema cannot be used to validate anything."""
+
+
+@dataclass(frozen=True)
+class SchemaProblem:
+    path: str
+    kind: str
+    detail: str
+    #: the allowed key this one is probably a misspelling of
+    suggestion: Optional[str] = None
+
+    def describe(self) -> str:
+        hint = f" (did you mean {self.suggestion}?)" if self.suggestion else ""
+        return f"{self.path}: {self.kind}, {self.detail}{hint}"
+
+
+def load_schema_file(path: str) -> ChartSchema:
+    """A values.schema.json the user supplied (raises UnusableSchema with a message for the user)."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_SCHEMA_BYTES + 1)
+    except OSError as exc:
+        raise UnusableSchema(f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_SCHEMA_BYTES:
+        raise UnusableSchema(f"{path} is over {MAX_SCHEMA_BYTES // 2**20} MiB; it is not a vCluster config schema")
+    try:
+        document = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise UnusableSchema(f"{path} is not JSON ({exc.__class__.__name__})") from None
+    if not isinstance(document, dict):
+        raise UnusableSchema(f"{path} holds a JSON {type(document).__name__}, not a schema object")
+    check_schema(document, path)
+    return ChartSchema(f"schema file {path}", None, document)
+
+
+def check_schema(document: Mapping[str, Any], where: str) -> None:
+    cls = _validator_class(document)
+    from jsonschema.exceptions import SchemaError
+
+    try:
+        cls.check_schema(document)
+    except SchemaError as exc:
+        at = _dotted(exc.absolute_path) or "the top level"
+        raise UnusableSchema(f"{where} is not a valid JSON Schema ({exc.validator} at {at})") from None
+
+
+def problems(document: Mapping[str, Any], outline: Mapping[str, Any], where: str) -> List[SchemaProblem]:
+    """Unknown keys and wrong value types in ``outline`` (raises UnusableSchema).
+
+    Only these two kinds are reported: an outline keeps key names and value types but blanks the
+    values, so value rules (enums, patterns, ranges) would judge the blanks, not the user's config."""
+    check_schema(document, where)
+    from referencing.exceptions import Unresolvable
+
+    validator = _validator_class(document)(document)
+    try:
+        errors = list(validator.iter_errors(outline))
+    except Unresolvable as exc:  # remote references are never fetched
+        raise UnusableSchema(f"{where} has a $ref vcdoctor cannot resolve: {getattr(exc, 'ref', '?')}") from None
+    found = {}
+    for error, expected in _relevant(errors):
+        for problem in _explain(error, expected):
+            found[(problem.path, problem.kind)] = problem
+    return [found[k] for k in sorted(found)]
+
+
+def _validator_class(document: Mapping[str, Any]):
+    from jsonschema import Draft202012Validator
+    from jsonschema.validators import validator_for
+
+    # vCluster's schema declares draft 2020-12; a schema that declares nothing is read the same way
+    return validator_for(document, default=Draft202012Validator)
+
+
+def _relevant(errors: Iterable) -> Iterable:
+    from jsonschema.exceptions import best_match
+
+    for error in errors:
+        if error.validator in ("anyOf", "oneOf") and error.context:
+            mismatched = [e for e in error.context if e.validator == "type" and not e.relative_path]
+            if len(mismatched) == len(error.context):
+                yield error, _types(*(e.validator_value for e in mismatched))  # no alternative takes this type
+                continue
+            # the alternatives of the value's own type say what is wrong inside it
+            error = best_match([e for e in error.context if e not in mismatched])
+        if error.validator == "type":
+            yield error, _types(error.validator_value)
+        elif error.validator in ("additionalProperties", "unevaluatedProperties"):
+            yield error, None
+
+
+def _types(*values) -> str:
+    names = []
+    for value in values:
+        for name in ([value] if isinstance(value, str) else value):
+            if name not in names:
+                names.append(name)
+    return " or ".join(names)
+
+
+def _explain(error, expected: Optional[str]) -> List[SchemaProblem]:
+    where = _dotted(error.absolute_path)
+    if expected is not None:
+        if error.instance is None:
+            return []  # vCluster reads an empty value as the field's zero value
+        return [SchemaProblem(where or "(top level)", WRONG_TYPE, f"expected {expected}, found {_json_type(error.instance)}")]
+    if not isinstance(error.instance, dict):
+        return []
+    allowed = sorted((error.schema.get("properties") or {}).keys())
+    patterns = list((error.schema.get("patternProperties") or {}).keys())
+    out = []
+    for key in error.instance:
+        if key in allowed or any(re.search(p, key) for p in patterns):
+            continue
+        path = f"{where}.{key}" if where else key
+        parent = f"under {where}" if where else "at the top level"
+        suggestion = _closest(key, allowed)
+        out.append(SchemaProblem(path, UNKNOWN_KEY, f"not allowed {parent}",
+                                 f"{where}.{suggestion}" if where and suggestion else suggestion))
+    return out
+
+
+def _closest(key: str, allowed: List[str]) -> Optional[str]:
+    for candidate in allowed:
+        if candidate.lower() == key.lower():
+            return candidate
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def _dotted(path: Iterable) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    for kind, name in ((dict, "object"), (list, "array"), (str, "string"), (int, "integer"), (float, "number")):
+        if isinstance(value, kind):
+            return name
+    return "null"

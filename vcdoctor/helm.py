@@ -1,0 +1,126 @@
+"""Helm release records: a vCluster's current release and the config schema its chart carries."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import gzip
+import json
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional
+
+from vcdoctor.gateway import resources as r
+from vcdoctor.view import ClusterView
+
+#: Helm's storage driver labels every release Secret so; vCluster's own reader lists by the same labels.
+OWNER_LABEL = "owner=helm"
+RELEASE_KEY = "release"
+#: Statuses Helm's storage skips when it looks for the current release.
+INACTIVE = ("superseded", "uninstalled")
+GZIP_MAGIC = b"\x1f\x8b\x08"
+#: Release records are at most 1 MiB compressed (the Secret size limit); refuse to inflate past this.
+MAX_RELEASE_BYTES = 32 * 1024 * 1024
+
+
+class MalformedRelease(Exception):
+    """The Secret does not hold a Helm release record vcdoctor can decode."""
+
+
+@dataclass(frozen=True)
+class ChartSchema:
+    """A vCluster config JSON Schema and where it came from."""
+
+    source: str
+    #: the chart version that shipped it, when known
+    chart_version: Optional[str]
+    document: Mapping[str, Any] = field(compare=False, repr=False)
+
+
+def current_release_secret(view: ClusterView, namespace: str, release: str) -> Optional[str]:
+    """Name of the Secret holding the release Helm considers current, or None when there is none.
+
+    Lists metadata only: names and labels, never the data of any Secret."""
+    candidates = []
+    for obj in view.list(r.SECRETS, namespace, f"{OWNER_LABEL},name={release}", metadata_only=True):
+        meta = obj.get("metadata") or {}
+        labels = meta.get("labels") or {}
+        if labels.get("status") in INACTIVE:
+            continue
+        try:
+            candidates.append((int(labels.get("version", "")), meta.get("name")))
+        except ValueError:
+            continue
+    return max(candidates)[1] if candidates else None
+
+
+def decode_release(helm_encoded: bytes) -> dict:
+    """Helm's stored form (base64, usually of gzip) to the release JSON; the Secret's own base64 is
+    already undone by the caller."""
+    try:
+        packed = base64.b64decode(helm_encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise MalformedRelease("the release record is not base64") from None
+    if packed.startswith(GZIP_MAGIC):
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            packed = inflater.decompress(packed, MAX_RELEASE_BYTES)
+        except zlib.error:
+            raise MalformedRelease("the release record is not valid gzip") from None
+        if inflater.unconsumed_tail:
+            raise MalformedRelease(f"the release record inflates past {MAX_RELEASE_BYTES // 2**20} MiB")
+    try:
+        release = json.loads(packed)
+    except (UnicodeDecodeError, ValueError):
+        raise MalformedRelease("the release record is not JSON") from None
+    if not isinstance(release, dict):
+        raise MalformedRelease("the release record is not a JSON object")
+    return release
+
+
+def encode_release(release: dict) -> bytes:
+    """The inverse of decode_release (snapshots store reduced releases in Helm's own form)."""
+    return base64.b64encode(gzip.compress(json.dumps(release, separators=(",", ":")).encode(), mtime=0))
+
+
+def reduce_release(release: dict) -> dict:
+    """What vcdoctor uses of a release: the chart's name, version and schema, and the release status.
+
+    The user's values, the rendered manifests and the chart's templates are dropped."""
+    chart = release.get("chart") if isinstance(release.get("chart"), dict) else {}
+    metadata = chart.get("metadata") if isinstance(chart.get("metadata"), dict) else {}
+    info = release.get("info") if isinstance(release.get("info"), dict) else {}
+    reduced_chart: dict = {"metadata": {k: metadata[k] for k in ("name", "version") if k in metadata}}
+    if "schema" in chart:
+        reduced_chart["schema"] = chart["schema"]
+    return {"chart": reduced_chart, "info": {"status": info.get("status")}, "version": release.get("version")}
+
+
+def chart_schema(view: ClusterView, namespace: str, release: str) -> Optional[ChartSchema]:
+    """The config schema of the chart behind the current release, or None when the release has none.
+
+    Raises LookupError when the vCluster has no Helm release (installed by `helm template`, Argo CD
+    and the like), MalformedRelease, or a GatewayError."""
+    return view.memo(f"helm-schema:{namespace}/{release}", lambda: _chart_schema(view, namespace, release))
+
+
+def _chart_schema(view: ClusterView, namespace: str, release: str) -> Optional[ChartSchema]:
+    name = current_release_secret(view, namespace, release)
+    if name is None:
+        raise LookupError(f"no current Helm release named {release} in namespace {namespace} "
+                          f"(no Secret labelled {OWNER_LABEL},name={release} outside statuses {'/'.join(INACTIVE)})")
+    record = decode_release(view.secret_value(namespace, name, RELEASE_KEY))
+    chart = record.get("chart") if isinstance(record.get("chart"), dict) else {}
+    version = (chart.get("metadata") or {}).get("version") if isinstance(chart.get("metadata"), dict) else None
+    encoded = chart.get("schema")
+    if not encoded:
+        return None
+    try:
+        # Go marshals the chart's []byte schema as base64
+        document = json.loads(base64.b64decode(encoded, validate=True))
+    except (binascii.Error, TypeError, ValueError):
+        raise MalformedRelease(f"Secret {namespace}/{name}: chart.schema is not base64-encoded JSON") from None
+    if not isinstance(document, dict):
+        raise MalformedRelease(f"Secret {namespace}/{name}: chart.schema is not a JSON object")
+    return ChartSchema(f"Helm release Secret {namespace}/{name} (chart {version or 'version unknown'})",
+                       version, document)
