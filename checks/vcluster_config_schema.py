@@ -86,7 +86,8 @@ def _examine(view: ClusterView, scope: Scope, vc: vcl.VCluster, settings: vcl.Se
                                                                            len(found) - len(unknown))) if n)
     return Verdict(Status.FAIL, f"{vc.ref}: {len(found)} config problem(s), {kinds}: "
                                 f"{', '.join(p.path for p in found[:3])}{'…' if len(found) > 3 else ''}; "
-                                f"vCluster does not apply what these keys were meant to set",
+                                f"the syncer parses its config strictly and fails on it, or runs without what "
+                                f"these keys were meant to set",
                    tuple(evidence) + (source,), _fix(vc, found))
 
 

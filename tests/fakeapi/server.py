@@ -231,6 +231,9 @@ class _HttpError(Exception):
 class _Handler(BaseHTTPRequestHandler):
     cluster: FakeCluster
     protocol_version = "HTTP/1.1"
+    # Go's net/http (kube-apiserver) sets TCP_NODELAY; without it the separate header and body writes
+    # meet the client's delayed ACK and every keep-alive response waits 40 ms
+    disable_nagle_algorithm = True
 
     def log_message(self, *args):  # keep pytest output clean
         pass
