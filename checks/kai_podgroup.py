@@ -10,7 +10,7 @@ from vcdoctor import pods as podinfo
 from vcdoctor.gateway import resources as r
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 from vcdoctor.scope import Scope
-from vcdoctor.view import KAI_NAMESPACE, MANAGED_BY, ClusterView
+from vcdoctor.view import KAI_NAMESPACE, ClusterView
 
 #: a pod younger than this may simply not have been processed yet
 GRACE = datetime.timedelta(seconds=60)
@@ -39,9 +39,11 @@ def run(view: ClusterView, scope: Scope) -> Verdict:
     now = datetime.datetime.now(datetime.timezone.utc)
     groups = kai.podgroup_refs(view)
     unprocessed, dangling, evidence = [], [], []
+    shared: Counter = Counter()
     for pod in pods:
         name = podinfo.annotations(pod).get(podinfo.PODGROUP_ANNOTATION)
         ns = pod["metadata"].get("namespace")
+        shared[name] += 1
         if not name:
             if _old_enough(pod, now) or scope.host_pods is not None:
                 unprocessed.append(pod)
@@ -49,9 +51,8 @@ def run(view: ClusterView, scope: Scope) -> Verdict:
             dangling.append((pod, name))
         elif scope.host_pods is not None:
             evidence.append(_group_evidence(f"{ns}/{name}", view.get(r.PODGROUPS, name, ns)))
-    shared = Counter(podinfo.annotations(p).get(podinfo.PODGROUP_ANNOTATION) for p in pods)
-    one_group = [name for name, count in shared.items() if name and count > 1 and any(
-        name.startswith(f"pg-{podinfo.labels(p).get(MANAGED_BY)}-") for p in pods)]
+    per_vcluster = tuple(f"pg-{name}-" for name in scope.by_vcluster(view, kai_only=True))
+    one_group = [name for name, count in shared.items() if name and count > 1 and name.startswith(per_vcluster)]
     summary = Evidence("kai-scheduler pods", f"{len(pods)} examined, {len(unprocessed)} without {podinfo.PODGROUP_ANNOTATION}, "
                                              f"{len(dangling)} pointing at a missing PodGroup",
                        {"without_annotation": [podinfo.ref(p) for p in unprocessed[:10]],

@@ -18,16 +18,23 @@ PODGROUP_NAME = re.compile(r"^pg-.+-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 
 def _annotations(view: ClusterView, scope: Scope) -> Evidence:
     examined = scope.kai_pods(view)
-    names = {podinfo.ref(p): podinfo.annotations(p).get(podinfo.PODGROUP_ANNOTATION) for p in examined}
-    with_group = {ref: name for ref, name in names.items() if name}
-    data = {"kai_pods": len(examined), "with_pod_group_name": len(with_group),
-            "examples": dict(list(with_group.items())[:5]),
-            "unexpected_format": sorted(ref for ref, name in with_group.items() if not PODGROUP_NAME.match(name))[:5]}
-    missing = sorted(set(names) - set(with_group))
+    examples, unexpected, missing = {}, [], []
+    for pod in examined:
+        name = podinfo.annotations(pod).get(podinfo.PODGROUP_ANNOTATION)
+        if not name:
+            missing.append(podinfo.ref(pod))
+            continue
+        if len(examples) < 5:
+            examples[podinfo.ref(pod)] = name
+        if not PODGROUP_NAME.match(name):
+            unexpected.append(podinfo.ref(pod))
+    with_group = len(examined) - len(missing)
+    data = {"kai_pods": len(examined), "with_pod_group_name": with_group, "examples": examples,
+            "unexpected_format": sorted(unexpected)[:5]}
     if missing:
-        data["without_annotation"] = missing[:10]
-    return Evidence("pod-group-name annotation", f"{len(with_group)} of {len(examined)} kai-scheduler pod(s) carry the pod-group-name annotation",
-                    data)
+        data["without_annotation"] = sorted(missing)[:10]
+    return Evidence("pod-group-name annotation", f"{with_group} of {len(examined)} kai-scheduler pod(s) carry the "
+                                                 f"pod-group-name annotation", data)
 
 
 def run(view: ClusterView, scope: Scope) -> Verdict:

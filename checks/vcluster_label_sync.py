@@ -21,7 +21,7 @@ SYNC_LABELS_SNIPPET = """experimental:
 
 def _queue_intent(view: ClusterView, scope: Scope, vc: vcl.VCluster):
     """Pods of ``vc`` whose virtual labels carry a queue, and those whose host pod lost it."""
-    pods = [p for p in scope.examined_pods(view) if podinfo.labels(p).get(vcl.MANAGED_BY) == vc.name]
+    pods = scope.by_vcluster(view).get(vc.name, [])
     wanting = [p for p in pods if vcl.virtual_label(p, podinfo.QUEUE_LABEL) is not None]
     lost = [p for p in wanting if podinfo.QUEUE_LABEL not in podinfo.labels(p)]
     return wanting, lost

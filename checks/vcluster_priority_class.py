@@ -26,10 +26,11 @@ def _examine(view: ClusterView, scope: Scope, vc: vcl.VCluster, settings: vcl.Se
     if synced or settings.legacy:
         return Verdict(Status.PASS, f"{vc.ref}: priority classes are synced; host pods keep priorityClassName",
                        (ev,))
-    pods = [p for p in scope.kai_pods(view) if podinfo.labels(p).get(vcl.MANAGED_BY) == vc.name]
-    lost = [p for p in pods if LABEL not in podinfo.labels(p) and vcl.virtual_label(p, LABEL) is not None]
+    pods = scope.by_vcluster(view, kai_only=True).get(vc.name, [])
+    unlabelled = [p for p in pods if LABEL not in podinfo.labels(p)]
+    lost = [p for p in unlabelled if vcl.virtual_label(p, LABEL) is not None]
     pods_ev = Evidence(f"kai-scheduler pods of {vc.ref}",
-                       f"{sum(LABEL in podinfo.labels(p) for p in pods)} of {len(pods)} carry the {LABEL} label",
+                       f"{len(pods) - len(unlabelled)} of {len(pods)} carry the {LABEL} label",
                        {"lost_label": [podinfo.ref(p) for p in lost[:10]]})
     fix = ("vCluster strips spec.priorityClassName from host pods while priority class sync is off, and KAI then "
            "derives priority and preemptibility from the workload type. Use the KAI label on the pod "

@@ -11,6 +11,7 @@ import yaml
 from tests.fakeapi import factories as f
 from vcdoctor.gateway import ApiError, Forbidden, Gateway, NotFound, Unauthorized, Unreachable
 from vcdoctor.gateway import resources as r
+from vcdoctor.gateway.requests import RawResponse
 from vcdoctor.gateway.live import KubeconfigError, connect
 
 
@@ -31,6 +32,33 @@ def test_list_pages_with_limit_and_continue(cluster, kubeconfig):
     calls = list_requests(cluster, "/api/v1/namespaces/ns1/pods")
     assert [q.query.get("limit") for q in calls] == [["2"]] * 3
     assert "continue" not in calls[0].query and all("continue" in q.query for q in calls[1:])
+
+
+class _Pages:
+    """A transport serving canned list pages by continue token (the unit seam for page order)."""
+
+    def __init__(self, pages):
+        self.pages, self.asked = pages, []
+
+    def send(self, request):
+        self.asked.append(request.continue_token)
+        status, body = self.pages[request.continue_token]
+        return RawResponse(status, body.encode())
+
+
+def test_pages_whose_metadata_follows_the_items_are_read_in_turn():
+    pages = _Pages({None: (200, '{"items": [{"n": 1}], "metadata": {"continue": "b"}}'),
+                    "b": (200, '{"items": [{"n": 2}], "metadata": {}}')})
+    assert [i["n"] for i in Gateway(pages, page_size=1).list(r.PODS)] == [1, 2]
+    assert pages.asked == [None, "b"]
+
+
+def test_a_failed_page_fetched_ahead_fails_the_list():
+    pages = _Pages({None: (200, '{"kind": "PodList", "metadata": {"continue": "b"}, "items": [{"n": 1}]}'),
+                    "b": (410, '{"kind": "Status", "message": "continue token expired"}')})
+    with pytest.raises(ApiError, match="expired"):
+        Gateway(pages, page_size=1).list(r.PODS)
+    assert pages.asked == [None, "b"]
 
 
 def test_label_selector_is_applied_by_the_server(cluster, kubeconfig):

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from tests.fakeapi.server import parse_label_selector
 from vcdoctor.podgrouper_log import parse_line, scan
-from vcdoctor.vcluster import MalformedConfig, host_pod_name, parse_config
+from vcdoctor.vcluster import VIRTUAL_LABELS, MalformedConfig, host_pod_name, parse_config, virtual_label, virtual_labels
 
 NAMES = st.from_regex(r"[a-z0-9]([a-z0-9.-]{0,80}[a-z0-9])?", fullmatch=True)
 
@@ -81,3 +81,12 @@ def test_fake_server_label_selector_parser_only_raises_value_error(text):
 ])
 def test_fake_server_label_selector_semantics(selector, labels, expected):
     assert parse_label_selector(selector)(labels) is expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.from_regex(r"[a-z][a-z0-9./-]{0,20}", fullmatch=True), st.text(max_size=20), max_size=6),
+       st.sampled_from(["kai.scheduler/queue", "priorityClassName", "app"]), st.sampled_from(['{k}="{v}"', "{k}={v}", " {k} = {v}"]))
+def test_virtual_label_lookup_agrees_with_the_full_parse(labels, key, line):
+    text = "\n".join(line.format(k=k, v=v.replace("\n", " ")) for k, v in sorted(labels.items()))
+    pod = {"metadata": {"annotations": {VIRTUAL_LABELS: text}}}
+    assert virtual_label(pod, key) == virtual_labels(pod).get(key)

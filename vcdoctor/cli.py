@@ -373,6 +373,7 @@ def _open_snapshot(path: str) -> Session:
 
 def _diagnose(session: Session, options: dict, started: float, snapshot_target: bool, progress: bool = False):
     from vcdoctor import registry, runner
+    from vcdoctor.background import in_background
     from vcdoctor import report as reporting
     from vcdoctor.gateway import GatewayError, NotInSnapshot, Unauthorized, Unreachable
     from vcdoctor.preflight import HELM_RELEASES, REQUIRED, run_preflight
@@ -397,7 +398,8 @@ def _diagnose(session: Session, options: dict, started: float, snapshot_target: 
     view = ClusterView(gateway)
     view.warm_up()
     # the pre-flight runs beside the checks: it explains missing access, it does not gate anything
-    preflight = _background(run_preflight, gateway, REQUIRED + ((HELM_RELEASES,) if target.helm_release else ()))
+    preflight = in_background(run_preflight, gateway, REQUIRED + ((HELM_RELEASES,) if target.helm_release else ()),
+                              name="preflight")
     try:
         scope = resolve(view, target)
     except UsageError as exc:
@@ -422,22 +424,6 @@ def _diagnose(session: Session, options: dict, started: float, snapshot_target: 
         report["snapshot"] = {"collected_at": meta.get("collected_at"),
                               "tool_version": (meta.get("tool") or {}).get("version")}
     return report, results
-
-
-def _background(fn, *args):
-    """Run ``fn`` in a daemon thread; returns a Future."""
-    import threading
-    from concurrent.futures import Future
-
-    future = Future()
-
-    def work():
-        try:
-            future.set_result(fn(*args))
-        except BaseException as exc:
-            future.set_exception(exc)
-    threading.Thread(target=work, daemon=True, name="preflight").start()
-    return future
 
 
 def _announce(preflight):

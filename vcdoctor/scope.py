@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor import vcluster as vcl
@@ -65,6 +65,16 @@ class Scope:
     def kai_pods(self, view: ClusterView) -> List[dict]:
         """The examined pods scheduled by kai-scheduler (computed once per run)."""
         return view.memo(("examined-kai", id(self)), lambda: podinfo.kai_pods_of(self.examined_pods(view)))
+
+    def by_vcluster(self, view: ClusterView, kai_only: bool = False) -> Dict[str, List[dict]]:
+        """The examined (or only the kai-scheduler) pods grouped by the name of the vCluster that synced
+        them; grouped once per run, since several checks ask it once per vCluster."""
+        def group():
+            grouped: Dict[str, List[dict]] = {}
+            for pod in self.kai_pods(view) if kai_only else self.examined_pods(view):
+                grouped.setdefault(podinfo.labels(pod).get(MANAGED_BY), []).append(pod)
+            return grouped
+        return view.memo(("by-vcluster", kai_only, id(self)), group)
 
     def _examined(self, view: ClusterView) -> List[dict]:
         if self.host_pods is not None:

@@ -315,9 +315,18 @@ def virtual_labels(pod: dict) -> Dict[str, str]:
 
 
 def virtual_label(pod: dict, key: str) -> Optional[str]:
-    """One label of the virtual pod; the substring test skips parsing for the many pods without it."""
+    """One label of the virtual pod, found without parsing the others (checks ask this of every pod)."""
     text = ((pod.get("metadata") or {}).get("annotations") or {}).get(VIRTUAL_LABELS) or ""
-    return virtual_labels(pod).get(key) if f"{key}=" in text else None
+    prefix = f"{key}="
+    if text.startswith(prefix):
+        start = len(prefix)
+    else:
+        found = text.find("\n" + prefix)
+        if found < 0:
+            return virtual_labels(pod).get(key) if key in text else None  # unusual spacing: parse
+        start = found + 1 + len(prefix)
+    end = text.find("\n", start)
+    return (text[start:] if end < 0 else text[start:end]).strip().strip('"')
 
 
 def label_synced(patterns, key: str) -> bool:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 from typing import Callable, Dict, Optional, Protocol, Tuple
 
+from vcdoctor.background import in_background
 from vcdoctor.gateway.errors import ApiError, Forbidden, GatewayError, NotFound, Unauthorized
 from vcdoctor.gateway.requests import ApiRequest, RawResponse
 from vcdoctor.gateway.resources import Resource
@@ -95,21 +97,33 @@ class Gateway:
         return self._flights.get(key, compute)
 
     def _list_all(self, resource, namespace, labels, fields, metadata_only) -> Tuple[dict, ...]:
+        def page_request(token):
+            return ApiRequest("list", resource, namespace, label_selector=labels, field_selector=fields,
+                              limit=self._page_size, continue_token=token, metadata_only=metadata_only or None)
+
         items = []
-        token = None
+        request = page_request(None)
+        body = self._raw(request)
         while True:
-            request = ApiRequest("list", resource, namespace, label_selector=labels, field_selector=fields,
-                                 limit=self._page_size, continue_token=token, metadata_only=metadata_only or None)
-            page = self._json(request)
+            # The API server writes the list metadata before the items: with the continue token read from
+            # there, the next page is on its way while this one is decoded.
+            ahead = _continue_token_ahead(body)
+            following = in_background(self._raw, page_request(ahead), name="next-page") if ahead else None
+            page = self._decode(request, body)
             if not isinstance(page.get("items"), list):
                 raise ApiError(request, "list answer has no items array")
             items.extend(item for item in page["items"] if isinstance(item, dict))
             token = (page.get("metadata") or {}).get("continue")
             if not token:
                 return tuple(items)
+            request = page_request(token)
+            body = following.result() if following is not None and token == ahead else self._raw(request)
 
     def _json(self, request: ApiRequest) -> dict:
-        body = self._raw(request)
+        return self._decode(request, self._raw(request))
+
+    @staticmethod
+    def _decode(request: ApiRequest, body: bytes) -> dict:
         try:
             value = json.loads(body)
         except ValueError:
@@ -152,6 +166,23 @@ class Gateway:
             # a later denial on the same permission must not be hidden by an earlier success
             if self._permissions.get(key) in (None, "allowed"):
                 self._permissions[key] = outcome
+
+
+_HEAD = re.compile(rb'^\s*\{(?:\s*"(?:kind|apiVersion)"\s*:\s*"[^"\\]*"\s*,)*\s*"metadata"\s*:\s*')
+
+
+def _continue_token_ahead(body: bytes) -> Optional[str]:
+    """The continue token of a list page, read from its leading metadata without decoding the items;
+    None when the page does not start that way (then the token comes from the full decode)."""
+    head = _HEAD.match(body)
+    if head is None:
+        return None
+    try:
+        meta, _ = json.JSONDecoder().raw_decode(body[head.end():head.end() + 64 * 1024].decode("utf-8", "replace"))
+    except ValueError:
+        return None
+    token = meta.get("continue") if isinstance(meta, dict) else None
+    return token if isinstance(token, str) and token else None
 
 
 def _status_error(request: ApiRequest, response: RawResponse) -> GatewayError:
