@@ -120,3 +120,18 @@ def test_each_vcluster_is_reported(cluster, run_check, schema_file):
     result = run_check(CHECK, config_schema=schema_file)
     assert result.status is Status.FAIL and "b/bad" in result.message
     assert {e.data.get("vcluster") for e in result.evidence} == {"a/good", "b/bad"}
+
+
+def test_each_version_is_judged_by_its_own_chart_schema(cluster, run_check):
+    """syncLabels exists only in v0.20.x: valid against that chart's schema, unknown to a v0.21+ one."""
+    v020_schema = json.loads(json.dumps(f.VCLUSTER_SCHEMA))
+    v020_schema["$defs"]["SyncSettings"]["properties"]["syncLabels"] = {"type": "array", "items": {"type": "string"}}
+    labels = {"experimental": {"syncSettings": {"setOwner": False, "syncLabels": ["kai.scheduler/queue"]}}}
+    cluster.add(*f.vcluster("old", "a", version="0.20.4", set_owner=None, extra_values=labels),
+                f.helm_release("old", "a", chart_version="0.20.4", schema=v020_schema),
+                *f.vcluster("new", "b", version="0.21.0", set_owner=None, extra_values=labels),
+                f.helm_release("new", "b", chart_version="0.21.0"))
+    result = run_check(CHECK, helm_release=True)
+    assert result.status is Status.FAIL and result.message.startswith("b/new:")
+    assert [e.data["key"] for e in result.evidence if "key" in e.data] == ["experimental.syncSettings.syncLabels"]
+    assert "a/old" not in result.message.split("(")[0]
