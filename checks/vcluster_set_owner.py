@@ -55,8 +55,17 @@ def _examine(view: ClusterView, scope: Scope, vc: vcl.VCluster, settings: vcl.Se
             {"pods": [podinfo.ref(p) for p in owned[:MAX_PODS_LISTED]], "count": len(owned)}))
     if setting.value:
         fix = legacy_commands(vc) if settings.legacy else vcl.upgrade_commands(vc)
+        astray = vcl.lookalike_keys(settings.outline, ("experimental", "syncSettings", "setOwner"))
+        if astray:
+            owned_ev.append(Evidence(setting.source, f"setOwner also set at {', '.join(astray)}, where vCluster "
+                                                     f"does not read it", {"vcluster": vc.ref, "keys": astray}))
+            fix = (f"Your values set setOwner at {', '.join(astray)}; vCluster reads only "
+                   f"experimental.syncSettings.setOwner. Delete the misplaced key from "
+                   f"{vc.name}-values.yaml after the first command below (helm rejects it once the schema is "
+                   f"checked), see vcluster-config-schema.\n" + fix)
         return Verdict(Status.FAIL, f"{vc.ref}: setOwner is on (KAI's pod-grouper must then read the vCluster "
-                                    f"Service)", tuple([config_ev] + owned_ev), fix)
+                                    f"Service)" + (f"; the false value sits at {astray[0]}, which vCluster ignores"
+                                                   if astray else ""), tuple([config_ev] + owned_ev), fix)
 
     stale_ev = _stale_control_plane(view, vc)
     if owned or stale_ev:

@@ -186,6 +186,23 @@ def config_outline(loaded: Dict[str, Any]) -> Dict[str, Any]:
     return outline
 
 
+def lookalike_keys(outline: Optional[Dict[str, Any]], path: Tuple[str, ...]) -> List[str]:
+    """Other places in the config where the last key of ``path`` appears, spelt in any case: where a
+    setting the user meant usually went (``experimental.syncSetting.setOwner``)."""
+    found: List[str] = []
+
+    def walk(node: Any, trail: Tuple[str, ...]) -> None:
+        if not isinstance(node, dict):
+            return
+        for key, value in node.items():
+            here = trail + (str(key),)
+            if str(key).lower() == path[-1].lower() and here != path:
+                found.append(".".join(here))
+            walk(value, here)
+    walk(outline, ())
+    return found
+
+
 def _blank(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _blank(v) for k, v in value.items()}

@@ -83,3 +83,10 @@ def test_worst_vcluster_wins_and_only_needed_keys_are_reported(cluster, run_chec
     assert result.status is Status.FAIL and "ns-bad/bad" in result.message
     dumped = repr([e.to_dict() for e in result.evidence])
     assert "should-never-be-reported" not in dumped and "exportKubeConfig" not in dumped
+
+
+def test_misplaced_set_owner_is_pointed_out(cluster, run_check):
+    cluster.add(*f.vcluster("vc", "ns", set_owner=None, extra_values={"experimental": {"syncSetting": {"setOwner": False}}}))
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL and "experimental.syncSetting.setOwner, which vCluster ignores" in result.message
+    assert result.remediation.startswith("Your values set setOwner at experimental.syncSetting.setOwner")
