@@ -64,7 +64,7 @@ def _examine(view: ClusterView, scope: Scope, vc: vcl.VCluster, settings: vcl.Se
                    f"{vc.name}-values.yaml after the first command below (helm rejects it once the schema is "
                    f"checked), see vcluster-config-schema.\n" + fix)
         return Verdict(Status.FAIL, f"{vc.ref}: setOwner is on (KAI's pod-grouper must then read the vCluster "
-                                    f"Service)" + (f"; the false value sits at {astray[0]}, which vCluster ignores"
+                                    f"Service)" + (f"; setOwner is also set at {astray[0]}, which vCluster ignores"
                                                    if astray else ""), tuple([config_ev] + owned_ev), fix)
 
     stale_ev = _stale_control_plane(view, vc)

@@ -88,5 +88,5 @@ def test_worst_vcluster_wins_and_only_needed_keys_are_reported(cluster, run_chec
 def test_misplaced_set_owner_is_pointed_out(cluster, run_check):
     cluster.add(*f.vcluster("vc", "ns", set_owner=None, extra_values={"experimental": {"syncSetting": {"setOwner": False}}}))
     result = run_check(CHECK)
-    assert result.status is Status.FAIL and "experimental.syncSetting.setOwner, which vCluster ignores" in result.message
+    assert result.status is Status.FAIL and "also set at experimental.syncSetting.setOwner, which vCluster ignores" in result.message
     assert result.remediation.startswith("Your values set setOwner at experimental.syncSetting.setOwner")
