@@ -43,7 +43,7 @@ def _schema(view: ClusterView, scope: Scope, vc: vcl.VCluster) -> Union[helm.Cha
         looked = could_not_look(exc, f"the Helm release of {vc.ref}")
         return Verdict(looked.status, f"{vc.ref}: {looked.message}", looked.evidence,
                        f"{looked.remediation}\nOr give the schema as a file instead:\n{_schema_file_hint(vc)}")
-    except LookupError as exc:
+    except helm.NoRelease as exc:
         return Verdict(Status.SKIP, f"{vc.ref}: not validated; installed without a Helm release",
                        (Evidence(f"Secrets in namespace {vc.namespace}", str(exc), {"vcluster": vc.ref}),),
                        f"Installed by `helm template`, Argo CD or similar; give the schema as a file:\n{_schema_file_hint(vc)}")

@@ -27,6 +27,10 @@ class MalformedRelease(Exception):
     """The Secret does not hold a Helm release record vcdoctor can decode."""
 
 
+class NoRelease(Exception):
+    """No current Helm release of that name (installed by `helm template`, Argo CD and the like)."""
+
+
 @dataclass(frozen=True)
 class ChartSchema:
     """A vCluster config JSON Schema and where it came from."""
@@ -99,15 +103,14 @@ def reduce_release(release: dict) -> dict:
 def chart_schema(view: ClusterView, namespace: str, release: str) -> Optional[ChartSchema]:
     """The config schema of the chart behind the current release, or None when the release has none.
 
-    Raises LookupError when the vCluster has no Helm release (installed by `helm template`, Argo CD
-    and the like), MalformedRelease, or a GatewayError."""
+    Raises NoRelease, MalformedRelease, or a GatewayError."""
     return view.memo(f"helm-schema:{namespace}/{release}", lambda: _chart_schema(view, namespace, release))
 
 
 def _chart_schema(view: ClusterView, namespace: str, release: str) -> Optional[ChartSchema]:
     name = current_release_secret(view, namespace, release)
     if name is None:
-        raise LookupError(f"no current Helm release named {release} in namespace {namespace} "
+        raise NoRelease(f"no current Helm release named {release} in namespace {namespace} "
                           f"(no Secret labelled {OWNER_LABEL},name={release} outside statuses {'/'.join(INACTIVE)})")
     record = decode_release(view.secret_value(namespace, name, RELEASE_KEY))
     chart = record.get("chart") if isinstance(record.get("chart"), dict) else {}
