@@ -7,7 +7,7 @@ from typing import Union
 from vcdoctor import helm
 from vcdoctor import vcluster as vcl
 from vcdoctor.access import could_not_look
-from vcdoctor.config_schema import UNKNOWN_KEY, UnusableSchema, problems
+from vcdoctor.config_schema import UNKNOWN_KEY, UnusableSchema, compile_schema, problems
 from vcdoctor.gateway import GatewayError
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 from vcdoctor.per_vcluster import each_vcluster
@@ -71,7 +71,9 @@ def _examine(view: ClusterView, scope: Scope, vc: vcl.VCluster, settings: vcl.Se
     source = Evidence(schema.source, f"schema of chart {schema.chart_version or 'version not recorded'}; "
                                      f"the vCluster runs {vc.version_text}", data)
     try:
-        found = problems(schema.document, settings.outline, schema.source)
+        # one validator per schema and run: checking a schema against its metaschema costs more than using it
+        validator = view.memo(("config-schema", schema.source), lambda: compile_schema(schema.document, schema.source))
+        found = problems(validator, settings.outline, schema.source)
     except UnusableSchema as exc:
         return Verdict(Status.ERROR, f"{vc.ref}: {exc}", (source,),
                        f"Use the schema of the installed chart instead:\n{_schema_file_hint(vc)}")

@@ -10,13 +10,17 @@ import pytest
 
 from tests.fakeapi import factories as f
 from vcdoctor import helm
-from vcdoctor.config_schema import UNKNOWN_KEY, WRONG_TYPE, problems
+from vcdoctor.config_schema import UNKNOWN_KEY, WRONG_TYPE, compile_schema, problems
 from vcdoctor.vcluster import config_outline
 
 CONFIG = {"experimental": {"syncSettings": {"setOwner": False, "targetNamespace": "team-a"}},
           "exportKubeConfig": {"secret": {"name": "admin-kubeconfig"}},
           "controlPlane": {"statefulSet": {"labels": {"team": "ml"}}, "replicas": 3, "ratio": 0.25},
           "sync": {"toHost": {"pods": {"hybridScheduling": {"hostSchedulers": ["kai-scheduler"]}}}}}
+
+
+def found_in(schema, config):
+    return problems(compile_schema(schema, "test"), config, "test")
 
 
 def test_outline_blanks_values_but_keeps_keys_types_and_the_keys_checks_read():
@@ -29,8 +33,8 @@ def test_outline_blanks_values_but_keeps_keys_types_and_the_keys_checks_read():
 
 
 def test_unknown_keys_get_the_closest_allowed_key():
-    found = problems(f.VCLUSTER_SCHEMA, {"experimental": {"syncSettings": {"setowner": False}}, "sync": {},
-                                         "privateNode": {"enabled": True}, "zzz": 1}, "test")
+    found = found_in(f.VCLUSTER_SCHEMA, {"experimental": {"syncSettings": {"setowner": False}}, "sync": {},
+                                         "privateNode": {"enabled": True}, "zzz": 1})
     assert [(p.path, p.kind, p.suggestion) for p in found] == [
         ("experimental.syncSettings.setowner", UNKNOWN_KEY, "experimental.syncSettings.setOwner"),
         ("privateNode", UNKNOWN_KEY, "privateNodes"),
@@ -40,20 +44,20 @@ def test_unknown_keys_get_the_closest_allowed_key():
 
 def test_free_form_maps_and_empty_values_are_not_problems():
     config = {"controlPlane": {"statefulSet": {"labels": {"any-key": ""}}}, "privateNodes": {"enabled": None}}
-    assert problems(f.VCLUSTER_SCHEMA, config, "test") == []
+    assert found_in(f.VCLUSTER_SCHEMA, config) == []
 
 
 def test_value_rules_are_not_judged_on_blanked_values():
     schema = {"type": "object", "properties": {"mode": {"enum": ["a", "b"]}, "n": {"type": "integer", "minimum": 5}}}
-    assert problems(schema, {"mode": "", "n": 0}, "test") == []
-    assert [p.kind for p in problems(schema, {"mode": "", "n": "x"}, "test")] == [WRONG_TYPE]
+    assert found_in(schema, {"mode": "", "n": 0}) == []
+    assert [p.kind for p in found_in(schema, {"mode": "", "n": "x"})] == [WRONG_TYPE]
 
 
 def test_unknown_keys_inside_any_of_are_found():
     schema = {"type": "object", "properties": {"x": {"anyOf": [
         {"type": "string"}, {"type": "object", "additionalProperties": False, "properties": {"enabled": {}}}]}}}
-    assert [p.path for p in problems(schema, {"x": {"enable": True}}, "test")] == ["x.enable"]
-    assert [p.detail for p in problems(schema, {"x": 1}, "test")] == ["expected string or object, found integer"]
+    assert [p.path for p in found_in(schema, {"x": {"enable": True}})] == ["x.enable"]
+    assert [p.detail for p in found_in(schema, {"x": 1})] == ["expected string or object, found integer"]
 
 
 def test_release_records_decode_with_and_without_gzip():

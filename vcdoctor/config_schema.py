@@ -48,11 +48,12 @@ def load_schema_file(path: str) -> ChartSchema:
         raise UnusableSchema(f"{path} is not JSON ({exc.__class__.__name__})") from None
     if not isinstance(document, dict):
         raise UnusableSchema(f"{path} holds a JSON {type(document).__name__}, not a schema object")
-    check_schema(document, path)
+    compile_schema(document, path)  # refuse a broken file before the run starts
     return ChartSchema(f"schema file {path}", None, document)
 
 
-def check_schema(document: Mapping[str, Any], where: str) -> None:
+def compile_schema(document: Mapping[str, Any], where: str):
+    """A validator for ``document`` once it is known to be a valid JSON Schema (raises UnusableSchema)."""
     cls = _validator_class(document)
     from jsonschema.exceptions import SchemaError
 
@@ -61,17 +62,16 @@ def check_schema(document: Mapping[str, Any], where: str) -> None:
     except SchemaError as exc:
         at = _dotted(exc.absolute_path) or "the top level"
         raise UnusableSchema(f"{where} is not a valid JSON Schema ({exc.validator} at {at})") from None
+    return cls(document)
 
 
-def problems(document: Mapping[str, Any], outline: Mapping[str, Any], where: str) -> List[SchemaProblem]:
+def problems(validator, outline: Mapping[str, Any], where: str) -> List[SchemaProblem]:
     """Unknown keys and wrong value types in ``outline`` (raises UnusableSchema).
 
     Only these two kinds are reported: an outline keeps key names and value types but blanks the
     values, so value rules (enums, patterns, ranges) would judge the blanks, not the user's config."""
-    check_schema(document, where)
     from referencing.exceptions import Unresolvable
 
-    validator = _validator_class(document)(document)
     try:
         errors = list(validator.iter_errors(outline))
     except Unresolvable as exc:  # remote references are never fetched

@@ -170,8 +170,8 @@ def parse_config(text: bytes) -> Dict[str, Any]:
 
 
 def config_outline(loaded: Dict[str, Any]) -> Dict[str, Any]:
-    """Every key of a config, each value blanked to an empty value of its JSON type, except the keys in
-    CONFIG_KEYS, which keep theirs.
+    """Every key of a config with its strings and numbers blanked to an empty value of the same JSON
+    type ("", 0); booleans, nulls and the values of the keys in CONFIG_KEYS are kept.
 
     Enough to check key names and value types against the chart's schema, and nothing a user would mind
     seeing in a support ticket. Blanking an outline again changes nothing, so a snapshot that stores it
