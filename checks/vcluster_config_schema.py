@@ -72,7 +72,8 @@ def _examine(view: ClusterView, scope: Scope, vc: vcl.VCluster, settings: vcl.Se
                                      f"the vCluster runs {vc.version_text}", data)
     try:
         # one validator per schema and run: checking a schema against its metaschema costs more than using it
-        validator = view.memo(("config-schema", schema.source), lambda: compile_schema(schema.document, schema.source))
+        validator = schema.validator or view.memo(("config-schema", schema.source),
+                                                  lambda: compile_schema(schema.document, schema.source))
         found = problems(validator, settings.outline, schema.source)
     except UnusableSchema as exc:
         return Verdict(Status.ERROR, f"{vc.ref}: {exc}", (source,),

@@ -48,8 +48,9 @@ def load_schema_file(path: str) -> ChartSchema:
         raise UnusableSchema(f"{path} is not JSON ({exc.__class__.__name__})") from None
     if not isinstance(document, dict):
         raise UnusableSchema(f"{path} holds a JSON {type(document).__name__}, not a schema object")
-    compile_schema(document, path)  # refuse a broken file before the run starts
-    return ChartSchema(f"schema file {path}", None, document)
+    where = f"schema file {path}"
+    # compiled now: a broken file is refused before the run starts
+    return ChartSchema(where, None, document, compile_schema(document, where))
 
 
 def compile_schema(document: Mapping[str, Any], where: str):

@@ -39,6 +39,8 @@ class ChartSchema:
     #: the chart version that shipped it, when known
     chart_version: Optional[str]
     document: Mapping[str, Any] = field(compare=False, repr=False)
+    #: the compiled validator, when it was already built (checking a big schema takes a few 100 ms)
+    validator: Any = field(default=None, compare=False, repr=False)
 
 
 def current_release_secret(view: ClusterView, namespace: str, release: str) -> Optional[str]:
