@@ -112,7 +112,7 @@ def target_options(fn):
         click.option("--vcluster-namespace", help="Host namespace of --vcluster."),
         click.option("--vcluster-schema", type=click.Path(dir_okay=False), metavar="FILE",
                      help="Validate each vCluster's config against this values.schema.json (the one of your chart "
-                          "version, e.g. from github.com/loft-sh/vcluster/blob/v<version>/chart/values.schema.json)."),
+                          "version: raw.githubusercontent.com/loft-sh/vcluster/v<version>/chart/values.schema.json)."),
         click.option("--read-helm-release", "helm_release", is_flag=True,
                      help="Take the config schema from each vCluster's Helm release: lists the names of its release "
                           "Secrets (metadata only) and reads the current one; needs list on secrets there."),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
+import json
 import uuid
 from typing import Dict, List, Optional
 
@@ -261,9 +263,6 @@ VCLUSTER_SCHEMA = {
 def helm_release(vc: str, ns: str, revision: int = 1, *, status: str = "deployed", chart_version: str = "0.27.0",
                  schema: Optional[dict] = VCLUSTER_SCHEMA, values: Optional[dict] = None) -> dict:
     """A Helm 3 release Secret as Helm's storage driver writes it (gzip, then base64 twice)."""
-    import gzip
-    import json
-
     chart = {"metadata": {"name": "vcluster", "version": chart_version},
              "templates": [{"name": "templates/statefulset.yaml", "data": base64.b64encode(b"kind: X").decode()}],
              "values": {"experimental": {"syncSettings": {"setOwner": True}}}}
