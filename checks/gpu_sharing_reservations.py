@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from typing import List, Tuple
 
-from vcdoctor import kai
+from vcdoctor.products import kai
 from vcdoctor import pods as podinfo
-from vcdoctor import vcluster as vcl
-from vcdoctor.access import remediation as access_remediation
+from vcdoctor.engine.verdicts import remediation as access_remediation
 from vcdoctor.gateway import GatewayError
-from vcdoctor.gateway import resources as r
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
-from vcdoctor.scope import Scope
-from vcdoctor.view import RESERVATION_NAMESPACES, ClusterView
 
 MAX_LISTED = 10
 DENIAL = "denied the request"
@@ -25,11 +21,13 @@ A reservation pod failing with 'unable to initialize NVML' means the nvidia Runt
 driver/device plugin is missing on that node: kubectl get runtimeclass nvidia"""
 
 
-def _syncer_denials(view: ClusterView, scope: Scope) -> Tuple[List[Evidence], List[GatewayError], List[str]]:
+def _syncer_denials(scope, vclusters, syncer_logs) -> Tuple[List[Evidence], List[GatewayError], List[str]]:
     """Webhook denials in each vCluster syncer's log tail (the only trace a denied pod leaves on the host)."""
-    found, problems, unread = [], [], []
-    for vc in scope.vclusters:
-        for ref, lines in vcl.syncer_logs(view, vc):
+    found: List[Evidence] = []
+    problems: List[GatewayError] = []
+    unread: List[str] = []
+    for vc in vclusters:
+        for ref, lines in syncer_logs.get(vc.ref, ()):
             if isinstance(lines, GatewayError):
                 problems.append(lines)
                 unread.append(ref)
@@ -43,17 +41,17 @@ def _syncer_denials(view: ClusterView, scope: Scope) -> Tuple[List[Evidence], Li
 
 
 def _pod_evidence(pod: dict) -> Evidence:
-    data = {k: podinfo.annotations(pod)[k] for k in (podinfo.GPU_FRACTION, podinfo.GPU_MEMORY)
+    data = {k: podinfo.annotations(pod)[k] for k in (kai.GPU_FRACTION, kai.GPU_MEMORY)
             if k in podinfo.annotations(pod)}
     data["node"] = podinfo.node_name(pod)
     data["phase"] = podinfo.phase(pod)
     return Evidence(f"pod {podinfo.ref(pod)}", "requests a GPU share", data)
 
 
-def run(view: ClusterView, scope: Scope) -> Verdict:
-    examined = scope.examined_pods(view)
-    shared = [p for p in examined if podinfo.wants_gpu_share(p)]
-    denials, problems, unread = _syncer_denials(view, scope)
+def run(scope, vclusters, examined_pods, syncer_logs, gpu_sharing, reservation_pods) -> Verdict:
+    examined = examined_pods
+    shared = [p for p in examined if kai.wants_gpu_share(p)]
+    denials, problems, unread = _syncer_denials(scope, vclusters, syncer_logs)
     pod_ev = [_pod_evidence(p) for p in shared[:MAX_LISTED]]
     if not shared and not denials:
         if problems:
@@ -67,7 +65,7 @@ def run(view: ClusterView, scope: Scope) -> Verdict:
                                     "KAI webhook denial",
                        (Evidence("examined pods", f"{len(examined)} without gpu-fraction/gpu-memory"),))
 
-    state = kai.gpu_sharing(view)
+    state = gpu_sharing
     state_ev = Evidence("GPU sharing", f"enabled = {state.enabled}", {"source": state.source})
     evidence = tuple([state_ev] + pod_ev + denials[:MAX_LISTED])
     if state.enabled is None:
@@ -85,19 +83,16 @@ def run(view: ClusterView, scope: Scope) -> Verdict:
     if invalid:
         return Verdict(Status.FAIL, f"KAI's admission webhook rejected {len(invalid)} pod(s) for invalid GPU-share "
                                     f"values", evidence, kai.VALID_GPU_SHARE_VALUES)
-    return _reservations(view, shared, evidence)
+    return _reservations(list(reservation_pods()), shared, evidence)
 
 
-def _reservations(view: ClusterView, shared: List[dict], evidence: tuple) -> Verdict:
-    reservations = list(view.list(r.PODS, RESERVATION_NAMESPACES[0]))
-    if not reservations:  # KAI before v0.6 reserved GPUs in runai-reservation
-        reservations = list(view.list(r.PODS, RESERVATION_NAMESPACES[1]))
+def _reservations(reservations: List[dict], shared: List[dict], evidence: tuple) -> Verdict:
     by_node = {}
     for pod in reservations:
         by_node.setdefault(podinfo.node_name(pod), []).append(pod)
     res_ev = tuple(Evidence(f"pod {podinfo.ref(p)}", podinfo.state_summary(p), {"node": podinfo.node_name(p)})
                    for p in reservations[:MAX_LISTED])
-    evidence = evidence + (res_ev or (Evidence(f"namespaces {', '.join(RESERVATION_NAMESPACES)}",
+    evidence = evidence + (res_ev or (Evidence(f"namespaces {', '.join(kai.RESERVATION_NAMESPACES)}",
                                                "no reservation pods"),))
     scheduled = [p for p in shared if podinfo.node_name(p)]
     uncovered = sorted({podinfo.node_name(p) for p in scheduled} - set(by_node))
@@ -127,6 +122,5 @@ CHECK = Check(
     severity=Severity.HIGH,
     run=run,
     order=40,
-    reads="gpu-fraction/gpu-memory pods; vCluster syncer log tails; Config kai-config or binder/admission flags; pods in kai-resource-reservation",
     docs_url=f"{DOCS_BASE}#gpu-sharing-reservations",
 )

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from vcdoctor import kai
+from vcdoctor.products import kai
 from vcdoctor import pods as podinfo
-from vcdoctor.gateway import NotFound
-from vcdoctor.gateway import resources as r
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
-from vcdoctor.scope import Scope
-from vcdoctor.view import KAI_NAMESPACE, ClusterView
 
 RESTART_WARNING = 5
 
@@ -22,23 +18,21 @@ def _inspect(component: str) -> str:
     apps = kai.COMPONENT_APPS[component] + (("kai-scheduler-default",) if component == "scheduler" else ())
     selector = f"'app in ({','.join(apps)})'"
     return (f"Inspect {component} and its previous run:\n"
-            f"  kubectl get pods -n {KAI_NAMESPACE} -l {selector} -o wide\n"
-            f"  kubectl describe pods -n {KAI_NAMESPACE} -l {selector}\n"
-            f"  kubectl logs -n {KAI_NAMESPACE} -l {selector} --previous --tail=50")
+            f"  kubectl get pods -n {kai.NAMESPACE} -l {selector} -o wide\n"
+            f"  kubectl describe pods -n {kai.NAMESPACE} -l {selector}\n"
+            f"  kubectl logs -n {kai.NAMESPACE} -l {selector} --previous --tail=50")
 
 
-def run(view: ClusterView, scope: Scope) -> Verdict:
-    kai_pods = [p for p in view.kai_pods() if podinfo.phase(p) not in ("Succeeded",)]
+def run(kai_pods, kai_namespace_exists) -> Verdict:
+    kai_pods = [p for p in kai_pods if podinfo.phase(p) not in ("Succeeded",)]
     if not kai_pods:
-        try:
-            view.get(r.NAMESPACES, KAI_NAMESPACE)
-        except NotFound:
-            return Verdict(Status.FAIL, f"KAI not installed: namespace {KAI_NAMESPACE} does not exist",
-                           (Evidence(f"namespace {KAI_NAMESPACE}", "not found"),), INSTALL)
-        return Verdict(Status.FAIL, f"namespace {KAI_NAMESPACE} exists but runs no pods",
-                       (Evidence(f"namespace {KAI_NAMESPACE}", "0 pods"),),
+        if not kai_namespace_exists():
+            return Verdict(Status.FAIL, f"KAI not installed: namespace {kai.NAMESPACE} does not exist",
+                           (Evidence(f"namespace {kai.NAMESPACE}", "not found"),), INSTALL)
+        return Verdict(Status.FAIL, f"namespace {kai.NAMESPACE} exists but runs no pods",
+                       (Evidence(f"namespace {kai.NAMESPACE}", "0 pods"),),
                        "KAI's operator or Helm release is missing or scaled to zero:\n"
-                       f"  kubectl get deploy -n {KAI_NAMESPACE}\n  helm list -n {KAI_NAMESPACE}\n" + INSTALL)
+                       f"  kubectl get deploy -n {kai.NAMESPACE}\n  helm list -n {kai.NAMESPACE}\n" + INSTALL)
     era = kai.layout(kai_pods)
     by_component = {}
     for pod in kai_pods:
@@ -46,7 +40,7 @@ def run(view: ClusterView, scope: Scope) -> Verdict:
         if component:
             by_component.setdefault(component, []).append(pod)
     version = next((podinfo.image_tag(p) for p in kai_pods if podinfo.image_tag(p)), None)
-    evidence = [Evidence(f"namespace {KAI_NAMESPACE}", f"{era} layout, {len(kai_pods)} pods",
+    evidence = [Evidence(f"namespace {kai.NAMESPACE}", f"{era} layout, {len(kai_pods)} pods",
                          {"layout": era, "version": version or "unknown"})]
     failures, warnings = [], []
     for component in kai.REQUIRED[era]:
@@ -83,6 +77,5 @@ CHECK = Check(
     severity=Severity.CRITICAL,
     run=run,
     order=30,
-    reads="pods in kai-scheduler (app label, phase, readiness, restarts, image tag); namespace kai-scheduler",
     docs_url=f"{DOCS_BASE}#kai-components",
 )

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from vcdoctor import pods as podinfo
-from vcdoctor.gateway import resources as r
+from vcdoctor.products import kai
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
-from vcdoctor.scope import Scope
-from vcdoctor.view import ClusterView
 
 GPU_MEMORY_LABEL = "nvidia.com/gpu.memory"
 
@@ -23,7 +21,7 @@ unhealthy on the host cluster.
 
 def _problems(pod: dict):
     ann = podinfo.annotations(pod)
-    fraction, memory = ann.get(podinfo.GPU_FRACTION), ann.get(podinfo.GPU_MEMORY)
+    fraction, memory = ann.get(kai.GPU_FRACTION), ann.get(kai.GPU_MEMORY)
     found = []
     if fraction is not None:
         try:
@@ -32,7 +30,7 @@ def _problems(pod: dict):
                 found.append(f"gpu-fraction {fraction!r} is not between 0 and 1 (KAI rejects 1.0 and above)")
         except ValueError:
             found.append(f"gpu-fraction {fraction!r} is not a number")
-        if podinfo.whole_gpus(pod):
+        if kai.whole_gpus(pod):
             found.append("gpu-fraction together with an nvidia.com/gpu limit")
     if memory is not None:
         if not str(memory).isdigit() or int(memory) <= 0:
@@ -42,9 +40,9 @@ def _problems(pod: dict):
     return found
 
 
-def run(view: ClusterView, scope: Scope) -> Verdict:
-    pods = [p for p in scope.kai_pods(view)
-            if podinfo.wants_gpu_share(p) or podinfo.whole_gpus(p)]
+def run(examined_kai_pods, nodes) -> Verdict:
+    pods = [p for p in examined_kai_pods
+            if kai.wants_gpu_share(p) or kai.whole_gpus(p)]
     if not pods:
         return Verdict(Status.SKIP, "no kai-scheduler pod requests a GPU",
                        (Evidence("examined pods", "no gpu-fraction, gpu-memory or nvidia.com/gpu request"),))
@@ -52,12 +50,11 @@ def run(view: ClusterView, scope: Scope) -> Verdict:
     if invalid:
         return Verdict(Status.FAIL, "; ".join(f"{podinfo.ref(p)}: {', '.join(problems)}" for p, problems in invalid[:3]),
                        tuple(Evidence(f"pod {podinfo.ref(p)}", ", ".join(problems),
-                                      {k: podinfo.annotations(p).get(k) for k in (podinfo.GPU_FRACTION, podinfo.GPU_MEMORY)})
+                                      {k: podinfo.annotations(p).get(k) for k in (kai.GPU_FRACTION, kai.GPU_MEMORY)})
                              for p, problems in invalid[:10]), VALID)
-    nodes = view.list(r.NODES)
     capacity = {}
     for node in nodes:
-        value = ((node.get("status") or {}).get("allocatable") or {}).get(podinfo.GPU_RESOURCE)
+        value = ((node.get("status") or {}).get("allocatable") or {}).get(kai.GPU_RESOURCE)
         try:
             capacity[node["metadata"]["name"]] = int(str(value)) if value is not None else 0
         except ValueError:
@@ -69,15 +66,15 @@ def run(view: ClusterView, scope: Scope) -> Verdict:
         return Verdict(Status.FAIL, f"{len(pods)} pod(s) request GPUs but no node advertises nvidia.com/gpu",
                        (nodes_ev,), NO_GPUS)
     biggest = max(gpu_nodes, key=gpu_nodes.get)
-    too_big = [p for p in pods if podinfo.whole_gpus(p) > gpu_nodes[biggest]]
+    too_big = [p for p in pods if kai.whole_gpus(p) > gpu_nodes[biggest]]
     if too_big:
-        return Verdict(Status.FAIL, f"{podinfo.ref(too_big[0])} asks for {podinfo.whole_gpus(too_big[0])} GPUs; the "
+        return Verdict(Status.FAIL, f"{podinfo.ref(too_big[0])} asks for {kai.whole_gpus(too_big[0])} GPUs; the "
                                     f"biggest node, {biggest}, has {gpu_nodes[biggest]}",
-                       (nodes_ev,) + tuple(Evidence(f"pod {podinfo.ref(p)}", f"nvidia.com/gpu: {podinfo.whole_gpus(p)}")
+                       (nodes_ev,) + tuple(Evidence(f"pod {podinfo.ref(p)}", f"nvidia.com/gpu: {kai.whole_gpus(p)}")
                                            for p in too_big[:10]),
                        f"Request at most {gpu_nodes[biggest]} GPUs per pod, or split the work over several pods "
                        f"(KAI gang-schedules the pods of one PodGroup).")
-    memory_pods = [p for p in pods if podinfo.GPU_MEMORY in podinfo.annotations(p)]
+    memory_pods = [p for p in pods if kai.GPU_MEMORY in podinfo.annotations(p)]
     labelled = [n for n in nodes if GPU_MEMORY_LABEL in ((n.get("metadata") or {}).get("labels") or {})]
     if memory_pods and not labelled:
         return Verdict(Status.WARN, f"{len(memory_pods)} pod(s) request gpu-memory but no node has the "
@@ -95,6 +92,5 @@ CHECK = Check(
     run=run,
     order=33,
     after=("kai-podgroup",),
-    reads="gpu-fraction/gpu-memory annotations and nvidia.com/gpu requests; nodes' allocatable nvidia.com/gpu",
     docs_url=f"{DOCS_BASE}#kai-gpu-request",
 )

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from vcdoctor import kai
+from vcdoctor.products import kai
 from vcdoctor import pods as podinfo
-from vcdoctor.gateway import resources as r
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
-from vcdoctor.scope import Scope
-from vcdoctor.view import ClusterView
 
 MAX_EVENTS = 8
-
-
-def _events(view: ClusterView, namespace: str, kind: str, name: str):
-    selector = f"involvedObject.kind={kind},involvedObject.name={name}"
-    events = list(view.list(r.EVENTS, namespace, fields=selector))
-    return sorted(events, key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "", reverse=True)
 
 
 def _event_evidence(event: dict) -> Evidence:
@@ -26,8 +17,8 @@ def _event_evidence(event: dict) -> Evidence:
                      "last_seen": event.get("lastTimestamp") or event.get("eventTime")})
 
 
-def _targeted(view: ClusterView, scope: Scope) -> Verdict:
-    pods = podinfo.kai_pods_of(scope.host_pods)
+def _targeted(scope, events_about) -> Verdict:
+    pods = kai.kai_pods_of(scope.host_pods)
     if not pods:
         return Verdict(Status.SKIP, "the examined pod is not scheduled by kai-scheduler",
                        (Evidence("examined pods", "no kai-scheduler pod"),))
@@ -38,10 +29,10 @@ def _targeted(view: ClusterView, scope: Scope) -> Verdict:
                        tuple(Evidence(f"pod {podinfo.ref(p)}", podinfo.state_summary(p)) for p in pods))
     pod = pending[0]
     ns, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
-    events = _events(view, ns, "Pod", name)
-    group = podinfo.annotations(pod).get(podinfo.PODGROUP_ANNOTATION)
+    events = events_about(ns, "Pod", name)
+    group = podinfo.annotations(pod).get(kai.PODGROUP_ANNOTATION)
     if group:
-        events += _events(view, ns, "PodGroup", group)
+        events += events_about(ns, "PodGroup", group)
     scheduled = podinfo.condition(pod, "PodScheduled") or {}
     evidence = [Evidence(f"pod {podinfo.ref(pod)}", f"PodScheduled={scheduled.get('status', 'unset')}: "
                                                     f"{scheduled.get('reason', '')} {scheduled.get('message', '')}".strip())]
@@ -59,10 +50,10 @@ def _targeted(view: ClusterView, scope: Scope) -> Verdict:
                    f"  kubectl get events -n {ns} --field-selector involvedObject.name={name}")
 
 
-def run(view: ClusterView, scope: Scope) -> Verdict:
+def run(scope, examined_kai_pods, target_events) -> Verdict:
     if scope.host_pods is not None:
-        return _targeted(view, scope)
-    pods = scope.kai_pods(view)
+        return _targeted(scope, target_events)
+    pods = examined_kai_pods
     pending = [p for p in pods if podinfo.phase(p) == "Pending" and not podinfo.node_name(p)]
     if not pods:
         return kai.NO_KAI_PODS
@@ -83,6 +74,5 @@ CHECK = Check(
     run=run,
     order=34,
     after=("kai-gpu-request",),
-    reads="PodScheduled condition; with --pod, Events of the pod and of its PodGroup (field selectors)",
     docs_url=f"{DOCS_BASE}#kai-pending-reason",
 )

@@ -5,12 +5,10 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 
-from vcdoctor import kai
+from vcdoctor.products import kai
+from vcdoctor.products import vcluster as vcl
 from vcdoctor import pods as podinfo
-from vcdoctor.gateway import resources as r
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
-from vcdoctor.scope import Scope
-from vcdoctor.view import KAI_NAMESPACE, ClusterView
 
 #: a pod younger than this may simply not have been processed yet
 GRACE = datetime.timedelta(seconds=60)
@@ -32,16 +30,15 @@ def _group_evidence(ref: str, group: dict) -> Evidence:
                                     for c in (status.get("schedulingConditions") or status.get("conditions") or [])][:5]})
 
 
-def run(view: ClusterView, scope: Scope) -> Verdict:
-    pods = scope.kai_pods(view)
+def run(scope, now, examined_kai_pods, podgroup_refs, target_podgroups) -> Verdict:
+    pods = examined_kai_pods
     if not pods:
         return kai.NO_KAI_PODS
-    now = datetime.datetime.now(datetime.timezone.utc)
-    groups = kai.podgroup_refs(view)
+    groups = podgroup_refs
     unprocessed, dangling, evidence = [], [], []
     shared: Counter = Counter()
     for pod in pods:
-        name = podinfo.annotations(pod).get(podinfo.PODGROUP_ANNOTATION)
+        name = podinfo.annotations(pod).get(kai.PODGROUP_ANNOTATION)
         ns = pod["metadata"].get("namespace")
         shared[name] += 1
         if not name:
@@ -49,25 +46,25 @@ def run(view: ClusterView, scope: Scope) -> Verdict:
                 unprocessed.append(pod)
         elif (ns, name) not in groups:
             dangling.append((pod, name))
-        elif scope.host_pods is not None:
-            evidence.append(_group_evidence(f"{ns}/{name}", view.get(r.PODGROUPS, name, ns)))
-    per_vcluster = tuple(f"pg-{name}-" for name in scope.by_vcluster(view, kai_only=True))
+        elif (ns, name) in target_podgroups:
+            evidence.append(_group_evidence(f"{ns}/{name}", target_podgroups[(ns, name)]))
+    per_vcluster = tuple(f"pg-{name}-" for name in {podinfo.labels(p).get(vcl.MANAGED_BY) for p in pods} if name)
     one_group = [name for name, count in shared.items() if name and count > 1 and name.startswith(per_vcluster)]
-    summary = Evidence("kai-scheduler pods", f"{len(pods)} examined, {len(unprocessed)} without {podinfo.PODGROUP_ANNOTATION}, "
+    summary = Evidence("kai-scheduler pods", f"{len(pods)} examined, {len(unprocessed)} without {kai.PODGROUP_ANNOTATION}, "
                                              f"{len(dangling)} pointing at a missing PodGroup",
                        {"without_annotation": [podinfo.ref(p) for p in unprocessed[:10]],
                         "missing_podgroups": [f"{p['metadata']['namespace']}/{n}" for p, n in dangling[:10]]})
     evidence.insert(0, summary)
     if unprocessed:
-        return Verdict(Status.FAIL, f"{len(unprocessed)} kai-scheduler pod(s) have no {podinfo.PODGROUP_ANNOTATION} "
+        return Verdict(Status.FAIL, f"{len(unprocessed)} kai-scheduler pod(s) have no {kai.PODGROUP_ANNOTATION} "
                                     f"annotation: the pod-grouper has not processed them, and KAI ignores a pod "
                                     f"without a PodGroup (Pending, no scheduler events)", tuple(evidence),
                        "Check the pod-grouper first (checks kai-components and podgrouper-permissions):\n"
-                       f"  kubectl logs -n {KAI_NAMESPACE} -l 'app in (pod-grouper,podgrouper)' --tail=100")
+                       f"  kubectl logs -n {kai.NAMESPACE} -l 'app in (pod-grouper,podgrouper)' --tail=100")
     if dangling:
         return Verdict(Status.FAIL, f"{len(dangling)} pod(s) name a PodGroup that does not exist", tuple(evidence),
                        "The podgroup-controller or pod-grouper lost the PodGroup; recreate the pods from inside the "
-                       f"vCluster, and check: kubectl get pods -n {KAI_NAMESPACE} -l app=podgroup-controller")
+                       f"vCluster, and check: kubectl get pods -n {kai.NAMESPACE} -l app=podgroup-controller")
     if one_group:
         return Verdict(Status.WARN, f"PodGroup(s) {', '.join(sorted(one_group)[:3])} hold the pods of a whole vCluster: "
                                     f"the pod-grouper followed the owner reference to the vCluster Service, so gang "
@@ -83,6 +80,5 @@ CHECK = Check(
     run=run,
     order=32,
     after=("kai-queue",),
-    reads="PodGroup CRs (scheduling.run.ai/v2alpha2, all namespaces); pod-group-name annotations",
     docs_url=f"{DOCS_BASE}#kai-podgroup",
 )

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from vcdoctor import kai
+from vcdoctor.products import kai
 from vcdoctor import pods as podinfo
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
-from vcdoctor.scope import Scope
-from vcdoctor.view import ClusterView
 
 MAX_LISTED = 10
 
@@ -20,11 +18,11 @@ def _queue_yaml(name: str, parent: str) -> str:
             f"    memory: {{quota: -1, limit: -1, overQuotaWeight: 1}}")
 
 
-def run(view: ClusterView, scope: Scope) -> Verdict:
-    pods = scope.kai_pods(view)
+def run(examined_kai_pods, queues) -> Verdict:
+    pods = examined_kai_pods
     if not pods:
         return kai.NO_KAI_PODS
-    tree = kai.queue_tree(view)
+    tree = queues
     by_queue = defaultdict(list)
     legacy = []
     for pod in pods:
@@ -41,7 +39,7 @@ def run(view: ClusterView, scope: Scope) -> Verdict:
     if missing:
         parent = next(iter(tree.parents), "default-parent-queue")
         fix = (f"Create the queue (host cluster) under a parent queue, or point the pods at an existing leaf queue "
-               f"({', '.join(tree.leaves) or 'none exists'}) with the label {podinfo.QUEUE_LABEL}:\n"
+               f"({', '.join(tree.leaves) or 'none exists'}) with the label {kai.QUEUE_LABEL}:\n"
                + "\n---\n".join(_queue_yaml(q, parent) for q in missing[:3]))
         return Verdict(Status.FAIL, f"queue(s) {', '.join(missing)} do not exist ({sum(len(by_queue[q]) for q in missing)} "
                                     f"pod(s)); KAI leaves their pods Pending (v0.13+: QueueDoesNotExist)",
@@ -49,12 +47,12 @@ def run(view: ClusterView, scope: Scope) -> Verdict:
     if parents:
         return Verdict(Status.FAIL, f"queue(s) {', '.join(parents)} are parent queues; KAI schedules pods only in "
                                     f"leaf queues and leaves these Pending without a clear message",
-                       tuple(evidence), f"Use a leaf queue in the {podinfo.QUEUE_LABEL} label: "
+                       tuple(evidence), f"Use a leaf queue in the {kai.QUEUE_LABEL} label: "
                                         f"{', '.join(tree.leaves) or '(create one under the parent)'}")
     if legacy:
         return Verdict(Status.WARN, f"{len(legacy)} pod(s) use only the legacy runai/queue label, which KAI v0.6+ "
                                     f"no longer reads", tuple(evidence),
-                       f"Rename the label inside the vCluster: runai/queue -> {podinfo.QUEUE_LABEL}")
+                       f"Rename the label inside the vCluster: runai/queue -> {kai.QUEUE_LABEL}")
     return Verdict(Status.PASS, f"{len(pods)} kai-scheduler pod(s) in existing leaf queue(s): "
                                 f"{', '.join(sorted(by_queue))}", tuple(evidence))
 
@@ -66,6 +64,5 @@ CHECK = Check(
     run=run,
     order=31,
     after=("pod-scheduler-name",),
-    reads="Queue CRs (scheduling.run.ai/v2); kai.scheduler/queue labels of kai-scheduler pods",
     docs_url=f"{DOCS_BASE}#kai-queue",
 )

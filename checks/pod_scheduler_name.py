@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from vcdoctor import kai
+from vcdoctor.products import kai
 from vcdoctor import pods as podinfo
-from vcdoctor import vcluster as vcl
-from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.products import vcluster as vcl
 from vcdoctor.scope import Scope
-from vcdoctor.view import ClusterView
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 
 MAX_LISTED = 20
 
@@ -19,7 +18,7 @@ For a Deployment/Job, set spec.template.spec.schedulerName and let the controlle
 
 
 def _evidence(pod: dict) -> Evidence:
-    intent = podinfo.kai_intent(pod)
+    intent = kai.kai_intent(pod)
     data = {"schedulerName": podinfo.scheduler_name(pod), "virtual_pod": vcl.virtual_ref(pod)}
     if intent:
         data["kai_intent"] = intent
@@ -28,9 +27,9 @@ def _evidence(pod: dict) -> Evidence:
 
 def _never_synced(scope: Scope) -> Verdict:
     """The first link is broken: the virtual pod has no host pod, and the syncer said why."""
-    lines = [line for _, line in scope.sync_errors]
-    evidence = tuple(Evidence(f"syncer log of {ref}", line) for ref, line in scope.sync_errors)
-    newest = lines[-1]
+    evidence = tuple(Evidence(f"syncer log of {refusal.source}", refusal.reason, {"lines": refusal.count})
+                     for refusal in scope.sync_errors)
+    newest = scope.sync_errors[-1].reason
     if "while GPU sharing is disabled" in newest:
         fix = kai.ENABLE_GPU_SHARING
     elif any(t in newest for t in kai.SHARING_DENIALS):
@@ -46,7 +45,7 @@ def _never_synced(scope: Scope) -> Verdict:
 
 
 def _targeted(scope: Scope) -> Verdict:
-    wrong = [p for p in scope.host_pods if podinfo.scheduler_name(p) != podinfo.KAI_SCHEDULER]
+    wrong = [p for p in scope.host_pods if podinfo.scheduler_name(p) != kai.KAI_SCHEDULER]
     evidence = tuple(_evidence(p) for p in scope.host_pods)
     if not wrong:
         names = ", ".join(podinfo.ref(p) for p in scope.host_pods)
@@ -54,22 +53,22 @@ def _targeted(scope: Scope) -> Verdict:
     parts = []
     for pod in wrong:
         text = f"{podinfo.ref(pod)} uses {podinfo.scheduler_name(pod)}"
-        intent = podinfo.kai_intent(pod)
+        intent = kai.kai_intent(pod)
         if intent:
             text += f" although it carries KAI settings ({', '.join(intent)}) that this scheduler ignores"
         parts.append(text)
     return Verdict(Status.FAIL, "; ".join(parts), evidence, FIX)
 
 
-def run(view: ClusterView, scope: Scope) -> Verdict:
+def run(scope, examined_pods) -> Verdict:
     if scope.host_pods is not None:
         return _targeted(scope) if scope.host_pods else _never_synced(scope)
-    examined = scope.examined_pods(view)
+    examined = examined_pods
     if not examined:
         return Verdict(Status.SKIP, "no vCluster-synced pods to examine",
                        (Evidence("pods, all namespaces", f"none labelled {vcl.MANAGED_BY}"),))
-    on_kai = sum(1 for p in examined if podinfo.scheduler_name(p) == podinfo.KAI_SCHEDULER)
-    wrong = [p for p in examined if podinfo.scheduler_name(p) != podinfo.KAI_SCHEDULER and podinfo.kai_intent(p)]
+    on_kai = sum(1 for p in examined if podinfo.scheduler_name(p) == kai.KAI_SCHEDULER)
+    wrong = [p for p in examined if podinfo.scheduler_name(p) != kai.KAI_SCHEDULER and kai.kai_intent(p)]
     summary = Evidence("synced pods", f"{len(examined)} examined, {on_kai} use kai-scheduler",
                        {"examined": len(examined), "kai_scheduler": on_kai, "kai_intent_elsewhere": len(wrong)})
     if not wrong:
@@ -88,6 +87,5 @@ CHECK = Check(
     severity=Severity.HIGH,
     run=run,
     order=20,
-    reads="the --pod target (host or translated virtual name) or every pod labelled vcluster.loft.sh/managed-by",
     docs_url=f"{DOCS_BASE}#pod-scheduler-name",
 )

@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import re
+from typing import List
 
-from vcdoctor import kai
+from vcdoctor.products import kai
 from vcdoctor import pods as podinfo
-from vcdoctor.access import remediation as access_remediation
+from vcdoctor.engine.verdicts import remediation as access_remediation
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
-from vcdoctor.podgrouper_log import NO_OWNER_MESSAGE
-from vcdoctor.scope import Scope
-from vcdoctor.vcluster import parse_version
-from vcdoctor.view import KAI_NAMESPACE, ClusterView
+from vcdoctor.versions import parse_version
 
 PODGROUP_NAME = re.compile(r"^pg-.+-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
-def _annotations(view: ClusterView, scope: Scope) -> Evidence:
-    examined = scope.kai_pods(view)
+def _annotations(examined: List[dict]) -> Evidence:
     examples, unexpected, missing = {}, [], []
     for pod in examined:
-        name = podinfo.annotations(pod).get(podinfo.PODGROUP_ANNOTATION)
+        name = podinfo.annotations(pod).get(kai.PODGROUP_ANNOTATION)
         if not name:
             missing.append(podinfo.ref(pod))
             continue
@@ -37,12 +34,12 @@ def _annotations(view: ClusterView, scope: Scope) -> Evidence:
                                                  f"pod-group-name annotation", data)
 
 
-def run(view: ClusterView, scope: Scope) -> Verdict:
-    logs = kai.pod_grouper_logs(view)
+def run(pod_grouper_logs, examined_kai_pods) -> Verdict:
+    logs = pod_grouper_logs
     if not logs.pods:
-        return Verdict(Status.SKIP, f"no pod-grouper pod in namespace {KAI_NAMESPACE}; see kai-components",
-                       (Evidence(f"pods in {KAI_NAMESPACE}", "none labelled app=pod-grouper or app=podgrouper"),))
-    annotation_ev = _annotations(view, scope)
+        return Verdict(Status.SKIP, f"no pod-grouper pod in namespace {kai.NAMESPACE}; see kai-components",
+                       (Evidence(f"pods in {kai.NAMESPACE}", "none labelled app=pod-grouper or app=podgrouper"),))
+    annotation_ev = _annotations(examined_kai_pods)
     seen = logs.scan.no_owner
     if seen:
         return Verdict(Status.PASS, f"seen {len(seen)} time(s): expected and non-blocking with setOwner false; "
@@ -57,7 +54,7 @@ def run(view: ClusterView, scope: Scope) -> Verdict:
     parsed = parse_version(version)
     why = (f"KAI {version} no longer logs it (only up to v0.6)" if parsed and parsed >= (0, 7, 0)
            else "KAI v0.7+ no longer logs it; up to v0.6 it appears only for pods with a podgroup but no owner")
-    return Verdict(Status.SKIP, f"'{NO_OWNER_MESSAGE}' not seen in {logs.scan.lines} lines ({why}); "
+    return Verdict(Status.SKIP, f"'{kai.NO_OWNER_MESSAGE}' not seen in {logs.scan.lines} lines ({why}); "
                                 f"{annotation_ev.observation}",
                    (Evidence("pod-grouper logs", f"{logs.scan.lines} lines read", {"pods_read": logs.read}),
                     annotation_ev))
@@ -69,6 +66,5 @@ CHECK = Check(
     severity=Severity.INFO,
     run=run,
     order=60,
-    reads="pod-grouper log tails; pod-group-name annotations of kai-scheduler pods",
     docs_url=f"{DOCS_BASE}#podgrouper-no-owner-log",
 )

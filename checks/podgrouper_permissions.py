@@ -2,31 +2,31 @@
 
 from __future__ import annotations
 
-from vcdoctor import kai
+from typing import List
+
+from vcdoctor.products import kai
 from vcdoctor import pods as podinfo
-from vcdoctor import vcluster as vcl
-from vcdoctor.access import remediation as access_remediation
+from vcdoctor.products import vcluster as vcl
+from vcdoctor.engine.verdicts import remediation as access_remediation
 from vcdoctor.gateway import GatewayError
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
-from vcdoctor.scope import Scope
-from vcdoctor.view import KAI_NAMESPACE, MANAGED_BY, ClusterView
 
 MAX_EXAMPLES = 5
 
-NO_POD_GROUPER = (f"Start with the kai-components check; the pod-grouper runs in {KAI_NAMESPACE}:\n"
-                  f"  kubectl get pods -n {KAI_NAMESPACE} -l 'app in (pod-grouper,podgrouper)'")
+NO_POD_GROUPER = (f"Start with the kai-components check; the pod-grouper runs in {kai.NAMESPACE}:\n"
+                  f"  kubectl get pods -n {kai.NAMESPACE} -l 'app in (pod-grouper,podgrouper)'")
 
 NOT_READY = (f"Fix the pod-grouper first (see kai-components), then re-run vcdoctor. Its crashed run:\n"
-             f"  kubectl logs -n {KAI_NAMESPACE} {{pod}} --previous --tail=100")
+             f"  kubectl logs -n {kai.NAMESPACE} {{pod}} --previous --tail=100")
 
 RAISE_VERBOSITY = f"""KAI logs the owner-lookup fallback only at debug level, so a clean log is not proof.
 Make it visible: run the pod-grouper with --zap-log-level=debug (with global.jsonLog=true / --zap-devel=false
 debug lines are hidden), then re-run vcdoctor:
-  kubectl -n {KAI_NAMESPACE} get deploy -l 'app in (pod-grouper,podgrouper)' -o jsonpath='{{..args}}'
+  kubectl -n {kai.NAMESPACE} get deploy -l 'app in (pod-grouper,podgrouper)' -o jsonpath='{{..args}}'
 The lasting fix is the same as for errors: turn setOwner off in the vCluster and recreate the pods."""
 
 
-def _fix(scope: Scope) -> str:
+def _fix(scope) -> str:
     text = ("The pod-grouper may not read the vCluster Service it finds as the pods' owner. Stop vCluster from "
             "setting that owner reference (same fix as vcluster-set-owner):")
     if not scope.found_vclusters:
@@ -34,19 +34,18 @@ def _fix(scope: Scope) -> str:
     return "\n".join([text] + [vcl.upgrade_commands(vc) for vc in scope.found_vclusters])
 
 
-def _owned(view: ClusterView, scope: Scope):
-    examined = scope.kai_pods(view)
-    return [p for p in examined if vcl.service_owner(p, podinfo.labels(p).get(MANAGED_BY, ""))]
+def _owned(examined: List[dict]) -> List[dict]:
+    return [p for p in examined if vcl.service_owner(p, podinfo.labels(p).get(vcl.MANAGED_BY, ""))]
 
 
-def _predict(view: ClusterView, scope: Scope, logs, owned, evidence) -> Verdict:
+def _predict(scope, service_access, logs, owned, evidence) -> Verdict:
     """No error logged yet, but pods point at the vCluster Service: ask the API server (SubjectAccessReview)
     whether the pod-grouper's identity may read that Service, and say what will happen."""
     account = (logs.pods[0].get("spec") or {}).get("serviceAccountName") or "pod-grouper"
-    user = f"system:serviceaccount:{KAI_NAMESPACE}:{account}"
+    user = f"system:serviceaccount:{kai.NAMESPACE}:{account}"
     namespaces = sorted({p["metadata"]["namespace"] for p in owned})
     try:
-        denied = [ns for ns in namespaces if not view.may(user, "get", "services", ns)]
+        denied = [ns for ns in namespaces if not service_access(user, ns)]
     except GatewayError as exc:
         return Verdict(Status.WARN, f"no permission errors logged, but {len(owned)} kai-scheduler pod(s) still carry "
                                     f"the vCluster Service owner reference; the fallback is logged at debug level "
@@ -62,11 +61,11 @@ def _predict(view: ClusterView, scope: Scope, logs, owned, evidence) -> Verdict:
                                 f"vCluster under it (one PodGroup; see kai-podgroup)", evidence + (review,), _fix(scope))
 
 
-def run(view: ClusterView, scope: Scope) -> Verdict:
-    logs = kai.pod_grouper_logs(view)
+def run(scope, pod_grouper_logs, examined_kai_pods, service_access) -> Verdict:
+    logs = pod_grouper_logs
     if not logs.pods:
-        return Verdict(Status.ERROR, f"could not look: no pod-grouper pod in namespace {KAI_NAMESPACE}",
-                       (Evidence(f"pods in {KAI_NAMESPACE}", "none labelled app=pod-grouper or app=podgrouper"),),
+        return Verdict(Status.ERROR, f"could not look: no pod-grouper pod in namespace {kai.NAMESPACE}",
+                       (Evidence(f"pods in {kai.NAMESPACE}", "none labelled app=pod-grouper or app=podgrouper"),),
                        NO_POD_GROUPER)
     failed = tuple(Evidence(f"log of {ref}", exc.reason, {"outcome": exc.kind}) for ref, exc in logs.failures)
     scan = logs.scan
@@ -90,11 +89,11 @@ def run(view: ClusterView, scope: Scope) -> Verdict:
                                     f"{podinfo.ref(not_ready[0])} is not ready ({podinfo.state_summary(not_ready[0])}); "
                                     f"the log covers only its current, failing run",
                        (read_ev,), NOT_READY.format(pod=not_ready[0]["metadata"]["name"]))
-    owned = _owned(view, scope)
+    owned = _owned(examined_kai_pods)
     if owned:
         owned_ev = Evidence("host pods", "ownerReference v1/Service present",
                             {"pods": [podinfo.ref(p) for p in owned[:10]], "count": len(owned)})
-        return _predict(view, scope, logs, owned, (read_ev, owned_ev))
+        return _predict(scope, service_access, logs, owned, (read_ev, owned_ev))
     return Verdict(Status.PASS, f"no permission errors in {scan.lines} pod-grouper log lines and no pod owned by a "
                                 f"vCluster Service", (read_ev,))
 
@@ -105,6 +104,5 @@ CHECK = Check(
     severity=Severity.HIGH,
     run=run,
     order=50,
-    reads="pod-grouper log tails (tailLines/limitBytes); synced pods' ownerReferences",
     docs_url=f"{DOCS_BASE}#podgrouper-permissions",
 )

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Union
 
-from vcdoctor import helm
-from vcdoctor import vcluster as vcl
-from vcdoctor.access import could_not_look
-from vcdoctor.config_schema import UNKNOWN_KEY, UnusableSchema, compile_schema, problems
+from vcdoctor.products import vcluster as vcl
+from vcdoctor.products.vcluster.facts import ChartSchemas
+from vcdoctor.scope import Target
+from vcdoctor.engine.verdicts import could_not_look
+from vcdoctor.products.helm.release import ChartSchema, MalformedRelease, NoRelease
+from vcdoctor.products.vcluster.config_schema import UNKNOWN_KEY, UnusableSchema, problems
 from vcdoctor.gateway import GatewayError
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
-from vcdoctor.per_vcluster import each_vcluster
-from vcdoctor.scope import Scope
-from vcdoctor.view import ClusterView, SecretKeyMissing
 
 #: enough to act on; the count says how many more there are
 LISTED = 20
@@ -25,31 +24,33 @@ def _schema_file_hint(vc: vcl.VCluster) -> str:
             f"  vcdoctor run --vcluster {vc.name} --vcluster-namespace {vc.namespace} --vcluster-schema vcluster-schema.json")
 
 
-def _schema(view: ClusterView, scope: Scope, vc: vcl.VCluster) -> Union[helm.ChartSchema, Verdict]:
+def _schema(target: Target, schemas: ChartSchemas, vc: vcl.VCluster) -> Union[ChartSchema, Verdict]:
     """The schema to validate against, or the verdict saying why there is none."""
-    if scope.target.config_schema is not None:
-        return scope.target.config_schema
+    if target.config_schema is not None:
+        return target.config_schema
     subject = f"vCluster {vc.ref}"
-    if not scope.target.helm_release:
+    if not target.helm_release:
         return Verdict(Status.SKIP, f"{vc.ref}: not validated; no config schema was given",
                        (Evidence(subject, "no --vcluster-schema file and no --read-helm-release", {"vcluster": vc.ref}),),
                        "Validate against the schema of the installed chart, either from a file:\n"
                        f"{_schema_file_hint(vc)}\n"
                        "or from the Helm release (needs list on secrets in the vCluster namespace; metadata only):\n"
                        f"  vcdoctor run --vcluster {vc.name} --vcluster-namespace {vc.namespace} --read-helm-release")
-    try:
-        found = helm.chart_schema(view, vc.namespace, vc.name)
-    except GatewayError as exc:
-        looked = could_not_look(exc, f"the Helm release of {vc.ref}")
+    found = schemas.get(vc.ref)
+    if isinstance(found, GatewayError):
+        looked = could_not_look(found, f"the Helm release of {vc.ref}")
         return Verdict(looked.status, f"{vc.ref}: {looked.message}", looked.evidence,
                        f"{looked.remediation}\nOr give the schema as a file instead:\n{_schema_file_hint(vc)}")
-    except helm.NoRelease as exc:
+    if isinstance(found, NoRelease):
         return Verdict(Status.SKIP, f"{vc.ref}: not validated; installed without a Helm release",
-                       (Evidence(f"Secrets in namespace {vc.namespace}", str(exc), {"vcluster": vc.ref}),),
+                       (Evidence(f"Secrets in namespace {vc.namespace}", str(found), {"vcluster": vc.ref}),),
                        f"Installed by `helm template`, Argo CD or similar; give the schema as a file:\n{_schema_file_hint(vc)}")
-    except (helm.MalformedRelease, SecretKeyMissing) as exc:
-        return Verdict(Status.ERROR, f"{vc.ref}: the Helm release cannot be decoded: {exc}",
-                       (Evidence(f"Helm release of {vc.ref}", str(exc), {"vcluster": vc.ref}),),
+    if isinstance(found, UnusableSchema):
+        return Verdict(Status.ERROR, f"{vc.ref}: {found}", (Evidence(f"Helm release of {vc.ref}", str(found)),),
+                       f"Use the schema of the installed chart instead:\n{_schema_file_hint(vc)}")
+    if isinstance(found, (MalformedRelease, Exception)):
+        return Verdict(Status.ERROR, f"{vc.ref}: the Helm release cannot be decoded: {found}",
+                       (Evidence(f"Helm release of {vc.ref}", str(found), {"vcluster": vc.ref}),),
                        f"Inspect it with `helm history {vc.name} -n {vc.namespace}`, or give the schema as a file:\n"
                        f"{_schema_file_hint(vc)}")
     if found is None:
@@ -59,22 +60,19 @@ def _schema(view: ClusterView, scope: Scope, vc: vcl.VCluster) -> Union[helm.Cha
     return found
 
 
-def _examine(view: ClusterView, scope: Scope, vc: vcl.VCluster, settings: vcl.Settings) -> Verdict:
+def _examine(vc: vcl.VCluster, settings: vcl.Settings, target: Target, schemas: ChartSchemas) -> Verdict:
     data = {"vcluster": vc.ref, "version": vc.version_text}
     if settings.legacy or settings.outline is None:
         return Verdict(Status.SKIP, f"{vc.ref}: vCluster {vc.version_text} is configured by syncer flags; config "
                                     f"schemas start with v0.20",
                        (Evidence(settings.source, "no vc-config Secret to validate", data),))
-    schema = _schema(view, scope, vc)
+    schema = _schema(target, schemas, vc)
     if isinstance(schema, Verdict):
         return schema
     source = Evidence(schema.source, f"schema of chart {schema.chart_version or 'version not recorded'}; "
                                      f"the vCluster runs {vc.version_text}", data)
     try:
-        # one validator per schema and run: checking a schema against its metaschema costs more than using it
-        validator = schema.validator or view.memo(("config-schema", schema.source),
-                                                  lambda: compile_schema(schema.document, schema.source))
-        found = problems(validator, settings.outline, schema.source)
+        found = problems(schema.validator, settings.outline, schema.source)
     except UnusableSchema as exc:
         return Verdict(Status.ERROR, f"{vc.ref}: {exc}", (source,),
                        f"Use the schema of the installed chart instead:\n{_schema_file_hint(vc)}")
@@ -89,8 +87,7 @@ def _examine(view: ClusterView, scope: Scope, vc: vcl.VCluster, settings: vcl.Se
                                                                            len(found) - len(unknown))) if n)
     return Verdict(Status.FAIL, f"{vc.ref}: {len(found)} config problem(s), {kinds}: "
                                 f"{', '.join(p.path for p in found[:3])}{'…' if len(found) > 3 else ''}; "
-                                f"the syncer parses its config strictly and fails on it, or runs without what "
-                                f"these keys were meant to set",
+                                f"the syncer parses its config strictly and refuses to start on such keys",
                    tuple(evidence) + (source,), _fix(vc, found))
 
 
@@ -111,13 +108,16 @@ def _fix(vc: vcl.VCluster, found) -> str:
             "Values from an older vCluster version can be converted with `vcluster convert config`.")
 
 
+def run(target, vclusters, vcluster_settings, vcluster_chart_schemas) -> Verdict:
+    return vcl.each_vcluster(vclusters, vcluster_settings,
+                             lambda vc, settings: _examine(vc, settings, target, vcluster_chart_schemas))
+
+
 CHECK = Check(
     id="vcluster-config-schema",
     title="vCluster config matches its chart's schema",
     severity=Severity.HIGH,
-    run=lambda view, scope: each_vcluster(view, scope, _examine),
+    run=run,
     order=16,
-    reads="vc-config key names and value types; the schema from --vcluster-schema, or (--read-helm-release) "
-          "the current Helm release Secret, found by a metadata-only list",
     docs_url=f"{DOCS_BASE}#vcluster-config-schema",
 )

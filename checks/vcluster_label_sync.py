@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from typing import List, Tuple
+
 from vcdoctor import pods as podinfo
-from vcdoctor import vcluster as vcl
+from vcdoctor.products import vcluster as vcl
+from vcdoctor.products import kai
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
-from vcdoctor.per_vcluster import each_vcluster
-from vcdoctor.scope import Scope
-from vcdoctor.view import ClusterView
 
 MAX_LISTED = 10
-KAI_LABELS = (podinfo.QUEUE_LABEL, "priorityClassName")
+KAI_LABELS = (kai.QUEUE_LABEL, "priorityClassName")
 
 SYNC_LABELS_SNIPPET = """experimental:
   syncSettings:
@@ -19,16 +19,15 @@ SYNC_LABELS_SNIPPET = """experimental:
       - priorityClassName"""
 
 
-def _queue_intent(view: ClusterView, scope: Scope, vc: vcl.VCluster):
-    """Pods of ``vc`` whose virtual labels carry a queue, and those whose host pod lost it."""
-    pods = scope.by_vcluster(view).get(vc.name, [])
-    wanting = [p for p in pods if vcl.virtual_label(p, podinfo.QUEUE_LABEL) is not None]
-    lost = [p for p in wanting if podinfo.QUEUE_LABEL not in podinfo.labels(p)]
+def _queue_intent(pods: List[dict]) -> Tuple[List[dict], List[dict]]:
+    """Pods whose virtual labels carry a queue, and those whose host pod lost it."""
+    wanting = [p for p in pods if vcl.virtual_label(p, kai.QUEUE_LABEL) is not None]
+    lost = [p for p in wanting if kai.QUEUE_LABEL not in podinfo.labels(p)]
     return wanting, lost
 
 
-def _examine(view: ClusterView, scope: Scope, vc: vcl.VCluster, settings: vcl.Settings) -> Verdict:
-    wanting, lost = _queue_intent(view, scope, vc)
+def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict]) -> Verdict:
+    wanting, lost = _queue_intent(pods)
     pods_ev = Evidence(f"host pods of {vc.ref}", f"{len(wanting)} ask for a KAI queue, {len(lost)} lost the label "
                                                  f"on the host", {"lost": [podinfo.ref(p) for p in lost[:MAX_LISTED]]})
     rewrites = vc.version is None or vc.version < (0, 21, 0)  # v0.21 (PR #2030) stopped hashing labels
@@ -37,7 +36,7 @@ def _examine(view: ClusterView, scope: Scope, vc: vcl.VCluster, settings: vcl.Se
         patterns = settings.get(key) or []
         ev = Evidence(settings.source, f"{key} = {patterns}", {"vcluster": vc.ref, "version": vc.version_text})
         missing = [label for label in KAI_LABELS if not vcl.label_synced(patterns, label)]
-        if podinfo.QUEUE_LABEL in missing:
+        if kai.QUEUE_LABEL in missing:
             fix = (f"vCluster {vc.version_text} rewrites every pod label to vcluster.loft.sh/label-{vc.name}-x-<hash> "
                    f"unless it is listed. ")
             fix += (f"Pass --sync-labels={','.join(KAI_LABELS)} in syncer.extraArgs (host context, helm upgrade "
@@ -60,12 +59,16 @@ def _examine(view: ClusterView, scope: Scope, vc: vcl.VCluster, settings: vcl.Se
                                 f"{len(wanting)} pod(s) carry their queue label on the host", (pods_ev,))
 
 
+def run(vclusters, vcluster_settings, pods_by_vcluster) -> Verdict:
+    return vcl.each_vcluster(vclusters, vcluster_settings, lambda vc, settings: _examine(
+        vc, settings, pods_by_vcluster.get((vc.namespace, vc.name), [])))
+
+
 CHECK = Check(
     id="vcluster-label-sync",
     title="KAI queue labels reach the host pods",
     severity=Severity.HIGH,
-    run=lambda view, scope: each_vcluster(view, scope, _examine),
+    run=run,
     order=13,
-    reads="vc-config syncLabels (v0.20.x) or --sync-labels (<= v0.19); host pods' labels vs vcluster.loft.sh/labels",
     docs_url=f"{DOCS_BASE}#vcluster-label-sync",
 )

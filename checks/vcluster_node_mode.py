@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from vcdoctor import vcluster as vcl
+from vcdoctor.products import vcluster as vcl
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
-from vcdoctor.per_vcluster import each_vcluster
-from vcdoctor.scope import Scope
-from vcdoctor.view import ClusterView
 
 PRIVATE_NODES_FIX = """Private nodes sync nothing to the host cluster, so the host's KAI never sees these pods, and a
 vCluster cannot be switched from private to host nodes after creation. Either:
@@ -14,7 +11,7 @@ vCluster cannot be switched from private to host nodes after creation. Either:
   - create a new vCluster on host nodes (privateNodes.enabled: false, the default) and move the workloads."""
 
 
-def _examine(view: ClusterView, scope: Scope, vc: vcl.VCluster, settings: vcl.Settings) -> Verdict:
+def _examine(vc: vcl.VCluster, settings: vcl.Settings) -> Verdict:
     private = settings.get("privateNodes.enabled", False)
     ev = Evidence(settings.source, f"privateNodes.enabled = {private}", {"vcluster": vc.ref,
                                                                            "version": vc.version_text})
@@ -28,12 +25,15 @@ def _examine(view: ClusterView, scope: Scope, vc: vcl.VCluster, settings: vcl.Se
     return Verdict(Status.PASS, f"{vc.ref}: runs its workloads on host nodes", (ev,))
 
 
+def run(vclusters, vcluster_settings) -> Verdict:
+    return vcl.each_vcluster(vclusters, vcluster_settings, _examine)
+
+
 CHECK = Check(
     id="vcluster-node-mode",
     title="vCluster uses host nodes",
     severity=Severity.CRITICAL,
-    run=lambda view, scope: each_vcluster(view, scope, _examine),
+    run=run,
     order=11,
-    reads="vc-config privateNodes.enabled (v0.26+)",
     docs_url=f"{DOCS_BASE}#vcluster-node-mode",
 )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from typing import List
+
 from vcdoctor import pods as podinfo
-from vcdoctor import vcluster as vcl
+from vcdoctor.products import kai
+from vcdoctor.products import vcluster as vcl
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
-from vcdoctor.per_vcluster import each_vcluster
-from vcdoctor.scope import Scope
-from vcdoctor.view import ClusterView
 
 TO_HOST = "sync.toHost.priorityClasses.enabled"
 FROM_HOST = "sync.fromHost.priorityClasses.enabled"
@@ -19,14 +19,13 @@ SNIPPET = """sync:
       enabled: true"""
 
 
-def _examine(view: ClusterView, scope: Scope, vc: vcl.VCluster, settings: vcl.Settings) -> Verdict:
+def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict]) -> Verdict:
     synced = bool(settings.get(TO_HOST) or settings.get(FROM_HOST))
     ev = Evidence(settings.source, f"priority class sync: toHost={settings.get(TO_HOST, False)}, "
                                    f"fromHost={settings.get(FROM_HOST, False)}", {"vcluster": vc.ref})
     if synced or settings.legacy:
         return Verdict(Status.PASS, f"{vc.ref}: priority classes are synced; host pods keep priorityClassName",
                        (ev,))
-    pods = scope.by_vcluster(view, kai_only=True).get(vc.name, [])
     unlabelled = [p for p in pods if LABEL not in podinfo.labels(p)]
     lost = [p for p in unlabelled if vcl.virtual_label(p, LABEL) is not None]
     pods_ev = Evidence(f"kai-scheduler pods of {vc.ref}",
@@ -43,12 +42,16 @@ def _examine(view: ClusterView, scope: Scope, vc: vcl.VCluster, settings: vcl.Se
                                 f"is dropped on the host; the {LABEL} label that KAI reads is kept", (ev, pods_ev))
 
 
+def run(vclusters, vcluster_settings, pods_by_vcluster) -> Verdict:
+    return vcl.each_vcluster(vclusters, vcluster_settings, lambda vc, settings: _examine(
+        vc, settings, kai.kai_pods_of(pods_by_vcluster.get((vc.namespace, vc.name), []))))
+
+
 CHECK = Check(
     id="vcluster-priority-class",
     title="Pod priority classes reach KAI",
     severity=Severity.MEDIUM,
-    run=lambda view, scope: each_vcluster(view, scope, _examine),
+    run=run,
     order=14,
-    reads="vc-config priority class sync keys; kai-scheduler host pods' labels vs vcluster.loft.sh/labels",
     docs_url=f"{DOCS_BASE}#vcluster-priority-class",
 )

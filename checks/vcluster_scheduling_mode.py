@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from vcdoctor import pods as podinfo
-from vcdoctor import vcluster as vcl
+from vcdoctor.products import vcluster as vcl
+from vcdoctor.products import kai
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
-from vcdoctor.per_vcluster import each_vcluster
-from vcdoctor.scope import Scope
-from vcdoctor.view import ClusterView
 
 VIRTUAL = "controlPlane.distro.k8s.scheduler.enabled"
 VIRTUAL_OLD = "controlPlane.advanced.virtualScheduler.enabled"
@@ -32,7 +30,7 @@ VIRTUAL_SNIPPET = """controlPlane:
       enabled: false"""
 
 
-def _examine(view: ClusterView, scope: Scope, vc: vcl.VCluster, settings: vcl.Settings) -> Verdict:
+def _examine(vc: vcl.VCluster, settings: vcl.Settings) -> Verdict:
     virtual = bool(settings.get(VIRTUAL) or settings.get(VIRTUAL_OLD))
     hybrid = bool(settings.get(HYBRID))
     host_schedulers = settings.get(HOST_SCHEDULERS) or []
@@ -40,7 +38,7 @@ def _examine(view: ClusterView, scope: Scope, vc: vcl.VCluster, settings: vcl.Se
                   {"vcluster": vc.ref, VIRTUAL: settings.get(VIRTUAL), VIRTUAL_OLD: settings.get(VIRTUAL_OLD),
                    HYBRID: settings.get(HYBRID), HOST_SCHEDULERS: host_schedulers})
     if hybrid:
-        if podinfo.KAI_SCHEDULER in host_schedulers:
+        if kai.KAI_SCHEDULER in host_schedulers:
             return Verdict(Status.PASS, f"{vc.ref}: hybrid scheduling hands kai-scheduler pods to the host", (ev,))
         return Verdict(Status.FAIL, f"{vc.ref}: hybrid scheduling is on but kai-scheduler is not in hostSchedulers, "
                                     f"so kai-scheduler pods wait for a scheduler inside the vCluster",
@@ -56,12 +54,15 @@ def _examine(view: ClusterView, scope: Scope, vc: vcl.VCluster, settings: vcl.Se
                                 f"schedules it", (ev,))
 
 
+def run(vclusters, vcluster_settings) -> Verdict:
+    return vcl.each_vcluster(vclusters, vcluster_settings, _examine)
+
+
 CHECK = Check(
     id="vcluster-scheduling-mode",
     title="vCluster leaves scheduling to the host",
     severity=Severity.CRITICAL,
-    run=lambda view, scope: each_vcluster(view, scope, _examine),
+    run=run,
     order=12,
-    reads="vc-config virtual scheduler (v0.26+ and deprecated key) and hybrid scheduling settings",
     docs_url=f"{DOCS_BASE}#vcluster-scheduling-mode",
 )

@@ -5,11 +5,8 @@ from __future__ import annotations
 from typing import List
 
 from vcdoctor import pods as podinfo
-from vcdoctor import vcluster as vcl
+from vcdoctor.products import vcluster as vcl
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
-from vcdoctor.per_vcluster import each_vcluster
-from vcdoctor.scope import Scope
-from vcdoctor.view import ClusterView
 
 MAX_PODS_LISTED = 10
 
@@ -33,7 +30,7 @@ def roll_commands(vc: vcl.VCluster, owned: List[dict], stale: bool) -> str:
     return "\n".join(lines)
 
 
-def _examine(view: ClusterView, scope: Scope, vc: vcl.VCluster, settings: vcl.Settings) -> Verdict:
+def _examine(vc: vcl.VCluster, settings: vcl.Settings, synced_pods, control_plane) -> Verdict:
     setting = vcl.owner_setting(settings)
     config_ev = Evidence(setting.source, "experimental.syncSettings.setOwner = "
                          + ("unknown" if setting.value is None else str(setting.value).lower()),
@@ -46,7 +43,7 @@ def _examine(view: ClusterView, scope: Scope, vc: vcl.VCluster, settings: vcl.Se
         return Verdict(Status.PASS, f"{vc.ref}: setOwner has no effect: {ignored}; synced pods get no Service "
                                     f"owner reference either way", (config_ev,))
 
-    owned = [p for p in vcl.pods_of(view, vc) if vcl.service_owner(p, vc.name)]
+    owned = [p for p in synced_pods if vcl.owner_key(p) == (vc.namespace, vc.name) and vcl.service_owner(p, vc.name)]
     owned_ev = []
     if owned:
         owned_ev.append(Evidence(
@@ -67,7 +64,7 @@ def _examine(view: ClusterView, scope: Scope, vc: vcl.VCluster, settings: vcl.Se
                                     f"Service)" + (f"; setOwner is also set at {astray[0]}, which vCluster ignores"
                                                    if astray else ""), tuple([config_ev] + owned_ev), fix)
 
-    stale_ev = _stale_control_plane(view, vc)
+    stale_ev = _stale_control_plane(control_plane, vc)
     if owned or stale_ev:
         why = []
         if stale_ev:
@@ -89,14 +86,15 @@ def _ignored_because(settings: vcl.Settings, vc: vcl.VCluster):
     return None
 
 
-def _stale_control_plane(view: ClusterView, vc: vcl.VCluster) -> List[Evidence]:
+def _stale_control_plane(control_plane, vc: vcl.VCluster) -> List[Evidence]:
     return [Evidence(f"pod {podinfo.ref(pod)}", f"{vcl.CONFIG_HASH} differs from the {vc.workload_kind} template",
                      {"pod_hash": podinfo.annotations(pod).get(vcl.CONFIG_HASH), "template_hash": vc.template_config_hash})
-            for pod in vcl.stale_control_plane(view, vc)]
+            for pod in vcl.stale_control_plane(control_plane, vc)]
 
 
-def run(view: ClusterView, scope: Scope) -> Verdict:
-    return each_vcluster(view, scope, _examine)
+def run(vclusters, vcluster_settings, synced_pods, control_plane_pods) -> Verdict:
+    return vcl.each_vcluster(vclusters, vcluster_settings,
+                             lambda vc, settings: _examine(vc, settings, synced_pods, control_plane_pods))
 
 
 CHECK = Check(
@@ -105,6 +103,5 @@ CHECK = Check(
     severity=Severity.CRITICAL,
     run=run,
     order=10,
-    reads="StatefulSets/Deployments app=vcluster; Secret vc-config-<name> key config.yaml (by name); synced pods' ownerReferences; control-plane pods' vClusterConfigHash",
     docs_url=f"{DOCS_BASE}#vcluster-set-owner",
 )

@@ -1,4 +1,4 @@
-"""Fixtures: a fake API server per test, a kubeconfig pointing at it, and a live ClusterView."""
+"""Fixtures: a fake API server per test, a kubeconfig pointing at it, and one check run through the engine."""
 
 from __future__ import annotations
 
@@ -6,11 +6,15 @@ import pytest
 import yaml
 
 from tests.fakeapi.server import FakeApiServer, FakeCluster, make_certificate
-from vcdoctor import runner
+from vcdoctor import registry
+from vcdoctor.deadline import Deadline
+from vcdoctor.engine.executor import Executor
+from vcdoctor.engine.facts import FactStore, run_inputs
+from vcdoctor.engine.runner import run_checks
 from vcdoctor.gateway import Gateway
 from vcdoctor.gateway.live import connect
-from vcdoctor.scope import Target, resolve
-from vcdoctor.view import ClusterView
+from vcdoctor.report import now as now_
+from vcdoctor.scope import Target
 
 
 @pytest.fixture
@@ -39,21 +43,25 @@ def kubeconfig(api, tmp_path) -> str:
     return str(path)
 
 
-@pytest.fixture
-def view(kubeconfig) -> ClusterView:
-    transport, _ = connect(kubeconfig, None, 5)
-    return ClusterView(Gateway(transport))
+@pytest.fixture(scope="session")
+def facts():
+    return registry.load_facts()
 
 
 @pytest.fixture
-def run_check(kubeconfig):
-    """Evaluate one check through the runner (so API failures become honest errors); a fresh view each
-    call, as each vcdoctor run starts with an empty cache."""
+def run_check(kubeconfig, facts):
+    """Evaluate one check through the engine (so API failures become honest errors); fresh facts each
+    call, as each vcdoctor run starts with an empty cache. ``now`` defaults to the wall clock."""
 
-    def evaluate(check, **target):
-        transport, _ = connect(kubeconfig, None, 5)
-        view = ClusterView(Gateway(transport))
-        scope = resolve(view, Target(**target))
-        return runner.run_checks([check], view, scope)[0]
+    def evaluate(check, now=None, **target):
+        executor = Executor(Deadline(30))
+        transport, _ = connect(kubeconfig, None, 5, executor.deadline)
+        gateway = Gateway(transport, deadline=executor.deadline, spawn=executor.submit)
+        store = FactStore(gateway, facts, run_inputs(Target(**target), now or now_()))
+        if target.get("pod") or target.get("vcluster") or target.get("vcluster_namespace"):
+            store.value("scope")  # as the pipeline does: an unknown target is a usage error, raised here
+        return run_checks([check], store, executor, chained=bool(target.get("pod")))[0]
 
     return evaluate
+
+

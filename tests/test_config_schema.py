@@ -9,9 +9,9 @@ import json
 import pytest
 
 from tests.fakeapi import factories as f
-from vcdoctor import helm
-from vcdoctor.config_schema import UNKNOWN_KEY, WRONG_TYPE, compile_schema, problems
-from vcdoctor.vcluster import config_outline
+from vcdoctor.products.helm import release as helm
+from vcdoctor.products.vcluster.config_schema import UNKNOWN_KEY, WRONG_TYPE, compile_schema, problems
+from vcdoctor.products.vcluster.config import config_outline
 
 CONFIG = {"experimental": {"syncSettings": {"setOwner": False, "targetNamespace": "team-a"}},
           "exportKubeConfig": {"secret": {"name": "admin-kubeconfig"}},

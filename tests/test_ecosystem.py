@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from tests.fakeapi.scenarios import SCENARIOS, VC, VC_NS, guide_cluster
 from tests.fakeapi.server import FakeApiServer, FakeCluster
-from vcdoctor import cli
+from vcdoctor import runs
 from vcdoctor.cli import main
 
 SCHEMA = json.loads((pathlib.Path(__file__).parents[1] / "docs" / "report.schema.json").read_text())
@@ -85,7 +85,7 @@ def test_quiet_prints_only_the_summary(cluster, kubeconfig):
 
 def test_progress_on_a_terminal_but_never_in_json(cluster, kubeconfig, monkeypatch):
     guide_cluster(cluster)
-    monkeypatch.setattr(cli, "_stderr_is_tty", lambda: True)
+    monkeypatch.setattr(runs, "stderr_is_tty", lambda: True)
     as_json = invoke("run", "--kubeconfig", kubeconfig, "-o", "json")
     jsonschema.validate(json.loads(as_json.stdout), SCHEMA)
     assert "checks done" not in as_json.output

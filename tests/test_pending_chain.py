@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from tests.fakeapi import factories as f
 from tests.fakeapi.scenarios import VC, VC_NS, guide_cluster
 from vcdoctor.cli import main
-from vcdoctor.vcluster import host_pod_name
+from vcdoctor.products.vcluster.names import host_pod_name
 
 CHAIN = ["pod-scheduler-name", "kai-queue", "kai-podgroup", "kai-gpu-request", "kai-pending-reason"]
 HOST = host_pod_name("trainer", "team-a", VC)

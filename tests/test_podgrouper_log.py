@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.fakeapi import factories as f
-from vcdoctor.podgrouper_log import NO_OWNER_MESSAGE, parse_line, scan
+from vcdoctor.products.kai.pod_grouper_log import NO_OWNER_MESSAGE, parse_line, scan
 
 
 def test_console_line_fields_are_split():

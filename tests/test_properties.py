@@ -9,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.fakeapi.server import parse_label_selector
-from vcdoctor.podgrouper_log import parse_line, scan
-from vcdoctor.vcluster import VIRTUAL_LABELS, MalformedConfig, host_pod_name, parse_config, virtual_label, virtual_labels
+from vcdoctor.products.kai.pod_grouper_log import parse_line, scan
+from vcdoctor.products.vcluster.config import MalformedConfig, parse_config
+from vcdoctor.products.vcluster.names import VIRTUAL_LABELS, host_pod_name, virtual_label, virtual_labels
 
 NAMES = st.from_regex(r"[a-z0-9]([a-z0-9.-]{0,80}[a-z0-9])?", fullmatch=True)
 

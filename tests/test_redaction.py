@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from vcdoctor.redaction import Redactor
-from vcdoctor.vcluster import host_pod_name
+from vcdoctor.products.vcluster.names import host_pod_name
 
 
 def test_host_names_map_to_the_translation_of_hashed_names():

@@ -11,16 +11,20 @@ import pytest
 from vcdoctor.model import CHECK_ID, Check, Severity, Status, Verdict
 from vcdoctor.registry import RegistryError, load_checks, select_checks
 
-BUILTIN = ["vcluster-set-owner", "vcluster-node-mode", "vcluster-scheduling-mode", "vcluster-label-sync",
-           "vcluster-priority-class", "vcluster-config-applied", "vcluster-config-schema",
-           "pod-scheduler-name", "kai-components",
-           "kai-queue", "kai-podgroup", "kai-gpu-request", "kai-pending-reason",
-           "gpu-sharing-reservations", "podgrouper-permissions", "podgrouper-no-owner-log"]
+
+def _declared_in_setup_cfg():
+    """The built-in checks as setup.cfg registers them (the one list; nothing here repeats it)."""
+    import configparser
+
+    cfg = configparser.ConfigParser()
+    cfg.read(pathlib.Path(__file__).parents[1] / "setup.cfg")
+    return [line.split("=")[0].strip() for line in cfg["options.entry_points"]["vcdoctor.checks"].splitlines()
+            if line.strip()]
 
 
 def _check(check_id="x-check", **kw):
     return Check(id=check_id, title=kw.pop("title", "A check"), severity=kw.pop("severity", Severity.LOW),
-                 run=lambda view, scope: Verdict(Status.PASS, "ok"), **kw)
+                 run=kw.pop("run", lambda: Verdict(Status.PASS, "ok")), **kw)
 
 
 class _EP:
@@ -36,7 +40,19 @@ class _EP:
 
 
 def test_builtin_checks_are_registered_in_report_order():
-    assert [c.id for c in load_checks()] == BUILTIN
+    checks = load_checks()
+    assert sorted(c.id for c in checks) == sorted(_declared_in_setup_cfg())
+    assert [c.order for c in checks] == sorted(c.order for c in checks)
+
+
+def test_a_check_asking_for_an_unknown_fact_fails_at_load_with_a_suggestion():
+    with pytest.raises(RegistryError, match="unknown fact 'kai_pod'.*did you mean 'kai_pods'"):
+        load_checks([_EP("typo", _check("typo", run=lambda kai_pod: Verdict(Status.PASS, "ok")))])
+
+
+def test_a_check_gets_exactly_the_facts_its_signature_names():
+    check = _check("named", run=lambda scope, kai_pods: Verdict(Status.PASS, "ok"))
+    assert check.needs == ("scope", "kai_pods")
 
 
 def test_every_check_has_metadata_docs_and_a_test_module():

@@ -18,10 +18,12 @@ from click.testing import CliRunner
 from tests.fakeapi import factories as f
 from tests.fakeapi.scenarios import PODGROUPER, VC, VC_NS, guide_cluster
 from tests.fakeapi.server import FakeApiServer, make_certificate
-from vcdoctor import runner
 from vcdoctor.cli import main
 from vcdoctor.model import Check, Severity, Status, Verdict
-from vcdoctor.scope import Scope
+from vcdoctor.deadline import Deadline
+from vcdoctor.engine.executor import Executor
+from vcdoctor.engine.facts import FactStore
+from vcdoctor.engine.runner import Interrupted, run_checks
 
 ROOT = pathlib.Path(__file__).parents[1]
 SCHEMA = json.loads((ROOT / "docs" / "report.schema.json").read_text())
@@ -256,27 +258,34 @@ def test_read_helm_release_needs_only_the_optional_namespaced_list(cluster, kube
     assert result.exit_code == 0 and set(statuses(report).values()) == {"pass"}
 
 
-def test_docs_rbac_matches_the_preflight_declaration():
-    from vcdoctor.preflight import REQUIRED
+def test_docs_rbac_grants_exactly_what_the_plan_of_every_check_needs():
+    from vcdoctor import registry
+    from vcdoctor.engine.plan import make_plan
 
+    facts = registry.load_facts()
+    plan = make_plan(registry.load_checks(facts=facts), facts)
     granted = {(g, r, v) for rule in _rbac_rules() for g in rule["apiGroups"] for r in rule["resources"]
                for v in rule["verbs"]}
-    needed = {(p.group, f"{p.resource}/{p.subresource}" if p.subresource else p.resource, p.verb) for p in REQUIRED}
-    assert needed == granted - {("authorization.k8s.io", "selfsubjectaccessreviews", "create")}
+    required = {(p.group, p.resource, p.verb) for p in plan.permissions() if not (p.optional or p.opt_in)}
+    optional = {(p.group, p.resource, p.verb) for p in plan.permissions() if p.optional or p.opt_in}
+    assert required == granted - {("authorization.k8s.io", "selfsubjectaccessreviews", "create")}
+    commented = (pathlib.Path(__file__).parents[1] / "docs" / "rbac.yaml").read_text()
+    for group, resource, verb in optional:  # opt-in flags and optional precision: shown, commented out
+        assert f'#   resources: ["{resource}"]\n  #   verbs: ["{verb}"]' in commented
 
 
 def test_interrupt_returns_the_partial_results():
     release = threading.Event()
 
-    def slow(view, scope):
+    def slow():
         release.wait(5)
         return Verdict(Status.PASS, "late")
 
     checks = [Check("slow", "slow", Severity.LOW, slow),
-              Check("quick", "quick", Severity.LOW, lambda v, s: Verdict(Status.PASS, "ok"))]
+              Check("quick", "quick", Severity.LOW, lambda: Verdict(Status.PASS, "ok"))]
     threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()  # a real Ctrl-C
-    with pytest.raises(runner.Interrupted) as stop:
-        runner.run_checks(checks, None, Scope(), deadline_seconds=10)
+    with pytest.raises(Interrupted) as stop:
+        run_checks(checks, FactStore(None, {}, {}), Executor(Deadline(10)))
     release.set()
     assert [r.status for r in stop.value.results] == [Status.ERROR, Status.PASS]
     assert stop.value.results[0].message.startswith("interrupted")

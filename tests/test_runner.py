@@ -4,44 +4,49 @@ from __future__ import annotations
 
 import threading
 
-from vcdoctor import runner
+from vcdoctor.deadline import Deadline
+from vcdoctor.engine.executor import Executor
+from vcdoctor.engine.facts import FactStore
+from vcdoctor.engine.runner import run_checks
 from vcdoctor.gateway import ApiRequest, Forbidden
 from vcdoctor.gateway import resources as r
 from vcdoctor.model import Check, Evidence, Severity, Status, Verdict
-from vcdoctor.scope import Scope
 
 
 def _check(check_id, run):
     return Check(id=check_id, title=check_id, severity=Severity.LOW, run=run)
 
 
+def _run(checks, deadline=None):
+    return run_checks(checks, FactStore(None, {}, {}), Executor(Deadline(deadline)))
+
+
 def test_a_crashing_check_becomes_error_and_others_still_run():
-    def boom(view, scope):
+    def boom():
         raise KeyError("spec")
 
-    results = runner.run_checks([_check("a", boom), _check("b", lambda v, s: Verdict(Status.PASS, "fine"))],
-                                None, Scope())
+    results = _run([_check("a", boom), _check("b", lambda: Verdict(Status.PASS, "fine"))])
     assert [x.status for x in results] == [Status.ERROR, Status.PASS]
     assert "check crashed: KeyError" in results[0].message and results[0].remediation
 
 
 def test_gateway_errors_become_could_not_look():
-    def denied(view, scope):
+    def denied():
         raise Forbidden(ApiRequest("list", r.PODS, "kai-scheduler"), "pods is forbidden", 403)
 
-    (result,) = runner.run_checks([_check("a", denied)], None, Scope())
+    (result,) = _run([_check("a", denied)])
     assert result.status is Status.ERROR and "forbidden on list pods in namespace kai-scheduler" in result.message
     assert "kubectl auth can-i list pods -n kai-scheduler" in result.remediation
 
 
 def test_unevidenced_or_unremediated_verdicts_are_refused():
     bad = [
-        _check("no-evidence", lambda v, s: Verdict(Status.FAIL, "bad", (), "fix")),
-        _check("no-fix", lambda v, s: Verdict(Status.WARN, "meh", (Evidence("x", "y"),))),
-        _check("wrong-type", lambda v, s: "pass"),
-        _check("skip-bare", lambda v, s: Verdict(Status.SKIP, "n/a")),
+        _check("no-evidence", lambda: Verdict(Status.FAIL, "bad", (), "fix")),
+        _check("no-fix", lambda: Verdict(Status.WARN, "meh", (Evidence("x", "y"),))),
+        _check("wrong-type", lambda: "pass"),
+        _check("skip-bare", lambda: Verdict(Status.SKIP, "n/a")),
     ]
-    results = runner.run_checks(bad, None, Scope())
+    results = _run(bad)
     assert all(x.status is Status.ERROR for x in results)
     assert "without evidence" in results[0].message and "without a remediation" in results[1].message
 
@@ -49,12 +54,11 @@ def test_unevidenced_or_unremediated_verdicts_are_refused():
 def test_deadline_reports_unfinished_checks():
     release = threading.Event()
 
-    def slow(view, scope):
+    def slow():
         release.wait(5)
         return Verdict(Status.PASS, "late")
 
-    results = runner.run_checks([_check("slow", slow), _check("quick", lambda v, s: Verdict(Status.PASS, "ok"))],
-                                None, Scope(), deadline_seconds=0.2)
+    results = _run([_check("slow", slow), _check("quick", lambda: Verdict(Status.PASS, "ok"))], deadline=0.2)
     release.set()
     assert results[0].status is Status.ERROR and results[0].message.startswith("deadline")
     assert results[1].status is Status.PASS

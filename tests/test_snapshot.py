@@ -95,7 +95,7 @@ def test_helm_release_enters_a_snapshot_as_chart_schema_only(cluster, kubeconfig
     with tarfile.open(out) as tar:
         bodies = [json.loads(tar.extractfile(m).read()) for m in tar.getmembers() if m.name.startswith("responses/")]
     stored = next(b["body"] for b in bodies if b["request"].get("name") == f"sh.helm.release.v1.{VC}.v3")
-    from vcdoctor.helm import decode_release
+    from vcdoctor.products.helm.release import decode_release
     record = decode_release(__import__("base64").b64decode(stored["data"]["release"]))
     assert set(record) == {"chart", "info", "version"} and set(record["chart"]) == {"metadata", "schema"}
     assert CANARY.encode() not in raw

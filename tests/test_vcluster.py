@@ -6,7 +6,9 @@ import hashlib
 
 import pytest
 
-from vcdoctor.vcluster import MalformedConfig, host_pod_name, parse_config, parse_version
+from vcdoctor.products.vcluster.config import MalformedConfig, parse_config
+from vcdoctor.products.vcluster.names import host_pod_name
+from vcdoctor.versions import parse_version
 
 
 def test_host_pod_name_short():

@@ -1,5 +1,5 @@
 """Allow ``python -m vcdoctor``."""
 
-from vcdoctor.cli import main
+from vcdoctor.cli import console
 
-main()
+console()

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import enum
+import inspect
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Tuple
-
-if TYPE_CHECKING:  # pragma: no cover
-    from vcdoctor.scope import Scope
-    from vcdoctor.view import ClusterView
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 
 class Status(str, enum.Enum):
@@ -28,7 +25,7 @@ class Status(str, enum.Enum):
 STATUS_RANK = {Status.SKIP: 0, Status.PASS: 1, Status.WARN: 2, Status.ERROR: 3, Status.FAIL: 4}
 
 
-def worst(statuses) -> Status:
+def worst(statuses: Iterable[Status]) -> Status:
     return max(statuses, key=STATUS_RANK.__getitem__, default=Status.SKIP)
 
 
@@ -53,6 +50,8 @@ class ExitCode(enum.IntEnum):
     USAGE = 2
     #: Kubeconfig missing/invalid, cluster unreachable or credentials refused.
     CLUSTER = 3
+    #: Ctrl-C (128 + SIGINT); the report holds what finished.
+    INTERRUPTED = 130
 
 
 @dataclass(frozen=True)
@@ -63,8 +62,8 @@ class Evidence:
     observation: str
     data: Mapping[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> dict:
-        out = {"subject": self.subject, "observation": self.observation}
+    def to_dict(self) -> Dict[str, Any]:
+        out: Dict[str, Any] = {"subject": self.subject, "observation": self.observation}
         if self.data:
             out["data"] = dict(self.data)
         return out
@@ -88,24 +87,28 @@ DOCS_BASE = "docs/checks.md"  # in the vcdoctor repository; the anchor is the ch
 class Check:
     """A registered check: stable id, metadata and the pure function that evaluates it.
 
-    ``run(view, scope)`` receives the read-only cluster view and the resolved scope and
-    returns a :class:`Verdict`. It must not reach the cluster any other way.
+    ``run`` names the facts it needs as its parameters (``def run(scope, kai_pods)``), as flake8 hands a
+    checker what its signature asks for; it returns a :class:`Verdict` and has no other way to the cluster.
+    What it reads, the permissions it needs and what a snapshot keeps for it all follow from those names.
     """
 
     id: str
     title: str
     severity: Severity
-    run: Callable[["ClusterView", "Scope"], Verdict]
+    run: Callable[..., Verdict]
     #: Position in reports; built-ins use 10, 20, ...; plugins default after them.
     order: int = 1000
     docs_url: Optional[str] = None
-    #: one line: what the check reads from the cluster (shown by `vcdoctor checks`)
-    reads: str = ""
     #: ids of the earlier links in the "why is this pod Pending?" chain; when one of them fails for
     #: a --pod target, this check is skipped as "blocked by <id>" instead of piling up failures
     after: Tuple[str, ...] = ()
 
-    def problems(self) -> list:
+    @property
+    def needs(self) -> Tuple[str, ...]:
+        """The facts ``run`` asks for, by parameter name."""
+        return tuple(inspect.signature(self.run).parameters)
+
+    def problems(self) -> List[str]:
         """Metadata errors, each naming the offending check (empty when valid)."""
         found = []
         if not CHECK_ID.match(self.id or ""):
@@ -116,6 +119,10 @@ class Check:
             found.append(f"check {self.id!r} has severity {self.severity!r}, not a Severity")
         if not callable(self.run):
             found.append(f"check {self.id!r} has no callable run")
+        else:
+            kinds = {p.kind for p in inspect.signature(self.run).parameters.values()}
+            if kinds - {inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY}:
+                found.append(f"check {self.id!r}: run may take only named parameters (the facts it needs)")
         return found
 
 
@@ -133,7 +140,7 @@ class CheckResult:
     docs_url: Optional[str]
     duration_ms: int
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> Dict[str, Any]:
         return {
             "id": self.id,
             "title": self.title,

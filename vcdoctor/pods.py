@@ -1,15 +1,16 @@
-"""Reading the pod fields that several checks look at."""
+"""Reading the generic fields of pod objects (raw JSON dicts) that several checks look at."""
 
 from __future__ import annotations
 
 from typing import Iterable, List, Optional
 
-KAI_SCHEDULER = "kai-scheduler"
-QUEUE_LABEL = "kai.scheduler/queue"
-LEGACY_QUEUE_LABEL = "runai/queue"
-GPU_FRACTION = "gpu-fraction"
-GPU_MEMORY = "gpu-memory"
-PODGROUP_ANNOTATION = "pod-group-name"
+
+def name(pod: dict) -> str:
+    return str((pod.get("metadata") or {}).get("name") or "")
+
+
+def namespace(pod: dict) -> str:
+    return str((pod.get("metadata") or {}).get("namespace") or "")
 
 
 def ref(pod: dict) -> str:
@@ -27,17 +28,6 @@ def annotations(pod: dict) -> dict:
 
 def scheduler_name(pod: dict) -> str:
     return (pod.get("spec") or {}).get("schedulerName") or "default-scheduler"
-
-
-def kai_intent(pod: dict) -> List[str]:
-    """The KAI-only settings on a pod, which another scheduler would silently ignore."""
-    found = [f"label {k}={labels(pod)[k]}" for k in (QUEUE_LABEL, LEGACY_QUEUE_LABEL) if k in labels(pod)]
-    found += [f"annotation {k}={annotations(pod)[k]}" for k in (GPU_FRACTION, GPU_MEMORY) if k in annotations(pod)]
-    return found
-
-
-def wants_gpu_share(pod: dict) -> bool:
-    return GPU_FRACTION in annotations(pod) or GPU_MEMORY in annotations(pod)
 
 
 def phase(pod: dict) -> str:
@@ -94,28 +84,9 @@ def image_tag(pod: dict) -> Optional[str]:
     return None
 
 
-GPU_RESOURCE = "nvidia.com/gpu"
-
-
-def whole_gpus(pod: dict) -> int:
-    """nvidia.com/gpu asked for by the pod's containers (limits win over requests, as for extended resources)."""
-    total = 0
-    for c in (pod.get("spec") or {}).get("containers") or []:
-        resources = c.get("resources") or {}
-        value = (resources.get("limits") or {}).get(GPU_RESOURCE, (resources.get("requests") or {}).get(GPU_RESOURCE))
-        try:
-            total += int(str(value)) if value is not None else 0
-        except ValueError:
-            continue
-    return total
-
-
 def condition(pod: dict, kind: str) -> Optional[dict]:
     for cond in (pod.get("status") or {}).get("conditions") or []:
         if cond.get("type") == kind:
             return cond
     return None
 
-
-def kai_pods_of(pods: Iterable[dict]) -> List[dict]:
-    return [p for p in pods if scheduler_name(p) == KAI_SCHEDULER]

@@ -12,8 +12,9 @@ import re
 import secrets
 from typing import Dict, Iterable, Tuple
 
-from vcdoctor.vcluster import OBJECT_NAME, OBJECT_NAMESPACE, host_pod_name
-from vcdoctor.view import KAI_NAMESPACE, MANAGED_BY, RESERVATION_NAMESPACES
+from vcdoctor.products.kai.components import NAMESPACE as KAI_NAMESPACE
+from vcdoctor.products.kai.facts import RESERVATION_NAMESPACES
+from vcdoctor.products.vcluster.names import MANAGED_BY, OBJECT_NAME, OBJECT_NAMESPACE, host_pod_name
 
 #: Names checks look up literally; hashing them would change the verdicts.
 KEEP = {KAI_NAMESPACE, *RESERVATION_NAMESPACES, "default", "kube-system"}

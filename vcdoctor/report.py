@@ -20,7 +20,7 @@ def build(results: Sequence[CheckResult], cluster: Optional[dict] = None, target
     report = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "vcdoctor", "version": __version__},
-        "generated_at": _now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "generated_at": now().strftime("%Y-%m-%dT%H:%M:%SZ"),
         "cluster": cluster or {"context": None, "server": None, "kubernetes_version": None},
         "target": target or {},
         "summary": summary,
@@ -41,7 +41,7 @@ def fleet(reports: Sequence[dict]) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "vcdoctor", "version": __version__},
-        "generated_at": _now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "generated_at": now().strftime("%Y-%m-%dT%H:%M:%SZ"),
         "kind": "fleet",
         "summary": summary,
         "clusters_failed": sum(1 for r in reports if r.get("error")),
@@ -49,7 +49,7 @@ def fleet(reports: Sequence[dict]) -> dict:
     }
 
 
-def _now() -> datetime.datetime:
+def now() -> datetime.datetime:
     # SOURCE_DATE_EPOCH pins the time for reproducible example snapshots
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():

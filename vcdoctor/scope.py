@@ -1,16 +1,20 @@
-"""What the user asked to examine, and the host objects that request resolves to."""
+"""What the user asked to examine (the target), and the host objects it resolves to (the scope)."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 from vcdoctor import pods as podinfo
-from vcdoctor import vcluster as vcl
+from vcdoctor.engine.facts import RUNTIME, Fact, FactContext, Read
 from vcdoctor.gateway import Forbidden, GatewayError, NotFound
 from vcdoctor.gateway import resources as r
-from vcdoctor.helm import ChartSchema
-from vcdoctor.view import MANAGED_BY, ClusterView
+from vcdoctor.products.helm.release import ChartSchema
+from vcdoctor.products.vcluster import names as vcnames
+from vcdoctor.products.vcluster import syncer_log
+from vcdoctor.products.vcluster.discovery import VCluster, owner_key, select
+from vcdoctor.products.vcluster.facts import SYNCER_LOG_READ, read_syncer_logs
 
 
 class UsageError(Exception):
@@ -40,79 +44,47 @@ class Target:
 
 @dataclass(frozen=True)
 class Scope:
-    """The resolved target handed to every check."""
+    """The resolved target: the vClusters and, with --pod, the host pods examined."""
 
     target: Target = field(default_factory=Target)
-    found_vclusters: Tuple[vcl.VCluster, ...] = ()
+    found_vclusters: Tuple[VCluster, ...] = ()
     #: the examined host pods when --pod was given; None means "every synced pod"
     host_pods: Optional[Tuple[dict, ...]] = None
     notes: Tuple[str, ...] = ()
     #: why vCluster discovery failed; checks that need vClusters then report it, never "none found"
     discovery_error: Optional[GatewayError] = None
-    #: syncer log lines explaining why the --pod target never reached the host (then host_pods is empty)
-    sync_errors: Tuple[Tuple[str, str], ...] = ()
+    #: syncer log refusals explaining why the --pod target never reached the host (then host_pods is empty)
+    sync_errors: Tuple[syncer_log.Refusal, ...] = ()
 
     @property
-    def vclusters(self) -> Tuple[vcl.VCluster, ...]:
+    def vclusters(self) -> Tuple[VCluster, ...]:
         if self.discovery_error is not None:
             raise self.discovery_error
         return self.found_vclusters
 
-    def examined_pods(self, view: ClusterView) -> List[dict]:
-        """The --pod target, or the synced pods of the selected vClusters (and namespace)."""
-        return view.memo(("examined", id(self)), lambda: self._examined(view))
-
-    def kai_pods(self, view: ClusterView) -> List[dict]:
-        """The examined pods scheduled by kai-scheduler (computed once per run)."""
-        return view.memo(("examined-kai", id(self)), lambda: podinfo.kai_pods_of(self.examined_pods(view)))
-
-    def by_vcluster(self, view: ClusterView, kai_only: bool = False) -> Dict[str, List[dict]]:
-        """The examined (or only the kai-scheduler) pods grouped by the name of the vCluster that synced
-        them; grouped once per run, since several checks ask it once per vCluster."""
-        def group():
-            grouped: Dict[str, List[dict]] = {}
-            for pod in self.kai_pods(view) if kai_only else self.examined_pods(view):
-                grouped.setdefault(podinfo.labels(pod).get(MANAGED_BY), []).append(pod)
-            return grouped
-        return view.memo(("by-vcluster", kai_only, id(self)), group)
-
-    def _examined(self, view: ClusterView) -> List[dict]:
-        if self.host_pods is not None:
-            return list(self.host_pods)
-        pods = list(view.synced_pods())
-        if self.target.names_vcluster:
-            wanted = {(v.namespace, v.name) for v in self.vclusters}
-            pods = [p for p in pods if (p["metadata"].get("namespace"), podinfo.labels(p).get(MANAGED_BY)) in wanted]
-        if self.target.namespace:
-            # -n without --pod: the virtual namespace inside the vCluster, or the host namespace
-            ns = self.target.namespace
-            pods = [p for p in pods if p["metadata"].get("namespace") == ns
-                    or podinfo.labels(p).get(vcl.VIRTUAL_NAMESPACE_LABEL) == ns]
-        return pods
-
     def to_dict(self) -> dict:
         out = self.target.to_dict()
         if self.sync_errors:
-            out["sync_errors"] = [line for _, line in self.sync_errors]
+            out["sync_errors"] = [refusal.reason for refusal in self.sync_errors]
         out["vclusters"] = [v.ref for v in self.found_vclusters]
         out["host_pods"] = None if self.host_pods is None else [podinfo.ref(p) for p in self.host_pods]
         out["notes"] = list(self.notes)
         return out
 
 
-def resolve(view: ClusterView, target: Target) -> Scope:
+def _resolve(ctx: FactContext) -> Scope:
     """Find the vClusters and pod asked for.
 
     Raises UsageError when they do not exist, and GatewayError when --pod/--vcluster cannot be
-    resolved for lack of access.
-    """
+    resolved for lack of access."""
+    target: Target = ctx.inputs["target"]
     try:
-        found = view.vclusters()
+        found = ctx.fact("vclusters_found")
     except GatewayError as exc:
         if target.pod or target.names_vcluster:
             raise
         return Scope(target, discovery_error=exc, notes=(f"vCluster discovery failed: {exc.describe()}",))
-    chosen = vcl.select(found, target.vcluster, target.vcluster_namespace)
+    chosen = select(list(found), target.vcluster, target.vcluster_namespace)
     if target.names_vcluster and not chosen:
         known = ", ".join(v.ref for v in found) or "none"
         asked = target.vcluster or "*"
@@ -122,9 +94,9 @@ def resolve(view: ClusterView, target: Target) -> Scope:
     if not target.pod:
         return Scope(target, tuple(chosen))
     try:
-        pods, notes = _find_pod(view, target, chosen)
+        pods, notes = _find_pod(ctx, target, chosen)
     except UsageError:
-        refused = _sync_errors(view, chosen, target.namespace, target.pod)
+        refused = _refusals(ctx, chosen, target.namespace or "", target.pod)
         if not refused:
             raise
         return Scope(target, tuple(chosen), (), (f"virtual pod {target.namespace}/{target.pod} was never created on "
@@ -132,39 +104,36 @@ def resolve(view: ClusterView, target: Target) -> Scope:
     return Scope(target, tuple(chosen), tuple(pods), tuple(notes))
 
 
-#: texts of a host-side refusal of the syncer's create (admission webhooks, quota, policy)
-REFUSALS = ("denied the request", "is forbidden", "exceeded quota", "rror syncing")
-
-
-def _sync_errors(view: ClusterView, chosen, ns: str, name: str) -> Tuple[Tuple[str, str], ...]:
-    found = []
+def _refusals(ctx: FactContext, chosen: List[VCluster], ns: str, name: str) -> Tuple[syncer_log.Refusal, ...]:
+    try:
+        control_plane = ctx.fact("control_plane_pods")
+    except GatewayError:
+        return ()
+    found: List[syncer_log.Refusal] = []
     for vc in chosen:
-        host = vcl.host_pod_name(name, ns, vc.name)
-        for ref, lines in vcl.syncer_logs(view, vc):
-            if isinstance(lines, GatewayError):
-                continue
-            found += [(ref, line.strip()[:400]) for line in lines
-                      if (host in line or f"{ns}/{name}" in line) and any(t in line for t in REFUSALS)]
-    return tuple(found[-5:])  # the newest ones
+        for ref, lines in read_syncer_logs(ctx.api, control_plane, vc):
+            if not isinstance(lines, GatewayError):
+                found += syncer_log.refusals(lines, ref, vc.name, ns, name)
+    return syncer_log.newest_distinct(found)
 
 
-def _find_pod(view: ClusterView, target: Target, chosen) -> Tuple[List[dict], List[str]]:
-    ns, name = target.namespace, target.pod
-    searched = []
-    denied = []
+def _find_pod(ctx: FactContext, target: Target, chosen: List[VCluster]) -> Tuple[List[dict], List[str]]:
+    ns, name = target.namespace or "", target.pod or ""
+    searched: List[str] = []
+    denied: List[str] = []
     if not target.names_vcluster:
         searched.append(f"host pod {ns}/{name}")
         try:
-            return [view.get(r.PODS, name, ns)], [f"{ns}/{name} is a host pod"]
+            return [ctx.api.get(r.PODS, name, ns)], [f"{ns}/{name} is a host pod"]
         except NotFound:
             pass
         except Forbidden as exc:
             denied.append(exc.reason)
     pods: List[dict] = []
     for vc in chosen:
-        host_name = vcl.host_pod_name(name, ns, vc.name)
+        host_name = vcnames.host_pod_name(name, ns, vc.name)
         searched.append(f"virtual pod {ns}/{name} in vCluster {vc.ref} (host name {vc.namespace}/{host_name})")
-        pod = _translated(view, vc, host_name, ns, name, denied)
+        pod = _translated(ctx, vc, host_name, ns, name, denied)
         if pod is not None:
             pods.append(pod)
     if len(pods) > 1:
@@ -177,30 +146,66 @@ def _find_pod(view: ClusterView, target: Target, chosen) -> Tuple[List[dict], Li
     raise UsageError(f"pod {name!r} not found in namespace {ns!r}. Looked for: " + ", ".join(searched) + why)
 
 
-def _translated(view, vc, host_name, ns, name, denied) -> Optional[dict]:
+def _translated(ctx: FactContext, vc: VCluster, host_name: str, ns: str, name: str,
+                denied: List[str]) -> Optional[dict]:
     try:
-        pod = view.get(r.PODS, host_name, vc.namespace)
-        if _is_virtual(pod, vc, ns, name):
+        pod = ctx.api.get(r.PODS, host_name, vc.namespace)
+        if vcnames.is_virtual_pod(pod, vc.name, ns, name):
             return pod
     except NotFound:
         pass
     except Forbidden as exc:
         denied.append(exc.reason)
-    # multi-namespace mode or an unexpected name: match on the annotations instead
+    # an unexpected name: match on the annotations instead
     try:
-        synced = view.synced_pods()
+        synced = ctx.fact("synced_pods")
     except Forbidden as exc:
         denied.append(exc.reason)
         return None
     for pod in synced:
-        if _is_virtual(pod, vc, ns, name):
+        if vcnames.is_virtual_pod(pod, vc.name, ns, name):
             return pod
     return None
 
 
-def _is_virtual(pod: dict, vc, ns: str, name: str) -> bool:
-    ann = podinfo.annotations(pod)
-    labels = podinfo.labels(pod)
-    return (labels.get(MANAGED_BY) == vc.name
-            and (ann.get(vcl.OBJECT_NAME) or ann.get("vcluster.loft.sh/name")) == name
-            and (ann.get(vcl.OBJECT_NAMESPACE) or labels.get(vcl.VIRTUAL_NAMESPACE_LABEL)) == ns)
+def _vclusters(ctx: FactContext) -> Tuple[VCluster, ...]:
+    return ctx.fact("scope").vclusters
+
+
+def _examined_pods(ctx: FactContext) -> List[dict]:
+    """The --pod target, or the synced pods of the selected vClusters (and namespace)."""
+    scope: Scope = ctx.fact("scope")
+    if scope.host_pods is not None:
+        return list(scope.host_pods)
+    pods = list(ctx.fact("synced_pods"))
+    target = scope.target
+    if target.names_vcluster:
+        wanted = {(v.namespace, v.name) for v in scope.vclusters}
+        pods = [p for p in pods if owner_key(p) in wanted]
+    if target.namespace:
+        # -n without --pod: the virtual namespace inside the vCluster, or the host namespace
+        ns = target.namespace
+        pods = [p for p in pods if podinfo.namespace(p) == ns
+                or podinfo.labels(p).get(vcnames.VIRTUAL_NAMESPACE_LABEL) == ns]
+    return pods
+
+
+def _pods_by_vcluster(ctx: FactContext) -> Dict[Tuple[str, str], List[dict]]:
+    """The examined pods grouped by (namespace, name) of the vCluster that synced them."""
+    grouped: Dict[Tuple[str, str], List[dict]] = {}
+    for pod in ctx.fact("examined_pods"):
+        grouped.setdefault(owner_key(pod), []).append(pod)
+    return grouped
+
+
+FACTS = (
+    Fact("scope", "the vClusters and pods the target names", _resolve,
+         (Read("get", r.PODS, namespace=RUNTIME, name=RUNTIME, when="with --pod", option="pod"),
+          dataclasses.replace(SYNCER_LOG_READ, when="with --pod, when the pod is not on the host", option="pod")),
+         needs=("vclusters_found", "synced_pods", "control_plane_pods")),
+    Fact("vclusters", "the examined vClusters", _vclusters, needs=("scope",)),
+    Fact("examined_pods", "the --pod target, or every synced pod of the examined vClusters and namespace",
+         _examined_pods, needs=("scope", "synced_pods")),
+    Fact("pods_by_vcluster", "the examined pods keyed by (namespace, name) of their vCluster", _pods_by_vcluster,
+         needs=("examined_pods",)),
+)

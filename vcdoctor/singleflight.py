@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import Future
-from typing import Callable, Dict, Hashable, Tuple, Type
+from typing import Any, Callable, Dict, Hashable, Optional, Tuple, Type
 
 
 class SingleFlight:
@@ -33,4 +33,12 @@ class SingleFlight:
                     with self._lock:
                         self._futures.pop(key, None)
                 future.set_exception(exc)
+        return future.result()
+
+    def peek(self, key: Hashable) -> Optional[Any]:
+        """The answer for ``key`` if it is already there (and not a failure), without computing it."""
+        with self._lock:
+            future = self._futures.get(key)
+        if future is None or not future.done() or future.exception() is not None:
+            return None
         return future.result()

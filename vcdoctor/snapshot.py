@@ -25,7 +25,7 @@ import yaml
 from vcdoctor.gateway.errors import NotInSnapshot
 from vcdoctor.gateway.requests import ApiRequest, RawResponse
 from vcdoctor.gateway.resources import SECRETS, Resource
-from vcdoctor.view import SNAPSHOT_DIGEST, SNAPSHOT_REDUCED
+from vcdoctor.secret_values import SNAPSHOT_DIGEST, SNAPSHOT_REDUCED
 
 FORMAT = "vcdoctor.snapshot/v1"
 META_FILE = "snapshot.json"
@@ -126,7 +126,7 @@ def _strip_env(spec: Any) -> None:
 
 def _reduced_config(encoded: Any) -> str:
     """The vc-config value reduced to its outline; a malformed one stays malformed, minus content."""
-    from vcdoctor.vcluster import MalformedConfig, config_outline, load_config
+    from vcdoctor.products.vcluster.config import MalformedConfig, config_outline, load_config
 
     try:
         raw = base64.b64decode(encoded, validate=True)
@@ -148,7 +148,7 @@ def _reduced_config(encoded: Any) -> str:
 
 def _reduced_release(encoded: Any) -> str:
     """A Helm release record without the user's values, manifests and templates; undecodable ones are dropped."""
-    from vcdoctor.helm import MalformedRelease, decode_release, encode_release, reduce_release
+    from vcdoctor.products.helm.release import MalformedRelease, decode_release, encode_release, reduce_release
 
     try:
         release = decode_release(base64.b64decode(encoded, validate=True))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checks.gpu_sharing_reservations import CHECK
+from vcdoctor.checks.gpu_sharing_reservations import CHECK
 from tests.fakeapi import factories as f
 from tests.fakeapi.scenarios import VC, VC_NS, guide_cluster
 from vcdoctor.model import Status

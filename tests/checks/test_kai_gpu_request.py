@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from checks.kai_gpu_request import CHECK
+from vcdoctor.checks.kai_gpu_request import CHECK
 from tests.fakeapi import factories as f
 from vcdoctor.model import Status
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from checks.kai_pending_reason import CHECK
+from vcdoctor.checks.kai_pending_reason import CHECK
 from tests.fakeapi import factories as f
 from vcdoctor.model import Status
-from vcdoctor.vcluster import host_pod_name
+from vcdoctor.products.vcluster.names import host_pod_name
 
 
 def _pending(cluster, events=()):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checks.kai_queue import CHECK
+from vcdoctor.checks.kai_queue import CHECK
 from tests.fakeapi import factories as f
 from vcdoctor.model import Status
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from checks.pod_scheduler_name import CHECK
+from vcdoctor.checks.pod_scheduler_name import CHECK
 from tests.fakeapi import factories as f
 from vcdoctor.model import Status
 from vcdoctor.scope import UsageError

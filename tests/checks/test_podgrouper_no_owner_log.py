@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checks.podgrouper_no_owner_log import CHECK
+from vcdoctor.checks.podgrouper_no_owner_log import CHECK
 from tests.fakeapi import factories as f
 from tests.fakeapi.scenarios import QUIET_LOG, guide_cluster
 from vcdoctor.model import Status

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from checks.podgrouper_permissions import CHECK
+from vcdoctor.checks.podgrouper_permissions import CHECK
 from tests.fakeapi import factories as f
 from tests.fakeapi.scenarios import PODGROUPER, QUIET_LOG, guide_cluster
 from vcdoctor.model import Status

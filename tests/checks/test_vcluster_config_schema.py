@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from checks.vcluster_config_schema import CHECK
+from vcdoctor.checks.vcluster_config_schema import CHECK
 from tests.fakeapi import factories as f
-from vcdoctor.config_schema import load_schema_file
+from vcdoctor.products.vcluster.config_schema import load_schema_file
 from vcdoctor.model import Status
 
 MISSPELT = {"experimental": {"syncSetting": {"setOwner": False}}}

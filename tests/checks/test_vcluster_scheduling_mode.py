@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from checks.vcluster_scheduling_mode import CHECK
+from vcdoctor.checks.vcluster_scheduling_mode import CHECK
 from tests.fakeapi import factories as f
 from vcdoctor.model import Status
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from checks.vcluster_set_owner import CHECK
+from vcdoctor.checks.vcluster_set_owner import CHECK
 from tests.fakeapi import factories as f
 from vcdoctor.model import Status
 

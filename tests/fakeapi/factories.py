@@ -110,7 +110,7 @@ def synced_pod(vpod: str, vns: str, vc: str, host_ns: str, *, owner: bool = Fals
     """A host pod as vCluster's syncer would create it for virtual pod ``vns/vpod``.
 
     ``hashed_labels`` mimics vCluster <= 0.20, which rewrote every label key it was not told to keep."""
-    from vcdoctor.vcluster import host_pod_name
+    from vcdoctor.products.vcluster.names import host_pod_name
 
     ann = {"vcluster.loft.sh/object-name": vpod, "vcluster.loft.sh/object-namespace": vns,
            "vcluster.loft.sh/labels": "\n".join(f'{k}="{v}"' for k, v in sorted((labels or {}).items()))}

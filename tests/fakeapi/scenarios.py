@@ -37,10 +37,10 @@ def guide_cluster(cluster: FakeCluster, *, set_owner=False, owned_pods=False, gp
     return cluster
 
 
-DENIAL = ('2026-11-20 10:00:01\tERROR\tsyncer\tError syncing pod\t{"pod": "team-a/gpu-sharing-pod", "error": '
-          '"admission webhook \\"validating-kai-admission.kai.scheduler\\" denied the request: attempting to create '
-          'a pod vc-ns/gpu-sharing-pod-x-team-a-x-my-vcluster with gpu sharing request, while GPU sharing is '
-          'disabled"}')
+#: vCluster v0.21+ syncer line for a host refusal (pkg/patcher/apply.go@v0.21.0: "error syncing %s %s to host cluster")
+DENIAL = ('2026-11-20T10:00:01.000Z\tINFO\tpod\terror syncing Pod team-a/gpu-sharing-pod to host cluster: admission '
+          'webhook "validating-kai-admission.kai.scheduler" denied the request: attempting to create a pod '
+          'vc-ns/gpu-sharing-pod-x-team-a-x-my-vcluster with gpu sharing request, while GPU sharing is disabled')
 PANIC_LOG = "\n".join([
     f.console_line("INFO", "Starting EventSource", {"controller": "pod"}),
     "panic: runtime error: invalid memory address or nil pointer dereference",

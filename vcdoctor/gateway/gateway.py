@@ -11,13 +11,17 @@ import logging
 import re
 import threading
 import time
-from typing import Callable, Dict, Optional, Protocol, Tuple
+from concurrent.futures import Future
+from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple
 
-from vcdoctor.background import in_background
-from vcdoctor.gateway.errors import ApiError, Forbidden, GatewayError, NotFound, Unauthorized
+from vcdoctor.deadline import Deadline
+from vcdoctor.gateway.errors import ApiError, Forbidden, GatewayError, NotFound, Unauthorized, Unreachable
 from vcdoctor.gateway.requests import ApiRequest, RawResponse
 from vcdoctor.gateway.resources import Resource
 from vcdoctor.singleflight import SingleFlight
+
+#: starts a call in the background and hands back its Future (the run's executor)
+Spawn = Callable[..., Future]
 
 #: one line per API request (method and path, status, milliseconds); ``vcdoctor -v`` shows it
 API_LOG = logging.getLogger("vcdoctor.api")
@@ -36,9 +40,13 @@ class Transport(Protocol):
 class Gateway:
     """Answers reads once: concurrent callers asking the same thing share one request."""
 
-    def __init__(self, transport: Transport, page_size: int = PAGE_SIZE):
+    def __init__(self, transport: Transport, page_size: int = PAGE_SIZE, deadline: Optional[Deadline] = None,
+                 spawn: Optional[Spawn] = None):
         self._transport = transport
         self._page_size = page_size
+        self._deadline = deadline
+        #: without a spawner, list pages are fetched one after the other
+        self._spawn = spawn
         self._lock = threading.Lock()
         # API failures are answers: one 403 is not asked again by every check
         self._flights = SingleFlight(cached=(GatewayError,))
@@ -81,7 +89,7 @@ class Gateway:
             return bool((answer.get("status") or {}).get("allowed"))
         return self._once(("review", request), ask)
 
-    def permissions_used(self) -> list:
+    def permissions_used(self) -> List[Dict[str, Any]]:
         """Each (verb, resource, namespace) the run needed and what the API said: for support to see
         exactly what was looked at."""
         rows = []
@@ -101,14 +109,15 @@ class Gateway:
             return ApiRequest("list", resource, namespace, label_selector=labels, field_selector=fields,
                               limit=self._page_size, continue_token=token, metadata_only=metadata_only or None)
 
-        items = []
+        items: List[dict] = []
         request = page_request(None)
         body = self._raw(request)
+        seen = set()
         while True:
             # The API server writes the list metadata before the items: with the continue token read from
             # there, the next page is on its way while this one is decoded.
-            ahead = _continue_token_ahead(body)
-            following = in_background(self._raw, page_request(ahead), name="next-page") if ahead else None
+            ahead = _continue_token_ahead(body) if self._spawn is not None else None
+            following = self._spawn(self._raw, page_request(ahead), name="next-page") if ahead else None
             page = self._decode(request, body)
             if not isinstance(page.get("items"), list):
                 raise ApiError(request, "list answer has no items array")
@@ -116,6 +125,10 @@ class Gateway:
             token = (page.get("metadata") or {}).get("continue")
             if not token:
                 return tuple(items)
+            if not isinstance(token, str) or token in seen:
+                # a server (or snapshot) whose tokens repeat would page forever
+                raise ApiError(request, "the list's continue token repeats an earlier page")
+            seen.add(token)
             request = page_request(token)
             body = following.result() if following is not None and token == ahead else self._raw(request)
 
@@ -133,6 +146,8 @@ class Gateway:
         return value
 
     def _raw(self, request: ApiRequest) -> bytes:
+        if self._deadline is not None and self._deadline.expired:
+            raise Unreachable(request, f"not sent: the run's deadline ({self._deadline.seconds:g} s) has passed")
         with self._lock:
             self.requests_sent += 1
         for attempt in range(RETRIES + 1):

@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import Any, List, Optional, Tuple
 from urllib.parse import quote, urlencode
 
 from vcdoctor import __version__
+from vcdoctor.deadline import Deadline
 from vcdoctor.gateway.errors import Unreachable
 from vcdoctor.gateway.requests import ApiRequest, RawResponse
 
@@ -50,7 +51,8 @@ def _in_cluster_available() -> bool:
         os.path.join(SERVICE_ACCOUNT_DIR, "token"))
 
 
-def connect(kubeconfig: Optional[str], context: Optional[str], timeout: float):
+def connect(kubeconfig: Optional[str], context: Optional[str], timeout: float,
+            deadline: Optional[Deadline] = None) -> Tuple["KubernetesTransport", ClusterIdentity]:
     """Build a live transport; returns (transport, ClusterIdentity) or raises KubeconfigError."""
     from kubernetes import client, config  # heavy import: only when a command needs the cluster
 
@@ -61,7 +63,7 @@ def connect(kubeconfig: Optional[str], context: Optional[str], timeout: float):
             cfg = client.Configuration()
             config.load_incluster_config(client_configuration=cfg)
             namespace = _service_account_namespace()
-            return _transport(client, cfg, timeout), ClusterIdentity(IN_CLUSTER, cfg.host, namespace)
+            return _transport(client, cfg, timeout, deadline), ClusterIdentity(IN_CLUSTER, cfg.host, namespace)
         raise KubeconfigError(f"no kubeconfig found (looked at {', '.join(paths)})")
     joined = os.pathsep.join(existing)
     contexts, active = _contexts(existing)
@@ -77,7 +79,7 @@ def connect(kubeconfig: Optional[str], context: Optional[str], timeout: float):
     except Exception as exc:  # the loader raises ConfigException, ValueError, OSError...
         raise KubeconfigError(f"kubeconfig context {chosen['name']!r} is unusable: {_first_line(exc)}") from None
     namespace = (chosen.get("context") or {}).get("namespace") or "default"
-    return _transport(client, cfg, timeout), ClusterIdentity(chosen["name"], cfg.host, namespace)
+    return _transport(client, cfg, timeout, deadline), ClusterIdentity(chosen["name"], cfg.host, namespace)
 
 
 def context_names(kubeconfig: Optional[str]) -> List[str]:
@@ -128,9 +130,9 @@ def _first_line(exc: BaseException) -> str:
 POOL_SIZE = 32
 
 
-def _transport(client, cfg, timeout):
+def _transport(client: Any, cfg: Any, timeout: float, deadline: Optional[Deadline]) -> "KubernetesTransport":
     cfg.connection_pool_maxsize = POOL_SIZE
-    return KubernetesTransport(client.ApiClient(cfg), timeout)
+    return KubernetesTransport(client.ApiClient(cfg), timeout, deadline)
 
 
 class KubernetesTransport:
@@ -142,11 +144,12 @@ class KubernetesTransport:
     current clients and their model objects are ~6x slower on big pod lists.
     """
 
-    def __init__(self, api_client, timeout: float):
+    def __init__(self, api_client: Any, timeout: float, deadline: Optional[Deadline] = None):
         self._api = api_client  # owns the pool below; keep it alive for as long as the transport
         self._cfg = api_client.configuration
         self._pool = api_client.rest_client.pool_manager
         self._timeout = timeout
+        self._deadline = deadline
 
     def send(self, request: ApiRequest) -> RawResponse:
         import urllib3
@@ -160,11 +163,14 @@ class KubernetesTransport:
             headers["Authorization"] = auth["value"]
         if body is not None:
             headers["Content-Type"] = "application/json"
+        timeout = self._deadline.bound(self._timeout) if self._deadline is not None else self._timeout
+        if timeout <= 0:
+            raise Unreachable(request, "not sent: the run's deadline has passed")
         try:
             response = self._pool.request(
                 method, url, headers=headers, body=json.dumps(body) if body is not None else None,
                 preload_content=False, retries=False,
-                timeout=urllib3.Timeout(connect=min(10.0, self._timeout), read=self._timeout))
+                timeout=urllib3.Timeout(connect=min(10.0, timeout), read=timeout))
             try:
                 # a server that ignores limitBytes must not blow up our memory; Status bodies are small
                 if request.limit_bytes:

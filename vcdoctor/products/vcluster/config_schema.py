@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, List, Mapping, Optional
 
-from vcdoctor.helm import ChartSchema
+from vcdoctor.products.helm.release import ChartSchema
 
 #: Schema files are small (vCluster's is about 150 KB); anything far bigger is the wrong file.
 MAX_SCHEMA_BYTES = 16 * 1024 * 1024

@@ -10,8 +10,9 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
+from vcdoctor.engine.facts import ScopedApi
 from vcdoctor.gateway import resources as r
-from vcdoctor.view import ClusterView
+from vcdoctor.secret_values import decode_key
 
 #: Helm's storage driver labels every release Secret so; vCluster's own reader lists by the same labels.
 OWNER_LABEL = "owner=helm"
@@ -43,12 +44,12 @@ class ChartSchema:
     validator: Any = field(default=None, compare=False, repr=False)
 
 
-def current_release_secret(view: ClusterView, namespace: str, release: str) -> Optional[str]:
+def current_release_secret(api: ScopedApi, namespace: str, release: str) -> Optional[str]:
     """Name of the Secret holding the release Helm considers current, or None when there is none.
 
     Lists metadata only: names and labels, never the data of any Secret."""
     candidates = []
-    for obj in view.list(r.SECRETS, namespace, f"{OWNER_LABEL},name={release}", metadata_only=True):
+    for obj in api.list(r.SECRETS, namespace, f"{OWNER_LABEL},name={release}", metadata_only=True):
         meta = obj.get("metadata") or {}
         labels = meta.get("labels") or {}
         if labels.get("status") in INACTIVE:
@@ -102,19 +103,15 @@ def reduce_release(release: dict) -> dict:
     return {"chart": reduced_chart, "info": {"status": info.get("status")}, "version": release.get("version")}
 
 
-def chart_schema(view: ClusterView, namespace: str, release: str) -> Optional[ChartSchema]:
+def chart_schema(api: ScopedApi, namespace: str, release: str) -> Optional[ChartSchema]:
     """The config schema of the chart behind the current release, or None when the release has none.
 
-    Raises NoRelease, MalformedRelease, or a GatewayError."""
-    return view.memo(f"helm-schema:{namespace}/{release}", lambda: _chart_schema(view, namespace, release))
-
-
-def _chart_schema(view: ClusterView, namespace: str, release: str) -> Optional[ChartSchema]:
-    name = current_release_secret(view, namespace, release)
+    Raises NoRelease, MalformedRelease, SecretKeyMissing or a GatewayError."""
+    name = current_release_secret(api, namespace, release)
     if name is None:
         raise NoRelease(f"no current Helm release named {release} in namespace {namespace} "
                           f"(no Secret labelled {OWNER_LABEL},name={release} outside statuses {'/'.join(INACTIVE)})")
-    record = decode_release(view.secret_value(namespace, name, RELEASE_KEY))
+    record = decode_release(decode_key(api.get(r.SECRETS, name, namespace), RELEASE_KEY, f"{namespace}/{name}"))
     chart = record.get("chart") if isinstance(record.get("chart"), dict) else {}
     version = (chart.get("metadata") or {}).get("version") if isinstance(chart.get("metadata"), dict) else None
     encoded = chart.get("schema")

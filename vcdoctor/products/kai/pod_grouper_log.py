@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
+
+from vcdoctor.logs import iter_lines
 
 NO_OWNER_MESSAGE = "Detected pod with no owner but with podgroup annotation"
 #: Longest line kept; a stack trace or binary blob must not become a huge evidence string.
-MAX_LINE = 4096
 EXAMPLE_CHARS = 300
 
 # KAI's handled-Forbidden fallback (podgrouper.go handleGetOwnerError), logged at V(1).
@@ -18,7 +19,6 @@ _OWNER_FALLBACK = re.compile(r"No permissions to get resourceOwner '([^']*)': <(
 _FORBIDDEN = re.compile(
     r'is forbidden: User \\*"([^"\\]+)\\*" cannot ([a-z]+) resource \\*"([^"\\]+)\\*"'
     r'(?: in API group \\*"([^"\\]*)\\*")?')
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 #: Every pattern below contains one of these, also when its quotes are JSON-escaped.
 _MARKERS = (NO_OWNER_MESSAGE, "No permissions to get resourceOwner", "is forbidden")
 
@@ -62,13 +62,6 @@ class LogScan:
             else:
                 self.permission[key] = finding
         self.no_owner.extend(other.no_owner)
-
-
-def iter_lines(data: bytes) -> Iterator[str]:
-    """Decode line by line; invalid UTF-8 and control bytes never raise."""
-    for raw in data.splitlines():
-        line = raw[:MAX_LINE].decode("utf-8", "replace").replace("\x00", "")
-        yield _ANSI.sub("", line)
 
 
 def parse_line(line: str) -> LogLine:

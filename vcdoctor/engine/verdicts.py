@@ -1,9 +1,11 @@
-"""Honest 'could not look' verdicts built from gateway failures, with the fix a user can paste."""
+"""Verdicts every check shares: honest "could not look" from gateway failures, and folding several into one."""
 
 from __future__ import annotations
 
 from vcdoctor.gateway import Forbidden, GatewayError, NotFound, Unreachable
-from vcdoctor.model import Evidence, Status, Verdict
+from typing import List
+
+from vcdoctor.model import Evidence, Status, Verdict, worst
 
 
 def could_not_look(exc: GatewayError, what: str = "") -> Verdict:
@@ -36,3 +38,16 @@ def remediation(exc: GatewayError) -> str:
         return ("Check connectivity and retry with a longer deadline:\n"
                 "  kubectl get --raw /version\n  vcdoctor run --timeout 120")
     return "Retry; if it persists, attach this report and `kubectl get --raw /version` to the ticket."
+
+
+def fold(verdicts: List[Verdict]) -> Verdict:
+    """The worst status wins; its messages lead, every vCluster's evidence is kept."""
+    status = worst(v.status for v in verdicts)
+    leading = [v for v in verdicts if v.status is status]
+    message = "; ".join(v.message for v in leading)
+    others = [v for v in verdicts if v.status is not status]
+    if others and status is not Status.PASS:
+        message += f" ({len(others)} other vCluster(s): " + ", ".join(sorted({v.status.value for v in others})) + ")"
+    evidence = tuple(e for v in verdicts for e in v.evidence)
+    fixes = [v.remediation for v in leading + others if v.remediation and v.status is not Status.PASS]
+    return Verdict(status, message, evidence, "\n\n".join(dict.fromkeys(fixes)) or None)

@@ -1,0 +1,202 @@
+"""Facts: named questions about the cluster, each declaring every API read it may make; one memo per run."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple
+
+from vcdoctor.gateway import ApiRequest, Gateway
+from vcdoctor.gateway.resources import Resource
+from vcdoctor.singleflight import SingleFlight
+
+#: a namespace, name or selector that is only known at run time (a vCluster's namespace, a pod's name)
+RUNTIME = "*"
+
+
+@dataclass(frozen=True)
+class Read:
+    """One kind of API request a fact may send."""
+
+    #: get, list, log or access-review
+    verb: str
+    resource: Optional[Resource] = None
+    #: None: all namespaces (or a cluster-scoped resource); RUNTIME: decided at run time; else that namespace
+    namespace: Optional[str] = None
+    name: Optional[str] = None
+    labels: Optional[str] = None
+    fields: Optional[str] = None
+    metadata_only: bool = False
+    #: when the read happens, if not always ("with --pod", "when a vCluster pod owns a Service")
+    when: str = ""
+    #: the Target attribute that must be set for this read to happen at all ("pod", "helm_release")
+    option: Optional[str] = None
+    #: the check still gives its verdict without it (less precise): docs/rbac.yaml leaves it commented out
+    optional: bool = False
+
+    @property
+    def rbac(self) -> Tuple[str, str, str]:
+        """(verb, apiGroup, resource[/subresource]) that RBAC must allow."""
+        if self.verb == "log":
+            return ("get", "", "pods/log")
+        if self.verb == "access-review":
+            return ("create", "authorization.k8s.io", "subjectaccessreviews")
+        assert self.resource is not None
+        return (self.verb, self.resource.group, self.resource.plural)
+
+    def matches(self, request: ApiRequest) -> bool:
+        if request.verb != self.verb:
+            return False
+        if self.verb == "access-review":
+            return request.user is not None
+        if self.verb == "log":
+            return _fits(self.namespace, request.namespace) and _fits(self.name, request.name)
+        if request.resource != self.resource:
+            return False
+        namespaced = self.resource is not None and self.resource.namespaced
+        return ((not namespaced or _fits(self.namespace, request.namespace))
+                and (self.verb != "get" or _fits(self.name, request.name))
+                and (self.verb != "list" or (_fits(self.labels, request.label_selector)
+                                             and _fits(self.fields, request.field_selector)
+                                             and self.metadata_only == bool(request.metadata_only))))
+
+    def describe(self) -> str:
+        verb, _, what = self.rbac
+        if self.verb == "access-review":
+            text = "SubjectAccessReview"
+        else:
+            shown = what if self.resource is None else self.resource.display
+            text = f"{verb} {shown}"
+            if self.name:
+                text += f" {'<name>' if self.name == RUNTIME else self.name}"
+            if self.namespace:
+                text += f" in {'<namespace>' if self.namespace == RUNTIME else self.namespace}"
+            elif self.resource is not None and self.resource.namespaced:
+                text += " (all namespaces)"
+            if self.labels:
+                text += f" -l {self.labels}"
+            if self.fields:
+                text += f" --field-selector {'<target>' if self.fields == RUNTIME else self.fields}"
+            if self.metadata_only:
+                text += " (metadata only)"
+        return text + (f" [{self.when}]" if self.when else "")
+
+
+def _fits(declared: Optional[str], asked: Optional[str]) -> bool:
+    return declared == RUNTIME or declared == asked
+
+
+class UndeclaredRead(Exception):
+    """A fact sent a request its declaration does not list: a bug, caught by the tests and reported as one."""
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A named answer about the cluster that checks receive as a parameter of the same name."""
+
+    name: str
+    doc: str
+    compute: Callable[["FactContext"], Any]
+    reads: Tuple[Read, ...] = ()
+    #: other facts ``compute`` may ask for (only these); a fact whose reads depend on what a check asks
+    #: returns a function, and its reads happen when the check calls it
+    needs: Tuple[str, ...] = ()
+
+
+class ScopedApi:
+    """The gateway as one fact sees it: only the reads the fact declared."""
+
+    def __init__(self, gateway: Gateway, fact: Fact):
+        self._gateway = gateway
+        self._fact = fact
+
+    def _allow(self, request: ApiRequest) -> None:
+        if not any(read.matches(request) for read in self._fact.reads):
+            raise UndeclaredRead(f"fact {self._fact.name!r} sent an undeclared request: {request.describe()}")
+
+    def get(self, resource: Resource, name: str, namespace: Optional[str] = None) -> dict:
+        self._allow(ApiRequest("get", resource, namespace if resource.namespaced else None, name))
+        return self._gateway.get(resource, name, namespace)
+
+    def list(self, resource: Resource, namespace: Optional[str] = None, labels: Optional[str] = None,
+             fields: Optional[str] = None, metadata_only: bool = False) -> Tuple[dict, ...]:
+        self._allow(ApiRequest("list", resource, namespace if resource.namespaced else None,
+                               label_selector=labels, field_selector=fields, metadata_only=metadata_only or None))
+        return self._gateway.list(resource, namespace, labels, fields, metadata_only)
+
+    def log(self, namespace: str, pod: str, container: Optional[str], tail_lines: int, limit_bytes: int) -> bytes:
+        self._allow(ApiRequest("log", namespace=namespace, name=pod, container=container))
+        return self._gateway.log(namespace, pod, container, tail_lines, limit_bytes)
+
+    def may(self, user: str, verb: str, resource: str, namespace: Optional[str] = None, group: str = "") -> bool:
+        """Whether ``user`` may do something (a SubjectAccessReview: the API server decides)."""
+        self._allow(ApiRequest("access-review", user=user))
+        return self._gateway.can_i(verb, resource, namespace, group, user=user)
+
+
+class FactContext:
+    """What a fact's ``compute`` receives: its scoped API, the facts it declared, the run's inputs."""
+
+    def __init__(self, store: "FactStore", fact: Fact):
+        self._store = store
+        self._fact = fact
+        self.api = ScopedApi(store.gateway, fact)
+
+    @property
+    def inputs(self) -> Mapping[str, Any]:
+        return self._store.inputs
+
+    def fact(self, name: str) -> Any:
+        if name not in self._fact.needs:
+            raise UndeclaredRead(f"fact {self._fact.name!r} asked for fact {name!r} without declaring it")
+        return self._store.value(name)
+
+
+class FactStore:
+    """The facts of one run: each computed once, concurrent askers wait for the first (failures included)."""
+
+    def __init__(self, gateway: Gateway, facts: Mapping[str, Fact], inputs: Mapping[str, Any]):
+        self.gateway = gateway
+        self.facts = facts
+        #: plain values every fact may read: target, now
+        self.inputs = dict(inputs)
+        self._memo = SingleFlight()
+
+    def value(self, name: str) -> Any:
+        if name in self.inputs:
+            return self.inputs[name]
+        fact = self.facts[name]
+        return self._memo.get(name, lambda: fact.compute(FactContext(self, fact)))
+
+    def peek(self, name: str) -> Any:
+        """A fact's value if it was computed (and did not fail), else None; never computes."""
+        return self.inputs.get(name) if name in self.inputs else self._memo.peek(name)
+
+    def argument(self, name: str) -> Any:
+        """What a check parameter of this name receives."""
+        return self.value(name)
+
+
+#: names every check and fact may use without a declaration of reads: the run's inputs
+INPUTS = ("target", "now")
+
+
+def run_inputs(target: Any, now: datetime.datetime) -> Dict[str, Any]:
+    return {"target": target, "now": now}
+
+
+def closure(names: Iterable[str], facts: Mapping[str, Fact]) -> Tuple[str, ...]:
+    """Every fact ``names`` reach through ``needs``, dependencies first (inputs left out)."""
+    ordered: Dict[str, None] = {}
+
+    def visit(name: str, trail: Tuple[str, ...]) -> None:
+        if name in INPUTS or name in ordered:
+            return
+        if name in trail:
+            raise ValueError(f"facts depend on each other in a circle: {' -> '.join(trail + (name,))}")
+        for need in facts[name].needs:
+            visit(need, trail + (name,))
+        ordered[name] = None
+    for name in names:
+        visit(name, ())
+    return tuple(ordered)

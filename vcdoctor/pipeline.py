@@ -1,0 +1,310 @@
+"""One diagnosis: source -> target -> plan -> execute -> report, under one deadline; no click, no printing."""
+
+from __future__ import annotations
+
+import datetime
+import enum
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from vcdoctor import registry
+from vcdoctor import report as reporting
+from vcdoctor.deadline import Deadline
+from vcdoctor.engine.executor import Executor
+from vcdoctor.engine.facts import FactStore, run_inputs
+from vcdoctor.engine.plan import Plan, make_plan
+from vcdoctor.engine.runner import Interrupted, run_checks
+from vcdoctor.gateway import Gateway, GatewayError, NotInSnapshot, Unauthorized, Unreachable
+from vcdoctor.model import CheckResult, ExitCode, Status
+from vcdoctor.scope import Scope, Target, UsageError
+
+#: Per-request timeout ceiling; --timeout bounds the whole run.
+REQUEST_TIMEOUT = 30.0
+#: access reviews that explain a refused read get at most this share of what is left of the deadline
+EXPLAIN_WORKERS = 4
+
+
+class ErrorCode(str, enum.Enum):
+    """Why a run produced no check results (``error.code`` in the JSON report)."""
+
+    USAGE = "usage"
+    KUBECONFIG = "kubeconfig"
+    UNREACHABLE = "unreachable"
+    UNAUTHORIZED = "unauthorized"
+    NOT_FOUND = "not-found"
+    FORBIDDEN = "forbidden"
+    API_ERROR = "api-error"
+    NOT_IN_SNAPSHOT = "not-in-snapshot"
+    INTERRUPTED = "interrupted"
+
+
+class Failure(Exception):
+    """A run that cannot produce check results."""
+
+    def __init__(self, exit_code: ExitCode, code: ErrorCode, message: str):
+        super().__init__(message)
+        self.exit_code = exit_code
+        self.code = code
+        self.message = message
+
+
+def _cluster_failure(exc: GatewayError, what: str) -> Failure:
+    code = ErrorCode(exc.kind) if exc.kind in ErrorCode._value2member_map_ else ErrorCode.API_ERROR
+    return Failure(ExitCode.CLUSTER, code, f"{what}: {exc.reason}")
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the user asked for, as flags parse it."""
+
+    kubeconfig: Optional[str] = None
+    context: Optional[str] = None
+    namespace: Optional[str] = None
+    all_namespaces: bool = False
+    pod: Optional[str] = None
+    vcluster: Optional[str] = None
+    vcluster_namespace: Optional[str] = None
+    vcluster_schema: Optional[str] = None
+    helm_release: bool = False
+    only: Tuple[str, ...] = ()
+    skipped: Tuple[str, ...] = ()
+    timeout: float = 60.0
+    request_timeout: Optional[float] = None
+    snapshot: Optional[str] = None
+    #: record every response for `collect`
+    record: bool = False
+
+
+@dataclass
+class Source:
+    """A gateway and what the report says about where it points."""
+
+    gateway: Gateway
+    cluster: Dict[str, Any]
+    #: namespace of the kubeconfig context: the default for --pod without -n
+    default_namespace: str
+    recorder: Optional[Any] = None
+    #: metadata of the replayed snapshot, if any
+    snapshot_meta: Optional[Dict[str, Any]] = None
+
+
+@dataclass
+class Outcome:
+    report: Dict[str, Any]
+    results: List[CheckResult] = field(default_factory=list)
+    exit_code: ExitCode = ExitCode.OK
+    source: Optional[Source] = None
+
+
+def open_source(options: Options, executor: Executor) -> Source:
+    if options.snapshot:
+        return _open_snapshot(options.snapshot, executor)
+    return _open_live(options, executor)
+
+
+def _open_live(options: Options, executor: Executor) -> Source:
+    from vcdoctor.gateway.live import KubeconfigError, connect
+
+    timeout = options.request_timeout or min(REQUEST_TIMEOUT, options.timeout)
+    try:
+        transport, identity = connect(options.kubeconfig, options.context, timeout, executor.deadline)
+    except KubeconfigError as exc:
+        raise Failure(ExitCode.CLUSTER, ErrorCode.KUBECONFIG, str(exc)) from None
+    recorder = None
+    if options.record:
+        from vcdoctor.snapshot import RecordingTransport
+
+        transport = recorder = RecordingTransport(transport)
+    gateway = Gateway(transport, deadline=executor.deadline, spawn=executor.submit)
+    cluster = {"context": identity.context, "server": identity.server, "kubernetes_version": None}
+    return Source(gateway, cluster, identity.namespace, recorder)
+
+
+def _open_snapshot(path: str, executor: Executor) -> Source:
+    from vcdoctor import snapshot
+
+    try:
+        meta, records, _ = snapshot.read(path)
+    except snapshot.SnapshotError as exc:
+        raise Failure(ExitCode.USAGE, ErrorCode.USAGE, str(exc)) from None
+    cluster = dict(meta.get("cluster") or {})
+    gateway = Gateway(snapshot.ReplayTransport(records), deadline=executor.deadline)
+    return Source(gateway, {k: cluster.get(k) for k in ("context", "server", "kubernetes_version")},
+                  (meta.get("target") or {}).get("namespace") or "default", snapshot_meta=meta)
+
+
+def make_target(options: Options, source: Source) -> Target:
+    from vcdoctor.products.vcluster.config_schema import UnusableSchema, load_schema_file
+
+    asked: Dict[str, Optional[str]] = {"namespace": options.namespace, "pod": options.pod,
+                                       "vcluster": options.vcluster, "vcluster_namespace": options.vcluster_namespace}
+    if options.all_namespaces and not asked["pod"]:
+        asked["namespace"] = None
+    meta = source.snapshot_meta
+    recorded = (meta or {}).get("target") or {}
+    if meta is not None and not any(asked.values()):
+        asked = {k: recorded.get(k) for k in asked}  # replay what was collected
+    if asked["pod"] and not asked["namespace"]:
+        asked["namespace"] = source.default_namespace
+    helm_release = bool(options.helm_release or (meta is not None and recorded.get("helm_release")))
+    schema = None
+    if options.vcluster_schema:
+        try:
+            schema = load_schema_file(options.vcluster_schema)
+        except UnusableSchema as exc:
+            raise Failure(ExitCode.USAGE, ErrorCode.USAGE, f"--vcluster-schema: {exc}") from None
+    return Target(**asked, helm_release=helm_release, config_schema=schema)
+
+
+def run_time(source: Source) -> datetime.datetime:
+    """"Now" for verdicts: the run's start live, the collection time on replay (so a snapshot gives the same
+    verdicts whenever it is replayed)."""
+    collected = (source.snapshot_meta or {}).get("collected_at")
+    if isinstance(collected, str):
+        try:
+            return datetime.datetime.fromisoformat(collected.replace("Z", "+00:00"))
+        except ValueError:
+            pass
+    return reporting.now()
+
+
+def _in_time(executor: Executor, fn: Callable[..., Any], *args: Any, what: str) -> Any:
+    """Call ``fn`` on the executor and wait for it no longer than the deadline."""
+    future = executor.submit(fn, *args, name=what)
+    if executor.wait([future]):
+        raise Failure(ExitCode.CLUSTER, ErrorCode.UNREACHABLE,
+                      f"{what} did not finish within the deadline of {executor.deadline.seconds:g} s")
+    return future.result()
+
+
+def diagnose(options: Options, on_done: Optional[Callable[[CheckResult], None]] = None,
+             fail_on: str = "fail") -> Outcome:
+    """One cluster or snapshot, start to end; Failure for a run that cannot produce results."""
+    executor = Executor(Deadline(options.timeout))
+    try:
+        checks = registry.select_checks(registry.load_checks(), options.only, options.skipped)
+        facts = registry.load_facts()
+    except registry.RegistryError as exc:
+        raise Failure(ExitCode.USAGE, ErrorCode.USAGE, str(exc)) from None
+    source = open_source(options, executor)
+    target = make_target(options, source)
+    plan = make_plan(checks, facts, target)
+    gateway = source.gateway
+    try:
+        version = _in_time(executor, gateway.version, what="GET /version").get("gitVersion")
+        source.cluster["kubernetes_version"] = version or source.cluster.get("kubernetes_version")
+    except (Unreachable, Unauthorized) as exc:
+        raise _cluster_failure(exc, f"cannot reach the cluster at {source.cluster['server']}") from None
+    except GatewayError:
+        pass  # /version is informational; checks report their own access problems
+    store = FactStore(gateway, facts, run_inputs(target, run_time(source)))
+    for name in plan.facts:  # prefetch: every fact the plan needs starts now, concurrently
+        executor.submit(_quietly, store.value, name, name=f"fact-{name}")
+    if target.pod or target.names_vcluster:
+        _resolve(executor, store, target)
+    try:
+        results = run_checks(checks, store, executor, chained=target.pod is not None, on_done=on_done)
+    except Interrupted as stop:
+        outcome = _outcome(stop.results, source, plan, executor, target, store, fail_on, explain=False)
+        outcome.exit_code = ExitCode.INTERRUPTED
+        raise RunInterrupted(outcome) from None
+    return _outcome(results, source, plan, executor, target, store, fail_on)
+
+
+class RunInterrupted(Exception):
+    """Ctrl-C during the checks; carries the partial outcome."""
+
+    def __init__(self, outcome: Outcome):
+        super().__init__("interrupted")
+        self.outcome = outcome
+
+
+def _quietly(compute: Callable[[str], Any], name: str) -> None:
+    try:
+        compute(name)
+    except Exception:  # the same failure is memoised and surfaces in the check that needs the fact
+        pass
+
+
+def _resolve(executor: Executor, store: FactStore, target: Target) -> Scope:
+    """--pod / --vcluster must name something that exists: a usage error now, not 16 check errors later."""
+    try:
+        scope: Scope = _in_time(executor, store.value, "scope", what="resolving the target")
+        return scope
+    except UsageError as exc:
+        raise Failure(ExitCode.USAGE, ErrorCode.NOT_FOUND, str(exc)) from None
+    except NotInSnapshot as exc:
+        raise Failure(ExitCode.USAGE, ErrorCode.USAGE,
+                      f"the snapshot cannot answer this target: {exc.describe()}") from None
+    except (Unreachable, Unauthorized) as exc:
+        raise _cluster_failure(exc, "cannot resolve the target") from None
+    except GatewayError as exc:
+        raise Failure(ExitCode.CLUSTER, ErrorCode.API_ERROR, f"cannot resolve the target: {exc.describe()}") from None
+
+
+def _outcome(results: List[CheckResult], source: Source, plan: Plan, executor: Executor, target: Target,
+             store: FactStore, fail_on: str, explain: bool = True) -> Outcome:
+    gateway = source.gateway
+    scope: Optional[Scope] = store.peek("scope")
+    shown = scope.to_dict() if scope is not None else dict(target.to_dict(), vclusters=[], host_pods=None, notes=[])
+    report = reporting.build(results, source.cluster, shown, permissions=gateway.permissions_used())
+    report["preflight"] = explain_refusals(gateway, plan, executor) if explain else _no_review("interrupted")
+    report["duration_ms"] = executor.deadline.elapsed_ms()
+    meta = source.snapshot_meta
+    if meta is not None:
+        report["snapshot"] = {"collected_at": meta.get("collected_at"),
+                              "tool_version": (meta.get("tool") or {}).get("version"),
+                              "redacted": bool(meta.get("redacted"))}
+    return Outcome(report, results, exit_code(results, fail_on), source)
+
+
+def _no_review(why: str) -> Dict[str, Any]:
+    return {"checked": 0, "missing": [], "unavailable": why}
+
+
+def explain_refusals(gateway: Gateway, plan: Plan, executor: Executor) -> Dict[str, Any]:
+    """Only when a read was refused: ask (SelfSubjectAccessReview) which of the plan's permissions are missing,
+    and name the checks that need each. A run whose reads all succeeded sends no access review."""
+    if not any(row["outcome"] == "forbidden" for row in gateway.permissions_used()):
+        return {"checked": 0, "missing": [], "unavailable": None}
+    # an optional permission (a less precise verdict without it) is not reported missing
+    permissions = [p for p in plan.permissions() if not p.optional]
+
+    def ask(verb: str, group: str, resource: str) -> bool:
+        name, _, sub = resource.partition("/")
+        return gateway.can_i(verb, name, None, group, sub)
+
+    futures: List[Future] = [executor.submit(ask, p.verb, p.group, p.resource, name="access-review")
+                             for p in permissions]
+    if executor.wait(futures):
+        return _no_review(f"access reviews did not finish within the deadline of {executor.deadline.seconds:g} s")
+    missing = []
+    for permission, future in zip(permissions, futures):
+        try:
+            if not future.result():
+                missing.append({"permission": permission.display, "needed_by": list(permission.needed_by)})
+        except GatewayError as exc:
+            return _no_review(f"{exc.kind}: {exc.reason}")
+    return {"checked": len(permissions), "missing": missing, "unavailable": None}
+
+
+def exit_code(results: Sequence[CheckResult], fail_on: str) -> ExitCode:
+    failing = {"fail": (Status.FAIL, Status.ERROR), "warn": (Status.FAIL, Status.ERROR, Status.WARN),
+               "never": ()}[fail_on]
+    return ExitCode.FINDINGS if any(r.status in failing for r in results) else ExitCode.OK
+
+
+def fleet_exit_code(codes: Sequence[ExitCode]) -> ExitCode:
+    if codes and all(c == ExitCode.CLUSTER for c in codes):
+        return ExitCode.CLUSTER
+    worst = max((c for c in codes if c != ExitCode.CLUSTER), default=ExitCode.OK)
+    if worst == ExitCode.OK and ExitCode.CLUSTER in codes:
+        return ExitCode.FINDINGS  # a cluster we could not look at is not a clean bill of health
+    return ExitCode(worst)
+
+
+def failure_report(failure: Failure, context: Optional[str] = None) -> Dict[str, Any]:
+    report = reporting.build([], error={"code": failure.code.value, "message": failure.message})
+    report["cluster"]["context"] = context
+    return report

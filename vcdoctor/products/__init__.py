@@ -1,0 +1,1 @@
+"""Product knowledge, one package per product: names, versions, facts and fixes of vCluster, KAI and Helm."""

@@ -1,0 +1,1 @@
+"""What vcdoctor knows about Helm release records."""

@@ -1,0 +1,30 @@
+"""What vcdoctor knows about the NVIDIA KAI scheduler; checks import this package's public names."""
+
+from vcdoctor.products.kai.components import (  # noqa: F401
+    COMPONENT_APPS,
+    CONFIG_NAME,
+    NAMESPACE,
+    POD_GROUPER_CONTAINERS,
+    REQUIRED,
+    component_of,
+    layout,
+)
+from vcdoctor.products.kai.facts import RESERVATION_NAMESPACES, PodGrouperLogs  # noqa: F401
+from vcdoctor.products.kai.fixes import ENABLE_GPU_SHARING, VALID_GPU_SHARE_VALUES  # noqa: F401
+from vcdoctor.products.kai.gpu import SHARING_DENIALS, SharingState  # noqa: F401
+from vcdoctor.products.kai.names import (  # noqa: F401
+    GPU_FRACTION,
+    GPU_MEMORY,
+    GPU_RESOURCE,
+    KAI_SCHEDULER,
+    LEGACY_QUEUE_LABEL,
+    PODGROUP_ANNOTATION,
+    QUEUE_LABEL,
+    kai_intent,
+    kai_pods_of,
+    wants_gpu_share,
+    whole_gpus,
+)
+from vcdoctor.products.kai.pod_grouper_log import NO_OWNER_MESSAGE  # noqa: F401
+from vcdoctor.products.kai.queues import DEFAULT_QUEUE, QueueTree, pod_queue, queue_tree  # noqa: F401
+from vcdoctor.products.kai.verdicts import NO_KAI_PODS  # noqa: F401

@@ -1,0 +1,53 @@
+"""KAI's components: which pods make up an install of each release family."""
+
+from __future__ import annotations
+
+from typing import Dict, Optional, Tuple
+
+from vcdoctor import pods as podinfo
+
+#: component -> every ``app`` label value it has had (operator era first, then pre-operator).
+COMPONENT_APPS: Dict[str, Tuple[str, ...]] = {
+    "operator": ("kai-operator",),
+    "scheduler": ("scheduler",),  # plus any kai-scheduler-<shard>, see component_of
+    "binder": ("binder",),
+    "pod-grouper": ("pod-grouper", "podgrouper"),
+    "podgroup-controller": ("podgroup-controller",),
+    "queue-controller": ("queue-controller", "queuecontroller"),
+    "admission": ("admission", "kai-admission"),
+}
+
+
+#: Components each layout must run. Pre-operator releases (<= v0.8) served webhooks from the binder.
+REQUIRED = {
+    "operator": ("operator", "scheduler", "binder", "pod-grouper", "podgroup-controller",
+                 "queue-controller", "admission"),
+    "pre-operator": ("scheduler", "binder", "pod-grouper", "podgroup-controller", "queue-controller"),
+}
+
+
+#: the Config CR of operator installs (v0.9+)
+CONFIG_NAME = "kai-config"
+#: where KAI runs unless installed elsewhere
+NAMESPACE = "kai-scheduler"
+POD_GROUPER_CONTAINERS = ("pod-grouper", "podgrouper")
+
+
+def component_of(pod: dict) -> Optional[str]:
+    app = podinfo.labels(pod).get("app") or ""
+    if app.startswith("kai-scheduler-"):
+        return "scheduler"
+    for component, apps in COMPONENT_APPS.items():
+        if app in apps:
+            return component
+    return None
+
+
+def layout(kai_pods) -> str:
+    """'operator' (v0.9+) when the operator or an operator-only name is present."""
+    apps = {podinfo.labels(p).get("app") or "" for p in kai_pods}
+    operator_names = {"kai-operator", "pod-grouper", "queue-controller", "admission"}
+    if apps & operator_names or any(a.startswith("kai-scheduler-") for a in apps):
+        return "operator"
+    return "pre-operator"
+

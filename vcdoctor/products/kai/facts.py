@@ -1,0 +1,158 @@
+"""KAI facts: its pods, Config, pod-grouper logs, queues, PodGroups, reservation pods, nodes and events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Set, Tuple
+
+from vcdoctor import logs
+from vcdoctor import pods as podinfo
+from vcdoctor.engine.facts import RUNTIME, Fact, FactContext, Read
+from vcdoctor.gateway import GatewayError, NotFound
+from vcdoctor.gateway import resources as r
+from vcdoctor.products.kai import names
+from vcdoctor.products.kai.components import CONFIG_NAME, NAMESPACE, POD_GROUPER_CONTAINERS, component_of
+from vcdoctor.products.kai.gpu import SharingState, gpu_sharing
+from vcdoctor.products.kai.pod_grouper_log import LogScan, scan
+from vcdoctor.products.kai.queues import QueueTree, queue_tree
+
+#: KAI v0.6+ reserves shared GPUs here; earlier releases in the second namespace
+RESERVATION_NAMESPACES = ("kai-resource-reservation", "runai-reservation")
+
+
+@dataclass
+class PodGrouperLogs:
+    pods: List[dict]
+    scan: LogScan
+    read: List[str]
+    #: (pod ref, GatewayError) for each log that could not be read
+    failures: List[Tuple[str, GatewayError]] = field(default_factory=list)
+
+
+def _kai_pods(ctx: FactContext) -> Tuple[dict, ...]:
+    return ctx.api.list(r.PODS, NAMESPACE)
+
+
+def _namespace_exists(ctx: FactContext) -> Callable[[], bool]:
+    def exists() -> bool:
+        try:
+            ctx.api.get(r.NAMESPACES, NAMESPACE)
+        except NotFound:
+            return False
+        return True
+    return exists
+
+
+def _kai_config(ctx: FactContext) -> Optional[dict]:
+    try:
+        return ctx.api.get(r.KAI_CONFIGS, CONFIG_NAME)
+    except NotFound:
+        return None
+
+
+def _gpu_sharing(ctx: FactContext) -> SharingState:
+    return gpu_sharing(ctx.fact("kai_config"), ctx.fact("kai_pods"))
+
+
+def _pod_grouper_logs(ctx: FactContext) -> PodGrouperLogs:
+    grouper = [p for p in ctx.fact("kai_pods") if component_of(p) == "pod-grouper"]
+    found = PodGrouperLogs(grouper, LogScan(), [])
+    for pod in grouper:
+        if podinfo.phase(pod) == "Pending":
+            continue
+        container = podinfo.container_named(pod, POD_GROUPER_CONTAINERS)
+        try:
+            data = ctx.api.log(podinfo.namespace(pod), podinfo.name(pod), container, logs.TAIL_LINES,
+                               logs.LIMIT_BYTES)
+        except GatewayError as exc:
+            found.failures.append((podinfo.ref(pod), exc))
+            continue
+        found.scan.merge(scan(data))
+        found.read.append(podinfo.ref(pod))
+    return found
+
+
+def _examined_kai_pods(ctx: FactContext) -> List[dict]:
+    return names.kai_pods_of(ctx.fact("examined_pods"))
+
+
+def _queues(ctx: FactContext) -> QueueTree:
+    return queue_tree(ctx.api.list(r.QUEUES))
+
+
+def _podgroup_refs(ctx: FactContext) -> Set[Tuple[str, str]]:
+    return {(podinfo.namespace(g), podinfo.name(g)) for g in ctx.api.list(r.PODGROUPS, metadata_only=True)}
+
+
+def _target_podgroups(ctx: FactContext) -> Dict[Tuple[str, str], dict]:
+    """The PodGroup of each --pod target (there is one per workload: never listed whole)."""
+    scope = ctx.fact("scope")
+    found = {}
+    for pod in scope.host_pods or ():
+        group = podinfo.annotations(pod).get(names.PODGROUP_ANNOTATION)
+        if group:
+            key = (podinfo.namespace(pod), group)
+            try:
+                found[key] = ctx.api.get(r.PODGROUPS, group, key[0])
+            except NotFound:
+                continue
+    return found
+
+
+def _reservation_pods(ctx: FactContext) -> Callable[[], Tuple[dict, ...]]:
+    """Read only when GPU sharing is on and pods share GPUs."""
+    def pods() -> Tuple[dict, ...]:
+        current, legacy = RESERVATION_NAMESPACES
+        return ctx.api.list(r.PODS, current) or ctx.api.list(r.PODS, legacy)
+    return pods
+
+
+def _nodes(ctx: FactContext) -> Tuple[dict, ...]:
+    return ctx.api.list(r.NODES)
+
+
+def _target_events(ctx: FactContext) -> Callable[[str, str, str], List[dict]]:
+    """Events about one object of the --pod target, newest first (a field-selected LIST per object)."""
+    def about(namespace: str, kind: str, name: str) -> List[dict]:
+        selector = f"involvedObject.kind={kind},involvedObject.name={name}"
+        events = list(ctx.api.list(r.EVENTS, namespace, fields=selector))
+        return sorted(events, key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "", reverse=True)
+    return about
+
+
+def _service_access(ctx: FactContext) -> Callable[[str, str], bool]:
+    """May this identity get Services in this namespace? A SubjectAccessReview, asked only when a check needs it."""
+    def may(user: str, namespace: str) -> bool:
+        return ctx.api.may(user, "get", "services", namespace)
+    return may
+
+
+FACTS = (
+    Fact("kai_pods", f"every pod in KAI's namespace ({NAMESPACE})", _kai_pods, (Read("list", r.PODS, NAMESPACE),)),
+    Fact("kai_namespace_exists", "whether KAI's namespace exists (asked only when it runs no pods)",
+         _namespace_exists, (Read("get", r.NAMESPACES, name=NAMESPACE, when="when it runs no pods"),)),
+    Fact("kai_config", "KAI's Config CR (operator installs, v0.9+), None when absent", _kai_config,
+         (Read("get", r.KAI_CONFIGS, name=CONFIG_NAME),)),
+    Fact("gpu_sharing", "whether KAI's GPU sharing is on, and where that was read", _gpu_sharing,
+         needs=("kai_config", "kai_pods")),
+    Fact("pod_grouper_logs", "the pod-grouper's log tail, scanned for permission errors and the no-owner line",
+         _pod_grouper_logs, (Read("log", namespace=NAMESPACE, name=RUNTIME),), needs=("kai_pods",)),
+    Fact("examined_kai_pods", "the examined pods that name kai-scheduler", _examined_kai_pods,
+         needs=("examined_pods",)),
+    Fact("queues", "KAI's queue tree", _queues, (Read("list", r.QUEUES),)),
+    Fact("podgroup_refs", "(namespace, name) of every PodGroup", _podgroup_refs,
+         (Read("list", r.PODGROUPS, metadata_only=True),)),
+    Fact("target_podgroups", "the PodGroups of the --pod target", _target_podgroups,
+         (Read("get", r.PODGROUPS, namespace=RUNTIME, name=RUNTIME, when="with --pod", option="pod"),), needs=("scope",)),
+    Fact("reservation_pods", "KAI's GPU reservation pods", _reservation_pods,
+         (Read("list", r.PODS, RESERVATION_NAMESPACES[0], when="when pods share GPUs"),
+          Read("list", r.PODS, RESERVATION_NAMESPACES[1], when="when pods share GPUs and the first namespace has "
+                                                               "none"))),
+    Fact("nodes", "every node (allocatable GPUs)", _nodes, (Read("list", r.NODES),)),
+    Fact("target_events", "events about the --pod target and its PodGroup", _target_events,
+         (Read("list", r.EVENTS, namespace=RUNTIME, fields=RUNTIME, when="with --pod, for a Pending pod",
+               option="pod"),)),
+    Fact("service_access", "whether the pod-grouper may read a vCluster's Service (SubjectAccessReview)",
+         _service_access, (Read("access-review", when="when pods still carry the Service owner reference",
+                               optional=True),)),
+)

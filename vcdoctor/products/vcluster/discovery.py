@@ -1,0 +1,105 @@
+"""Finding vClusters on the host: their workloads, versions, pods and the owner reference they set."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, List, Optional, Tuple
+
+from vcdoctor import pods as podinfo
+from vcdoctor.products.vcluster.names import MANAGED_BY
+from vcdoctor.versions import Version, parse_version
+
+VCLUSTER_SELECTOR = "app=vcluster"
+CONFIG_HASH = "vClusterConfigHash"
+
+
+@dataclass(frozen=True)
+class VCluster:
+    name: str
+    namespace: str
+    #: StatefulSet or Deployment
+    workload_kind: str
+    version: Optional[Version]
+    template_config_hash: Optional[str]
+    syncer_args: Tuple[str, ...] = ()
+
+    @property
+    def ref(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def version_text(self) -> str:
+        return ".".join(map(str, self.version)) if self.version else "unknown"
+
+    @property
+    def config_secret(self) -> str:
+        return f"vc-config-{self.name}"
+
+
+def discover(workloads: Iterable[Tuple[str, dict]]) -> List[VCluster]:
+    """Every vCluster in the host cluster, the way ``vcluster list`` finds them."""
+    found = {}
+    for kind, obj in workloads:
+        meta = obj.get("metadata") or {}
+        name = (meta.get("labels") or {}).get("release")
+        if not name:
+            continue
+        template = (obj.get("spec") or {}).get("template") or {}
+        syncer = _syncer_container(template)
+        version = parse_version((meta.get("labels") or {}).get("chart")) or parse_version(
+            (syncer or {}).get("image", "").rpartition(":")[2])
+        found[(meta.get("namespace"), name)] = VCluster(
+            name=name,
+            namespace=meta.get("namespace", ""),
+            workload_kind=kind,
+            version=version,
+            template_config_hash=((template.get("metadata") or {}).get("annotations") or {}).get(CONFIG_HASH),
+            syncer_args=tuple(str(a) for a in (syncer or {}).get("args") or ()),
+        )
+    return [found[k] for k in sorted(found)]
+
+
+def _syncer_container(template: dict) -> Optional[dict]:
+    containers = (template.get("spec") or {}).get("containers") or []
+    for c in containers:
+        if c.get("name") == "syncer":
+            return c
+    return containers[0] if containers else None
+
+
+def select(vclusters: List[VCluster], name: Optional[str], namespace: Optional[str]) -> List[VCluster]:
+    return [v for v in vclusters if (name is None or v.name == name)
+            and (namespace is None or v.namespace == namespace)]
+
+
+def service_owner(pod: dict, vc_name: str) -> Optional[dict]:
+    """The ownerReference vCluster adds with setOwner on, if the pod carries it."""
+    for ref in (pod.get("metadata") or {}).get("ownerReferences") or []:
+        if ref.get("apiVersion") == "v1" and ref.get("kind") == "Service" and ref.get("name") == vc_name:
+            return ref
+    return None
+
+
+def service_owner(pod: dict, vc_name: str) -> Optional[dict]:
+    """The ownerReference vCluster adds with setOwner on, if the pod carries it."""
+    for ref in (pod.get("metadata") or {}).get("ownerReferences") or []:
+        if ref.get("apiVersion") == "v1" and ref.get("kind") == "Service" and ref.get("name") == vc_name:
+            return ref
+    return None
+
+
+def owner_key(pod: dict) -> Tuple[str, str]:
+    """(namespace, name) of the vCluster that synced a host pod, as single-namespace mode places it."""
+    return (podinfo.namespace(pod), podinfo.labels(pod).get(MANAGED_BY) or "")
+
+
+def is_control_plane_of(pod: dict, vc: VCluster) -> bool:
+    return podinfo.namespace(pod) == vc.namespace and podinfo.labels(pod).get("release") == vc.name
+
+
+def stale_control_plane(control_plane: Iterable[dict], vc: VCluster) -> List[dict]:
+    """Control-plane pods whose vClusterConfigHash differs from the workload template's."""
+    if not vc.template_config_hash:
+        return []
+    return [p for p in control_plane
+            if podinfo.annotations(p).get(CONFIG_HASH) not in (None, vc.template_config_hash)]

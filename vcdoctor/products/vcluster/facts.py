@@ -1,0 +1,165 @@
+"""vCluster facts: the vClusters on the host, their synced pods, settings, control planes and syncer logs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Dict, List, Mapping, Tuple, Union
+
+from vcdoctor import logs
+from vcdoctor import pods as podinfo
+from vcdoctor.engine.facts import RUNTIME, Fact, FactContext, Read, ScopedApi
+from vcdoctor.gateway import GatewayError, NotFound
+from vcdoctor.gateway import resources as r
+from vcdoctor.products.helm.release import ChartSchema, MalformedRelease, NoRelease, chart_schema
+from vcdoctor.products.vcluster import compat
+from vcdoctor.products.vcluster.config import (
+    ConfigMissing,
+    MalformedConfig,
+    Settings,
+    config_outline,
+    load_config,
+    reduce_config,
+    syncer_flags,
+)
+from vcdoctor.products.vcluster.config_schema import UnusableSchema, compile_schema
+from vcdoctor.products.vcluster.discovery import VCLUSTER_SELECTOR, VCluster, discover, is_control_plane_of
+from vcdoctor.products.vcluster.names import MANAGED_BY
+from vcdoctor.secret_values import SecretKeyMissing, decode_key, stored_digest
+
+CONFIG_KEY = "config.yaml"
+WORKLOAD_READS = (Read("list", r.STATEFULSETS, labels=VCLUSTER_SELECTOR),
+                  Read("list", r.DEPLOYMENTS, labels=VCLUSTER_SELECTOR))
+CONTROL_PLANE_READ = Read("list", r.PODS, labels=VCLUSTER_SELECTOR)
+SYNCER_LOG_READ = Read("log", namespace=RUNTIME, name=RUNTIME)
+SYNCED_PODS_READ = Read("list", r.PODS, labels=MANAGED_BY)
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """Why a vCluster's settings could not be established (the vCluster's verdict is then an error)."""
+
+    vcluster: VCluster
+    reason: str
+    #: the gateway failure, when the problem was access rather than content
+    error: Union[GatewayError, None] = None
+
+
+#: per vCluster ref: its settings, or why they could not be read
+SettingsByVCluster = Mapping[str, Union[Settings, ConfigProblem]]
+#: per vCluster ref: (control-plane pod, its syncer log lines or the failure reading them)
+SyncerLogs = Mapping[str, List[Tuple[str, Union[List[str], GatewayError]]]]
+
+
+def _found(ctx: FactContext) -> Tuple[VCluster, ...]:
+    workloads = [(kind, obj) for resource, kind in ((r.STATEFULSETS, "StatefulSet"), (r.DEPLOYMENTS, "Deployment"))
+                 for obj in ctx.api.list(resource, None, VCLUSTER_SELECTOR)]
+    return tuple(discover(workloads))
+
+
+def _synced_pods(ctx: FactContext) -> Tuple[dict, ...]:
+    return ctx.api.list(r.PODS, None, MANAGED_BY)
+
+
+def read_settings(api: ScopedApi, vc: VCluster) -> Settings:
+    """vc-config (v0.20+) or the syncer flags (v0.19).
+
+    Raises MalformedConfig, ConfigMissing, SecretKeyMissing or a GatewayError."""
+    if vc.version is None or vc.version >= compat.VC_CONFIG_SECRET.first:
+        where = f"{vc.namespace}/{vc.config_secret}"
+        try:
+            secret = api.get(r.SECRETS, vc.config_secret, vc.namespace)
+        except NotFound:
+            if vc.version is not None:
+                raise ConfigMissing(f"Secret {where} not found although vCluster {vc.version_text} keeps its "
+                                    f"config there") from None
+        else:
+            loaded = load_config(decode_key(secret, CONFIG_KEY, where))
+            return Settings(f"Secret {where} key {CONFIG_KEY}", reduce_config(loaded), outline=config_outline(loaded),
+                            digest=stored_digest(secret, CONFIG_KEY))
+    return Settings(f"{vc.workload_kind} {vc.ref} syncer args", syncer_flags(vc.syncer_args), legacy=True)
+
+
+def _settings(ctx: FactContext) -> SettingsByVCluster:
+    found: Dict[str, Union[Settings, ConfigProblem]] = {}
+    for vc in ctx.fact("vclusters"):
+        try:
+            found[vc.ref] = read_settings(ctx.api, vc)
+        except (MalformedConfig, ConfigMissing, SecretKeyMissing) as exc:
+            found[vc.ref] = ConfigProblem(vc, str(exc))
+        except GatewayError as exc:
+            found[vc.ref] = ConfigProblem(vc, exc.describe(), exc)
+    return found
+
+
+def _control_plane_pods(ctx: FactContext) -> Tuple[dict, ...]:
+    return ctx.api.list(r.PODS, None, VCLUSTER_SELECTOR)
+
+
+def read_syncer_logs(api: ScopedApi, control_plane: Any, vc: VCluster) -> List[Tuple[str, Any]]:
+    """The syncer log tail of each control-plane pod of ``vc``: the only host-side trace of a virtual pod the
+    host refused (webhook, quota). A failed read is kept in place of the lines."""
+    found: List[Tuple[str, Any]] = []
+    for pod in control_plane:
+        if not is_control_plane_of(pod, vc):
+            continue
+        try:
+            data = api.log(podinfo.namespace(pod), podinfo.name(pod), podinfo.container_named(pod, ("syncer",)),
+                           logs.TAIL_LINES, logs.LIMIT_BYTES)
+        except GatewayError as exc:
+            found.append((podinfo.ref(pod), exc))
+            continue
+        found.append((podinfo.ref(pod), list(logs.iter_lines(data))))
+    return found
+
+
+def _syncer_logs(ctx: FactContext) -> SyncerLogs:
+    vclusters = ctx.fact("vclusters")
+    try:
+        control_plane = ctx.fact("control_plane_pods")
+    except GatewayError as exc:
+        return {vc.ref: [(f"control-plane pods of {vc.ref}", exc)] for vc in vclusters}
+    return {vc.ref: read_syncer_logs(ctx.api, control_plane, vc) for vc in vclusters}
+
+
+#: per vCluster ref: its chart's schema (validator compiled), None when the chart has none, or why it is unknown
+ChartSchemas = Mapping[str, Union[ChartSchema, None, Exception]]
+
+
+def _chart_schemas(ctx: FactContext) -> ChartSchemas:
+    """Only with --read-helm-release: a metadata-only LIST of the release Secrets, then the current one by name."""
+    if not ctx.inputs["target"].helm_release:
+        return {}
+    compiled: Dict[str, Any] = {}
+    found: Dict[str, Union[ChartSchema, None, Exception]] = {}
+    for vc in ctx.fact("vclusters"):
+        try:
+            schema = chart_schema(ctx.api, vc.namespace, vc.name)
+            if schema is not None:
+                # one compile per distinct chart: checking a big schema takes a few 100 ms
+                key = schema.chart_version or schema.source
+                if key not in compiled:
+                    compiled[key] = compile_schema(schema.document, schema.source)
+                schema = replace(schema, validator=compiled[key])
+            found[vc.ref] = schema
+        except (GatewayError, NoRelease, MalformedRelease, SecretKeyMissing, UnusableSchema) as exc:
+            found[vc.ref] = exc
+    return found
+
+
+FACTS = (
+    Fact("vclusters_found", "every vCluster on the host, found as `vcluster list` finds them", _found, WORKLOAD_READS),
+    Fact("synced_pods", "every host pod a vCluster synced (single-namespace mode labels them)", _synced_pods,
+         (SYNCED_PODS_READ,)),
+    Fact("vcluster_settings", "each examined vCluster's settings: vc-config (v0.20+) or syncer flags (v0.19)",
+         _settings, (Read("get", r.SECRETS, namespace=RUNTIME, name=RUNTIME),), needs=("vclusters",)),
+    Fact("control_plane_pods", "the vClusters' own pods (config hash, syncer container)", _control_plane_pods,
+         (CONTROL_PLANE_READ,)),
+    Fact("syncer_logs", "each examined vCluster's syncer log tail", _syncer_logs, (SYNCER_LOG_READ,),
+         needs=("vclusters", "control_plane_pods")),
+    Fact("vcluster_chart_schemas", "each examined vCluster's chart schema, from its current Helm release",
+         _chart_schemas, (Read("list", r.SECRETS, namespace=RUNTIME, labels=RUNTIME, metadata_only=True,
+                               when="with --read-helm-release", option="helm_release"),
+                          Read("get", r.SECRETS, namespace=RUNTIME, name=RUNTIME, when="with --read-helm-release",
+                               option="helm_release")),
+         needs=("vclusters",)),
+)

@@ -1,0 +1,93 @@
+"""Reading a vCluster syncer's log for the host's refusal of a virtual pod: which pod, and the reason quoted whole."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, replace
+from typing import Iterable, List, Optional, Tuple
+
+from vcdoctor.products.vcluster.names import host_pod_name
+
+#: v0.20: "error syncing pod <vns>/<vname> to physical cluster: <err>" (namespaced_translator.go);
+#: v0.21+: "error syncing Pod <vns>/<vname> to host cluster: <err>" (pkg/patcher/apply.go)
+_SYNCING = re.compile(r'error syncing [Pp]od (?P<ns>[^/\s"\\]+)/(?P<name>[^\s"\\:]+) to (?:physical|host) cluster: '
+                      r'(?P<err>.*)')
+#: texts of a host-side refusal (admission webhooks, quota, policy)
+REFUSAL_MARKERS = ("denied the request", "is forbidden", "exceeded quota", "failed quota", "rror syncing")
+#: a quoted reason longer than this is cut at a word boundary (it is evidence, not a payload)
+MAX_REASON = 1000
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """One reason the host refused a virtual pod, as the syncer logged it."""
+
+    #: the control-plane pod whose syncer logged it
+    source: str
+    reason: str
+    #: how many lines said the same
+    count: int = 1
+
+
+def _fields(line: str) -> Tuple[str, Optional[str], Optional[str]]:
+    """(text, namespace, name) of a zap JSON line (controller-runtime's ``Reconciler error`` carries the
+    object in structured fields), or the line itself."""
+    start = line.find("{")
+    if start >= 0:
+        try:
+            data = json.loads(line[start:])
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            text = " ".join(str(data.get(k)) for k in ("msg", "error") if data.get(k))
+            ns, name = data.get("namespace"), data.get("name")
+            obj = data.get("Pod") if isinstance(data.get("Pod"), dict) else None
+            if obj:
+                ns, name = obj.get("namespace", ns), obj.get("name", name)
+            return text, ns if isinstance(ns, str) else None, name if isinstance(name, str) else None
+    return line, None, None
+
+
+def reason_of(text: str) -> str:
+    """The error a line quotes: from an admission webhook's name, or after the sync message, cut whole."""
+    match = _SYNCING.search(text)
+    reason = match.group("err") if match else text
+    for start in ('admission webhook "', "admission webhook ", "pods \""):
+        at = reason.find(start)
+        if at >= 0:
+            reason = reason[at:]
+            break
+    reason = reason.strip().rstrip('"}').strip()
+    if len(reason) > MAX_REASON:
+        reason = reason[:MAX_REASON].rsplit(" ", 1)[0] + " …"
+    return reason
+
+
+def concerns(line: str, vcluster: str, namespace: str, name: str) -> bool:
+    """Whether a syncer line is about virtual pod namespace/name (never name-2) or its host pod."""
+    text, ns, obj = _fields(line)
+    if ns is not None and obj is not None:
+        return ns == namespace and obj == name
+    match = _SYNCING.search(text)
+    if match:
+        return match.group("ns") == namespace and match.group("name") == name
+    return f'"{host_pod_name(name, namespace, vcluster)}"' in text
+
+
+def refusals(lines: Iterable[str], source: str, vcluster: str, namespace: str, name: str) -> List[Refusal]:
+    found = []
+    for line in lines:
+        if any(marker in line for marker in REFUSAL_MARKERS) and concerns(line, vcluster, namespace, name):
+            found.append(Refusal(source, reason_of(_fields(line)[0])))
+    return found
+
+
+def newest_distinct(found: Iterable[Refusal], keep: int = 5) -> Tuple[Refusal, ...]:
+    """One refusal per distinct reason with the number of lines that gave it, newest reason last."""
+    counted: dict = {}
+    for refusal in found:
+        key = (refusal.source, refusal.reason)
+        earlier = counted.pop(key, None)
+        counted[key] = replace(refusal, count=(earlier.count if earlier else 0) + refusal.count)
+    return tuple(counted.values())[-keep:]

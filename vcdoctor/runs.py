@@ -1,0 +1,112 @@
+"""Whole runs as the commands need them: one cluster or snapshot, several clusters, or a collect."""
+
+from __future__ import annotations
+
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from vcdoctor import report as reporting
+from vcdoctor.model import ExitCode
+from vcdoctor.pipeline import (
+    ErrorCode,
+    Failure,
+    Options,
+    RunInterrupted,
+    diagnose,
+    failure_report,
+    fleet_exit_code,
+)
+
+__all__ = ["Failure", "all_contexts", "collect", "failure_report", "refuse", "run_many", "run_one"]
+
+
+def refuse(message: str) -> None:
+    raise Failure(ExitCode.USAGE, ErrorCode.USAGE, message)
+
+
+def all_contexts(kubeconfig: Optional[str]) -> List[str]:
+    from vcdoctor.gateway.live import KubeconfigError, context_names
+
+    try:
+        names = context_names(kubeconfig)
+    except KubeconfigError as exc:
+        raise Failure(ExitCode.CLUSTER, ErrorCode.KUBECONFIG, str(exc)) from None
+    if not names:
+        raise Failure(ExitCode.CLUSTER, ErrorCode.KUBECONFIG, "the kubeconfig defines no contexts")
+    return names
+
+
+def stderr_is_tty() -> bool:
+    return bool(getattr(sys.stderr, "isatty", lambda: False)())
+
+
+def _say(message: str) -> None:
+    print(f"vcdoctor: {message}", file=sys.stderr)
+
+
+def run_one(options: Options, fail_on: str, progress: bool = False) -> Tuple[Dict[str, Any], ExitCode]:
+    """(report, exit code) for one cluster or snapshot; never raises for cluster problems."""
+    from vcdoctor.progress import Progress
+
+    try:
+        with Progress(_selected(options), progress) as shown:
+            outcome = diagnose(options, on_done=shown.done, fail_on=fail_on)
+    except Failure as failure:
+        _say(failure.message)
+        return failure_report(failure, options.context), failure.exit_code
+    except RunInterrupted as stop:
+        _say("interrupted; the report below is partial")
+        return stop.outcome.report, ExitCode.INTERRUPTED
+    except KeyboardInterrupt:
+        failure = Failure(ExitCode.USAGE, ErrorCode.INTERRUPTED, "interrupted before any check ran")
+        _say(failure.message)
+        return failure_report(failure, options.context), ExitCode.INTERRUPTED
+    _announce(outcome.report)
+    return outcome.report, outcome.exit_code
+
+
+def _selected(options: Options) -> int:
+    from vcdoctor import registry
+
+    try:
+        return len(registry.select_checks(registry.load_checks(), options.only, options.skipped))
+    except registry.RegistryError:
+        return 0
+
+
+def _announce(report: Dict[str, Any]) -> None:
+    for missing in (report.get("preflight") or {}).get("missing") or []:
+        _say(f"missing permission: {missing['permission']} (cluster-wide), needed by "
+             f"{', '.join(missing['needed_by'])}")
+
+
+def run_many(options: Sequence[Options], fail_on: str) -> Tuple[Dict[str, Any], ExitCode]:
+    """One report for several clusters: each diagnosed on its own, concurrently."""
+    with ThreadPoolExecutor(len(options)) as pool:
+        outcomes = list(pool.map(lambda o: run_one(o, fail_on), options))
+    return reporting.fleet([r for r, _ in outcomes]), fleet_exit_code([c for _, c in outcomes])
+
+
+def collect(options: Options, out_path: str, redact: bool) -> str:
+    """Diagnose live while recording what the checks read, and write the snapshot; returns what to tell the user."""
+    from vcdoctor import snapshot
+
+    outcome = diagnose(options)
+    report = outcome.report
+    metadata = {
+        "tool": report["tool"],
+        "collected_at": report["generated_at"],
+        "cluster": report["cluster"],
+        # as resolved: a --pod without -n records the context namespace it was looked up in
+        "target": {k: report["target"].get(k) for k in ("namespace", "pod", "vcluster", "vcluster_namespace",
+                                                         "helm_release")},
+        "checks": [r.id for r in outcome.results],
+    }
+    assert outcome.source is not None and outcome.source.recorder is not None
+    try:
+        count = snapshot.write(out_path, metadata, outcome.source.recorder.records, report, redact=redact)
+    except OSError as exc:
+        raise Failure(ExitCode.USAGE, ErrorCode.USAGE, f"cannot write {out_path}: {exc.strerror or exc}") from None
+    return (f"vcdoctor: wrote {out_path} ({count} responses, {len(outcome.results)} checks); replay with: "
+            f"vcdoctor run --snapshot {out_path}")
