@@ -68,7 +68,7 @@ def render(report: dict, colour: bool = False, fail_on: str = "fail", width: int
     for block in blocks:
         lines += _details(block, report, width, colour)
     lines.append("")
-    lines.append(summary_line(report))
+    lines += wrap(summary_line(report), width)
     return "\n".join(lines)
 
 
