@@ -8,7 +8,12 @@ import xml.etree.ElementTree as ET
 import pytest
 from junitparser import Error, Failure, JUnitXml, Skipped
 
-from tests.test_render_factories import every_status, make_check, make_fleet, make_report
+from tests.test_render_factories import (
+    every_status,
+    make_check,
+    make_fleet,
+    make_report,
+)
 from vcdoctor.render import FORMATS, render
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import pathlib
-from typing import Any, Optional
+from typing import Any
 
 import jsonschema
 
@@ -12,7 +12,7 @@ SCHEMA = json.loads((pathlib.Path(__file__).parents[1] / "docs" / "report.schema
 REMEDIATION = {"pass": None, "skip": None}
 
 
-def make_check(check_id: str = "kai-queue", status: str = "pass", message: Optional[str] = None,
+def make_check(check_id: str = "kai-queue", status: str = "pass", message: str | None = None,
                **extra: Any) -> dict:
     """One check as report.build() writes it; warn/fail/error get the remediation the schema demands."""
     check = {
@@ -30,7 +30,7 @@ def make_check(check_id: str = "kai-queue", status: str = "pass", message: Optio
     return check
 
 
-def make_report(*checks: dict, context: Optional[str] = "gpu-prod", target: Optional[dict] = None,
+def make_report(*checks: dict, context: str | None = "gpu-prod", target: dict | None = None,
                 **extra: Any) -> dict:
     """A single-cluster report around *checks* (summary counted from them)."""
     summary = {s: 0 for s in ("pass", "warn", "fail", "skip", "error")}

@@ -7,7 +7,12 @@ import re
 
 import pytest
 
-from tests.test_render_factories import every_status, make_check, make_fleet, make_report
+from tests.test_render_factories import (
+    every_status,
+    make_check,
+    make_fleet,
+    make_report,
+)
 from vcdoctor.render import render, table
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -88,7 +93,7 @@ def test_identical_blocks_fold_into_one_naming_every_check(monkeypatch):
     assert text.count("cannot list pods") == 1
     assert text.count("kubectl apply -f docs/rbac.yaml") == 1
     assert "ERROR 7 checks with the same finding: " + ", ".join(ids) in text
-    assert all(re.search(rf"^(ERROR)?\s+{i}\b", text, re.M) for i in ids)
+    assert all(re.search(rf"^(ERROR)?\s+{i}\b", text, re.MULTILINE) for i in ids)
     markdown = render(make_report(*errors), "markdown")
     assert markdown.count("cannot list pods") == 2  # one table row, one section
     assert "### ⛔ 7 checks, one finding: " in markdown
@@ -171,8 +176,8 @@ def test_markdown_puts_the_fix_in_exactly_one_sh_block():
     script = SCRIPT + "\necho '```'"
     check = make_check("vcluster-set-owner", "fail", fix={"script": script, "context": "gpu-prod"})
     text = render(make_report(check, make_check("kai-queue", "warn")), "markdown")
-    assert len(re.findall(r"^`{3,}sh$", text, re.M)) == 1
-    fence, rest = re.search(r"^(`{3,})sh\n(.*)", text, re.S | re.M).groups()
+    assert len(re.findall(r"^`{3,}sh$", text, re.MULTILINE)) == 1
+    fence, rest = re.search(r"^(`{3,})sh\n(.*)", text, re.DOTALL | re.MULTILINE).groups()
     assert len(fence) == 4  # one longer than the ``` inside the script
     assert rest.split("\n" + fence + "\n")[0] == script
     assert "(context `gpu-prod`)" in text

@@ -8,7 +8,13 @@ import json
 import pytest
 
 from tests.test_render_factories import make_check, make_fleet, make_report
-from vcdoctor.report_diff import CheckChange, CheckPresence, ReportDiff, diff_reports, render_diff
+from vcdoctor.report_diff import (
+    CheckChange,
+    CheckPresence,
+    ReportDiff,
+    diff_reports,
+    render_diff,
+)
 
 
 def report(**statuses: str) -> dict:
