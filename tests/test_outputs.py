@@ -60,7 +60,7 @@ def test_sarif_has_rules_and_one_result_per_non_pass_check():
     sarif = json.loads(render("-o", "sarif").stdout)
     run = sarif["runs"][0]
     assert sarif["version"] == "2.1.0"
-    assert [r["id"] for r in run["tool"]["driver"]["rules"]][0] == "vcluster-set-owner"
+    assert run["tool"]["driver"]["rules"][0]["id"] == "vcluster-set-owner"
     assert {r["ruleId"] for r in run["results"]} == {"vcluster-set-owner", "podgrouper-permissions",
                                                       "podgrouper-no-owner-log"}
     assert all(r["level"] in ("error", "warning", "note", "none") for r in run["results"])
@@ -89,3 +89,17 @@ def test_markdown_lists_missing_permissions(cluster, kubeconfig):
     cluster.deny("get", "pods/log")
     text = CliRunner().invoke(main, ["run", "--kubeconfig", kubeconfig, "-o", "markdown"]).stdout
     assert "**Missing permissions**" in text and "- `get pods/log`: needed by gpu-sharing-reservations, podgrouper-permissions, podgrouper-no-owner-log" in text
+
+
+def test_replayed_example_renders_prometheus_and_a_snapshot_header():
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from vcdoctor.render import render as render_report
+
+    report = json.loads(render("-o", "json").stdout)
+    families = {f.name: f for f in text_string_to_metric_families(render_report(report, "prometheus") + "\n")}
+    failing = {s.labels["check"] for s in families["vcdoctor_check_status"].samples
+               if s.labels["status"] == "fail" and s.value == 1}
+    assert failing == {"vcluster-set-owner", "podgrouper-permissions"}
+    table = render_report(report, "table")
+    assert "Snapshot: collected " in table and table.index("FAIL") < table.index("SKIP") < table.index("PASS")

@@ -5,5 +5,6 @@ from __future__ import annotations
 import json
 
 
-def render(report: dict, colour: bool = False) -> str:
+def render(report: dict, colour: bool = False, fail_on: str = "fail") -> str:
+    # values stay exactly as seen: json.dumps (ensure_ascii) escapes every control character
     return json.dumps(report, indent=2, default=str)

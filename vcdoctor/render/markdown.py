@@ -1,55 +1,75 @@
-"""Markdown rendering for pasting into a ticket or GitHub issue."""
+"""Markdown rendering for a ticket or GitHub issue; cluster text is shown only inside code."""
 
 from __future__ import annotations
 
 import json
 
+from vcdoctor.render import inert
+from vcdoctor.render.scope import fix_of, groups, scope_lines
+
 ICONS = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "⛔", "skip": "➖"}
 
 
-def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def render(report: dict, colour: bool = False) -> str:
-    cluster = report.get("cluster") or {}
-    lines = ["## vcdoctor report", ""]
-    lines.append(f"vcdoctor {report['tool']['version']} · {report['generated_at']} · context "
-                 f"`{cluster.get('context')}` · Kubernetes {cluster.get('kubernetes_version') or 'unknown'}")
-    target = report.get("target") or {}
-    if target.get("host_pods"):
-        lines.append(f"Examined: {', '.join('`' + p + '`' for p in target['host_pods'])}")
+def render(report: dict, colour: bool = False, fail_on: str = "fail", heading: str | None = None) -> str:
+    # every value from the cluster or a snapshot goes through inert.md_code/md_fence: in a code
+    # span or block no heading, link, image or HTML can form, whatever the text holds
+    lines = [heading or "## vcdoctor report", ""]
+    scope = scope_lines(report, inert.md_code)
+    lines.append(scope[0])
+    lines += [f"- {line}" for line in scope[1:]]
     lines.append("")
     if report.get("error"):
-        lines.append(f"**Error ({report['error']['code']}):** {_cell(report['error']['message'])}")
+        error = report["error"]
+        lines.append(f"**Error** ({inert.md_code(error.get('code'))}): {inert.md_code(error.get('message'))}")
         return "\n".join(lines)
-    summary = report["summary"]
-    lines.append(" · ".join(f"{summary[s]} {s}" for s in ("pass", "warn", "fail", "error", "skip")))
+    summary = report.get("summary") or {}
+    lines.append(" · ".join(f"{summary.get(s, 0)} {s}" for s in ("pass", "warn", "fail", "error", "skip")))
     missing = (report.get("preflight") or {}).get("missing") or []
     if missing:
         lines += ["", "**Missing permissions** (cluster-wide; `docs/rbac.yaml` grants them):", ""]
-        lines += [f"- `{m['permission']}`: needed by {', '.join(m['needed_by'])}" for m in missing]
+        lines += [f"- {inert.md_code(m.get('permission'))}: needed by "
+                  f"{', '.join(inert.one_line(n) for n in m.get('needed_by') or [])}" for m in missing]
+    blocks = groups(report.get("checks") or [])
     lines += ["", "| Status | Check | Finding |", "|---|---|---|"]
-    for check in report["checks"]:
-        lines.append(f"| {ICONS[check['status']]} {check['status']} | `{check['id']}` | {_cell(check['message'])} |")
-    for check in report["checks"]:
-        if check["status"] == "pass":
-            continue
-        lines += ["", f"### {ICONS[check['status']]} `{check['id']}`: {check['title']}", "", check["message"]]
-        if check.get("remediation"):
-            lines += ["", "**Remediation**", "", "```", check["remediation"], "```"]
-        if check.get("evidence"):
-            lines += ["", "<details><summary>Evidence</summary>", "", "```json",
-                      json.dumps(check["evidence"], indent=2), "```", "", "</details>"]
-        if check.get("docs_url"):
-            lines += ["", f"Docs: {check['docs_url']}"]
+    for block in blocks:
+        status = block[0]["status"]
+        ids = "<br>".join(inert.md_code(c["id"], table=True) for c in block)
+        lines.append(f"| {ICONS.get(status, '')} {status} | {ids} | {inert.md_code(block[0]['message'], table=True)} |")
+    for block in blocks:
+        if block[0]["status"] != "pass":
+            lines += _details(block, report)
     return "\n".join(lines)
 
 
-def render_fleet(fleet: dict, colour: bool = False) -> str:
+def _details(block: list[dict], report: dict) -> list[str]:
+    first = block[0]
+    icon = ICONS.get(first["status"], "")
+    if len(block) == 1:
+        title = f"### {icon} {inert.md_code(first['id'])}: {inert.md_escape(first.get('title'))}"
+    else:
+        title = f"### {icon} {len(block)} checks, one finding: " + ", ".join(inert.md_code(c["id"]) for c in block)
+    lines = ["", title, "", inert.md_code(first["message"])]
+    if first.get("remediation"):
+        lines += ["", "**Remediation**", "", inert.md_fence(first["remediation"], "text")]
+    fix = fix_of(first)
+    if fix:
+        context = fix.get("context") or (report.get("cluster") or {}).get("context")
+        where = f" (context {inert.md_code(context)})" if context else ""
+        lines += ["", f"**Fix**{where}, paste into bash:", "", inert.md_fence(fix["script"], "sh")]
+    for check in block:
+        if check.get("evidence"):
+            label = "Evidence" if len(block) == 1 else f"Evidence: {inert.md_code(check['id'])}"
+            lines += ["", f"<details><summary>{label}</summary>", "",
+                      inert.md_fence(json.dumps(check["evidence"], indent=2), "json"), "", "</details>"]
+    if len(block) == 1 and first.get("docs_url"):
+        lines += ["", f"Docs: {inert.md_code(first['docs_url'])}"]
+    return lines
+
+
+def render_fleet(fleet: dict, colour: bool = False, fail_on: str = "fail") -> str:
     parts = [f"# vcdoctor fleet report ({len(fleet['reports'])} clusters)", ""]
     for report in fleet["reports"]:
         context = (report.get("cluster") or {}).get("context") or "?"
-        parts.append(render(report).replace("## vcdoctor report", f"## Cluster `{context}`", 1))
+        parts.append(render(report, heading=f"## Cluster {inert.md_code(context)}"))
         parts.append("")
     return "\n".join(parts)

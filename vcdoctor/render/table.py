@@ -1,16 +1,39 @@
-"""Terminal rendering: one row per check, remediation under each non-passing one."""
+"""Terminal rendering: a scope header, the checks worst first, then remediation and paste-able fixes."""
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 import textwrap
+from collections.abc import Sequence
 
-from tabulate import tabulate
+from vcdoctor.render import inert
+from vcdoctor.render.scope import fix_of, groups, scope_lines
 
 STATUS_COLOURS = {"pass": "GREEN", "warn": "YELLOW", "fail": "RED", "error": "MAGENTA", "skip": "CYAN"}
-MESSAGE_WIDTH = 80
+#: width when stdout is no terminal and COLUMNS is unset (a pipe, a CI log)
+DEFAULT_WIDTH = 100
+#: below this nothing lays out sensibly; a narrower request is still honoured by wrapping harder
+MIN_WIDTH = 20
+#: a FINDING column narrower than this is unreadable: the checks are stacked instead
+MIN_FINDING = 24
+GAP = "  "
+CONTINUATION = " \\"  # bash joins a line ending in a backslash with the next
+
+
+def terminal_width() -> int:
+    """COLUMNS when set, else the width of the terminal on stdout, else :data:`DEFAULT_WIDTH`."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return max(MIN_WIDTH, int(columns))
+    # shutil asks stdout's terminal; a pipe gets the fallback
+    return max(MIN_WIDTH, shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns)
 
 
 def _paint(text: str, colour: str, enabled: bool) -> str:
+    # only ever called on text that is already sanitised: the escape codes added here are the
+    # only ones that can reach the terminal
     if not enabled:
         return text
     from colorama import Fore, Style
@@ -18,41 +41,134 @@ def _paint(text: str, colour: str, enabled: bool) -> str:
     return f"{getattr(Fore, colour)}{Style.BRIGHT}{text}{Style.RESET_ALL}"
 
 
-def render(report: dict, colour: bool = False) -> str:
-    lines = []
-    cluster = report.get("cluster") or {}
-    if cluster.get("context") or cluster.get("server"):
-        lines.append(f"Cluster: {cluster.get('context')} ({cluster.get('server')}), "
-                     f"Kubernetes {cluster.get('kubernetes_version') or 'unknown'}")
-    target = report.get("target") or {}
-    if target.get("host_pods"):
-        lines.append("Examined: " + ", ".join(target["host_pods"]))
-    for note in target.get("notes") or []:
-        lines.append(f"Note: {note}")
+def wrap(text: str, width: int, indent: str = "") -> list[str]:
+    """Word-wrapped lines, never broken inside a name: hyphens and long tokens stay whole."""
+    return textwrap.wrap(text, max(1, width), initial_indent=indent, subsequent_indent=indent,
+                         break_on_hyphens=False, break_long_words=False) or [indent.rstrip()]
+
+
+def render(report: dict, colour: bool = False, fail_on: str = "fail", width: int | None = None) -> str:
+    width = width or terminal_width()
+    lines = [inert.one_line(line) for line in scope_lines(report)]
+    lines = [wrapped for line in lines for wrapped in wrap(line, width)]
     missing = (report.get("preflight") or {}).get("missing") or []
     if missing:
         lines.append(_paint("Missing permissions (cluster-wide; grant them with docs/rbac.yaml):", "YELLOW", colour))
-        lines += [f"  - {m['permission']}: needed by {', '.join(m['needed_by'])}" for m in missing]
-    rows = []
-    for check in report["checks"]:
-        status = check["status"]
-        rows.append([_paint(status.upper(), STATUS_COLOURS[status], colour), check["id"],
-                     textwrap.fill(check["message"], MESSAGE_WIDTH)])
+        for m in missing:
+            needed = ", ".join(inert.one_line(n) for n in m.get("needed_by") or [])
+            lines += wrap(f"- {inert.one_line(m.get('permission'))}: needed by {needed}", width - 2, "  ")
+    if report.get("error"):
+        lines += ["", _paint(f"error ({inert.one_line(report['error'].get('code'))}): "
+                             f"{inert.one_line(report['error'].get('message'))}", "RED", colour)]
+        return "\n".join(lines)
+    blocks = groups(report.get("checks") or [])
     if lines:
         lines.append("")
-    lines.append(tabulate(rows, headers=["STATUS", "CHECK", "FINDING"], tablefmt="simple"))
-    for check in report["checks"]:
-        if check["status"] == "pass" or not check.get("remediation"):
-            continue
-        lines.append("")
-        lines.append(_paint(f"{check['status'].upper()} {check['id']}: {check['title']}",
-                            STATUS_COLOURS[check["status"]], colour))
-        lines.append(textwrap.indent(check["remediation"], "    "))
-        if check.get("docs_url"):
-            lines.append(f"    docs: {check['docs_url']}")
+    lines += _table(blocks, width, colour)
+    for block in blocks:
+        lines += _details(block, report, width, colour)
     lines.append("")
-    lines.append(summary_line(report))
+    lines += wrap(summary_line(report), width)
     return "\n".join(lines)
+
+
+def _table(blocks: Sequence[list[dict]], width: int, colour: bool) -> list[str]:
+    status_w = max(len("STATUS"), *(len(b[0]["status"]) for b in blocks)) if blocks else len("STATUS")
+    check_w = max([len("CHECK")] + [len(inert.one_line(c["id"])) for b in blocks for c in b])
+    finding_w = width - status_w - check_w - 2 * len(GAP)
+    if finding_w < MIN_FINDING:
+        return _stacked(blocks, width, colour)
+    lines = [GAP.join(["STATUS".ljust(status_w), "CHECK".ljust(check_w), "FINDING"]),
+             GAP.join(["-" * status_w, "-" * check_w, "-" * finding_w])]
+    for block in blocks:
+        status = block[0]["status"]
+        ids = [inert.one_line(c["id"]) for c in block]
+        finding = wrap(inert.one_line(block[0]["message"]), finding_w)
+        for row in range(max(len(ids), len(finding))):
+            cell = (status.upper() if row == 0 else "").ljust(status_w)
+            if row == 0:
+                cell = _paint(cell, STATUS_COLOURS.get(status, "WHITE"), colour)
+            check = (ids[row] if row < len(ids) else "").ljust(check_w)
+            text = finding[row] if row < len(finding) else ""
+            lines.append(GAP.join([cell, check, text]).rstrip())
+    return lines
+
+
+def _stacked(blocks: Sequence[list[dict]], width: int, colour: bool) -> list[str]:
+    """A terminal too narrow for columns: status and ids on one line, the finding indented below."""
+    lines: list[str] = []
+    for block in blocks:
+        status = block[0]["status"]
+        head = _paint(status.upper(), STATUS_COLOURS.get(status, "WHITE"), colour)
+        ids = ", ".join(inert.one_line(c["id"]) for c in block)
+        lines += [f"{head} {line}" if i == 0 else line
+                  for i, line in enumerate(wrap(ids, width - len(status) - 1))]
+        lines += wrap(inert.one_line(block[0]["message"]), width - 4, "    ")
+    return lines
+
+
+def _details(block: list[dict], report: dict, width: int, colour: bool) -> list[str]:
+    first = block[0]
+    fix = fix_of(first)
+    if first["status"] == "pass" or not (first.get("remediation") or fix):
+        return []
+    status = first["status"]
+    if len(block) == 1:
+        head = f"{status.upper()} {inert.one_line(first['id'])}: {inert.one_line(first.get('title'))}"
+    else:
+        head = f"{status.upper()} {len(block)} checks with the same finding: " + \
+            ", ".join(inert.one_line(c["id"]) for c in block)
+    lines = [""] + [_paint(line, STATUS_COLOURS.get(status, "WHITE"), colour) for line in wrap(head, width)]
+    if first.get("remediation"):
+        lines += remediation_lines(first["remediation"], width, "    ")
+    if len(block) == 1 and first.get("docs_url"):
+        lines += wrap(f"docs: {inert.one_line(first['docs_url'])}", width - 4, "    ")
+    if fix:
+        lines += [""] + fix_lines(fix, report)
+    return lines
+
+
+def remediation_lines(remediation: str, width: int, indent: str) -> list[str]:
+    """Remediation lines within *width*.
+
+    Prose is word-wrapped. An indented line is a command: it is broken only between words, with
+    a trailing backslash so bash still reads one command. Here-document bodies (YAML, mostly)
+    stay whole, as any break would change what they mean.
+    """
+    out: list[str] = []
+    heredoc: str | None = None
+    room = width - len(indent)
+    for line in inert.clean(remediation).expandtabs(4).split("\n"):
+        opens = _heredoc_tag(line) if heredoc is None else None
+        if heredoc is not None or not line.strip() or len(line) <= room:
+            out.append((indent + line).rstrip())
+        elif line[:1].isspace() or opens:
+            lead = line[:len(line) - len(line.lstrip())]
+            parts = wrap(line.strip(), room - len(lead) - 2)
+            for i, part in enumerate(parts):
+                more = CONTINUATION if i < len(parts) - 1 else ""
+                out.append(f"{indent}{lead}{'    ' if i else ''}{part}{more}")
+        else:
+            out += wrap(line, room, indent)
+        if heredoc is not None and line.strip() == heredoc:
+            heredoc = None
+        elif opens:
+            heredoc = opens
+    return out
+
+
+def _heredoc_tag(line: str) -> str | None:
+    match = re.search(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1", line)
+    return match.group(2) if match else None
+
+
+def fix_lines(fix: dict[str, str], report: dict) -> list[str]:
+    """The fix script verbatim at column 0, under a comment header, so it pastes into bash as is."""
+    context = inert.one_line(fix.get("context") or (report.get("cluster") or {}).get("context") or "")
+    where = f" (context {context})" if context else ""
+    # no colour and no wrapping here: a terminal copy must give bash exactly these bytes
+    script = inert.clean(fix["script"]).strip("\n")
+    return [f"# fix{where} — paste into bash:", *script.split("\n"), "# end of fix"]
 
 
 def summary_line(report: dict) -> str:
@@ -65,11 +181,13 @@ def summary_line(report: dict) -> str:
     return text
 
 
-def render_fleet(fleet: dict, colour: bool = False) -> str:
-    sections = []
+def render_fleet(fleet: dict, colour: bool = False, fail_on: str = "fail", width: int | None = None) -> str:
+    width = width or terminal_width()
+    sections: list[str] = []
     for report in fleet["reports"]:
-        context = (report.get("cluster") or {}).get("context") or "?"
-        body = (_paint(f"error ({report['error']['code']}): {report['error']['message']}", "RED", colour)
-                if report.get("error") else render(report, colour))
-        sections.append(_paint(f"=== context {context} ===", "CYAN", colour) + "\n" + body)
+        context = inert.one_line((report.get("cluster") or {}).get("context") or "?")
+        sections.append(_paint(f"=== context {context} ===", "CYAN", colour) + "\n" + render(report, colour, fail_on, width))
     return "\n\n".join(sections + [summary_line(fleet)])
+
+
+__all__: tuple[str, ...] = ("render", "render_fleet", "summary_line", "terminal_width", "wrap")

@@ -1,0 +1,97 @@
+"""vcdoctor diff: which checks changed status, appeared or disappeared, and whether things got worse."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from tests.test_render_factories import make_check, make_fleet, make_report
+from vcdoctor.report_diff import (
+    CheckChange,
+    CheckPresence,
+    ReportDiff,
+    diff_reports,
+    render_diff,
+)
+
+
+def report(**statuses: str) -> dict:
+    return make_report(*[make_check(k.replace("_", "-"), v) for k, v in statuses.items()])
+
+
+def test_names_exactly_the_checks_that_changed():
+    old = report(kai_queue="pass", kai_podgroup="fail", kai_components="pass", gone="warn")
+    new = report(kai_queue="fail", kai_podgroup="pass", kai_components="pass", fresh="warn")
+    diff = diff_reports(old, new)
+    assert diff.changed == (CheckChange(None, "kai-podgroup", "fail", "pass"),
+                            CheckChange(None, "kai-queue", "pass", "fail"))
+    assert diff.appeared == (CheckPresence(None, "fresh", "warn"),)
+    assert diff.disappeared == (CheckPresence(None, "gone", "warn"),)
+    assert diff.worse is True
+    assert [c.worse for c in diff.changed] == [False, True]
+
+
+@pytest.mark.parametrize("old, new, worse", [
+    ("skip", "pass", True), ("pass", "warn", True), ("warn", "error", True), ("error", "fail", True),
+    ("fail", "error", False), ("warn", "pass", False), ("pass", "skip", False),
+])
+def test_worse_follows_the_status_rank(old, new, worse):
+    assert diff_reports(report(a=old), report(a=new)).worse is worse
+
+
+def test_a_new_check_is_worse_unless_it_passes_and_a_vanished_one_is_not():
+    assert diff_reports(report(a="pass"), report(a="pass", b="pass")).worse is False
+    assert diff_reports(report(a="pass"), report(a="pass", b="skip")).worse is True
+    assert diff_reports(report(a="pass", b="fail"), report(a="pass")).worse is False
+
+
+def test_identical_reports_have_an_empty_diff():
+    diff = diff_reports(report(a="fail"), report(a="fail"))
+    assert diff == ReportDiff((), (), (), False) and diff.empty
+    assert render_diff(diff) == "No change: every check has the status it had."
+
+
+def test_fleets_are_keyed_by_context_and_check():
+    old = make_fleet(make_report(make_check("kai-queue", "pass"), context="a"),
+                     make_report(make_check("kai-queue", "pass"), context="b"))
+    new = make_fleet(make_report(make_check("kai-queue", "pass"), context="a"),
+                     make_report(make_check("kai-queue", "warn"), context="b"),
+                     make_report(make_check("kai-queue", "pass"), context="c"))
+    diff = diff_reports(old, new)
+    assert diff.changed == (CheckChange("b", "kai-queue", "pass", "warn"),)
+    assert diff.appeared == (CheckPresence("c", "kai-queue", "pass"),)
+    assert diff.worse
+
+
+def test_a_single_report_lines_up_with_its_context_in_a_fleet():
+    single = make_report(make_check("kai-queue", "pass"), context="a")
+    fleet = make_fleet(make_report(make_check("kai-queue", "fail"), context="a"))
+    assert diff_reports(single, fleet).changed == (CheckChange("a", "kai-queue", "pass", "fail"),)
+
+
+def test_the_diff_is_frozen():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        diff_reports(report(a="pass"), report(a="fail")).worse = False
+
+
+def test_render_table_and_json():
+    diff = diff_reports(report(kai_queue="pass", gone="warn"), report(kai_queue="fail", fresh="error"))
+    text = render_diff(diff)
+    assert text.split("\n") == ["worse   kai-queue: pass -> fail", "new     fresh: error", "gone    gone: was warn",
+                                "", "Worse than before."]
+    document = json.loads(render_diff(diff, "json"))
+    assert document["worse"] is True
+    assert document["changed"] == [{"context": None, "check": "kai-queue", "old": "pass", "new": "fail",
+                                    "worse": True}]
+    assert document["appeared"] == [{"context": None, "check": "fresh", "status": "error"}]
+    with pytest.raises(ValueError):
+        render_diff(diff, "yaml")
+
+
+def test_rendered_diff_is_inert():
+    hostile = make_fleet(make_report(make_check("a", "fail"), context="\x1b]52;c;eA==\x07ctx"))
+    before = make_fleet(make_report(make_check("a", "pass"), context="\x1b]52;c;eA==\x07ctx"))
+    text = render_diff(diff_reports(before, hostile))
+    assert "\x1b" not in text and "\x07" not in text and "ctx/a: pass -> fail" in text

@@ -1,0 +1,107 @@
+"""What the human-readable renderers share: the scope header, worst-first order and folding of repeats."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from vcdoctor.render import inert
+
+#: the order a reader triages in: what is broken, what could not be judged, then the rest
+DISPLAY_ORDER = ("fail", "error", "warn", "skip", "pass")
+
+
+def ordered(checks: Sequence[dict]) -> list[dict]:
+    """Checks worst first; the report's own order within one status (sorted() is stable)."""
+    rank = {s: i for i, s in enumerate(DISPLAY_ORDER)}
+    return sorted(checks, key=lambda c: rank.get(c.get("status"), len(rank)))
+
+
+def fix_of(check: dict) -> dict[str, str] | None:
+    """The check's ``fix`` when it has a non-empty script (older reports have none)."""
+    fix = check.get("fix")
+    if isinstance(fix, dict) and isinstance(fix.get("script"), str) and fix["script"].strip():
+        return fix
+    return None
+
+
+def _fold_key(check: dict) -> tuple:
+    fix = fix_of(check) or {}
+    return (check.get("status"), inert.one_line(check.get("message")), check.get("remediation") or "",
+            fix.get("script"), fix.get("context"))
+
+
+def groups(checks: Sequence[dict]) -> list[list[dict]]:
+    """Worst-first blocks; checks with the same status, message, remediation and fix share one."""
+    blocks: dict[tuple, list[dict]] = {}
+    for check in ordered(checks):
+        blocks.setdefault(_fold_key(check), []).append(check)
+    return list(blocks.values())
+
+
+def scope_lines(report: dict, name: Callable[[object], str] = inert.one_line) -> list[str]:
+    """Lines saying which cluster, what was examined and where the data came from.
+
+    *name* formats every value that came from the cluster or a snapshot (plain sanitised text for
+    a terminal, a code span for Markdown); the words around them are the renderer's own.
+    """
+    lines: list[str] = []
+    cluster = report.get("cluster") or {}
+    tool = report.get("tool") or {}
+    head = f"vcdoctor {name(tool.get('version') or '?')}"
+    if report.get("generated_at"):
+        head += f" · {name(report['generated_at'])}"
+    if cluster.get("context") or cluster.get("server"):
+        head += f" · context {name(cluster.get('context') or '?')}"
+        if cluster.get("server"):
+            head += f" ({name(cluster['server'])})"
+    if cluster.get("kubernetes_version"):
+        head += f" · Kubernetes {name(cluster['kubernetes_version'])}"
+    lines.append(head)
+    target = report.get("target") or {}
+    asked = []
+    if target.get("pod"):
+        pod = f"{target['namespace']}/{target['pod']}" if target.get("namespace") else target["pod"]
+        asked.append(f"pod {name(pod)}")
+    elif target.get("namespace"):
+        asked.append(f"namespace {name(target['namespace'])}")
+    if target.get("vcluster") or target.get("vcluster_namespace"):
+        vc = target.get("vcluster") or "*"
+        if target.get("vcluster_namespace"):
+            vc = f"{target['vcluster_namespace']}/{vc}"
+        asked.append(f"vCluster {name(vc)}")
+    lines.append("Scope: " + (", ".join(asked) if asked else "whole cluster"))
+    vclusters = target.get("vclusters")
+    if vclusters:
+        lines.append("vClusters: " + ", ".join(name(v) for v in vclusters))
+    host_pods = target.get("host_pods")
+    if host_pods:
+        lines.append("Examined: " + ", ".join(name(p) for p in host_pods))
+    nothing = _nothing_examined(target)
+    if nothing:
+        lines.append(nothing.format(**{k: name(v) for k, v in target.items() if isinstance(v, str)}))
+    snapshot = report.get("snapshot")
+    if isinstance(snapshot, dict):
+        text = f"Snapshot: collected {name(snapshot.get('collected_at') or 'at an unknown time')}"
+        if snapshot.get("tool_version"):
+            text += f" by vcdoctor {name(snapshot['tool_version'])}"
+        if "redacted" in snapshot:
+            text += ", redacted" if snapshot["redacted"] else ", not redacted (holds names and log lines as seen)"
+        lines.append(text + "; this is a replay, not the live cluster")
+    for note in target.get("notes") or []:
+        lines.append(f"Note: {name(note)}")
+    for line in target.get("sync_errors") or []:
+        lines.append(f"Syncer: {name(line)}")
+    return lines
+
+
+def _nothing_examined(target: dict) -> str | None:
+    """A sentence naming the namespace when a namespace was asked for and nothing in it was examined."""
+    if not target.get("namespace") or ("host_pods" not in target and "vclusters" not in target):
+        return None
+    if target.get("host_pods") == []:
+        if target.get("pod"):
+            return "Nothing examined in namespace {namespace}: pod {pod} did not reach the host"
+        return "Nothing examined in namespace {namespace}: no pod matched"
+    if target.get("host_pods") is None and target.get("vclusters") == []:
+        return "Nothing examined in namespace {namespace}: no vCluster found"
+    return None

@@ -1,0 +1,108 @@
+"""Compare two reports (or fleets) check by check: what changed status, appeared or disappeared."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from vcdoctor.render import inert
+
+#: the same weights as vcdoctor.model.STATUS_RANK, by status string
+RANK = {"skip": 0, "pass": 1, "warn": 2, "error": 3, "fail": 4}
+
+
+@dataclass(frozen=True)
+class CheckChange:
+    """One check present in both reports whose status differs."""
+
+    context: str | None
+    check: str
+    old: str
+    new: str
+
+    @property
+    def worse(self) -> bool:
+        return RANK.get(self.new, 0) > RANK.get(self.old, 0)
+
+
+@dataclass(frozen=True)
+class CheckPresence:
+    """A check only one of the two reports has, with its status there."""
+
+    context: str | None
+    check: str
+    status: str
+
+
+@dataclass(frozen=True)
+class ReportDiff:
+    """What changed from the old report to the new one; every tuple is sorted by context, check."""
+
+    changed: tuple[CheckChange, ...]
+    appeared: tuple[CheckPresence, ...]
+    disappeared: tuple[CheckPresence, ...]
+    #: a check's status rank rose, or a check appeared that did not pass
+    worse: bool
+
+    @property
+    def empty(self) -> bool:
+        return not (self.changed or self.appeared or self.disappeared)
+
+
+def _statuses(document: dict, by_context: bool) -> dict[tuple[str | None, str], str]:
+    """(context, check id) -> status.
+
+    Two single reports are compared check by check whatever their contexts (the same cluster seen
+    through two kubeconfigs is still the same run); next to a fleet a report counts as its context.
+    """
+    if document.get("kind") == "fleet":
+        reports = list(document.get("reports") or [])
+    else:
+        reports = [document]
+    pairs = [((r.get("cluster") or {}).get("context") if by_context else None, r) for r in reports]
+    return {(context, check["id"]): check["status"]
+            for context, report in pairs for check in report.get("checks") or []}
+
+
+def diff_reports(old: dict, new: dict) -> ReportDiff:
+    """The differences between two reports, or two fleet envelopes (keyed by context and check id)."""
+    by_context = "fleet" in (old.get("kind"), new.get("kind"))
+    before, after = _statuses(old, by_context), _statuses(new, by_context)
+
+    def order(key: tuple[str | None, str]) -> tuple[str, str]:
+        return (key[0] or "", key[1])
+
+    changed = tuple(CheckChange(k[0], k[1], before[k], after[k])
+                    for k in sorted(before.keys() & after.keys(), key=order) if before[k] != after[k])
+    appeared = tuple(CheckPresence(k[0], k[1], after[k]) for k in sorted(after.keys() - before.keys(), key=order))
+    disappeared = tuple(CheckPresence(k[0], k[1], before[k])
+                        for k in sorted(before.keys() - after.keys(), key=order))
+    worse = any(c.worse for c in changed) or any(a.status != "pass" for a in appeared)
+    return ReportDiff(changed, appeared, disappeared, worse)
+
+
+def render_diff(diff: ReportDiff, output: str = "table") -> str:
+    """The diff as text for a terminal ("table") or as one JSON document ("json")."""
+    if output == "json":
+        return json.dumps({**asdict(diff), "changed": [{**asdict(c), "worse": c.worse} for c in diff.changed]},
+                          indent=2)
+    if output != "table":
+        raise ValueError(f"render_diff output must be table or json, not {output!r}")
+    if diff.empty:
+        return "No change: every check has the status it had."
+
+    def name(context: str | None, check: str) -> str:
+        # contexts and ids came from report files: sanitised before they reach the terminal
+        return f"{inert.one_line(context)}/{inert.one_line(check)}" if context else inert.one_line(check)
+
+    lines = []
+    for change in diff.changed:
+        trend = "worse" if change.worse else "better"
+        lines.append(f"{trend:<7} {name(change.context, change.check)}: "
+                     f"{inert.one_line(change.old)} -> {inert.one_line(change.new)}")
+    for presence in diff.appeared:
+        lines.append(f"{'new':<7} {name(presence.context, presence.check)}: {inert.one_line(presence.status)}")
+    for presence in diff.disappeared:
+        lines.append(f"{'gone':<7} {name(presence.context, presence.check)}: was {inert.one_line(presence.status)}")
+    lines += ["", "Worse than before." if diff.worse else "Not worse than before."]
+    return "\n".join(lines)
