@@ -307,3 +307,18 @@ def test_links_and_unknown_members_are_ignored(tmp_path):
         tar.addfile(link)
     meta, records, _ = snapshot.read(write(tmp_path, gzip.compress(buffer.getvalue())))
     assert meta["format"] == FORMAT and records == {}
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("https://admin:hunter2@k.example:6443/base", "https://k.example:6443/base"),
+    ("https://token@k", "https://k"),
+    ("https://k:6443", "https://k:6443"),
+    ("https://k/p?x=a@b", "https://k/p?x=a@b"),
+    (None, None),
+])
+def test_userinfo_never_leaves_the_kubeconfig(url, shown):
+    from vcdoctor.gateway.live import ClusterIdentity, strip_userinfo
+
+    assert strip_userinfo(url) == shown
+    if url:
+        assert ClusterIdentity("ctx", url, "default").server == shown

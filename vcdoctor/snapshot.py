@@ -23,13 +23,13 @@ import tarfile
 import tempfile
 import threading
 import time
-import urllib.parse
 import zlib
 from typing import Any
 
 import yaml
 
 from vcdoctor.gateway.errors import NotInSnapshot
+from vcdoctor.gateway.live import strip_userinfo
 from vcdoctor.gateway.requests import ApiRequest, RawResponse
 from vcdoctor.gateway.resources import SECRETS, Resource
 from vcdoctor.view import SNAPSHOT_DIGEST, SNAPSHOT_REDUCED
@@ -797,20 +797,6 @@ def _check_page_chains(records: dict[str, RawResponse], continues: dict[str, str
             if page not in continues:
                 break  # an error answer (410 Gone...) ends the list; replay reports it unfinished
             token = continues[page]
-
-
-def strip_userinfo(url: str | None) -> str | None:
-    """``url`` without ``user:password@``: a kubeconfig server URL can carry basic-auth credentials."""
-    if not url or "@" not in url:
-        return url
-    try:
-        parts = urllib.parse.urlsplit(url)
-    except ValueError:
-        return "(unparseable URL)"
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    return urllib.parse.urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
 def _body(entry: dict) -> bytes:
