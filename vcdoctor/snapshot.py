@@ -24,10 +24,12 @@ import tempfile
 import threading
 import time
 import zlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
+if TYPE_CHECKING:
+    from vcdoctor.redaction import Redactor
 from vcdoctor.gateway.errors import NotInSnapshot
 from vcdoctor.gateway.live import strip_userinfo
 from vcdoctor.gateway.requests import ApiRequest, RawResponse
@@ -376,7 +378,7 @@ def write(path: str, metadata: dict, records: dict[str, tuple[ApiRequest, RawRes
         report = dict(report, cluster=dict(report["cluster"], server=strip_userinfo(report["cluster"].get("server"))))
     if redact:
         redactor = _redactor(entries, meta, report)
-        entries = [redactor.apply_json(e) for e in entries]
+        entries = [_redacted_entry(redactor, e) for e in entries]
         meta["target"] = redactor.apply_json(meta.get("target"))
         # the collecting run's report quotes names in truncated examples and dict keys: leave it out,
         # a replay of the redacted responses rebuilds it
@@ -417,23 +419,42 @@ def _write_private(path: str, tar: bytes, mtime: int) -> None:
         raise
 
 
-def _redactor(entries: list[dict], meta: dict, report: dict | None):
+def _redactor(entries: list[dict], meta: dict, report: dict | None) -> Redactor:
+    """A Redactor that knows every namespace and pod name the entries, logs included, mention."""
     from vcdoctor.redaction import Redactor, objects_in
 
-    redactor = Redactor()
+    vclusters = [ref.split("/", 1)[1] for ref in (report or {}).get("target", {}).get("vclusters", [])
+                 if isinstance(ref, str) and "/" in ref]
+    redactor = Redactor(keep=vclusters)  # vCluster names stay in clear: they are in every host pod name
     for entry in entries:
-        resource = (entry["request"].get("resource") or {}).get("plural")
-        redactor.learn_objects(objects_in(entry.get("body")), pods=resource == "pods")
-        for key in ("namespace", "name"):
-            if entry["request"].get(key) and (key == "namespace" or resource == "pods"):
-                redactor.learn_objects([{"metadata": {key: entry["request"][key]}}], pods=True)
-    vclusters = [ref.split("/", 1)[1] for ref in (report or {}).get("target", {}).get("vclusters", [])]
+        request = entry["request"]
+        resource = (request.get("resource") or {}).get("plural")
+        objects = objects_in(entry.get("body"))
+        redactor.learn_objects(objects, pods=resource == "pods")
+        for obj in objects:
+            meta_ = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+            if resource == "namespaces" and isinstance(meta_.get("name"), str):
+                redactor.learn_namespace(meta_["name"])
+            involved = obj.get("involvedObject") if isinstance(obj.get("involvedObject"), dict) else {}
+            if isinstance(involved.get("namespace"), str):
+                redactor.learn_namespace(involved["namespace"])
+            if involved.get("kind") == "Pod" and isinstance(involved.get("name"), str):
+                redactor.learn_pod(involved["name"])
+        if request.get("namespace"):
+            redactor.learn_namespace(request["namespace"])
+        if request.get("name") and (resource == "pods" or request.get("verb") == "log"):
+            redactor.learn_pod(request["name"])
+        if isinstance(entry.get("text"), str):
+            redactor.learn_from_log(entry["text"])
     # pods that exist only in log lines (denied by a webhook, already deleted) by their host names
+    suffixes = [(f"-x-{vc}", vc) for vc in vclusters]
     for entry in entries:
-        for vc in vclusters:
-            for m in re.finditer(rf"([a-z0-9][a-z0-9.-]*?)-x-([a-z0-9][a-z0-9-]*?)-x-{re.escape(vc)}\b",
-                                 entry.get("text", "")):
-                redactor.learn_virtual_pod(m.group(1), m.group(2), vc)
+        for run in _HOST_NAME_RUN.findall(entry.get("text", "")) if suffixes else ():
+            run = run.rstrip(".")
+            for suffix, vc in suffixes:
+                pod, found, namespace = run[:-len(suffix)].partition("-x-") if run.endswith(suffix) else ("", "", "")
+                if found and pod and namespace:
+                    redactor.learn_virtual_pod(pod, namespace, vc)
     target = meta.get("target") or {}
     if target.get("pod") and target.get("namespace"):
         # translated names the target was looked up under, found or not, must not leak the real names
@@ -441,6 +462,53 @@ def _redactor(entries: list[dict], meta: dict, report: dict | None):
             redactor.learn_virtual_pod(target["pod"], target["namespace"], vc)
         redactor.learn_objects([{"metadata": {"namespace": target["namespace"], "name": target["pod"]}}], pods=True)
     return redactor
+
+
+#: a run that can be a host pod name; split without backtracking (a lazy pattern is quadratic on long lines)
+_HOST_NAME_RUN = re.compile(r"[a-z0-9][a-z0-9.-]*")
+
+
+def _redacted_entry(redactor: Redactor, entry: dict) -> dict:
+    out = {"request": redactor.apply_request(entry["request"]), "status": entry["status"]}
+    if "text" in entry:
+        out["text"] = redactor.apply(entry["text"])
+    if "base64" in entry:
+        # undecodable bytes survive the round trip unchanged; names in the decodable parts do not
+        text = base64.b64decode(entry["base64"]).decode("utf-8", "surrogateescape")
+        out["base64"] = base64.b64encode(redactor.apply(text).encode("utf-8", "surrogateescape")).decode()
+    if "body" in entry:
+        body = entry["body"]
+        if (entry["request"].get("resource") or {}).get("plural") == "secrets":
+            out["body"] = _redacted_secrets(redactor, body)
+        else:
+            out["body"] = redactor.apply_json(body)
+    return out
+
+
+def _redacted_secrets(redactor: Redactor, body: Any) -> Any:
+    """Secret data is base64: a reduced vc-config outline is decoded and its values hashed (targetNamespace
+    names a namespace); a reduced Helm release holds only chart metadata and schema and stays as is."""
+    items = body.get("items") if isinstance(body, dict) and isinstance(body.get("items"), list) else None
+    for obj in items if items is not None else [body]:
+        if not isinstance(obj, dict):
+            continue
+        data = obj.pop("data", None)
+        redacted = redactor.apply_json(obj)
+        obj.clear()
+        obj.update(redacted)
+        if isinstance(data, dict):
+            obj["data"] = {k: _redacted_config(redactor, v) if k == "config.yaml" else v for k, v in data.items()}
+    return body
+
+
+def _redacted_config(redactor: Redactor, encoded: Any) -> Any:
+    try:
+        loaded = yaml.safe_load(base64.b64decode(encoded, validate=True))
+    except (ValueError, TypeError, yaml.YAMLError):
+        return encoded  # a placeholder for a malformed config: it holds no content
+    if not isinstance(loaded, dict):
+        return encoded
+    return base64.b64encode(yaml.safe_dump(redactor.apply_json(loaded), sort_keys=True).encode()).decode()
 
 
 def _dump(value: dict) -> bytes:
