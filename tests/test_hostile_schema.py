@@ -9,7 +9,13 @@ import time
 import pytest
 
 from vcdoctor import config_schema
-from vcdoctor.config_schema import UNKNOWN_KEY, UnusableSchema, compile_schema, load_schema_file, problems
+from vcdoctor.config_schema import (
+    UNKNOWN_KEY,
+    UnusableSchema,
+    compile_schema,
+    load_schema_file,
+    problems,
+)
 
 EVIL = "^(a+)+$"  # exponential on Python's re for "aaa…a!"
 LONG_KEY = "a" * 100_000 + "!"
