@@ -1,9 +1,4 @@
-"""Consistent hashing of namespace and pod names in a snapshot, for customers who may not share them.
-
-Every occurrence (object fields, request keys, log lines) maps to the same token, and a synced pod's host
-name maps to the translation of its hashed virtual name, so a replay of the redacted snapshot resolves
-targets and lines up evidence exactly like the original. What is hashed and what is not: docs/snapshot.md.
-"""
+"""Consistent hashing of namespace and pod names in a snapshot (what is hashed: docs/snapshot.md)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,4 @@
-"""Offline snapshots: record what the checks read through the gateway, replay it later without a cluster.
-
-A snapshot is a gzipped tar of JSON files (layout in docs/snapshot.md). Responses are minimised
-before the checks see them and before they are stored, so a snapshot cannot hold what the checks never
-needed: Secret data other than the vCluster config's outline and a Helm release's chart schema, container
-env values, managed fields and last-applied annotations are dropped by construction.
-"""
+"""Offline snapshots: record what the checks read through the gateway (minimised), replay it without a cluster."""
 
 from __future__ import annotations
 
