@@ -164,3 +164,61 @@ def test_redacted_pod_target_still_resolves(cluster, kubeconfig, tmp_path):
     assert b"gpu-sharing-pod" not in raw and b"team-a" not in raw
     report = json.loads(invoke("run", "--snapshot", str(out), "-o", "json").stdout)
     assert report["summary"]["error"] == 0 and len(report["target"]["host_pods"]) == 1
+
+
+def test_snapshot_keeps_only_the_args_and_annotations_checks_read(cluster, kubeconfig, tmp_path):
+    guide_cluster(cluster)
+    pod = next(p for p in cluster.objects[("", "pods")] if p["metadata"]["name"].startswith("gpu-pod"))
+    container = pod["spec"]["containers"][0]
+    container.update(command=["/app", f"--db-password={CANARY}"], args=["--set-owner=false", "--token", CANARY],
+                     livenessProbe={"httpGet": {"path": f"/{CANARY}"}}, lifecycle={"preStop": {"exec": {
+                         "command": [CANARY]}}})
+    pod["metadata"]["annotations"].update({"note": CANARY, "gpu-fraction": "0.5"})
+    out = tmp_path / "snap.tar.gz"
+    assert invoke("collect", "--kubeconfig", kubeconfig, "--out", str(out)).exit_code == 0
+    raw = gzip.decompress(out.read_bytes())
+    assert CANARY.encode() not in raw
+    with tarfile.open(out) as tar:
+        bodies = [json.loads(tar.extractfile(m).read()).get("body") for m in tar if m.name.startswith("responses/")]
+    stored = next(i for b in bodies if isinstance(b, dict) for i in b.get("items") or []
+                  if i["metadata"].get("name") == pod["metadata"]["name"])
+    assert stored["spec"]["containers"][0]["args"] == ["--set-owner=false"]
+    assert stored["spec"]["containers"][0]["command"] == []
+    assert stored["metadata"]["annotations"]["gpu-fraction"] == "0.5"
+
+
+def test_snapshot_file_is_private_and_written_whole(cluster, kubeconfig, tmp_path):
+    import os
+    import stat
+
+    guide_cluster(cluster)
+    out = tmp_path / "snap.tar.gz"
+    out.write_bytes(b"previous")
+    os.chmod(out, 0o644)
+    assert invoke("collect", "--kubeconfig", kubeconfig, "--out", str(out)).exit_code == 0
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kubeconfig", "snap.tar.gz"]  # no temporary left
+
+
+def test_mistyped_config_values_are_blanked_not_kept():
+    import base64
+
+    import yaml
+
+    from vcdoctor.snapshot import _reduced_config
+
+    config = {"experimental": {"syncSettings": {"setOwner": {"secret": CANARY}, "targetNamespace": "team-a",
+                                                "syncLabels": [CANARY, {"x": 1}]}}}
+    outline = yaml.safe_load(base64.b64decode(_reduced_config(base64.b64encode(yaml.safe_dump(config).encode()))))
+    assert outline["experimental"]["syncSettings"] == {"setOwner": {"secret": ""}, "targetNamespace": "team-a",
+                                                       "syncLabels": ["", {"x": 0}]}
+
+
+def test_server_url_userinfo_never_reaches_the_snapshot(tmp_path):
+    from vcdoctor import snapshot
+
+    out = tmp_path / "s.tar.gz"
+    report = {"cluster": {"server": "https://u:pw@k"}}
+    snapshot.write(str(out), {"cluster": {"context": "c", "server": "https://u:pw@k"}}, {}, report)
+    assert b"pw@" not in gzip.decompress(out.read_bytes())
+    assert snapshot.read(str(out))[0]["cluster"]["server"] == "https://k"

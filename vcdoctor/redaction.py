@@ -1,87 +1,182 @@
-"""Consistent hashing of namespace and pod names in a snapshot, for customers who may not share them.
-
-Every occurrence (object fields, request keys, log lines, the collected report) maps to the same
-token, and a synced pod's host name maps to the translation of its hashed virtual name, so a replay
-of the redacted snapshot resolves targets and lines up evidence exactly like the original.
-"""
+"""Consistent hashing of namespace and pod names in a snapshot (what is hashed: docs/snapshot.md)."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import secrets
-from typing import Dict, Iterable, Tuple
+from collections.abc import Iterable
+from typing import Any
 
 from vcdoctor.products.kai.components import NAMESPACE as KAI_NAMESPACE
 from vcdoctor.products.kai.facts import RESERVATION_NAMESPACES
 from vcdoctor.products.vcluster.names import MANAGED_BY, OBJECT_NAME, OBJECT_NAMESPACE, host_pod_name
 
 #: Names checks look up literally; hashing them would change the verdicts.
-KEEP = {KAI_NAMESPACE, *RESERVATION_NAMESPACES, "default", "kube-system"}
-_NAME_CHARS = "A-Za-z0-9_.-"
-_PODGROUP = re.compile(r"\bpg-([a-z0-9.-]+?)-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b")
+KEEP = frozenset({KAI_NAMESPACE, *RESERVATION_NAMESPACES, "default", "kube-system", "default-scheduler"})
+#: Object fields whose values are API syntax, never names: rewriting them would break decoding and checks.
+SYNTAX_KEYS = frozenset({"apiVersion", "kind", "schedulerName"})
+#: A run of the characters Kubernetes names are made of. A name is replaced only as a whole run, or as the
+#: part of a run before a "." (``ns.svc.cluster.local``): "teams" or "a-b" never match "team" or "a".
+_RUN = re.compile(r"[A-Za-z0-9_.-]+")
+_PODGROUP = re.compile(r"pg-([a-z0-9.-]+?)-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
+_SELECTOR_OPERATOR = re.compile(r"!=|==|=")
+#: Where logs name namespaces and pods that may not be in any recorded object (deleted pods, pods outside
+#: the collected scope, pods a webhook denied): JSON and logfmt fields, zap's <ns/name>, RBAC errors.
+#: Each pattern has bounded repetitions only, so scanning a log is linear.
+_DNS = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_NAME = r"[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?"
+_LOG_NAMESPACE = re.compile(rf'\bnamespace(?:"?\s{{0,3}}[=:]\s{{0,3}}"|\s")({_DNS})"|\bnamespace=({_DNS})\b',
+                            re.IGNORECASE)
+_LOG_POD_REF = re.compile(rf'(?:\bpod"?\s{{0,3}}[=:]\s{{0,3}}"|<)({_DNS})/({_NAME})[">]', re.IGNORECASE)
+_LOG_POD_OBJECT = re.compile(r'"pod"\s{0,3}:\s{0,3}\{([^{}]{0,1000})\}', re.IGNORECASE)
+_FIELD_NAME = re.compile(rf'"name"\s{{0,3}}:\s{{0,3}}"({_NAME})"')
+_FIELD_NAMESPACE = re.compile(rf'"namespace"\s{{0,3}}:\s{{0,3}}"({_DNS})"')
 
 
 class Redactor:
-    def __init__(self, salt: str = None):
+    """Learns the names to hash, then rewrites text in one linear pass with a dict lookup per word.
+
+    There is no pattern built from the learned names: the cost of ``apply`` does not grow with their number.
+    """
+
+    def __init__(self, salt: str | None = None, keep: Iterable[str] = ()):
         # a per-snapshot random salt: tokens cannot be reversed by hashing common names
         self._salt = salt if salt is not None else secrets.token_hex(16)
-        self.mapping: Dict[str, str] = {}
+        self._keep = KEEP | frozenset(keep)
+        self.mapping: dict[str, str] = {}
+        self._longest = 0
 
     def token(self, name: str) -> str:
         return "r" + hashlib.sha256((self._salt + name).encode()).hexdigest()[:10]
 
-    def learn_objects(self, objects: Iterable[dict], pods: bool) -> None:
+    def learn_objects(self, objects: Iterable[Any], pods: bool) -> None:
         """Namespaces of every object; names of pods (synced ones through their virtual identity)."""
         triples = []
         for obj in objects:
             meta = obj.get("metadata") if isinstance(obj, dict) else None
             if not isinstance(meta, dict):
                 continue
-            if meta.get("namespace"):
+            if isinstance(meta.get("namespace"), str):
                 self._plain(meta["namespace"])
-            ann, labels = meta.get("annotations") or {}, meta.get("labels") or {}
-            vc = labels.get(MANAGED_BY)
-            vname, vns = ann.get(OBJECT_NAME), ann.get(OBJECT_NAMESPACE)
-            if vc and vname and vns:
+            ann, labels = meta.get("annotations"), meta.get("labels")
+            ann, labels = ann if isinstance(ann, dict) else {}, labels if isinstance(labels, dict) else {}
+            vc, vname, vns = labels.get(MANAGED_BY), ann.get(OBJECT_NAME), ann.get(OBJECT_NAMESPACE)
+            if all(isinstance(v, str) and v for v in (vc, vname, vns)):
                 triples.append((vname, vns, vc))
-            elif pods and meta.get("name"):
+            elif pods and isinstance(meta.get("name"), str):
                 self._plain(meta["name"])
         for triple in triples:
             self.learn_virtual_pod(*triple)
 
+    def learn_namespace(self, name: str) -> None:
+        self._plain(name)
+
+    def learn_pod(self, name: str) -> None:
+        self._plain(name)
+
     def learn_virtual_pod(self, name: str, namespace: str, vcluster: str) -> None:
         self._plain(name)
         self._plain(namespace)
-        self.mapping[host_pod_name(name, namespace, vcluster)] = host_pod_name(
-            self.mapping.get(name, name), self.mapping.get(namespace, namespace), vcluster)
+        host = host_pod_name(name, namespace, vcluster)
+        self.mapping[host] = host_pod_name(self.mapping.get(name, name), self.mapping.get(namespace, namespace),
+                                           vcluster)
+        self._longest = max(self._longest, len(host))
+
+    def learn_from_log(self, text: str) -> None:
+        """Namespaces and pods a log names in the usual Kubernetes log shapes (see _LOG_* above)."""
+        for match in _LOG_NAMESPACE.finditer(text):
+            self._plain(match.group(1) or match.group(2))
+        for match in _LOG_POD_REF.finditer(text):
+            self._plain(match.group(1))
+            self._plain(match.group(2))
+        for match in _LOG_POD_OBJECT.finditer(text):
+            inner = match.group(1)
+            for found in (_FIELD_NAME.search(inner), _FIELD_NAMESPACE.search(inner)):
+                if found:
+                    self._plain(found.group(1))
 
     def _plain(self, name: str) -> None:
-        if name and name not in KEEP and name not in self.mapping:
+        if name and name not in self._keep and name not in self.mapping:
             self.mapping[name] = self.token(name)
+            self._longest = max(self._longest, len(name))
+
+    # -- rewriting ------------------------------------------------------------------------------------
 
     def apply(self, text: str) -> str:
-        if not self.mapping:
+        if not self.mapping and "pg-" not in text:
             return text
-        names = sorted(self.mapping, key=len, reverse=True)
-        pattern = re.compile(rf"(?<![{_NAME_CHARS}])({'|'.join(map(re.escape, names))})(?![A-Za-z0-9_-])")
-        text = pattern.sub(lambda m: self.mapping[m.group(1)], text)
-        # KAI's PodGroup names embed the top owner's name: pg-<name>-<uid>
-        return _PODGROUP.sub(lambda m: f"pg-{self.mapping.get(m.group(1)) or self.token(m.group(1))}-{m.group(2)}",
-                             text)
+        return _RUN.sub(self._run, text)
 
-    def apply_json(self, value):
-        """Redact every string value; keys stay (a namespace called "status" must not break objects)."""
+    def _run(self, match: re.Match) -> str:
+        run = match.group(0)
+        found = self.mapping.get(run)
+        if found is not None:
+            return found
+        if run.startswith("pg-"):
+            podgroup = self._podgroup(run.rstrip("."))
+            if podgroup is not None:
+                return podgroup + run[len(run.rstrip(".")):]
+        if "." not in run:
+            return run
+        # the longest learned name the run starts with, up to a "." (only names as long as a learned one)
+        end = run.rfind(".", 0, self._longest + 1)
+        while end > 0:
+            found = self.mapping.get(run[:end])
+            if found is not None:
+                return found + run[end:]
+            end = run.rfind(".", 0, end)
+        return run
+
+    def _podgroup(self, run: str) -> str | None:
+        # KAI's PodGroup names embed the top owner's name: pg-<name>-<uid>; the name is hashed even when it
+        # was never learned (owner-less pods are their own owner), and to the same token as elsewhere
+        match = _PODGROUP.fullmatch(run)
+        if match is None:
+            return None
+        name = match.group(1)
+        hashed = self.mapping.get(name) or (name if name in self._keep else self.token(name))
+        return f"pg-{hashed}-{match.group(2)}"
+
+    def apply_json(self, value: Any, key: str | None = None) -> Any:
+        """Redact every string value; keys stay (a namespace called "status" must not break objects), and so
+        do the values of SYNTAX_KEYS."""
         if isinstance(value, str):
-            return self.apply(value)
+            return value if key in SYNTAX_KEYS else self.apply(value)
         if isinstance(value, list):
-            return [self.apply_json(v) for v in value]
+            return [self.apply_json(v, key) for v in value]
         if isinstance(value, dict):
-            return {k: self.apply_json(v) for k, v in value.items()}
+            return {k: self.apply_json(v, k) for k, v in value.items()}
         return value
 
+    def apply_request(self, request: dict) -> dict:
+        """A recorded request with its names hashed and its syntax intact: the verb, resource, label selector
+        (code constants and vCluster names), field selector keys, limits and continue tokens stay verbatim, so
+        a replay asks exactly this request again."""
+        out = dict(request)
+        for key in ("namespace", "name", "user"):
+            if isinstance(out.get(key), str):
+                out[key] = self.apply(out[key])
+        if isinstance(out.get("field_selector"), str):
+            out["field_selector"] = self.apply_selector(out["field_selector"])
+        review = out.get("review")
+        if isinstance(review, (list, tuple)) and len(review) == 6:
+            out["review"] = [*review[:4], *(self.apply(v) if isinstance(v, str) else v for v in review[4:])]
+        return out
 
-def objects_in(body) -> Tuple[dict, ...]:
+    def apply_selector(self, selector: str) -> str:
+        """``key=value,key!=value``: only the values are names."""
+        terms = []
+        for term in selector.split(","):
+            operator = _SELECTOR_OPERATOR.search(term)
+            if operator is None:
+                terms.append(term)
+            else:
+                terms.append(term[:operator.end()] + self.apply(term[operator.end():]))
+        return ",".join(terms)
+
+
+def objects_in(body: Any) -> tuple[dict, ...]:
     if isinstance(body, dict) and isinstance(body.get("items"), list):
-        return tuple(body["items"])
+        return tuple(o for o in body["items"] if isinstance(o, dict))
     return (body,) if isinstance(body, dict) else ()

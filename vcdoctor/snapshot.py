@@ -1,28 +1,31 @@
-"""Offline snapshots: record what the checks read through the gateway, replay it later without a cluster.
-
-A snapshot is a gzipped tar of JSON files (layout in docs/snapshot.md). Responses are minimised
-before the checks see them and before they are stored, so a snapshot cannot hold what the checks never
-needed: Secret data other than the vCluster config's outline and a Helm release's chart schema, container
-env values, managed fields and last-applied annotations are dropped by construction.
-"""
+"""Offline snapshots: record what the checks read through the gateway (minimised), replay it without a cluster."""
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
+import gzip
 import hashlib
 import io
 import json
+import math
 import os
 import re
+import stat
 import tarfile
+import tempfile
 import threading
 import time
-from typing import Any, Dict, List, Optional, Tuple
+import zlib
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
+if TYPE_CHECKING:
+    from vcdoctor.redaction import Redactor
 from vcdoctor.gateway.errors import NotInSnapshot
+from vcdoctor.gateway.live import strip_userinfo
 from vcdoctor.gateway.requests import ApiRequest, RawResponse
 from vcdoctor.gateway.resources import SECRETS, Resource
 from vcdoctor.secret_values import SNAPSHOT_DIGEST, SNAPSHOT_REDUCED
@@ -35,8 +38,31 @@ RESPONSES_DIR = "responses"
 #: chart name, version and schema of a Helm release.
 SECRET_KEYS = ("config.yaml", "release")
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
-#: Archives are untrusted input: refuse absurd members instead of exhausting memory.
+#: The only command-line flags any check parses (vcluster.syncer_flags, kai.gpu_sharing); every other container
+#: argument is dropped from a snapshot. A check that starts reading a flag must add it here.
+READ_FLAGS = frozenset({
+    "--set-owner", "--sync-labels", "--multi-namespace-mode", "--target-namespace",  # vCluster <= 0.19 syncer
+    "--gpu-sharing-enabled",  # KAI binder / admission
+})
+#: The only annotations any check reads, by exact key; every other annotation is dropped from a snapshot.
+READ_ANNOTATIONS = frozenset({
+    "pod-group-name", "gpu-fraction", "gpu-memory", "gpu-fraction-num-devices",  # KAI
+    "vClusterConfigHash",  # vCluster pod template and control-plane pods
+})
+#: ... and by prefix: vCluster's translation annotations and the snapshot's own digests.
+READ_ANNOTATION_PREFIXES = ("vcluster.loft.sh/", "vcdoctor.snapshot/")
+#: Container fields no check reads that commonly hold secrets or internal endpoints.
+DROPPED_CONTAINER_FIELDS = ("envFrom", "livenessProbe", "readinessProbe", "startupProbe", "lifecycle")
+#: Archives are untrusted input: every size is bounded before it is read, never after.
 MAX_MEMBER_BYTES = 64 * 1024 * 1024
+#: uncompressed bytes of the whole tar stream (headers, padding and skipped members included)
+MAX_TOTAL_BYTES = 256 * 1024 * 1024
+#: tar headers of any kind; a snapshot of a 50k-pod cluster has a few hundred members
+MAX_MEMBERS = 20_000
+#: pax and GNU long-name headers are read whole by tarfile: they must be small
+MAX_HEADER_BYTES = 64 * 1024
+#: Kubernetes objects nest about 15 deep; a deeper document is hostile (the JSON decoder recurses)
+MAX_JSON_DEPTH = 100
 
 
 class SnapshotError(Exception):
@@ -89,8 +115,7 @@ def _minimise_object(obj: Any, is_secret: bool) -> Any:
     meta = obj.get("metadata")
     if isinstance(meta, dict):
         meta.pop("managedFields", None)
-        if isinstance(meta.get("annotations"), dict):
-            meta["annotations"].pop(LAST_APPLIED, None)
+        _keep_read_annotations(meta)
     if is_secret:
         data = obj.get("data") if isinstance(obj.get("data"), dict) else {}
         kept = {k: v for k, v in data.items() if k in SECRET_KEYS and isinstance(v, str)}
@@ -105,23 +130,54 @@ def _minimise_object(obj: Any, is_secret: bool) -> Any:
         obj["data"] = {k: reducers[k](v) for k, v in data.items() if k in SECRET_KEYS}
         obj.pop("stringData", None)
         return obj
-    _strip_env(obj.get("spec"))
+    _strip_containers(obj.get("spec"))
     template = (obj.get("spec") or {}).get("template") if isinstance(obj.get("spec"), dict) else None
     if isinstance(template, dict):
-        _strip_env(template.get("spec"))
+        if isinstance(template.get("metadata"), dict):
+            _keep_read_annotations(template["metadata"])
+        _strip_containers(template.get("spec"))
     return obj
 
 
-def _strip_env(spec: Any) -> None:
+def _keep_read_annotations(meta: dict) -> None:
+    annotations = meta.get("annotations")
+    if annotations is None:
+        return
+    if not isinstance(annotations, dict):
+        meta.pop("annotations")
+        return
+    meta["annotations"] = {k: v for k, v in annotations.items() if isinstance(k, str) and _annotation_read(k)}
+
+
+def _annotation_read(key: str) -> bool:
+    return key in READ_ANNOTATIONS or key.startswith(READ_ANNOTATION_PREFIXES)
+
+
+def kept_args(args: Any) -> list[str]:
+    """The container arguments vcdoctor parses (READ_FLAGS, as ``--flag`` or ``--flag=value``); the rest can
+    hold passwords, tokens and internal hostnames, and no check reads them."""
+    if not isinstance(args, list):
+        return []
+    return [a for a in args if isinstance(a, str) and a.split("=", 1)[0] in READ_FLAGS]
+
+
+def _strip_containers(spec: Any) -> None:
     if not isinstance(spec, dict):
         return
     for key in ("containers", "initContainers", "ephemeralContainers"):
-        for container in spec.get(key) or []:
+        containers = spec.get(key)
+        if not isinstance(containers, list):
+            continue
+        for container in containers:
             if not isinstance(container, dict):
                 continue
             if isinstance(container.get("env"), list):
                 container["env"] = [{"name": e.get("name")} for e in container["env"] if isinstance(e, dict)]
-            container.pop("envFrom", None)
+            for dropped in DROPPED_CONTAINER_FIELDS:
+                container.pop(dropped, None)
+            for listed in ("command", "args"):
+                if listed in container:
+                    container[listed] = kept_args(container[listed])
 
 
 def _reduced_config(encoded: Any) -> str:
@@ -143,7 +199,50 @@ def _reduced_config(encoded: Any) -> str:
         else:
             placeholder = b"redacted: [\n"
         return base64.b64encode(placeholder).decode()
-    return base64.b64encode(yaml.safe_dump(config_outline(loaded), sort_keys=True).encode()).decode()
+    outline = _blank_mistyped(config_outline(loaded))
+    return base64.b64encode(yaml.safe_dump(outline, sort_keys=True).encode()).decode()
+
+
+def _expected_type(path: tuple[str, ...]) -> str:
+    if path[-1] in ("enabled", "setOwner"):
+        return "bool"
+    if path[-1] in ("syncLabels", "hostSchedulers"):
+        return "strings"
+    return "str"
+
+
+def _blank_mistyped(outline: dict) -> dict:
+    """The values of the keys checks read stay whole only when they have the type vCluster expects: a
+    mapping or a long text under ``setOwner`` is the user's data, and its type is all a check reports."""
+    from vcdoctor.products.vcluster.config import CONFIG_KEYS
+
+    for path in CONFIG_KEYS:
+        node: Any = outline
+        for key in path[:-1]:
+            node = node.get(key) if isinstance(node, dict) else None
+        if not isinstance(node, dict) or node.get(path[-1]) is None:
+            continue
+        value, expected = node[path[-1]], _expected_type(path)
+        fits = (isinstance(value, bool) if expected == "bool" else isinstance(value, str) if expected == "str"
+                else isinstance(value, list) and all(isinstance(v, str) for v in value))
+        if not fits:
+            node[path[-1]] = _blanked(value)
+    return outline
+
+
+def _blanked(value: Any) -> Any:
+    # the same empty value of the same JSON type as vcluster.config_outline gives unread keys
+    if isinstance(value, dict):
+        return {str(k): _blanked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_blanked(v) for v in value]
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return 0
+    if isinstance(value, float):
+        return 0.0 if value.is_integer() else 0.5
+    return ""
 
 
 def _reduced_release(encoded: Any) -> str:
@@ -165,7 +264,7 @@ class RecordingTransport:
     def __init__(self, inner):
         self._inner = inner
         self._lock = threading.Lock()
-        self.records: Dict[str, Tuple[ApiRequest, RawResponse]] = {}
+        self.records: dict[str, tuple[ApiRequest, RawResponse]] = {}
 
     def send(self, request: ApiRequest) -> RawResponse:
         response = minimise(request, self._inner.send(request))
@@ -185,7 +284,7 @@ class ReplayTransport:
     are joined once, so snapshots do not depend on the page size of the vcdoctor that collected them.
     """
 
-    def __init__(self, records: Dict[str, RawResponse]):
+    def __init__(self, records: dict[str, RawResponse]):
         self._records = records
         self._lists = _join_pages(records)
 
@@ -215,7 +314,7 @@ def _metadata_only(response: RawResponse) -> RawResponse:
     return RawResponse(response.status, json.dumps(slim).encode())
 
 
-def _join_pages(records: Dict[str, RawResponse]) -> Dict[str, RawResponse]:
+def _join_pages(records: dict[str, RawResponse]) -> dict[str, RawResponse]:
     by_key = {}
     for key, response in records.items():
         request = request_from_dict(json.loads(key))
@@ -231,8 +330,12 @@ def _join_pages(records: Dict[str, RawResponse]) -> Dict[str, RawResponse]:
         body = json.loads(response.body)
         items = list(body.get("items") or [])
         token = (body.get("metadata") or {}).get("continue")
-        complete = True
+        complete, seen = True, set()
         while token:
+            if token in seen:
+                # read() refuses such archives; records handed in directly must not loop either
+                raise SnapshotError(f"the continue tokens of {request.describe()} form a cycle")
+            seen.add(token)
             page = by_key.get(request_key(dataclasses.replace(request, continue_token=token)))
             if page is None or not 200 <= page[1].status < 300:
                 complete = False  # an unfinished list is not an answer; replay says so instead
@@ -249,8 +352,8 @@ def _join_pages(records: Dict[str, RawResponse]) -> Dict[str, RawResponse]:
 
 # -- archive --------------------------------------------------------------------------------------
 
-def write(path: str, metadata: dict, records: Dict[str, Tuple[ApiRequest, RawResponse]],
-          report: Optional[dict] = None, redact: bool = False) -> int:
+def write(path: str, metadata: dict, records: dict[str, tuple[ApiRequest, RawResponse]],
+          report: dict | None = None, redact: bool = False) -> int:
     """Write a reproducible archive (sorted members, fixed mtimes); returns the number of responses.
 
     With ``redact`` every namespace and pod name is replaced by a consistent token (docs/snapshot.md).
@@ -258,14 +361,18 @@ def write(path: str, metadata: dict, records: Dict[str, Tuple[ApiRequest, RawRes
     mtime = int(os.environ.get("SOURCE_DATE_EPOCH", time.time()))
     entries = [_entry(request, response) for request, response in records.values()]
     meta = {"format": FORMAT, **metadata, "responses": len(records), "redacted": redact}
+    if isinstance(meta.get("cluster"), dict):
+        meta["cluster"] = dict(meta["cluster"], server=strip_userinfo(meta["cluster"].get("server")))
+    if report is not None and isinstance(report.get("cluster"), dict):
+        report = dict(report, cluster=dict(report["cluster"], server=strip_userinfo(report["cluster"].get("server"))))
     if redact:
         redactor = _redactor(entries, meta, report)
-        entries = [redactor.apply_json(e) for e in entries]
+        entries = [_redacted_entry(redactor, e) for e in entries]
         meta["target"] = redactor.apply_json(meta.get("target"))
         # the collecting run's report quotes names in truncated examples and dict keys: leave it out,
         # a replay of the redacted responses rebuilds it
         report = None
-    members: List[Tuple[str, bytes]] = [(META_FILE, _dump(meta))]
+    members: list[tuple[str, bytes]] = [(META_FILE, _dump(meta))]
     if report is not None:
         members.append((REPORT_FILE, _dump(report)))
     entries.sort(key=lambda e: json.dumps(e["request"], sort_keys=True))
@@ -278,31 +385,65 @@ def write(path: str, metadata: dict, records: Dict[str, Tuple[ApiRequest, RawRes
             info = tarfile.TarInfo(name)
             info.size, info.mtime, info.mode = len(data), mtime, 0o644
             tar.addfile(info, io.BytesIO(data))
-    import gzip
-
-    with open(path, "wb") as fh:
-        with gzip.GzipFile(filename="", mode="wb", fileobj=fh, mtime=mtime) as gz:
-            gz.write(buffer.getvalue())
+    _write_private(path, buffer.getvalue(), mtime)
     return len(records)
 
 
-def _redactor(entries: List[dict], meta: dict, report: Optional[dict]):
+def _write_private(path: str, tar: bytes, mtime: int) -> None:
+    """Only the owner may read a snapshot, and ``path`` is either absent, the old file or the complete new one:
+    written to a temporary name in the same directory, flushed to disk, then renamed into place."""
+    directory = os.path.dirname(os.path.abspath(path))
+    # mkstemp creates the file with mode 0600 and O_EXCL: no window in which others can read or swap it
+    fd, temporary = tempfile.mkstemp(prefix=".vcdoctor-snapshot-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            with gzip.GzipFile(filename="", mode="wb", fileobj=fh, mtime=mtime) as gz:
+                gz.write(tar)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _redactor(entries: list[dict], meta: dict, report: dict | None) -> Redactor:
+    """A Redactor that knows every namespace and pod name the entries, logs included, mention."""
     from vcdoctor.redaction import Redactor, objects_in
 
-    redactor = Redactor()
+    vclusters = [ref.split("/", 1)[1] for ref in (report or {}).get("target", {}).get("vclusters", [])
+                 if isinstance(ref, str) and "/" in ref]
+    redactor = Redactor(keep=vclusters)  # vCluster names stay in clear: they are in every host pod name
     for entry in entries:
-        resource = (entry["request"].get("resource") or {}).get("plural")
-        redactor.learn_objects(objects_in(entry.get("body")), pods=resource == "pods")
-        for key in ("namespace", "name"):
-            if entry["request"].get(key) and (key == "namespace" or resource == "pods"):
-                redactor.learn_objects([{"metadata": {key: entry["request"][key]}}], pods=True)
-    vclusters = [ref.split("/", 1)[1] for ref in (report or {}).get("target", {}).get("vclusters", [])]
+        request = entry["request"]
+        resource = (request.get("resource") or {}).get("plural")
+        objects = objects_in(entry.get("body"))
+        redactor.learn_objects(objects, pods=resource == "pods")
+        for obj in objects:
+            meta_ = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+            if resource == "namespaces" and isinstance(meta_.get("name"), str):
+                redactor.learn_namespace(meta_["name"])
+            involved = obj.get("involvedObject") if isinstance(obj.get("involvedObject"), dict) else {}
+            if isinstance(involved.get("namespace"), str):
+                redactor.learn_namespace(involved["namespace"])
+            if involved.get("kind") == "Pod" and isinstance(involved.get("name"), str):
+                redactor.learn_pod(involved["name"])
+        if request.get("namespace"):
+            redactor.learn_namespace(request["namespace"])
+        if request.get("name") and (resource == "pods" or request.get("verb") == "log"):
+            redactor.learn_pod(request["name"])
+        if isinstance(entry.get("text"), str):
+            redactor.learn_from_log(entry["text"])
     # pods that exist only in log lines (denied by a webhook, already deleted) by their host names
+    suffixes = [(f"-x-{vc}", vc) for vc in vclusters]
     for entry in entries:
-        for vc in vclusters:
-            for m in re.finditer(rf"([a-z0-9][a-z0-9.-]*?)-x-([a-z0-9][a-z0-9-]*?)-x-{re.escape(vc)}\b",
-                                 entry.get("text", "")):
-                redactor.learn_virtual_pod(m.group(1), m.group(2), vc)
+        for run in _HOST_NAME_RUN.findall(entry.get("text", "")) if suffixes else ():
+            run = run.rstrip(".")
+            for suffix, vc in suffixes:
+                pod, found, namespace = run[:-len(suffix)].partition("-x-") if run.endswith(suffix) else ("", "", "")
+                if found and pod and namespace:
+                    redactor.learn_virtual_pod(pod, namespace, vc)
     target = meta.get("target") or {}
     if target.get("pod") and target.get("namespace"):
         # translated names the target was looked up under, found or not, must not leak the real names
@@ -310,6 +451,53 @@ def _redactor(entries: List[dict], meta: dict, report: Optional[dict]):
             redactor.learn_virtual_pod(target["pod"], target["namespace"], vc)
         redactor.learn_objects([{"metadata": {"namespace": target["namespace"], "name": target["pod"]}}], pods=True)
     return redactor
+
+
+#: a run that can be a host pod name; split without backtracking (a lazy pattern is quadratic on long lines)
+_HOST_NAME_RUN = re.compile(r"[a-z0-9][a-z0-9.-]*")
+
+
+def _redacted_entry(redactor: Redactor, entry: dict) -> dict:
+    out = {"request": redactor.apply_request(entry["request"]), "status": entry["status"]}
+    if "text" in entry:
+        out["text"] = redactor.apply(entry["text"])
+    if "base64" in entry:
+        # undecodable bytes survive the round trip unchanged; names in the decodable parts do not
+        text = base64.b64decode(entry["base64"]).decode("utf-8", "surrogateescape")
+        out["base64"] = base64.b64encode(redactor.apply(text).encode("utf-8", "surrogateescape")).decode()
+    if "body" in entry:
+        body = entry["body"]
+        if (entry["request"].get("resource") or {}).get("plural") == "secrets":
+            out["body"] = _redacted_secrets(redactor, body)
+        else:
+            out["body"] = redactor.apply_json(body)
+    return out
+
+
+def _redacted_secrets(redactor: Redactor, body: Any) -> Any:
+    """Secret data is base64: a reduced vc-config outline is decoded and its values hashed (targetNamespace
+    names a namespace); a reduced Helm release holds only chart metadata and schema and stays as is."""
+    items = body.get("items") if isinstance(body, dict) and isinstance(body.get("items"), list) else None
+    for obj in items if items is not None else [body]:
+        if not isinstance(obj, dict):
+            continue
+        data = obj.pop("data", None)
+        redacted = redactor.apply_json(obj)
+        obj.clear()
+        obj.update(redacted)
+        if isinstance(data, dict):
+            obj["data"] = {k: _redacted_config(redactor, v) if k == "config.yaml" else v for k, v in data.items()}
+    return body
+
+
+def _redacted_config(redactor: Redactor, encoded: Any) -> Any:
+    try:
+        loaded = yaml.safe_load(base64.b64decode(encoded, validate=True))
+    except (ValueError, TypeError, yaml.YAMLError):
+        return encoded  # a placeholder for a malformed config: it holds no content
+    if not isinstance(loaded, dict):
+        return encoded
+    return base64.b64encode(yaml.safe_dump(redactor.apply_json(loaded), sort_keys=True).encode()).decode()
 
 
 def _dump(value: dict) -> bytes:
@@ -325,7 +513,7 @@ def _slug(request: ApiRequest) -> str:
 
 
 def _entry(request: ApiRequest, response: RawResponse) -> dict:
-    entry: Dict[str, Any] = {"request": request_to_dict(request), "status": response.status}
+    entry: dict[str, Any] = {"request": request_to_dict(request), "status": response.status}
     if request.verb == "log":
         try:
             entry["text"] = response.body.decode("utf-8")
@@ -339,34 +527,333 @@ def _entry(request: ApiRequest, response: RawResponse) -> dict:
     return entry
 
 
-def read(path: str) -> Tuple[dict, Dict[str, RawResponse], Optional[dict]]:
-    """(metadata, responses by request key, report of the collecting run)."""
-    try:
-        tar = tarfile.open(path, mode="r:*")
-    except (OSError, tarfile.TarError) as exc:
-        raise SnapshotError(f"cannot open snapshot {path}: {exc}") from None
-    meta, report, records = None, None, {}
-    with tar:
+def read(path: str) -> tuple[dict, dict[str, RawResponse], dict | None]:
+    """(metadata, responses by request key, report of the collecting run), or SnapshotError with one line.
+
+    The file is hostile input: it must be a regular file, and the archive is streamed with every size,
+    count and nesting depth bounded before it is read; every field is validated by type
+    (``validate_meta``, ``validate_entry``) and every paged list must form a finite, complete chain."""
+    fh = _open_regular(path)
+    records: dict[str, RawResponse] = {}
+    continues: dict[str, str | None] = {}
+    with fh:
         try:
-            for member in tar:
-                if not member.isfile():
-                    continue
-                if member.size > MAX_MEMBER_BYTES:
-                    raise SnapshotError(f"snapshot member {member.name} is larger than {MAX_MEMBER_BYTES} bytes")
-                data = json.loads(tar.extractfile(member).read())
-                if member.name == META_FILE:
-                    meta = data
-                elif member.name == REPORT_FILE:
-                    report = data
-                elif member.name.startswith(RESPONSES_DIR + "/"):
-                    request = request_from_dict(data["request"])
-                    records[request_key(request)] = RawResponse(int(data["status"]), _body(data))
-        except (OSError, tarfile.TarError, ValueError, KeyError, TypeError) as exc:
-            raise SnapshotError(f"snapshot {path} is damaged: {type(exc).__name__}: {exc}") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        found = meta.get("format") if isinstance(meta, dict) else None
-        raise SnapshotError(f"{path} is not a {FORMAT} snapshot (format: {found or 'missing'})")
+            meta, report = _read_members(fh, path, records, continues)
+        except SnapshotError:
+            raise
+        except EOFError:
+            raise SnapshotError(f"snapshot {path} is damaged: the compressed data ends early (truncated file?)") \
+                from None
+        except (OSError, zlib.error, tarfile.TarError, UnicodeDecodeError) as exc:
+            raise SnapshotError(f"snapshot {path} is damaged: {_one_line(exc)}") from None
+    if meta is None:
+        raise SnapshotError(f"{path} is not a {FORMAT} snapshot (format: missing)")
+    _check_page_chains(records, continues, path)
     return meta, records, report
+
+
+def _open_regular(path: str) -> io.BufferedReader:
+    """The file, opened without blocking: a FIFO, a device or a directory is refused, never read."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise SnapshotError(f"cannot open snapshot {path}: {exc.strerror or exc}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise SnapshotError(f"cannot open snapshot {path}: not a regular file")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+class _Bounded(io.RawIOBase):
+    """A read-only stream that fails once more than ``limit`` bytes came through it."""
+
+    def __init__(self, inner: Any, limit: int, path: str):
+        self._inner, self._limit, self._path, self.count = inner, limit, path, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._inner.read(min(len(buffer), 1024 * 1024))
+        self.count += len(data)
+        if self.count > self._limit:
+            raise SnapshotError(f"snapshot {self._path} is refused: it inflates past {self._limit // 2**20} MiB")
+        buffer[:len(data)] = data
+        return len(data)
+
+
+class _BoundedTarInfo(tarfile.TarInfo):
+    """Refuses oversized pax / GNU long-name headers, which tarfile would otherwise read into memory whole."""
+
+    def _proc_member(self, tar: tarfile.TarFile) -> tarfile.TarInfo:
+        if self.type in _META_HEADERS and self.size > MAX_HEADER_BYTES:
+            raise SnapshotError(f"snapshot tar header of {self.size} bytes is larger than {MAX_HEADER_BYTES}")
+        return super()._proc_member(tar)  # type: ignore[misc]
+
+
+_META_HEADERS = (tarfile.XHDTYPE, tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE, tarfile.GNUTYPE_LONGNAME,
+                 tarfile.GNUTYPE_LONGLINK)
+
+
+def _read_members(fh: io.BufferedReader, path: str, records: dict[str, RawResponse],
+                  continues: dict[str, str | None]) -> tuple[dict | None, dict | None]:
+    """Streams the archive into ``records`` (and the continue token of each list page into ``continues``);
+    returns (metadata, report). Each member is validated and converted as soon as it is read."""
+    compressed = fh.peek(2)[:2] == b"\x1f\x8b"
+    # gzip.GzipFile raises EOFError on truncation and checks the CRC; it is only read in bounded chunks
+    inner = gzip.GzipFile(fileobj=fh, mode="rb") if compressed else fh
+    stream = _Bounded(inner, MAX_TOTAL_BYTES, path)
+    try:
+        # entered with `with` below: opening errors get a message of their own
+        tar = tarfile.open(fileobj=stream, mode="r|", tarinfo=_BoundedTarInfo)  # type: ignore[call-overload]  # noqa: SIM115
+    except SnapshotError:
+        raise
+    except EOFError:
+        raise SnapshotError(f"cannot open snapshot {path}: the compressed data ends early (truncated file?)") \
+            from None
+    except (OSError, zlib.error, tarfile.TarError) as exc:
+        raise SnapshotError(f"cannot open snapshot {path}: not a gzip-compressed tar archive "
+                            f"({_one_line(exc)})") from None
+    meta, report = None, None
+    with tar:
+        for count, member in enumerate(tar, 1):
+            if count > MAX_MEMBERS:
+                raise SnapshotError(f"snapshot {path} is refused: more than {MAX_MEMBERS} members")
+            if not member.isfile():
+                continue  # links, directories and devices are never followed or created
+            wanted = member.name in (META_FILE, REPORT_FILE) or member.name.startswith(RESPONSES_DIR + "/")
+            if not wanted:
+                continue
+            if member.size > MAX_MEMBER_BYTES:
+                raise SnapshotError(f"snapshot {path} is refused: member {member.name[:100]!r} is larger than "
+                                    f"{MAX_MEMBER_BYTES // 2**20} MiB")
+            extracted = tar.extractfile(member)
+            where = f"{path}: {member.name[:100]}"
+            data = parse_json(extracted.read(MAX_MEMBER_BYTES + 1) if extracted is not None else b"", where)
+            if member.name == META_FILE:
+                if meta is not None:
+                    raise SnapshotError(f"snapshot {path} is damaged: two {META_FILE} members")
+                meta = validate_meta(data, path)
+            elif member.name == REPORT_FILE:
+                if not isinstance(data, dict):
+                    raise SnapshotError(f"snapshot {where} is damaged: not a JSON object")
+                report = data
+            else:
+                request, response, token = _checked_entry(data, where)
+                del data  # the decoded member can be as large as the member: keep only the response bytes
+                key = request_key(request)
+                if key in records:
+                    raise SnapshotError(f"snapshot {where} is damaged: it records a request already recorded")
+                records[key] = response
+                if request.verb == "list" and 200 <= response.status < 300:
+                    continues[key] = token
+    return meta, report
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:200]
+
+
+# -- validation -----------------------------------------------------------------------------------
+
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def json_depth_ok(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether ``raw`` nests at most ``limit`` arrays/objects deep (or is unbalanced: the decoder says so).
+
+    Done on the bytes, before decoding, in linear time: strings are cut out, the brackets left are
+    reduced pair by pair, one nesting level per round, at most ``limit`` rounds."""
+    brackets = _STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)
+    for _ in range(limit):
+        reduced = brackets.replace(b"[]", b"").replace(b"{}", b"")
+        if not reduced or len(reduced) == len(brackets):
+            return True
+        brackets = reduced
+    return not brackets
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:20]} overflows a double")
+    return value
+
+
+def parse_json(raw: bytes, where: str) -> Any:
+    """Strict JSON with bounded nesting and finite numbers only (raises SnapshotError)."""
+    if not json_depth_ok(raw):
+        raise SnapshotError(f"snapshot {where} is damaged: JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        return json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except RecursionError:
+        raise SnapshotError(f"snapshot {where} is damaged: JSON nested too deep") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SnapshotError(f"snapshot {where} is not valid JSON: {_one_line(exc)}") from None
+
+
+def _optional(data: dict, key: str, kinds: tuple, where: str) -> Any:
+    value = data.get(key)
+    if value is not None and (not isinstance(value, kinds) or (bool not in kinds and isinstance(value, bool))):
+        names = "/".join(k.__name__ for k in kinds)
+        raise SnapshotError(f"snapshot {where} is damaged: {key} is a {type(value).__name__}, not {names}")
+    return value
+
+
+def _fields(data: Any, spec: dict[str, tuple], where: str) -> dict:
+    if not isinstance(data, dict):
+        raise SnapshotError(f"snapshot {where} is damaged: not a JSON object")
+    return {key: _optional(data, key, kinds, where) for key, kinds in spec.items()}
+
+
+_META_SPEC: dict[str, tuple] = {"format": (str,), "collected_at": (str,), "tool": (dict,), "cluster": (dict,),
+                                "target": (dict,), "checks": (list,), "responses": (int,), "redacted": (bool,)}
+_CLUSTER_SPEC: dict[str, tuple] = {"context": (str,), "server": (str,), "kubernetes_version": (str,)}
+_TARGET_SPEC: dict[str, tuple] = {"namespace": (str,), "pod": (str,), "vcluster": (str,),
+                                  "vcluster_namespace": (str,), "helm_release": (bool,)}
+
+
+def validate_meta(data: Any, path: str) -> dict:
+    """snapshot.json, checked field by field and reduced to the known fields (raises SnapshotError)."""
+    where = f"{path}: {META_FILE}"
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        found = data.get("format") if isinstance(data, dict) else None
+        shown = found[:80] if isinstance(found, str) else None
+        raise SnapshotError(f"{path} is not a {FORMAT} snapshot (format: {shown or 'missing'})")
+    meta = _fields(data, _META_SPEC, where)
+    meta["tool"] = _fields(meta["tool"] or {}, {"name": (str,), "version": (str,)}, where + " tool")
+    meta["cluster"] = _fields(meta["cluster"] or {}, _CLUSTER_SPEC, where + " cluster")
+    meta["cluster"]["server"] = strip_userinfo(meta["cluster"]["server"])
+    meta["target"] = _fields(meta["target"] or {}, _TARGET_SPEC, where + " target")
+    checks = meta["checks"] or []
+    if not all(isinstance(c, str) for c in checks):
+        raise SnapshotError(f"snapshot {where} is damaged: checks holds a non-string")
+    meta["checks"], meta["redacted"] = checks, bool(meta["redacted"])
+    return meta
+
+
+_VERBS = ("version", "get", "list", "log", "access-review")
+_REQUEST_SPEC: dict[str, tuple] = {
+    "verb": (str,), "resource": (dict,), "namespace": (str,), "name": (str,), "label_selector": (str,),
+    "field_selector": (str,), "limit": (int,), "continue_token": (str,), "container": (str,), "tail_lines": (int,),
+    "limit_bytes": (int,), "review": (list,), "user": (str,), "metadata_only": (bool,)}
+_RESOURCE_SPEC: dict[str, tuple] = {"group": (str,), "version": (str,), "plural": (str,), "namespaced": (bool,)}
+_BODY_KEYS = ("body", "text", "base64")
+
+
+def validate_entry(data: Any, where: str) -> tuple[ApiRequest, RawResponse]:
+    """One responses/*.json member as (request, response), every field checked (raises SnapshotError)."""
+    request, response, _ = _checked_entry(data, where)
+    return request, response
+
+
+def _checked_entry(data: Any, where: str) -> tuple[ApiRequest, RawResponse, str | None]:
+    if not isinstance(data, dict):
+        raise SnapshotError(f"snapshot {where} is damaged: not a JSON object")
+    unknown = set(data) - {"request", "status", *_BODY_KEYS}
+    if unknown:
+        raise SnapshotError(f"snapshot {where} is damaged: unknown field {min(unknown)[:40]!r}")
+    status = data.get("status")
+    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+        raise SnapshotError(f"snapshot {where} is damaged: status is not an HTTP status code")
+    bodies = [k for k in _BODY_KEYS if k in data]
+    if len(bodies) != 1:
+        raise SnapshotError(f"snapshot {where} is damaged: it needs exactly one of body, text, base64")
+    request = _checked_request(data.get("request"), where)
+    kind, value = bodies[0], data[bodies[0]]
+    if kind == "text":
+        if not isinstance(value, str):
+            raise SnapshotError(f"snapshot {where} is damaged: text is not a string")
+        body = value.encode("utf-8", "surrogatepass")
+    elif kind == "base64":
+        try:
+            body = base64.b64decode(value, validate=True) if isinstance(value, str) else None
+        except ValueError:
+            body = None
+        if body is None:
+            raise SnapshotError(f"snapshot {where} is damaged: base64 is not base64 text")
+    else:
+        body = json.dumps(value).encode()
+    token = None
+    if 200 <= status < 300 and request.verb not in ("log",) and kind == "body":
+        if not isinstance(value, dict):
+            raise SnapshotError(f"snapshot {where} is damaged: a successful {request.verb} answer is not an object")
+        if request.verb == "list":
+            if not isinstance(value.get("items"), (list, type(None))):
+                raise SnapshotError(f"snapshot {where} is damaged: list items is not an array")
+            list_meta = value.get("metadata")
+            if not isinstance(list_meta, (dict, type(None))):
+                raise SnapshotError(f"snapshot {where} is damaged: list metadata is not an object")
+            token = (list_meta or {}).get("continue")
+            if not isinstance(token, (str, type(None))):
+                raise SnapshotError(f"snapshot {where} is damaged: continue token is not a string")
+    elif 200 <= status < 300 and request.verb == "list":
+        raise SnapshotError(f"snapshot {where} is damaged: a successful list answer is not JSON")
+    return request, RawResponse(status, body), token or None
+
+
+def _checked_request(data: Any, where: str) -> ApiRequest:
+    where = f"{where} request"
+    if not isinstance(data, dict):
+        raise SnapshotError(f"snapshot {where} is damaged: not a JSON object")
+    unknown = set(data) - set(_REQUEST_SPEC)
+    if unknown:
+        raise SnapshotError(f"snapshot {where} is damaged: unknown field {min(unknown)[:40]!r}")
+    fields = _fields(data, _REQUEST_SPEC, where)
+    if fields["verb"] not in _VERBS:
+        raise SnapshotError(f"snapshot {where} is damaged: unknown verb")
+    for key in ("limit", "tail_lines", "limit_bytes"):
+        if fields[key] is not None and fields[key] < 0:
+            raise SnapshotError(f"snapshot {where} is damaged: {key} is negative")
+    if fields["resource"] is not None:
+        resource = fields["resource"]
+        # unknown keys are tolerated: v1 snapshots of older releases stored a "snake" name too
+        checked = _fields(resource, _RESOURCE_SPEC, where + " resource")
+        if any(checked[k] is None for k in _RESOURCE_SPEC):
+            raise SnapshotError(f"snapshot {where} resource is damaged: it needs group, version, plural, namespaced")
+        fields["resource"] = Resource(**checked)
+    elif fields["verb"] in ("get", "list"):
+        raise SnapshotError(f"snapshot {where} is damaged: a {fields['verb']} needs a resource")
+    if fields["review"] is not None:
+        review = fields["review"]
+        if len(review) != 6 or not all(isinstance(v, str) for v in review):
+            raise SnapshotError(f"snapshot {where} is damaged: review is not six strings")
+        fields["review"] = tuple(review)
+    elif fields["verb"] == "access-review":
+        raise SnapshotError(f"snapshot {where} is damaged: an access-review needs a review")
+    return ApiRequest(**{k: v for k, v in fields.items() if v is not None})
+
+
+def _check_page_chains(records: dict[str, RawResponse], continues: dict[str, str | None], path: str) -> None:
+    """Every paged list is a finite chain that ends: a repeated or dangling continue token is damage,
+    never a loop or a guess."""
+    for key, token in continues.items():
+        request = request_from_dict(json.loads(key))
+        if request.continue_token is not None:
+            continue
+        seen = set()
+        while token:
+            if token in seen:
+                raise SnapshotError(f"snapshot {path} is damaged: the continue tokens of {request.describe()} "
+                                    f"form a cycle")
+            seen.add(token)
+            page = request_key(dataclasses.replace(request, continue_token=token))
+            if page not in records:
+                raise SnapshotError(f"snapshot {path} is damaged: {request.describe()} continues with a page "
+                                    f"that was not recorded")
+            if page not in continues:
+                break  # an error answer (410 Gone...) ends the list; replay reports it unfinished
+            token = continues[page]
 
 
 def _body(entry: dict) -> bytes:

@@ -10,7 +10,7 @@ import json
 import os
 from dataclasses import dataclass
 from typing import Any, List, Optional, Tuple
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from vcdoctor import __version__
 from vcdoctor.deadline import Deadline
@@ -32,9 +32,26 @@ class KubeconfigError(Exception):
 @dataclass(frozen=True)
 class ClusterIdentity:
     context: str
+    #: the API server URL without userinfo: it is shown in reports and stored in snapshots
     server: str
     #: namespace of the context, the default for ``-n`` as in kubectl
     namespace: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "server", strip_userinfo(self.server))
+
+
+def strip_userinfo(url: str | None) -> str | None:
+    """``url`` without ``user:password@``: a kubeconfig server URL can carry basic-auth credentials."""
+    if not url or "@" not in url:
+        return url
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(unparseable URL)"
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, parts.query, parts.fragment))
 
 
 def kubeconfig_paths(explicit: Optional[str]) -> List[str]:

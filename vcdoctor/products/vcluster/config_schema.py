@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import json
-import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, List, Mapping, Optional
+from typing import Any
 
 from vcdoctor.products.helm.release import ChartSchema
 
@@ -26,7 +27,7 @@ class SchemaProblem:
     kind: str
     detail: str
     #: the allowed key this one is probably a misspelling of
-    suggestion: Optional[str] = None
+    suggestion: str | None = None
 
     def describe(self) -> str:
         hint = f" (did you mean {self.suggestion}?)" if self.suggestion else ""
@@ -44,6 +45,8 @@ def load_schema_file(path: str) -> ChartSchema:
         raise UnusableSchema(f"{path} is over {MAX_SCHEMA_BYTES // 2**20} MiB; it is not a vCluster config schema")
     try:
         document = json.loads(raw)
+    except RecursionError:
+        raise UnusableSchema(f"{path} nests too deep to be a vCluster config schema") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise UnusableSchema(f"{path} is not JSON ({exc.__class__.__name__})") from None
     if not isinstance(document, dict):
@@ -54,19 +57,24 @@ def load_schema_file(path: str) -> ChartSchema:
 
 
 def compile_schema(document: Mapping[str, Any], where: str):
-    """A validator for ``document`` once it is known to be a valid JSON Schema (raises UnusableSchema)."""
-    cls = _validator_class(document)
+    """A validator for ``document`` once it is known to be a valid JSON Schema (raises UnusableSchema).
+
+    The schema is untrusted (a snapshot or a Helm release supplies it): its regexes run on RE2, which
+    is linear in the input, and a ``$ref`` outside the document is refused, never fetched."""
+    base = _validator_class(document)
     from jsonschema.exceptions import SchemaError
 
     try:
-        cls.check_schema(document)
+        base.check_schema(document)
     except SchemaError as exc:
         at = _dotted(exc.absolute_path) or "the top level"
         raise UnusableSchema(f"{where} is not a valid JSON Schema ({exc.validator} at {at})") from None
-    return cls(document)
+    except RecursionError:
+        raise UnusableSchema(f"{where} nests too deep to be a vCluster config schema") from None
+    return _safe_class(base, document)(document, registry=_offline_registry())
 
 
-def problems(validator, outline: Mapping[str, Any], where: str) -> List[SchemaProblem]:
+def problems(validator, outline: Mapping[str, Any], where: str) -> list[SchemaProblem]:
     """Unknown keys and wrong value types in ``outline`` (raises UnusableSchema).
 
     Only these two kinds are reported: an outline keeps key names and value types but blanks the
@@ -77,11 +85,112 @@ def problems(validator, outline: Mapping[str, Any], where: str) -> List[SchemaPr
         errors = list(validator.iter_errors(outline))
     except Unresolvable as exc:  # remote references are never fetched
         raise UnusableSchema(f"{where} has a $ref vcdoctor cannot resolve: {getattr(exc, 'ref', '?')}") from None
+    except RecursionError:
+        raise UnusableSchema(f"{where} or the config nests too deep (or its $refs loop)") from None
     found = {}
     for error, expected in _relevant(errors):
         for problem in _explain(error, expected):
             found[(problem.path, problem.kind)] = problem
     return [found[k] for k in sorted(found)]
+
+
+def _refuse_remote(uri: str):
+    """Every $ref the document does not hold itself: refused without any network access."""
+    from referencing.exceptions import NoSuchResource
+
+    raise NoSuchResource(ref=uri)
+
+
+def _offline_registry():
+    from jsonschema_specifications import REGISTRY as SPECIFICATIONS
+    from referencing import Registry
+
+    # the JSON Schema meta-schemas ship with jsonschema-specifications; nothing else is ever retrieved
+    return Registry(retrieve=_refuse_remote).combine(SPECIFICATIONS)
+
+
+@functools.lru_cache(maxsize=1024)
+def _re2(pattern: str):
+    """The RE2 program for ``pattern``, or None when RE2 lacks a feature it uses (lookaround, backrefs)."""
+    try:
+        import re2
+    except ImportError:  # no wheel for this platform: no pattern is evaluated at all (see pattern_search)
+        return None
+    try:
+        return re2.compile(pattern)
+    except Exception:  # noqa: BLE001 - re2 raises its own error type for every unsupported construct
+        return None
+
+
+def pattern_search(pattern: Any, text: str) -> bool | None:
+    """Whether ``pattern`` matches somewhere in ``text``, in time linear in ``text``; None when it cannot be
+    evaluated safely. Python's re is never used: ``^(a+)+$`` against a long key would run for hours."""
+    program = _re2(pattern) if isinstance(pattern, str) else None
+    return None if program is None else program.search(text) is not None
+
+
+def _pattern(validator, pattern, instance, schema):
+    from jsonschema.exceptions import ValidationError
+
+    # an unevaluable pattern judges nothing: value rules are not reported anyway (see problems)
+    if validator.is_type(instance, "string") and pattern_search(pattern, instance) is False:
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _pattern_properties(validator, patterns, instance, schema):
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in patterns.items():
+        for key, value in instance.items():
+            if pattern_search(pattern, key):
+                yield from validator.descend(value, subschema, path=key, schema_path=pattern)
+
+
+def _additional_properties(validator, additional, instance, schema):
+    from jsonschema.exceptions import ValidationError
+
+    if not validator.is_type(instance, "object"):
+        return
+    properties = schema.get("properties") or {}
+    patterns = list(schema.get("patternProperties") or {})
+    # a key that an unevaluable pattern might allow is not called unknown
+    extras = [k for k in instance if k not in properties and all(pattern_search(p, k) is False for p in patterns)]
+    if validator.is_type(additional, "object"):
+        for extra in extras:
+            yield from validator.descend(instance[extra], additional, path=extra)
+    elif not additional and extras:
+        shown = ", ".join(repr(e) for e in sorted(extras, key=str))
+        yield ValidationError(f"Additional properties are not allowed ({shown} unexpected)")
+
+
+def _nothing(validator, value, instance, schema):
+    return iter(())
+
+
+def _uses(document: Any, keyword: str) -> bool:
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if keyword in node:
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
+def _safe_class(base, document: Mapping[str, Any]):
+    """``base`` with every keyword that runs a schema regex evaluated on RE2."""
+    from jsonschema.validators import extend
+
+    overrides = {"pattern": _pattern, "patternProperties": _pattern_properties,
+                 "additionalProperties": _additional_properties}
+    if _uses(document, "patternProperties") and _uses(document, "unevaluatedProperties"):
+        # jsonschema finds the properties unevaluatedProperties has left with Python's re: with patterns
+        # about, that keyword is not judged (fewer unknown-key reports, never a hang)
+        overrides["unevaluatedProperties"] = _nothing
+    return extend(base, overrides)
 
 
 def _validator_class(document: Mapping[str, Any]):
@@ -118,7 +227,7 @@ def _types(*values) -> str:
     return " or ".join(names)
 
 
-def _explain(error, expected: Optional[str]) -> List[SchemaProblem]:
+def _explain(error, expected: str | None) -> list[SchemaProblem]:
     where = _dotted(error.absolute_path)
     if expected is not None:
         if error.instance is None:
@@ -130,7 +239,7 @@ def _explain(error, expected: Optional[str]) -> List[SchemaProblem]:
     patterns = list((error.schema.get("patternProperties") or {}).keys())
     out = []
     for key in error.instance:
-        if key in allowed or any(re.search(p, key) for p in patterns):
+        if key in allowed or any(pattern_search(p, key) is not False for p in patterns):
             continue
         path = f"{where}.{key}" if where else key
         parent = f"under {where}" if where else "at the top level"
@@ -140,7 +249,7 @@ def _explain(error, expected: Optional[str]) -> List[SchemaProblem]:
     return out
 
 
-def _closest(key: str, allowed: List[str]) -> Optional[str]:
+def _closest(key: str, allowed: list[str]) -> str | None:
     for candidate in allowed:
         if candidate.lower() == key.lower():
             return candidate
