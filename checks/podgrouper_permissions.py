@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import List
+from typing import List, Optional, Tuple
 
 from vcdoctor.products import kai
 from vcdoctor import pods as podinfo
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.engine.verdicts import remediation as access_remediation
 from vcdoctor.gateway import GatewayError
+from vcdoctor.fix_script import join
+from vcdoctor.model import Fix
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 
 MAX_EXAMPLES = 5
@@ -26,19 +28,22 @@ debug lines are hidden), then re-run vcdoctor:
 The lasting fix is the same as for errors: turn setOwner off in the vCluster and recreate the pods."""
 
 
-def _fix(scope) -> str:
+def _fix(scope, context) -> Tuple[str, Optional[Fix]]:
     text = ("The pod-grouper may not read the vCluster Service it finds as the pods' owner. Stop vCluster from "
-            "setting that owner reference (same fix as vcluster-set-owner):")
+            "setting that owner reference (same fix as vcluster-set-owner). ")
     if not scope.found_vclusters:
-        return f"{text}\n{vcl.SET_OWNER_SNIPPET}"
-    return "\n".join([text] + [vcl.upgrade_commands(vc) for vc in scope.found_vclusters])
+        return f"{text}\n{vcl.SET_OWNER_SNIPPET}", None
+    why = "vCluster must sync pods without the Service owner reference (experimental.syncSettings.setOwner: false)."
+    return (text + " ".join(vcl.upgrade_explained(vc, vcl.SET_OWNER_SNIPPET) for vc in scope.found_vclusters),
+            join([vcl.upgrade_fix(vc, context, vcl.SET_OWNER_SNIPPET, "kai-scheduler-values.yaml", why)
+                  for vc in scope.found_vclusters]))
 
 
 def _owned(examined: List[dict]) -> List[dict]:
     return [p for p in examined if vcl.service_owner(p, podinfo.labels(p).get(vcl.MANAGED_BY, ""))]
 
 
-def _predict(scope, service_access, logs, owned, evidence) -> Verdict:
+def _predict(scope, service_access, logs, owned, evidence, context) -> Verdict:
     """No error logged yet, but pods point at the vCluster Service: ask the API server (SubjectAccessReview)
     whether the pod-grouper's identity may read that Service, and say what will happen."""
     account = (logs.pods[0].get("spec") or {}).get("serviceAccountName") or "pod-grouper"
@@ -56,12 +61,12 @@ def _predict(scope, service_access, logs, owned, evidence) -> Verdict:
     if denied:
         return Verdict(Status.FAIL, f"{user} may not get services in {', '.join(denied)}: every owner lookup of "
                                     f"{len(owned)} pod(s) hits that wall (KAI falls back to grouping each pod alone, "
-                                    f"logged only at debug level)", evidence + (review,), _fix(scope))
+                                    f"logged only at debug level)", evidence + (review,), *_fix(scope, context))
     return Verdict(Status.WARN, f"{user} may read the vCluster Service, so the pod-grouper groups every pod of the "
-                                f"vCluster under it (one PodGroup; see kai-podgroup)", evidence + (review,), _fix(scope))
+                                f"vCluster under it (one PodGroup; see kai-podgroup)", evidence + (review,), *_fix(scope, context))
 
 
-def run(scope, pod_grouper_logs, examined_kai_pods, service_access) -> Verdict:
+def run(scope, pod_grouper_logs, examined_kai_pods, service_access, context) -> Verdict:
     logs = pod_grouper_logs
     if not logs.pods:
         return Verdict(Status.ERROR, f"could not look: no pod-grouper pod in namespace {kai.NAMESPACE}",
@@ -78,7 +83,7 @@ def run(scope, pod_grouper_logs, examined_kai_pods, service_access) -> Verdict:
                          for f in findings[:MAX_EXAMPLES])
         summary = ", ".join(f"{f.subject} x{f.count}" for f in findings[:3])
         return Verdict(Status.FAIL, f"{scan.permission_count} permission error(s) in pod-grouper logs: {summary}",
-                       (read_ev,) + examples + failed, _fix(scope))
+                       (read_ev,) + examples + failed, *_fix(scope, context))
     if logs.failures:
         ref, exc = logs.failures[0]
         return Verdict(Status.ERROR, f"could not read the pod-grouper log of {ref}: {exc.kind}",
@@ -93,7 +98,7 @@ def run(scope, pod_grouper_logs, examined_kai_pods, service_access) -> Verdict:
     if owned:
         owned_ev = Evidence("host pods", "ownerReference v1/Service present",
                             {"pods": [podinfo.ref(p) for p in owned[:10]], "count": len(owned)})
-        return _predict(scope, service_access, logs, owned, (read_ev, owned_ev))
+        return _predict(scope, service_access, logs, owned, (read_ev, owned_ev), context)
     return Verdict(Status.PASS, f"no permission errors in {scan.lines} pod-grouper log lines and no pod owned by a "
                                 f"vCluster Service", (read_ev,))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor.products import vcluster as vcl
@@ -17,6 +17,9 @@ SYNC_LABELS_SNIPPET = """experimental:
     syncLabels:
       - kai.scheduler/queue
       - priorityClassName"""
+LEGACY_SNIPPET = """syncer:
+  extraArgs:
+    - --sync-labels=kai.scheduler/queue,priorityClassName"""
 
 
 def _queue_intent(pods: List[dict]) -> Tuple[List[dict], List[dict]]:
@@ -26,7 +29,7 @@ def _queue_intent(pods: List[dict]) -> Tuple[List[dict], List[dict]]:
     return wanting, lost
 
 
-def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict]) -> Verdict:
+def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context: Optional[str]) -> Verdict:
     wanting, lost = _queue_intent(pods)
     pods_ev = Evidence(f"host pods of {vc.ref}", f"{len(wanting)} ask for a KAI queue, {len(lost)} lost the label "
                                                  f"on the host", {"lost": [podinfo.ref(p) for p in lost[:MAX_LISTED]]})
@@ -37,17 +40,17 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict]) -> Verd
         ev = Evidence(settings.source, f"{key} = {patterns}", {"vcluster": vc.ref, "version": vc.version_text})
         missing = [label for label in KAI_LABELS if not vcl.label_synced(patterns, label)]
         if kai.QUEUE_LABEL in missing:
-            fix = (f"vCluster {vc.version_text} rewrites every pod label to vcluster.loft.sh/label-{vc.name}-x-<hash> "
-                   f"unless it is listed. ")
-            fix += (f"Pass --sync-labels={','.join(KAI_LABELS)} in syncer.extraArgs (host context, helm upgrade "
-                    f"with all your values), or upgrade to vCluster v0.21+, which keeps labels."
-                    if settings.legacy else "List the KAI labels, or upgrade to vCluster v0.21+, which keeps labels:\n"
-                    + vcl.upgrade_commands(vc, SYNC_LABELS_SNIPPET, "kai-labels-values.yaml"))
+            snippet = LEGACY_SNIPPET if settings.legacy else SYNC_LABELS_SNIPPET
+            remediation = (f"vCluster {vc.version_text} rewrites every pod label to "
+                           f"vcluster.loft.sh/label-{vc.name}-x-<hash> unless it is listed. List the KAI labels, or "
+                           f"upgrade to vCluster v0.21+, which keeps labels. " + vcl.upgrade_explained(vc, snippet))
+            fix = vcl.upgrade_fix(vc, context, snippet, "kai-labels-values.yaml",
+                                  f"Keep the KAI labels on the way to the host ({key}).")
             # pods that ask for a queue are mis-queued now; without such pods it is a trap for the next one
             status = Status.FAIL if wanting else Status.WARN
             return Verdict(status, f"{vc.ref}: kai.scheduler/queue is rewritten on the way to the host "
                                    f"({vc.version_text} without it in {key}); KAI puts such pods in default-queue",
-                           (ev, pods_ev), fix)
+                           (ev, pods_ev), remediation, fix)
         return Verdict(Status.PASS, f"{vc.ref}: {key} keeps the KAI labels", (ev, pods_ev))
     if lost:
         return Verdict(Status.FAIL, f"{vc.ref}: {len(lost)} pod(s) asked for a KAI queue inside the vCluster but the "
@@ -59,9 +62,9 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict]) -> Verd
                                 f"{len(wanting)} pod(s) carry their queue label on the host", (pods_ev,))
 
 
-def run(vclusters, vcluster_settings, pods_by_vcluster) -> Verdict:
+def run(vclusters, vcluster_settings, pods_by_vcluster, context) -> Verdict:
     return vcl.each_vcluster(vclusters, vcluster_settings, lambda vc, settings: _examine(
-        vc, settings, pods_by_vcluster.get((vc.namespace, vc.name), [])))
+        vc, settings, pods_by_vcluster.get((vc.namespace, vc.name), []), context))
 
 
 CHECK = Check(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List
+from typing import List, Optional
 
 from vcdoctor import pods as podinfo
 from vcdoctor.products import kai
@@ -19,7 +19,7 @@ SNIPPET = """sync:
       enabled: true"""
 
 
-def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict]) -> Verdict:
+def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context: Optional[str]) -> Verdict:
     synced = bool(settings.get(TO_HOST) or settings.get(FROM_HOST))
     ev = Evidence(settings.source, f"priority class sync: toHost={settings.get(TO_HOST, False)}, "
                                    f"fromHost={settings.get(FROM_HOST, False)}", {"vcluster": vc.ref})
@@ -31,20 +31,22 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict]) -> Verd
     pods_ev = Evidence(f"kai-scheduler pods of {vc.ref}",
                        f"{len(pods) - len(unlabelled)} of {len(pods)} carry the {LABEL} label",
                        {"lost_label": [podinfo.ref(p) for p in lost[:10]]})
-    fix = ("vCluster strips spec.priorityClassName from host pods while priority class sync is off, and KAI then "
-           "derives priority and preemptibility from the workload type. Use the KAI label on the pod "
-           f"({LABEL}: train|build|inference|build-preemptible), or let the vCluster use the host's priority "
-           "classes:\n" + vcl.upgrade_commands(vc, SNIPPET, "kai-priority-values.yaml"))
+    remediation = ("vCluster strips spec.priorityClassName from host pods while priority class sync is off, and KAI "
+                   "then derives priority and preemptibility from the workload type. Use the KAI label on the pod "
+                   f"({LABEL}: train|build|inference|build-preemptible), or let the vCluster use the host's priority "
+                   "classes. " + vcl.upgrade_explained(vc, SNIPPET))
+    fix = vcl.upgrade_fix(vc, context, SNIPPET, "kai-priority-values.yaml",
+                          "Let the vCluster use the host's priority classes, so host pods keep priorityClassName.")
     if lost:
         return Verdict(Status.WARN, f"{vc.ref}: {len(lost)} pod(s) set {LABEL} inside the vCluster but the host pod "
-                                    f"has neither the label nor the priority class", (ev, pods_ev), fix)
+                                    f"has neither the label nor the priority class", (ev, pods_ev), remediation, fix)
     return Verdict(Status.PASS, f"{vc.ref}: priority class sync is off, so a virtual pod's spec.priorityClassName "
                                 f"is dropped on the host; the {LABEL} label that KAI reads is kept", (ev, pods_ev))
 
 
-def run(vclusters, vcluster_settings, pods_by_vcluster) -> Verdict:
+def run(vclusters, vcluster_settings, pods_by_vcluster, context) -> Verdict:
     return vcl.each_vcluster(vclusters, vcluster_settings, lambda vc, settings: _examine(
-        vc, settings, kai.kai_pods_of(pods_by_vcluster.get((vc.namespace, vc.name), []))))
+        vc, settings, kai.kai_pods_of(pods_by_vcluster.get((vc.namespace, vc.name), [])), context))
 
 
 CHECK = Check(

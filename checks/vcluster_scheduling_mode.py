@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 from vcdoctor import pods as podinfo
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products import kai
@@ -30,7 +32,7 @@ VIRTUAL_SNIPPET = """controlPlane:
       enabled: false"""
 
 
-def _examine(vc: vcl.VCluster, settings: vcl.Settings) -> Verdict:
+def _examine(vc: vcl.VCluster, settings: vcl.Settings, context: Optional[str]) -> Verdict:
     virtual = bool(settings.get(VIRTUAL) or settings.get(VIRTUAL_OLD))
     hybrid = bool(settings.get(HYBRID))
     host_schedulers = settings.get(HOST_SCHEDULERS) or []
@@ -42,20 +44,24 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings) -> Verdict:
             return Verdict(Status.PASS, f"{vc.ref}: hybrid scheduling hands kai-scheduler pods to the host", (ev,))
         return Verdict(Status.FAIL, f"{vc.ref}: hybrid scheduling is on but kai-scheduler is not in hostSchedulers, "
                                     f"so kai-scheduler pods wait for a scheduler inside the vCluster",
-                       (ev,), "Add kai-scheduler to the host schedulers (vCluster Pro):\n"
-                       + vcl.upgrade_commands(vc, HYBRID_SNIPPET, "kai-hybrid-values.yaml"))
+                       (ev,), "Add kai-scheduler to the host schedulers (vCluster Pro). "
+                       + vcl.upgrade_explained(vc, HYBRID_SNIPPET),
+                       vcl.upgrade_fix(vc, context, HYBRID_SNIPPET, "kai-hybrid-values.yaml",
+                                       "Hand kai-scheduler pods to the host scheduler (hybrid scheduling)."))
     if virtual:
         return Verdict(Status.FAIL, f"{vc.ref}: the virtual scheduler binds every pod inside the vCluster before "
                                     f"it is synced; the host KAI scheduler is bypassed and kai-scheduler pods stay "
                                     f"Pending unless KAI runs inside the vCluster",
                        (ev,), "Turn the virtual scheduler off (or use hybrid scheduling with hostSchedulers: "
-                       "[kai-scheduler]):\n" + vcl.upgrade_commands(vc, VIRTUAL_SNIPPET, "kai-scheduler-values.yaml"))
+                       "[kai-scheduler]). " + vcl.upgrade_explained(vc, VIRTUAL_SNIPPET),
+                       vcl.upgrade_fix(vc, context, VIRTUAL_SNIPPET, "kai-scheduler-values.yaml",
+                                       "Turn the virtual scheduler off, so pods reach the host unbound."))
     return Verdict(Status.PASS, f"{vc.ref}: pods reach the host unbound; the host scheduler named in each pod "
                                 f"schedules it", (ev,))
 
 
-def run(vclusters, vcluster_settings) -> Verdict:
-    return vcl.each_vcluster(vclusters, vcluster_settings, _examine)
+def run(vclusters, vcluster_settings, context) -> Verdict:
+    return vcl.each_vcluster(vclusters, vcluster_settings, lambda vc, settings: _examine(vc, settings, context))
 
 
 CHECK = Check(

@@ -2,42 +2,57 @@
 
 from __future__ import annotations
 
-from typing import List
+from typing import List, Optional, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor.products import vcluster as vcl
-from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.fix_script import Script
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Verdict
 
 MAX_PODS_LISTED = 10
 
-def legacy_commands(vc: vcl.VCluster) -> str:
-    return (f"vCluster {vc.version_text} predates vcluster.yaml: set the syncer flag instead, e.g.\n"
-            f"  syncer:\n    extraArgs:\n      - --set-owner=false\n"
-            f"in your values file, then helm upgrade {vc.name} with all your values (-n {vc.namespace}).")
+LEGACY_SNIPPET = """syncer:
+  extraArgs:
+    - --set-owner=false"""
+WHY = "vCluster must sync pods without the Service owner reference (experimental.syncSettings.setOwner: false)."
 
 
-def roll_commands(vc: vcl.VCluster, owned: List[dict], stale: bool) -> str:
+def owner_fix(vc: vcl.VCluster, settings: vcl.Settings, context: Optional[str]) -> Tuple[str, Fix]:
+    snippet = LEGACY_SNIPPET if settings.legacy else vcl.SET_OWNER_SNIPPET
+    return (vcl.upgrade_explained(vc, snippet),
+            vcl.upgrade_fix(vc, context, snippet, "kai-scheduler-values.yaml", WHY))
+
+
+def roll_fix(vc: vcl.VCluster, context: Optional[str], owned: List[dict], stale: bool) -> Tuple[str, Fix]:
+    """Only what is still needed: a restart of the control plane, and the pods created before the change."""
     lines = []
+    script = Script(context)
     if stale:
-        lines.append(f"Roll the control plane so the syncer reads the new config:\n"
-                     f"  kubectl rollout restart {vc.workload_kind.lower()}/{vc.name} -n {vc.namespace}")
+        lines.append("The control plane still runs the old config: roll it so the syncer reads the new one.")
+        script.comment("Roll the control plane so the syncer reads the stored config:")
+        script.run("kubectl", "rollout", "restart", f"{vc.workload_kind.lower()}/{vc.name}", "--namespace",
+                   vc.namespace)
+        script.run("kubectl", "rollout", "status", f"{vc.workload_kind.lower()}/{vc.name}", "--namespace",
+                   vc.namespace, "--timeout", "5m")
     if owned:
-        names = " ".join(p["metadata"]["name"] for p in owned[:MAX_PODS_LISTED])
-        more = f"  # and {len(owned) - MAX_PODS_LISTED} more" if len(owned) > MAX_PODS_LISTED else ""
-        lines.append("Pods created before the change keep the owner reference until they are recreated; "
-                     "recreate them from inside the vCluster (delete the virtual pods, or restart their "
-                     f"controllers). Host pods affected:\n  kubectl get pods -n {vc.namespace} {names}{more}")
-    return "\n".join(lines)
+        more = f" (and {len(owned) - MAX_PODS_LISTED} more)" if len(owned) > MAX_PODS_LISTED else ""
+        lines.append("Pods created before the change keep the owner reference until they are recreated from inside "
+                     "the vCluster (delete the virtual pods, or restart their controllers).")
+        script.comment("Host pods that still carry the owner reference" + more + "; recreate them from inside "
+                       "the vCluster (their controllers bring them back without it):")
+        script.run("kubectl", "get", "pods", "--namespace", vc.namespace,
+                   *[podinfo.name(p) for p in owned[:MAX_PODS_LISTED]])
+    return " ".join(lines), script.build()
 
 
-def _examine(vc: vcl.VCluster, settings: vcl.Settings, synced_pods, control_plane) -> Verdict:
+def _examine(vc: vcl.VCluster, settings: vcl.Settings, synced_pods, control_plane, context) -> Verdict:
     setting = vcl.owner_setting(settings)
     config_ev = Evidence(setting.source, "experimental.syncSettings.setOwner = "
                          + ("unknown" if setting.value is None else str(setting.value).lower()),
                          {"vcluster": vc.ref, "version": vc.version_text, **setting.keys})
     if setting.value is None:
         return Verdict(Status.ERROR, f"{vc.ref}: cannot tell whether setOwner is off: {setting.problem}",
-                       (config_ev,), vcl.upgrade_commands(vc))
+                       (config_ev,), *owner_fix(vc, settings, context))
     ignored = _ignored_because(settings, vc)
     if ignored:
         return Verdict(Status.PASS, f"{vc.ref}: setOwner has no effect: {ignored}; synced pods get no Service "
@@ -51,18 +66,21 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, synced_pods, control_plan
             f"{len(owned)} pod(s) carry ownerReference v1/Service {vc.name}",
             {"pods": [podinfo.ref(p) for p in owned[:MAX_PODS_LISTED]], "count": len(owned)}))
     if setting.value:
-        fix = legacy_commands(vc) if settings.legacy else vcl.upgrade_commands(vc)
+        remediation, fix = owner_fix(vc, settings, context)
         astray = vcl.lookalike_keys(settings.outline, ("experimental", "syncSettings", "setOwner"))
         if astray:
             owned_ev.append(Evidence(setting.source, f"setOwner also set at {', '.join(astray)}, where vCluster "
                                                      f"does not read it", {"vcluster": vc.ref, "keys": astray}))
-            fix = (f"Your values set setOwner at {', '.join(astray)}; vCluster reads only "
-                   f"experimental.syncSettings.setOwner. Delete the misplaced key from "
-                   f"{vc.name}-values.yaml after the first command below (helm rejects it once the schema is "
-                   f"checked), see vcluster-config-schema.\n" + fix)
+            # the syncer, Helm's schema and the vCluster CLI all parse strictly (pkg/config/parse.go@v0.20.0,
+            # UnmarshalStrict): such a key can only have been written into vc-config by hand
+            remediation = (f"The config sets setOwner at {', '.join(astray)}, where vCluster does not read it; only "
+                           f"experimental.syncSettings.setOwner counts. Helm and the vCluster CLI reject that key, so "
+                           f"it was written into the vc-config Secret by hand; the upgrade rewrites the Secret from "
+                           f"your Helm values (see vcluster-config-schema). " + remediation)
         return Verdict(Status.FAIL, f"{vc.ref}: setOwner is on (KAI's pod-grouper must then read the vCluster "
                                     f"Service)" + (f"; setOwner is also set at {astray[0]}, which vCluster ignores"
-                                                   if astray else ""), tuple([config_ev] + owned_ev), fix)
+                                                   if astray else ""), tuple([config_ev] + owned_ev), remediation,
+                       fix)
 
     stale_ev = _stale_control_plane(control_plane, vc)
     if owned or stale_ev:
@@ -72,7 +90,7 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, synced_pods, control_plan
         if owned:
             why.append(f"{len(owned)} host pod(s) still carry the Service owner reference")
         return Verdict(Status.WARN, f"{vc.ref}: setOwner is false but not in effect yet: " + "; ".join(why),
-                       tuple([config_ev] + stale_ev + owned_ev), roll_commands(vc, owned, bool(stale_ev)))
+                       tuple([config_ev] + stale_ev + owned_ev), *roll_fix(vc, context, owned, bool(stale_ev)))
     return Verdict(Status.PASS, f"{vc.ref}: setOwner is false and no synced pod is owned by the Service", (config_ev,))
 
 
@@ -92,9 +110,9 @@ def _stale_control_plane(control_plane, vc: vcl.VCluster) -> List[Evidence]:
             for pod in vcl.stale_control_plane(control_plane, vc)]
 
 
-def run(vclusters, vcluster_settings, synced_pods, control_plane_pods) -> Verdict:
+def run(vclusters, vcluster_settings, synced_pods, control_plane_pods, context) -> Verdict:
     return vcl.each_vcluster(vclusters, vcluster_settings,
-                             lambda vc, settings: _examine(vc, settings, synced_pods, control_plane_pods))
+                             lambda vc, settings: _examine(vc, settings, synced_pods, control_plane_pods, context))
 
 
 CHECK = Check(

@@ -53,11 +53,11 @@ def run_check(kubeconfig, facts):
     """Evaluate one check through the engine (so API failures become honest errors); fresh facts each
     call, as each vcdoctor run starts with an empty cache. ``now`` defaults to the wall clock."""
 
-    def evaluate(check, now=None, **target):
+    def evaluate(check, now=None, context="fake", **target):
         executor = Executor(Deadline(30))
         transport, _ = connect(kubeconfig, None, 5, executor.deadline)
         gateway = Gateway(transport, deadline=executor.deadline, spawn=executor.submit)
-        store = FactStore(gateway, facts, run_inputs(Target(**target), now or now_()))
+        store = FactStore(gateway, facts, run_inputs(Target(**target), now or now_(), context))
         if target.get("pod") or target.get("vcluster") or target.get("vcluster_namespace"):
             store.value("scope")  # as the pipeline does: an unknown target is a usage error, raised here
         return run_checks([check], store, executor, chained=bool(target.get("pod")))[0]

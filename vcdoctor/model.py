@@ -70,13 +70,26 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Fix:
+    """The remediation as a bash script that runs as-is against ``context`` (built by vcdoctor.fix_script)."""
+
+    script: str
+    #: the kube context every command of the script names
+    context: Optional[str]
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"script": self.script, "context": self.context}
+
+
+@dataclass(frozen=True)
 class Verdict:
-    """What a check function returns."""
+    """What a check function returns: the remediation explains, the fix (when there is one) applies it."""
 
     status: Status
     message: str
     evidence: Tuple[Evidence, ...] = ()
     remediation: Optional[str] = None
+    fix: Optional[Fix] = None
 
 
 CHECK_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -139,9 +152,10 @@ class CheckResult:
     remediation: Optional[str]
     docs_url: Optional[str]
     duration_ms: int
+    fix: Optional[Fix] = None
 
     def to_dict(self) -> Dict[str, Any]:
-        return {
+        out = {
             "id": self.id,
             "title": self.title,
             "severity": self.severity.value,
@@ -152,3 +166,6 @@ class CheckResult:
             "docs_url": self.docs_url,
             "duration_ms": self.duration_ms,
         }
+        if self.fix is not None:
+            out["fix"] = self.fix.to_dict()
+        return out

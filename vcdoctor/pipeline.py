@@ -198,7 +198,7 @@ def diagnose(options: Options, on_done: Optional[Callable[[CheckResult], None]] 
         raise _cluster_failure(exc, f"cannot reach the cluster at {source.cluster['server']}") from None
     except GatewayError:
         pass  # /version is informational; checks report their own access problems
-    store = FactStore(gateway, facts, run_inputs(target, run_time(source)))
+    store = FactStore(gateway, facts, run_inputs(target, run_time(source), source.cluster.get("context")))
     for name in plan.facts:  # prefetch: every fact the plan needs starts now, concurrently
         executor.submit(_quietly, store.value, name, name=f"fact-{name}")
     if target.pod or target.names_vcluster:

@@ -22,9 +22,9 @@ def test_fail_when_set_owner_absent_defaults_to_true(cluster, run_check):
     cluster.add(*f.vcluster(VC, NS, set_owner=None))
     result = run_check(CHECK)
     assert result.status is Status.FAIL
-    assert "setOwner: false" in result.remediation
-    assert f"helm get values {VC} -n {NS}" in result.remediation
-    assert "resets every other value" in result.remediation
+    assert "setOwner: false" in result.remediation and "reset every other value" in result.remediation
+    assert f"helm get values {VC} --namespace {NS} --output yaml --kube-context fake" in result.fix.script
+    assert "--chart-version 0.27.0" in result.fix.script
 
 
 def test_warn_when_pods_still_owned(cluster, run_check):
@@ -39,7 +39,8 @@ def test_warn_when_control_plane_runs_older_config(cluster, run_check):
     cluster.add(*f.vcluster(VC, NS, set_owner=False, stale=True))
     result = run_check(CHECK)
     assert result.status is Status.WARN
-    assert f"kubectl rollout restart statefulset/{VC} -n {NS}" in result.remediation
+    assert f"kubectl rollout restart statefulset/{VC} --namespace {NS} --context fake" in result.fix.script
+    assert "vcluster create" not in result.fix.script  # a restart where only a restart is needed
 
 
 def test_pre_020_reads_the_syncer_flag(cluster, run_check):
@@ -50,7 +51,8 @@ def test_pre_020_reads_the_syncer_flag(cluster, run_check):
 def test_pre_020_without_flag_fails(cluster, run_check):
     cluster.add(*f.vcluster("old", NS, version="0.19.5", with_secret=False, syncer_args=["--name=old"]))
     result = run_check(CHECK)
-    assert result.status is Status.FAIL and "--set-owner=false" in result.remediation
+    assert result.status is Status.FAIL and "--set-owner=false" in result.fix.script
+    assert "helm upgrade old vcluster --repo https://charts.loft.sh --namespace vc-ns --version 0.19.5" in result.fix.script
 
 
 def test_error_when_secret_is_forbidden(cluster, run_check):
@@ -89,4 +91,4 @@ def test_misplaced_set_owner_is_pointed_out(cluster, run_check):
     cluster.add(*f.vcluster("vc", "ns", set_owner=None, extra_values={"experimental": {"syncSetting": {"setOwner": False}}}))
     result = run_check(CHECK)
     assert result.status is Status.FAIL and "also set at experimental.syncSetting.setOwner, which vCluster ignores" in result.message
-    assert result.remediation.startswith("Your values set setOwner at experimental.syncSetting.setOwner")
+    assert result.remediation.startswith("The config sets setOwner at experimental.syncSetting.setOwner")

@@ -178,11 +178,13 @@ class FactStore:
 
 
 #: names every check and fact may use without a declaration of reads: the run's inputs
-INPUTS = ("target", "now")
+#: (target: what was asked; now: the run's start, or the snapshot's collection time; context: the kube
+#: context diagnosed, which every fix script names)
+INPUTS = ("target", "now", "context")
 
 
-def run_inputs(target: Any, now: datetime.datetime) -> Dict[str, Any]:
-    return {"target": target, "now": now}
+def run_inputs(target: Any, now: datetime.datetime, context: Optional[str] = None) -> Dict[str, Any]:
+    return {"target": target, "now": now, "context": context}
 
 
 def closure(names: Iterable[str], facts: Mapping[str, Fact]) -> Tuple[str, ...]:

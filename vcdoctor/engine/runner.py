@@ -120,4 +120,5 @@ def _result(check: Check, verdict: Verdict, duration_ms: int) -> CheckResult:
         id=check.id, title=check.title, severity=check.severity, status=verdict.status,
         message=verdict.message, evidence=tuple(verdict.evidence), remediation=verdict.remediation,
         docs_url=check.docs_url, duration_ms=duration_ms,
+        fix=verdict.fix if verdict.status is not Status.PASS else None,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from vcdoctor.gateway import Forbidden, GatewayError, NotFound, Unreachable
 from typing import List
 
+from vcdoctor.fix_script import join
 from vcdoctor.model import Evidence, Status, Verdict, worst
 
 
@@ -50,4 +51,5 @@ def fold(verdicts: List[Verdict]) -> Verdict:
         message += f" ({len(others)} other vCluster(s): " + ", ".join(sorted({v.status.value for v in others})) + ")"
     evidence = tuple(e for v in verdicts for e in v.evidence)
     fixes = [v.remediation for v in leading + others if v.remediation and v.status is not Status.PASS]
-    return Verdict(status, message, evidence, "\n\n".join(dict.fromkeys(fixes)) or None)
+    scripts = join([v.fix for v in leading + others if v.status is not Status.PASS])
+    return Verdict(status, message, evidence, "\n\n".join(dict.fromkeys(fixes)) or None, scripts)

@@ -24,7 +24,12 @@ from vcdoctor.products.vcluster.discovery import (  # noqa: F401
     service_owner,
     stale_control_plane,
 )
-from vcdoctor.products.vcluster.fixes import SET_OWNER_SNIPPET, upgrade_commands  # noqa: F401
+from vcdoctor.products.vcluster.fixes import (  # noqa: F401
+    SET_OWNER_SNIPPET,
+    restart_fix,
+    upgrade_explained,
+    upgrade_fix,
+)
 from vcdoctor.products.vcluster.names import (  # noqa: F401
     MANAGED_BY,
     OBJECT_NAME,

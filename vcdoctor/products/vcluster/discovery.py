@@ -22,6 +22,10 @@ class VCluster:
     version: Optional[Version]
     template_config_hash: Optional[str]
     syncer_args: Tuple[str, ...] = ()
+    #: the chart name of the `chart` label (vcluster, vcluster-k8s, ...), when known
+    chart: Optional[str] = None
+    #: "helm" (Helm 3 annotates what it installs), "argocd" (Argo CD tracking), or None when unknown
+    installed_by: Optional[str] = None
 
     @property
     def ref(self) -> str:
@@ -55,8 +59,33 @@ def discover(workloads: Iterable[Tuple[str, dict]]) -> List[VCluster]:
             version=version,
             template_config_hash=((template.get("metadata") or {}).get("annotations") or {}).get(CONFIG_HASH),
             syncer_args=tuple(str(a) for a in (syncer or {}).get("args") or ()),
+            chart=_chart_name((meta.get("labels") or {}).get("chart")),
+            installed_by=installer(meta),
         )
     return [found[k] for k in sorted(found)]
+
+
+#: Helm 3 annotates every object it installs with its release; Argo CD renders charts itself and tracks objects
+HELM_RELEASE_ANNOTATION = "meta.helm.sh/release-name"
+ARGOCD_PREFIX = "argocd.argoproj.io/"
+
+
+def installer(meta: dict) -> Optional[str]:
+    annotations = meta.get("annotations") or {}
+    labels = meta.get("labels") or {}
+    if any(str(k).startswith(ARGOCD_PREFIX) for k in list(annotations) + list(labels)):
+        return "argocd"
+    if HELM_RELEASE_ANNOTATION in annotations or labels.get("app.kubernetes.io/managed-by") == "Helm":
+        return "helm"
+    return None
+
+
+def _chart_name(label: Optional[str]) -> Optional[str]:
+    """``vcluster-0.27.0`` -> ``vcluster`` (the chart label is <name>-<version>)."""
+    if not label:
+        return None
+    name, _, version = str(label).rpartition("-")
+    return name if name and parse_version(version) else None
 
 
 def _syncer_container(template: dict) -> Optional[dict]:

@@ -1,24 +1,66 @@
-"""Changing a vCluster's configuration without losing the values it was installed with."""
+"""Changing a vCluster's configuration as a script: the installed chart version pinned, every other value kept."""
 
 from __future__ import annotations
 
+from typing import Optional
+
+from vcdoctor.fix_script import Script
+from vcdoctor.model import Fix
 from vcdoctor.products.vcluster.discovery import VCluster
 
 SET_OWNER_SNIPPET = """experimental:
   syncSettings:
     setOwner: false"""
+#: where vCluster publishes its charts (the chart of v0.19 installs is taken from the workload's chart label)
+CHART_REPO = "https://charts.loft.sh"
 
 
-def upgrade_commands(vc: VCluster, snippet: str = SET_OWNER_SNIPPET, file: str = "kai-scheduler-values.yaml") -> str:
-    """How to change the vCluster config without losing the values it was installed with."""
-    return (
-        f"Save the values the vCluster runs with today, then upgrade with both files:\n"
-        f"  helm get values {vc.name} -n {vc.namespace} -o yaml > {vc.name}-values.yaml\n"
-        f"  cat > {file} <<'EOF'\n{snippet}\nEOF\n"
-        f"  vcluster create --upgrade {vc.name} -n {vc.namespace} "
-        f"--values {vc.name}-values.yaml --values {file}\n"
-        f"Run these against the host cluster (the kube context where the vCluster is installed), not inside "
-        f"the vCluster. Warning: `vcluster create --upgrade {vc.name} --values {file}` alone "
-        f"resets every other value you set before to the chart default (helm upgrade without --reuse-values)."
-    )
+def upgrade_explained(vc: VCluster, snippet: str) -> str:
+    """The remediation prose that goes with upgrade_fix()."""
+    return (f"Change the values of {vc.ref} (host cluster, not inside the vCluster), keeping every value it was "
+            f"installed with and its chart version {vc.version_text}; the change is:\n{snippet}\n"
+            f"`vcluster create --upgrade` alone would reset every other value to the chart default and move the "
+            f"vCluster to the version of your vcluster CLI.")
 
+
+def upgrade_fix(vc: VCluster, context: Optional[str], snippet: str, values_file: str, why: str) -> Fix:
+    """Keep today's values, add ``snippet``, upgrade to the same chart version."""
+    script = Script(context)
+    script.comment(why)
+    if vc.installed_by == "argocd":
+        script.comment(f"{vc.ref} is managed by Argo CD: commands here would be reverted. Add this to the values of "
+                       f"its Argo CD Application instead, and let Argo CD sync:")
+        return script.write_file(values_file, snippet).build()
+    if vc.installed_by is None:
+        script.comment(f"vcdoctor could not tell how {vc.ref} was installed; this assumes the Helm release "
+                       f"{vc.name} in {vc.namespace}. If it was rendered by `helm template` or a platform, put the "
+                       f"values file below into that source instead.")
+    saved = f"{vc.name}-values.yaml"
+    script.comment("The values it runs with today:")
+    script.run("helm", "get", "values", vc.name, "--namespace", vc.namespace, "--output", "yaml", redirect=saved)
+    script.comment("The change:")
+    script.write_file(values_file, snippet)
+    if vc.version is None:
+        script.comment(f"The installed chart version of {vc.ref} is unknown, so vcdoctor gives no upgrade command "
+                       f"(it would move the vCluster to another version). Find it with: helm list -n {vc.namespace}")
+        return script.build()
+    if vc.version < (0, 20, 0):
+        script.comment(f"vCluster {vc.version_text} predates vcluster.yaml and `vcluster create --upgrade` of current "
+                       f"CLIs: upgrade the Helm release with the same chart version.")
+        script.run("helm", "upgrade", vc.name, vc.chart or "vcluster", "--repo", CHART_REPO, "--namespace",
+                   vc.namespace, "--version", vc.version_text, "--values", saved, "--values", values_file)
+        return script.build()
+    script.comment(f"Upgrade with both files (the later one wins), pinned to the installed chart {vc.version_text}:")
+    script.run("vcluster", "create", "--upgrade", vc.name, "--namespace", vc.namespace, "--chart-version",
+               vc.version_text, "--values", saved, "--values", values_file)
+    return script.build()
+
+
+def restart_fix(vc: VCluster, context: Optional[str], why: str) -> Fix:
+    """Roll the control plane so the syncer reads the stored config (nothing else changes)."""
+    script = Script(context)
+    script.comment(why)
+    script.run("kubectl", "rollout", "restart", f"{vc.workload_kind.lower()}/{vc.name}", "--namespace", vc.namespace)
+    script.run("kubectl", "rollout", "status", f"{vc.workload_kind.lower()}/{vc.name}", "--namespace", vc.namespace,
+               "--timeout", "5m")
+    return script.build()
