@@ -210,3 +210,62 @@ def test_installed_console_script_and_kubectl_plugin(cluster, kubeconfig):
         via_kubectl = subprocess.run(["kubectl", "vcdoctor", "--version"], capture_output=True, text=True,
                                      timeout=60, env=env)
         assert via_kubectl.returncode == 0 and "vcdoctor, version" in via_kubectl.stdout, via_kubectl.stderr
+
+
+def test_kubectl_habits(cluster, kubeconfig, tmp_path):
+    from tests.fakeapi.scenarios import guide_cluster
+
+    guide_cluster(cluster)
+    runner = CliRunner()
+    both = runner.invoke(main, ["run", "--kubeconfig", kubeconfig, "--check", "kai-components,kai-queue",
+                                "--as", "system:serviceaccount:vcdoctor:vcdoctor", "--as-group", "g1",
+                                "--as-group", "g2", "-o", "json"])
+    assert [c["id"] for c in json.loads(both.stdout)["checks"]] == ["kai-components", "kai-queue"]
+    assert all(r.impersonate == ("system:serviceaccount:vcdoctor:vcdoctor", "g1", "g2") for r in cluster.requests)
+    typo = runner.invoke(main, ["run", "--kubeconfig", kubeconfig, "--check", "kai-queu"])
+    assert typo.exit_code == 2 and "did you mean 'kai-queue'" in typo.stderr
+    flag_as_value = runner.invoke(main, ["run", "--kubeconfig", kubeconfig, "--pod", "-q"])
+    assert flag_as_value.exit_code == 2 and "looks like a flag" in flag_as_value.stderr
+    out = tmp_path / "s.tar.gz"
+    out.write_text("keep me")
+    refused = runner.invoke(main, ["collect", "--kubeconfig", kubeconfig, "--out", str(out)])
+    assert refused.exit_code == 2 and out.read_text() == "keep me"
+    assert runner.invoke(main, ["collect", "--kubeconfig", kubeconfig, "--out", str(out), "--force"]).exit_code == 0
+    assert runner.invoke(main, ["version"]).stdout.startswith("vcdoctor ")
+
+
+def test_one_run_writes_several_formats(cluster, kubeconfig, tmp_path):
+    from tests.fakeapi.scenarios import setowner_on
+
+    setowner_on(cluster)
+    result = CliRunner().invoke(main, ["run", "--kubeconfig", kubeconfig, "--report", f"json={tmp_path}/a.json",
+                                       "--report", f"junit={tmp_path}/b.xml", "--fail-on", "warn"])
+    assert result.exit_code == 1
+    report = json.loads((tmp_path / "a.json").read_text())
+    assert {c["id"] for c in report["checks"] if c["status"] == "fail"} >= {"vcluster-set-owner"}
+    assert "<testsuite" in (tmp_path / "b.xml").read_text()
+    bad = CliRunner().invoke(main, ["run", "--kubeconfig", kubeconfig, "--report", "html=x"])
+    assert bad.exit_code == 2 and "FORMAT=PATH" in bad.stderr
+
+
+def test_explain_is_offline_and_diff_names_what_changed(cluster, kubeconfig, tmp_path):
+    from tests.fakeapi.scenarios import guide_cluster
+
+    text = CliRunner().invoke(main, ["explain", "vcluster-set-owner"]).stdout
+    assert text.startswith("## `vcluster-set-owner`") and "Reads: " in text
+    assert "Docs: https://" in text
+    guide_cluster(cluster)
+    healthy = CliRunner().invoke(main, ["run", "--kubeconfig", kubeconfig, "-o", "json"]).stdout
+    cluster.objects.clear()
+    from tests.fakeapi.scenarios import setowner_on
+
+    setowner_on(cluster)
+    broken = CliRunner().invoke(main, ["run", "--kubeconfig", kubeconfig, "-o", "json"]).stdout
+    (tmp_path / "old.json").write_text(healthy)
+    (tmp_path / "new.json").write_text(broken)
+    result = CliRunner().invoke(main, ["diff", str(tmp_path / "old.json"), str(tmp_path / "new.json"), "-o", "json"])
+    assert result.exit_code == 1
+    changed = {c["check"] for c in json.loads(result.stdout)["changed"]}
+    before = {c["id"]: c["status"] for c in json.loads(healthy)["checks"]}
+    after = {c["id"]: c["status"] for c in json.loads(broken)["checks"]}
+    assert changed == {i for i in before if before[i] != after[i]} and "vcluster-set-owner" in changed

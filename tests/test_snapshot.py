@@ -195,7 +195,7 @@ def test_snapshot_file_is_private_and_written_whole(cluster, kubeconfig, tmp_pat
     out = tmp_path / "snap.tar.gz"
     out.write_bytes(b"previous")
     os.chmod(out, 0o644)
-    assert invoke("collect", "--kubeconfig", kubeconfig, "--out", str(out)).exit_code == 0
+    assert invoke("collect", "--kubeconfig", kubeconfig, "--out", str(out), "--force").exit_code == 0
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kubeconfig", "snap.tar.gz"]  # no temporary left
 

@@ -93,7 +93,8 @@ class Verdict:
 
 
 CHECK_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-DOCS_BASE = "docs/checks.md"  # in the vcdoctor repository; the anchor is the check id
+#: the published docs/checks.md; a check links to its section (the anchor is the check id)
+DOCS_BASE = "https://github.com/vcdoctor/vcdoctor/blob/main/docs/checks.md"
 
 
 @dataclass(frozen=True)

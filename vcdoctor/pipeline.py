@@ -60,6 +60,9 @@ class Options:
 
     kubeconfig: Optional[str] = None
     context: Optional[str] = None
+    #: impersonation, as kubectl --as / --as-group
+    as_user: Optional[str] = None
+    as_groups: Tuple[str, ...] = ()
     namespace: Optional[str] = None
     all_namespaces: bool = False
     pod: Optional[str] = None
@@ -108,7 +111,8 @@ def _open_live(options: Options, executor: Executor) -> Source:
 
     timeout = options.request_timeout or min(REQUEST_TIMEOUT, options.timeout)
     try:
-        transport, identity = connect(options.kubeconfig, options.context, timeout, executor.deadline)
+        transport, identity = connect(options.kubeconfig, options.context, timeout, executor.deadline,
+                                      impersonate=(options.as_user, options.as_groups))
     except KubeconfigError as exc:
         raise Failure(ExitCode.CLUSTER, ErrorCode.KUBECONFIG, str(exc)) from None
     recorder = None

@@ -68,6 +68,8 @@ class RecordedRequest:
     status: int
     authorization: Optional[str] = None
     accept: Optional[str] = None
+    #: Impersonate-User and each Impersonate-Group header, as sent
+    impersonate: Tuple[str, ...] = ()
 
 
 @dataclass
@@ -264,7 +266,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         record = RecordedRequest(method, parts.path, query, 0, self.headers.get("Authorization"),
-                                 self.headers.get("Accept"))
+                                 self.headers.get("Accept"),
+                                 tuple(self.headers.get_all("Impersonate-User") or ())
+                                 + tuple(self.headers.get_all("Impersonate-Group") or ()))
         self.cluster.requests.append(record)
         delay = self.cluster.latency + sum(v for k, v in self.cluster.slow_paths.items() if re.search(k, parts.path))
         if delay:

@@ -69,7 +69,9 @@ def _in_cluster_available() -> bool:
 
 
 def connect(kubeconfig: Optional[str], context: Optional[str], timeout: float,
-            deadline: Optional[Deadline] = None) -> Tuple["KubernetesTransport", ClusterIdentity]:
+            deadline: Optional[Deadline] = None,
+            impersonate: Tuple[Optional[str], Tuple[str, ...]] = (None, ())
+            ) -> Tuple["KubernetesTransport", ClusterIdentity]:
     """Build a live transport; returns (transport, ClusterIdentity) or raises KubeconfigError."""
     from kubernetes import client, config  # heavy import: only when a command needs the cluster
 
@@ -80,7 +82,8 @@ def connect(kubeconfig: Optional[str], context: Optional[str], timeout: float,
             cfg = client.Configuration()
             config.load_incluster_config(client_configuration=cfg)
             namespace = _service_account_namespace()
-            return _transport(client, cfg, timeout, deadline), ClusterIdentity(IN_CLUSTER, cfg.host, namespace)
+            return (_transport(client, cfg, timeout, deadline, impersonate),
+                    ClusterIdentity(IN_CLUSTER, cfg.host, namespace))
         raise KubeconfigError(f"no kubeconfig found (looked at {', '.join(paths)})")
     joined = os.pathsep.join(existing)
     contexts, active = _contexts(existing)
@@ -96,7 +99,8 @@ def connect(kubeconfig: Optional[str], context: Optional[str], timeout: float,
     except Exception as exc:  # the loader raises ConfigException, ValueError, OSError...
         raise KubeconfigError(f"kubeconfig context {chosen['name']!r} is unusable: {_first_line(exc)}") from None
     namespace = (chosen.get("context") or {}).get("namespace") or "default"
-    return _transport(client, cfg, timeout, deadline), ClusterIdentity(chosen["name"], cfg.host, namespace)
+    return (_transport(client, cfg, timeout, deadline, impersonate),
+            ClusterIdentity(chosen["name"], cfg.host, namespace))
 
 
 def context_names(kubeconfig: Optional[str]) -> List[str]:
@@ -147,9 +151,10 @@ def _first_line(exc: BaseException) -> str:
 POOL_SIZE = 32
 
 
-def _transport(client: Any, cfg: Any, timeout: float, deadline: Optional[Deadline]) -> "KubernetesTransport":
+def _transport(client: Any, cfg: Any, timeout: float, deadline: Optional[Deadline],
+               impersonate: Tuple[Optional[str], Tuple[str, ...]]) -> "KubernetesTransport":
     cfg.connection_pool_maxsize = POOL_SIZE
-    return KubernetesTransport(client.ApiClient(cfg), timeout, deadline)
+    return KubernetesTransport(client.ApiClient(cfg), timeout, deadline, impersonate)
 
 
 class KubernetesTransport:
@@ -161,20 +166,28 @@ class KubernetesTransport:
     current clients and their model objects are ~6x slower on big pod lists.
     """
 
-    def __init__(self, api_client: Any, timeout: float, deadline: Optional[Deadline] = None):
+    def __init__(self, api_client: Any, timeout: float, deadline: Optional[Deadline] = None,
+                 impersonate: Tuple[Optional[str], Tuple[str, ...]] = (None, ())):
         self._api = api_client  # owns the pool below; keep it alive for as long as the transport
         self._cfg = api_client.configuration
         self._pool = api_client.rest_client.pool_manager
         self._timeout = timeout
         self._deadline = deadline
+        user, groups = impersonate
+        # kubectl --as / --as-group: the API server evaluates every request as that identity
+        self._impersonate = ([("Impersonate-User", user)] if user else []) + [("Impersonate-Group", g) for g in groups]
 
     def send(self, request: ApiRequest) -> RawResponse:
         import urllib3
+        from urllib3._collections import HTTPHeaderDict
 
         method, path, query, body = route(request)
         url = self._cfg.host.rstrip("/") + path + (("?" + urlencode(query)) if query else "")
         accept = PARTIAL_METADATA if request.metadata_only else "application/json"
-        headers = {"Accept": accept, "User-Agent": f"vcdoctor/{__version__}"}
+        # a header dict that can repeat a name: one Impersonate-Group line per group, as kubectl sends them
+        headers = HTTPHeaderDict({"Accept": accept, "User-Agent": f"vcdoctor/{__version__}"})
+        for name, value in self._impersonate:
+            headers.add(name, value)
         auth = (self._cfg.auth_settings() or {}).get("BearerToken")
         if auth and auth.get("value"):
             headers["Authorization"] = auth["value"]

@@ -1,0 +1,165 @@
+"""The click options, parameter types and completions the vcdoctor commands share."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, List, Optional
+
+import click
+from click.shell_completion import CompletionItem
+
+from vcdoctor.model import ExitCode
+
+EXIT_CODES = """\b
+Exit codes:
+  0  no check failed (see --fail-on)
+  1  at least one check ended fail or error (see --fail-on)
+  2  usage error (bad flag, unknown --vcluster, pod not found, unreadable snapshot)
+  3  kubeconfig missing/invalid, cluster unreachable or credentials refused
+  130  interrupted (Ctrl-C); the report holds what finished"""
+API_LOG = "vcdoctor.api"
+
+
+def verbose(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    import logging
+
+    api = logging.getLogger(API_LOG)
+    if value and not any(getattr(h, "vcdoctor", False) for h in api.handlers):  # once per process
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("vcdoctor: %(relativeCreated)6.0f ms  %(message)s"))
+        handler.vcdoctor = True  # type: ignore[attr-defined]
+        api.addHandler(handler)
+        api.setLevel(logging.INFO)
+    return value
+
+
+def not_a_flag(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """`--pod -q` must not examine a pod named "-q": a value that looks like a flag is a usage error."""
+    for item in value if isinstance(value, tuple) else (value,):
+        if isinstance(item, str) and item.startswith("-"):
+            raise click.BadParameter(f"{item!r} looks like a flag; give a value first", ctx, param)
+    return value
+
+
+class Duration(click.ParamType):
+    """kubectl's --request-timeout: a number of seconds, optionally with s/m/h."""
+
+    name = "duration"
+
+    def convert(self, value: Any, param: Optional[click.Parameter], ctx: Optional[click.Context]) -> float:
+        if isinstance(value, (int, float)):
+            return float(value)
+        text = str(value).strip().lower()
+        factor = {"s": 1, "m": 60, "h": 3600}.get(text[-1:], None)
+        try:
+            seconds = float(text[:-1] if factor else text) * (factor or 1)
+        except ValueError:
+            self.fail(f"{value!r} is not a duration like 30, 30s or 1m", param, ctx)
+        if seconds <= 0:
+            self.fail("must be positive", param, ctx)
+        return seconds
+
+
+def complete_checks(ctx: click.Context, param: click.Parameter, incomplete: str) -> List[CompletionItem]:
+    from vcdoctor import registry
+
+    try:
+        checks = registry.load_checks()
+    except registry.RegistryError:
+        return []
+    return [CompletionItem(c.id, help=c.title) for c in checks if c.id.startswith(incomplete.rpartition(",")[2])]
+
+
+def complete_contexts(ctx: click.Context, param: click.Parameter, incomplete: str) -> List[CompletionItem]:
+    from vcdoctor.gateway.live import KubeconfigError, context_names
+
+    try:
+        names = context_names(ctx.params.get("kubeconfig"))
+    except KubeconfigError:
+        return []
+    return [CompletionItem(n) for n in names if n.startswith(incomplete)]
+
+
+TARGET_OPTIONS = [
+    click.option("--kubeconfig", type=click.Path(dir_okay=False),
+                 help="Kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster config)."),
+    click.option("--context", "contexts", multiple=True, callback=not_a_flag, shell_complete=complete_contexts,
+                 help="Kubeconfig context (default: the current one)."),
+    click.option("--as", "as_user", callback=not_a_flag, metavar="USER",
+                 help="Act as this user (impersonation, as kubectl --as): try docs/rbac.yaml before you deploy it."),
+    click.option("--as-group", "as_groups", multiple=True, callback=not_a_flag, metavar="GROUP",
+                 help="Act as a member of this group (repeatable; with --as)."),
+    click.option("-n", "--namespace", callback=not_a_flag,
+                 help="Namespace of --pod (default: the context's namespace); without --pod, only pods of this "
+                      "virtual or host namespace are examined."),
+    click.option("-A", "--all-namespaces", is_flag=True, help="Examine pods of every namespace (the default)."),
+    click.option("--pod", callback=not_a_flag,
+                 help="Examine one pod: a host pod, or a virtual pod's name inside a vCluster."),
+    click.option("--vcluster", callback=not_a_flag, help="Only this vCluster (release name)."),
+    click.option("--vcluster-namespace", callback=not_a_flag, help="Host namespace of --vcluster."),
+    click.option("--vcluster-schema", type=click.Path(dir_okay=False), metavar="FILE",
+                 help="Validate each vCluster's config against this values.schema.json (the one of your chart "
+                      "version: raw.githubusercontent.com/loft-sh/vcluster/v<version>/chart/values.schema.json)."),
+    click.option("--read-helm-release", "helm_release", is_flag=True,
+                 help="Take the config schema from each vCluster's Helm release: lists the names of its release "
+                      "Secrets (metadata only) and reads the current one; needs list on secrets there."),
+    click.option("--check", "only", multiple=True, metavar="ID[,ID]", shell_complete=complete_checks,
+                 help="Run only these checks (repeatable, or comma-separated)."),
+    click.option("--skip-check", "skipped", multiple=True, metavar="ID[,ID]", shell_complete=complete_checks,
+                 help="Leave these checks out."),
+    click.option("--timeout", type=click.FloatRange(min=1), default=60, show_default=True,
+                 help="Deadline in seconds for the whole run: every request, check and access review."),
+    click.option("--request-timeout", type=Duration(), default=None, metavar="DURATION",
+                 help="Timeout of one API request, as in kubectl (30, 30s, 1m; default: 30s or --timeout)."),
+    click.option("-v", "--verbose", is_flag=True, expose_value=False, callback=verbose, is_eager=True,
+                 help="Show every API request (what, status, ms) on stderr."),
+]
+
+
+def target_options(fn: Any) -> Any:
+    for option in reversed(TARGET_OPTIONS):
+        fn = option(fn)
+    return fn
+
+
+class JsonAwareGroup(click.Group):
+    """Usage errors still honour ``--output json``: one JSON document on stdout, the message on stderr."""
+
+    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,  # type: ignore[override]
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        try:
+            return super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except (click.Abort, KeyboardInterrupt):
+            click.echo("vcdoctor: interrupted", err=True)
+            sys.exit(int(ExitCode.INTERRUPTED))
+        except click.ClickException as exc:
+            exc.show()
+            if _wants_json(argv):
+                from vcdoctor import report as reporting
+                from vcdoctor.render import render
+
+                click.echo(render(reporting.build([], error={"code": "usage", "message": exc.format_message()}),
+                                  "json"))
+            sys.exit(int(ExitCode.USAGE))
+
+
+def _wants_json(argv: List[str]) -> bool:
+    for i, arg in enumerate(argv):
+        if arg in ("-o", "--output") and i + 1 < len(argv):
+            return argv[i + 1] == "json"
+        if arg in ("-ojson", "--output=json"):
+            return True
+    return False
+
+
+def use_colour(choice: str, stream: Any = None) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    stream = stream or sys.stdout
+    return bool(getattr(stream, "isatty", lambda: False)())
