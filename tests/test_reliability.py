@@ -148,6 +148,15 @@ def test_transient_5xx_and_429_are_retried(cluster, kubeconfig):
     assert result.exit_code == 0 and set(statuses(report).values()) == {"pass"}
 
 
+def test_retry_after_of_a_throttled_request_is_honoured(cluster, kubeconfig):
+    guide_cluster(cluster)
+    cluster.retry_after = 1
+    cluster.failures.append([r"/namespaces/kai-scheduler/pods$", 429, 1])
+    result, _ = run_json("--kubeconfig", kubeconfig, "--check", "kai-components")
+    first, second = [r for r in cluster.requests if r.path.endswith("/namespaces/kai-scheduler/pods")]
+    assert result.exit_code == 0 and first.status == 429 and second.at - first.at >= 0.9
+
+
 def test_persistent_5xx_becomes_error_after_bounded_retries(cluster, kubeconfig):
     guide_cluster(cluster)
     cluster.failures.append([r"/namespaces/kai-scheduler/pods$", 500, 100])

@@ -50,7 +50,7 @@ def run_one(options: Options, fail_on: str, progress: bool = False) -> Tuple[Dic
     from vcdoctor.progress import Progress
 
     try:
-        with Progress(_selected(options), progress) as shown:
+        with Progress(_selected(options) if progress else 0, progress) as shown:
             outcome = diagnose(options, on_done=shown.done, fail_on=fail_on)
     except Failure as failure:
         _say(failure.message)

@@ -70,6 +70,8 @@ class RecordedRequest:
     accept: Optional[str] = None
     #: Impersonate-User and each Impersonate-Group header, as sent
     impersonate: Tuple[str, ...] = ()
+    #: when it arrived (time.monotonic)
+    at: float = 0.0
 
 
 @dataclass
@@ -90,6 +92,8 @@ class FakeCluster:
     slow_paths: Dict[str, float] = field(default_factory=dict)
     #: (path regex, HTTP status, how many times) answered before the real response
     failures: List[list] = field(default_factory=list)
+    #: seconds sent in Retry-After with an injected 429 (kube-apiserver's priority-and-fairness sends one)
+    retry_after: Optional[int] = None
     #: serve whole logs even when limitBytes asks for less (a misbehaving server)
     ignore_limit_bytes: bool = False
     #: when set, only requests matching one of these RBAC rules are allowed (see allow_rules)
@@ -269,6 +273,7 @@ class _Handler(BaseHTTPRequestHandler):
                                  self.headers.get("Accept"),
                                  tuple(self.headers.get_all("Impersonate-User") or ())
                                  + tuple(self.headers.get_all("Impersonate-Group") or ()))
+        record.at = time.monotonic()
         self.cluster.requests.append(record)
         delay = self.cluster.latency + sum(v for k, v in self.cluster.slow_paths.items() if re.search(k, parts.path))
         if delay:
@@ -289,6 +294,8 @@ class _Handler(BaseHTTPRequestHandler):
         record.status = status
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         self.send_response(status)
+        if status == 429 and self.cluster.retry_after is not None:
+            self.send_header("Retry-After", str(self.cluster.retry_after))
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()

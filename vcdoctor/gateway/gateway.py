@@ -23,10 +23,14 @@ from vcdoctor.singleflight import SingleFlight
 #: starts a call in the background and hands back its Future (the run's executor)
 Spawn = Callable[..., Future]
 
+#: the longest Retry-After vcdoctor waits for (a doctor does not sit out a long throttle; it reports it)
+MAX_RETRY_AFTER = 5.0
 #: one line per API request (method and path, status, milliseconds); ``vcdoctor -v`` shows it
 API_LOG = logging.getLogger("vcdoctor.api")
 
 PAGE_SIZE = 2000
+#: metadata-only items (PartialObjectMetadata) are a tenth of a pod: fewer, larger pages
+METADATA_PAGE_SIZE = 10000
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 RETRIES = 2
 RETRY_BACKOFF = 0.2
@@ -106,8 +110,9 @@ class Gateway:
 
     def _list_all(self, resource, namespace, labels, fields, metadata_only) -> Tuple[dict, ...]:
         def page_request(token):
+            limit = max(self._page_size, METADATA_PAGE_SIZE) if metadata_only else self._page_size
             return ApiRequest("list", resource, namespace, label_selector=labels, field_selector=fields,
-                              limit=self._page_size, continue_token=token, metadata_only=metadata_only or None)
+                              limit=limit, continue_token=token, metadata_only=metadata_only or None)
 
         items: List[dict] = []
         request = page_request(None)
@@ -162,8 +167,13 @@ class Gateway:
                          (time.monotonic() - started) * 1000, len(response.body))
             if response.status not in RETRY_STATUSES or attempt == RETRIES:
                 break
-            # throttled or a flaky apiserver: back off briefly, a doctor must not hammer a sick cluster
-            time.sleep(RETRY_BACKOFF * 2 ** attempt)
+            # throttled or a flaky apiserver: back off (as long as the server asks, within reason and the
+            # deadline), a doctor must not hammer a sick cluster
+            pause = min(response.retry_after or RETRY_BACKOFF * 2 ** attempt, MAX_RETRY_AFTER)
+            left = self._deadline.remaining() if self._deadline is not None else None
+            if left is not None and pause >= left:
+                break
+            time.sleep(pause)
             with self._lock:
                 self.requests_sent += 1
         if 200 <= response.status < 300:

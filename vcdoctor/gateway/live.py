@@ -154,6 +154,14 @@ POOL_SIZE = 32
 def _transport(client: Any, cfg: Any, timeout: float, deadline: Optional[Deadline],
                impersonate: Tuple[Optional[str], Tuple[str, ...]]) -> "KubernetesTransport":
     cfg.connection_pool_maxsize = POOL_SIZE
+    if not cfg.verify_ssl:
+        # the kubeconfig says insecure-skip-tls-verify: urllib3 would warn once per request (dozens of lines,
+        # also under -q); the user chose it, as kubectl lets them
+        import warnings
+
+        import urllib3
+
+        warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
     return KubernetesTransport(client.ApiClient(cfg), timeout, deadline, impersonate)
 
 
@@ -212,7 +220,16 @@ class KubernetesTransport:
                 response.release_conn()
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise Unreachable(request, _connection_reason(exc)) from None
-        return RawResponse(response.status, data)
+        return RawResponse(response.status, data, _retry_after(response.headers.get("Retry-After")))
+
+
+def _retry_after(value: Optional[str]) -> Optional[float]:
+    """Retry-After in seconds (the API server sends seconds; an HTTP date is ignored)."""
+    try:
+        seconds = float(value) if value else None
+    except ValueError:
+        return None
+    return seconds if seconds is not None and 0 <= seconds < 3600 else None
 
 
 def route(request: ApiRequest):

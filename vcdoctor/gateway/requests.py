@@ -63,3 +63,5 @@ class ApiRequest:
 class RawResponse:
     status: int
     body: bytes
+    #: seconds from a Retry-After header (429/503), when the server sent one
+    retry_after: Optional[float] = None
