@@ -51,3 +51,11 @@ def test_parse_version():
     assert parse_version("vcluster-0.27.0") == (0, 27, 0)
     assert parse_version("v0.20.0-beta.1") == (0, 20, 0)
     assert parse_version("latest") is None
+
+
+def test_a_yaml_alias_bomb_is_a_malformed_config_not_gigabytes():
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(9))
+    with pytest.raises(MalformedConfig, match="aliases"):
+        parse_config(bomb.encode())
