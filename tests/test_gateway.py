@@ -11,8 +11,8 @@ import yaml
 from tests.fakeapi import factories as f
 from vcdoctor.gateway import ApiError, Forbidden, Gateway, NotFound, Unauthorized, Unreachable
 from vcdoctor.gateway import resources as r
-from vcdoctor.gateway.requests import RawResponse
 from vcdoctor.gateway.live import KubeconfigError, connect
+from vcdoctor.gateway.requests import RawResponse
 
 
 def gateway_for(kubeconfig, page_size=500):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from vcdoctor.redaction import Redactor
 from vcdoctor.products.vcluster.names import host_pod_name
+from vcdoctor.redaction import Redactor
 
 
 def test_host_names_map_to_the_translation_of_hashed_names():

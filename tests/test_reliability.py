@@ -19,11 +19,11 @@ from tests.fakeapi import factories as f
 from tests.fakeapi.scenarios import PODGROUPER, VC, VC_NS, guide_cluster
 from tests.fakeapi.server import FakeApiServer, make_certificate
 from vcdoctor.cli import main
-from vcdoctor.model import Check, Severity, Status, Verdict
 from vcdoctor.deadline import Deadline
 from vcdoctor.engine.executor import Executor
 from vcdoctor.engine.facts import FactStore
 from vcdoctor.engine.runner import Interrupted, run_checks
+from vcdoctor.model import Check, Severity, Status, Verdict
 
 ROOT = pathlib.Path(__file__).parents[1]
 SCHEMA = json.loads((ROOT / "docs" / "report.schema.json").read_text())

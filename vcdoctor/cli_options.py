@@ -126,7 +126,7 @@ def target_options(fn: Any) -> Any:
 class JsonAwareGroup(click.Group):
     """Usage errors still honour ``--output json``: one JSON document on stdout, the message on stderr."""
 
-    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,  # type: ignore[override]
+    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         try:

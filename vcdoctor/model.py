@@ -156,7 +156,7 @@ class CheckResult:
     fix: Optional[Fix] = None
 
     def to_dict(self) -> Dict[str, Any]:
-        out = {
+        out: Dict[str, Any] = {
             "id": self.id,
             "title": self.title,
             "severity": self.severity.value,

@@ -281,7 +281,11 @@ def explain_refusals(gateway: Gateway, plan: Plan, executor: Executor) -> Dict[s
 
     futures: List[Future] = [executor.submit(ask, p.verb, p.group, p.resource, name="access-review")
                              for p in permissions]
-    if executor.wait(futures):
+    try:
+        unfinished = executor.wait(futures)
+    except KeyboardInterrupt:  # the checks' results exist: keep them, skip the explanation
+        return _no_review("interrupted before the refused reads were explained")
+    if unfinished:
         return _no_review(f"access reviews did not finish within the deadline of {executor.deadline.seconds:g} s")
     missing = []
     for permission, future in zip(permissions, futures):

@@ -1,8 +1,7 @@
 """Reading the generic fields of pod objects (raw JSON dicts) that several checks look at."""
 
-from __future__ import annotations
-
-from typing import Iterable, List, Optional
+# no `from __future__ import annotations` here: it would bind the name `annotations`, a function below
+from typing import Iterable, Optional
 
 
 def name(pod: dict) -> str:

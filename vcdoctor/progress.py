@@ -27,8 +27,7 @@ class Progress:
     def __enter__(self) -> "Progress":
         return self
 
-    def __exit__(self, *exc: Any) -> bool:
+    def __exit__(self, *exc: Any) -> None:
         if self._enabled and self._finished:
             self._stream.write("\r\x1b[2K")  # leave no trace on the line
             self._stream.flush()
-        return False

@@ -62,7 +62,7 @@ class Redactor:
             ann, labels = meta.get("annotations"), meta.get("labels")
             ann, labels = ann if isinstance(ann, dict) else {}, labels if isinstance(labels, dict) else {}
             vc, vname, vns = labels.get(MANAGED_BY), ann.get(OBJECT_NAME), ann.get(OBJECT_NAMESPACE)
-            if all(isinstance(v, str) and v for v in (vc, vname, vns)):
+            if isinstance(vc, str) and isinstance(vname, str) and isinstance(vns, str) and vc and vname and vns:
                 triples.append((vname, vns, vc))
             elif pods and isinstance(meta.get("name"), str):
                 self._plain(meta["name"])

@@ -59,9 +59,9 @@ def run_one(options: Options, fail_on: str, progress: bool = False) -> Tuple[Dic
         _say("interrupted; the report below is partial")
         return stop.outcome.report, ExitCode.INTERRUPTED
     except KeyboardInterrupt:
-        failure = Failure(ExitCode.USAGE, ErrorCode.INTERRUPTED, "interrupted before any check ran")
-        _say(failure.message)
-        return failure_report(failure, options.context), ExitCode.INTERRUPTED
+        stopped = Failure(ExitCode.USAGE, ErrorCode.INTERRUPTED, "interrupted before any check ran")
+        _say(stopped.message)
+        return failure_report(stopped, options.context), ExitCode.INTERRUPTED
     _announce(outcome.report)
     return outcome.report, outcome.exit_code
 

@@ -19,12 +19,13 @@ class SingleFlight:
         self._lock = threading.Lock()
         self._futures: Dict[Hashable, Future] = {}
 
-    def get(self, key: Hashable, compute: Callable):
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         with self._lock:
-            future = self._futures.get(key)
-            owner = future is None
+            existing = self._futures.get(key)
+            owner = existing is None
+            future: Future = Future() if existing is None else existing
             if owner:
-                future = self._futures[key] = Future()
+                self._futures[key] = future
         if owner:
             try:
                 future.set_result(compute())

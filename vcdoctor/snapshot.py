@@ -117,7 +117,7 @@ def _minimise_object(obj: Any, is_secret: bool) -> Any:
         meta.pop("managedFields", None)
         _keep_read_annotations(meta)
     if is_secret:
-        data = obj.get("data") if isinstance(obj.get("data"), dict) else {}
+        data: dict = obj["data"] if isinstance(obj.get("data"), dict) else {}
         kept = {k: v for k, v in data.items() if k in SECRET_KEYS and isinstance(v, str)}
         if isinstance(meta, dict):
             annotations = meta["annotations"] if isinstance(meta.get("annotations"), dict) else {}
@@ -421,10 +421,10 @@ def _redactor(entries: list[dict], meta: dict, report: dict | None) -> Redactor:
         objects = objects_in(entry.get("body"))
         redactor.learn_objects(objects, pods=resource == "pods")
         for obj in objects:
-            meta_ = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+            meta_: dict = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
             if resource == "namespaces" and isinstance(meta_.get("name"), str):
                 redactor.learn_namespace(meta_["name"])
-            involved = obj.get("involvedObject") if isinstance(obj.get("involvedObject"), dict) else {}
+            involved: dict = obj["involvedObject"] if isinstance(obj.get("involvedObject"), dict) else {}
             if isinstance(involved.get("namespace"), str):
                 redactor.learn_namespace(involved["namespace"])
             if involved.get("kind") == "Pod" and isinstance(involved.get("name"), str):
@@ -609,7 +609,7 @@ def _read_members(fh: io.BufferedReader, path: str, records: dict[str, RawRespon
     stream = _Bounded(inner, MAX_TOTAL_BYTES, path)
     try:
         # entered with `with` below: opening errors get a message of their own
-        tar = tarfile.open(fileobj=stream, mode="r|", tarinfo=_BoundedTarInfo)  # type: ignore[call-overload]  # noqa: SIM115
+        tar = tarfile.open(fileobj=stream, mode="r|", tarinfo=_BoundedTarInfo)  # noqa: SIM115
     except SnapshotError:
         raise
     except EOFError:
@@ -777,11 +777,12 @@ def _checked_entry(data: Any, where: str) -> tuple[ApiRequest, RawResponse, str 
         body = value.encode("utf-8", "surrogatepass")
     elif kind == "base64":
         try:
-            body = base64.b64decode(value, validate=True) if isinstance(value, str) else None
+            decoded = base64.b64decode(value, validate=True) if isinstance(value, str) else None
         except ValueError:
-            body = None
-        if body is None:
+            decoded = None
+        if decoded is None:
             raise SnapshotError(f"snapshot {where} is damaged: base64 is not base64 text")
+        body = decoded
     else:
         body = json.dumps(value).encode()
     token = None

@@ -8,7 +8,6 @@ from typing import Any, Dict, List, Mapping, Sequence, Tuple
 from vcdoctor.engine.facts import Fact, Read, closure
 from vcdoctor.model import Check
 
-
 #: Target options that are flags a user adds on purpose (their reads are not part of the default access)
 OPT_IN = ("helm_release",)
 

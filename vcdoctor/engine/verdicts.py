@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from vcdoctor.gateway import Forbidden, GatewayError, NotFound, Unreachable
 from typing import List
 
 from vcdoctor.fix_script import join
+from vcdoctor.gateway import Forbidden, GatewayError, NotFound, Unreachable
 from vcdoctor.model import Evidence, Status, Verdict, worst
 
 

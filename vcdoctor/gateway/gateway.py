@@ -121,8 +121,9 @@ class Gateway:
         while True:
             # The API server writes the list metadata before the items: with the continue token read from
             # there, the next page is on its way while this one is decoded.
-            ahead = _continue_token_ahead(body) if self._spawn is not None else None
-            following = self._spawn(self._raw, page_request(ahead), name="next-page") if ahead else None
+            spawn = self._spawn
+            ahead = _continue_token_ahead(body) if spawn is not None else None
+            following = spawn(self._raw, page_request(ahead), name="next-page") if spawn and ahead else None
             page = self._decode(request, body)
             if not isinstance(page.get("items"), list):
                 raise ApiError(request, "list answer has no items array")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from typing import Any, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from vcdoctor import __version__
@@ -116,7 +116,8 @@ def _contexts(paths: List[str]):
     """Contexts merged as kubectl does: the first file defining a name or current-context wins."""
     import yaml
 
-    contexts, current = {}, None
+    contexts: Dict[str, dict] = {}
+    current = None
     for path in paths:
         try:
             with open(path, encoding="utf-8") as fh:
@@ -236,7 +237,7 @@ def route(request: ApiRequest):
     """(method, path, query, body) of a request on the Kubernetes REST API."""
     if request.verb == "version":
         return "GET", "/version", {}, None
-    if request.verb == "access-review":
+    if request.verb == "access-review" and request.review is not None:
         verb, group, resource, sub, ns, name = request.review
         attrs = {"verb": verb, "group": group, "resource": resource}
         attrs.update({k: v for k, v in (("subresource", sub), ("namespace", ns), ("name", name)) if v})
@@ -252,6 +253,8 @@ def route(request: ApiRequest):
                                    ("limitBytes", request.limit_bytes)) if v is not None}
         return "GET", f"/api/v1/namespaces/{_seg(request.namespace)}/pods/{_seg(request.name)}/log", query, None
     res = request.resource
+    if res is None:
+        raise ValueError(f"{request.verb} request without a resource")
     prefix = f"/apis/{res.group}/{res.version}" if res.group else f"/api/{res.version}"
     path = prefix + (f"/namespaces/{_seg(request.namespace)}" if res.namespaced and request.namespace else "")
     path += f"/{res.plural}"

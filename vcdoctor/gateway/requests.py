@@ -32,7 +32,7 @@ class ApiRequest:
     def describe(self) -> str:
         if self.verb == "version":
             return "GET /version"
-        if self.verb == "access-review":
+        if self.verb == "access-review" and self.review is not None:
             verb, group, res, sub, ns, _ = self.review
             what = f"{res}/{sub}" if sub else res
             who = f" of {self.user}" if self.user else ""

@@ -13,7 +13,7 @@ DISPLAY_ORDER = ("fail", "error", "warn", "skip", "pass")
 def ordered(checks: Sequence[dict]) -> list[dict]:
     """Checks worst first; the report's own order within one status (sorted() is stable)."""
     rank = {s: i for i, s in enumerate(DISPLAY_ORDER)}
-    return sorted(checks, key=lambda c: rank.get(c.get("status"), len(rank)))
+    return sorted(checks, key=lambda c: rank.get(str(c.get("status")), len(rank)))
 
 
 def fix_of(check: dict) -> dict[str, str] | None:
