@@ -151,3 +151,31 @@ def test_the_deadline_bounds_slow_access_reviews(cluster, kubeconfig):
     report = json.loads(result.stdout)
     assert elapsed < 6, elapsed
     assert report["checks"] and "deadline" in report["preflight"]["unavailable"]
+
+
+def test_a_hung_version_request_cannot_outlive_the_deadline(cluster, kubeconfig):
+    guide_cluster(cluster)
+    cluster.slow_paths["^/version$"] = 8
+    started = time.monotonic()
+    result = CliRunner().invoke(main, ["run", "--kubeconfig", kubeconfig, "--timeout", "2", "-o", "json"])
+    assert time.monotonic() - started < 5
+    assert result.exit_code == 3 and json.loads(result.stdout)["error"]["code"] == "unreachable"
+
+
+def test_a_list_whose_continue_token_repeats_is_an_error_not_a_loop():
+    from vcdoctor.gateway import ApiError, Gateway, RawResponse
+    from vcdoctor.gateway import resources as r
+
+    class Repeating:
+        """A server (or snapshot) that answers every page with the same continue token."""
+
+        sent = 0
+
+        def send(self, request):
+            self.sent += 1
+            return RawResponse(200, b'{"metadata": {"continue": "again"}, "items": [{"metadata": {}}]}')
+
+    transport = Repeating()
+    with pytest.raises(ApiError, match="continue token repeats"):
+        Gateway(transport).list(r.PODS)
+    assert transport.sent == 2
