@@ -36,6 +36,16 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context
     if keeps:
         return Verdict(Status.PASS, f"{vc.ref}: priority classes are synced; host pods keep priorityClassName",
                        (ev,))
+    snippet = compat.PRIORITY_SNIPPET.at(vc.version) or ""
+    if compat.PRIORITY_CLASSES.at(vc.version) == "to-host" and settings.get(FROM_HOST) is True:
+        # v0.21-v0.22 accept the fromHost key but the pod translator reads only toHost (translator.go:104@v0.21.0)
+        return Verdict(Status.WARN, f"{vc.ref}: {FROM_HOST} is on, but vCluster {vc.version_text} ignores it for "
+                                    f"pods: host pods lose spec.priorityClassName unless {TO_HOST} is on", (ev,),
+                       f"vCluster before v0.23 keeps a pod's priority class only with {TO_HOST} "
+                       f"({compat.PRIORITY_CLASSES.source(vc.version)}); from v0.23 {FROM_HOST} alone keeps it. "
+                       + vcl.upgrade_explained(vc, snippet),
+                       vcl.upgrade_fix(vc, context, snippet, "kai-priority-values.yaml",
+                                       f"vCluster {vc.version_text} reads only {TO_HOST} for pods."))
     unlabelled = [p for p in pods if LABEL not in podinfo.labels(p)]
     lost = [p for p in unlabelled if vcl.virtual_label(p, LABEL) is not None]
     pods_ev = Evidence(f"kai-scheduler pods of {vc.ref}",
@@ -44,7 +54,6 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context
     if not lost:
         return Verdict(Status.PASS, f"{vc.ref}: priority class sync is off, so a virtual pod's spec.priorityClassName "
                                     f"is dropped on the host; the {LABEL} label that KAI reads is kept", (ev, pods_ev))
-    snippet = compat.PRIORITY_SNIPPET.at(vc.version) or ""
     label_note = (" vCluster before v0.21 also rewrites the label itself unless it is listed in syncLabels "
                   "(see vcluster-label-sync)." if vc.version is not None and vc.version < (0, 21, 0) else "")
     remediation = ("vCluster strips spec.priorityClassName from host pods while priority class sync is off "

@@ -177,7 +177,7 @@ def _translated(ctx: FactContext, vc: VCluster, host_name: str, ns: str, name: s
         host_ns = vcnames.multi_namespace_host_namespace(ns, vc.namespace, vc.name)
         pod = _get(ctx, name, host_ns, denied)
         if pod is not None and vcnames.is_virtual_pod(pod, vc.name, ns, name, vc.namespace):
-            return pod
+            return vcnames.note_owner(pod, vc.namespace, vc.name)
     # an unexpected name: match on the annotations instead
     try:
         synced = ctx.fact("synced_pods")

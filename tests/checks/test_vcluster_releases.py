@@ -252,6 +252,9 @@ def test_pod_target_resolves_in_the_derived_namespace(cluster, run_check):
     assert result.status is Status.PASS
     host = vr.multi_namespace_host_namespace("ml", "vc-ns", "vc")
     assert any(host in e.subject for e in result.evidence), [e.subject for e in result.evidence]
+    # the target is attributed to its vCluster: the label check counts it
+    labels = run_check(vcluster_label_sync.CHECK, pod="trainer-0", namespace="ml")
+    assert labels.status is Status.PASS and "1 pod(s) carry their queue label" in labels.message
 
 
 def test_pod_checks_see_multi_namespace_pods(cluster, run_check):

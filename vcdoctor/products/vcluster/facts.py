@@ -28,9 +28,9 @@ from vcdoctor.products.vcluster.names import (
     NAMESPACE_VCLUSTER_NAME,
     NAMESPACE_VCLUSTER_NAMESPACE,
     OBJECT_NAME,
-    OWNER_NOTE,
     is_multi_namespace_of,
     multi_namespace_host_namespace,
+    note_owner,
 )
 from vcdoctor.secret_values import SecretKeyMissing, decode_key, stored_digest
 
@@ -129,8 +129,7 @@ def _pods_in(api: ScopedApi, hosts: Sequence[Tuple[str, Tuple[str, str]]]) -> Tu
             pod_meta = pod.get("metadata") or {}
             annotations = pod_meta.get("annotations") or {}
             if annotations.get(OBJECT_NAME) and MANAGED_BY not in (pod_meta.get("labels") or {}):
-                pods.append({**pod, "metadata": {**pod_meta,
-                                                 "annotations": {**annotations, OWNER_NOTE: "/".join(owner)}}})
+                pods.append(note_owner(pod, *owner))
     return tuple(pods)
 
 

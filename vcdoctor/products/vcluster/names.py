@@ -117,6 +117,13 @@ def is_multi_namespace_of(host_namespace: str, vcluster_namespace: str, vcluster
             and host_namespace.endswith("-" + multi_namespace_suffix(vcluster_namespace, vcluster)))
 
 
+def note_owner(pod: dict, vcluster_namespace: str, vcluster: str) -> dict:
+    """A copy of a multi-namespace pod carrying OWNER_NOTE (the pod itself, maybe shared, is left alone)."""
+    meta = pod.get("metadata") or {}
+    annotations = {**(meta.get("annotations") or {}), OWNER_NOTE: f"{vcluster_namespace}/{vcluster}"}
+    return {**pod, "metadata": {**meta, "annotations": annotations}}
+
+
 def noted_owner(pod: dict) -> Optional[Tuple[str, str]]:
     """(namespace, name) vcdoctor noted on a multi-namespace pod when it found it."""
     note = ((pod.get("metadata") or {}).get("annotations") or {}).get(OWNER_NOTE) or ""
