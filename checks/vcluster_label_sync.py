@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import List, Optional, Tuple
 
 from vcdoctor import pods as podinfo
-from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.fix_script import Script
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.vcluster import compat
@@ -76,9 +77,23 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context
                                     f"host pod has no kai.scheduler/queue label", (ev, pods_ev),
                        "vCluster keeps this label in this release, so something between the virtual and the host pod "
                        "strips it (a vCluster Pro pod patch, or a host mutating webhook): inspect\n  vcluster "
-                       f"describe {vc.name} -n {vc.namespace}\n  kubectl get mutatingwebhookconfigurations")
+                       f"describe {vc.name} -n {vc.namespace}\n  kubectl get mutatingwebhookconfigurations",
+                       _inspect_fix(vc, lost, context))
     return Verdict(Status.PASS, f"{vc.ref}: vCluster {vc.version_text} keeps pod labels; "
                                 f"{len(wanting)} pod(s) carry their queue label on the host", (ev, pods_ev))
+
+
+def _inspect_fix(vc: vcl.VCluster, lost: List[dict], context: Optional[str]) -> Optional[Fix]:
+    """Read-only: what could strip the label (nothing to change before the cause is known)."""
+    if not context:
+        return None
+    script = Script(context)
+    script.comment(f"{vc.ref} keeps pod labels in {vc.version_text}; find what strips kai.scheduler/queue:")
+    script.run("kubectl", "get", "mutatingwebhookconfigurations")
+    script.run("vcluster", "describe", vc.name, "--namespace", vc.namespace)
+    script.run("kubectl", "get", "pod", podinfo.name(lost[0]), "--namespace", podinfo.namespace(lost[0]),
+               "--show-labels")
+    return script.build()
 
 
 def run(vclusters, vcluster_settings, pods_by_vcluster, context) -> Verdict:
