@@ -2,43 +2,62 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 from vcdoctor import pods as podinfo
-from vcdoctor.products import vcluster as vcl
+from vcdoctor.fix_script import join
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.products import vcluster as vcl
+from vcdoctor.products.vcluster import compat
 
 
-def _examine(vc: vcl.VCluster, settings: vcl.Settings, control_plane) -> Verdict:
+def _examine(vc: vcl.VCluster, settings: vcl.Settings, control_plane, context: Optional[str]) -> Verdict:
     if settings.legacy or not vc.template_config_hash:
         return Verdict(Status.SKIP, f"{vc.ref}: vCluster {vc.version_text} keeps no config hash to compare",
                        (Evidence(f"{vc.workload_kind} {vc.ref}", f"no {vcl.CONFIG_HASH} on the pod template"),))
-    evidence = [Evidence(f"{vc.workload_kind} {vc.ref}", f"template {vcl.CONFIG_HASH} = {vc.template_config_hash[:12]}…",
-                         {"vcluster": vc.ref, "version": vc.version_text})]
+    rule = compat.CONFIG_HASH.at(vc.version)
+    evidence = [Evidence(f"{vc.workload_kind} {vc.ref}",
+                         f"template {vcl.CONFIG_HASH} = {vc.template_config_hash[:12]}…",
+                         {"vcluster": vc.ref, "version": vc.version_text, "hash": rule,
+                          "read": compat.CONFIG_HASH.source(vc.version)})]
     stale = vcl.stale_control_plane(control_plane, vc)
     evidence += [Evidence(f"pod {podinfo.ref(p)}", f"runs {vcl.CONFIG_HASH} "
                           f"{(podinfo.annotations(p).get(vcl.CONFIG_HASH) or '')[:12]}…") for p in stale]
-    problems, fixes = [], []
+    problems, fixes, scripts = [], [], []
+    edited = False
+    # v0.20-v0.27 hash the Secret's base64 text itself; later charts hash a filtered copy
+    if rule == "secret":
+        digest = settings.digest
+        evidence.append(Evidence(f"Secret {vc.namespace}/{vc.config_secret}",
+                                 f"sha256 of config.yaml = {(digest or '?')[:12]}…"))
+        edited = bool(digest and digest != vc.template_config_hash)
     if stale:
         problems.append(f"{len(stale)} control-plane pod(s) still run an older config")
-        fixes.append(f"Roll the control plane (host context):\n"
+        if not edited:
+            fixes.append(f"Roll the control plane (host context):\n"
+                         f"  kubectl rollout restart {vc.workload_kind.lower()}/{vc.name} -n {vc.namespace}")
+            scripts.append(vcl.restart_fix(vc, context, f"{vc.ref}: the control plane runs an older config; roll "
+                                                        f"it so the syncer reads the stored one.") if context else None)
+    if edited:
+        problems.append("the vc-config Secret changed after the last helm upgrade (edited by hand?)")
+        fixes.append("The syncer reads the Secret only at start, and Helm renders it from the release values: a hand "
+                     "edit is undone by the next upgrade. Render it again from your Helm values at the installed "
+                     f"chart version {vc.version_text} (put any change you meant into those values first), then roll "
+                     f"the control plane (host context):\n  helm get values {vc.name} -n {vc.namespace} -o yaml > "
+                     f"{vc.name}-values.yaml\n  vcluster create --upgrade {vc.name} -n {vc.namespace} "
+                     f"--chart-version {vc.version_text} --values {vc.name}-values.yaml\n"
                      f"  kubectl rollout restart {vc.workload_kind.lower()}/{vc.name} -n {vc.namespace}")
-    # v0.20-v0.27 hash the Secret's base64 text itself; later charts hash a filtered copy
-    if vc.version is not None and (0, 20, 0) <= vc.version < (0, 28, 0):
-        digest = settings.digest
-        evidence.append(Evidence(f"Secret {vc.namespace}/{vc.config_secret}", f"sha256 of config.yaml = {(digest or '?')[:12]}…"))
-        if digest and digest != vc.template_config_hash:
-            problems.append("the vc-config Secret changed after the last helm upgrade (edited by hand?)")
-            fixes.append("The running syncer reads the Secret only at start; apply config changes with helm, keeping "
-                         f"your values (host context):\n  helm get values {vc.name} -n {vc.namespace} -o yaml > "
-                         f"{vc.name}-values.yaml\n  vcluster create --upgrade {vc.name} -n {vc.namespace} --values "
-                         f"{vc.name}-values.yaml")
+        scripts.append(vcl.reapply_fix(vc, context, f"{vc.ref}: vc-config differs from what Helm rendered; render it "
+                                                    f"again from the Helm values.") if context else None)
     if problems:
-        return Verdict(Status.WARN, f"{vc.ref}: " + "; ".join(problems), tuple(evidence), "\n".join(fixes))
+        return Verdict(Status.WARN, f"{vc.ref}: " + "; ".join(problems), tuple(evidence), "\n".join(fixes),
+                       join(scripts))
     return Verdict(Status.PASS, f"{vc.ref}: the control plane runs the stored config", tuple(evidence))
 
 
-def run(vclusters, vcluster_settings, control_plane_pods) -> Verdict:
+def run(vclusters, vcluster_settings, control_plane_pods, context) -> Verdict:
     return vcl.each_vcluster(vclusters, vcluster_settings,
-                             lambda vc, settings: _examine(vc, settings, control_plane_pods))
+                             lambda vc, settings: _examine(vc, settings, control_plane_pods, context), context)
 
 
 CHECK = Check(

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Union
+from typing import Optional, Union
 
+from vcdoctor.engine.verdicts import could_not_look
+from vcdoctor.gateway import GatewayError
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Verdict
 from vcdoctor.products import vcluster as vcl
+from vcdoctor.products.helm.release import ChartSchema, MalformedRelease, NoRelease
+from vcdoctor.products.vcluster import compat
+from vcdoctor.products.vcluster.config_schema import UNKNOWN_KEY, UnusableSchema, problems
 from vcdoctor.products.vcluster.facts import ChartSchemas
 from vcdoctor.scope import Target
-from vcdoctor.engine.verdicts import could_not_look
-from vcdoctor.products.helm.release import ChartSchema, MalformedRelease, NoRelease
-from vcdoctor.products.vcluster.config_schema import UNKNOWN_KEY, UnusableSchema, problems
-from vcdoctor.gateway import GatewayError
-from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 
 #: enough to act on; the count says how many more there are
 LISTED = 20
@@ -21,7 +22,8 @@ SCHEMA_URL = "https://raw.githubusercontent.com/loft-sh/vcluster/v{version}/char
 def _schema_file_hint(vc: vcl.VCluster) -> str:
     version = vc.version_text if vc.version else "<chart version>"
     return (f"  curl -fsSL -o vcluster-schema.json {SCHEMA_URL.format(version=version)}\n"
-            f"  vcdoctor run --vcluster {vc.name} --vcluster-namespace {vc.namespace} --vcluster-schema vcluster-schema.json")
+            f"  vcdoctor run --vcluster {vc.name} --vcluster-namespace {vc.namespace} "
+            f"--vcluster-schema vcluster-schema.json")
 
 
 def _schema(target: Target, schemas: ChartSchemas, vc: vcl.VCluster) -> Union[ChartSchema, Verdict]:
@@ -31,7 +33,8 @@ def _schema(target: Target, schemas: ChartSchemas, vc: vcl.VCluster) -> Union[Ch
     subject = f"vCluster {vc.ref}"
     if not target.helm_release:
         return Verdict(Status.SKIP, f"{vc.ref}: not validated; no config schema was given",
-                       (Evidence(subject, "no --vcluster-schema file and no --read-helm-release", {"vcluster": vc.ref}),),
+                       (Evidence(subject, "no --vcluster-schema file and no --read-helm-release",
+                                 {"vcluster": vc.ref}),),
                        "Validate against the schema of the installed chart, either from a file:\n"
                        f"{_schema_file_hint(vc)}\n"
                        "or from the Helm release (needs list on secrets in the vCluster namespace; metadata only):\n"
@@ -44,7 +47,8 @@ def _schema(target: Target, schemas: ChartSchemas, vc: vcl.VCluster) -> Union[Ch
     if isinstance(found, NoRelease):
         return Verdict(Status.SKIP, f"{vc.ref}: not validated; installed without a Helm release",
                        (Evidence(f"Secrets in namespace {vc.namespace}", str(found), {"vcluster": vc.ref}),),
-                       f"Installed by `helm template`, Argo CD or similar; give the schema as a file:\n{_schema_file_hint(vc)}")
+                       f"Installed by `helm template`, Argo CD or similar; give the schema as a file:\n"
+                       f"{_schema_file_hint(vc)}")
     if isinstance(found, UnusableSchema):
         return Verdict(Status.ERROR, f"{vc.ref}: {found}", (Evidence(f"Helm release of {vc.ref}", str(found)),),
                        f"Use the schema of the installed chart instead:\n{_schema_file_hint(vc)}")
@@ -60,7 +64,8 @@ def _schema(target: Target, schemas: ChartSchemas, vc: vcl.VCluster) -> Union[Ch
     return found
 
 
-def _examine(vc: vcl.VCluster, settings: vcl.Settings, target: Target, schemas: ChartSchemas) -> Verdict:
+def _examine(vc: vcl.VCluster, settings: vcl.Settings, target: Target, schemas: ChartSchemas,
+             context: Optional[str]) -> Verdict:
     data = {"vcluster": vc.ref, "version": vc.version_text}
     if settings.legacy or settings.outline is None:
         return Verdict(Status.SKIP, f"{vc.ref}: vCluster {vc.version_text} is configured by syncer flags; config "
@@ -85,32 +90,56 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, target: Target, schemas: 
     unknown = [p for p in found if p.kind == UNKNOWN_KEY]
     kinds = " and ".join(k for k, n in (("unknown key(s)", len(unknown)), ("wrongly typed value(s)",
                                                                            len(found) - len(unknown))) if n)
+    strict = compat.STRICT_PARSING.era(vc.version)
+    if strict is not None:
+        evidence.append(Evidence("vCluster config parsing", strict.value, {**data, "read": strict.source}))
     return Verdict(Status.FAIL, f"{vc.ref}: {len(found)} config problem(s), {kinds}: "
                                 f"{', '.join(p.path for p in found[:3])}{'…' if len(found) > 3 else ''}; "
-                                f"the syncer parses its config strictly and refuses to start on such keys",
-                   tuple(evidence) + (source,), _fix(vc, found))
+                                f"vCluster parses its config strictly, so the syncer refuses to start on it at its "
+                                f"next restart, and Helm and the vCluster CLI reject such values: they were written "
+                                f"into the vc-config Secret by hand",
+                   tuple(evidence) + (source,), _remediation(vc, found), _fix(vc, found, context))
 
 
-def _fix(vc: vcl.VCluster, found) -> str:
+def _renames(found) -> list:
     lines = []
     for p in found[:LISTED]:
         if p.suggestion:
-            lines.append(f"    {p.path}  ->  rename to {p.suggestion}")
+            lines.append(f"{p.path}  ->  rename to {p.suggestion}")
         elif p.kind == UNKNOWN_KEY:
-            lines.append(f"    {p.path}  ->  remove it, or find where it moved in this version's vcluster.yaml reference")
+            lines.append(f"{p.path}  ->  remove it, or find where it moved in this version's vcluster.yaml reference")
         else:
-            lines.append(f"    {p.path}  ->  {p.detail}")
-    return ("Correct the values the vCluster is installed with, all of them in one file so that nothing else "
-            "resets (run against the host cluster, the kube context where the vCluster is installed):\n"
+            lines.append(f"{p.path}  ->  {p.detail}")
+    return lines
+
+
+def _remediation(vc: vcl.VCluster, found) -> str:
+    return ("Helm's schema and the vCluster CLI refuse these keys, so the Helm values cannot hold them: the "
+            "vc-config Secret was edited by hand. Render it again from the Helm values at the installed chart version "
+            f"{vc.version_text}, then roll the control plane (host cluster, the kube context where the vCluster is "
+            f"installed):\n"
             f"  helm get values {vc.name} -n {vc.namespace} -o yaml > {vc.name}-values.yaml\n"
-            f"  # edit {vc.name}-values.yaml:\n" + "\n".join(lines) + "\n"
-            f"  vcluster create --upgrade {vc.name} -n {vc.namespace} --values {vc.name}-values.yaml\n"
+            f"  vcluster create --upgrade {vc.name} -n {vc.namespace} --chart-version {vc.version_text} "
+            f"--values {vc.name}-values.yaml\n"
+            f"  kubectl rollout restart {vc.workload_kind.lower()}/{vc.name} -n {vc.namespace}\n"
+            "If the setting was meant, put it into the values under its right key first:\n"
+            + "\n".join(f"    {line}" for line in _renames(found)) + "\n"
             "Values from an older vCluster version can be converted with `vcluster convert config`.")
 
 
-def run(target, vclusters, vcluster_settings, vcluster_chart_schemas) -> Verdict:
+def _fix(vc: vcl.VCluster, found, context: Optional[str]) -> Optional[Fix]:
+    if not context:
+        return None
+    notes = ["The keys vCluster does not know (put a setting you meant into the values under its right key):"]
+    notes += [f"  {line}" for line in _renames(found)]
+    return vcl.reapply_fix(vc, context, f"{vc.ref}: vc-config holds keys its chart does not know; render it again "
+                                        f"from the Helm values.", notes)
+
+
+def run(target, vclusters, vcluster_settings, vcluster_chart_schemas, context) -> Verdict:
     return vcl.each_vcluster(vclusters, vcluster_settings,
-                             lambda vc, settings: _examine(vc, settings, target, vcluster_chart_schemas))
+                             lambda vc, settings: _examine(vc, settings, target, vcluster_chart_schemas, context),
+                             context)
 
 
 CHECK = Check(

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import List, Optional, Tuple
 
 from vcdoctor import pods as podinfo
-from vcdoctor.products import vcluster as vcl
+from vcdoctor.fix_script import Script
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Verdict
 from vcdoctor.products import kai
-from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.products import vcluster as vcl
+from vcdoctor.products.vcluster import compat
 
 MAX_LISTED = 10
 KAI_LABELS = (kai.QUEUE_LABEL, "priorityClassName")
@@ -17,9 +19,12 @@ SYNC_LABELS_SNIPPET = """experimental:
     syncLabels:
       - kai.scheduler/queue
       - priorityClassName"""
+#: v0.19 legacy charts pass syncer.extraArgs through (charts/k3s/values.yaml:148@v0.19.0)
 LEGACY_SNIPPET = """syncer:
   extraArgs:
     - --sync-labels=kai.scheduler/queue,priorityClassName"""
+LIST_NOTE = ("syncer.extraArgs is a list and Helm replaces lists whole: if the saved values already list extraArgs, "
+             "copy them into the new file too before the upgrade.")
 
 
 def _queue_intent(pods: List[dict]) -> Tuple[List[dict], List[dict]]:
@@ -31,21 +36,36 @@ def _queue_intent(pods: List[dict]) -> Tuple[List[dict], List[dict]]:
 
 def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context: Optional[str]) -> Verdict:
     wanting, lost = _queue_intent(pods)
+    data = {"vcluster": vc.ref, "version": vc.version_text}
     pods_ev = Evidence(f"host pods of {vc.ref}", f"{len(wanting)} ask for a KAI queue, {len(lost)} lost the label "
                                                  f"on the host", {"lost": [podinfo.ref(p) for p in lost[:MAX_LISTED]]})
-    rewrites = vc.version is None or vc.version < (0, 21, 0)  # v0.21 (PR #2030) stopped hashing labels
-    if settings.legacy or rewrites:
-        key = "--sync-labels" if settings.legacy else "experimental.syncSettings.syncLabels"
+    rewrites = compat.LABEL_REWRITING.at(vc.version) == "all"
+    if rewrites and settings.multi_namespace:
+        # multi-namespace mode copies virtual labels verbatim (multi_namespace.go:228@v0.19.0, :233-235@v0.20.0)
+        ev = Evidence(settings.source, "multi-namespace mode: labels are copied unchanged",
+                      {**data, "read": compat.MULTI_NAMESPACE_LABELS_VERBATIM.source})
+        rewrites = False
+    else:
+        ev = Evidence(settings.source, f"labels rewritten: {compat.LABEL_REWRITING.at(vc.version)}",
+                      {**data, "read": compat.LABEL_REWRITING.source(vc.version)})
+    if rewrites:
+        key = compat.SYNC_LABELS_KEY.at(vc.version) or ""
         patterns = settings.get(key) or []
-        ev = Evidence(settings.source, f"{key} = {patterns}", {"vcluster": vc.ref, "version": vc.version_text})
+        ev = Evidence(settings.source, f"{key} = {patterns}", {**data, "read": compat.SYNC_LABELS_SEMANTICS.source})
         missing = [label for label in KAI_LABELS if not vcl.label_synced(patterns, label)]
         if kai.QUEUE_LABEL in missing:
-            snippet = LEGACY_SNIPPET if settings.legacy else SYNC_LABELS_SNIPPET
+            legacy = settings.legacy
+            snippet = LEGACY_SNIPPET if legacy else SYNC_LABELS_SNIPPET
+            odd = [str(p) for p in patterns if str(p).endswith("*") and not str(p).endswith("/*")]
+            odd_note = (f" {', '.join(odd)} is not a wildcard: vCluster treats only entries ending in /* as "
+                        f"patterns, every other entry as an exact label key." if odd else "")
             remediation = (f"vCluster {vc.version_text} rewrites every pod label to "
-                           f"vcluster.loft.sh/label-{vc.name}-x-<hash> unless it is listed. List the KAI labels, or "
-                           f"upgrade to vCluster v0.21+, which keeps labels. " + vcl.upgrade_explained(vc, snippet))
+                           f"vcluster.loft.sh/label-{vc.name}-x-<hash> unless it is listed in {key}.{odd_note} List "
+                           f"the KAI labels, or upgrade to vCluster v0.21+, which keeps labels. "
+                           + (LIST_NOTE + " " if legacy else "") + vcl.upgrade_explained(vc, snippet))
             fix = vcl.upgrade_fix(vc, context, snippet, "kai-labels-values.yaml",
-                                  f"Keep the KAI labels on the way to the host ({key}).")
+                                  f"Keep the KAI labels on the way to the host ({key})."
+                                  + ("\n" + LIST_NOTE if legacy else ""))
             # pods that ask for a queue are mis-queued now; without such pods it is a trap for the next one
             status = Status.FAIL if wanting else Status.WARN
             return Verdict(status, f"{vc.ref}: kai.scheduler/queue is rewritten on the way to the host "
@@ -54,17 +74,31 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context
         return Verdict(Status.PASS, f"{vc.ref}: {key} keeps the KAI labels", (ev, pods_ev))
     if lost:
         return Verdict(Status.FAIL, f"{vc.ref}: {len(lost)} pod(s) asked for a KAI queue inside the vCluster but the "
-                                    f"host pod has no kai.scheduler/queue label", (pods_ev,),
-                       "Something between the virtual and the host pod strips the label (a vCluster Pro pod patch, "
-                       "or a host mutating webhook):\n  vcluster describe " + f"{vc.name} -n {vc.namespace}\n"
-                       f"  kubectl get mutatingwebhookconfigurations")
+                                    f"host pod has no kai.scheduler/queue label", (ev, pods_ev),
+                       "vCluster keeps this label in this release, so something between the virtual and the host pod "
+                       "strips it (a vCluster Pro pod patch, or a host mutating webhook): inspect\n  vcluster "
+                       f"describe {vc.name} -n {vc.namespace}\n  kubectl get mutatingwebhookconfigurations",
+                       _inspect_fix(vc, lost, context))
     return Verdict(Status.PASS, f"{vc.ref}: vCluster {vc.version_text} keeps pod labels; "
-                                f"{len(wanting)} pod(s) carry their queue label on the host", (pods_ev,))
+                                f"{len(wanting)} pod(s) carry their queue label on the host", (ev, pods_ev))
+
+
+def _inspect_fix(vc: vcl.VCluster, lost: List[dict], context: Optional[str]) -> Optional[Fix]:
+    """Read-only: what could strip the label (nothing to change before the cause is known)."""
+    if not context:
+        return None
+    script = Script(context)
+    script.comment(f"{vc.ref} keeps pod labels in {vc.version_text}; find what strips kai.scheduler/queue:")
+    script.run("kubectl", "get", "mutatingwebhookconfigurations")
+    script.run("vcluster", "describe", vc.name, "--namespace", vc.namespace)
+    script.run("kubectl", "get", "pod", podinfo.name(lost[0]), "--namespace", podinfo.namespace(lost[0]),
+               "--show-labels")
+    return script.build()
 
 
 def run(vclusters, vcluster_settings, pods_by_vcluster, context) -> Verdict:
     return vcl.each_vcluster(vclusters, vcluster_settings, lambda vc, settings: _examine(
-        vc, settings, pods_by_vcluster.get((vc.namespace, vc.name), []), context))
+        vc, settings, pods_by_vcluster.get((vc.namespace, vc.name), []), context), context)
 
 
 CHECK = Check(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from vcdoctor.products import vcluster as vcl
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.products import vcluster as vcl
 
 PRIVATE_NODES_FIX = """Private nodes sync nothing to the host cluster, so the host's KAI never sees these pods, and a
 vCluster cannot be switched from private to host nodes after creation. Either:
@@ -25,8 +25,8 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings) -> Verdict:
     return Verdict(Status.PASS, f"{vc.ref}: runs its workloads on host nodes", (ev,))
 
 
-def run(vclusters, vcluster_settings) -> Verdict:
-    return vcl.each_vcluster(vclusters, vcluster_settings, _examine)
+def run(vclusters, vcluster_settings, context) -> Verdict:
+    return vcl.each_vcluster(vclusters, vcluster_settings, _examine, context)
 
 
 CHECK = Check(

@@ -2,51 +2,74 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from vcdoctor import pods as podinfo
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
-from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.products.vcluster import compat
 
 TO_HOST = "sync.toHost.priorityClasses.enabled"
 FROM_HOST = "sync.fromHost.priorityClasses.enabled"
 LABEL = "priorityClassName"
 
-SNIPPET = """sync:
-  fromHost:
-    priorityClasses:
-      enabled: true"""
+
+def kept(vc: vcl.VCluster, settings: vcl.Settings) -> Tuple[bool, str]:
+    """Whether host pods keep spec.priorityClassName in this release with these settings, and the settings read."""
+    rule = compat.PRIORITY_CLASSES.at(vc.version)
+    if rule == "controller":
+        on = settings.controller_enabled("priorityclasses") or settings.get("--enable-priority-classes") is True
+        return on, f"--sync={','.join(settings.get('--sync') or []) or '(default)'}; priorityclasses controller " \
+                   f"{'on' if on else 'off (the default)'}"
+    to_host, from_host = settings.get(TO_HOST) is True, settings.get(FROM_HOST) is True
+    if rule == "to-host":
+        note = f"; {FROM_HOST} is not read by this release" if from_host else ""
+        return to_host, f"{TO_HOST} = {to_host}{note}"
+    return to_host or from_host, f"{TO_HOST} = {to_host}, {FROM_HOST} = {from_host}"
 
 
 def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context: Optional[str]) -> Verdict:
-    synced = bool(settings.get(TO_HOST) or settings.get(FROM_HOST))
-    ev = Evidence(settings.source, f"priority class sync: toHost={settings.get(TO_HOST, False)}, "
-                                   f"fromHost={settings.get(FROM_HOST, False)}", {"vcluster": vc.ref})
-    if synced or settings.legacy:
+    keeps, read = kept(vc, settings)
+    ev = Evidence(settings.source, f"priority class sync: {read}",
+                  {"vcluster": vc.ref, "version": vc.version_text, "rule": compat.PRIORITY_CLASSES.source(vc.version)})
+    if keeps:
         return Verdict(Status.PASS, f"{vc.ref}: priority classes are synced; host pods keep priorityClassName",
                        (ev,))
+    snippet = compat.PRIORITY_SNIPPET.at(vc.version) or ""
+    if compat.PRIORITY_CLASSES.at(vc.version) == "to-host" and settings.get(FROM_HOST) is True:
+        # v0.21-v0.22 accept the fromHost key but the pod translator reads only toHost (translator.go:104@v0.21.0)
+        return Verdict(Status.WARN, f"{vc.ref}: {FROM_HOST} is on, but vCluster {vc.version_text} ignores it for "
+                                    f"pods: host pods lose spec.priorityClassName unless {TO_HOST} is on", (ev,),
+                       f"vCluster before v0.23 keeps a pod's priority class only with {TO_HOST} "
+                       f"({compat.PRIORITY_CLASSES.source(vc.version)}); from v0.23 {FROM_HOST} alone keeps it. "
+                       + vcl.upgrade_explained(vc, snippet),
+                       vcl.upgrade_fix(vc, context, snippet, "kai-priority-values.yaml",
+                                       f"vCluster {vc.version_text} reads only {TO_HOST} for pods."))
     unlabelled = [p for p in pods if LABEL not in podinfo.labels(p)]
     lost = [p for p in unlabelled if vcl.virtual_label(p, LABEL) is not None]
     pods_ev = Evidence(f"kai-scheduler pods of {vc.ref}",
                        f"{len(pods) - len(unlabelled)} of {len(pods)} carry the {LABEL} label",
                        {"lost_label": [podinfo.ref(p) for p in lost[:10]]})
-    remediation = ("vCluster strips spec.priorityClassName from host pods while priority class sync is off, and KAI "
-                   "then derives priority and preemptibility from the workload type. Use the KAI label on the pod "
-                   f"({LABEL}: train|build|inference|build-preemptible), or let the vCluster use the host's priority "
-                   "classes. " + vcl.upgrade_explained(vc, SNIPPET))
-    fix = vcl.upgrade_fix(vc, context, SNIPPET, "kai-priority-values.yaml",
-                          "Let the vCluster use the host's priority classes, so host pods keep priorityClassName.")
-    if lost:
-        return Verdict(Status.WARN, f"{vc.ref}: {len(lost)} pod(s) set {LABEL} inside the vCluster but the host pod "
-                                    f"has neither the label nor the priority class", (ev, pods_ev), remediation, fix)
-    return Verdict(Status.PASS, f"{vc.ref}: priority class sync is off, so a virtual pod's spec.priorityClassName "
-                                f"is dropped on the host; the {LABEL} label that KAI reads is kept", (ev, pods_ev))
+    if not lost:
+        return Verdict(Status.PASS, f"{vc.ref}: priority class sync is off, so a virtual pod's spec.priorityClassName "
+                                    f"is dropped on the host; the {LABEL} label that KAI reads is kept", (ev, pods_ev))
+    label_note = (" vCluster before v0.21 also rewrites the label itself unless it is listed in syncLabels "
+                  "(see vcluster-label-sync)." if vc.version is not None and vc.version < (0, 21, 0) else "")
+    remediation = ("vCluster strips spec.priorityClassName from host pods while priority class sync is off "
+                   f"({compat.PRIORITY_CLASSES.source(vc.version)}), and KAI then derives priority and "
+                   f"preemptibility from the workload type. Keep the KAI label on the pod ({LABEL}: "
+                   f"train|build|inference|build-preemptible), or sync priority classes.{label_note} "
+                   + vcl.upgrade_explained(vc, snippet))
+    fix = vcl.upgrade_fix(vc, context, snippet, "kai-priority-values.yaml",
+                          f"vCluster {vc.version_text}: sync priority classes, so host pods keep priorityClassName.")
+    return Verdict(Status.WARN, f"{vc.ref}: {len(lost)} pod(s) set {LABEL} inside the vCluster but the host pod "
+                                f"has neither the label nor the priority class", (ev, pods_ev), remediation, fix)
 
 
 def run(vclusters, vcluster_settings, pods_by_vcluster, context) -> Verdict:
     return vcl.each_vcluster(vclusters, vcluster_settings, lambda vc, settings: _examine(
-        vc, settings, kai.kai_pods_of(pods_by_vcluster.get((vc.namespace, vc.name), [])), context))
+        vc, settings, kai.kai_pods_of(pods_by_vcluster.get((vc.namespace, vc.name), [])), context), context)
 
 
 CHECK = Check(

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import List, Optional
 
-from vcdoctor import pods as podinfo
-from vcdoctor.products import vcluster as vcl
-from vcdoctor.products import kai
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.products import kai
+from vcdoctor.products import vcluster as vcl
+from vcdoctor.products.vcluster import compat
 
 VIRTUAL = "controlPlane.distro.k8s.scheduler.enabled"
 VIRTUAL_OLD = "controlPlane.advanced.virtualScheduler.enabled"
+K3S = "controlPlane.distro.k3s.enabled"
+LEGACY_FLAG = "--enable-scheduler"
 HYBRID = "sync.toHost.pods.hybridScheduling.enabled"
 HOST_SCHEDULERS = "sync.toHost.pods.hybridScheduling.hostSchedulers"
+#: a key that counts only while the distro is k8s (v0.26-v0.32: config.go:696-699@v0.26.0)
+K8S_ONLY = "@k8s"
 
 HYBRID_SNIPPET = """sync:
   toHost:
@@ -21,24 +25,48 @@ HYBRID_SNIPPET = """sync:
         enabled: true
         hostSchedulers:
           - kai-scheduler"""
+#: the values of each key, written as a vcluster.yaml fragment turning it off
+OFF_SNIPPETS = {
+    VIRTUAL: "controlPlane:\n  distro:\n    k8s:\n      scheduler:\n        enabled: false",
+    VIRTUAL_OLD: "controlPlane:\n  advanced:\n    virtualScheduler:\n      enabled: false",
+}
+#: v0.19 legacy charts pass --enable-scheduler from sync.nodes.enableScheduler (charts/k3s/templates/syncer.yaml
+#: :216-217@v0.19.0), the k8s chart also unless scheduler.disabled (charts/k8s/templates/syncer.yaml:235-236@v0.19.0)
+LEGACY_OFF = "sync:\n  nodes:\n    enableScheduler: false"
+LEGACY_K8S_OFF = "scheduler:\n  disabled: true"
 
-VIRTUAL_SNIPPET = """controlPlane:
-  distro:
-    k8s:
-      scheduler:
-        enabled: false
-  advanced:
-    virtualScheduler:
-      enabled: false"""
+
+def virtual_keys_on(vc: vcl.VCluster, settings: vcl.Settings) -> List[str]:
+    """The settings that turn the virtual scheduler on in this release, among those set (compat.SCHEDULER_KEYS)."""
+    on = []
+    for key in compat.SCHEDULER_KEYS.at(vc.version, ()) or ():
+        name, _, condition = key.partition("@")
+        if settings.get(name) is True and not (condition == "k8s" and settings.get(K3S) is True):
+            on.append(name)
+    return on
+
+
+def off_snippet(vc: vcl.VCluster, keys: List[str]) -> str:
+    """The values that turn each of ``keys`` off, in the keys this release has."""
+    if LEGACY_FLAG in keys:
+        return LEGACY_OFF + ("\n" + LEGACY_K8S_OFF if vc.chart == "vcluster-k8s" else "")
+    if keys == [VIRTUAL, VIRTUAL_OLD]:
+        return ("controlPlane:\n  distro:\n    k8s:\n      scheduler:\n        enabled: false\n"
+                "  advanced:\n    virtualScheduler:\n      enabled: false")
+    return "\n".join(OFF_SNIPPETS[k] for k in keys)
 
 
 def _examine(vc: vcl.VCluster, settings: vcl.Settings, context: Optional[str]) -> Verdict:
-    virtual = bool(settings.get(VIRTUAL) or settings.get(VIRTUAL_OLD))
-    hybrid = bool(settings.get(HYBRID))
+    keys = virtual_keys_on(vc, settings)
+    hybrid_era = vc.version in compat.HYBRID_SCHEDULING.span
+    hybrid = hybrid_era and settings.get(HYBRID) is True
     host_schedulers = settings.get(HOST_SCHEDULERS) or []
-    ev = Evidence(settings.source, f"virtual scheduler = {virtual}, hybrid scheduling = {hybrid}",
-                  {"vcluster": vc.ref, VIRTUAL: settings.get(VIRTUAL), VIRTUAL_OLD: settings.get(VIRTUAL_OLD),
-                   HYBRID: settings.get(HYBRID), HOST_SCHEDULERS: host_schedulers})
+    shown = {"vcluster": vc.ref, "version": vc.version_text, "read": compat.SCHEDULER_KEYS.source(vc.version)}
+    for key in (LEGACY_FLAG,) if settings.legacy else (VIRTUAL, VIRTUAL_OLD, K3S, HYBRID, HOST_SCHEDULERS):
+        if settings.get(key) is not None:
+            shown[key] = settings.get(key)
+    ev = Evidence(settings.source, f"virtual scheduler = {bool(keys)}" + (f" ({', '.join(keys)})" if keys else "")
+                  + (f", hybrid scheduling = {hybrid}" if hybrid_era else ""), shown)
     if hybrid:
         if kai.KAI_SCHEDULER in host_schedulers:
             return Verdict(Status.PASS, f"{vc.ref}: hybrid scheduling hands kai-scheduler pods to the host", (ev,))
@@ -48,20 +76,29 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, context: Optional[str]) -
                        + vcl.upgrade_explained(vc, HYBRID_SNIPPET),
                        vcl.upgrade_fix(vc, context, HYBRID_SNIPPET, "kai-hybrid-values.yaml",
                                        "Hand kai-scheduler pods to the host scheduler (hybrid scheduling)."))
-    if virtual:
-        return Verdict(Status.FAIL, f"{vc.ref}: the virtual scheduler binds every pod inside the vCluster before "
-                                    f"it is synced; the host KAI scheduler is bypassed and kai-scheduler pods stay "
-                                    f"Pending unless KAI runs inside the vCluster",
-                       (ev,), "Turn the virtual scheduler off (or use hybrid scheduling with hostSchedulers: "
-                       "[kai-scheduler]). " + vcl.upgrade_explained(vc, VIRTUAL_SNIPPET),
-                       vcl.upgrade_fix(vc, context, VIRTUAL_SNIPPET, "kai-scheduler-values.yaml",
-                                       "Turn the virtual scheduler off, so pods reach the host unbound."))
+    if keys:
+        snippet = off_snippet(vc, keys)
+        # v0.19-v0.25 and OSS v0.26+ wait for a node name on every pod, whatever its schedulerName
+        # (pods/syncer.go:218-221@v0.19.0, :213-216@v0.20.0, :250-254@v0.26.0)
+        alternative = (" (or use hybrid scheduling with hostSchedulers: [kai-scheduler], vCluster Pro)"
+                       if hybrid_era else "")
+        legacy_note = (" If --enable-scheduler was added through syncer.extraArgs instead, remove it there."
+                       if LEGACY_FLAG in keys else "")
+        return Verdict(Status.FAIL, f"{vc.ref}: the virtual scheduler ({', '.join(keys)}) binds every pod inside "
+                                    f"the vCluster before it is synced; the host KAI scheduler is bypassed and "
+                                    f"kai-scheduler pods stay Pending unless KAI runs inside the vCluster",
+                       (ev,), f"Turn the virtual scheduler off{alternative}.{legacy_note} "
+                       + vcl.upgrade_explained(vc, snippet),
+                       vcl.upgrade_fix(vc, context, snippet, "kai-scheduler-values.yaml",
+                                       "Turn the virtual scheduler off, so pods reach the host unbound."
+                                       + legacy_note))
     return Verdict(Status.PASS, f"{vc.ref}: pods reach the host unbound; the host scheduler named in each pod "
                                 f"schedules it", (ev,))
 
 
 def run(vclusters, vcluster_settings, context) -> Verdict:
-    return vcl.each_vcluster(vclusters, vcluster_settings, lambda vc, settings: _examine(vc, settings, context))
+    return vcl.each_vcluster(vclusters, vcluster_settings, lambda vc, settings: _examine(vc, settings, context),
+                             context)
 
 
 CHECK = Check(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import List, Optional, Tuple
 
 from vcdoctor import pods as podinfo
-from vcdoctor.products import vcluster as vcl
 from vcdoctor.fix_script import Script
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Verdict
+from vcdoctor.products import vcluster as vcl
 
 MAX_PODS_LISTED = 10
 
@@ -106,13 +106,15 @@ def _ignored_because(settings: vcl.Settings, vc: vcl.VCluster):
 
 def _stale_control_plane(control_plane, vc: vcl.VCluster) -> List[Evidence]:
     return [Evidence(f"pod {podinfo.ref(pod)}", f"{vcl.CONFIG_HASH} differs from the {vc.workload_kind} template",
-                     {"pod_hash": podinfo.annotations(pod).get(vcl.CONFIG_HASH), "template_hash": vc.template_config_hash})
+                     {"pod_hash": podinfo.annotations(pod).get(vcl.CONFIG_HASH),
+                      "template_hash": vc.template_config_hash})
             for pod in vcl.stale_control_plane(control_plane, vc)]
 
 
 def run(vclusters, vcluster_settings, synced_pods, control_plane_pods, context) -> Verdict:
     return vcl.each_vcluster(vclusters, vcluster_settings,
-                             lambda vc, settings: _examine(vc, settings, synced_pods, control_plane_pods, context))
+                             lambda vc, settings: _examine(vc, settings, synced_pods, control_plane_pods, context),
+                             context)
 
 
 CHECK = Check(

@@ -10,8 +10,13 @@ import pytest
 
 from tests.fakeapi import factories as f
 from vcdoctor.products.helm import release as helm
-from vcdoctor.products.vcluster.config_schema import UNKNOWN_KEY, WRONG_TYPE, compile_schema, problems
 from vcdoctor.products.vcluster.config import config_outline
+from vcdoctor.products.vcluster.config_schema import (
+    UNKNOWN_KEY,
+    WRONG_TYPE,
+    compile_schema,
+    problems,
+)
 
 CONFIG = {"experimental": {"syncSettings": {"setOwner": False, "targetNamespace": "team-a"}},
           "exportKubeConfig": {"secret": {"name": "admin-kubeconfig"}},

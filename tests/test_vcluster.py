@@ -59,3 +59,86 @@ def test_a_yaml_alias_bomb_is_a_malformed_config_not_gigabytes():
         for i in range(9))
     with pytest.raises(MalformedConfig, match="aliases"):
         parse_config(bomb.encode())
+
+
+# -- syncer log: both formats, structured fields, never name-2, every quota text --------------------------
+
+from vcdoctor.products.vcluster import syncer_log  # noqa: E402
+
+V020 = ("I1120 10:00:01.000000 1 namespaced_translator.go:80] pod: error syncing pod team-a/trainer-0 to physical "
+        "cluster: pods \"trainer-0-x-team-a-x-vc\" is forbidden: exceeded quota: gpu-quota, requested: "
+        "requests.nvidia.com/gpu=1, used: requests.nvidia.com/gpu=8, limited: requests.nvidia.com/gpu=8")
+V021 = ("2026-11-20T10:00:01.000Z\tINFO\tpod\terror syncing Pod team-a/trainer-0 to host cluster: pods "
+        "\"trainer-0-x-team-a-x-vc\" is forbidden: failed quota: compute: must specify limits.cpu for: main")
+RECONCILER = ('{"level":"error","ts":"2026-11-20T10:00:01Z","msg":"Reconciler error","controller":"pod",'
+              '"namespace":"team-a","name":"trainer-0","reconcileID":"1f2e","error":"pods \\"trainer-0-x-team-a-x-vc'
+              '\\" is forbidden: exceeded quota: gpu-quota"}')
+CONSOLE_RECONCILER = ('2026-11-20T10:00:01.000Z\tERROR\tReconciler error\t{"controller": "pod", "namespace": '
+                      '"team-a", "name": "trainer-0", "reconcileID": "1f2e", "error": "admission webhook '
+                      '\\"validating-kai-admission.kai.scheduler\\" denied the request: no"}')
+
+
+@pytest.mark.parametrize("line", [V020, V021, RECONCILER, CONSOLE_RECONCILER])
+def test_syncer_log_formats_are_recognised_for_their_pod(line):
+    found = syncer_log.refusals([line], "vc-ns/vc-0", "vc", "team-a", "trainer-0")
+    assert len(found) == 1 and ("quota" in found[0].reason or "denied the request" in found[0].reason)
+    assert syncer_log.refusals([line], "vc-ns/vc-0", "vc", "team-a", "trainer") == []
+
+
+@pytest.mark.parametrize("line", [V020, V021, RECONCILER, CONSOLE_RECONCILER])
+def test_syncer_log_never_takes_name_2_for_name(line):
+    other = line.replace("trainer-0", "trainer-0-2")
+    assert syncer_log.refusals([other], "vc-ns/vc-0", "vc", "team-a", "trainer-0") == []
+    assert syncer_log.refusals([line.replace("team-a", "team-a-2")], "s", "vc", "team-a", "trainer-0") == []
+
+
+def test_syncer_log_quota_texts_are_quoted_whole():
+    (exceeded,) = syncer_log.refusals([V020], "s", "vc", "team-a", "trainer-0")
+    assert "exceeded quota: gpu-quota" in exceeded.reason and "physical cluster" not in exceeded.reason
+    (must,) = syncer_log.refusals([V021], "s", "vc", "team-a", "trainer-0")
+    assert "failed quota: compute: must specify limits.cpu" in must.reason
+
+
+def test_reconciler_error_of_another_controller_is_not_the_pod():
+    line = RECONCILER.replace('"controller":"pod"', '"controller":"configmap"')
+    assert syncer_log.refusals([line], "s", "vc", "team-a", "trainer-0") == []
+
+
+# -- syncLabels wildcards and multi-namespace naming ------------------------------------------------------
+
+from vcdoctor.products.vcluster.names import (  # noqa: E402
+    is_virtual_pod,
+    label_synced,
+    multi_namespace_host_namespace,
+)
+
+
+@pytest.mark.parametrize("patterns, kept", [
+    (["kai.scheduler/queue"], True),
+    (["kai.scheduler/*"], True),
+    (["scheduler/*"], True),          # unanchored: matches inside kai.scheduler/queue
+    (["kai*"], False),                # no "/*": an exact key, which no label is
+    (["kai.scheduler/q*"], False),    # same
+    (["kaiXscheduler/*"], False),
+    (["kai.scheduler/*".replace(".", "?")], False),
+    (["k.i.scheduler/*"], True),      # "." is a regex any-char
+    ([], False),
+])
+def test_sync_labels_judges_wildcards_as_vcluster_does(patterns, kept):
+    assert label_synced(patterns, "kai.scheduler/queue") is kept
+
+
+def test_multi_namespace_host_namespace_is_vclusters_formula():
+    vns, ns, vc = "ml", "vc-ns", "my-vcluster"
+    expected = (f"vcluster-{hashlib.sha256(vns.encode()).hexdigest()[:8]}-"
+                f"{hashlib.sha256((ns + 'x' + vc).encode()).hexdigest()[:8]}")
+    assert multi_namespace_host_namespace(vns, ns, vc) == expected
+
+
+def test_multi_namespace_pod_is_recognised_without_managed_by():
+    from tests.fakeapi import vcluster_releases as vr
+
+    pod = vr.multi_namespace_pod("trainer-0", "ml", "vc", "vc-ns")
+    assert is_virtual_pod(pod, "vc", "ml", "trainer-0", "vc-ns")
+    assert not is_virtual_pod(pod, "vc", "ml", "trainer-0", "other-ns")    # same name, other vCluster
+    assert not is_virtual_pod(pod, "vc", "ml", "trainer-0")                # single-namespace lookup

@@ -11,8 +11,8 @@ from vcdoctor.engine.facts import RUNTIME, Fact, FactContext, Read
 from vcdoctor.gateway import Forbidden, GatewayError, NotFound
 from vcdoctor.gateway import resources as r
 from vcdoctor.products.helm.release import ChartSchema
+from vcdoctor.products.vcluster import compat, syncer_log
 from vcdoctor.products.vcluster import names as vcnames
-from vcdoctor.products.vcluster import syncer_log
 from vcdoctor.products.vcluster.discovery import VCluster, owner_key, select
 from vcdoctor.products.vcluster.facts import SYNCER_LOG_READ, read_syncer_logs
 
@@ -132,7 +132,9 @@ def _find_pod(ctx: FactContext, target: Target, chosen: List[VCluster]) -> Tuple
     pods: List[dict] = []
     for vc in chosen:
         host_name = vcnames.host_pod_name(name, ns, vc.name)
-        searched.append(f"virtual pod {ns}/{name} in vCluster {vc.ref} (host name {vc.namespace}/{host_name})")
+        searched.append(f"virtual pod {ns}/{name} in vCluster {vc.ref} (host name {vc.namespace}/{host_name}"
+                        + (f" or, in multi-namespace mode, {_multi_namespace_ref(vc, ns, name)}"
+                           if _open_multi_namespace(vc) else "") + ")")
         pod = _translated(ctx, vc, host_name, ns, name, denied)
         if pod is not None:
             pods.append(pod)
@@ -146,16 +148,36 @@ def _find_pod(ctx: FactContext, target: Target, chosen: List[VCluster]) -> Tuple
     raise UsageError(f"pod {name!r} not found in namespace {ns!r}. Looked for: " + ", ".join(searched) + why)
 
 
-def _translated(ctx: FactContext, vc: VCluster, host_name: str, ns: str, name: str,
-                denied: List[str]) -> Optional[dict]:
+def _open_multi_namespace(vc: VCluster) -> bool:
+    """Whether vcdoctor knows where this release puts pods in multi-namespace mode (v0.19-v0.25; Pro after)."""
+    return compat.MULTI_NAMESPACE_NAMING.at(vc.version) == "open"
+
+
+def _multi_namespace_ref(vc: VCluster, ns: str, name: str) -> str:
+    return f"{vcnames.multi_namespace_host_namespace(ns, vc.namespace, vc.name)}/{name}"
+
+
+def _get(ctx: FactContext, name: str, namespace: str, denied: List[str]) -> Optional[dict]:
     try:
-        pod = ctx.api.get(r.PODS, host_name, vc.namespace)
-        if vcnames.is_virtual_pod(pod, vc.name, ns, name):
-            return pod
+        return ctx.api.get(r.PODS, name, namespace)
     except NotFound:
-        pass
+        return None
     except Forbidden as exc:
         denied.append(exc.reason)
+        return None
+
+
+def _translated(ctx: FactContext, vc: VCluster, host_name: str, ns: str, name: str,
+                denied: List[str]) -> Optional[dict]:
+    pod = _get(ctx, host_name, vc.namespace, denied)
+    if pod is not None and vcnames.is_virtual_pod(pod, vc.name, ns, name):
+        return pod
+    if _open_multi_namespace(vc):
+        # multi-namespace mode keeps the pod's name in a derived namespace (multi_namespace.go:98-114@v0.21.0)
+        host_ns = vcnames.multi_namespace_host_namespace(ns, vc.namespace, vc.name)
+        pod = _get(ctx, name, host_ns, denied)
+        if pod is not None and vcnames.is_virtual_pod(pod, vc.name, ns, name, vc.namespace):
+            return vcnames.note_owner(pod, vc.namespace, vc.name)
     # an unexpected name: match on the annotations instead
     try:
         synced = ctx.fact("synced_pods")
@@ -163,7 +185,7 @@ def _translated(ctx: FactContext, vc: VCluster, host_name: str, ns: str, name: s
         denied.append(exc.reason)
         return None
     for pod in synced:
-        if vcnames.is_virtual_pod(pod, vc.name, ns, name):
+        if vcnames.is_virtual_pod(pod, vc.name, ns, name, vc.namespace):
             return pod
     return None
 
@@ -178,6 +200,10 @@ def _examined_pods(ctx: FactContext) -> List[dict]:
     if scope.host_pods is not None:
         return list(scope.host_pods)
     pods = list(ctx.fact("synced_pods"))
+    try:
+        pods += ctx.fact("multi_namespace_pods")
+    except GatewayError:
+        pass  # the vClusters could not be examined: their own checks report why
     target = scope.target
     if target.names_vcluster:
         wanted = {(v.namespace, v.name) for v in scope.vclusters}
@@ -186,7 +212,8 @@ def _examined_pods(ctx: FactContext) -> List[dict]:
         # -n without --pod: the virtual namespace inside the vCluster, or the host namespace
         ns = target.namespace
         pods = [p for p in pods if podinfo.namespace(p) == ns
-                or podinfo.labels(p).get(vcnames.VIRTUAL_NAMESPACE_LABEL) == ns]
+                or podinfo.labels(p).get(vcnames.VIRTUAL_NAMESPACE_LABEL) == ns
+                or podinfo.annotations(p).get(vcnames.OBJECT_NAMESPACE) == ns]
     return pods
 
 
@@ -205,7 +232,7 @@ FACTS = (
          needs=("vclusters_found", "synced_pods", "control_plane_pods")),
     Fact("vclusters", "the examined vClusters", _vclusters, needs=("scope",)),
     Fact("examined_pods", "the --pod target, or every synced pod of the examined vClusters and namespace",
-         _examined_pods, needs=("scope", "synced_pods")),
+         _examined_pods, needs=("scope", "synced_pods", "multi_namespace_pods")),
     Fact("pods_by_vcluster", "the examined pods keyed by (namespace, name) of their vCluster", _pods_by_vcluster,
          needs=("examined_pods",)),
 )

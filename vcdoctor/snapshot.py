@@ -42,6 +42,7 @@ LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 #: argument is dropped from a snapshot. A check that starts reading a flag must add it here.
 READ_FLAGS = frozenset({
     "--set-owner", "--sync-labels", "--multi-namespace-mode", "--target-namespace",  # vCluster <= 0.19 syncer
+    "--enable-scheduler", "--sync", "--enable-priority-classes",  # vCluster <= 0.19 syncer
     "--gpu-sharing-enabled",  # KAI binder / admission
 })
 #: The only annotations any check reads, by exact key; every other annotation is dropped from a snapshot.

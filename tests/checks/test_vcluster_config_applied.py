@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 from vcdoctor.checks.vcluster_config_applied import CHECK
+
 from tests.fakeapi import factories as f
 from vcdoctor.model import Status
 

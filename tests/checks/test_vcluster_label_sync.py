@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from vcdoctor.checks.vcluster_label_sync import CHECK
+
 from tests.fakeapi import factories as f
 from vcdoctor.model import Status
 
@@ -19,14 +20,17 @@ def test_v021_label_missing_on_host_fails(cluster, run_check):
     pod = f.synced_pod("p", "team-a", "vc", "ns", labels=QUEUE)
     del pod["metadata"]["labels"]["kai.scheduler/queue"]
     cluster.add(*f.vcluster("vc", "ns", version="0.26.0"), pod)
-    assert run_check(CHECK).status is Status.FAIL
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL
+    assert "kubectl get mutatingwebhookconfigurations --context fake" in result.fix.script  # read-only
 
 
 def test_v020_without_sync_labels_fails_with_snippet(cluster, run_check):
     cluster.add(*f.vcluster("vc", "ns", version="0.20.4"),
                 f.synced_pod("p", "team-a", "vc", "ns", labels=QUEUE, hashed_labels=True))
     result = run_check(CHECK)
-    assert result.status is Status.FAIL and "default-queue" in result.message and "1 lost" in result.evidence[1].observation
+    assert result.status is Status.FAIL and "default-queue" in result.message
+    assert "1 lost" in result.evidence[1].observation
     assert "syncLabels:\n      - kai.scheduler/queue" in result.remediation
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from vcdoctor.checks.vcluster_scheduling_mode import CHECK
+
 from tests.fakeapi import factories as f
 from vcdoctor.model import Status
 
@@ -14,15 +14,17 @@ def test_default_passes(cluster, run_check):
     assert run_check(CHECK).status is Status.PASS
 
 
-@pytest.mark.parametrize("values", [
-    {"controlPlane": {"distro": {"k8s": {"enabled": True, "scheduler": {"enabled": True}}}}},      # v0.26+
-    {"controlPlane": {"advanced": {"virtualScheduler": {"enabled": True}}}},                       # deprecated key
+@pytest.mark.parametrize("values, snippet", [
+    ({"controlPlane": {"distro": {"k8s": {"enabled": True, "scheduler": {"enabled": True}}}}},     # v0.26+
+     "scheduler:\n        enabled: false"),
+    ({"controlPlane": {"advanced": {"virtualScheduler": {"enabled": True}}}},                      # deprecated key
+     "virtualScheduler:\n      enabled: false"),
 ])
-def test_virtual_scheduler_fails(cluster, run_check, values):
+def test_virtual_scheduler_fails(cluster, run_check, values, snippet):
     cluster.add(*f.vcluster("vc", "ns", version="0.26.1", extra_values=values))
     result = run_check(CHECK)
     assert result.status is Status.FAIL and "bypassed" in result.message
-    assert "scheduler:\n        enabled: false" in result.remediation
+    assert snippet in result.remediation and snippet in result.fix.script
 
 
 def test_hybrid_without_kai_fails_and_with_kai_passes(cluster, run_check):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 from vcdoctor.checks.vcluster_set_owner import CHECK
+
 from tests.fakeapi import factories as f
 from vcdoctor.model import Status
 
@@ -52,7 +53,8 @@ def test_pre_020_without_flag_fails(cluster, run_check):
     cluster.add(*f.vcluster("old", NS, version="0.19.5", with_secret=False, syncer_args=["--name=old"]))
     result = run_check(CHECK)
     assert result.status is Status.FAIL and "--set-owner=false" in result.fix.script
-    assert "helm upgrade old vcluster --repo https://charts.loft.sh --namespace vc-ns --version 0.19.5" in result.fix.script
+    upgrade = "helm upgrade old vcluster --repo https://charts.loft.sh --namespace vc-ns --version 0.19.5"
+    assert upgrade in result.fix.script
 
 
 def test_error_when_secret_is_forbidden(cluster, run_check):
@@ -88,7 +90,9 @@ def test_worst_vcluster_wins_and_only_needed_keys_are_reported(cluster, run_chec
 
 
 def test_misplaced_set_owner_is_pointed_out(cluster, run_check):
-    cluster.add(*f.vcluster("vc", "ns", set_owner=None, extra_values={"experimental": {"syncSetting": {"setOwner": False}}}))
+    misspelt = {"experimental": {"syncSetting": {"setOwner": False}}}
+    cluster.add(*f.vcluster("vc", "ns", set_owner=None, extra_values=misspelt))
     result = run_check(CHECK)
-    assert result.status is Status.FAIL and "also set at experimental.syncSetting.setOwner, which vCluster ignores" in result.message
+    assert result.status is Status.FAIL
+    assert "also set at experimental.syncSetting.setOwner, which vCluster ignores" in result.message
     assert result.remediation.startswith("The config sets setOwner at experimental.syncSetting.setOwner")

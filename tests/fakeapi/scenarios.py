@@ -131,3 +131,66 @@ def setowner_misspelt(cluster: FakeCluster) -> FakeCluster:
 
 SCENARIOS.update({"vcluster-v020-labels": vcluster_v020_labels, "virtual-scheduler": virtual_scheduler,
                   "setowner-misspelt": setowner_misspelt})
+
+
+# -- vCluster release eras and modes (factories in tests/fakeapi/vcluster_releases.py) ------------------------
+
+def _kai_world(cluster: FakeCluster) -> None:
+    """KAI with GPU sharing, its queues and nodes, and a PodGroup for every pod that names one."""
+    cluster.add(*f.kai_install(), f.queue("test", "default-parent-queue"), f.node("gpu-node-1", gpus=8),
+                f.node("cpu-node-1"), f.namespace("kai-resource-reservation"), f.reservation_pod("gpu-node-1"))
+    for pod in list(cluster.objects[("", "pods")]):
+        group = (pod["metadata"].get("annotations") or {}).get("pod-group-name")
+        if group:
+            queue_name = (pod["metadata"].get("labels") or {}).get("kai.scheduler/queue", "default-queue")
+            cluster.add(f.podgroup(group, pod["metadata"]["namespace"], queue_name))
+    cluster.set_log("kai-scheduler", PODGROUPER, "pod-grouper", QUIET_LOG)
+
+
+def vcluster_v019_legacy(cluster: FakeCluster) -> FakeCluster:
+    """vCluster v0.19: syncer flags, setOwner and the virtual scheduler on, labels rewritten, priority stripped."""
+    from tests.fakeapi import vcluster_releases as vr
+
+    cluster.add(*vr.legacy(VC, VC_NS, "--enable-scheduler"), f.helm_release(VC, VC_NS, 1, chart_version="0.19.5"))
+    cluster.add(f.synced_pod("trainer-0", "team-a", VC, VC_NS, owner=True, hashed_labels=True,
+                             labels={"kai.scheduler/queue": "test", "priorityClassName": "train"}))
+    _kai_world(cluster)
+    return cluster
+
+
+def vcluster_v022_priority(cluster: FakeCluster) -> FakeCluster:
+    """vCluster v0.22 with sync.fromHost.priorityClasses on, which that release does not read for pods."""
+    guide_cluster(cluster)
+    _replace_vcluster(cluster, version="0.22.6", extra_values={
+        "experimental": {"syncSettings": {"setOwner": False}},
+        "sync": {"fromHost": {"priorityClasses": {"enabled": True}}}})
+    return cluster
+
+
+def multi_namespace(cluster: FakeCluster) -> FakeCluster:
+    """vCluster v0.24 in multi-namespace mode (pods keep their names in vcluster-<hash>-<hash> namespaces, no
+    managed-by label), with the virtual scheduler left on."""
+    from tests.fakeapi import vcluster_releases as vr
+
+    cluster.add(*vr.multi_namespace_install(VC, VC_NS, [("trainer-0", "ml", {"kai.scheduler/queue": "test"}),
+                                                        ("web-0", "web", {})], version="0.24.0",
+                                            extra_values={"controlPlane": {"advanced": {
+                                                "virtualScheduler": {"enabled": True}}}}),
+                f.helm_release(VC, VC_NS, 1, chart_version="0.24.0"))
+    _kai_world(cluster)
+    return cluster
+
+
+def vcluster_hand_edited(cluster: FakeCluster) -> FakeCluster:
+    """vc-config edited by hand on v0.24: its hash no longer matches the pod template's."""
+    import base64
+
+    guide_cluster(cluster)
+    _replace_vcluster(cluster, version="0.24.0")
+    secret = next(s for s in cluster.objects[("", "secrets")] if s["metadata"]["name"] == f"vc-config-{VC}")
+    secret["data"]["config.yaml"] = base64.b64encode(b"experimental:\n  syncSettings:\n    setOwner: false\n").decode()
+    return cluster
+
+
+SCENARIOS.update({"vcluster-v019-legacy": vcluster_v019_legacy, "vcluster-v022-priority": vcluster_v022_priority,
+                  "multi-namespace": multi_namespace, "vcluster-hand-edited": vcluster_hand_edited})

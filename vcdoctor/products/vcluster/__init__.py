@@ -1,5 +1,6 @@
 """What vcdoctor knows about vCluster; checks import this package's public names."""
 
+from vcdoctor.products.vcluster import compat  # noqa: F401
 from vcdoctor.products.vcluster.config import (  # noqa: F401
     ConfigMissing,
     MalformedConfig,
@@ -26,6 +27,7 @@ from vcdoctor.products.vcluster.discovery import (  # noqa: F401
 )
 from vcdoctor.products.vcluster.fixes import (  # noqa: F401
     SET_OWNER_SNIPPET,
+    reapply_fix,
     restart_fix,
     upgrade_explained,
     upgrade_fix,
@@ -39,6 +41,7 @@ from vcdoctor.products.vcluster.names import (  # noqa: F401
     host_pod_name,
     is_virtual_pod,
     label_synced,
+    multi_namespace_host_namespace,
     virtual_label,
     virtual_labels,
     virtual_ref,

@@ -16,6 +16,8 @@ CONFIG_KEYS = (
     ("sync", "toHost", "namespaces", "enabled"),
     ("privateNodes", "enabled"),
     ("controlPlane", "distro", "k8s", "scheduler", "enabled"),
+    # v0.26-v0.32 honour k8s.scheduler only when the distro is k8s, i.e. k3s is not enabled (config.go:686-699@v0.26.0)
+    ("controlPlane", "distro", "k3s", "enabled"),
     ("controlPlane", "advanced", "virtualScheduler", "enabled"),
     ("sync", "toHost", "pods", "hybridScheduling", "enabled"),
     ("sync", "toHost", "pods", "hybridScheduling", "hostSchedulers"),
@@ -158,22 +160,39 @@ class Settings:
     def get(self, key: str, default: Any = None) -> Any:
         return self.keys.get(key, default)
 
+    def controller_enabled(self, controller: str) -> bool:
+        """v0.19: whether --sync enables a controller that is off by default (the last mention wins)."""
+        state = False
+        for entry in self.get("--sync") or []:
+            if entry == controller:
+                state = True
+            elif entry == "-" + controller:
+                state = False
+        return state
+
     @property
     def multi_namespace(self) -> bool:
         return bool(self.get("experimental.multiNamespaceMode.enabled") or self.get("sync.toHost.namespaces.enabled")
                     or self.get("--multi-namespace-mode"))
 
 
+#: v0.19 bool flags (pkg/options/flags.go@v0.19.0): --set-owner defaults to true, the others to false
+_BOOL_FLAGS = ("--set-owner", "--multi-namespace-mode", "--enable-scheduler", "--enable-priority-classes")
+
+
 def syncer_flags(args) -> Dict[str, Any]:
-    """The pre-v0.20 syncer flags that matter here, with their defaults."""
-    flags: Dict[str, Any] = {"--set-owner": True, "--sync-labels": []}
+    """The pre-v0.20 syncer flags that matter here, with their defaults.
+
+    ``--sync`` is the controller list (``priorityclasses`` on, ``-priorityclasses`` off; later entries win,
+    pkg/setup/enable_controllers.go@v0.19.0)."""
+    flags: Dict[str, Any] = {"--set-owner": True, "--sync-labels": [], "--sync": []}
     for arg in args:
         name, _, value = arg.partition("=")
-        if name in ("--set-owner", "--multi-namespace-mode"):
+        if name in _BOOL_FLAGS:
             # pflag bools take no separate value; "--set-owner" alone means true
             text = value.lower() if value else "true"
             flags[name] = {"true": True, "1": True, "t": True, "false": False, "0": False, "f": False}.get(text, text)
-        elif name == "--sync-labels" and value:
+        elif name in ("--sync-labels", "--sync") and value:
             flags[name] = flags[name] + [v.strip() for v in value.split(",") if v.strip()]
         elif name == "--target-namespace" and value:
             flags[name] = value

@@ -232,7 +232,8 @@ def _explain(error, expected: str | None) -> list[SchemaProblem]:
     if expected is not None:
         if error.instance is None:
             return []  # vCluster reads an empty value as the field's zero value
-        return [SchemaProblem(where or "(top level)", WRONG_TYPE, f"expected {expected}, found {_json_type(error.instance)}")]
+        return [SchemaProblem(where or "(top level)", WRONG_TYPE,
+                              f"expected {expected}, found {_json_type(error.instance)}")]
     if not isinstance(error.instance, dict):
         return []
     allowed = sorted((error.schema.get("properties") or {}).keys())

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Iterable, List, Optional, Tuple
 
 from vcdoctor import pods as podinfo
-from vcdoctor.products.vcluster.names import MANAGED_BY
+from vcdoctor.products.vcluster.names import MANAGED_BY, noted_owner
 from vcdoctor.versions import Version, parse_version
 
 VCLUSTER_SELECTOR = "app=vcluster"
@@ -109,17 +109,10 @@ def service_owner(pod: dict, vc_name: str) -> Optional[dict]:
     return None
 
 
-def service_owner(pod: dict, vc_name: str) -> Optional[dict]:
-    """The ownerReference vCluster adds with setOwner on, if the pod carries it."""
-    for ref in (pod.get("metadata") or {}).get("ownerReferences") or []:
-        if ref.get("apiVersion") == "v1" and ref.get("kind") == "Service" and ref.get("name") == vc_name:
-            return ref
-    return None
-
-
 def owner_key(pod: dict) -> Tuple[str, str]:
-    """(namespace, name) of the vCluster that synced a host pod, as single-namespace mode places it."""
-    return (podinfo.namespace(pod), podinfo.labels(pod).get(MANAGED_BY) or "")
+    """(namespace, name) of the vCluster that synced a host pod: noted when found in multi-namespace mode, else
+    as single-namespace mode places it (its namespace, the managed-by label)."""
+    return noted_owner(pod) or (podinfo.namespace(pod), podinfo.labels(pod).get(MANAGED_BY) or "")
 
 
 def is_control_plane_of(pod: dict, vc: VCluster) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Dict, List, Mapping, Tuple, Union
+from typing import Any, Dict, List, Mapping, Sequence, Tuple, Union
 
 from vcdoctor import logs
 from vcdoctor import pods as podinfo
@@ -23,7 +23,15 @@ from vcdoctor.products.vcluster.config import (
 )
 from vcdoctor.products.vcluster.config_schema import UnusableSchema, compile_schema
 from vcdoctor.products.vcluster.discovery import VCLUSTER_SELECTOR, VCluster, discover, is_control_plane_of
-from vcdoctor.products.vcluster.names import MANAGED_BY
+from vcdoctor.products.vcluster.names import (
+    MANAGED_BY,
+    NAMESPACE_VCLUSTER_NAME,
+    NAMESPACE_VCLUSTER_NAMESPACE,
+    OBJECT_NAME,
+    is_multi_namespace_of,
+    multi_namespace_host_namespace,
+    note_owner,
+)
 from vcdoctor.secret_values import SecretKeyMissing, decode_key, stored_digest
 
 CONFIG_KEY = "config.yaml"
@@ -32,6 +40,15 @@ WORKLOAD_READS = (Read("list", r.STATEFULSETS, labels=VCLUSTER_SELECTOR),
 CONTROL_PLANE_READ = Read("list", r.PODS, labels=VCLUSTER_SELECTOR)
 SYNCER_LOG_READ = Read("log", namespace=RUNTIME, name=RUNTIME)
 SYNCED_PODS_READ = Read("list", r.PODS, labels=MANAGED_BY)
+#: multi-namespace mode (v0.19-v0.25): host pods carry no managed-by label (labels.go:57-65@v0.21.0), but the
+#: namespace syncer labels each host namespace with the vCluster (namespaces/syncer.go:28-29,42-43@v0.21.0)
+MULTI_NAMESPACE_READS = (
+    Read("list", r.NAMESPACES, labels=NAMESPACE_VCLUSTER_NAME, optional=True,
+         when="for a vCluster in multi-namespace mode, without -n"),
+    Read("list", r.PODS, namespace=RUNTIME, when="in each host namespace of a vCluster in multi-namespace mode"),
+)
+#: at most this many multi-namespace host namespaces are listed per run (one request each)
+MAX_MULTI_NAMESPACES = 50
 
 
 @dataclass(frozen=True)
@@ -58,6 +75,62 @@ def _found(ctx: FactContext) -> Tuple[VCluster, ...]:
 
 def _synced_pods(ctx: FactContext) -> Tuple[dict, ...]:
     return ctx.api.list(r.PODS, None, MANAGED_BY)
+
+
+def _multi_namespace_pods(ctx: FactContext) -> Tuple[dict, ...]:
+    """Only for examined vClusters in multi-namespace mode of a release whose naming is known (v0.19-v0.25)."""
+    settings = ctx.fact("vcluster_settings")
+    chosen = [vc for vc in ctx.fact("vclusters") if isinstance(settings.get(vc.ref), Settings)
+              and settings[vc.ref].multi_namespace and compat.MULTI_NAMESPACE_NAMING.at(vc.version) == "open"]
+    if not chosen:
+        return ()
+    virtual_ns = ctx.inputs["target"].namespace
+    if virtual_ns:
+        # -n names the virtual namespace: its host namespace follows from it, no namespace list needed
+        hosts = [(multi_namespace_host_namespace(virtual_ns, vc.namespace, vc.name), (vc.namespace, vc.name))
+                 for vc in chosen]
+        return _pods_in(ctx.api, hosts)
+    return multi_namespace_pods(ctx.api, chosen)
+
+
+def multi_namespace_pods(api: ScopedApi, vclusters: Sequence[VCluster]) -> Tuple[dict, ...]:
+    """Pods synced in multi-namespace mode, each noted with its vCluster (OWNER_NOTE, a copy: never sent anywhere).
+
+    A host namespace counts when both its vCluster labels name a found vCluster and its name carries that
+    vCluster's hash suffix (IsManaged, multi_namespace.go:52-79@v0.21.0); a pod counts when it has the
+    object-name annotation. Without permission to list namespaces, only single-namespace pods are seen."""
+    if not vclusters:
+        return ()
+    try:
+        namespaces = api.list(r.NAMESPACES, None, NAMESPACE_VCLUSTER_NAME)
+    except GatewayError:
+        return ()
+    known = {(vc.namespace, vc.name) for vc in vclusters}
+    hosts: List[Tuple[str, Tuple[str, str]]] = []
+    for obj in namespaces:
+        meta = obj.get("metadata") or {}
+        labels = meta.get("labels") or {}
+        owner = (str(labels.get(NAMESPACE_VCLUSTER_NAMESPACE) or ""), str(labels.get(NAMESPACE_VCLUSTER_NAME) or ""))
+        host_ns = meta.get("name") or ""
+        if owner in known and is_multi_namespace_of(host_ns, *owner):
+            hosts.append((host_ns, owner))
+    return _pods_in(api, hosts[:MAX_MULTI_NAMESPACES])
+
+
+def _pods_in(api: ScopedApi, hosts: Sequence[Tuple[str, Tuple[str, str]]]) -> Tuple[dict, ...]:
+    """The synced pods of each (host namespace, vCluster), noted with the vCluster."""
+    pods: List[dict] = []
+    for host_ns, owner in hosts:
+        try:
+            found = api.list(r.PODS, host_ns)
+        except GatewayError:
+            continue
+        for pod in found:
+            pod_meta = pod.get("metadata") or {}
+            annotations = pod_meta.get("annotations") or {}
+            if annotations.get(OBJECT_NAME) and MANAGED_BY not in (pod_meta.get("labels") or {}):
+                pods.append(note_owner(pod, *owner))
+    return tuple(pods)
 
 
 def read_settings(api: ScopedApi, vc: VCluster) -> Settings:
@@ -148,8 +221,11 @@ def _chart_schemas(ctx: FactContext) -> ChartSchemas:
 
 FACTS = (
     Fact("vclusters_found", "every vCluster on the host, found as `vcluster list` finds them", _found, WORKLOAD_READS),
-    Fact("synced_pods", "every host pod a vCluster synced (single-namespace mode labels them)", _synced_pods,
-         (SYNCED_PODS_READ,)),
+    Fact("synced_pods", "every host pod a vCluster synced in single-namespace mode (labelled managed-by)",
+         _synced_pods, (SYNCED_PODS_READ,)),
+    Fact("multi_namespace_pods", "the host pods of examined vClusters in multi-namespace mode (v0.19-v0.25), in "
+         "their own host namespaces", _multi_namespace_pods, MULTI_NAMESPACE_READS,
+         needs=("vclusters", "vcluster_settings")),
     Fact("vcluster_settings", "each examined vCluster's settings: vc-config (v0.20+) or syncer flags (v0.19)",
          _settings, (Read("get", r.SECRETS, namespace=RUNTIME, name=RUNTIME),), needs=("vclusters",)),
     Fact("control_plane_pods", "the vClusters' own pods (config hash, syncer container)", _control_plane_pods,

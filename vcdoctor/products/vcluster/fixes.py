@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Sequence
 
 from vcdoctor.fix_script import Script
 from vcdoctor.model import Fix
@@ -56,11 +56,47 @@ def upgrade_fix(vc: VCluster, context: Optional[str], snippet: str, values_file:
     return script.build()
 
 
+def reapply_fix(vc: VCluster, context: Optional[str], why: str, notes: Sequence[str] = ()) -> Fix:
+    """Render vc-config again from the Helm values (unchanged, same chart version), then roll the control plane.
+
+    Helm's schema and the vCluster CLI refuse unknown keys (pkg/config/parse.go:33@v0.20.0, config/config.go:282
+    @v0.20.0), so a key the Helm values cannot hold was written into the Secret by hand; Helm 3's three-way merge
+    puts the rendered Secret back."""
+    script = Script(context)
+    script.comment(why)
+    for note in notes:
+        script.comment(note)
+    if vc.installed_by == "argocd":
+        script.comment(f"{vc.ref} is managed by Argo CD: let it sync the Application again (it renders vc-config "
+                       f"from its values), then roll the control plane:")
+        return _roll(script, vc).build()
+    if vc.installed_by is None:
+        script.comment(f"vcdoctor could not tell how {vc.ref} was installed; this assumes the Helm release "
+                       f"{vc.name} in {vc.namespace}.")
+    saved = f"{vc.name}-values.yaml"
+    script.comment("The values it was installed with (Helm checked them against the chart's schema):")
+    script.run("helm", "get", "values", vc.name, "--namespace", vc.namespace, "--output", "yaml", redirect=saved)
+    if vc.version is None:
+        script.comment(f"The installed chart version of {vc.ref} is unknown, so vcdoctor gives no upgrade command. "
+                       f"Find it with: helm list -n {vc.namespace}")
+        return script.build()
+    script.comment(f"Render vc-config again from them, pinned to the installed chart {vc.version_text}. If the "
+                   f"upgrade refuses a key, that key is in the values themselves: correct it in {saved} and rerun.")
+    script.run("vcluster", "create", "--upgrade", vc.name, "--namespace", vc.namespace, "--chart-version",
+               vc.version_text, "--values", saved)
+    return _roll(script, vc).build()
+
+
+def _roll(script: Script, vc: VCluster) -> Script:
+    script.comment("The syncer reads its config only at start:")
+    script.run("kubectl", "rollout", "restart", f"{vc.workload_kind.lower()}/{vc.name}", "--namespace", vc.namespace)
+    script.run("kubectl", "rollout", "status", f"{vc.workload_kind.lower()}/{vc.name}", "--namespace", vc.namespace,
+               "--timeout", "5m")
+    return script
+
+
 def restart_fix(vc: VCluster, context: Optional[str], why: str) -> Fix:
     """Roll the control plane so the syncer reads the stored config (nothing else changes)."""
     script = Script(context)
     script.comment(why)
-    script.run("kubectl", "rollout", "restart", f"{vc.workload_kind.lower()}/{vc.name}", "--namespace", vc.namespace)
-    script.run("kubectl", "rollout", "status", f"{vc.workload_kind.lower()}/{vc.name}", "--namespace", vc.namespace,
-               "--timeout", "5m")
-    return script.build()
+    return _roll(script, vc).build()

@@ -1,9 +1,10 @@
-"""How vCluster names and labels the host objects it syncs (single-namespace mode)."""
+"""How vCluster names and labels the host objects it syncs, in single- and multi-namespace mode."""
 
 from __future__ import annotations
 
 import hashlib
-from typing import Dict, Optional
+import re
+from typing import Dict, Iterable, Optional, Tuple
 
 #: Label every host pod synced in single-namespace mode carries (value: the vCluster name).
 MANAGED_BY = "vcluster.loft.sh/managed-by"
@@ -13,6 +14,16 @@ OBJECT_NAMESPACE = "vcluster.loft.sh/object-namespace"
 
 VIRTUAL_NAMESPACE_LABEL = "vcluster.loft.sh/namespace"
 VIRTUAL_LABELS = "vcluster.loft.sh/labels"
+#: pod-specific annotations of every synced pod, all modes (pods/translate/translator.go:37-45@v0.19.0)
+POD_NAME_ANNOTATION = "vcluster.loft.sh/name"
+POD_NAMESPACE_ANNOTATION = "vcluster.loft.sh/namespace"
+#: labels the namespace syncer puts on each host namespace of multi-namespace mode
+#: (pkg/controllers/resources/namespaces/syncer.go:39-40@v0.19.0, :28-29,42-43@v0.21.0)
+NAMESPACE_VCLUSTER_NAME = "vcluster.loft.sh/vcluster-name"
+NAMESPACE_VCLUSTER_NAMESPACE = "vcluster.loft.sh/vcluster-namespace"
+#: vcdoctor's own note on a multi-namespace pod it found (never sent to or read from the cluster): the
+#: vCluster that synced it, since such pods carry no managed-by label
+OWNER_NOTE = "vcdoctor.internal/vcluster"
 
 
 def host_pod_name(pod: str, namespace: str, vcluster: str) -> str:
@@ -56,21 +67,88 @@ def virtual_ref(pod: dict) -> str:
     return f"{ns}/{name}" if name and ns else "?"
 
 
-def label_synced(patterns, key: str) -> bool:
-    """Does a syncLabels / --sync-labels list keep ``key`` (exact, or a ``prefix/*`` wildcard)?"""
+def label_synced(patterns: Optional[Iterable[object]], key: str) -> bool:
+    """Does a syncLabels / --sync-labels list keep ``key``?
+
+    As vCluster does it (single_namespace.go:248-261@v0.20.0, same @v0.19.0): only an entry ending in ``/*`` is a
+    wildcard, compiled as a regex with ``/*`` -> ``/.*`` and matched anywhere in the key (unanchored, ``.``
+    unescaped), so ``scheduler/*`` keeps ``kai.scheduler/queue``; any other entry is an exact key, so ``kai*``
+    keeps nothing. Go's regexp is RE2, and so is the matcher here (the config is untrusted input); a plain
+    key-like entry is matched without RE2 too."""
+    from vcdoctor.products.vcluster.config_schema import pattern_search
+
     for pattern in patterns or []:
         pattern = str(pattern)
-        if pattern == key or (pattern.endswith("*") and key.startswith(pattern[:-1])):
+        if pattern.endswith("/*"):
+            regex = pattern.replace("/*", "/.*")
+            found = pattern_search(regex, key)
+            if found is None and _PLAIN.fullmatch(pattern[:-2]):
+                found = re.search(regex, key) is not None  # only "." and one ".*": linear
+            if found:
+                return True
+        elif pattern == key:
             return True
     return False
 
 
+#: a wildcard prefix with no regex syntax but "." (the common case: a label domain)
+_PLAIN = re.compile(r"[A-Za-z0-9._/-]*")
 
-def is_virtual_pod(pod: dict, vcluster: str, namespace: str, name: str) -> bool:
-    """Whether host ``pod`` is virtual pod namespace/name of ``vcluster`` (by the syncer's annotations)."""
+
+def _hex8(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+def multi_namespace_suffix(vcluster_namespace: str, vcluster: str) -> str:
+    """getNamespaceSuffix: sha256(namespace + "x" + name)[:8] (multi_namespace.go:109-117@v0.19.0)."""
+    return _hex8(vcluster_namespace + "x" + vcluster)
+
+
+def multi_namespace_host_namespace(virtual_namespace: str, vcluster_namespace: str, vcluster: str) -> str:
+    """The host namespace of a virtual namespace in multi-namespace mode, v0.19-v0.25
+    (multi_namespace.go:109-117@v0.19.0, :114-122@v0.20.0, :98-114@v0.21.0): the host pod keeps its name there."""
+    return f"vcluster-{_hex8(virtual_namespace)}-{multi_namespace_suffix(vcluster_namespace, vcluster)}"
+
+
+def is_multi_namespace_of(host_namespace: str, vcluster_namespace: str, vcluster: str) -> bool:
+    """Whether a host namespace is one of this vCluster's (IsManaged: prefix "vcluster", suffix the hash;
+    multi_namespace.go:52-79@v0.21.0)."""
+    return (host_namespace.startswith("vcluster-")
+            and host_namespace.endswith("-" + multi_namespace_suffix(vcluster_namespace, vcluster)))
+
+
+def note_owner(pod: dict, vcluster_namespace: str, vcluster: str) -> dict:
+    """A copy of a multi-namespace pod carrying OWNER_NOTE (the pod itself, maybe shared, is left alone)."""
+    meta = pod.get("metadata") or {}
+    annotations = {**(meta.get("annotations") or {}), OWNER_NOTE: f"{vcluster_namespace}/{vcluster}"}
+    return {**pod, "metadata": {**meta, "annotations": annotations}}
+
+
+def noted_owner(pod: dict) -> Optional[Tuple[str, str]]:
+    """(namespace, name) vcdoctor noted on a multi-namespace pod when it found it."""
+    note = ((pod.get("metadata") or {}).get("annotations") or {}).get(OWNER_NOTE) or ""
+    ns, sep, name = note.partition("/")
+    return (ns, name) if sep else None
+
+
+
+def is_virtual_pod(pod: dict, vcluster: str, namespace: str, name: str,
+                   vcluster_namespace: Optional[str] = None) -> bool:
+    """Whether host ``pod`` is virtual pod namespace/name of ``vcluster`` (by the syncer's annotations).
+
+    Single-namespace pods carry managed-by = the vCluster name; multi-namespace pods (v0.19-v0.25) carry no
+    such label, so with ``vcluster_namespace`` given they are recognised by their host namespace instead."""
     meta = pod.get("metadata") or {}
     ann = meta.get("annotations") or {}
     labels = meta.get("labels") or {}
-    return (labels.get(MANAGED_BY) == vcluster
-            and (ann.get(OBJECT_NAME) or ann.get("vcluster.loft.sh/name")) == name
-            and (ann.get(OBJECT_NAMESPACE) or labels.get(VIRTUAL_NAMESPACE_LABEL)) == namespace)
+    if (ann.get(OBJECT_NAME) or ann.get(POD_NAME_ANNOTATION)) != name:
+        return False
+    if (ann.get(OBJECT_NAMESPACE) or ann.get(POD_NAMESPACE_ANNOTATION) or labels.get(VIRTUAL_NAMESPACE_LABEL)) \
+            != namespace:
+        return False
+    if labels.get(MANAGED_BY) == vcluster:
+        return True
+    if vcluster_namespace is None or MANAGED_BY in labels:
+        return False
+    return (noted_owner(pod) == (vcluster_namespace, vcluster)
+            or is_multi_namespace_of(meta.get("namespace") or "", vcluster_namespace, vcluster))

@@ -1,11 +1,14 @@
-"""Evaluating a check once per examined vCluster; the verdicts are folded into one."""
+"""Evaluating a check once per examined vCluster, keyed by (namespace, name); the verdicts are folded into one."""
 
 from __future__ import annotations
 
-from typing import Callable, List, Sequence
+from typing import Callable, List, Optional, Sequence
 
 from vcdoctor.engine.verdicts import could_not_look, fold
-from vcdoctor.model import Evidence, Status, Verdict
+from vcdoctor.fix_script import Script
+from vcdoctor.gateway import Forbidden
+from vcdoctor.model import Evidence, Fix, Status, Verdict
+from vcdoctor.products.vcluster import compat
 from vcdoctor.products.vcluster.config import Settings
 from vcdoctor.products.vcluster.discovery import VCLUSTER_SELECTOR, VCluster
 from vcdoctor.products.vcluster.facts import ConfigProblem, SettingsByVCluster
@@ -17,25 +20,63 @@ NO_VCLUSTER = Verdict(Status.SKIP, "no vCluster found in the host cluster",
                                 f"none labelled {VCLUSTER_SELECTOR} with a release label"),))
 
 
-def each_vcluster(vclusters: Sequence[VCluster], settings: SettingsByVCluster, examine: Examine) -> Verdict:
-    """Run ``examine`` for every vCluster; a vCluster whose config cannot be read is an error of its own."""
+def each_vcluster(vclusters: Sequence[VCluster], settings: SettingsByVCluster, examine: Examine,
+                  context: Optional[str] = None) -> Verdict:
+    """Run ``examine`` for every vCluster; a vCluster whose config cannot be read is an error of its own, and
+    one whose release vcdoctor does not know is a warning naming the version (never a guess)."""
     if not vclusters:
         return NO_VCLUSTER
     verdicts: List[Verdict] = []
     for vc in vclusters:
+        if not compat.supported(vc.version):
+            verdicts.append(unsupported(vc))
+            continue
         found = settings[vc.ref]
-        verdicts.append(unreadable(found) if isinstance(found, ConfigProblem) else examine(vc, found))
+        verdicts.append(unreadable(found, context) if isinstance(found, ConfigProblem) else examine(vc, found))
     return fold(verdicts)
 
 
-def unreadable(problem: ConfigProblem) -> Verdict:
+def unsupported(vc: VCluster) -> Verdict:
+    why = compat.unsupported_message(vc.version)
+    return Verdict(Status.WARN, f"{vc.ref}: not judged: {why}",
+                   (Evidence(f"{vc.workload_kind} {vc.ref}", f"chart label / syncer image say {vc.version_text}",
+                             {"vcluster": vc.ref, "version": vc.version_text}),),
+                   f"vcdoctor knows vCluster {compat.SUPPORTED.describe()}; what this release does with the settings "
+                   f"this check reads was not verified, so it gives no verdict for {vc.ref}. Use a vcdoctor release "
+                   f"that covers it.")
+
+
+def unreadable(problem: ConfigProblem, context: Optional[str] = None) -> Verdict:
     vc = problem.vcluster
     if problem.error is not None:
         looked = could_not_look(problem.error, f"vCluster {vc.ref}")
-        return Verdict(looked.status, f"{vc.ref}: {looked.message}", looked.evidence, looked.remediation)
+        fix = _access_fix(vc, problem, context) if isinstance(problem.error, Forbidden) else None
+        return Verdict(looked.status, f"{vc.ref}: {looked.message}", looked.evidence, looked.remediation, fix)
     return Verdict(
         Status.ERROR, f"{vc.ref}: config unreadable: {problem.reason}",
         (Evidence(f"Secret {vc.namespace}/{vc.config_secret}", problem.reason, {"vcluster": vc.ref}),),
         f"Inspect the config (host cluster context): vcluster describe {vc.name} -n {vc.namespace}\n"
         f"  kubectl get secret {vc.config_secret} -n {vc.namespace} -o jsonpath='{{.data.config\\.yaml}}' "
-        f"| base64 -d")
+        f"| base64 -d", _inspect_fix(vc, problem, context))
+
+
+def _inspect_fix(vc: VCluster, problem: ConfigProblem, context: Optional[str]) -> Optional[Fix]:
+    if not context:
+        return None
+    script = Script(context)
+    script.comment(f"{vc.ref}: {problem.reason}. Inspect the stored config (read-only):")
+    script.run("kubectl", "get", "secret", vc.config_secret, "--namespace", vc.namespace, "--output",
+               "jsonpath={.data.config\\.yaml}", redirect=f"{vc.config_secret}.b64")
+    script.run("base64", "-d", f"{vc.config_secret}.b64")
+    script.comment("The values Helm installed it with (the Secret is rendered from them):")
+    script.run("helm", "get", "values", vc.name, "--namespace", vc.namespace, "--output", "yaml")
+    return script.build()
+
+
+def _access_fix(vc: VCluster, problem: ConfigProblem, context: Optional[str]) -> Optional[Fix]:
+    if not context:
+        return None
+    script = Script(context)
+    script.comment(f"vcdoctor could not read the config of {vc.ref}; confirm the missing permission:")
+    script.run("kubectl", "auth", "can-i", "get", "secrets", "--namespace", vc.namespace)
+    return script.build()

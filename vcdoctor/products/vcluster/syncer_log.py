@@ -9,8 +9,9 @@ from typing import Iterable, List, Optional, Tuple
 
 from vcdoctor.products.vcluster.names import host_pod_name
 
-#: v0.20: "error syncing pod <vns>/<vname> to physical cluster: <err>" (namespaced_translator.go);
-#: v0.21+: "error syncing Pod <vns>/<vname> to host cluster: <err>" (pkg/patcher/apply.go)
+#: both formats of compat.SYNCER_LOG: v0.19-v0.20 "error syncing pod <vns>/<vname> to physical cluster: <err>"
+#: (namespaced_translator.go:80-84@v0.20.0); v0.21+ "error syncing Pod <vns>/<vname> to host cluster: <err>"
+#: (pkg/patcher/apply.go:59-61@v0.21.0). The name stops at the space before "to": name never matches name-2.
 _SYNCING = re.compile(r'error syncing [Pp]od (?P<ns>[^/\s"\\]+)/(?P<name>[^\s"\\:]+) to (?:physical|host) cluster: '
                       r'(?P<err>.*)')
 #: texts of a host-side refusal (admission webhooks, quota, policy)
@@ -30,9 +31,14 @@ class Refusal:
     count: int = 1
 
 
+#: controller-runtime's "Reconciler error" names the syncer in ``controller`` ("pod"), and the virtual object in
+#: ``namespace`` and ``name`` (pkg/syncer/syncer.go:423-430@v0.21.0: built with Watches, so no "Pod" field)
+POD_CONTROLLER = "pod"
+
+
 def _fields(line: str) -> Tuple[str, Optional[str], Optional[str]]:
     """(text, namespace, name) of a zap JSON line (controller-runtime's ``Reconciler error`` carries the
-    object in structured fields), or the line itself."""
+    object in structured fields), or the line itself. A line of another controller names no pod."""
     start = line.find("{")
     if start >= 0:
         try:
@@ -41,6 +47,10 @@ def _fields(line: str) -> Tuple[str, Optional[str], Optional[str]]:
             data = None
         if isinstance(data, dict):
             text = " ".join(str(data.get(k)) for k in ("msg", "error") if data.get(k))
+            if "msg" not in data:  # console encoding: the message stands before the fields
+                text = (line[:start] + " " + text).strip()
+            if data.get("controller") not in (None, POD_CONTROLLER):
+                return text, "", ""
             ns, name = data.get("namespace"), data.get("name")
             obj = data.get("Pod") if isinstance(data.get("Pod"), dict) else None
             if obj:

@@ -1,0 +1,275 @@
+"""Every era of the vCluster compatibility table, judged on each side of its boundaries; per-vCluster attribution."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from vcdoctor.checks import (
+    vcluster_config_applied,
+    vcluster_config_schema,
+    vcluster_label_sync,
+    vcluster_priority_class,
+    vcluster_scheduling_mode,
+    vcluster_set_owner,
+)
+from vcdoctor.checks.pod_scheduler_name import CHECK as POD_SCHEDULER_NAME
+
+from tests.fakeapi import factories as f
+from tests.fakeapi import vcluster_releases as vr
+from vcdoctor.model import Status
+from vcdoctor.products.vcluster import compat
+
+QUEUE = {"kai.scheduler/queue": "team-a"}
+PRIORITY = {"priorityClassName": "train"}
+
+
+def test_every_table_entry_names_its_upstream_source():
+    for table in compat.TABLES.values():
+        spans = [e.span for e in table.eras]
+        assert spans[0].first == compat.SUPPORTED.first and spans[-1].until == compat.SUPPORTED.until, table.topic
+        assert all(a.until == b.first for a, b in zip(spans, spans[1:])), f"{table.topic}: gaps or overlaps"
+        assert all("@v0." in e.source for e in table.eras), table.topic
+
+
+# -- supported releases ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("version, judged", [("0.18.9", False), ("0.19.0", True), ("0.36.1", True),
+                                             ("0.37.0", False)])
+def test_a_release_outside_the_table_is_a_warning_naming_it(cluster, run_check, version, judged):
+    cluster.add(*f.vcluster("vc", "ns", version=version, set_owner=None, with_secret=version >= "0.20"))
+    result = run_check(vcluster_set_owner.CHECK)
+    if judged:
+        assert result.status is Status.FAIL  # setOwner defaults to true in every known release
+    else:
+        assert result.status is Status.WARN and f"v{version}" in result.message and "not judged" in result.message
+        assert result.fix is None
+
+
+def test_an_unsupported_release_does_not_hide_a_known_one(cluster, run_check):
+    cluster.add(*f.vcluster("new", "a", version="0.40.0", set_owner=None), *f.vcluster("ok", "b", set_owner=None))
+    result = run_check(vcluster_set_owner.CHECK)
+    assert result.status is Status.FAIL and result.message.startswith("b/ok:") and "1 other vCluster(s): warn" \
+        in result.message
+
+
+# -- label rewriting: v0.20.6 | v0.21.0; syncLabels key: v0.19 flag | v0.20 key ---------------------------
+
+def test_v0206_still_rewrites_and_v0210_keeps(cluster, run_check):
+    cluster.add(*f.vcluster("old", "a", version="0.20.6"), *f.vcluster("new", "b", version="0.21.0"),
+                f.synced_pod("p", "t", "old", "a", labels=QUEUE, hashed_labels=True),
+                f.synced_pod("p", "t", "new", "b", labels=QUEUE))
+    result = run_check(vcluster_label_sync.CHECK)
+    assert result.status is Status.FAIL and result.message.startswith("a/old:") and "b/new" not in result.message
+    assert "experimental.syncSettings.syncLabels" in result.fix.script
+
+
+@pytest.mark.parametrize("entry, status", [("kai.scheduler/*", Status.PASS), ("scheduler/*", Status.PASS),
+                                           ("kai*", Status.FAIL), ("kai.scheduler/q*", Status.FAIL)])
+def test_v020_sync_labels_wildcards(cluster, run_check, entry, status):
+    values = {"experimental": {"syncSettings": {"setOwner": False, "syncLabels": [entry, "priorityClassName"]}}}
+    cluster.add(*f.vcluster("vc", "ns", version="0.20.0", extra_values=values),
+                f.synced_pod("p", "t", "vc", "ns", labels=QUEUE, hashed_labels=status is Status.FAIL))
+    result = run_check(vcluster_label_sync.CHECK)
+    assert result.status is status
+    if status is Status.FAIL:
+        assert f"{entry} is not a wildcard" in result.remediation
+
+
+def test_v019_sync_labels_flag_is_fixed_through_the_legacy_chart_pinned(cluster, run_check):
+    cluster.add(*vr.legacy("old", "ns", "--set-owner=false"),
+                f.synced_pod("p", "t", "old", "ns", labels=QUEUE, hashed_labels=True))
+    result = run_check(vcluster_label_sync.CHECK)
+    assert result.status is Status.FAIL
+    assert "--sync-labels=kai.scheduler/queue,priorityClassName" in result.fix.script
+    upgrade = "helm upgrade old vcluster --repo https://charts.loft.sh --namespace ns --version 0.19.5"
+    assert upgrade in result.fix.script
+    assert "--kube-context fake" in result.fix.script
+
+
+def test_v019_multi_namespace_copies_labels_verbatim(cluster, run_check):
+    cluster.add(*vr.multi_namespace("vc", "ns", "0.19.5"))
+    assert run_check(vcluster_label_sync.CHECK).status is Status.PASS
+
+
+# -- priority classes: v0.19 | v0.20 | v0.22.6 | v0.23.0 ---------------------------------------------------
+
+@pytest.mark.parametrize("version, values, kept, snippet", [
+    ("0.19.5", None, False, "priorityclasses:\n    enabled: true"),
+    ("0.20.0", {"sync": {"toHost": {"priorityClasses": {"enabled": True}}}}, True, None),
+    ("0.20.6", None, False, "toHost:\n    priorityClasses:\n      enabled: true"),
+    ("0.22.6", {"sync": {"fromHost": {"priorityClasses": {"enabled": True}}}}, False,
+     "toHost:\n    priorityClasses:\n      enabled: true"),
+    ("0.23.0", {"sync": {"fromHost": {"priorityClasses": {"enabled": True}}}}, True, None),
+    ("0.23.0", None, False, "fromHost:\n    priorityClasses:\n      enabled: true"),
+])
+def test_priority_class_stripping_per_era(cluster, run_check, version, values, kept, snippet):
+    if version.startswith("0.19"):
+        objs = vr.legacy("vc", "ns", "--set-owner=false", "--sync-labels=kai.scheduler/queue", version=version)
+    else:
+        objs = f.vcluster("vc", "ns", version=version, extra_values=values)
+    cluster.add(*objs, f.synced_pod("p", "t", "vc", "ns", labels=PRIORITY, hashed_labels=True))
+    result = run_check(vcluster_priority_class.CHECK)
+    if kept:
+        assert result.status is Status.PASS and result.fix is None
+    else:
+        assert result.status is Status.WARN and snippet in result.fix.script
+        pinned = "--version " if version.startswith("0.19") else "--chart-version "
+        assert pinned + version in result.fix.script
+
+
+def test_v019_priority_classes_on_through_sync_flag(cluster, run_check):
+    cluster.add(*vr.legacy("vc", "ns", "--sync=priorityclasses"),
+                f.synced_pod("p", "t", "vc", "ns", labels=PRIORITY, hashed_labels=True))
+    assert run_check(vcluster_priority_class.CHECK).status is Status.PASS
+
+
+# -- virtual scheduler: v0.19 flag | v0.20-v0.25 | v0.26-v0.32 k8s only | v0.33+ ---------------------------
+
+K8S_SCHED = {"controlPlane": {"distro": {"k8s": {"enabled": True, "scheduler": {"enabled": True}}}}}
+K3S_SCHED = {"controlPlane": {"distro": {"k3s": {"enabled": True}, "k8s": {"scheduler": {"enabled": True}}}}}
+OLD_KEY = {"controlPlane": {"advanced": {"virtualScheduler": {"enabled": True}}}}
+
+
+def test_v019_enable_scheduler_flag_fails_with_the_chart_value(cluster, run_check):
+    cluster.add(*vr.legacy("vc", "ns", "--enable-scheduler"))
+    result = run_check(vcluster_scheduling_mode.CHECK)
+    assert result.status is Status.FAIL and "--enable-scheduler" in result.message
+    assert "enableScheduler: false" in result.fix.script and "--version 0.19.5" in result.fix.script
+    cluster.objects.clear()
+    cluster.add(*vr.legacy("vc", "ns", "--set-owner=false"))
+    assert run_check(vcluster_scheduling_mode.CHECK).status is Status.PASS
+
+
+@pytest.mark.parametrize("version, values, status, key", [
+    ("0.25.2", OLD_KEY, Status.FAIL, "virtualScheduler:\n      enabled: false"),
+    ("0.25.2", K8S_SCHED, Status.PASS, None),          # the key does not exist before v0.26
+    ("0.26.0", K8S_SCHED, Status.FAIL, "k8s:\n      scheduler:\n        enabled: false"),
+    ("0.32.3", K3S_SCHED, Status.PASS, None),          # k8s.scheduler counts only with the k8s distro
+    ("0.33.0", K3S_SCHED, Status.FAIL, "k8s:\n      scheduler:\n        enabled: false"),
+])
+def test_scheduler_keys_per_era(cluster, run_check, version, values, status, key):
+    cluster.add(*f.vcluster("vc", "ns", version=version, extra_values=values))
+    result = run_check(vcluster_scheduling_mode.CHECK)
+    assert result.status is status
+    if key:
+        assert key in result.fix.script
+        if version < "0.26":
+            assert "distro" not in result.fix.script
+
+
+def test_hybrid_key_before_v026_is_not_read(cluster, run_check):
+    hybrid = {"sync": {"toHost": {"pods": {"hybridScheduling": {"enabled": True, "hostSchedulers": []}}}}}
+    cluster.add(*f.vcluster("vc", "ns", version="0.25.0", extra_values=hybrid))
+    assert run_check(vcluster_scheduling_mode.CHECK).status is Status.PASS
+
+
+# -- config hash: v0.27 compares the Secret | v0.28 does not ------------------------------------------------
+
+@pytest.mark.parametrize("version, status", [("0.27.3", Status.WARN), ("0.28.0", Status.PASS)])
+def test_hand_edited_secret_across_the_hash_boundary(cluster, run_check, version, status):
+    objs = f.vcluster("vc", "ns", version=version)
+    secret = next(o for o in objs if o["kind"] == "Secret")
+    secret["data"]["config.yaml"] = base64.b64encode(b"experimental:\n  syncSettings:\n    setOwner: false\n").decode()
+    cluster.add(*objs)
+    result = run_check(vcluster_config_applied.CHECK)
+    assert result.status is status
+    if status is Status.WARN:
+        assert f"--chart-version {version}" in result.fix.script and "rollout restart" in result.fix.script
+
+
+def test_stale_control_plane_fix_is_a_restart_only(cluster, run_check):
+    cluster.add(*f.vcluster("vc", "ns", stale=True))
+    result = run_check(vcluster_config_applied.CHECK)
+    assert result.status is Status.WARN and "rollout restart statefulset/vc --namespace ns --context fake" \
+        in result.fix.script
+    assert "helm" not in result.fix.script and "vcluster create" not in result.fix.script
+
+
+# -- strict parsing: wording and the script ------------------------------------------------------------------
+
+def test_config_schema_says_the_key_was_written_by_hand_and_fixes_with_a_pinned_rerender(cluster, run_check,
+                                                                                        tmp_path):
+    import json
+
+    from vcdoctor.products.vcluster.config_schema import load_schema_file
+
+    path = tmp_path / "schema.json"
+    path.write_text(json.dumps(f.VCLUSTER_SCHEMA))
+    cluster.add(*f.vcluster("vc", "ns", set_owner=None, extra_values={"experimental": {"syncSetting": {}}}))
+    result = run_check(vcluster_config_schema.CHECK, config_schema=load_schema_file(str(path)))
+    assert result.status is Status.FAIL and "by hand" in result.message
+    assert any("UnmarshalStrict" in e.data.get("read", "") + e.observation for e in result.evidence)
+    script = result.fix.script
+    assert "#   experimental.syncSetting  ->  rename to experimental.syncSettings" in script
+    assert "--chart-version 0.27.0" in script and "rollout restart" in script
+
+
+def test_unreadable_config_fix_inspects_with_the_context(cluster, run_check):
+    objs = f.vcluster("vc", "ns")
+    next(o for o in objs if o["kind"] == "Secret")["data"]["config.yaml"] = base64.b64encode(b"a: [").decode()
+    cluster.add(*objs)
+    result = run_check(vcluster_set_owner.CHECK)
+    assert result.status is Status.ERROR
+    assert "kubectl get secret vc-config-vc --namespace ns" in result.fix.script
+    assert "--context fake" in result.fix.script
+
+
+# -- same name, different namespaces -----------------------------------------------------------------------
+
+def test_two_vclusters_with_the_same_name_never_blame_each_other(cluster, run_check):
+    cluster.add(*f.vcluster("vc", "a", set_owner=False), *f.vcluster("vc", "b", set_owner=False),
+                f.synced_pod("p", "t", "vc", "a"), f.synced_pod("p", "t", "vc", "b", owner=True))
+    result = run_check(vcluster_set_owner.CHECK)
+    assert result.status is Status.WARN and result.message.startswith("b/vc:") and "a/vc" not in result.message
+    assert "--namespace b" in result.fix.script and "--namespace a" not in result.fix.script
+    cluster.objects.clear()
+    values = {"experimental": {"syncSettings": {"setOwner": False, "syncLabels": ["kai.scheduler/queue"]}}}
+    cluster.add(*f.vcluster("vc", "a", version="0.20.4", extra_values=values),
+                *f.vcluster("vc", "b", version="0.20.4"),
+                f.synced_pod("p", "t", "vc", "a", labels=QUEUE),
+                f.synced_pod("p", "t", "vc", "b", labels=QUEUE, hashed_labels=True))
+    result = run_check(vcluster_label_sync.CHECK)
+    assert result.status is Status.FAIL and result.message.startswith("b/vc:") and "a/vc" not in result.message
+    lost = [e.data.get("lost") for e in result.evidence if "lost" in e.data]
+    assert lost == [[], ["b/p-x-t-x-vc"]]
+    assert "--namespace a" not in result.fix.script
+
+
+def test_a_healthy_vcluster_gets_no_advice(cluster, run_check):
+    cluster.add(*f.vcluster("vc", "ns"), f.synced_pod("p", "t", "vc", "ns", labels=QUEUE))
+    for check in (vcluster_set_owner, vcluster_label_sync, vcluster_priority_class, vcluster_scheduling_mode,
+                  vcluster_config_applied):
+        result = run_check(check.CHECK)
+        assert result.status is Status.PASS and result.fix is None and not result.remediation, check.CHECK.id
+
+
+# -- multi-namespace mode: v0.25 naming known | v0.26 Pro ---------------------------------------------------
+
+def test_pod_target_resolves_in_the_derived_namespace(cluster, run_check):
+    cluster.add(*vr.multi_namespace_install("vc", "vc-ns", [("trainer-0", "ml", QUEUE)], version="0.25.2"))
+    result = run_check(POD_SCHEDULER_NAME, pod="trainer-0", namespace="ml")
+    assert result.status is Status.PASS
+    host = vr.multi_namespace_host_namespace("ml", "vc-ns", "vc")
+    assert any(host in e.subject for e in result.evidence), [e.subject for e in result.evidence]
+    # the target is attributed to its vCluster: the label check counts it
+    labels = run_check(vcluster_label_sync.CHECK, pod="trainer-0", namespace="ml")
+    assert labels.status is Status.PASS and "1 pod(s) carry their queue label" in labels.message
+
+
+def test_pod_checks_see_multi_namespace_pods(cluster, run_check):
+    cluster.add(*vr.multi_namespace_install("vc", "vc-ns", [("a", "ml", QUEUE), ("b", "web", PRIORITY)],
+                                            version="0.22.0"))
+    result = run_check(vcluster_priority_class.CHECK)
+    assert result.status is Status.PASS and "1 of 2 carry" in result.evidence[1].observation
+    # with -n only the derived namespace of that virtual namespace is listed, no namespace list at all
+    cluster.requests.clear()
+    assert "0 of 1 carry" in run_check(vcluster_priority_class.CHECK, namespace="ml").evidence[1].observation
+    assert not [q for q in cluster.requests if q.path == "/api/v1/namespaces"]
+
+
+def test_multi_namespace_pods_are_not_searched_for_pro_releases(cluster, run_check):
+    cluster.add(*vr.multi_namespace("vc", "vc-ns", "0.26.0"))
+    cluster.add(vr.host_namespace("ml", "vc", "vc-ns"), vr.multi_namespace_pod("a", "ml", "vc", "vc-ns"))
+    with pytest.raises(Exception, match="not found"):
+        run_check(POD_SCHEDULER_NAME, pod="a", namespace="ml")
