@@ -64,6 +64,10 @@ TARGET_OPTIONS = [
     click.option("--context", "contexts", multiple=True,
                  help="Kubeconfig context (default: the current one). `run` takes it repeatedly: one report with "
                       "a section per cluster."),
+    click.option("--host-context", metavar="NAME",
+                 help="When --context is a vCluster: the host cluster's context (same kubeconfig). Both sides are "
+                      "examined in one run; -n/--pod stay the tenant's names. Default: the host context a "
+                      "`vcluster connect` context name holds, if the kubeconfig has it and it answers."),
     click.option("-n", "--namespace", help="Namespace of --pod (default: the context's namespace); without --pod, "
                                            "only pods of this virtual or host namespace are examined."),
     click.option("-A", "--all-namespaces", is_flag=True, help="Examine pods of every namespace (the default)."),
