@@ -344,6 +344,10 @@ def _outcome(results: List[CheckResult], source: Source, plan: Plan, executor: E
     shown = scope.to_dict() if scope is not None else dict(target.to_dict(), vclusters=[], host_pods=None, notes=[])
     cluster = {k: v for k, v in source.cluster.items() if k != "host_missing"}
     report = reporting.build(results, cluster, shown, permissions=_permissions(source))
+    if source.kind.virtual and scope is not None and len(scope.found_vclusters) == 1:
+        found = scope.found_vclusters[0]  # a renamed vCluster context: the host told which vCluster it is
+        named = report["cluster"]["vcluster"]
+        named["name"], named["namespace"] = named["name"] or found.name, named["namespace"] or found.namespace
     if source.cluster.get("host_missing"):
         report["target"].setdefault("notes", []).append(f"host cluster not examined: {source.cluster['host_missing']}")
     if not explain:

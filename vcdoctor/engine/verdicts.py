@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import List
 
 from vcdoctor.engine.facts import SideUnavailable
-from vcdoctor.gateway import Forbidden, GatewayError, NotFound, Unreachable
 from vcdoctor.fix_script import join
+from vcdoctor.gateway import Forbidden, GatewayError, NotFound, Unreachable
 from vcdoctor.model import Evidence, Status, Verdict, worst
 
 
