@@ -286,3 +286,20 @@ def test_snapshots_of_a_tenant_run_replay(cluster, api, inside, virtual_api, tmp
         if name == "both":
             assert report["cluster"]["host"]["context"] == "host-admin"
             assert report["checks"][0]["id"] == "vcluster-set-owner" and report["checks"][0]["status"] == "fail"
+
+
+def test_redacted_snapshot_of_both_sides_replays(cluster, api, inside, virtual_api, tmp_path):
+    host_with_trainer(cluster)
+    v.vcluster_inside(inside, v.tenant_pod("trainer-0", "ml", labels={"kai.scheduler/queue": "test"}, gpus=1,
+                                           phase="Running", node="gpu-node-1"))
+    vctx = f"vcluster_{VC}_{VC_NS}_host-admin"
+    config = kubeconfig_file(tmp_path, {"host-admin": api, vctx: virtual_api}, vctx)
+    out = tmp_path / "redacted.tar.gz"
+    collected = CliRunner().invoke(main, ["collect", "--kubeconfig", config, "-n", "ml", "--pod", "trainer-0",
+                                          "--redact", "--out", str(out)])
+    assert collected.exit_code == 0, collected.output
+    replay = CliRunner().invoke(main, ["run", "--snapshot", str(out), "-o", "json"])
+    report = json.loads(replay.stdout)
+    assert report["cluster"]["kind"] == "virtual" and report["cluster"]["host"]["context"] == "host-admin"
+    assert {c["id"]: c["status"] for c in report["checks"]}["vcluster-set-owner"] == "fail"
+    assert "trainer-0" not in json.dumps(report["target"])
