@@ -49,7 +49,7 @@ def test_guide_cluster_passes_every_check(cluster, vcdoctor):
     assert result.exit_code == 0
     assert len(report["checks"]) == 16 and set(statuses(report).values()) == {"pass"}
     assert report["cluster"] == {"context": "fake", "server": report["cluster"]["server"],
-                                 "kubernetes_version": "v1.30.2"}
+                                 "kubernetes_version": "v1.30.2", "kind": "host"}
 
 
 def test_broken_cluster_fails_with_remediation_in_the_table(cluster, vcdoctor):

@@ -86,6 +86,10 @@ TARGET_OPTIONS = [
                  help="Kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster config)."),
     click.option("--context", "contexts", multiple=True, callback=not_a_flag, shell_complete=complete_contexts,
                  help="Kubeconfig context (default: the current one)."),
+    click.option("--host-context", metavar="NAME", callback=not_a_flag, shell_complete=complete_contexts,
+                 help="When --context is a vCluster: the host cluster's context (same kubeconfig). Both sides are "
+                      "examined in one run; -n/--pod stay the tenant's names. Default: the host context a "
+                      "`vcluster connect` context name holds, if the kubeconfig has it and it answers."),
     click.option("--as", "as_user", callback=not_a_flag, metavar="USER",
                  help="Act as this user (impersonation, as kubectl --as): try docs/rbac.yaml before you deploy it."),
     click.option("--as-group", "as_groups", multiple=True, callback=not_a_flag, metavar="GROUP",

@@ -12,12 +12,13 @@ from vcdoctor import registry
 from vcdoctor import report as reporting
 from vcdoctor.deadline import Deadline
 from vcdoctor.engine.executor import Executor
-from vcdoctor.engine.facts import FactStore, run_inputs
+from vcdoctor.engine.facts import HOST, VIRTUAL, Fact, FactStore, run_inputs
 from vcdoctor.engine.plan import Plan, make_plan
 from vcdoctor.engine.runner import Interrupted, run_checks
 from vcdoctor.gateway import Gateway, GatewayError, NotInSnapshot, Unauthorized, Unreachable
 from vcdoctor.model import CheckResult, ExitCode, Status
 from vcdoctor.scope import Scope, Target, UsageError
+from vcdoctor.sides import ClusterKind, classify
 
 #: Per-request timeout ceiling; --timeout bounds the whole run.
 REQUEST_TIMEOUT = 30.0
@@ -77,6 +78,8 @@ class Options:
     snapshot: Optional[str] = None
     #: record every response for `collect`
     record: bool = False
+    #: the host cluster's context when --context is a vCluster: both sides are examined in one run
+    host_context: Optional[str] = None
 
 
 @dataclass
@@ -90,6 +93,18 @@ class Source:
     recorder: Optional[Any] = None
     #: metadata of the replayed snapshot, if any
     snapshot_meta: Optional[Dict[str, Any]] = None
+    #: host or virtual, and which vCluster (set once the cluster was looked at)
+    kind: ClusterKind = field(default_factory=ClusterKind)
+    #: the host cluster's side of a run whose context is a vCluster, when it is reachable
+    host: Optional["Source"] = None
+    #: responses of the other sides a replayed snapshot holds, by side
+    snapshot_sides: Dict[str, Any] = field(default_factory=dict)
+
+    def side_records(self) -> Dict[str, Any]:
+        """What `collect` stores besides this side's responses: the host side's, keyed by side."""
+        if self.host is not None and self.host.recorder is not None:
+            return {HOST: self.host.recorder.records}
+        return {}
 
 
 @dataclass
@@ -129,13 +144,75 @@ def _open_snapshot(path: str, executor: Executor) -> Source:
     from vcdoctor import snapshot
 
     try:
-        meta, records, _ = snapshot.read(path)
+        meta, sides, _ = snapshot.read_sides(path)
     except snapshot.SnapshotError as exc:
         raise Failure(ExitCode.USAGE, ErrorCode.USAGE, str(exc)) from None
     cluster = dict(meta.get("cluster") or {})
+    records = sides.pop(snapshot.PRIMARY)
     gateway = Gateway(snapshot.ReplayTransport(records), deadline=executor.deadline)
     return Source(gateway, {k: cluster.get(k) for k in ("context", "server", "kubernetes_version")},
-                  (meta.get("target") or {}).get("namespace") or "default", snapshot_meta=meta)
+                  (meta.get("target") or {}).get("namespace") or "default", snapshot_meta=meta,
+                  snapshot_sides=sides)
+
+
+def where(options: Options, source: Source, executor: Executor) -> ClusterKind:
+    """Host or virtual cluster: as recorded in a snapshot, else from the context name and the cluster's nodes
+    (the same cached LIST the nodes fact makes, so a host run pays nothing for it)."""
+    from vcdoctor.gateway import resources
+
+    recorded = ClusterKind.from_report((source.snapshot_meta or {}).get("cluster") or {})
+    if source.snapshot_meta is not None and recorded is not None:
+        return recorded
+    try:
+        nodes = _in_time(executor, source.gateway.list, resources.NODES, what="listing nodes")
+    except GatewayError:
+        nodes = None  # unreadable: the context name decides alone
+    return classify(source.cluster.get("context"), nodes, options.host_context, options.vcluster,
+                    options.vcluster_namespace)
+
+
+def open_host(options: Options, source: Source, executor: Executor) -> Tuple[Optional[Source], Optional[str]]:
+    """The host side of a run whose context is a vCluster: (its source, None), or (None, why it is not examined).
+
+    --host-context that does not work is a failure (the user asked for it); a host context merely named in a
+    vcluster_ context that the kubeconfig lacks or that does not answer leaves a tenant-only run."""
+    if source.snapshot_meta is not None:
+        from vcdoctor import snapshot
+
+        records = source.snapshot_sides.get(HOST)
+        if records is None:
+            return None, "the snapshot holds no host cluster responses"
+        recorded = (source.snapshot_meta.get("cluster") or {}).get("host") or {}
+        gateway = Gateway(snapshot.ReplayTransport(records), deadline=executor.deadline)
+        return Source(gateway, {k: recorded.get(k) for k in ("context", "server", "kubernetes_version")},
+                      "default"), None
+    from vcdoctor.gateway.live import KubeconfigError, connect
+
+    name = options.host_context or source.kind.host_context
+    if not name:
+        return None, "the host cluster's context is not known (give it with --host-context)"
+    explicit = options.host_context is not None
+    timeout = options.request_timeout or min(REQUEST_TIMEOUT, options.timeout)
+    try:
+        transport, identity = connect(options.kubeconfig, name, timeout, executor.deadline)
+    except KubeconfigError as exc:
+        if explicit:
+            raise Failure(ExitCode.CLUSTER, ErrorCode.KUBECONFIG, f"--host-context: {exc}") from None
+        return None, f"the host context {name!r} is not in the kubeconfig"
+    recorder = None
+    if options.record:
+        from vcdoctor.snapshot import RecordingTransport
+
+        transport = recorder = RecordingTransport(transport)
+    gateway = Gateway(transport, deadline=executor.deadline, spawn=executor.submit)
+    try:
+        version = _in_time(executor, gateway.version, what="GET /version of the host cluster").get("gitVersion")
+    except GatewayError as exc:
+        if explicit:
+            raise _cluster_failure(exc, f"cannot reach the host cluster (context {name})") from None
+        return None, f"the host context {name!r} does not answer ({exc.kind}: {exc.reason})"
+    cluster = {"context": identity.context, "server": identity.server, "kubernetes_version": version}
+    return Source(gateway, cluster, identity.namespace, recorder), None
 
 
 def make_target(options: Options, source: Source) -> Target:
@@ -193,7 +270,6 @@ def diagnose(options: Options, on_done: Optional[Callable[[CheckResult], None]] 
         raise Failure(ExitCode.USAGE, ErrorCode.USAGE, str(exc)) from None
     source = open_source(options, executor)
     target = make_target(options, source)
-    plan = make_plan(checks, facts, target)
     gateway = source.gateway
     try:
         version = _in_time(executor, gateway.version, what="GET /version").get("gitVersion")
@@ -202,10 +278,28 @@ def diagnose(options: Options, on_done: Optional[Callable[[CheckResult], None]] 
         raise _cluster_failure(exc, f"cannot reach the cluster at {source.cluster['server']}") from None
     except GatewayError:
         pass  # /version is informational; checks report their own access problems
-    store = FactStore(gateway, facts, run_inputs(target, run_time(source), source.cluster.get("context")))
+    source.kind = where(options, source, executor)
+    source.cluster.update(source.kind.to_report())
+    store_sides, hint, context = None, "", source.cluster.get("context")
+    if source.kind.virtual:
+        from vcdoctor.products.vcluster import tenant
+
+        source.host, why = open_host(options, source, executor)
+        source.cluster["host"] = source.host.cluster if source.host is not None else None
+        if why:
+            source.cluster["host_missing"] = why
+        facts = tenant.overlay(facts, source.host is not None)
+        store_sides = {VIRTUAL: gateway, HOST: source.host.gateway if source.host is not None else None}
+        hint = tenant.access_hint(source.kind) + (f" ({why})" if why else "")
+        if source.host is not None:
+            context = source.host.cluster.get("context")  # fix scripts act on host objects
+    plan = make_plan(checks, facts, target)
+    inputs = run_inputs(target, run_time(source), context)
+    inputs["cluster"] = source.kind
+    store = FactStore(gateway, facts, inputs, store_sides, hint)
     for name in plan.facts:  # prefetch: every fact the plan needs starts now, concurrently
         executor.submit(_quietly, store.value, name, name=f"fact-{name}")
-    if target.pod or target.names_vcluster:
+    if target.pod or target.names_vcluster or source.kind.virtual:
         _resolve(executor, store, target)
     try:
         results = run_checks(checks, store, executor, chained=target.pod is not None, on_done=on_done)
@@ -252,8 +346,24 @@ def _outcome(results: List[CheckResult], source: Source, plan: Plan, executor: E
     gateway = source.gateway
     scope: Optional[Scope] = store.peek("scope")
     shown = scope.to_dict() if scope is not None else dict(target.to_dict(), vclusters=[], host_pods=None, notes=[])
-    report = reporting.build(results, source.cluster, shown, permissions=gateway.permissions_used())
-    report["preflight"] = explain_refusals(gateway, plan, executor) if explain else _no_review("interrupted")
+    cluster = {k: v for k, v in source.cluster.items() if k != "host_missing"}
+    report = reporting.build(results, cluster, shown, permissions=_permissions(source))
+    if source.kind.virtual and scope is not None and len(scope.found_vclusters) == 1:
+        found = scope.found_vclusters[0]  # a renamed vCluster context: the host told which vCluster it is
+        named = report["cluster"]["vcluster"]
+        named["name"], named["namespace"] = named["name"] or found.name, named["namespace"] or found.namespace
+    if source.cluster.get("host_missing"):
+        report["target"].setdefault("notes", []).append(f"host cluster not examined: {source.cluster['host_missing']}")
+    if not explain:
+        report["preflight"] = _no_review("interrupted")
+    elif source.kind.virtual:
+        report["preflight"] = _preflight_sides(source, plan, store.facts, executor, target)
+    else:
+        report["preflight"] = explain_refusals(gateway, plan, executor)
+    if source.kind.virtual and source.host is None:
+        from vcdoctor.products.vcluster import tenant
+
+        report["platform"] = tenant.platform_ticket(source.kind, target)
     report["duration_ms"] = executor.deadline.elapsed_ms()
     meta = source.snapshot_meta
     if meta is not None:
@@ -261,6 +371,32 @@ def _outcome(results: List[CheckResult], source: Source, plan: Plan, executor: E
                               "tool_version": (meta.get("tool") or {}).get("version"),
                               "redacted": bool(meta.get("redacted"))}
     return Outcome(report, results, exit_code(results, fail_on), source)
+
+
+def _permissions(source: Source) -> List[Dict[str, Any]]:
+    if not source.kind.virtual:
+        return source.gateway.permissions_used()
+    rows = [dict(row, side=VIRTUAL) for row in source.gateway.permissions_used()]
+    if source.host is not None:
+        rows += [dict(row, side=HOST) for row in source.host.gateway.permissions_used()]
+    return rows
+
+
+def _preflight_sides(source: Source, plan: Plan, facts: Dict[str, Fact], executor: Executor,
+                     target: Target) -> Dict[str, Any]:
+    """explain_refusals on each side, asking each cluster only about the permissions of the facts that read it."""
+    import dataclasses
+
+    merged: Dict[str, Any] = {"checked": 0, "missing": [], "unavailable": None}
+    for side, side_source in ((VIRTUAL, source), (HOST, source.host)):
+        if side_source is None:
+            continue
+        own = {n: f if f.side == side else dataclasses.replace(f, reads=()) for n, f in facts.items()}
+        answer = explain_refusals(side_source.gateway, make_plan(plan.checks, own, target), executor)
+        merged["checked"] += answer["checked"]
+        merged["missing"] += [dict(m, side=side) for m in answer["missing"]]
+        merged["unavailable"] = merged["unavailable"] or answer["unavailable"]
+    return merged
 
 
 def _no_review(why: str) -> Dict[str, Any]:

@@ -105,7 +105,8 @@ def collect(options: Options, out_path: str, redact: bool) -> str:
     }
     assert outcome.source is not None and outcome.source.recorder is not None
     try:
-        count = snapshot.write(out_path, metadata, outcome.source.recorder.records, report, redact=redact)
+        count = snapshot.write(out_path, metadata, outcome.source.recorder.records, report, redact=redact,
+                               sides=outcome.source.side_records())
     except OSError as exc:
         raise Failure(ExitCode.USAGE, ErrorCode.USAGE, f"cannot write {out_path}: {exc.strerror or exc}") from None
     return (f"vcdoctor: wrote {out_path} ({count} responses, {len(outcome.results)} checks); replay with: "

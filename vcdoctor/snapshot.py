@@ -66,6 +66,12 @@ MAX_HEADER_BYTES = 64 * 1024
 MAX_JSON_DEPTH = 100
 
 
+#: responses of the context the run was pointed at carry no side; those of the host cluster of a tenant run (its
+#: context a vCluster) carry "side": "host", so one file holds both and replay routes each to its gateway
+PRIMARY = ""
+SIDES = ("host",)
+
+
 class SnapshotError(Exception):
     """The file is not a readable vcdoctor snapshot."""
 
@@ -354,14 +360,18 @@ def _join_pages(records: dict[str, RawResponse]) -> dict[str, RawResponse]:
 # -- archive --------------------------------------------------------------------------------------
 
 def write(path: str, metadata: dict, records: dict[str, tuple[ApiRequest, RawResponse]],
-          report: dict | None = None, redact: bool = False) -> int:
+          report: dict | None = None, redact: bool = False,
+          sides: dict[str, dict[str, tuple[ApiRequest, RawResponse]]] | None = None) -> int:
     """Write a reproducible archive (sorted members, fixed mtimes); returns the number of responses.
 
     With ``redact`` every namespace and pod name is replaced by a consistent token (docs/snapshot.md).
+    ``sides`` holds the responses of the other sides of the run (the host cluster of a tenant run), by side.
     """
     mtime = int(os.environ.get("SOURCE_DATE_EPOCH", time.time()))
     entries = [_entry(request, response) for request, response in records.values()]
-    meta = {"format": FORMAT, **metadata, "responses": len(records), "redacted": redact}
+    for side, side_records in sorted((sides or {}).items()):
+        entries += [dict(_entry(request, response), side=side) for request, response in side_records.values()]
+    meta = {"format": FORMAT, **metadata, "responses": len(entries), "redacted": redact}
     if isinstance(meta.get("cluster"), dict):
         meta["cluster"] = dict(meta["cluster"], server=strip_userinfo(meta["cluster"].get("server")))
     if report is not None and isinstance(report.get("cluster"), dict):
@@ -370,13 +380,15 @@ def write(path: str, metadata: dict, records: dict[str, tuple[ApiRequest, RawRes
         redactor = _redactor(entries, meta, report)
         entries = [_redacted_entry(redactor, e) for e in entries]
         meta["target"] = redactor.apply_json(meta.get("target"))
+        if isinstance(meta.get("cluster"), dict) and isinstance(meta["cluster"].get("vcluster"), dict):
+            meta["cluster"] = dict(meta["cluster"], vcluster=redactor.apply_json(meta["cluster"]["vcluster"]))
         # the collecting run's report quotes names in truncated examples and dict keys: leave it out,
         # a replay of the redacted responses rebuilds it
         report = None
     members: list[tuple[str, bytes]] = [(META_FILE, _dump(meta))]
     if report is not None:
         members.append((REPORT_FILE, _dump(report)))
-    entries.sort(key=lambda e: json.dumps(e["request"], sort_keys=True))
+    entries.sort(key=lambda e: (e.get("side", PRIMARY), json.dumps(e["request"], sort_keys=True)))
     for index, entry in enumerate(entries, 1):
         members.append((f"{RESPONSES_DIR}/{index:04d}-{_slug(request_from_dict(entry['request']))}.json",
                         _dump(entry)))
@@ -387,7 +399,7 @@ def write(path: str, metadata: dict, records: dict[str, tuple[ApiRequest, RawRes
             info.size, info.mtime, info.mode = len(data), mtime, 0o644
             tar.addfile(info, io.BytesIO(data))
     _write_private(path, buffer.getvalue(), mtime)
-    return len(records)
+    return len(entries)
 
 
 def _write_private(path: str, tar: bytes, mtime: int) -> None:
@@ -460,6 +472,8 @@ _HOST_NAME_RUN = re.compile(r"[a-z0-9][a-z0-9.-]*")
 
 def _redacted_entry(redactor: Redactor, entry: dict) -> dict:
     out = {"request": redactor.apply_request(entry["request"]), "status": entry["status"]}
+    if "side" in entry:
+        out["side"] = entry["side"]
     if "text" in entry:
         out["text"] = redactor.apply(entry["text"])
     if "base64" in entry:
@@ -529,14 +543,21 @@ def _entry(request: ApiRequest, response: RawResponse) -> dict:
 
 
 def read(path: str) -> tuple[dict, dict[str, RawResponse], dict | None]:
-    """(metadata, responses by request key, report of the collecting run), or SnapshotError with one line.
+    """(metadata, responses of the context's side by request key, report of the collecting run); see read_sides."""
+    meta, sides, report = read_sides(path)
+    return meta, sides[PRIMARY], report
+
+
+def read_sides(path: str) -> tuple[dict, dict[str, dict[str, RawResponse]], dict | None]:
+    """(metadata, {side: responses by request key}, report of the collecting run), or SnapshotError with one line.
+    The PRIMARY side is always there; a tenant run's snapshot may hold the host side too.
 
     The file is hostile input: it must be a regular file, and the archive is streamed with every size,
     count and nesting depth bounded before it is read; every field is validated by type
     (``validate_meta``, ``validate_entry``) and every paged list must form a finite, complete chain."""
     fh = _open_regular(path)
-    records: dict[str, RawResponse] = {}
-    continues: dict[str, str | None] = {}
+    records: dict[str, dict[str, RawResponse]] = {PRIMARY: {}}
+    continues: dict[str, dict[str, str | None]] = {PRIMARY: {}}
     with fh:
         try:
             meta, report = _read_members(fh, path, records, continues)
@@ -549,7 +570,8 @@ def read(path: str) -> tuple[dict, dict[str, RawResponse], dict | None]:
             raise SnapshotError(f"snapshot {path} is damaged: {_one_line(exc)}") from None
     if meta is None:
         raise SnapshotError(f"{path} is not a {FORMAT} snapshot (format: missing)")
-    _check_page_chains(records, continues, path)
+    for side, side_records in records.items():
+        _check_page_chains(side_records, continues[side], path)
     return meta, records, report
 
 
@@ -600,8 +622,8 @@ _META_HEADERS = (tarfile.XHDTYPE, tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE, tarf
                  tarfile.GNUTYPE_LONGLINK)
 
 
-def _read_members(fh: io.BufferedReader, path: str, records: dict[str, RawResponse],
-                  continues: dict[str, str | None]) -> tuple[dict | None, dict | None]:
+def _read_members(fh: io.BufferedReader, path: str, records: dict[str, dict[str, RawResponse]],
+                  continues: dict[str, dict[str, str | None]]) -> tuple[dict | None, dict | None]:
     """Streams the archive into ``records`` (and the continue token of each list page into ``continues``);
     returns (metadata, report). Each member is validated and converted as soon as it is read."""
     compressed = fh.peek(2)[:2] == b"\x1f\x8b"
@@ -644,14 +666,17 @@ def _read_members(fh: io.BufferedReader, path: str, records: dict[str, RawRespon
                     raise SnapshotError(f"snapshot {where} is damaged: not a JSON object")
                 report = data
             else:
+                side = data.pop("side", PRIMARY) if isinstance(data, dict) else PRIMARY
+                if side != PRIMARY and side not in SIDES:
+                    raise SnapshotError(f"snapshot {where} is damaged: unknown side")
                 request, response, token = _checked_entry(data, where)
                 del data  # the decoded member can be as large as the member: keep only the response bytes
                 key = request_key(request)
-                if key in records:
+                if key in records.setdefault(side, {}):
                     raise SnapshotError(f"snapshot {where} is damaged: it records a request already recorded")
-                records[key] = response
+                records[side][key] = response
                 if request.verb == "list" and 200 <= response.status < 300:
-                    continues[key] = token
+                    continues.setdefault(side, {})[key] = token
     return meta, report
 
 
@@ -720,6 +745,9 @@ def _fields(data: Any, spec: dict[str, tuple], where: str) -> dict:
 _META_SPEC: dict[str, tuple] = {"format": (str,), "collected_at": (str,), "tool": (dict,), "cluster": (dict,),
                                 "target": (dict,), "checks": (list,), "responses": (int,), "redacted": (bool,)}
 _CLUSTER_SPEC: dict[str, tuple] = {"context": (str,), "server": (str,), "kubernetes_version": (str,)}
+#: what a tenant run adds to the cluster: host or virtual, which vCluster, and the host side examined with it
+_KIND_SPEC: dict[str, tuple] = {"kind": (str,), "vcluster": (dict,), "host": (dict,)}
+_VCLUSTER_SPEC: dict[str, tuple] = {"name": (str,), "namespace": (str,), "host_context": (str,)}
 _TARGET_SPEC: dict[str, tuple] = {"namespace": (str,), "pod": (str,), "vcluster": (str,),
                                   "vcluster_namespace": (str,), "helm_release": (bool,)}
 
@@ -733,8 +761,17 @@ def validate_meta(data: Any, path: str) -> dict:
         raise SnapshotError(f"{path} is not a {FORMAT} snapshot (format: {shown or 'missing'})")
     meta = _fields(data, _META_SPEC, where)
     meta["tool"] = _fields(meta["tool"] or {}, {"name": (str,), "version": (str,)}, where + " tool")
-    meta["cluster"] = _fields(meta["cluster"] or {}, _CLUSTER_SPEC, where + " cluster")
+    cluster = meta["cluster"] or {}
+    meta["cluster"] = _fields(cluster, _CLUSTER_SPEC, where + " cluster")
     meta["cluster"]["server"] = strip_userinfo(meta["cluster"]["server"])
+    kind = _fields(cluster, _KIND_SPEC, where + " cluster")
+    if kind["kind"] in ("host", "virtual"):  # absent from snapshots of earlier releases: they are host snapshots
+        meta["cluster"]["kind"] = kind["kind"]
+        if kind["vcluster"] is not None:
+            meta["cluster"]["vcluster"] = _fields(kind["vcluster"], _VCLUSTER_SPEC, where + " cluster vcluster")
+        if kind["host"] is not None:
+            host = _fields(kind["host"], _CLUSTER_SPEC, where + " cluster host")
+            meta["cluster"]["host"] = dict(host, server=strip_userinfo(host["server"]))
     meta["target"] = _fields(meta["target"] or {}, _TARGET_SPEC, where + " target")
     checks = meta["checks"] or []
     if not all(isinstance(c, str) for c in checks):

@@ -12,6 +12,19 @@ from vcdoctor.singleflight import SingleFlight
 
 #: a namespace, name or selector that is only known at run time (a vCluster's namespace, a pod's name)
 RUNTIME = "*"
+#: the cluster a fact reads: the host cluster (the default), or the virtual cluster a tenant's context points at
+HOST, VIRTUAL = "host", "virtual"
+
+
+class SideUnavailable(Exception):
+    """A fact needs a cluster the run has no access to (a host fact in a tenant-only run): the runner turns
+    this into a ``skip`` that says how to give that access, never into a verdict drawn from the other side."""
+
+    def __init__(self, side: str, fact: str, hint: str = ""):
+        super().__init__(f"fact {fact!r} reads the {side} cluster, which this run cannot reach")
+        self.side = side
+        self.fact = fact
+        self.hint = hint
 
 
 @dataclass(frozen=True)
@@ -101,6 +114,21 @@ class Fact:
     #: other facts ``compute`` may ask for (only these); a fact whose reads depend on what a check asks
     #: returns a function, and its reads happen when the check calls it
     needs: Tuple[str, ...] = ()
+    #: which cluster its reads go to (HOST or VIRTUAL)
+    side: str = HOST
+
+
+class _MissingSide:
+    """Stands in for the gateway of a side the run cannot reach: any read raises SideUnavailable. Lazy, so a fact
+    that only combines other facts (no reads) still computes."""
+
+    def __init__(self, side: str, fact: str, hint: str):
+        self._error = (side, fact, hint)
+
+    def __getattr__(self, name: str) -> Any:
+        def refuse(*args: Any, **kwargs: Any) -> Any:
+            raise SideUnavailable(*self._error)
+        return refuse
 
 
 class ScopedApi:
@@ -140,7 +168,7 @@ class FactContext:
     def __init__(self, store: "FactStore", fact: Fact):
         self._store = store
         self._fact = fact
-        self.api = ScopedApi(store.gateway, fact)
+        self.api = ScopedApi(store.gateway_for(fact), fact)
 
     @property
     def inputs(self) -> Mapping[str, Any]:
@@ -155,8 +183,13 @@ class FactContext:
 class FactStore:
     """The facts of one run: each computed once, concurrent askers wait for the first (failures included)."""
 
-    def __init__(self, gateway: Gateway, facts: Mapping[str, Fact], inputs: Mapping[str, Any]):
+    def __init__(self, gateway: Gateway, facts: Mapping[str, Fact], inputs: Mapping[str, Any],
+                 sides: Optional[Mapping[str, Optional[Gateway]]] = None, missing_hint: str = ""):
         self.gateway = gateway
+        #: a gateway per side (HOST, VIRTUAL); None for a side the run cannot reach. Default: ``gateway`` is the host
+        self.sides: Mapping[str, Optional[Gateway]] = sides if sides is not None else {HOST: gateway}
+        #: how to give the run a side it lacks (shown in the skip)
+        self.missing_hint = missing_hint
         self.facts = facts
         #: plain values every fact may read: target, now
         self.inputs = dict(inputs)
@@ -167,6 +200,10 @@ class FactStore:
             return self.inputs[name]
         fact = self.facts[name]
         return self._memo.get(name, lambda: fact.compute(FactContext(self, fact)))
+
+    def gateway_for(self, fact: Fact) -> Any:
+        gateway = self.sides.get(fact.side)
+        return gateway if gateway is not None else _MissingSide(fact.side, fact.name, self.missing_hint)
 
     def peek(self, name: str) -> Any:
         """A fact's value if it was computed (and did not fail), else None; never computes."""

@@ -7,8 +7,8 @@ from concurrent.futures import Future
 from typing import Callable, Dict, List, Optional, Sequence
 
 from vcdoctor.engine.executor import Executor
-from vcdoctor.engine.facts import FactStore
-from vcdoctor.engine.verdicts import could_not_look
+from vcdoctor.engine.facts import FactStore, SideUnavailable
+from vcdoctor.engine.verdicts import could_not_look, side_unavailable
 from vcdoctor.gateway import GatewayError
 from vcdoctor.model import Check, CheckResult, Evidence, Status, Verdict
 
@@ -90,6 +90,8 @@ def _evaluate(check: Check, store: FactStore) -> CheckResult:
     try:
         arguments = {name: store.argument(name) for name in check.needs}
         verdict = _enforce(check, check.run(**arguments))
+    except SideUnavailable as exc:
+        verdict = side_unavailable(exc)
     except GatewayError as exc:
         verdict = could_not_look(exc)
     except Exception as exc:  # a crashing check must not take the others down

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import List
 
+from vcdoctor.engine.facts import SideUnavailable
 from vcdoctor.fix_script import join
 from vcdoctor.gateway import Forbidden, GatewayError, NotFound, Unreachable
 from vcdoctor.model import Evidence, Status, Verdict, worst
@@ -16,6 +17,14 @@ def could_not_look(exc: GatewayError, what: str = "") -> Verdict:
     message = f"could not look{(' at ' + what) if what else ''}: {exc.kind} on {subject}"
     evidence = (Evidence(subject, exc.reason, {"outcome": exc.kind, "http_status": exc.status}),)
     return Verdict(Status.ERROR, message, evidence, remediation(exc))
+
+
+def side_unavailable(exc: SideUnavailable) -> Verdict:
+    """A ``skip`` for a check that needs a cluster the run cannot reach: it says how to give that access."""
+    how = exc.hint or "run vcdoctor with --host-context NAME, or with a kubeconfig that has the host cluster's context"
+    message = f"needs access to the {exc.side} cluster, which this run does not have: {how}"
+    return Verdict(Status.SKIP, message, (Evidence(f"{exc.side} cluster", "not reachable from this run",
+                                                   {"needs_side": exc.side, "fact": exc.fact}),))
 
 
 def remediation(exc: GatewayError) -> str:

@@ -38,7 +38,25 @@ def render(report: dict, colour: bool = False, fail_on: str = "fail", heading: s
     for block in blocks:
         if block[0]["status"] != "pass":
             lines += _details(block, report)
+    lines += _platform(report.get("platform"))
     return "\n".join(lines)
+
+
+def _platform(ticket: dict | None) -> list[str]:
+    """A tenant-only run ends with what the platform team needs to look at the host side."""
+    if not isinstance(ticket, dict):
+        return []
+    vc = ticket.get("vcluster") or {}
+    lines = ["", "### For the platform team", "",
+             "This report was made inside a vCluster, without access to the host cluster; the skipped checks "
+             "need the host.", "",
+             f"- vCluster: {inert.md_code(vc.get('name') or '?')} in host namespace "
+             f"{inert.md_code(vc.get('namespace') or '?')}"
+             + (f" (host context {inert.md_code(vc['host_context'])})" if vc.get("host_context") else "")]
+    if ticket.get("host_pod"):
+        lines.append(f"- host pod (as the vCluster names it): {inert.md_code(ticket['host_pod'])}")
+    lines += ["", "Run on the host cluster:", "", inert.md_fence(ticket.get("command"), "sh")]
+    return lines
 
 
 def _details(block: list[dict], report: dict) -> list[str]:

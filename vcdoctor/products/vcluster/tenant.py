@@ -1,0 +1,238 @@
+"""The tenant's view: facts read inside a vCluster, and the host facts they stand for when the host is out of reach."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shlex
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from vcdoctor import pods as podinfo
+from vcdoctor.engine.facts import HOST, RUNTIME, VIRTUAL, Fact, FactContext, Read, SideUnavailable
+from vcdoctor.gateway import GatewayError, NotFound
+from vcdoctor.gateway import resources as r
+from vcdoctor.products.vcluster import names as vcnames
+from vcdoctor.products.vcluster import syncer_log
+from vcdoctor.products.vcluster.discovery import VCluster, owner_key
+from vcdoctor.products.vcluster.facts import SYNCER_LOG_READ, read_syncer_logs
+from vcdoctor.scope import Scope, Target, UsageError
+from vcdoctor.sides import ClusterKind
+
+#: The syncer's event on the virtual pod when the host refused it: reason SyncError, message
+#: "Error syncing to physical cluster: <err>" v0.19.0–v0.20.6 (namespaced_translator.go:74-78,94@v0.19.0,
+#: :80-84,100@v0.20.0), "Error syncing to host cluster: <err>" v0.21.0+ (pkg/patcher/apply.go:59-61@v0.21.0);
+#: from v0.32.0 an events.k8s.io event (action SyncPod, note = that message: apply.go:66@v0.32.0,
+#: :68-77@v0.36.1), which the core/v1 events API serves with the note as message and eventTime set.
+SYNC_ERROR = "SyncError"
+_SYNC_PREFIX = re.compile(r"^Error syncing to (?:physical|host) cluster: ")
+EVENT_FIELDS = "involvedObject.kind=Pod,involvedObject.name={name}"
+
+
+def access_hint(kind: ClusterKind) -> str:
+    """How to give a tenant-only run the host cluster (shown in every skip for lack of it)."""
+    if kind.host_context:
+        return (f"give it the host cluster's context: vcdoctor run --host-context {shlex.quote(kind.host_context)} "
+                f"(the kubeconfig must hold context {kind.host_context!r}, or merge it in with "
+                f"KUBECONFIG=vcluster.yaml:host.yaml), or ask the platform team to run the command at the end of the "
+                f"report")
+    return ("give it the host cluster's context: vcdoctor run --host-context NAME (a context of the same kubeconfig), "
+            "or ask the platform team to run vcdoctor on the host")
+
+
+def sync_refusals(pod: dict, events: Sequence[dict], vc: str) -> Tuple[syncer_log.Refusal, ...]:
+    """The host's refusals of a virtual pod that still stand: SyncError events on a pod that never got a node
+    (once the host pod exists and runs, an old SyncError is history)."""
+    if podinfo.node_name(pod) or podinfo.phase(pod) not in ("Pending", "Unknown"):
+        return ()
+    found = []
+    for event in reversed(list(events)):  # oldest first: newest_distinct keeps the newest reason last
+        if event.get("reason") != SYNC_ERROR:
+            continue
+        text = str(event.get("message") or event.get("note") or "")
+        reason = syncer_log.reason_of(_SYNC_PREFIX.sub("", text))
+        source = f"vCluster {vc} (SyncError event on virtual pod {podinfo.ref(pod)})"
+        found.append(syncer_log.Refusal(source, reason, int(event.get("count") or 1)))
+    return syncer_log.newest_distinct(found)
+
+
+def _newest_first(events: Sequence[dict]) -> List[dict]:
+    return sorted(events, key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "", reverse=True)
+
+
+# -- virtual-side facts ------------------------------------------------------------------------------------------
+
+def _virtual_pod(ctx: FactContext) -> dict:
+    target: Target = ctx.inputs["target"]
+    kind: ClusterKind = ctx.inputs["cluster"]
+    try:
+        return ctx.api.get(r.PODS, target.pod or "", target.namespace)
+    except NotFound:
+        raise UsageError(f"pod {target.pod!r} not found in namespace {target.namespace!r} of the virtual cluster "
+                         f"(vCluster {kind.ref}): -n and --pod name the pod as the tenant sees it") from None
+
+
+def _virtual_pods(ctx: FactContext) -> Tuple[dict, ...]:
+    return ctx.api.list(r.PODS, ctx.inputs["target"].namespace)
+
+
+def _virtual_pod_events(ctx: FactContext) -> List[dict]:
+    target: Target = ctx.inputs["target"]
+    fields = EVENT_FIELDS.format(name=target.pod)
+    return _newest_first(ctx.api.list(r.EVENTS, target.namespace, fields=fields))
+
+
+# -- host facts as a tenant run sees them ------------------------------------------------------------------------
+
+def _candidates(found: Sequence[VCluster], kind: ClusterKind) -> List[VCluster]:
+    return [vc for vc in found if (not kind.vcluster or vc.name == kind.vcluster)
+            and (not kind.vcluster_namespace or vc.namespace == kind.vcluster_namespace)]
+
+
+def _host_pod(ctx: FactContext, vc: VCluster, ns: str, name: str) -> Optional[dict]:
+    try:
+        pod = ctx.api.get(r.PODS, vcnames.host_pod_name(name, ns, vc.name), vc.namespace)
+    except NotFound:
+        return None
+    return pod if vcnames.is_virtual_pod(pod, vc.name, ns, name) else None
+
+
+def _log_refusals(ctx: FactContext, chosen: Sequence[VCluster], ns: str, name: str) -> List[syncer_log.Refusal]:
+    try:
+        control_plane = ctx.fact("control_plane_pods")
+    except GatewayError:
+        return []
+    found: List[syncer_log.Refusal] = []
+    for vc in chosen:
+        for ref, lines in read_syncer_logs(ctx.api, control_plane, vc):
+            if not isinstance(lines, GatewayError):
+                found += syncer_log.refusals(lines, ref, vc.name, ns, name)
+    return found
+
+
+def _scope(ctx: FactContext) -> Scope:
+    """The target resolved inside the vCluster, then (with host access) mapped to the host pod."""
+    target: Target = ctx.inputs["target"]
+    kind: ClusterKind = ctx.inputs["cluster"]
+    ns, name = target.namespace or "", target.pod or ""
+    vpod = ctx.fact("virtual_pod") if target.pod else None
+    notes = [f"the context is virtual cluster {kind.ref}: " + "; ".join(kind.evidence)]
+    refused = sync_refusals(vpod, ctx.fact("virtual_pod_events"), kind.vcluster or "?") if vpod else ()
+    try:
+        found = ctx.fact("vclusters_found")
+    except SideUnavailable:
+        notes.append("the host cluster was not examined (no access to it): checks that need it are skipped")
+        if vpod is None:
+            return Scope(target, (), None, tuple(notes))
+        if kind.vcluster:
+            notes.append(f"its host pod is {kind.vcluster_namespace or '<vCluster namespace>'}/"
+                         f"{vcnames.host_pod_name(name, ns, kind.vcluster)}")
+        if refused:
+            return Scope(target, (), (), tuple(notes + [f"virtual pod {ns}/{name} was refused by the host: the "
+                                                        f"vCluster recorded SyncError events"]), sync_errors=refused)
+        return Scope(target, (), (vpod,), tuple(notes + [f"virtual pod {ns}/{name} examined inside the vCluster"]))
+    chosen = _candidates(found, kind)
+    if not chosen:
+        known = ", ".join(vc.ref for vc in found) or "none"
+        raise UsageError(f"no vCluster {kind.ref} on the host cluster ({kind.host_context}); vClusters found: {known}")
+    if len(chosen) > 1 and vpod is None:
+        notes.append(f"{len(chosen)} vClusters on the host could be this one; each is examined (name it with "
+                     f"--vcluster/--vcluster-namespace)")
+    if vpod is None:
+        return Scope(target, tuple(chosen), None, tuple(notes))
+    pods = []
+    for vc in chosen:
+        pod = _host_pod(ctx, vc, ns, name)  # a refused lookup is the pipeline's "cannot resolve the target"
+        if pod is not None:
+            pods.append((vc, pod))
+    if pods:
+        vcs = tuple(vc for vc, _ in pods)
+        return Scope(target, vcs, tuple(p for _, p in pods),
+                     tuple(notes + [f"virtual pod {ns}/{name} is host pod {podinfo.ref(p)}" for _, p in pods]))
+    refusals = tuple(refused) + syncer_log.newest_distinct(_log_refusals(ctx, chosen, ns, name))
+    if not refusals:
+        refusals = (syncer_log.Refusal(f"vCluster {kind.ref}", "the host has no pod for it, and neither a SyncError "
+                                                               "event nor the syncer log says why"),)
+    hosts = ", ".join(f"{vc.namespace}/{vcnames.host_pod_name(name, ns, vc.name)}" for vc in chosen)
+    return Scope(target, tuple(chosen), (), tuple(notes + [f"virtual pod {ns}/{name} has no host pod ({hosts})"]),
+                 sync_errors=refusals)
+
+
+def _vclusters(ctx: FactContext) -> Tuple[VCluster, ...]:
+    ctx.fact("vclusters_found")  # a host fact: without the host this raises, and checks skip instead of "none"
+    return ctx.fact("scope").found_vclusters
+
+
+def _examined_pods(ctx: FactContext) -> List[dict]:
+    scope: Scope = ctx.fact("scope")
+    if scope.host_pods is not None:
+        return list(scope.host_pods)
+    try:
+        synced = ctx.fact("synced_pods")
+    except SideUnavailable:
+        return list(ctx.fact("virtual_pods"))  # tenant-only: the tenant's own pods, as the vCluster holds them
+    wanted = {(vc.namespace, vc.name) for vc in scope.found_vclusters}
+    ns = scope.target.namespace
+    return [p for p in synced if owner_key(p) in wanted
+            and (not ns or podinfo.labels(p).get(vcnames.VIRTUAL_NAMESPACE_LABEL) == ns)]
+
+
+VIRTUAL_FACTS = (
+    Fact("virtual_pod", "the --pod target inside the vCluster", _virtual_pod,
+         (Read("get", r.PODS, namespace=RUNTIME, name=RUNTIME, when="with --pod", option="pod"),), side=VIRTUAL),
+    Fact("virtual_pods", "the tenant's pods inside the vCluster (-n or every namespace)", _virtual_pods,
+         (Read("list", r.PODS, namespace=RUNTIME, when="without --pod, when the host is out of reach"),),
+         side=VIRTUAL),
+    Fact("virtual_pod_events", "events about the --pod target inside the vCluster (SyncError, copied host events)",
+         _virtual_pod_events, (Read("list", r.EVENTS, namespace=RUNTIME, fields=RUNTIME, when="with --pod",
+                                    option="pod"),), side=VIRTUAL),
+)
+#: host facts a tenant run answers differently (they replace the facts of the same name)
+TENANT_FACTS = (
+    Fact("scope", "the target resolved inside the vCluster and, with host access, mapped to its host pod", _scope,
+         (Read("get", r.PODS, namespace=RUNTIME, name=RUNTIME, when="with --pod and host access", option="pod"),
+          dataclasses.replace(SYNCER_LOG_READ, when="with --pod, when the pod is not on the host", option="pod")),
+         needs=("virtual_pod", "virtual_pod_events", "vclusters_found", "control_plane_pods")),
+    Fact("vclusters", "the vCluster of the context, found on the host", _vclusters,
+         needs=("vclusters_found", "scope")),
+    Fact("examined_pods", "the examined pods: host pods with host access, else the tenant's pods in the vCluster",
+         _examined_pods, needs=("scope", "synced_pods", "virtual_pods")),
+)
+
+
+def overlay(facts: Mapping[str, Fact], host_reachable: bool) -> Dict[str, Fact]:
+    """The facts of a run whose context is a virtual cluster. Without the host, events about the examined pod are
+    read inside the vCluster, where its syncer copies the host's (KAI's Unschedulable among them): events syncer
+    pkg/controllers/resources/events/syncer.go:26-32@v0.19.0, sync.fromHost.events.enabled default true
+    chart/values.yaml:84-85@v0.20.0, :152-154@v0.36.1."""
+    out = dict(facts)
+    out.update({f.name: f for f in VIRTUAL_FACTS + TENANT_FACTS})
+    if not host_reachable and "target_events" in facts:
+        out["target_events"] = dataclasses.replace(facts["target_events"], side=VIRTUAL)
+    return out
+
+
+# -- the platform team's ticket ----------------------------------------------------------------------------------
+
+def platform_ticket(kind: ClusterKind, target: Target) -> Dict[str, Any]:
+    """What the platform team needs to run vcdoctor on the host for this tenant (tenant-only runs)."""
+    command = ["vcdoctor", "run"]
+    if kind.host_context:
+        command += ["--context", kind.host_context]
+    if kind.vcluster:
+        command += ["--vcluster", kind.vcluster]
+    if kind.vcluster_namespace:
+        command += ["--vcluster-namespace", kind.vcluster_namespace]
+    if target.namespace:
+        command += ["-n", target.namespace]
+    if target.pod:
+        command += ["--pod", target.pod]
+    host_pod = None
+    if target.pod and target.namespace and kind.vcluster:
+        host_pod = (f"{kind.vcluster_namespace or '<vCluster namespace>'}/"
+                    f"{vcnames.host_pod_name(target.pod, target.namespace, kind.vcluster)}")
+    return {"vcluster": {"name": kind.vcluster, "namespace": kind.vcluster_namespace,
+                         "host_context": kind.host_context},
+            "host_pod": host_pod, "command": " ".join(shlex.quote(part) for part in command + ["-o", "markdown"])}
+
+
+__all__ = ["HOST", "VIRTUAL", "access_hint", "overlay", "platform_ticket", "sync_refusals"]
