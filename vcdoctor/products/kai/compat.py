@@ -357,3 +357,16 @@ def denial_text(key: str) -> str:
 
 def describe(version: Optional[Version]) -> str:
     return show(version)
+
+
+#: the RuntimeClass of reservation pods: none before v0.7.12; hard-coded nvidia v0.7.12 - v0.9.20
+#: (resource_reservation.go@v0.7.12:45,454); Config spec.binder.runtimeClassName default nvidia v0.10.0 - v0.15.x
+#: (pkg/apis/kai/v1/binder/binder.go@v0.10.0:103-104,120); default empty from v0.16.0 (binder.go@v0.17.0:240-244)
+RESERVATION_RUNTIME_CLASS: Tuple[Known[Optional[str]], ...] = (
+    Known(Span((0, 2, 0), (0, 7, 12)), None, "resource_reservation.go@v0.7.11 (no runtimeClassName)"),
+    Known(Span((0, 7, 12), (0, 10, 0)), "nvidia", "pkg/binder/binding/resourcereservation/resource_reservation.go"
+                                                  "@v0.7.12:45,454"),
+    Known(Span((0, 10, 0), (0, 16, 0)), "nvidia", "pkg/apis/kai/v1/binder/binder.go@v0.10.0:103-104,120 "
+                                                  "(Config spec.binder.runtimeClassName)"),
+    Known(Span((0, 16, 0), (0, 18, 0)), None, "pkg/apis/kai/v1/binder/binder.go@v0.17.0:240-244"),
+)
