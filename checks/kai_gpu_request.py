@@ -45,13 +45,13 @@ def _problems(pod: dict, release: kai.KaiRelease) -> List[str]:
     return [f"{who} rejects it: {text}"]
 
 
-def run(examined_kai_pods, nodes, kai_release, context) -> Verdict:
+def run(examined_kai_pods, nodes, kai_settings, context) -> Verdict:
     pods = [p for p in examined_kai_pods
             if kai.wants_gpu_share(p) or kai.whole_gpus(p) or GPU_ANNOTATIONS & set(podinfo.annotations(p))]
     if not pods:
         return Verdict(Status.SKIP, "no kai-scheduler pod requests a GPU",
                        (Evidence("examined pods", "no gpu-fraction, gpu-memory or nvidia.com/gpu request"),))
-    invalid = [(p, found) for p, found in ((p, _problems(p, kai_release)) for p in pods) if found]
+    invalid = [(p, found) for p, found in ((p, _problems(p, kai_settings.release)) for p in pods) if found]
     if invalid:
         fix = kai.inside_vcluster(Script(context), _vcluster(invalid[0][0]), [
             f"{vcl.virtual_ref(p) or podinfo.ref(p)}: {', '.join(problems)}" for p, problems in invalid[:5]] + [
