@@ -150,3 +150,11 @@ def test_error_when_sharing_state_unreadable(cluster, run_check):
     cluster.deny("get", "configs.kai.scheduler")
     result = run_check(CHECK)
     assert result.status is Status.ERROR and "configs" in result.remediation
+
+
+def test_reservation_crashloop_scenario(cluster, run_check):
+    from tests.fakeapi.scenarios import NVML_ERROR, SCENARIOS
+
+    SCENARIOS["reservation-crashloop"](cluster)
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL and NVML_ERROR in result.message and "wait to bind" in result.message

@@ -129,3 +129,22 @@ def test_error_when_forbidden(cluster, run_check):
     result = run_check(CHECK)
     assert result.status is Status.ERROR
     assert "kubectl auth can-i list pods -n kai-scheduler" in result.remediation
+
+
+def test_kai_v0_5_scenario_is_healthy_for_every_kai_check(cluster, run_check):
+    from vcdoctor.checks import (
+        gpu_sharing_reservations,
+        kai_gpu_request,
+        kai_podgroup,
+        kai_queue,
+        podgrouper_permissions,
+    )
+
+    from tests.fakeapi.scenarios import SCENARIOS
+
+    SCENARIOS["kai-v0-5"](cluster)
+    for check in (CHECK, kai_queue.CHECK, kai_podgroup.CHECK, gpu_sharing_reservations.CHECK,
+                  podgrouper_permissions.CHECK):
+        result = run_check(check)
+        assert result.status is Status.PASS, (check.id, result.message)
+    assert run_check(kai_gpu_request.CHECK).status in (Status.PASS, Status.WARN)
