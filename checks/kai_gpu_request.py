@@ -10,7 +10,7 @@ from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.kai import compat
-from vcdoctor.products.kai.gpu import GPU_FRACTION_NUM_DEVICES, MPS, validate
+from vcdoctor.products.kai.gpu import GPU_FRACTION_NUM_DEVICES, MPS, go_parse_float, validate
 from vcdoctor.versions import show
 
 GPU_MEMORY_LABEL = "nvidia.com/gpu.memory"
@@ -42,7 +42,19 @@ def _problems(pod: dict, release: kai.KaiRelease) -> List[str]:
     if text is None:
         return []
     who = f"KAI {release.text}" if release.known else f"KAI {show(compat.NEWEST)} (release unknown)"
-    return [f"{who} rejects it: {text}"]
+    return [_plain(pod, text) + f"{who} rejects it: {text}"]
+
+
+def _plain(pod: dict, text: str) -> str:
+    """vcdoctor's own words for the value KAI refuses, before KAI's verbatim text."""
+    ann = podinfo.annotations(pod)
+    if text.startswith("gpu-fraction annotation value must be a positive number"):
+        fraction = ann.get(kai.GPU_FRACTION)
+        number = go_parse_float(str(fraction))
+        return f"gpu-fraction {fraction!r} is {'not a number' if number is None else 'not between 0 and 1'}: "
+    if text.startswith("gpu-memory annotation value"):
+        return f"gpu-memory {ann.get(kai.GPU_MEMORY)!r} is not a positive integer of MiB: "
+    return ""
 
 
 def run(examined_kai_pods, nodes, kai_settings, context) -> Verdict:

@@ -30,7 +30,7 @@ def _parent_for(tree: QueueTree) -> Tuple[str, bool]:
     return "default-parent-queue", "default-parent-queue" not in tree.names
 
 
-def run(examined_kai_pods, queues, podgroup_queues, kai_settings, context) -> Verdict:
+def run(examined_kai_pods, queues, target_podgroups, kai_settings, context) -> Verdict:
     pods = examined_kai_pods
     if not pods:
         return kai.NO_KAI_PODS
@@ -38,6 +38,10 @@ def run(examined_kai_pods, queues, podgroup_queues, kai_settings, context) -> Ve
     release = settings.release
     tree: QueueTree = queues
     key = settings.queue_label.value
+    # the PodGroup's spec.queue is the scheduler's answer; vcdoctor reads PodGroups whole only for a --pod target
+    # (one per workload, never listed), else it follows the pod-grouper's order on the pod's labels
+    podgroup_queues = {key: str((group.get("spec") or {}).get("queue") or "")
+                       for key, group in target_podgroups.items()}
     placed: Dict[str, List[Tuple[dict, PodQueue]]] = defaultdict(list)
     for pod in pods:
         found = pod_queue(pod, podgroup_queues, key, settings.node_pool_label.value)

@@ -98,12 +98,6 @@ def _examined_kai_pods(ctx: FactContext) -> List[dict]:
     return names.kai_pods_of(ctx.fact("examined_pods"), ctx.fact("kai_settings").scheduler)
 
 
-def _podgroup_queues(ctx: FactContext) -> Dict[Tuple[str, str], str]:
-    """(namespace, name) of every PodGroup -> its spec.queue: the queue the scheduler uses."""
-    return {(podinfo.namespace(g), podinfo.name(g)): str((g.get("spec") or {}).get("queue") or "")
-            for g in ctx.api.list(r.PODGROUPS)}
-
-
 def _queues(ctx: FactContext) -> QueueTree:
     return queue_tree(ctx.api.list(r.QUEUES))
 
@@ -176,8 +170,7 @@ FACTS = (
                          "the release's default", _kai_settings, needs=("kai_pods", "kai_release", "kai_config")),
     Fact("examined_kai_pods", "the examined pods that name KAI's configured scheduler", _examined_kai_pods,
          needs=("examined_pods", "kai_settings")),
-    Fact("podgroup_queues", "the queue (spec.queue) of every PodGroup", _podgroup_queues,
-         (Read("list", r.PODGROUPS),)),
+
     Fact("queues", "KAI's queue tree", _queues, (Read("list", r.QUEUES),)),
     Fact("podgroup_refs", "(namespace, name) of every PodGroup", _podgroup_refs,
          (Read("list", r.PODGROUPS, metadata_only=True),)),

@@ -13,7 +13,7 @@ from vcdoctor.products.kai import compat
 from vcdoctor.products.kai.components import CONFIG_NAME, NAMESPACE
 from vcdoctor.products.kai.release import KaiRelease
 
-ENABLE_GPU_SHARING = """GPU sharing is a KAI install-time setting (Helm value global.gpuSharing). Keep the values KAI
+ENABLE_GPU_SHARING = """GPU sharing is a KAI install-time setting (Helm global.gpuSharing=true). Keep the values KAI
 was installed with, turn it on, and stay on the installed KAI version (the chart version is the release tag);
 then recreate the fractional pods inside the vCluster. KAI does not support `helm rollback`: to undo, upgrade
 again with the saved values."""
