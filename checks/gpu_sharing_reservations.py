@@ -1,24 +1,25 @@
-"""gpu-sharing-reservations: fractional GPU pods need GPU sharing on and reservation pods on their nodes."""
+"""gpu-sharing-reservations: fractional GPU pods need GPU sharing on and running reservation pods (binder's view)."""
 
 from __future__ import annotations
 
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
-from vcdoctor.products import kai
 from vcdoctor import pods as podinfo
 from vcdoctor.engine.verdicts import remediation as access_remediation
+from vcdoctor.fix_script import Script
 from vcdoctor.gateway import GatewayError
-from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Verdict
+from vcdoctor.products import kai
+from vcdoctor.products.kai import compat
+from vcdoctor.products.vcluster import MANAGED_BY
 
 MAX_LISTED = 10
 DENIAL = "denied the request"
-INVALID_VALUE_TEXTS = ("gpu-fraction annotation value", "gpu-memory annotation value", "cannot request both")
 
-RESERVATIONS = """The binder creates one reservation pod per shared GPU in kai-resource-reservation at bind time.
-  kubectl get pods -n kai-resource-reservation -o wide
-  kubectl logs -n kai-scheduler -l 'app in (binder)' --tail=100
-A reservation pod failing with 'unable to initialize NVML' means the nvidia RuntimeClass or the GPU
-driver/device plugin is missing on that node: kubectl get runtimeclass nvidia"""
+RESERVATIONS = """The binder reserves each shared GPU with a reservation pod on the node at bind time; a shared pod
+binds only once that pod runs. A reservation pod failing with 'unable to initialize NVML', or refused for a missing
+RuntimeClass, means the NVIDIA container runtime (RuntimeClass nvidia), driver or device plugin is missing on that
+node."""
 
 
 def _syncer_denials(scope, vclusters, syncer_logs) -> Tuple[List[Evidence], List[GatewayError], List[str]]:
@@ -33,10 +34,13 @@ def _syncer_denials(scope, vclusters, syncer_logs) -> Tuple[List[Evidence], List
                 unread.append(ref)
                 continue
             for line in lines:
-                if DENIAL in line and any(t in line for t in kai.SHARING_DENIALS):
-                    if scope.target.pod and scope.target.pod not in line:
-                        continue
-                    found.append(Evidence(f"syncer log of {ref}", line.strip()[:400], {"vcluster": vc.ref}))
+                denial = kai.denial_of(line) if DENIAL in line else None
+                if denial is None:
+                    continue
+                if scope.target.pod and scope.target.pod not in line:
+                    continue
+                found.append(Evidence(f"syncer log of {ref}", line.strip()[:400],
+                                      {"vcluster": vc.ref, "denial": denial}))
     return found, problems, unread
 
 
@@ -48,7 +52,15 @@ def _pod_evidence(pod: dict) -> Evidence:
     return Evidence(f"pod {podinfo.ref(pod)}", "requests a GPU share", data)
 
 
-def run(scope, vclusters, examined_pods, syncer_logs, gpu_sharing, reservation_pods) -> Verdict:
+def _vcluster_of(pods: List[dict], denials: List[Evidence], vclusters) -> Optional[str]:
+    refs = {str(d.data.get("vcluster")) for d in denials}
+    refs |= {f"{podinfo.namespace(p)}/{podinfo.labels(p)[MANAGED_BY]}" for p in pods
+             if podinfo.labels(p).get(MANAGED_BY)}
+    return next(iter(refs)) if len(refs) == 1 else None
+
+
+def run(scope, vclusters, examined_pods, syncer_logs, gpu_sharing, reservation_pods, kai_release,
+        context) -> Verdict:
     examined = examined_pods
     shared = [p for p in examined if kai.wants_gpu_share(p)]
     denials, problems, unread = _syncer_denials(scope, vclusters, syncer_logs)
@@ -65,9 +77,12 @@ def run(scope, vclusters, examined_pods, syncer_logs, gpu_sharing, reservation_p
                                     "KAI webhook denial",
                        (Evidence("examined pods", f"{len(examined)} without gpu-fraction/gpu-memory"),))
 
+    release: kai.KaiRelease = kai_release
     state = gpu_sharing
-    state_ev = Evidence("GPU sharing", f"enabled = {state.enabled}", {"source": state.source})
+    state_ev = Evidence("GPU sharing", f"enabled = {state.enabled}", {"source": state.source,
+                                                                      "kai_release": release.text})
     evidence = tuple([state_ev] + pod_ev + denials[:MAX_LISTED])
+    vcluster = _vcluster_of(shared, denials, vclusters)
     if state.enabled is None:
         return Verdict(Status.ERROR, f"{len(shared)} pod(s) request GPU shares but KAI's GPU sharing state could not "
                                      f"be read: {state.source}", evidence,
@@ -78,37 +93,83 @@ def run(scope, vclusters, examined_pods, syncer_logs, gpu_sharing, reservation_p
             what.append(f"{len(shared)} pod(s) request GPU shares")
         if denials:
             what.append(f"KAI's admission webhook denied {len(denials)} pod creation(s) in the syncer log")
-        return Verdict(Status.FAIL, f"GPU sharing is disabled but {' and '.join(what)}", evidence, kai.ENABLE_GPU_SHARING)
-    invalid = [d for d in denials if any(t in d.observation for t in INVALID_VALUE_TEXTS)]
+        names = [podinfo.ref(p) for p in shared[:MAX_LISTED]]
+        return Verdict(Status.FAIL, f"GPU sharing is disabled but {' and '.join(what)}", evidence,
+                       kai.ENABLE_GPU_SHARING, kai.gpu_sharing_fix(release, context, vcluster, names))
+    invalid = [d for d in denials if d.data.get("denial") in kai.INVALID_REQUEST_DENIALS]
     if invalid:
-        return Verdict(Status.FAIL, f"KAI's admission webhook rejected {len(invalid)} pod(s) for invalid GPU-share "
-                                    f"values", evidence, kai.VALID_GPU_SHARE_VALUES)
-    return _reservations(list(reservation_pods()), shared, evidence)
+        quoted = sorted({str(d.data["denial"]) for d in invalid})
+        fix = kai.inside_vcluster(Script(context), vcluster, [
+            f"KAI's webhook said: {text}" for text in quoted] + [
+            "Fix the gpu-fraction / gpu-memory annotation (or the nvidia.com/gpu limit) and recreate the pod."])
+        return Verdict(Status.FAIL, f"KAI's admission webhook rejected {len(invalid)} pod(s) for their GPU request: "
+                                    + "; ".join(quoted), evidence, kai.VALID_GPU_SHARE_VALUES, fix.build())
+    row = compat.at(compat.RESERVATION, release.effective)
+    namespace = row.value.namespace if row else kai.RESERVATION_NAMESPACES[0]
+    return _reservations(list(reservation_pods(namespace)), shared, evidence, release, namespace, context)
 
 
-def _reservations(reservations: List[dict], shared: List[dict], evidence: tuple) -> Verdict:
-    by_node = {}
+def _termination(pod: dict) -> str:
+    """The container's own last words: the termination message, else the waiting message, else the reason."""
+    for status in podinfo.container_statuses(pod):
+        for where in ((status.get("lastState") or {}).get("terminated"), (status.get("state") or {}).get("terminated"),
+                      (status.get("state") or {}).get("waiting")):
+            if where and where.get("message"):
+                return f"{status.get('name')}: {str(where['message']).strip()[:400]}"
+    for cond in (pod.get("status") or {}).get("conditions") or []:
+        if cond.get("message"):
+            return str(cond["message"])[:400]
+    return (pod.get("status") or {}).get("message") or podinfo.state_summary(pod)
+
+
+def _reservation_fix(context: Optional[str], broken: List[dict], release: kai.KaiRelease) -> Fix:
+    script = Script(context)
+    script.comment("The reservation pods the binder could not start, and the binder's own account:")
+    for pod in broken[:3]:
+        script.run("kubectl", "describe", "pod", podinfo.name(pod), "--namespace", podinfo.namespace(pod))
+        script.run("kubectl", "logs", podinfo.name(pod), "--namespace", podinfo.namespace(pod), "--all-containers",
+                   "--previous", "--tail", "50")
+    script.run("kubectl", "logs", "deployment/binder", "--namespace", kai.NAMESPACE, "--tail", "100")
+    runtime = compat.at(compat.RESERVATION_RUNTIME_CLASS, release.effective)
+    if runtime is None or runtime.value:
+        script.comment(f"KAI {release.text} runs reservation pods with RuntimeClass nvidia"
+                       + (f" ({runtime.source})" if runtime else " (v0.7.12 - v0.15.x)")
+                       + "; it must exist and the NVIDIA container runtime must be on the node:")
+        script.run("kubectl", "get", "runtimeclass", "nvidia")
+    script.comment("Then check the NVIDIA GPU operator / device plugin on the node(s): "
+                   + ", ".join(sorted({podinfo.node_name(p) or "unscheduled" for p in broken})))
+    return script.build()
+
+
+def _reservations(reservations: List[dict], shared: List[dict], evidence: tuple, release: kai.KaiRelease,
+                  namespace: str, context: Optional[str]) -> Verdict:
+    by_node: dict = {}
     for pod in reservations:
         by_node.setdefault(podinfo.node_name(pod), []).append(pod)
     res_ev = tuple(Evidence(f"pod {podinfo.ref(p)}", podinfo.state_summary(p), {"node": podinfo.node_name(p)})
                    for p in reservations[:MAX_LISTED])
-    evidence = evidence + (res_ev or (Evidence(f"namespaces {', '.join(kai.RESERVATION_NAMESPACES)}",
-                                               "no reservation pods"),))
+    evidence = evidence + (res_ev or (Evidence(f"namespace {namespace}", "no reservation pods",
+                                               {"kai_release": release.text}),))
     scheduled = [p for p in shared if podinfo.node_name(p)]
+    pending = [p for p in shared if not podinfo.node_name(p)]
+    broken = [p for p in reservations if podinfo.phase(p) != "Running" or not podinfo.is_ready(p)]
+    relevant = [p for p in broken if pending or podinfo.node_name(p) in {podinfo.node_name(s) for s in scheduled}]
+    if relevant:
+        said = [Evidence(f"reservation pod {podinfo.ref(p)}", _termination(p),
+                         {"node": podinfo.node_name(p), "state": podinfo.state_summary(p)}) for p in relevant[:3]]
+        waiting = (f"; {len(pending)} fractional pod(s) wait to bind" if pending else "")
+        return Verdict(Status.FAIL, "reservation pod(s) not running: " + "; ".join(
+            f"{podinfo.ref(p)} ({podinfo.state_summary(p)}): {_termination(p)}" for p in relevant[:2]) + waiting,
+            evidence + tuple(said), RESERVATIONS, _reservation_fix(context, relevant, release))
     uncovered = sorted({podinfo.node_name(p) for p in scheduled} - set(by_node))
     if uncovered:
         return Verdict(Status.FAIL, f"GPU sharing is on but node(s) {', '.join(uncovered)} run shared pods without a "
-                                    f"reservation pod in kai-resource-reservation", evidence, RESERVATIONS)
-    broken = [p for node in {podinfo.node_name(s) for s in scheduled} for p in by_node.get(node, [])
-              if not podinfo.is_ready(p)]
-    if broken:
-        return Verdict(Status.FAIL, "reservation pod(s) not running: " + "; ".join(
-            f"{podinfo.ref(p)} ({podinfo.state_summary(p)})" for p in broken[:3]), evidence, RESERVATIONS)
-    pending = [p for p in shared if not podinfo.node_name(p)]
+                                    f"reservation pod in {namespace}", evidence, RESERVATIONS,
+                       _reservation_fix(context, [], release))
     if pending and not reservations:
         return Verdict(Status.WARN, f"GPU sharing is on; {len(pending)} fractional pod(s) are not bound and no "
-                                    f"reservation pod exists yet (the binder creates them at bind time)",
-                       evidence, RESERVATIONS)
+                                    f"reservation pod exists yet in {namespace} (the binder creates them at bind "
+                                    f"time)", evidence, RESERVATIONS)
     if not shared:
         return Verdict(Status.WARN, "GPU sharing is on; the syncer log shows earlier webhook denials of GPU-share pods",
                        evidence, "Recreate the denied pods inside the vCluster now that sharing is on.")

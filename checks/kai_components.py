@@ -1,74 +1,165 @@
-"""kai-components: the KAI scheduler's component pods are Running and Ready."""
+"""kai-components: the KAI scheduler's component pods, as the installed release deploys them, are Running and Ready."""
 
 from __future__ import annotations
 
-from vcdoctor.products import kai
+from typing import Dict, List, Optional, Tuple
+
 from vcdoctor import pods as podinfo
-from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.fix_script import Script, join
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Verdict
+from vcdoctor.products import kai
+from vcdoctor.products.kai import compat
+from vcdoctor.versions import show
 
 RESTART_WARNING = 5
 
-INSTALL = """Install KAI in the host cluster (GPU sharing needs the flag at install time):
-  helm upgrade -i kai-scheduler oci://ghcr.io/nvidia/kai-scheduler/kai-scheduler \\
-    -n kai-scheduler --create-namespace --set "global.gpuSharing=true"
-Then: kubectl get pods -n kai-scheduler"""
+INSTALL = (f"Install KAI in the host cluster, pinned to a release (every KAI README installs with --version); "
+           f"GPU sharing is an install-time setting. vcdoctor knows {compat.known_range()}.")
+#: webhooks of every release fail closed (binder-webhook.yaml@v0.2.0:15-18, admission-webhook.yaml@v0.7.13:17,60,
+#: operands/admission@v0.9.0): while their server is down the API server refuses the pods they match
+FAIL_CLOSED = ("it serves KAI's pod webhooks with failurePolicy Fail, so while it is down the API server refuses the "
+               "creation of the pods they match: vCluster's syncer cannot create host pods")
 
 
-def _inspect(component: str) -> str:
-    apps = kai.COMPONENT_APPS[component] + (("kai-scheduler-default",) if component == "scheduler" else ())
-    selector = f"'app in ({','.join(apps)})'"
-    return (f"Inspect {component} and its previous run:\n"
-            f"  kubectl get pods -n {kai.NAMESPACE} -l {selector} -o wide\n"
-            f"  kubectl describe pods -n {kai.NAMESPACE} -l {selector}\n"
-            f"  kubectl logs -n {kai.NAMESPACE} -l {selector} --previous --tail=50")
+def _install_fix(context: Optional[str]) -> Fix:
+    chart = compat.at(compat.CHART, compat.NEWEST)
+    assert chart is not None
+    version = show(compat.NEWEST)
+    script = Script(context)
+    script.comment(f"Install KAI {version}, the newest release vcdoctor knows ({chart.source}), with GPU sharing on:")
+    script.run("helm", "upgrade", "--install", compat.RELEASE_NAME, chart.value.ref, "--namespace", kai.NAMESPACE,
+               "--create-namespace", "--version", version, "--set", "global.gpuSharing=true")
+    script.run("kubectl", "get", "pods", "--namespace", kai.NAMESPACE)
+    return script.build()
 
 
-def run(kai_pods, kai_namespace_exists) -> Verdict:
-    kai_pods = [p for p in kai_pods if podinfo.phase(p) not in ("Succeeded",)]
-    if not kai_pods:
+def _members(component: compat.Component, pods: List[dict], scheduler: str) -> List[dict]:
+    app = component.app.format(scheduler_name=scheduler)
+    if component.key == "scheduler" and component.operator_managed:
+        # one Deployment per SchedulingShard: <schedulerName>-<shard> (resources_for_shard.go@v0.10.0:38)
+        prefix = compat.SCHEDULER_SHARD_APP.format(scheduler_name=scheduler)
+        return [p for p in pods if (podinfo.labels(p).get("app") or "").startswith(prefix)]
+    return [p for p in pods if podinfo.labels(p).get("app") == app]
+
+
+def _pod_evidence(pod: dict, component: str) -> Evidence:
+    return Evidence(f"pod {podinfo.ref(pod)}", podinfo.state_summary(pod),
+                    {"component": component, "ready": podinfo.is_ready(pod), "restarts": podinfo.restarts(pod),
+                     "image": podinfo.image_tag(pod)})
+
+
+def _health(component: compat.Component, members: List[dict]) -> Tuple[Optional[str], Optional[str]]:
+    """(failure, warning) of one component's pods."""
+    ready = [p for p in members if podinfo.is_ready(p)]
+    blocks = f"; {FAIL_CLOSED}" if component.webhooks else ""
+    if not ready:
+        return f"{component.key} not ready ({podinfo.state_summary(members[0])}){blocks}", None
+    if len(ready) < len(members):
+        bad = next(p for p in members if not podinfo.is_ready(p))
+        return None, f"{component.key}: {podinfo.ref(bad)} not ready ({podinfo.state_summary(bad)})"
+    flapping = [p for p in ready if podinfo.restarts(p) >= RESTART_WARNING]
+    if flapping:
+        return None, f"{component.key} restarted {podinfo.restarts(flapping[0])} times"
+    return None, None
+
+
+def _missing_fix(context: Optional[str], family: compat.Family, missing: List[str]) -> Fix:
+    script = Script(context)
+    if family.operator:
+        script.comment(f"KAI's operator creates {', '.join(missing)} from Config {kai.CONFIG_NAME}; its log and the "
+                       f"Config's status say why it did not:")
+        script.run("kubectl", "logs", "deployment/kai-operator", "--namespace", kai.NAMESPACE, "--tail", "100")
+        script.run("kubectl", "get", f"configs.kai.scheduler/{kai.CONFIG_NAME}", "--output", "yaml")
+    else:
+        script.comment(f"The KAI Helm chart creates {', '.join(missing)}; see what the release holds:")
+        script.run("helm", "status", compat.RELEASE_NAME, "--namespace", kai.NAMESPACE)
+        script.run("kubectl", "get", "deployments", "--namespace", kai.NAMESPACE)
+    return script.build()
+
+
+def _unknown_release(pods: List[dict], release: kai.KaiRelease, evidence: List[Evidence],
+                     context: Optional[str]) -> Verdict:
+    """Outside the table: no list of expected components; say so, and still report pods that are down."""
+    parts = [f"{release.outside_message()}: checked only that its {len(pods)} pod(s) are Running and Ready, not "
+             f"which components a complete install runs"]
+    down = [p for p in pods if not podinfo.is_ready(p)]
+    evidence += [_pod_evidence(p, podinfo.labels(p).get("app") or "?") for p in pods]
+    if down:
+        fix = kai.restart_fix(context, [], "Inspect the KAI pods that are not ready:", down)
+        return Verdict(Status.FAIL, "; ".join(f"{podinfo.ref(p)} not ready ({podinfo.state_summary(p)})"
+                                             for p in down[:3]) + "; " + parts[0], tuple(evidence),
+                       "Inspect the failing pods' previous run (commands below).", fix)
+    return Verdict(Status.WARN, parts[0], tuple(evidence),
+                   "Run a KAI release vcdoctor knows, or check the components against that release's own docs.")
+
+
+def run(kai_pods, kai_namespace_exists, kai_release, kai_settings, context) -> Verdict:
+    pods = [p for p in kai_pods if podinfo.phase(p) != "Succeeded" and kai.is_component_pod(p)]
+    if not pods:
         if not kai_namespace_exists():
             return Verdict(Status.FAIL, f"KAI not installed: namespace {kai.NAMESPACE} does not exist",
-                           (Evidence(f"namespace {kai.NAMESPACE}", "not found"),), INSTALL)
-        return Verdict(Status.FAIL, f"namespace {kai.NAMESPACE} exists but runs no pods",
-                       (Evidence(f"namespace {kai.NAMESPACE}", "0 pods"),),
-                       "KAI's operator or Helm release is missing or scaled to zero:\n"
-                       f"  kubectl get deploy -n {kai.NAMESPACE}\n  helm list -n {kai.NAMESPACE}\n" + INSTALL)
-    era = kai.layout(kai_pods)
-    by_component = {}
-    for pod in kai_pods:
-        component = kai.component_of(pod)
-        if component:
-            by_component.setdefault(component, []).append(pod)
-    version = next((podinfo.image_tag(p) for p in kai_pods if podinfo.image_tag(p)), None)
-    evidence = [Evidence(f"namespace {kai.NAMESPACE}", f"{era} layout, {len(kai_pods)} pods",
-                         {"layout": era, "version": version or "unknown"})]
-    failures, warnings = [], []
-    for component in kai.REQUIRED[era]:
-        members = by_component.get(component, [])
+                           (Evidence(f"namespace {kai.NAMESPACE}", "not found"),), INSTALL, _install_fix(context))
+        return Verdict(Status.FAIL, f"namespace {kai.NAMESPACE} exists but runs no KAI pods",
+                       (Evidence(f"namespace {kai.NAMESPACE}", "no KAI component pod"),),
+                       "KAI's operator or Helm release is missing or scaled to zero. " + INSTALL,
+                       _install_fix(context))
+    release: kai.KaiRelease = kai_release
+    scheduler = kai_settings.scheduler
+    family = release.family()
+    evidence = [Evidence(f"KAI in {kai.NAMESPACE}", f"release {release.text}"
+                         + (f", {family.name}" if family else ", not in vcdoctor's table"),
+                         {"version": release.text, "source": release.source, "note": release.note,
+                          "scheduler_name": scheduler})]
+    if family is None:
+        return _unknown_release(pods, release, evidence, context)
+    failures: List[str] = []
+    warnings: List[str] = []
+    missing: List[str] = []
+    inspect: List[dict] = []
+    restart: Dict[str, None] = {}
+    expected = 0
+    for component in family.components:
+        members = _members(component, pods, scheduler)
         if not members:
-            failures.append((component, f"{component} missing (no pod labelled app={'|'.join(kai.COMPONENT_APPS[component])})"))
-            evidence.append(Evidence(f"component {component}", "no pod"))
+            if component.only_with:
+                continue  # installed only with that setting (default off): absent is normal
+            app = component.app.format(scheduler_name=scheduler)
+            missing.append(app)
+            failures.append(f"{component.key} missing (no pod labelled app={app}"
+                            + (", any shard" if component.key == "scheduler" and component.operator_managed else "")
+                            + f"; KAI {release.text} runs it)")
+            evidence.append(Evidence(f"component {component.key}", "no pod", {"app": app}))
             continue
-        ready = [p for p in members if podinfo.is_ready(p)]
-        for pod in members:
-            evidence.append(Evidence(f"pod {podinfo.ref(pod)}", podinfo.state_summary(pod),
-                                     {"component": component, "ready": podinfo.is_ready(pod),
-                                      "restarts": podinfo.restarts(pod)}))
-        if not ready:
-            failures.append((component, f"{component} not ready ({podinfo.state_summary(members[0])})"))
-        elif len(ready) < len(members):
-            bad = next(p for p in members if not podinfo.is_ready(p))
-            warnings.append((component, f"{component}: {podinfo.ref(bad)} not ready ({podinfo.state_summary(bad)})"))
-        else:
-            flapping = [p for p in ready if podinfo.restarts(p) >= RESTART_WARNING]
-            if flapping:
-                warnings.append((component, f"{component} restarted {podinfo.restarts(flapping[0])} times"))
-    for status, found in ((Status.FAIL, failures), (Status.WARN, warnings)):
-        if found:
-            fixes = "\n".join(dict.fromkeys(_inspect(component) for component, _ in found))
-            return Verdict(status, "; ".join(text for _, text in found), tuple(evidence), fixes)
-    return Verdict(Status.PASS, f"all {len(kai.REQUIRED[era])} KAI components Running and Ready "
-                                f"({era} layout, version {version or 'unknown'})", tuple(evidence))
+        expected += 1
+        evidence += [_pod_evidence(p, component.key) for p in members]
+        failure, warning = _health(component, members)
+        if failure or warning:
+            bad = [p for p in members if not podinfo.is_ready(p) or podinfo.restarts(p) >= RESTART_WARNING]
+            inspect += bad[:1]
+            restart.update(dict.fromkeys(str(podinfo.labels(p).get("app")) for p in bad[:1]))
+        if failure:
+            failures.append(failure)
+        elif warning:
+            warnings.append(warning)
+    if failures or warnings:
+        fixes = []
+        if inspect:
+            fixes.append(kai.restart_fix(context, list(restart), "Inspect the failing KAI components' previous run:",
+                                         inspect))
+        if missing:
+            fixes.append(_missing_fix(context, family, missing))
+        status = Status.FAIL if failures else Status.WARN
+        return Verdict(status, "; ".join(failures or warnings), tuple(evidence),
+                       "Inspect the failing components' previous run, fix the cause, then restart them; a missing "
+                       "component points at the " + ("operator" if family.operator else "Helm release") + ".",
+                       join(fixes))
+    summary = (f"all {expected} KAI components Running and Ready (KAI {release.text}, {family.name}; "
+               f"scheduler name {scheduler})")
+    if release.note and release.found in compat.RETRACTED.span:
+        return Verdict(Status.WARN, f"{summary}; but {release.note}", tuple(evidence),
+                       "Move to a supported release (upstream retracted v0.20.x): upgrade to the newest "
+                       f"{show(compat.NEWEST)} with your saved values.")
+    return Verdict(Status.PASS, summary, tuple(evidence))
 
 
 CHECK = Check(

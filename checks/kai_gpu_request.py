@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+from typing import List, Optional
+
 from vcdoctor import pods as podinfo
-from vcdoctor.products import kai
+from vcdoctor.fix_script import Script
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.products import kai
+from vcdoctor.products import vcluster as vcl
+from vcdoctor.products.kai import compat
+from vcdoctor.products.kai.gpu import GPU_FRACTION_NUM_DEVICES, MPS, go_parse_float, validate
+from vcdoctor.versions import show
 
 GPU_MEMORY_LABEL = "nvidia.com/gpu.memory"
+#: annotations KAI's validator reads besides gpu-fraction / gpu-memory (pkg/common/constants/constants.go@v0.17.0:56-61)
+GPU_ANNOTATIONS = {GPU_FRACTION_NUM_DEVICES, MPS}
 
 VALID = """Fix the pod inside the vCluster and recreate it. KAI accepts:
   gpu-fraction: "0.5"    # 0 < x < 1, without an nvidia.com/gpu limit
-  gpu-memory: "2000"     # MiB, a positive integer, not together with gpu-fraction
+  gpu-memory: "2000"     # MiB, a positive integer, without gpu-fraction or an nvidia.com/gpu limit
+                         # (from KAI v0.10.1 initContainers' limits count too)
   resources.limits."nvidia.com/gpu": 1   # whole GPUs"""
+
+
+def _vcluster(pod: dict) -> Optional[str]:
+    name = podinfo.labels(pod).get(vcl.MANAGED_BY)
+    return f"{podinfo.namespace(pod)}/{name}" if name else None
 
 NO_GPUS = """No node advertises allocatable nvidia.com/gpu: the NVIDIA GPU operator or device plugin is missing or
 unhealthy on the host cluster.
@@ -19,39 +34,45 @@ unhealthy on the host cluster.
   kubectl get pods -A -l app=nvidia-device-plugin-daemonset"""
 
 
-def _problems(pod: dict):
+def _problems(pod: dict, release: kai.KaiRelease) -> List[str]:
+    """KAI's own answer for the installed release (its validator's first error), or vcdoctor's reading of the
+    annotations when the release is unknown (the newest validator's rules)."""
+    version = release.effective or compat.NEWEST
+    text = validate(pod, version)
+    if text is None:
+        return []
+    who = f"KAI {release.text}" if release.known else f"KAI {show(compat.NEWEST)} (release unknown)"
+    return [_plain(pod, text) + f"{who} rejects it: {text}"]
+
+
+def _plain(pod: dict, text: str) -> str:
+    """vcdoctor's own words for the value KAI refuses, before KAI's verbatim text."""
     ann = podinfo.annotations(pod)
-    fraction, memory = ann.get(kai.GPU_FRACTION), ann.get(kai.GPU_MEMORY)
-    found = []
-    if fraction is not None:
-        try:
-            value = float(fraction)
-            if not 0 < value < 1:
-                found.append(f"gpu-fraction {fraction!r} is not between 0 and 1 (KAI rejects 1.0 and above)")
-        except ValueError:
-            found.append(f"gpu-fraction {fraction!r} is not a number")
-        if kai.whole_gpus(pod):
-            found.append("gpu-fraction together with an nvidia.com/gpu limit")
-    if memory is not None:
-        if not str(memory).isdigit() or int(memory) <= 0:
-            found.append(f"gpu-memory {memory!r} is not a positive integer of MiB")
-        if fraction is not None:
-            found.append("gpu-fraction and gpu-memory together (KAI: cannot request both GPU and GPU memory)")
-    return found
+    if text.startswith("gpu-fraction annotation value must be a positive number"):
+        fraction = ann.get(kai.GPU_FRACTION)
+        number = go_parse_float(str(fraction))
+        return f"gpu-fraction {fraction!r} is {'not a number' if number is None else 'not between 0 and 1'}: "
+    if text.startswith("gpu-memory annotation value"):
+        return f"gpu-memory {ann.get(kai.GPU_MEMORY)!r} is not a positive integer of MiB: "
+    return ""
 
 
-def run(examined_kai_pods, nodes) -> Verdict:
+def run(examined_kai_pods, nodes, kai_settings, context) -> Verdict:
     pods = [p for p in examined_kai_pods
-            if kai.wants_gpu_share(p) or kai.whole_gpus(p)]
+            if kai.wants_gpu_share(p) or kai.whole_gpus(p) or GPU_ANNOTATIONS & set(podinfo.annotations(p))]
     if not pods:
         return Verdict(Status.SKIP, "no kai-scheduler pod requests a GPU",
                        (Evidence("examined pods", "no gpu-fraction, gpu-memory or nvidia.com/gpu request"),))
-    invalid = [(p, found) for p, found in ((p, _problems(p)) for p in pods) if found]
+    invalid = [(p, found) for p, found in ((p, _problems(p, kai_settings.release)) for p in pods) if found]
     if invalid:
-        return Verdict(Status.FAIL, "; ".join(f"{podinfo.ref(p)}: {', '.join(problems)}" for p, problems in invalid[:3]),
+        fix = kai.inside_vcluster(Script(context), _vcluster(invalid[0][0]), [
+            f"{vcl.virtual_ref(p) or podinfo.ref(p)}: {', '.join(problems)}" for p, problems in invalid[:5]] + [
+            "Fix the GPU request of these pods (see the accepted forms above) and recreate them."]).build()
+        return Verdict(Status.FAIL, "; ".join(f"{podinfo.ref(p)}: {', '.join(problems)}"
+                                              for p, problems in invalid[:3]),
                        tuple(Evidence(f"pod {podinfo.ref(p)}", ", ".join(problems),
                                       {k: podinfo.annotations(p).get(k) for k in (kai.GPU_FRACTION, kai.GPU_MEMORY)})
-                             for p, problems in invalid[:10]), VALID)
+                             for p, problems in invalid[:10]), VALID, fix)
     capacity = {}
     for node in nodes:
         value = ((node.get("status") or {}).get("allocatable") or {}).get(kai.GPU_RESOURCE)

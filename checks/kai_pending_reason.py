@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from vcdoctor.products import kai
 from vcdoctor import pods as podinfo
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.products import kai
 
 MAX_EVENTS = 8
 
@@ -17,8 +17,8 @@ def _event_evidence(event: dict) -> Evidence:
                      "last_seen": event.get("lastTimestamp") or event.get("eventTime")})
 
 
-def _targeted(scope, events_about) -> Verdict:
-    pods = kai.kai_pods_of(scope.host_pods)
+def _targeted(scope, events_about, scheduler: str) -> Verdict:
+    pods = kai.kai_pods_of(scope.host_pods, scheduler)
     if not pods:
         return Verdict(Status.SKIP, "the examined pod is not scheduled by kai-scheduler",
                        (Evidence("examined pods", "no kai-scheduler pod"),))
@@ -34,10 +34,11 @@ def _targeted(scope, events_about) -> Verdict:
     if group:
         events += events_about(ns, "PodGroup", group)
     scheduled = podinfo.condition(pod, "PodScheduled") or {}
-    evidence = [Evidence(f"pod {podinfo.ref(pod)}", f"PodScheduled={scheduled.get('status', 'unset')}: "
-                                                    f"{scheduled.get('reason', '')} {scheduled.get('message', '')}".strip())]
+    said = f"{scheduled.get('reason', '')} {scheduled.get('message', '')}".strip()
+    evidence = [Evidence(f"pod {podinfo.ref(pod)}", f"PodScheduled={scheduled.get('status', 'unset')}: {said}".strip())]
     evidence += [_event_evidence(e) for e in events[:MAX_EVENTS]]
-    words = [e for e in events if e.get("type") == "Warning" or e.get("reason") in ("Unschedulable", "FailedScheduling")]
+    words = [e for e in events
+             if e.get("type") == "Warning" or e.get("reason") in ("Unschedulable", "FailedScheduling")]
     if words or scheduled.get("message"):
         said = words[0].get("message") if words else scheduled.get("message")
         return Verdict(Status.FAIL, f"{podinfo.ref(pod)} is Pending; the scheduler says: {said}", tuple(evidence),
@@ -50,9 +51,9 @@ def _targeted(scope, events_about) -> Verdict:
                    f"  kubectl get events -n {ns} --field-selector involvedObject.name={name}")
 
 
-def run(scope, examined_kai_pods, target_events) -> Verdict:
+def run(scope, examined_kai_pods, target_events, kai_settings) -> Verdict:
     if scope.host_pods is not None:
-        return _targeted(scope, target_events)
+        return _targeted(scope, target_events, kai_settings.scheduler)
     pods = examined_kai_pods
     pending = [p for p in pods if podinfo.phase(p) == "Pending" and not podinfo.node_name(p)]
     if not pods:

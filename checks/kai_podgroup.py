@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 
+from vcdoctor import pods as podinfo
+from vcdoctor.fix_script import Script
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
-from vcdoctor import pods as podinfo
-from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 
 #: a pod younger than this may simply not have been processed yet
 GRACE = datetime.timedelta(seconds=60)
@@ -27,10 +28,11 @@ def _group_evidence(ref: str, group: dict) -> Evidence:
     return Evidence(f"PodGroup {ref}", f"queue {spec.get('queue')}, minMember {spec.get('minMember')}",
                     {"priorityClassName": spec.get("priorityClassName"), "phase": status.get("phase"),
                      "conditions": [{k: c.get(k) for k in ("type", "reason", "message")}
-                                    for c in (status.get("schedulingConditions") or status.get("conditions") or [])][:5]})
+                                    for c in (status.get("schedulingConditions") or status.get("conditions")
+                                              or [])][:5]})
 
 
-def run(scope, now, examined_kai_pods, podgroup_refs, target_podgroups) -> Verdict:
+def run(scope, now, examined_kai_pods, podgroup_refs, target_podgroups, kai_pods, context) -> Verdict:
     pods = examined_kai_pods
     if not pods:
         return kai.NO_KAI_PODS
@@ -50,23 +52,34 @@ def run(scope, now, examined_kai_pods, podgroup_refs, target_podgroups) -> Verdi
             evidence.append(_group_evidence(f"{ns}/{name}", target_podgroups[(ns, name)]))
     per_vcluster = tuple(f"pg-{name}-" for name in {podinfo.labels(p).get(vcl.MANAGED_BY) for p in pods} if name)
     one_group = [name for name, count in shared.items() if name and count > 1 and name.startswith(per_vcluster)]
-    summary = Evidence("kai-scheduler pods", f"{len(pods)} examined, {len(unprocessed)} without {kai.PODGROUP_ANNOTATION}, "
+    summary = Evidence("kai-scheduler pods", f"{len(pods)} examined, {len(unprocessed)} without "
+                                             f"{kai.PODGROUP_ANNOTATION}, "
                                              f"{len(dangling)} pointing at a missing PodGroup",
                        {"without_annotation": [podinfo.ref(p) for p in unprocessed[:10]],
                         "missing_podgroups": [f"{p['metadata']['namespace']}/{n}" for p, n in dangling[:10]]})
     evidence.insert(0, summary)
     if unprocessed:
-        return Verdict(Status.FAIL, f"{len(unprocessed)} kai-scheduler pod(s) have no {kai.PODGROUP_ANNOTATION} "
+        # select the pod-grouper by its pods: the pre-operator Deployment has no labels
+        grouper = [p for p in kai_pods if kai.component_of(p) == "pod-grouper"]
+        script = Script(context)
+        script.comment("The pod-grouper's log (see also kai-components and podgrouper-permissions):")
+        for pod in grouper[:2]:
+            script.run("kubectl", "logs", podinfo.name(pod), "--namespace", podinfo.namespace(pod), "--tail", "100")
+        if not grouper:
+            script.comment(f"No pod-grouper pod runs in {kai.NAMESPACE}:")
+            script.run("kubectl", "get", "pods", "--namespace", kai.NAMESPACE)
+        return Verdict(Status.FAIL, f"{len(unprocessed)} KAI pod(s) have no {kai.PODGROUP_ANNOTATION} "
                                     f"annotation: the pod-grouper has not processed them, and KAI ignores a pod "
                                     f"without a PodGroup (Pending, no scheduler events)", tuple(evidence),
-                       "Check the pod-grouper first (checks kai-components and podgrouper-permissions):\n"
-                       f"  kubectl logs -n {kai.NAMESPACE} -l 'app in (pod-grouper,podgrouper)' --tail=100")
+                       "Check the pod-grouper first (checks kai-components and podgrouper-permissions).",
+                       script.build())
     if dangling:
         return Verdict(Status.FAIL, f"{len(dangling)} pod(s) name a PodGroup that does not exist", tuple(evidence),
                        "The podgroup-controller or pod-grouper lost the PodGroup; recreate the pods from inside the "
                        f"vCluster, and check: kubectl get pods -n {kai.NAMESPACE} -l app=podgroup-controller")
     if one_group:
-        return Verdict(Status.WARN, f"PodGroup(s) {', '.join(sorted(one_group)[:3])} hold the pods of a whole vCluster: "
+        return Verdict(Status.WARN, f"PodGroup(s) {', '.join(sorted(one_group)[:3])} hold the pods of a whole "
+                                    f"vCluster: "
                                     f"the pod-grouper followed the owner reference to the vCluster Service, so gang "
                                     f"scheduling treats unrelated pods as one workload", tuple(evidence),
                        "Turn setOwner off in the vCluster (see the vcluster-set-owner check) and recreate the pods.")

@@ -1,60 +1,123 @@
-"""kai-queue: each kai-scheduler pod names a Queue that exists and is a leaf of the queue tree."""
+"""kai-queue: each KAI pod lands in a Queue that exists, survives the scheduler's cleanup and takes jobs."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Dict, List, Optional, Tuple
 
-from vcdoctor.products import kai
 from vcdoctor import pods as podinfo
+from vcdoctor.fix_script import Script, join
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.products import kai
+from vcdoctor.products.kai import compat
+from vcdoctor.products.kai.queues import PodQueue, QueueTree, pod_queue
+from vcdoctor.products.vcluster import MANAGED_BY
 
 MAX_LISTED = 10
 
 
-def _queue_yaml(name: str, parent: str) -> str:
-    return (f"apiVersion: scheduling.run.ai/v2\nkind: Queue\nmetadata:\n  name: {name}\nspec:\n"
-            f"  parentQueue: {parent}\n  resources:\n    gpu: {{quota: -1, limit: -1, overQuotaWeight: 1}}\n"
-            f"    cpu: {{quota: -1, limit: -1, overQuotaWeight: 1}}\n"
-            f"    memory: {{quota: -1, limit: -1, overQuotaWeight: 1}}")
+def _vcluster(pods: List[dict]) -> Optional[str]:
+    refs = {f"{podinfo.namespace(p)}/{podinfo.labels(p)[MANAGED_BY]}" for p in pods
+            if podinfo.labels(p).get(MANAGED_BY)}
+    return next(iter(refs)) if len(refs) == 1 else None
 
 
-def run(examined_kai_pods, queues) -> Verdict:
+def _parent_for(tree: QueueTree) -> Tuple[str, bool]:
+    """(parent queue for a new queue, whether it must be created too)."""
+    existing = [q for q in tree.top_level_parents() if q not in tree.orphans()]
+    if existing:
+        return ("default-parent-queue" if "default-parent-queue" in existing else existing[0]), False
+    return "default-parent-queue", "default-parent-queue" not in tree.names
+
+
+def run(examined_kai_pods, queues, target_podgroups, kai_settings, context) -> Verdict:
     pods = examined_kai_pods
     if not pods:
         return kai.NO_KAI_PODS
-    tree = queues
-    by_queue = defaultdict(list)
-    legacy = []
+    settings: kai.KaiSettings = kai_settings
+    release = settings.release
+    tree: QueueTree = queues
+    key = settings.queue_label.value
+    # the PodGroup's spec.queue is the scheduler's answer; vcdoctor reads PodGroups whole only for a --pod target
+    # (one per workload, never listed), else it follows the pod-grouper's order on the pod's labels
+    podgroup_queues = {key: str((group.get("spec") or {}).get("queue") or "")
+                       for key, group in target_podgroups.items()}
+    placed: Dict[str, List[Tuple[dict, PodQueue]]] = defaultdict(list)
     for pod in pods:
-        queue, legacy_label = kai.pod_queue(pod)
-        by_queue[queue].append(pod)
-        if legacy_label:
-            legacy.append(pod)
-    tree_ev = Evidence("queues.scheduling.run.ai", f"{len(tree.names)} queues, leaves: {', '.join(tree.leaves) or 'none'}",
-                       {"queues": list(tree.names), "parents": list(tree.parents)})
-    evidence = [tree_ev] + [Evidence(f"queue {q}", f"{len(ps)} pod(s)", {"pods": [podinfo.ref(p) for p in ps[:MAX_LISTED]]})
-                            for q, ps in sorted(by_queue.items())]
-    missing = sorted(q for q in by_queue if q not in tree.names)
-    parents = sorted(q for q in by_queue if q in tree.parents)
+        found = pod_queue(pod, podgroup_queues, key, settings.node_pool_label.value)
+        placed[found.queue].append((pod, found))
+    orphans = tree.orphans()
+    leaves = ", ".join(tree.leaves) or "none"
+    evidence = [Evidence("queues.scheduling.run.ai", f"{len(tree.names)} queues, leaves: {leaves}",
+                         {"queues": list(tree.names), "parents": list(tree.parents), "dropped": orphans}),
+                Evidence("queue label key", key or "unknown", {"source": settings.queue_label.source,
+                                                               "kai_release": release.text})]
+    evidence += [Evidence(f"queue {q}", f"{len(found)} pod(s), by {found[0][1].how}",
+                          {"pods": [podinfo.ref(p) for p, _ in found[:MAX_LISTED]]})
+                 for q, found in sorted(placed.items())]
+    vcluster = _vcluster(pods)
+    count = lambda qs: sum(len(placed[q]) for q in qs)  # noqa: E731
+
+    missing = sorted(q for q in placed if q not in tree.names)
     if missing:
-        parent = next(iter(tree.parents), "default-parent-queue")
-        fix = (f"Create the queue (host cluster) under a parent queue, or point the pods at an existing leaf queue "
-               f"({', '.join(tree.leaves) or 'none exists'}) with the label {kai.QUEUE_LABEL}:\n"
-               + "\n---\n".join(_queue_yaml(q, parent) for q in missing[:3]))
-        return Verdict(Status.FAIL, f"queue(s) {', '.join(missing)} do not exist ({sum(len(by_queue[q]) for q in missing)} "
-                                    f"pod(s)); KAI leaves their pods Pending (v0.13+: QueueDoesNotExist)",
-                       tuple(evidence), fix)
+        parent, create_parent = _parent_for(tree)
+        plan: List[Tuple[str, Optional[str]]] = [(parent, None)] if create_parent else []
+        plan += [(q, parent) for q in missing]
+        fix = kai.queue_fix(context, plan, f"Create the missing queue(s) in the host cluster under {parent} (KAI "
+                                           f"gives jobs only to leaf queues; unlimited quota, adjust to taste):")
+        return Verdict(Status.FAIL, f"queue(s) {', '.join(missing)} do not exist ({count(missing)} pod(s)); KAI "
+                                    f"leaves their pods Pending (v0.13+: QueueDoesNotExist)", tuple(evidence),
+                       f"Create the queue(s), or point the pods at an existing leaf queue ({leaves}) with the label "
+                       f"{key or kai.QUEUE_LABEL}.", fix)
+    dropped = sorted(q for q in placed if q in orphans)
+    if dropped:
+        absent = sorted({orphans[q] for q in dropped})
+        fix = kai.queue_fix(context, [(p, None) for p in absent],
+                            f"Create the missing parent queue(s) {', '.join(absent)}; the scheduler then keeps their "
+                            f"children:")
+        doomed = ", ".join(f"{q} (parent {orphans[q]} does not exist)" for q in dropped)
+        return Verdict(Status.FAIL, f"queue(s) {doomed}"
+                       + f": the scheduler deletes a queue whose parent is missing, with its children, so their "
+                         f"{count(dropped)} pod(s) are never scheduled", tuple(evidence),
+                       f"KAI drops orphan queues in every release ({compat.ORPHAN_QUEUES_SOURCE}; logged only at "
+                       f"scheduler verbosity 2). Create the parent, or move the queue under an existing one.", fix)
+    parents = sorted(q for q in placed if q in tree.parents)
     if parents:
         return Verdict(Status.FAIL, f"queue(s) {', '.join(parents)} are parent queues; KAI schedules pods only in "
                                     f"leaf queues and leaves these Pending without a clear message",
-                       tuple(evidence), f"Use a leaf queue in the {kai.QUEUE_LABEL} label: "
-                                        f"{', '.join(tree.leaves) or '(create one under the parent)'}")
-    if legacy:
-        return Verdict(Status.WARN, f"{len(legacy)} pod(s) use only the legacy runai/queue label, which KAI v0.6+ "
-                                    f"no longer reads", tuple(evidence),
-                       f"Rename the label inside the vCluster: runai/queue -> {kai.QUEUE_LABEL}")
-    return Verdict(Status.PASS, f"{len(pods)} kai-scheduler pod(s) in existing leaf queue(s): "
-                                f"{', '.join(sorted(by_queue))}", tuple(evidence))
+                       tuple(evidence), f"Use a leaf queue in the {key or kai.QUEUE_LABEL} label inside the vCluster: "
+                                        f"{', '.join(q for q in tree.leaves if q not in orphans) or '(create one)'}")
+    roots = sorted(q for q in placed if q in tree.root_leaves())
+    usable = release.has(compat.ROOT_LEAF_QUEUES)
+    if roots and usable is not True:
+        parent, create_parent = _parent_for(tree)
+        script = Script(context)
+        script.comment(f"Give each root queue a parent ({compat.ROOT_LEAF_QUEUES.source}):")
+        for q in roots:
+            script.run("kubectl", "patch", f"queues.scheduling.run.ai/{q}", "--type", "merge", "--patch",
+                       f'{{"spec":{{"parentQueue":"{parent}"}}}}')
+        text = (f"queue(s) {', '.join(roots)} have no parent; "
+                + (f"KAI {release.text} gives jobs only to queues under a parent (root leaf queues from v0.13.0)"
+                   if usable is False else f"{release.outside_message()}, and before v0.13.0 such queues get no jobs"))
+        fixes = [kai.queue_fix(context, [(parent, None)], f"Create the parent queue {parent}:")] \
+            if create_parent else []
+        return Verdict(Status.FAIL if usable is False else Status.WARN, text, tuple(evidence),
+                       f"Put the queue(s) under a parent queue (e.g. {parent}), or upgrade KAI to v0.13.0 or later.",
+                       join(fixes + [script.build()]))
+    ignored = [(p, found) for q in placed for p, found in placed[q] if found.ignored_label]
+    if ignored:
+        pod, found = ignored[0]
+        label, value = found.ignored_label or ("", "")
+        keep = ("runai/queue is the label this release reads: keep it" if key == kai.LEGACY_QUEUE_LABEL else "")
+        fix = kai.inside_vcluster(Script(context), vcluster, [
+            f"Add the label {key}={value} to the pods (spec.template.metadata.labels of their controller), "
+            f"then recreate them." + (f" {keep}." if keep else "")]).build()
+        return Verdict(Status.WARN, f"{len(ignored)} pod(s) carry {label}={value}, which KAI {release.text} does not "
+                                    f"read (it reads {key}, {settings.queue_label.source}): {podinfo.ref(pod)} lands "
+                                    f"in {found.queue}", tuple(evidence),
+                       f"Label the pods with {key} inside the vCluster (vCluster must sync that label).", fix)
+    return Verdict(Status.PASS, f"{len(pods)} KAI pod(s) in existing leaf queue(s): {', '.join(sorted(placed))}",
+                   tuple(evidence))
 
 
 CHECK = Check(

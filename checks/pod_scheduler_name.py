@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
-from vcdoctor.products import kai
+from typing import List, Optional
+
 from vcdoctor import pods as podinfo
+from vcdoctor.fix_script import Script
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Verdict
+from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.scope import Scope
-from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 
 MAX_LISTED = 20
 
 FIX = """Set the scheduler in the pod spec inside the vCluster (spec.schedulerName is copied to the host pod
 unchanged) and recreate the pod; schedulerName cannot be changed on an existing pod:
   spec:
-    schedulerName: kai-scheduler
+    schedulerName: {scheduler}
 For a Deployment/Job, set spec.template.spec.schedulerName and let the controller roll the pods."""
+
+
+def _scheduler_fix(context: Optional[str], pods: List[dict], scheduler: str) -> Fix:
+    """The change is inside the vCluster: comments naming each pod's virtual name and its vCluster."""
+    script = Script(context)
+    for vc in sorted({podinfo.labels(p).get(vcl.MANAGED_BY) or "" for p in pods}):
+        mine = [p for p in pods if (podinfo.labels(p).get(vcl.MANAGED_BY) or "") == vc]
+        ref = f"{podinfo.namespace(mine[0])}/{vc}" if vc else None
+        kai.inside_vcluster(script, ref, [f"{vcl.virtual_ref(p) or podinfo.ref(p)}: set spec.schedulerName: "
+                                          f"{scheduler} (in its controller's pod template) and recreate it"
+                                          for p in mine[:MAX_LISTED]])
+    return script.build()
 
 
 def _evidence(pod: dict) -> Evidence:
@@ -25,31 +40,43 @@ def _evidence(pod: dict) -> Evidence:
     return Evidence(f"pod {podinfo.ref(pod)}", f"spec.schedulerName = {podinfo.scheduler_name(pod)}", data)
 
 
-def _never_synced(scope: Scope) -> Verdict:
-    """The first link is broken: the virtual pod has no host pod, and the syncer said why."""
+def _never_synced(scope: Scope, release: kai.KaiRelease, context: Optional[str]) -> Verdict:
+    """The first link is broken: the virtual pod has no host pod, and the syncer said why (quoted whole)."""
     evidence = tuple(Evidence(f"syncer log of {refusal.source}", refusal.reason, {"lines": refusal.count})
                      for refusal in scope.sync_errors)
-    newest = scope.sync_errors[-1].reason
-    if "while GPU sharing is disabled" in newest:
-        fix = kai.ENABLE_GPU_SHARING
-    elif any(t in newest for t in kai.SHARING_DENIALS):
-        fix = kai.VALID_GPU_SHARE_VALUES
-    elif "exceeded quota" in newest:
-        fix = ("A ResourceQuota in the vCluster's host namespace refused the pod (vCluster creates vc-<name> when "
-               "policies.resourceQuota is on):\n  kubectl describe resourcequota -n <vCluster namespace>")
-    else:
-        fix = ("The host cluster refused the pod the syncer tried to create; the log line above names the webhook "
-               "or policy. Inside the vCluster: kubectl describe pod <name> (look for SyncError events).")
+    newest = scope.sync_errors[-1]
     pod = f"{scope.target.namespace}/{scope.target.pod}"
-    return Verdict(Status.FAIL, f"virtual pod {pod} never reached the host: {newest}", evidence, fix)
+    host_ns = newest.source.split("/", 1)[0]
+    vcluster = next((vc.ref for vc in scope.found_vclusters if vc.namespace == host_ns), None)
+    denial = kai.denial_of(newest.reason)
+    message = f"virtual pod {pod} never reached the host ({newest.count} syncer line(s)): {newest.reason}"
+    if denial == kai.compat.SHARING_DISABLED:
+        return Verdict(Status.FAIL, f"{message} (fix: see gpu-sharing-reservations)", evidence,
+                       kai.ENABLE_GPU_SHARING, kai.gpu_sharing_fix(release, context, vcluster, [pod]))
+    if denial is not None:
+        fix = kai.inside_vcluster(Script(context), vcluster, [
+            f"KAI's webhook refused {pod}: {denial}",
+            "Fix its GPU request and recreate it."]).build()
+        return Verdict(Status.FAIL, f"{message} (fix: see gpu-sharing-reservations)", evidence,
+                       kai.VALID_GPU_SHARE_VALUES, fix)
+    if "exceeded quota" in newest.reason or "failed quota" in newest.reason:
+        script = Script(context)
+        script.comment(f"A ResourceQuota in {host_ns}, the vCluster's host namespace, refused the pod (vCluster "
+                       f"creates one when policies.resourceQuota is on):")
+        script.run("kubectl", "describe", "resourcequota", "--namespace", host_ns)
+        return Verdict(Status.FAIL, message, evidence, "Raise the quota or lower the pod's requests.", script.build())
+    fix = kai.inside_vcluster(Script(context), vcluster, [
+        f"kubectl describe pod {scope.target.pod} -n {scope.target.namespace}   # look for SyncError events"]).build()
+    return Verdict(Status.FAIL, message, evidence, "The host cluster refused the pod the syncer tried to create; the "
+                                                   "quoted reason names the webhook or policy.", fix)
 
 
-def _targeted(scope: Scope) -> Verdict:
-    wrong = [p for p in scope.host_pods if podinfo.scheduler_name(p) != kai.KAI_SCHEDULER]
+def _targeted(scope: Scope, scheduler: str, context: Optional[str]) -> Verdict:
+    wrong = [p for p in scope.host_pods if podinfo.scheduler_name(p) != scheduler]
     evidence = tuple(_evidence(p) for p in scope.host_pods)
     if not wrong:
         names = ", ".join(podinfo.ref(p) for p in scope.host_pods)
-        return Verdict(Status.PASS, f"{names}: scheduled by kai-scheduler", evidence)
+        return Verdict(Status.PASS, f"{names}: scheduled by {scheduler}", evidence)
     parts = []
     for pod in wrong:
         text = f"{podinfo.ref(pod)} uses {podinfo.scheduler_name(pod)}"
@@ -57,28 +84,31 @@ def _targeted(scope: Scope) -> Verdict:
         if intent:
             text += f" although it carries KAI settings ({', '.join(intent)}) that this scheduler ignores"
         parts.append(text)
-    return Verdict(Status.FAIL, "; ".join(parts), evidence, FIX)
+    return Verdict(Status.FAIL, "; ".join(parts), evidence, FIX.format(scheduler=scheduler),
+                   _scheduler_fix(context, wrong, scheduler))
 
 
-def run(scope, examined_pods) -> Verdict:
+def run(scope, examined_pods, kai_settings, context) -> Verdict:
+    scheduler = kai_settings.scheduler
     if scope.host_pods is not None:
-        return _targeted(scope) if scope.host_pods else _never_synced(scope)
+        return (_targeted(scope, scheduler, context) if scope.host_pods
+                else _never_synced(scope, kai_settings.release, context))
     examined = examined_pods
     if not examined:
         return Verdict(Status.SKIP, "no vCluster-synced pods to examine",
                        (Evidence("pods, all namespaces", f"none labelled {vcl.MANAGED_BY}"),))
-    on_kai = sum(1 for p in examined if podinfo.scheduler_name(p) == kai.KAI_SCHEDULER)
-    wrong = [p for p in examined if podinfo.scheduler_name(p) != kai.KAI_SCHEDULER and kai.kai_intent(p)]
-    summary = Evidence("synced pods", f"{len(examined)} examined, {on_kai} use kai-scheduler",
+    on_kai = sum(1 for p in examined if podinfo.scheduler_name(p) == scheduler)
+    wrong = [p for p in examined if podinfo.scheduler_name(p) != scheduler and kai.kai_intent(p)]
+    summary = Evidence("synced pods", f"{len(examined)} examined, {on_kai} use {scheduler}",
                        {"examined": len(examined), "kai_scheduler": on_kai, "kai_intent_elsewhere": len(wrong)})
     if not wrong:
-        return Verdict(Status.PASS, f"{len(examined)} synced pod(s): every pod with KAI settings uses kai-scheduler",
+        return Verdict(Status.PASS, f"{len(examined)} synced pod(s): every pod with KAI settings uses {scheduler}",
                        (summary,))
     listed = tuple(_evidence(p) for p in wrong[:MAX_LISTED])
     return Verdict(Status.FAIL,
                    f"{len(wrong)} synced pod(s) carry KAI settings but another scheduler ignores them: "
                    + ", ".join(podinfo.ref(p) for p in wrong[:5]) + (" ..." if len(wrong) > 5 else ""),
-                   (summary,) + listed, FIX)
+                   (summary,) + listed, FIX.format(scheduler=scheduler), _scheduler_fix(context, wrong, scheduler))
 
 
 CHECK = Check(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import List
 
-from vcdoctor.products import kai
 from vcdoctor import pods as podinfo
 from vcdoctor.engine.verdicts import remediation as access_remediation
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
-from vcdoctor.versions import parse_version
+from vcdoctor.products import kai
+from vcdoctor.products.kai import compat
 
 PODGROUP_NAME = re.compile(r"^pg-.+-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -34,7 +34,7 @@ def _annotations(examined: List[dict]) -> Evidence:
                                                  f"pod-group-name annotation", data)
 
 
-def run(pod_grouper_logs, examined_kai_pods) -> Verdict:
+def run(pod_grouper_logs, examined_kai_pods, kai_settings) -> Verdict:
     logs = pod_grouper_logs
     if not logs.pods:
         return Verdict(Status.SKIP, f"no pod-grouper pod in namespace {kai.NAMESPACE}; see kai-components",
@@ -50,10 +50,16 @@ def run(pod_grouper_logs, examined_kai_pods) -> Verdict:
         return Verdict(Status.ERROR, f"could not read the pod-grouper log of {ref}: {exc.kind}",
                        tuple(Evidence(f"log of {r}", e.reason, {"outcome": e.kind}) for r, e in logs.failures)
                        + (annotation_ev,), access_remediation(exc))
-    version = next((podinfo.image_tag(p) for p in logs.pods if podinfo.image_tag(p)), None)
-    parsed = parse_version(version)
-    why = (f"KAI {version} no longer logs it (only up to v0.6)" if parsed and parsed >= (0, 7, 0)
-           else "KAI v0.7+ no longer logs it; up to v0.6 it appears only for pods with a podgroup but no owner")
+    release = kai_settings.release
+    logs_it = release.has(compat.NO_OWNER_LOG)
+    if logs_it is False:
+        why = f"KAI {release.text} no longer logs it (only up to v0.6.x, {compat.NO_OWNER_LOG.source})"
+    elif logs_it:
+        why = f"KAI {release.text} logs it only for pods with a podgroup annotation but no owner"
+    else:
+        why = "KAI v0.7+ no longer logs it; up to v0.6 it appears only for pods with a podgroup but no owner"
+    if kai_settings.json_log:
+        why += f"; jsonLog is on, which hides DEBUG lines ({kai_settings.json_log_source})"
     return Verdict(Status.SKIP, f"'{kai.NO_OWNER_MESSAGE}' not seen in {logs.scan.lines} lines ({why}); "
                                 f"{annotation_ev.observation}",
                    (Evidence("pod-grouper logs", f"{logs.scan.lines} lines read", {"pods_read": logs.read}),

@@ -1,106 +1,186 @@
-"""podgrouper-permissions: KAI's pod-grouper logs no RBAC trouble walking pod owners."""
+"""podgrouper-permissions: KAI's pod-grouper walks pod owners without RBAC trouble that changes scheduling."""
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
-from vcdoctor.products import kai
 from vcdoctor import pods as podinfo
-from vcdoctor.products import vcluster as vcl
 from vcdoctor.engine.verdicts import remediation as access_remediation
-from vcdoctor.gateway import GatewayError
 from vcdoctor.fix_script import join
-from vcdoctor.model import Fix
-from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.gateway import GatewayError
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Verdict
+from vcdoctor.products import kai
+from vcdoctor.products import vcluster as vcl
+from vcdoctor.products.kai import compat
+from vcdoctor.products.kai.pod_grouper_log import Finding
 
 MAX_EXAMPLES = 5
+Key = Tuple[str, str]
 
-NO_POD_GROUPER = (f"Start with the kai-components check; the pod-grouper runs in {kai.NAMESPACE}:\n"
-                  f"  kubectl get pods -n {kai.NAMESPACE} -l 'app in (pod-grouper,podgrouper)'")
+NO_POD_GROUPER = (f"Start with the kai-components check; the pod-grouper runs in {kai.NAMESPACE} "
+                  f"(pods labelled app=pod-grouper from v0.9, app=podgrouper before).")
 
 NOT_READY = (f"Fix the pod-grouper first (see kai-components), then re-run vcdoctor. Its crashed run:\n"
              f"  kubectl logs -n {kai.NAMESPACE} {{pod}} --previous --tail=100")
 
-RAISE_VERBOSITY = f"""KAI logs the owner-lookup fallback only at debug level, so a clean log is not proof.
-Make it visible: run the pod-grouper with --zap-log-level=debug (with global.jsonLog=true / --zap-devel=false
-debug lines are hidden), then re-run vcdoctor:
-  kubectl -n {kai.NAMESPACE} get deploy -l 'app in (pod-grouper,podgrouper)' -o jsonpath='{{..args}}'
-The lasting fix is the same as for errors: turn setOwner off in the vCluster and recreate the pods."""
+HARMLESS = ("from KAI v0.4.2 a refused owner lookup makes the pod its own top owner, so it is grouped exactly as with "
+            "setOwner off (PodGroup pg-<pod>-<uid>); the cost is log noise on every reconcile and a setup that "
+            f"deviates from the documented one ({compat.GRACEFUL_OWNER_LOOKUP.source})")
+CRASHES = ("before KAI v0.4.2 the owner lookup goes through the cached client, whose informer fails on the refusal "
+           "and crashes the reconciler (podgrouper.go@v0.4.1:133; fixed in v0.4.2, #77)")
+ONE_GANG = ("the pod-grouper may read the vCluster Service, so it climbs to it as the top owner and puts every pod of "
+            "the vCluster into one PodGroup: KAI gang-schedules unrelated pods together")
 
 
-def _fix(scope, context) -> Tuple[str, Optional[Fix]]:
-    text = ("The pod-grouper may not read the vCluster Service it finds as the pods' owner. Stop vCluster from "
-            "setting that owner reference (same fix as vcluster-set-owner). ")
-    if not scope.found_vclusters:
-        return f"{text}\n{vcl.SET_OWNER_SNIPPET}", None
-    why = "vCluster must sync pods without the Service owner reference (experimental.syncSettings.setOwner: false)."
-    return (text + " ".join(vcl.upgrade_explained(vc, vcl.SET_OWNER_SNIPPET) for vc in scope.found_vclusters),
-            join([vcl.upgrade_fix(vc, context, vcl.SET_OWNER_SNIPPET, "kai-scheduler-values.yaml", why)
-                  for vc in scope.found_vclusters]))
-
-
-def _owned(examined: List[dict]) -> List[dict]:
-    return [p for p in examined if vcl.service_owner(p, podinfo.labels(p).get(vcl.MANAGED_BY, ""))]
-
-
-def _predict(scope, service_access, logs, owned, evidence, context) -> Verdict:
-    """No error logged yet, but pods point at the vCluster Service: ask the API server (SubjectAccessReview)
-    whether the pod-grouper's identity may read that Service, and say what will happen."""
+def _service_account(logs) -> str:
     account = (logs.pods[0].get("spec") or {}).get("serviceAccountName") or "pod-grouper"
-    user = f"system:serviceaccount:{kai.NAMESPACE}:{account}"
-    namespaces = sorted({p["metadata"]["namespace"] for p in owned})
-    try:
-        denied = [ns for ns in namespaces if not service_access(user, ns)]
-    except GatewayError as exc:
-        return Verdict(Status.WARN, f"no permission errors logged, but {len(owned)} kai-scheduler pod(s) still carry "
-                                    f"the vCluster Service owner reference; the fallback is logged at debug level "
-                                    f"only, and vcdoctor could not ask whether {user} may read Services "
-                                    f"({exc.kind})", evidence, RAISE_VERBOSITY)
-    review = Evidence(f"SubjectAccessReview for {user}", f"get services: denied in {', '.join(denied) or 'none'}",
-                      {"namespaces": namespaces, "denied": denied})
-    if denied:
-        return Verdict(Status.FAIL, f"{user} may not get services in {', '.join(denied)}: every owner lookup of "
-                                    f"{len(owned)} pod(s) hits that wall (KAI falls back to grouping each pod alone, "
-                                    f"logged only at debug level)", evidence + (review,), *_fix(scope, context))
-    return Verdict(Status.WARN, f"{user} may read the vCluster Service, so the pod-grouper groups every pod of the "
-                                f"vCluster under it (one PodGroup; see kai-podgroup)", evidence + (review,), *_fix(scope, context))
+    return f"system:serviceaccount:{kai.NAMESPACE}:{account}"
 
 
-def run(scope, pod_grouper_logs, examined_kai_pods, service_access, context) -> Verdict:
+def _fix_for(vc: vcl.VCluster, vcluster_settings, context: Optional[str]) -> Tuple[str, Fix]:
+    """setOwner off for this vCluster; when it already is off but not applied, the restart (as vcluster-set-owner)."""
+    settings = vcluster_settings.get(vc.ref)
+    if isinstance(settings, vcl.Settings) and vcl.owner_setting(settings).value is False:
+        why = (f"{vc.ref} already has setOwner false, but its pods still carry the Service owner reference: roll the "
+               f"control plane so the syncer runs that config, then recreate the pods from inside the vCluster.")
+        return (f"{vc.ref}: setOwner is already false but not in effect; restart its control plane and recreate the "
+                f"pods (see vcluster-set-owner).", vcl.restart_fix(vc, context, why))
+    why = "vCluster must sync pods without the Service owner reference (experimental.syncSettings.setOwner: false)."
+    return (vcl.upgrade_explained(vc, vcl.SET_OWNER_SNIPPET),
+            vcl.upgrade_fix(vc, context, vcl.SET_OWNER_SNIPPET, "kai-scheduler-values.yaml", why))
+
+
+def _fixes(vcs: Sequence[vcl.VCluster], vcluster_settings, context) -> Tuple[str, Optional[Fix]]:
+    text = ("Stop vCluster from setting the Service owner reference on the pods it syncs (experimental.syncSettings."
+            "setOwner: false; same fix as vcluster-set-owner), for the vCluster(s) concerned only.")
+    if not vcs:
+        return f"{text}\n{vcl.SET_OWNER_SNIPPET}", None
+    found = [_fix_for(vc, vcluster_settings, context) for vc in vcs]
+    return text + "\n" + "\n".join(t for t, _ in found), join([f for _, f in found])
+
+
+def _access(service_access, user: str, namespaces: Sequence[str]) -> Tuple[Dict[str, Optional[bool]], Optional[str]]:
+    """namespace -> may the pod-grouper get Services there (None: could not ask), and why not."""
+    found: Dict[str, Optional[bool]] = {}
+    problem = None
+    for ns in namespaces:
+        try:
+            found[ns] = bool(service_access(user, ns))
+        except GatewayError as exc:
+            found[ns] = None
+            problem = exc.kind
+    return found, problem
+
+
+def _judge(release: kai.KaiRelease, user: str, access: Dict[str, Optional[bool]], problem: Optional[str],
+           what: str) -> Tuple[Status, str, Evidence]:
+    """The severity of refused (or would-be refused) owner lookups of ``what``, and which case applies."""
+    readable = sorted(ns for ns, ok in access.items() if ok)
+    review = Evidence(f"SubjectAccessReview for {user}",
+                      "get services allowed in " + (", ".join(readable) or "none")
+                      + (f" (could not ask: {problem})" if problem else ""),
+                      {"access": {ns: ok for ns, ok in access.items()}})
+    if readable:
+        return Status.FAIL, f"{what}; {ONE_GANG} (in {', '.join(readable)})", review
+    graceful = release.has(compat.GRACEFUL_OWNER_LOOKUP)
+    if graceful is False:
+        return Status.FAIL, f"{what}; KAI {release.text}: {CRASHES}", review
+    if graceful is None:
+        return Status.FAIL, (f"{what}; {release.outside_message()}, so vcdoctor cannot rule out the crash of releases "
+                             f"before v0.4.2 ({CRASHES})"), review
+    unknown = " (whether it may read the Service could not be asked)" if problem else ""
+    return Status.WARN, f"{what}; KAI {release.text}: {HARMLESS}{unknown}", review
+
+
+def run(scope, pod_grouper_logs, examined_kai_pods, service_access, kai_release, kai_settings, vcluster_settings,
+        context) -> Verdict:
     logs = pod_grouper_logs
     if not logs.pods:
         return Verdict(Status.ERROR, f"could not look: no pod-grouper pod in namespace {kai.NAMESPACE}",
                        (Evidence(f"pods in {kai.NAMESPACE}", "none labelled app=pod-grouper or app=podgrouper"),),
                        NO_POD_GROUPER)
+    release: kai.KaiRelease = kai_release
     failed = tuple(Evidence(f"log of {ref}", exc.reason, {"outcome": exc.kind}) for ref, exc in logs.failures)
     scan = logs.scan
     read_ev = Evidence("pod-grouper logs", f"{scan.lines} lines read from {', '.join(logs.read) or 'no pod'}",
                        {"pods_read": logs.read, "permission_errors": scan.permission_count,
-                        "undecodable_bytes": scan.undecodable_bytes})
-    if scan.permission:
-        findings = sorted(scan.permission.values(), key=lambda f: -f.count)
-        examples = tuple(Evidence(f"{f.kind}: {f.subject}", f.example, {"count": f.count})
-                         for f in findings[:MAX_EXAMPLES])
+                        "undecodable_bytes": scan.undecodable_bytes, "kai_release": release.text,
+                        "json_log": kai_settings.json_log})
+    examined: Dict[Key, vcl.VCluster] = {(vc.namespace, vc.name): vc for vc in scope.found_vclusters}
+    narrowed = scope.target.names_vcluster
+
+    def concerned(finding: Finding) -> bool:
+        # a line about a vCluster's Service belongs to that vCluster; with --vcluster, only the examined ones count
+        if finding.service is None:
+            return True
+        return finding.service in examined or not narrowed
+
+    findings = sorted((f for f in scan.permission.values() if concerned(f)), key=lambda f: -f.count)
+    elsewhere = sum(f.count for f in scan.permission.values() if not concerned(f))
+    if elsewhere:
+        read_ev = Evidence(read_ev.subject, read_ev.observation + f"; {elsewhere} line(s) concern vClusters not "
+                                                                  f"examined", dict(read_ev.data))
+    user = _service_account(logs)
+    if findings:
+        examples = tuple(Evidence(f"{f.kind}: {f.subject}" + (f" (vCluster {f.service[0]}/{f.service[1]})"
+                                                               if f.service else ""),
+                                  f.example, {"count": f.count}) for f in findings[:MAX_EXAMPLES])
+        total = sum(f.count for f in findings)
         summary = ", ".join(f"{f.subject} x{f.count}" for f in findings[:3])
-        return Verdict(Status.FAIL, f"{scan.permission_count} permission error(s) in pod-grouper logs: {summary}",
-                       (read_ev,) + examples + failed, *_fix(scope, context))
+        what = f"{total} permission error(s) in pod-grouper logs: {summary}"
+        other = [f for f in findings if f.service is None and not f.subject.endswith("cannot get services")]
+        services = sorted({f.service for f in findings if f.service})
+        vcs = [examined[s] for s in services if s in examined]
+        text, fix = _fixes(vcs, vcluster_settings, context)
+        if other:
+            # a refusal on another owner kind (Deployment, Job, ...) stops the climb early: grouping changes
+            return Verdict(Status.FAIL, f"{what}; the pod-grouper may not read owners of kind(s) it needs, so it "
+                                        f"groups those workloads by a lower owner", (read_ev,) + examples + failed,
+                           f"Restore KAI's stock ClusterRole for {user} (kubectl get clusterrole kai-podgrouper -o "
+                           f"yaml). " + text, fix)
+        access, problem = _access(service_access, user, sorted({ns for ns, _ in services}))
+        status, message, review = _judge(release, user, access, problem, what)
+        return Verdict(status, message, (read_ev,) + examples + (review,) + failed, text, fix)
     if logs.failures:
         ref, exc = logs.failures[0]
         return Verdict(Status.ERROR, f"could not read the pod-grouper log of {ref}: {exc.kind}",
                        (read_ev,) + failed, access_remediation(exc))
     not_ready = [p for p in logs.pods if not podinfo.is_ready(p)]
     if not_ready:
+        state = podinfo.state_summary(not_ready[0])
         return Verdict(Status.WARN, f"no permission errors in {scan.lines} log lines, but pod-grouper "
-                                    f"{podinfo.ref(not_ready[0])} is not ready ({podinfo.state_summary(not_ready[0])}); "
+                                    f"{podinfo.ref(not_ready[0])} is not ready ({state}); "
                                     f"the log covers only its current, failing run",
                        (read_ev,), NOT_READY.format(pod=not_ready[0]["metadata"]["name"]))
-    owned = _owned(examined_kai_pods)
+    owned = [p for p in examined_kai_pods if vcl.service_owner(p, podinfo.labels(p).get(vcl.MANAGED_BY, ""))]
     if owned:
-        owned_ev = Evidence("host pods", "ownerReference v1/Service present",
-                            {"pods": [podinfo.ref(p) for p in owned[:10]], "count": len(owned)})
-        return _predict(scope, service_access, logs, owned, (read_ev, owned_ev), context)
+        return _predict(owned, examined, service_access, release, kai_settings, vcluster_settings, user,
+                        read_ev, context)
     return Verdict(Status.PASS, f"no permission errors in {scan.lines} pod-grouper log lines and no pod owned by a "
                                 f"vCluster Service", (read_ev,))
+
+
+def _predict(owned: List[dict], examined: Dict[Key, vcl.VCluster], service_access, release: kai.KaiRelease,
+             settings: kai.KaiSettings, vcluster_settings, user: str, read_ev: Evidence, context) -> Verdict:
+    """No refusal logged, but pods point at their vCluster's Service: ask the API server (SubjectAccessReview)
+    whether the pod-grouper may read it, and say what follows."""
+    owned_ev = Evidence("host pods", "ownerReference v1/Service present",
+                        {"pods": [podinfo.ref(p) for p in owned[:10]], "count": len(owned)})
+    keys = sorted({vcl.owner_key(p) for p in owned})
+    if settings.json_log:
+        quiet = (f"the fallback is a DEBUG line and jsonLog hides DEBUG lines ({settings.json_log_source}), so the "
+                 f"clean log is no evidence either way")
+    else:
+        quiet = (f"KAI prints the DEBUG fallback line by default ({compat.DEBUG_LOGGED_SOURCE}); the log tail may "
+                 f"predate these pods' last reconcile")
+    access, problem = _access(service_access, user, sorted({ns for ns, _ in keys}))
+    what = f"no permission errors logged, but {len(owned)} KAI pod(s) carry their vCluster's Service owner reference"
+    status, message, review = _judge(release, user, access, problem, what)
+    text, fix = _fixes([examined[k] for k in keys if k in examined], vcluster_settings, context)
+    if settings.json_log:
+        text += ("\nTo see the fallback lines, turn JSON logging off (Helm value global.jsonLog=false, KAI v0.15+) "
+                 "and re-run vcdoctor.")
+    return Verdict(status, f"{message}; {quiet}", (read_ev, owned_ev, review), text, fix)
 
 
 CHECK = Check(

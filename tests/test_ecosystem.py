@@ -58,8 +58,9 @@ def test_several_contexts_make_one_fleet_report(fleet_kubeconfig):
     fleet = json.loads(result.stdout)
     jsonschema.validate(fleet, SCHEMA)
     assert fleet["kind"] == "fleet" and [r["cluster"]["context"] for r in fleet["reports"]] == ["healthy", "broken"]
-    assert fleet["reports"][0]["summary"]["fail"] == 0 and fleet["reports"][1]["summary"]["fail"] == 2
-    assert fleet["summary"]["fail"] == 2 and result.exit_code == 1
+    # setowner-on: vcluster-set-owner fails; podgrouper-permissions warns (KAI >= v0.4.2 falls back to the pod)
+    assert fleet["reports"][0]["summary"]["fail"] == 0 and fleet["reports"][1]["summary"]["fail"] == 1
+    assert fleet["summary"]["fail"] == 1 and result.exit_code == 1
 
 
 def test_all_contexts_includes_the_unreachable_one(fleet_kubeconfig):

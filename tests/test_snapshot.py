@@ -131,7 +131,7 @@ def test_unreadable_snapshot_is_a_usage_error(tmp_path, content, message):
 
 @pytest.mark.parametrize("name, expected", [
     ("healthy", {"fail": 0, "error": 0}),
-    ("setowner-on", {"fail": 2}),
+    ("setowner-on", {"fail": 1}),  # podgrouper-permissions warns: KAI v0.10.2 falls back to the pod
     ("gpu-sharing-disabled", {"fail": 1}),
     ("podgrouper-crashloop", {"fail": 2, "warn": 2}),
 ])

@@ -56,7 +56,8 @@ def markdown(kubeconfig, *args) -> str:
 
 
 SHARING_OFF = "while GPU sharing is disabled"
-FRACTION = "gpu-fraction annotation value must be a number between 0 and 1"
+# KAI's validator text (gpu_request_validator.go@v0.17.0:82)
+FRACTION = "gpu-fraction annotation value must be a positive number smaller than 1.0"
 
 
 # -- tenant-only: the host context is not in the kubeconfig --------------------------------------------------------

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from vcdoctor.checks.gpu_sharing_reservations import CHECK
+
 from tests.fakeapi import factories as f
+from tests.fakeapi import kai_releases as kr
 from tests.fakeapi.scenarios import VC, VC_NS, guide_cluster
 from vcdoctor.model import Status
 
@@ -23,7 +26,11 @@ def test_fail_when_sharing_off_and_pods_request_fractions(cluster, run_check):
     guide_cluster(cluster, gpu_sharing=False)
     result = run_check(CHECK)
     assert result.status is Status.FAIL and "GPU sharing is disabled" in result.message
-    assert '--set "global.gpuSharing=true"' in result.remediation
+    script = result.fix.script
+    assert "helm get values kai-scheduler --namespace kai-scheduler --output yaml --kube-context fake" in script
+    assert ("helm upgrade kai-scheduler oci://ghcr.io/nvidia/kai-scheduler/kai-scheduler --namespace kai-scheduler "
+            "--version v0.10.2 --values kai-scheduler-values.yaml --set global.gpuSharing=true") in script
+    assert "helm rollback" in script and "Inside vCluster vc-ns/my-vcluster, not the host cluster" in script
 
 
 def test_fail_from_syncer_denial_when_no_host_pod_exists(cluster, run_check):
@@ -38,7 +45,7 @@ def test_fail_when_shared_pod_node_has_no_reservation_pod(cluster, run_check):
     guide_cluster(cluster, reservations=False)
     result = run_check(CHECK)
     assert result.status is Status.FAIL and "gpu-node-1" in result.message
-    assert "kai-resource-reservation" in result.remediation
+    assert "kai-resource-reservation" in result.message
 
 
 def test_fail_when_reservation_pod_is_broken(cluster, run_check):
@@ -46,6 +53,76 @@ def test_fail_when_reservation_pod_is_broken(cluster, run_check):
     cluster.add(f.reservation_pod("gpu-node-1", ready=False, waiting="CrashLoopBackOff"))
     result = run_check(CHECK)
     assert result.status is Status.FAIL and "CrashLoopBackOff" in result.message
+
+
+@pytest.mark.parametrize("version, chart", [
+    ("v0.3.2", "kai-scheduler --repo https://helm.ngc.nvidia.com/nvidia/k8s"),
+    ("v0.4.2", "oci://ghcr.io/nvidia/kai-scheduler/kai-scheduler"),
+    ("v0.13.0", "oci://ghcr.io/nvidia/kai-scheduler/kai-scheduler"),
+    ("v0.13.1", "oci://ghcr.io/kai-scheduler/kai-scheduler/kai-scheduler"),
+])
+def test_gpu_sharing_fix_uses_the_chart_of_the_installed_release(cluster, run_check, version, chart):
+    cluster.add(*f.vcluster(VC, VC_NS), *kr.install(version, gpu_sharing=False),
+                f.synced_pod("frac", "team-a", VC, VC_NS, annotations={"gpu-fraction": "0.5"}))
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL
+    assert f"helm upgrade kai-scheduler {chart} --namespace kai-scheduler --version {version} " in result.fix.script
+
+
+@pytest.mark.parametrize("version, app", [("v0.7.12", "binder"), ("v0.7.13", "kai-admission")])
+def test_sharing_switch_is_read_where_the_release_has_it(cluster, run_check, version, app):
+    cluster.add(*f.vcluster(VC, VC_NS), *kr.install(version, gpu_sharing=False),
+                f.synced_pod("frac", "team-a", VC, VC_NS, annotations={"gpu-fraction": "0.5"}))
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL and f"{app}-7d9f8c-abcde arg --gpu-sharing-enabled=false" in \
+        result.evidence[0].data["source"]
+    assert f"--selector app={app}" in result.fix.script
+
+
+def test_outside_the_table_gives_no_upgrade_command(cluster, run_check):
+    cluster.add(*f.vcluster(VC, VC_NS), *kr.install("v0.17.0", gpu_sharing=False),
+                f.synced_pod("frac", "team-a", VC, VC_NS, annotations={"gpu-fraction": "0.5"}))
+    for pod in cluster.objects[("", "pods")]:
+        for c in pod["spec"]["containers"]:
+            c["image"] = c["image"].replace("v0.17.0", "v0.30.0")
+    result = run_check(CHECK)
+    assert "helm upgrade" not in result.fix.script and "found v0.30.0" in result.fix.script
+
+
+NVML = "failed to create containerd task: nvidia-container-cli: initialization error: nvml error: driver not loaded"
+
+
+@pytest.mark.parametrize("bound", [True, False])
+def test_crashlooping_reservation_pod_fails_quoting_its_termination_message(cluster, run_check, bound):
+    cluster.add(*f.vcluster(VC, VC_NS), *kr.install("v0.12.3"), f.node("gpu-node-1", gpus=8),
+                f.synced_pod("frac", "team-a", VC, VC_NS, annotations={"gpu-fraction": "0.5"},
+                             phase="Running" if bound else "Pending", node="gpu-node-1" if bound else None))
+    broken = kr.reservation_pod("gpu-node-1", "v0.12.3", ready=False, waiting="CrashLoopBackOff", restarts=9,
+                                last_exit=("StartError", 128))
+    broken["status"]["containerStatuses"][0]["lastState"]["terminated"]["message"] = NVML
+    cluster.add(broken)
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL and NVML in result.message
+    assert ("wait to bind" in result.message) is not bound
+    assert "kubectl get runtimeclass nvidia --context fake" in result.fix.script
+
+
+def test_pre_v0_6_reservations_live_in_runai_reservation(cluster, run_check):
+    cluster.add(*f.vcluster(VC, VC_NS), *kr.install("v0.5.5"), f.node("gpu-node-1", gpus=8),
+                f.synced_pod("frac", "team-a", VC, VC_NS, annotations={"gpu-fraction": "0.5"}),
+                kr.reservation_pod("gpu-node-1", "v0.5.5"))
+    result = run_check(CHECK)
+    assert result.status is Status.PASS
+
+
+def test_invalid_request_denial_quotes_kai_and_targets_the_vcluster(cluster, run_check):
+    line = DISABLED_DENIAL.replace("with gpu sharing request, while GPU sharing is disabled",
+                                   "cannot have both GPU fraction request and whole GPU resource request/limit")
+    cluster.add(*f.vcluster(VC, VC_NS), *f.kai_install())
+    cluster.set_log(VC_NS, f"{VC}-0", "syncer", line + "\n")
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL and "whole GPU resource request/limit" in result.message
+    assert "# Inside vCluster vc-ns/my-vcluster, not the host cluster" in result.fix.script
 
 
 def test_legacy_binder_flag_is_read(cluster, run_check):
@@ -73,3 +150,11 @@ def test_error_when_sharing_state_unreadable(cluster, run_check):
     cluster.deny("get", "configs.kai.scheduler")
     result = run_check(CHECK)
     assert result.status is Status.ERROR and "configs" in result.remediation
+
+
+def test_reservation_crashloop_scenario(cluster, run_check):
+    from tests.fakeapi.scenarios import NVML_ERROR, SCENARIOS
+
+    SCENARIOS["reservation-crashloop"](cluster)
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL and NVML_ERROR in result.message and "wait to bind" in result.message

@@ -1,44 +1,121 @@
-"""kai-components: both KAI layouts, missing namespace, crash loops, restarts, 403."""
+"""kai-components: every release family on both sides of its boundaries, unknown releases, crash loops, 403."""
 
 from __future__ import annotations
 
+import pytest
 from vcdoctor.checks.kai_components import CHECK
+
 from tests.fakeapi import factories as f
+from tests.fakeapi import kai_releases as kr
 from vcdoctor.model import Status
 
 
-def test_pass_for_operator_layout(cluster, run_check):
-    cluster.add(*f.kai_install("v0.10.2"))
+@pytest.mark.parametrize("version, count", [
+    ("v0.2.0", 3), ("v0.4.1", 3), ("v0.5.5", 3),          # scheduler, binder, podgrouper only
+    ("v0.6.0", 5), ("v0.7.12", 5),                          # + podgroup-controller, queuecontroller
+    ("v0.7.13", 6), ("v0.8.5", 6),                          # + kai-admission
+    ("v0.9.0", 7), ("v0.9.20", 7),                          # operator; chart scheduler/binder
+    ("v0.10.0", 7), ("v0.13.1", 7), ("v0.17.0", 7),         # kai-scheduler-default, operator binder
+])
+def test_healthy_install_of_every_family_passes(cluster, run_check, version, count):
+    cluster.add(*kr.install(version))
     result = run_check(CHECK)
-    assert result.status is Status.PASS
-    assert "operator layout, version v0.10.2" in result.message
+    assert result.status is Status.PASS, result.message
+    assert f"all {count} KAI components Running and Ready (KAI {version}" in result.message
 
 
-def test_pass_for_pre_operator_layout(cluster, run_check):
-    cluster.add(*f.kai_install("v0.6.0", legacy=True))
+@pytest.mark.parametrize("older, newer, app", [
+    ("v0.5.5", "v0.6.0", "podgroup-controller"),
+    ("v0.5.5", "v0.6.0", "queuecontroller"),
+    ("v0.7.12", "v0.7.13", "kai-admission"),
+    ("v0.8.5", "v0.9.0", "kai-operator"),
+    ("v0.9.20", "v0.10.0", "kai-scheduler-default"),
+])
+def test_boundaries_a_component_is_required_only_from_its_release(cluster, run_check, older, newer, app):
+    # the older release runs fine without it (an install of the newer layout minus the app, relabelled)
+    cluster.add(*kr.install(older))
     assert run_check(CHECK).status is Status.PASS
-
-
-def test_fail_when_not_installed(cluster, run_check):
+    cluster.objects[("", "pods")].clear()
+    cluster.add(*kr.install(newer, skip=(app,)))
     result = run_check(CHECK)
-    assert result.status is Status.FAIL and "KAI not installed" in result.message
-    assert 'global.gpuSharing=true' in result.remediation
+    assert result.status is Status.FAIL and "missing" in result.message and f"KAI {newer} runs it" in result.message
 
 
-def test_fail_names_crashlooping_component_with_last_state(cluster, run_check):
-    cluster.add(*f.kai_install(broken={"pod-grouper": {"ready": False, "waiting": "CrashLoopBackOff",
-                                                       "restarts": 12, "last_exit": ("Error", 1)}}))
+def test_v0_9_scheduler_is_the_chart_scheduler_not_a_shard(cluster, run_check):
+    cluster.add(*kr.install("v0.9.3", skip=("scheduler",)))
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL and "no pod labelled app=scheduler" in result.message
+
+
+def test_configured_scheduler_name_names_the_shard_deployment(cluster, run_check):
+    cluster.add(*kr.install("v0.12.4", scheduler_name="gpu-sched"))
+    result = run_check(CHECK)
+    assert result.status is Status.PASS and "scheduler name gpu-sched" in result.message
+
+
+def test_node_scale_adjuster_only_with_cluster_autoscaling(cluster, run_check):
+    cluster.add(*kr.install("v0.5.2", cluster_autoscaling=True,
+                            broken={"node-scale-adjuster": {"ready": False, "waiting": "CrashLoopBackOff"}}))
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL and "node-scale-adjuster not ready" in result.message
+
+
+def test_pod_grouper_is_found_by_pod_label_before_the_operator(cluster, run_check):
+    cluster.add(*kr.install("v0.6.3", broken={"podgrouper": {"ready": False, "waiting": "CrashLoopBackOff",
+                                                             "restarts": 12, "last_exit": ("Error", 1)}}))
     result = run_check(CHECK)
     assert result.status is Status.FAIL
-    assert "pod-grouper not ready" in result.message and "CrashLoopBackOff" in result.message
-    assert "last exit Error (code 1)" in result.message
-    assert "app in (pod-grouper,podgrouper)" in result.remediation
+    assert "pod-grouper not ready" in result.message and "last exit Error (code 1)" in result.message
+    script = result.fix.script
+    assert "kubectl logs podgrouper-7d9f8c-abcde --namespace kai-scheduler --all-containers --previous" in script
+    assert "kubectl rollout restart deployment/podgrouper --namespace kai-scheduler --context fake" in script
 
 
-def test_fail_when_component_missing(cluster, run_check):
-    cluster.add(*f.kai_install(skip=("admission",)))
+@pytest.mark.parametrize("version, app", [("v0.7.12", "binder"), ("v0.8.1", "kai-admission"), ("v0.14.0", "admission")])
+def test_broken_webhook_server_is_flagged_as_blocking_pod_creation(cluster, run_check, version, app):
+    cluster.add(*kr.install(version, broken={app: {"ready": False, "waiting": "CrashLoopBackOff"}}))
     result = run_check(CHECK)
-    assert result.status is Status.FAIL and "admission missing" in result.message
+    assert result.status is Status.FAIL and "failurePolicy Fail" in result.message
+    assert "refuses the creation" in result.message
+
+
+def test_the_binder_is_no_webhook_server_from_v0_7_13(cluster, run_check):
+    cluster.add(*kr.install("v0.7.13", broken={"binder": {"ready": False, "waiting": "CrashLoopBackOff"}}))
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL and "failurePolicy" not in result.message
+
+
+@pytest.mark.parametrize("version", ["v0.25.0", "v0.1.9"])
+def test_release_outside_the_table_warns_naming_it(cluster, run_check, version):
+    cluster.add(*kr.install("v0.17.0"))
+    for pod in cluster.objects[("", "pods")]:
+        for c in pod["spec"]["containers"]:
+            c["image"] = c["image"].replace("v0.17.0", version)
+    result = run_check(CHECK)
+    assert result.status is Status.WARN
+    assert f"vcdoctor knows KAI v0.2–v0.17 (v0.20.x retracted, treated as v0.10.2); found {version}" in result.message
+
+
+def test_retracted_release_is_read_as_v0_10_2_and_warned(cluster, run_check):
+    cluster.add(*kr.install("v0.20.1"))
+    result = run_check(CHECK)
+    assert result.status is Status.WARN and "retracted" in result.message and "all 7" in result.message
+
+
+def test_untagged_images_warn_that_the_release_is_unknown(cluster, run_check):
+    cluster.add(*kr.install("v0.10.2"))
+    for pod in cluster.objects[("", "pods")]:
+        for c in pod["spec"]["containers"]:
+            c["image"] = c["image"].split(":")[0] + "@sha256:" + "a" * 64
+    result = run_check(CHECK)
+    assert result.status is Status.WARN and "could not tell the KAI release" in result.message
+
+
+def test_fail_when_not_installed_gives_a_pinned_install(cluster, run_check):
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL and "KAI not installed" in result.message
+    assert "--version v0.17.0 --set global.gpuSharing=true" in result.fix.script
+    assert "oci://ghcr.io/kai-scheduler/kai-scheduler/kai-scheduler" in result.fix.script
 
 
 def test_warn_on_many_restarts(cluster, run_check):
@@ -52,3 +129,22 @@ def test_error_when_forbidden(cluster, run_check):
     result = run_check(CHECK)
     assert result.status is Status.ERROR
     assert "kubectl auth can-i list pods -n kai-scheduler" in result.remediation
+
+
+def test_kai_v0_5_scenario_is_healthy_for_every_kai_check(cluster, run_check):
+    from vcdoctor.checks import (
+        gpu_sharing_reservations,
+        kai_gpu_request,
+        kai_podgroup,
+        kai_queue,
+        podgrouper_permissions,
+    )
+
+    from tests.fakeapi.scenarios import SCENARIOS
+
+    SCENARIOS["kai-v0-5"](cluster)
+    for check in (CHECK, kai_queue.CHECK, kai_podgroup.CHECK, gpu_sharing_reservations.CHECK,
+                  podgrouper_permissions.CHECK):
+        result = run_check(check)
+        assert result.status is Status.PASS, (check.id, result.message)
+    assert run_check(kai_gpu_request.CHECK).status in (Status.PASS, Status.WARN)

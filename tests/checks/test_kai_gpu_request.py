@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
 from vcdoctor.checks.kai_gpu_request import CHECK
+
 from tests.fakeapi import factories as f
+from tests.fakeapi import kai_releases as kr
 from vcdoctor.model import Status
 
 
@@ -20,16 +21,41 @@ def test_valid_fraction_passes(cluster, run_check):
 
 
 @pytest.mark.parametrize("annotations, gpus, words", [
-    ({"gpu-fraction": "1.0"}, 0, "not between 0 and 1"),
-    ({"gpu-fraction": "half"}, 0, "not a number"),
-    ({"gpu-memory": "-5"}, 0, "not a positive integer"),
-    ({"gpu-fraction": "0.5", "gpu-memory": "2000"}, 0, "together"),
-    ({"gpu-fraction": "0.5"}, 1, "nvidia.com/gpu limit"),
+    ({"gpu-fraction": "1.0"}, 0, "gpu-fraction annotation value must be a positive number smaller than 1.0"),
+    ({"gpu-fraction": "half"}, 0, "gpu-fraction annotation value must be a positive number smaller than 1.0"),
+    ({"gpu-memory": "-5"}, 0, "gpu-memory annotation value must be a positive integer greater than 0"),
+    ({"gpu-memory": "²"}, 0, "gpu-memory annotation value must be a positive integer greater than 0"),
+    ({"gpu-fraction": "0.5", "gpu-memory": "2000"}, 0, "cannot request both GPU and GPU memory"),
+    ({"gpu-memory": "2000"}, 1, "cannot request both GPU and GPU memory"),
+    ({"gpu-fraction": "0.5"}, 1, "cannot have both GPU fraction request and whole GPU resource request/limit"),
+    ({"gpu-fraction-num-devices": "2"}, 0, "cannot request multiple fractional devices"),
+    ({"gpu-fraction": "0.5", "gpu-fraction-num-devices": "x"}, 0, "fraction count annotation value"),
 ])
 def test_invalid_requests_fail(cluster, run_check, annotations, gpus, words):
     _cluster(cluster, annotations=annotations, gpus=gpus)
     result = run_check(CHECK)
     assert result.status is Status.FAIL and words in result.message
+    assert "Inside vCluster ns/vc, not the host cluster" in result.fix.script
+
+
+@pytest.mark.parametrize("version, status", [("v0.10.0", Status.PASS), ("v0.10.1", Status.FAIL)])
+def test_init_container_gpu_limits_count_from_v0_10_1(cluster, run_check, version, status):
+    _cluster(cluster, annotations={"gpu-memory": "2000"})
+    cluster.add(*kr.install(version))
+    pod = next(p for p in cluster.objects[("", "pods")] if p["metadata"]["name"].startswith("p-x-"))
+    pod["spec"]["initContainers"] = [{"name": "warmup", "resources": {"limits": {"nvidia.com/gpu": "1"}}}]
+    cluster.add(f.node("gpu-1", labels={"nvidia.com/gpu.memory": "40960"}, gpus=4))
+    result = run_check(CHECK)
+    assert result.status is status, result.message
+    if status is Status.FAIL:
+        assert f"KAI {version} rejects it: cannot request both GPU and GPU memory" in result.message
+
+
+@pytest.mark.parametrize("version, status", [("v0.16.2", Status.PASS), ("v0.16.3", Status.FAIL)])
+def test_fraction_notation_check_only_where_backported(cluster, run_check, version, status):
+    _cluster(cluster, annotations={"gpu-fraction": "0x1p-2"})
+    cluster.add(*kr.install(version))
+    assert run_check(CHECK).status is status
 
 
 def test_no_gpu_nodes_fails(cluster, run_check):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from vcdoctor.checks.kai_pending_reason import CHECK
+
 from tests.fakeapi import factories as f
 from vcdoctor.model import Status
 from vcdoctor.products.vcluster.names import host_pod_name

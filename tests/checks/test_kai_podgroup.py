@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from vcdoctor.checks.kai_podgroup import CHECK
+
 from tests.fakeapi import factories as f
 from vcdoctor.model import Status
 
@@ -16,7 +17,7 @@ def test_pods_in_existing_podgroups_pass(cluster, run_check):
 def test_unprocessed_pod_fails_pointing_at_the_pod_grouper(cluster, run_check):
     cluster.add(*f.vcluster("vc", "ns"), f.synced_pod("p", "team-a", "vc", "ns", podgroup=None))
     result = run_check(CHECK)
-    assert result.status is Status.FAIL and "podgrouper" in result.remediation
+    assert result.status is Status.FAIL and "pod-grouper" in result.remediation
 
 
 def test_dangling_annotation_fails(cluster, run_check):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from vcdoctor.checks.pod_scheduler_name import CHECK
+
 from tests.fakeapi import factories as f
 from vcdoctor.model import Status
 from vcdoctor.scope import UsageError
@@ -58,3 +58,35 @@ def test_error_when_pods_cannot_be_listed(cluster, run_check):
     cluster.deny("list", "pods")
     result = run_check(CHECK)
     assert result.status is Status.ERROR and "list pods in all namespaces" in result.message
+
+
+def test_refused_pod_points_at_gpu_sharing_reservations_and_gives_its_fix(cluster, run_check):
+    from tests.fakeapi.scenarios import DENIAL
+
+    cluster.add(*f.vcluster(VC, NS), *f.kai_install(gpu_sharing=False))
+    cluster.set_log(NS, f"{VC}-0", "syncer", DENIAL + "\n" + DENIAL + "\n")
+    result = run_check(CHECK, namespace="team-a", pod="gpu-sharing-pod")
+    assert result.status is Status.FAIL
+    assert "(2 syncer line(s))" in result.message and "fix: see gpu-sharing-reservations" in result.message
+    assert "--version v0.10.2 --values kai-scheduler-values.yaml --set global.gpuSharing=true" in result.fix.script
+    assert "Inside vCluster vc-ns/my-vcluster" in result.fix.script
+
+
+def test_refused_by_quota_names_the_host_namespace(cluster, run_check):
+    line = ("2026-11-20T10:00:01.000Z\tINFO\tpod\terror syncing Pod team-a/big to host cluster: pods "
+            '"big-x-team-a-x-my-vcluster" is forbidden: exceeded quota: vc-my-vcluster, requested: cpu=64')
+    cluster.add(*f.vcluster(VC, NS))
+    cluster.set_log(NS, f"{VC}-0", "syncer", line + "\n")
+    result = run_check(CHECK, namespace="team-a", pod="big")
+    assert result.status is Status.FAIL
+    assert "kubectl describe resourcequota --namespace vc-ns --context fake" in result.fix.script
+
+
+def test_configured_scheduler_name_is_the_one_pods_must_use(cluster, run_check):
+    from tests.fakeapi import kai_releases as kr
+
+    cluster.add(*f.vcluster(VC, NS), *kr.install("v0.12.0", scheduler_name="gpu-sched"),
+                f.synced_pod("train", "team-a", VC, NS, labels={"kai.scheduler/queue": "q"}))
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL and "schedulerName: gpu-sched" in result.remediation
+    assert "# Inside vCluster vc-ns/my-vcluster" in result.fix.script

@@ -194,3 +194,56 @@ def vcluster_hand_edited(cluster: FakeCluster) -> FakeCluster:
 
 SCENARIOS.update({"vcluster-v019-legacy": vcluster_v019_legacy, "vcluster-v022-priority": vcluster_v022_priority,
                   "multi-namespace": multi_namespace, "vcluster-hand-edited": vcluster_hand_edited})
+
+
+def kai_v0_5(cluster: FakeCluster) -> FakeCluster:
+    """A healthy pre-operator KAI v0.5.5: scheduler, binder and podgrouper only; the queue label is runai/queue and
+    reservation pods live in runai-reservation."""
+    from tests.fakeapi import kai_releases as kr
+
+    cluster.add(*f.vcluster(VC, VC_NS, set_owner=False), f.helm_release(VC, VC_NS, 1))
+    cluster.add(*kr.install("v0.5.5"), f.queue("test", "default-parent-queue"), f.node("gpu-node-1", gpus=8),
+                f.node("cpu-node-1"))
+    for name, extra in (("cpu-only-pod", {}), ("gpu-sharing-pod", {"annotations": {"gpu-fraction": "0.5"}})):
+        pod = f.synced_pod(name, "team-a", VC, VC_NS, labels={"runai/queue": "test"}, **extra)
+        cluster.add(pod, f.podgroup(pod["metadata"]["annotations"]["pod-group-name"], VC_NS, "test"))
+    cluster.add(f.namespace("runai-reservation"), kr.reservation_pod("gpu-node-1", "v0.5.5"))
+    cluster.set_log("kai-scheduler", "podgrouper-7d9f8c-abcde", "podgrouper", QUIET_LOG + f.no_owner_line() + "\n")
+    return cluster
+
+
+#: what nvidia-container-cli prints when the node has no working driver (the reservation pod's last words)
+NVML_ERROR = ("failed to create containerd task: failed to create shim task: OCI runtime create failed: "
+              "nvidia-container-cli: initialization error: nvml error: driver not loaded: unknown")
+
+
+def reservation_crashloop(cluster: FakeCluster) -> FakeCluster:
+    """GPU sharing on, but the reservation pod on the GPU node crash-loops (NVML): the fractional pod never binds."""
+    from tests.fakeapi import kai_releases as kr
+
+    guide_cluster(cluster, reservations=False)
+    pods = cluster.objects[("", "pods")]
+    pods[:] = [p for p in pods if not p["metadata"]["name"].startswith("gpu-sharing-pod")]
+    cluster.add(f.synced_pod("gpu-sharing-pod", "team-a", VC, VC_NS, labels={"kai.scheduler/queue": "test"},
+                             annotations={"gpu-fraction": "0.5"}, phase="Pending", node=None))
+    broken = kr.reservation_pod("gpu-node-1", "v0.10.2", ready=False, waiting="CrashLoopBackOff", restarts=14,
+                                last_exit=("StartError", 128))
+    broken["status"]["containerStatuses"][0]["lastState"]["terminated"]["message"] = NVML_ERROR
+    cluster.add(f.namespace("kai-resource-reservation"), broken)
+    return cluster
+
+
+def kai_queue_missing(cluster: FakeCluster) -> FakeCluster:
+    """A pod names a queue nobody created (KAI v0.12, before root leaf queues): the fix applies a Queue."""
+    from tests.fakeapi import kai_releases as kr
+
+    cluster.add(*f.vcluster(VC, VC_NS, set_owner=False), f.helm_release(VC, VC_NS, 1))
+    cluster.add(*kr.install("v0.12.4"), f.node("gpu-node-1", gpus=8))
+    cluster.add(f.synced_pod("trainer-0", "team-a", VC, VC_NS, labels={"kai.scheduler/queue": "research"},
+                             phase="Pending", node=None, gpus=1))
+    cluster.set_log("kai-scheduler", "pod-grouper-7d9f8c-abcde", "pod-grouper", QUIET_LOG)
+    return cluster
+
+
+SCENARIOS.update({"kai-v0-5": kai_v0_5, "reservation-crashloop": reservation_crashloop,
+                  "kai-queue-missing": kai_queue_missing})

@@ -1,5 +1,6 @@
 """What vcdoctor knows about the NVIDIA KAI scheduler; checks import this package's public names."""
 
+from vcdoctor.products.kai import compat  # noqa: F401
 from vcdoctor.products.kai.components import (  # noqa: F401
     COMPONENT_APPS,
     CONFIG_NAME,
@@ -10,8 +11,16 @@ from vcdoctor.products.kai.components import (  # noqa: F401
     layout,
 )
 from vcdoctor.products.kai.facts import RESERVATION_NAMESPACES, PodGrouperLogs  # noqa: F401
-from vcdoctor.products.kai.fixes import ENABLE_GPU_SHARING, VALID_GPU_SHARE_VALUES  # noqa: F401
-from vcdoctor.products.kai.gpu import SHARING_DENIALS, SharingState  # noqa: F401
+from vcdoctor.products.kai.fixes import (  # noqa: F401
+    ENABLE_GPU_SHARING,
+    VALID_GPU_SHARE_VALUES,
+    gpu_sharing_fix,
+    helm_upgrade,
+    inside_vcluster,
+    queue_fix,
+    restart_fix,
+)
+from vcdoctor.products.kai.gpu import INVALID_REQUEST_DENIALS, SHARING_DENIALS, SharingState, denial_of  # noqa: F401
 from vcdoctor.products.kai.names import (  # noqa: F401
     GPU_FRACTION,
     GPU_MEMORY,
@@ -27,4 +36,5 @@ from vcdoctor.products.kai.names import (  # noqa: F401
 )
 from vcdoctor.products.kai.pod_grouper_log import NO_OWNER_MESSAGE  # noqa: F401
 from vcdoctor.products.kai.queues import DEFAULT_QUEUE, QueueTree, pod_queue, queue_tree  # noqa: F401
+from vcdoctor.products.kai.release import KaiRelease, KaiSettings, flag_value, is_component_pod  # noqa: F401
 from vcdoctor.products.kai.verdicts import NO_KAI_PODS  # noqa: F401

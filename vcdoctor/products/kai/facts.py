@@ -7,7 +7,7 @@ from typing import Callable, Dict, List, Optional, Set, Tuple
 
 from vcdoctor import logs
 from vcdoctor import pods as podinfo
-from vcdoctor.engine.facts import RUNTIME, Fact, FactContext, Read
+from vcdoctor.engine.facts import SideUnavailable, RUNTIME, Fact, FactContext, Read
 from vcdoctor.gateway import GatewayError, NotFound
 from vcdoctor.gateway import resources as r
 from vcdoctor.products.kai import names
@@ -15,8 +15,9 @@ from vcdoctor.products.kai.components import CONFIG_NAME, NAMESPACE, POD_GROUPER
 from vcdoctor.products.kai.gpu import SharingState, gpu_sharing
 from vcdoctor.products.kai.pod_grouper_log import LogScan, scan
 from vcdoctor.products.kai.queues import QueueTree, queue_tree
+from vcdoctor.products.kai.release import UNKNOWN, KaiRelease, KaiSettings, detect, settings
 
-#: KAI v0.6+ reserves shared GPUs here; earlier releases in the second namespace
+#: KAI v0.6+ reserves shared GPUs here; earlier releases in the second namespace (compat.RESERVATION)
 RESERVATION_NAMESPACES = ("kai-resource-reservation", "runai-reservation")
 
 
@@ -72,8 +73,35 @@ def _pod_grouper_logs(ctx: FactContext) -> PodGrouperLogs:
     return found
 
 
+def _kai_release(ctx: FactContext) -> KaiRelease:
+    return detect(ctx.fact("kai_pods"))
+
+
+def _kai_settings(ctx: FactContext) -> KaiSettings:
+    """Never fails: a read that fails leaves KAI's default in place and is named in ``problems``."""
+    problems: List[str] = []
+    try:
+        kai_pods: Tuple[dict, ...] = tuple(ctx.fact("kai_pods"))
+        release = ctx.fact("kai_release")
+    except GatewayError as exc:
+        kai_pods, release = (), UNKNOWN
+        problems.append(f"KAI pods: {exc.describe()}")
+    except SideUnavailable as exc:
+        # inside a vCluster without host access: KAI's names are unknown, its defaults stand (and are named so)
+        kai_pods, release = (), UNKNOWN
+        problems.append(f"KAI runs on the host, which this run cannot read ({exc})")
+    try:
+        config = ctx.fact("kai_config")
+    except GatewayError as exc:
+        config = None
+        problems.append(f"Config {CONFIG_NAME}: {exc.describe()}")
+    except SideUnavailable:
+        config = None
+    return settings(release, kai_pods, config, tuple(problems))
+
+
 def _examined_kai_pods(ctx: FactContext) -> List[dict]:
-    return names.kai_pods_of(ctx.fact("examined_pods"))
+    return names.kai_pods_of(ctx.fact("examined_pods"), ctx.fact("kai_settings").scheduler)
 
 
 def _queues(ctx: FactContext) -> QueueTree:
@@ -99,11 +127,16 @@ def _target_podgroups(ctx: FactContext) -> Dict[Tuple[str, str], dict]:
     return found
 
 
-def _reservation_pods(ctx: FactContext) -> Callable[[], Tuple[dict, ...]]:
-    """Read only when GPU sharing is on and pods share GPUs."""
-    def pods() -> Tuple[dict, ...]:
-        current, legacy = RESERVATION_NAMESPACES
-        return ctx.api.list(r.PODS, current) or ctx.api.list(r.PODS, legacy)
+def _reservation_pods(ctx: FactContext) -> Callable[..., Tuple[dict, ...]]:
+    """Read only when GPU sharing is on and pods share GPUs: the release's namespace first, then the other."""
+    def pods(first: str = RESERVATION_NAMESPACES[0]) -> Tuple[dict, ...]:
+        order = [first] + [n for n in RESERVATION_NAMESPACES if n != first]
+        found: Tuple[dict, ...] = ()
+        for namespace in order:
+            found = ctx.api.list(r.PODS, namespace)
+            if found:
+                break
+        return found
     return pods
 
 
@@ -137,17 +170,23 @@ FACTS = (
          needs=("kai_config", "kai_pods")),
     Fact("pod_grouper_logs", "the pod-grouper's log tail, scanned for permission errors and the no-owner line",
          _pod_grouper_logs, (Read("log", namespace=NAMESPACE, name=RUNTIME),), needs=("kai_pods",)),
-    Fact("examined_kai_pods", "the examined pods that name kai-scheduler", _examined_kai_pods,
-         needs=("examined_pods",)),
+    Fact("kai_release", "the KAI release its image tags name, and the one whose behaviour applies", _kai_release,
+         needs=("kai_pods",)),
+    Fact("kai_settings", "KAI's scheduler name, queue label key, node-pool label and log format: Config, flags or "
+                         "the release's default", _kai_settings, needs=("kai_pods", "kai_release", "kai_config")),
+    Fact("examined_kai_pods", "the examined pods that name KAI's configured scheduler", _examined_kai_pods,
+         needs=("examined_pods", "kai_settings")),
+
     Fact("queues", "KAI's queue tree", _queues, (Read("list", r.QUEUES),)),
     Fact("podgroup_refs", "(namespace, name) of every PodGroup", _podgroup_refs,
          (Read("list", r.PODGROUPS, metadata_only=True),)),
     Fact("target_podgroups", "the PodGroups of the --pod target", _target_podgroups,
-         (Read("get", r.PODGROUPS, namespace=RUNTIME, name=RUNTIME, when="with --pod", option="pod"),), needs=("scope",)),
+         (Read("get", r.PODGROUPS, namespace=RUNTIME, name=RUNTIME, when="with --pod", option="pod"),),
+         needs=("scope",)),
     Fact("reservation_pods", "KAI's GPU reservation pods", _reservation_pods,
          (Read("list", r.PODS, RESERVATION_NAMESPACES[0], when="when pods share GPUs"),
-          Read("list", r.PODS, RESERVATION_NAMESPACES[1], when="when pods share GPUs and the first namespace has "
-                                                               "none"))),
+          Read("list", r.PODS, RESERVATION_NAMESPACES[1], when="when pods share GPUs and the release's own "
+                                                               "namespace has none"))),
     Fact("nodes", "every node (allocatable GPUs)", _nodes, (Read("list", r.NODES),)),
     Fact("target_events", "events about the --pod target and its PodGroup", _target_events,
          (Read("list", r.EVENTS, namespace=RUNTIME, fields=RUNTIME, when="with --pod, for a Pending pod",

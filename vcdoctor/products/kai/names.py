@@ -47,6 +47,7 @@ def whole_gpus(pod: dict) -> int:
     return total
 
 
-def kai_pods_of(pods: Iterable[dict]) -> List[dict]:
-    return [p for p in pods if scheduler_name(p) == KAI_SCHEDULER]
+def kai_pods_of(pods: Iterable[dict], scheduler: str = KAI_SCHEDULER) -> List[dict]:
+    """The pods that name KAI's scheduler (``scheduler``: the configured name, Config spec.global.schedulerName)."""
+    return [p for p in pods if scheduler_name(p) == scheduler]
 

@@ -19,6 +19,11 @@ _OWNER_FALLBACK = re.compile(r"No permissions to get resourceOwner '([^']*)': <(
 _FORBIDDEN = re.compile(
     r'is forbidden: User \\*"([^"\\]+)\\*" cannot ([a-z]+) resource \\*"([^"\\]+)\\*"'
     r'(?: in API group \\*"([^"\\]*)\\*")?')
+# What the refusal concerns: the object named before "is forbidden", the namespace after it, and the
+# "<namespace/pod>" the fallback line returns (the pod's namespace is the vCluster's host namespace).
+_FORBIDDEN_OBJECT = re.compile(r'([a-z][a-z0-9.]*) \\*"([^"\\]+)\\*" is forbidden')
+_FORBIDDEN_NAMESPACE = re.compile(r'in the namespace \\*"([^"\\]+)\\*"')
+_FALLBACK_POD = re.compile(r"returning (?:the pod as the owner|last owner) '[^']*': <([^/>]*)/([^>]*)>")
 #: Every pattern below contains one of these, also when its quotes are JSON-escaped.
 _MARKERS = (NO_OWNER_MESSAGE, "No permissions to get resourceOwner", "is forbidden")
 
@@ -40,13 +45,15 @@ class Finding:
     subject: str
     count: int
     example: str
+    #: (namespace, name) of the core Service the pod-grouper was refused, when the line names one
+    service: Optional[Tuple[str, str]] = None
 
 
 @dataclass
 class LogScan:
     lines: int = 0
     undecodable_bytes: bool = False
-    permission: Dict[Tuple[str, str], Finding] = field(default_factory=dict)
+    permission: Dict[Tuple[str, str, Optional[Tuple[str, str]]], Finding] = field(default_factory=dict)
     no_owner: List[str] = field(default_factory=list)
 
     @property
@@ -122,25 +129,33 @@ def scan(data: bytes) -> LogScan:
             # Benign (setOwner false) although KAI logs it at ERROR with "orphan pod detected".
             result.no_owner.append(_example(line))
             continue
-        for kind, subject in _permission_problems(parsed.text):
-            key = (kind, subject)
+        for kind, subject, service in _permission_problems(parsed.text):
+            key = (kind, subject, service)
             if key in result.permission:
                 result.permission[key].count += 1
             else:
-                result.permission[key] = Finding(kind, subject, 1, _example(line))
+                result.permission[key] = Finding(kind, subject, 1, _example(line), service)
     return result
 
 
-def _permission_problems(text: str):
-    found = []
+def _permission_problems(text: str) -> List[Tuple[str, str, Optional[Tuple[str, str]]]]:
+    found: List[Tuple[str, str, Optional[Tuple[str, str]]]] = []
     match = _OWNER_FALLBACK.search(text)
     if match:
         kind = match.group(1) or _kind_from_struct(match.group(2)) or "?"
-        found.append(("owner-lookup-forbidden", f"{kind} {match.group(3)}".strip()))
+        pod = _FALLBACK_POD.search(text)
+        service = (pod.group(1), match.group(3)) if pod and kind == "Service" and pod.group(1) else None
+        found.append(("owner-lookup-forbidden", f"{kind} {match.group(3)}".strip(), service))
     for m in _FORBIDDEN.finditer(text):
         user, verb, resource, group = m.groups()
         what = f"{resource}.{group}" if group else resource
-        found.append(("forbidden", f"{user} cannot {verb} {what}"))
+        service = None
+        if resource == "services" and not group:
+            obj = _FORBIDDEN_OBJECT.search(text[:m.start() + 20])
+            ns = _FORBIDDEN_NAMESPACE.search(text, m.end())
+            if obj and ns:
+                service = (ns.group(1), obj.group(2))
+        found.append(("forbidden", f"{user} cannot {verb} {what}", service))
     return found
 
 

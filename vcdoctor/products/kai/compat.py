@@ -1,0 +1,372 @@
+"""KAI's compatibility table: which release does what, each entry with the upstream path@tag it was verified at."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generic, Optional, Tuple, TypeVar
+
+from vcdoctor.versions import Span, Version, show
+
+# Every path is relative to github.com/kai-scheduler/KAI-Scheduler (NVIDIA/KAI-Scheduler up to v0.13.0, same tag
+# commits); charts live under deployments/kai-scheduler/ (abbreviated "chart/" below).
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Known(Generic[T]):
+    """One row of the table: what holds for the releases in ``span``, and where upstream says so."""
+
+    span: Span
+    value: T
+    source: str
+
+
+def at(table: Tuple[Known[T], ...], version: Optional[Version]) -> Optional[Known[T]]:
+    """The row of ``table`` that covers ``version`` (None for an unknown version or a gap)."""
+    if version is None:
+        return None
+    return next((row for row in table if version in row.span), None)
+
+
+#: releases vcdoctor knows. v0.17.0 is the newest verified tag; there are no v0.11.x, v0.18.x, v0.19.x tags.
+SUPPORTED = Span((0, 2, 0), (0, 18, 0))
+#: v0.20.0/v0.20.1 were retracted: cut from v0.10.2-era code (commit 5922dc7d "chore(release): retract versions
+#: v0.20.0 and v0.20.1 (#701)"; CHANGELOG.md@v0.20.1 tops at v0.10.2), so they behave like v0.10.2
+RETRACTED = Known(Span((0, 20, 0), (0, 21, 0)), (0, 10, 2), "CHANGELOG.md@v0.20.1; commit 5922dc7d (#701)")
+
+
+def known_range() -> str:
+    return "KAI v0.2–v0.17 (v0.20.x retracted, treated as v0.10.2)"
+
+
+# -- components ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Component:
+    """One Deployment of a KAI install. Its pods carry ``app: <app>`` and run a container named ``container``;
+    the Deployment is named like the app label in every release (chart and operator)."""
+
+    #: vcdoctor's name for it, stable across releases
+    key: str
+    app: str
+    container: str
+    #: installed only when this setting is on (else optional: checked when present)
+    only_with: Optional[str] = None
+    #: it serves KAI's pod webhooks, which fail closed: down, it blocks pod creation
+    webhooks: bool = False
+    #: created by the operator (v0.9+), not by the Helm chart
+    operator_managed: bool = False
+
+
+#: the scheduler of v0.10+ is <spec.global.schedulerName>-<SchedulingShard>; its app label starts with this
+SCHEDULER_SHARD_APP = "{scheduler_name}-"
+
+_SCHEDULER = Component("scheduler", "scheduler", "scheduler")
+_BINDER = Component("binder", "binder", "binder")
+_PODGROUPER = Component("pod-grouper", "podgrouper", "podgrouper")
+_NSA = Component("node-scale-adjuster", "node-scale-adjuster", "node-scale-adjuster",
+                 only_with="global.clusterAutoscaling")
+_PG_CONTROLLER = Component("podgroup-controller", "podgroup-controller", "podgroup-controller")
+_QUEUE_CONTROLLER = Component("queue-controller", "queuecontroller", "queuecontroller")
+_OPERATOR = Component("operator", "kai-operator", "operator")
+_OP_PODGROUPER = Component("pod-grouper", "pod-grouper", "pod-grouper", operator_managed=True)
+_OP_QUEUE_CONTROLLER = Component("queue-controller", "queue-controller", "queue-controller", operator_managed=True)
+_OP_PG_CONTROLLER = Component("podgroup-controller", "podgroup-controller", "podgroup-controller",
+                              operator_managed=True)
+_OP_ADMISSION = Component("admission", "admission", "admission", webhooks=True, operator_managed=True)
+_OP_NSA = Component("node-scale-adjuster", "node-scale-adjuster", "node-scale-adjuster",
+                    only_with="global.clusterAutoscaling", operator_managed=True)
+_OP_BINDER = Component("binder", "binder", "binder", operator_managed=True)
+#: app = container = Deployment = "<schedulerName>-<shard>", e.g. kai-scheduler-default
+_OP_SCHEDULER = Component("scheduler", "{scheduler_name}-default", "{scheduler_name}-default", operator_managed=True)
+
+
+@dataclass(frozen=True)
+class Family:
+    """A release family: the components an install runs."""
+
+    name: str
+    components: Tuple[Component, ...]
+    #: a Config CR kai-config drives the install (operator)
+    operator: bool
+
+
+FAMILIES: Tuple[Known[Family], ...] = (
+    # chart/templates/services/{scheduler,binder,podgrouper}.yaml@v0.2.0:7,18,22 (no metadata.labels, no
+    # namespace: the release namespace); node-scale-adjuster chart/templates/services/nodescaleadjuster.yaml@v0.5.0
+    # :4,8,17,21 only with global.clusterAutoscaling (default false, chart/values.yaml@v0.5.0:9), absent @v0.4.20;
+    # podgroup-controller and queuecontroller absent @v0.5.5. The binder serves the pod webhooks, failurePolicy
+    # Fail (chart/templates/binder-webhook.yaml@v0.2.0:15-18,48-51).
+    Known(Span((0, 2, 0), (0, 6, 0)), Family("v0.2–v0.5 (chart: scheduler, binder, podgrouper)", (
+        _SCHEDULER, Component("binder", "binder", "binder", webhooks=True), _PODGROUPER, _NSA), False),
+          "chart/templates/services/*.yaml@v0.2.0, @v0.4.20, @v0.5.0, @v0.5.5"),
+    # chart/templates/services/podgroup-controller.yaml@v0.6.0:7,16,20, queuecontroller.yaml@v0.6.0:7,16,20;
+    # the binder still serves the webhooks up to v0.7.12 (config kai-binder @v0.7.12)
+    Known(Span((0, 6, 0), (0, 7, 13)), Family("v0.6–v0.7.12 (chart; binder serves the webhooks)", (
+        _SCHEDULER, Component("binder", "binder", "binder", webhooks=True), _PODGROUPER, _NSA, _PG_CONTROLLER,
+        _QUEUE_CONTROLLER), False),
+          "chart/templates/services/podgroup-controller.yaml@v0.6.0, queuecontroller.yaml@v0.6.0, "
+          "binder-webhook.yaml@v0.7.12"),
+    # chart/templates/services/admission.yaml@v0.7.13:7,18,22 (absent @v0.7.12); webhooks admission.run.ai,
+    # failurePolicy Fail (chart/templates/admission-webhook.yaml@v0.7.13:17,60, same @v0.8.5)
+    Known(Span((0, 7, 13), (0, 9, 0)), Family("v0.7.13–v0.8 (chart; kai-admission serves the webhooks)", (
+        _SCHEDULER, _BINDER, _PODGROUPER, _NSA, _PG_CONTROLLER, _QUEUE_CONTROLLER,
+        Component("admission", "kai-admission", "kai-admission", webhooks=True)), False),
+          "chart/templates/services/admission.yaml@v0.7.13, admission-webhook.yaml@v0.7.13, @v0.8.5"),
+    # operator chart/templates/services/operator.yaml@v0.9.0:7-10,19,23; the chart still deploys scheduler and
+    # binder (chart/templates/services/{scheduler,binder}.yaml@v0.9.0, @v0.9.20; operator has them commented out,
+    # pkg/operator/controller/config_controller.go@v0.9.0:48); operands pod-grouper
+    # (pkg/operator/operands/pod_grouper/resources.go@v0.9.0:20), queue-controller
+    # (operands/queue_controller/resources.go@v0.9.0:28), podgroup-controller
+    # (operands/pod_group_controller/resources.go@v0.9.0:20), admission (operands/admission/resources.go@v0.9.0:28,41)
+    Known(Span((0, 9, 0), (0, 10, 0)), Family("v0.9 (operator; chart still runs scheduler and binder)", (
+        _OPERATOR, _SCHEDULER, _BINDER, _OP_PODGROUPER, _OP_QUEUE_CONTROLLER, _OP_PG_CONTROLLER, _OP_ADMISSION,
+        _OP_NSA), True),
+          "chart/templates/services/{operator,scheduler,binder}.yaml@v0.9.0; pkg/operator/operands/*@v0.9.0"),
+    # scheduler <schedulerName>-<shard> (pkg/operator/operands/scheduler/resources_for_shard.go@v0.10.0:38,62,70;
+    # @v0.17.0:67,75), shard "default" (chart/templates/default-shard.yaml@v0.10.0:7), container name = Deployment
+    # name (operands/common/common.go@v0.17.0:178); binder from the operator (operands/binder/resources.go@v0.10.0:30)
+    Known(Span((0, 10, 0), (0, 18, 0)), Family("v0.10+ (operator runs every component)", (
+        _OPERATOR, _OP_SCHEDULER, _OP_BINDER, _OP_PODGROUPER, _OP_QUEUE_CONTROLLER, _OP_PG_CONTROLLER, _OP_ADMISSION,
+        _OP_NSA), True),
+          "pkg/operator/operands/scheduler/resources_for_shard.go@v0.10.0, @v0.17.0; operands/binder/resources.go"
+          "@v0.10.0"),
+)
+
+#: every app label a KAI component has had, for recognising pods when the release is unknown
+ALL_APPS = ("kai-operator", "scheduler", "binder", "podgrouper", "pod-grouper", "node-scale-adjuster",
+            "podgroup-controller", "queuecontroller", "queue-controller", "kai-admission", "admission")
+
+
+# -- names a pod is read by --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueLabel:
+    key: str
+    #: "hard-coded", "flag" (pod-grouper --queue-label-key) or "config" (Config spec.global.queueLabelKey)
+    how: str
+
+
+QUEUE_LABEL: Tuple[Known[QueueLabel], ...] = (
+    Known(Span((0, 2, 0), (0, 5, 1)), QueueLabel("runai/queue", "hard-coded"),
+          "pkg/podgrouper/podgrouper/plugins/constants/constants.go@v0.2.0:8, @v0.5.0:8"),
+    Known(Span((0, 5, 1), (0, 6, 0)), QueueLabel("runai/queue", "flag"),
+          "cmd/podgrouper/app/options.go@v0.5.1:38, @v0.5.5:38 (the chart does not pass the flag)"),
+    Known(Span((0, 6, 0), (0, 9, 0)), QueueLabel("kai.scheduler/queue", "flag"),
+          "cmd/podgrouper/app/options.go@v0.6.0:40; chart/templates/services/podgrouper.yaml@v0.6.0:24; "
+          "chart/values.yaml@v0.6.0:31"),
+    Known(Span((0, 9, 0), (0, 18, 0)), QueueLabel("kai.scheduler/queue", "config"),
+          "pkg/operator/operands/pod_grouper/resources.go@v0.9.0:58 (@v0.17.0:72); pkg/common/constants/constants.go"
+          "@v0.9.0:15; pkg/apis/kai/v1/global.go@v0.9.0:46,83"),
+)
+#: the flag the pod-grouper reads the key from (v0.5.1+)
+QUEUE_LABEL_FLAG = "--queue-label-key"
+
+#: the scheduler name: flag --scheduler-name default kai-scheduler before the operator
+#: (cmd/podgrouper/app/options.go@v0.5.5:37, cmd/binder/app/options.go@v0.5.5:41; the chart never sets it),
+#: Config spec.global.schedulerName default kai-scheduler from v0.9.0 (pkg/apis/kai/v1/global.go@v0.9.0:51,84;
+#: pkg/common/constants/constants.go@v0.9.0:16, @v0.17.0:21)
+DEFAULT_SCHEDULER_NAME = "kai-scheduler"
+SCHEDULER_NAME_FLAG = "--scheduler-name"
+
+#: the node-pool label that turns the project label into <project>-<nodepool> (step 3 of the queue order)
+NODE_POOL_LABEL: Tuple[Known[Optional[str]], ...] = (
+    Known(Span((0, 2, 0), (0, 6, 0)), "runai/node-pool", "pkg/common/constants/constants.go@v0.4.0:30, @v0.5.5:29"),
+    # flag --nodepool-label-key default "" (cmd/podgrouper/app/options.go@v0.6.0:33): plain <project>
+    Known(Span((0, 6, 0), (0, 9, 0)), None, "cmd/podgrouper/app/options.go@v0.6.0:33"),
+    Known(Span((0, 9, 0), (0, 10, 0)), "kai.scheduler/nodepool", "chart/templates/kai-config.yaml@v0.9.0:14"),
+    Known(Span((0, 10, 0), (0, 18, 0)), "kai.scheduler/node-pool",
+          "pkg/common/constants/constants.go@v0.10.0:22, @v0.17.0:26 (unless spec.global.nodePoolLabelKey)"),
+)
+#: queue order (top owner label, pod label, project label, default-queue) is the same in every release:
+#: pkg/podgrouper/podgrouper/plugins/default-grouper.go@v0.4.0:88-120; defaultgrouper/default_grouper.go@v0.6.0:118-150,
+#: @v0.17.0:134-166; constants ProjectLabelKey/DefaultQueueName plugins/constants/constants.go@v0.2.0:9,18
+PROJECT_LABEL = "project"
+DEFAULT_QUEUE = "default-queue"
+
+#: a root queue with no children (no parentQueue) gets jobs only from v0.13.0 (PR #858;
+#: pkg/scheduler/actions/utils/input_jobs.go@v0.13.0:53-64; before: job_order_by_queue.go@v0.12.23:210-213 skips
+#: every queue whose parent is not in the queue map, docs/queues/README.md@v0.12.x)
+ROOT_LEAF_QUEUES = Known(Span((0, 13, 0)), True, "pkg/scheduler/actions/utils/input_jobs.go@v0.13.0:53-64 (#858)")
+#: a queue whose parentQueue does not exist is deleted with its children in every release (cleanQueueOrphans,
+#: pkg/scheduler/cache/cluster_info/queue.go@v0.2.0:84,97-107, @v0.17.0:92,105-115; logged at V(2) only)
+ORPHAN_QUEUES_SOURCE = "pkg/scheduler/cache/cluster_info/queue.go@v0.2.0:97-107, @v0.17.0:105-115"
+
+
+# -- GPU sharing, reservation pods -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reservation:
+    namespace: str
+    container: str
+
+
+RESERVATION: Tuple[Known[Reservation], ...] = (
+    Known(Span((0, 2, 0), (0, 5, 0)), Reservation("runai-reservation", "runai-reservation"),
+          "pkg/binder/binding/resourcereservation/resource_reservation.go@v0.2.0:37-45; "
+          "chart/templates/services/resourcereservation-namespace.yaml@v0.2.0:8"),
+    Known(Span((0, 5, 0), (0, 6, 0)), Reservation("runai-reservation", "resource-reservation"),
+          "cmd/binder/app/options.go@v0.5.5:44,47,53 (--resource-reservation-namespace)"),
+    Known(Span((0, 6, 0), (0, 18, 0)), Reservation("kai-resource-reservation", "resource-reservation"),
+          "cmd/binder/app/options.go@v0.6.0:44,47,53; chart/values.yaml@v0.6.0:13-16; "
+          "pkg/common/constants/constants.go@v0.9.0:18"),
+)
+
+
+@dataclass(frozen=True)
+class SharingSwitch:
+    #: where the switch is read on the cluster: the component carrying --gpu-sharing-enabled, or "config"
+    where: str
+    text: str
+
+
+GPU_SHARING_SWITCH: Tuple[Known[SharingSwitch], ...] = (
+    Known(Span((0, 2, 0), (0, 7, 13)), SharingSwitch("binder", "helm global.gpuSharing -> binder "
+                                                                 "--gpu-sharing-enabled"),
+          "chart/templates/services/binder.yaml@v0.2.0:30; chart/values.yaml@v0.2.0:8"),
+    Known(Span((0, 7, 13), (0, 9, 0)), SharingSwitch("admission", "helm global.gpuSharing -> kai-admission "
+                                                                    "--gpu-sharing-enabled"),
+          "chart/templates/services/admission.yaml@v0.7.13:29, @v0.8.5:30"),
+    Known(Span((0, 9, 0), (0, 18, 0)), SharingSwitch("config", "helm global.gpuSharing -> Config kai-config "
+                                                                 "spec.admission.gpuSharing"),
+          "chart/templates/kai-config.yaml@v0.9.0:78; pkg/apis/kai/v1/admission/admission.go@v0.9.0:28-30; "
+          "chart/templates/_helpers.tpl@v0.17.0:246"),
+)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Where `helm upgrade` finds the chart of a release (the chart version is the release tag)."""
+
+    #: an oci:// reference, or the chart name in ``repo``
+    ref: str
+    repo: Optional[str] = None
+
+
+#: chart versions are the release tags, e.g. v0.10.2 (helm package --version $GITHUB_REF_NAME,
+#: .github/workflows/push-artifacts.yaml@v0.17.0:30,62)
+CHART: Tuple[Known[Chart], ...] = (
+    Known(Span((0, 2, 0), (0, 3, 0)), Chart("kai-scheduler", "https://helm.ngc.nvidia.com/nvidia/kai-scheduler"),
+          "README.md@v0.2.0:44,46"),
+    Known(Span((0, 3, 0), (0, 4, 2)), Chart("kai-scheduler", "https://helm.ngc.nvidia.com/nvidia/k8s"),
+          "README.md@v0.4.1:43,45"),
+    Known(Span((0, 4, 2), (0, 13, 1)), Chart("oci://ghcr.io/nvidia/kai-scheduler/kai-scheduler"),
+          "README.md@v0.4.2:45, @v0.13.0:78; .github/workflows/push-artifacts.yaml@v0.13.0:17"),
+    Known(Span((0, 13, 1), (0, 18, 0)), Chart("oci://ghcr.io/kai-scheduler/kai-scheduler/kai-scheduler"),
+          "README.md@v0.13.1:78, @v0.17.0:87; .github/workflows/push-artifacts.yaml@v0.13.1:17"),
+)
+#: `helm rollback` is not supported (docs/migrationguides/README.md@v0.17.0)
+NO_ROLLBACK_SOURCE = "docs/migrationguides/README.md@v0.17.0"
+#: release name and namespace of every README's install command
+RELEASE_NAME = "kai-scheduler"
+NEWEST = (0, 17, 0)
+
+
+# -- pod-grouper logging and owner lookup ------------------------------------------------------------------
+
+#: zap Development: true in every release (cmd/podgrouper/app/app.go@v0.2.0:100-106, @v0.17.0:166-172): DEBUG lines
+#: (the owner-lookup fallback) are printed by default
+DEBUG_LOGGED_SOURCE = "cmd/podgrouper/app/app.go@v0.2.0:100-106, @v0.9.0:155-161, @v0.17.0:166-172"
+#: global.jsonLog (Config spec.global.jsonLog) adds --zap-devel=false: JSON, Info level, DEBUG hidden
+JSON_LOG = Known(Span((0, 15, 0), (0, 18, 0)), True,
+                 "chart/values.yaml@v0.15.0:19; pkg/apis/kai/v1/global.go@v0.15.0:84-86; "
+                 "pkg/operator/operands/common/common.go@v0.15.0:219-225")
+#: a Forbidden owner lookup falls back to the pod (uncached client) from v0.4.2 (#77); before, the cached client
+#: started an informer that panics and crashes the reconciler (podgrouper.go@v0.4.1:133)
+GRACEFUL_OWNER_LOOKUP = Known(Span((0, 4, 2)), True,
+                              "pkg/podgrouper/podgrouper/podgrouper.go@v0.4.2:141,173-193, @v0.17.0:134,166-186")
+#: "Detected pod with no owner but with podgroup annotation": pkg/podgrouper/pod_controller.go@v0.2.0:194 ...
+#: v0.6.23, removed v0.7.0
+NO_OWNER_LOG = Known(Span((0, 2, 0), (0, 7, 0)), True, "pkg/podgrouper/pod_controller.go@v0.2.0:194 … @v0.6.23")
+
+#: GPU requests: containers only (index 0, or 1 with a pipelines.kubeflow.org* label) up to v0.10.0; every
+#: container and initContainer from v0.10.1 (getFirstGPULimit)
+INIT_CONTAINERS_VALIDATED = Known(Span((0, 10, 1)), True,
+                                  "pkg/binder/plugins/gpusharing/gpu-request/gpu_request_validator.go@v0.17.0:104-113;"
+                                  " CHANGELOG v0.10.1 (#660)")
+VALIDATOR_SOURCE = "pkg/binder/plugins/gpusharing/gpu-request/gpu_request_validator.go"
+
+
+@dataclass(frozen=True)
+class Denial:
+    """One text of KAI's GPU request validator (verbatim, up to any %s)."""
+
+    key: str
+    text: str
+
+
+#: the validator's texts and the releases that have them, in evaluation order (kai.md §5; the v0.4.0 line and
+#: the v0.17.0 line of VALIDATOR_SOURCE)
+DENIALS: Tuple[Known[Denial], ...] = (
+    Known(Span((0, 0, 1), (0, 10, 1)), Denial("negative", "GPU resource limit cannot be negative"),
+          f"{VALIDATOR_SOURCE}@v0.4.0:31"),
+    Known(Span((0, 0, 1)), Denial("mps", "MPS is only supported with GPU fraction request"),
+          f"{VALIDATOR_SOURCE}@v0.4.0:38, @v0.17.0:29"),
+    Known(Span((0, 0, 1)), Denial("fraction-and-whole",
+                                  "cannot have both GPU fraction request and whole GPU resource request/limit"),
+          f"{VALIDATOR_SOURCE}@v0.4.0:42, @v0.17.0:33"),
+    Known(Span((0, 0, 1), (0, 10, 1)), Denial("request-not-limit", "GPU is not not listed in resource limits"),
+          f"{VALIDATOR_SOURCE}@v0.4.0:46"),
+    Known(Span((0, 0, 1), (0, 7, 0)), Denial("limit-annotation",
+                                             "cannot have GPU limit annotation without GPU fraction request"),
+          f"{VALIDATOR_SOURCE}@v0.4.0:50"),
+    Known(Span((0, 0, 1), (0, 10, 1)),
+          Denial("limit-above-one", "GPU resource limit annotation cannot be larger than 1"),
+          f"{VALIDATOR_SOURCE}@v0.4.0:54"),
+    Known(Span((0, 0, 1)), Denial("memory-and-gpu", "cannot request both GPU and GPU memory"),
+          f"{VALIDATOR_SOURCE}@v0.4.0:58, @v0.17.0:37"),
+    Known(Span((0, 0, 1)), Denial("count-without-portion", "cannot request multiple fractional devices without "
+                                                           "specifying fraction portion or gpu-memory"),
+          f"{VALIDATOR_SOURCE}@v0.4.0:63, @v0.17.0:42"),
+    Known(Span((0, 0, 1)), Denial("memory-value", "gpu-memory annotation value must be a positive integer greater "
+                                                  "than 0"),
+          f"{VALIDATOR_SOURCE}@v0.4.0:126, @v0.17.0:70"),
+    Known(Span((0, 0, 1)), Denial("fraction-value", "gpu-fraction annotation value must be a positive number smaller "
+                                                    "than 1.0"),
+          f"{VALIDATOR_SOURCE}@v0.4.0:138, @v0.17.0:82"),
+    Known(Span((0, 0, 1)), Denial("fraction-notation", "gpu-fraction annotation value must be a float written with a "
+                                                       "decimal point or a scientific notation .given value: "),
+          f"{VALIDATOR_SOURCE}@v0.17.0:84-88 (only v0.12.23, v0.14.7, v0.16.3+)"),
+    Known(Span((0, 0, 1)), Denial("count-value", "fraction count annotation value must be a positive integer greater "
+                                                 "than 0"),
+          f"{VALIDATOR_SOURCE}@v0.4.0:149, @v0.17.0:99"),
+)
+#: the first check of the gpusharing webhook plugin, before the validator (every release):
+#: pkg/binder/plugins/gpusharing/gpu_sharing.go@v0.4.0:47-55; pkg/admission/webhook/v1alpha2/gpusharing/
+#: gpu_sharing.go@v0.7.13:43-49, @v0.17.0:40-47
+SHARING_DISABLED = "while GPU sharing is disabled"
+#: the quantity-notation check exists only in these releases (patch backports)
+FRACTION_NOTATION_RELEASES = (Span((0, 12, 23), (0, 13, 0)), Span((0, 14, 7), (0, 15, 0)), Span((0, 16, 3), (0, 18, 0)))
+
+
+def denial_in(key: str, version: Version) -> bool:
+    """Whether release ``version`` has the validator text ``key``."""
+    row = next(r for r in DENIALS if r.value.key == key)
+    if key == "fraction-notation":
+        return any(version in span for span in FRACTION_NOTATION_RELEASES)
+    return version in row.span
+
+
+def denial_text(key: str) -> str:
+    return next(r.value.text for r in DENIALS if r.value.key == key)
+
+
+def describe(version: Optional[Version]) -> str:
+    return show(version)
+
+
+#: the RuntimeClass of reservation pods: none before v0.7.12; hard-coded nvidia v0.7.12 - v0.9.20
+#: (resource_reservation.go@v0.7.12:45,454); Config spec.binder.runtimeClassName default nvidia v0.10.0 - v0.15.x
+#: (pkg/apis/kai/v1/binder/binder.go@v0.10.0:103-104,120); default empty from v0.16.0 (binder.go@v0.17.0:240-244)
+RESERVATION_RUNTIME_CLASS: Tuple[Known[Optional[str]], ...] = (
+    Known(Span((0, 2, 0), (0, 7, 12)), None, "resource_reservation.go@v0.7.11 (no runtimeClassName)"),
+    Known(Span((0, 7, 12), (0, 10, 0)), "nvidia", "pkg/binder/binding/resourcereservation/resource_reservation.go"
+                                                  "@v0.7.12:45,454"),
+    Known(Span((0, 10, 0), (0, 16, 0)), "nvidia", "pkg/apis/kai/v1/binder/binder.go@v0.10.0:103-104,120 "
+                                                  "(Config spec.binder.runtimeClassName)"),
+    Known(Span((0, 16, 0), (0, 18, 0)), None, "pkg/apis/kai/v1/binder/binder.go@v0.17.0:240-244"),
+)

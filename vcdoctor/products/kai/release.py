@@ -1,0 +1,186 @@
+"""Which KAI release runs (from image tags), and the names it was configured with (Config CR, flags, defaults)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable, List, Optional, Sequence, Tuple
+
+from vcdoctor import pods as podinfo
+from vcdoctor.products.kai import compat
+from vcdoctor.versions import Version, parse_version, show
+
+
+@dataclass(frozen=True)
+class KaiRelease:
+    """The release found on the cluster and the one whose behaviour vcdoctor applies."""
+
+    #: the version of the image tags, None when no tag gave one
+    found: Optional[Version]
+    #: how it was found (pods and tags), for evidence
+    source: str
+    #: the release whose behaviour applies: ``found`` if the table covers it, v0.10.2 for the retracted v0.20.x,
+    #: None when unknown or outside the table (then checks say so instead of guessing)
+    effective: Optional[Version]
+    #: why ``effective`` is None, or a note about it (retracted release, mixed tags)
+    note: Optional[str] = None
+
+    @property
+    def text(self) -> str:
+        return show(self.found)
+
+    @property
+    def known(self) -> bool:
+        return self.effective is not None
+
+    def family(self) -> Optional[compat.Family]:
+        row = compat.at(compat.FAMILIES, self.effective)
+        return row.value if row else None
+
+    def has(self, row: compat.Known) -> Optional[bool]:
+        """Whether the release is in ``row``'s span; None when the release is unknown."""
+        return None if self.effective is None else self.effective in row.span
+
+    def outside_message(self) -> str:
+        if self.found is None:
+            return f"vcdoctor could not tell the KAI release from the image tags ({self.source})"
+        return f"vcdoctor knows {compat.known_range()}; found {self.text}"
+
+
+UNKNOWN = KaiRelease(None, "no KAI pod read", None, "the KAI pods could not be read")
+
+
+def is_component_pod(pod: dict) -> bool:
+    """A pod of KAI's own Deployments (not a reservation pod or a stray pod in the namespace)."""
+    app = podinfo.labels(pod).get("app") or ""
+    image = " ".join(str(c.get("image") or "") for c in (pod.get("spec") or {}).get("containers") or [])
+    return app in compat.ALL_APPS or "kai-scheduler/" in image
+
+
+def detect(kai_pods: Iterable[dict]) -> KaiRelease:
+    """The release the image tags name: the operator's when present (it drives the others), else the most common."""
+    tagged: List[Tuple[dict, Version, str]] = []
+    for pod in kai_pods:
+        if not is_component_pod(pod):
+            continue
+        tag = podinfo.image_tag(pod)
+        version = parse_version(tag)
+        if version is not None:
+            tagged.append((pod, version, str(tag)))
+    if not tagged:
+        return KaiRelease(None, "no KAI component pod with a version tag in its image", None,
+                          "no image tag names a version")
+    operator = [t for t in tagged if podinfo.labels(t[0]).get("app") == "kai-operator"]
+    counts = Counter(v for _, v, _ in tagged)
+    found = operator[0][1] if operator else counts.most_common(1)[0][0]
+    tags = sorted({tag for _, _, tag in tagged})
+    source = f"image tag{'s' if len(tags) > 1 else ''} {', '.join(tags)} of {len(tagged)} KAI pod(s)"
+    note = f"mixed tags ({', '.join(tags)}): an upgrade in progress?" if len(tags) > 1 else None
+    if found in compat.RETRACTED.span:
+        return KaiRelease(found, source, compat.RETRACTED.value,
+                          f"{show(found)} is a retracted release built from v0.10.2-era code; it behaves like "
+                          f"v0.10.2 ({compat.RETRACTED.source})")
+    if found not in compat.SUPPORTED:
+        return KaiRelease(found, source, None, f"vcdoctor knows {compat.known_range()}; found {show(found)}")
+    return KaiRelease(found, source, found, note)
+
+
+def flag_value(pod: dict, flag: str) -> Optional[str]:
+    """The value of ``--flag=value`` or ``--flag value`` in any container's command or args."""
+    for container in (pod.get("spec") or {}).get("containers") or []:
+        words = [str(w) for w in (container.get("command") or []) + (container.get("args") or [])]
+        for i, word in enumerate(words):
+            if word.startswith(flag + "="):
+                return word.split("=", 1)[1]
+            if word == flag and i + 1 < len(words):
+                return words[i + 1]
+    return None
+
+
+@dataclass(frozen=True)
+class Setting:
+    value: Optional[str]
+    source: str
+
+
+@dataclass(frozen=True)
+class KaiSettings:
+    """The names KAI was configured with, each with where it was read."""
+
+    release: KaiRelease
+    scheduler_name: Setting
+    queue_label: Setting
+    node_pool_label: Setting
+    #: True: JSON logs, pod-grouper DEBUG lines hidden (v0.15+ global.jsonLog)
+    json_log: bool
+    json_log_source: str
+    #: reads that failed, so a default stood in
+    problems: Tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def scheduler(self) -> str:
+        return self.scheduler_name.value or compat.DEFAULT_SCHEDULER_NAME
+
+
+def _global(config: Optional[dict]) -> dict:
+    return ((config or {}).get("spec") or {}).get("global") or {}
+
+
+def _grouper(kai_pods: Sequence[dict]) -> Optional[dict]:
+    return next((p for p in kai_pods if (podinfo.labels(p).get("app") or "") in ("pod-grouper", "podgrouper")), None)
+
+
+def settings(release: KaiRelease, kai_pods: Sequence[dict], config: Optional[dict],
+             problems: Tuple[str, ...] = ()) -> KaiSettings:
+    glob = _global(config)
+    grouper = _grouper(kai_pods)
+    return KaiSettings(release, _scheduler_name(glob, kai_pods), _queue_label(release, glob, grouper),
+                       _node_pool_label(release, glob, grouper), *_json_log(release, glob, grouper), problems)
+
+
+def _scheduler_name(glob: dict, kai_pods: Sequence[dict]) -> Setting:
+    if isinstance(glob.get("schedulerName"), str) and glob["schedulerName"]:
+        return Setting(glob["schedulerName"], "Config kai-config spec.global.schedulerName")
+    for pod in kai_pods:
+        value = flag_value(pod, compat.SCHEDULER_NAME_FLAG)
+        if value:
+            return Setting(value, f"{podinfo.ref(pod)} {compat.SCHEDULER_NAME_FLAG}")
+    return Setting(compat.DEFAULT_SCHEDULER_NAME, "KAI's default (flag --scheduler-name / spec.global.schedulerName "
+                                                  "unset)")
+
+
+def _queue_label(release: KaiRelease, glob: dict, grouper: Optional[dict]) -> Setting:
+    row = compat.at(compat.QUEUE_LABEL, release.effective)
+    if row is not None and row.value.how == "hard-coded":
+        return Setting(row.value.key, f"hard-coded in KAI {release.text} ({row.source})")
+    if row is not None and row.value.how == "config" and isinstance(glob.get("queueLabelKey"), str) \
+            and glob["queueLabelKey"]:
+        return Setting(glob["queueLabelKey"], "Config kai-config spec.global.queueLabelKey")
+    # the chart (v0.6+) and the operator pass the flag: what the running pod-grouper was started with
+    value = flag_value(grouper, compat.QUEUE_LABEL_FLAG) if grouper else None
+    if value:
+        return Setting(value, f"{podinfo.ref(grouper or {})} {compat.QUEUE_LABEL_FLAG}")
+    if row is not None:
+        return Setting(row.value.key, f"KAI {release.text} default ({row.source})")
+    return Setting(None, "unknown: the KAI release is unknown and neither Config nor pod-grouper flag names it")
+
+
+def _node_pool_label(release: KaiRelease, glob: dict, grouper: Optional[dict]) -> Setting:
+    if isinstance(glob.get("nodePoolLabelKey"), str):
+        return Setting(glob["nodePoolLabelKey"] or None, "Config kai-config spec.global.nodePoolLabelKey")
+    value = flag_value(grouper, "--nodepool-label-key") if grouper else None
+    if value is not None:
+        return Setting(value or None, f"{podinfo.ref(grouper or {})} --nodepool-label-key")
+    row = compat.at(compat.NODE_POOL_LABEL, release.effective)
+    if row is not None:
+        return Setting(row.value, f"KAI {release.text} default ({row.source})")
+    return Setting(None, "unknown KAI release")
+
+
+def _json_log(release: KaiRelease, glob: dict, grouper: Optional[dict]) -> Tuple[bool, str]:
+    devel = flag_value(grouper, "--zap-devel") if grouper else None
+    if devel is not None:
+        return devel.lower() == "false", f"{podinfo.ref(grouper or {})} --zap-devel={devel}"
+    if release.has(compat.JSON_LOG) and glob.get("jsonLog") is True:
+        return True, "Config kai-config spec.global.jsonLog"
+    return False, f"zap Development mode, KAI's default ({compat.DEBUG_LOGGED_SOURCE})"
