@@ -179,7 +179,7 @@ def _reservations(reservations: List[dict], shared: List[dict], evidence: tuple,
 
 CHECK = Check(
     id="gpu-sharing-reservations",
-    title="GPU sharing is enabled and reservation pods exist",
+    title="expected: GPU sharing on for fractional pods, with running reservation pods",
     severity=Severity.HIGH,
     run=run,
     order=40,

@@ -164,7 +164,7 @@ def run(kai_pods, kai_namespace_exists, kai_release, kai_settings, context) -> V
 
 CHECK = Check(
     id="kai-components",
-    title="KAI scheduler components are running",
+    title="expected: KAI's components Running and Ready",
     severity=Severity.CRITICAL,
     run=run,
     order=30,

@@ -108,7 +108,7 @@ def run(examined_kai_pods, nodes, kai_settings, context) -> Verdict:
 
 CHECK = Check(
     id="kai-gpu-request",
-    title="GPU requests are valid and can fit",
+    title="expected: GPU requests KAI accepts and a node can hold",
     severity=Severity.HIGH,
     run=run,
     order=33,

@@ -70,7 +70,7 @@ def run(scope, examined_kai_pods, target_events, kai_settings) -> Verdict:
 
 CHECK = Check(
     id="kai-pending-reason",
-    title="Why the pod is Pending, in the scheduler's words",
+    title="expected: no Pending pod (else the scheduler's own words)",
     severity=Severity.MEDIUM,
     run=run,
     order=34,

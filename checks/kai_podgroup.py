@@ -88,7 +88,7 @@ def run(scope, now, examined_kai_pods, podgroup_refs, target_podgroups, kai_pods
 
 CHECK = Check(
     id="kai-podgroup",
-    title="Pods belong to a PodGroup",
+    title="expected: every pod in an existing PodGroup",
     severity=Severity.HIGH,
     run=run,
     order=32,

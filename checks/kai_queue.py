@@ -122,7 +122,7 @@ def run(examined_kai_pods, queues, target_podgroups, kai_settings, context) -> V
 
 CHECK = Check(
     id="kai-queue",
-    title="Pods are in an existing leaf queue",
+    title="expected: every pod in an existing leaf queue",
     severity=Severity.HIGH,
     run=run,
     order=31,

@@ -113,7 +113,7 @@ def run(scope, examined_pods, kai_settings, context) -> Verdict:
 
 CHECK = Check(
     id="pod-scheduler-name",
-    title="Pods are scheduled by kai-scheduler",
+    title="expected: pods with KAI settings name kai-scheduler and reach the host",
     severity=Severity.HIGH,
     run=run,
     order=20,

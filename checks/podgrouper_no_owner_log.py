@@ -68,7 +68,7 @@ def run(pod_grouper_logs, examined_kai_pods, kai_settings) -> Verdict:
 
 CHECK = Check(
     id="podgrouper-no-owner-log",
-    title="Expected pod-grouper 'no owner' message",
+    title="expected: pod-grouper's 'no owner' line and pod-group-name annotations",
     severity=Severity.INFO,
     run=run,
     order=60,

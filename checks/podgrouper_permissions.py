@@ -185,7 +185,7 @@ def _predict(owned: List[dict], examined: Dict[Key, vcl.VCluster], service_acces
 
 CHECK = Check(
     id="podgrouper-permissions",
-    title="KAI pod-grouper has no permission errors",
+    title="expected: no permission errors in the pod-grouper log",
     severity=Severity.HIGH,
     run=run,
     order=50,

@@ -62,7 +62,7 @@ def run(vclusters, vcluster_settings, control_plane_pods, context) -> Verdict:
 
 CHECK = Check(
     id="vcluster-config-applied",
-    title="vCluster runs its stored config",
+    title="expected: the vCluster runs its stored config",
     severity=Severity.MEDIUM,
     run=run,
     order=15,

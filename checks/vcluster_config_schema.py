@@ -144,7 +144,7 @@ def run(target, vclusters, vcluster_settings, vcluster_chart_schemas, context) -
 
 CHECK = Check(
     id="vcluster-config-schema",
-    title="vCluster config matches its chart's schema",
+    title="expected: vCluster config valid for its chart's schema",
     severity=Severity.HIGH,
     run=run,
     order=16,

@@ -103,7 +103,7 @@ def run(vclusters, vcluster_settings, pods_by_vcluster, context) -> Verdict:
 
 CHECK = Check(
     id="vcluster-label-sync",
-    title="KAI queue labels reach the host pods",
+    title="expected: KAI queue labels reach the host pods",
     severity=Severity.HIGH,
     run=run,
     order=13,

@@ -31,7 +31,7 @@ def run(vclusters, vcluster_settings, context) -> Verdict:
 
 CHECK = Check(
     id="vcluster-node-mode",
-    title="vCluster uses host nodes",
+    title="expected: the vCluster uses host nodes",
     severity=Severity.CRITICAL,
     run=run,
     order=11,

@@ -74,7 +74,7 @@ def run(vclusters, vcluster_settings, pods_by_vcluster, context) -> Verdict:
 
 CHECK = Check(
     id="vcluster-priority-class",
-    title="Pod priority classes reach KAI",
+    title="expected: pod priority classes reach KAI",
     severity=Severity.MEDIUM,
     run=run,
     order=14,

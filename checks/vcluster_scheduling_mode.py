@@ -103,7 +103,7 @@ def run(vclusters, vcluster_settings, context) -> Verdict:
 
 CHECK = Check(
     id="vcluster-scheduling-mode",
-    title="vCluster leaves scheduling to the host",
+    title="expected: the vCluster leaves scheduling to the host",
     severity=Severity.CRITICAL,
     run=run,
     order=12,

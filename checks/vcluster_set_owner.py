@@ -119,7 +119,7 @@ def run(vclusters, vcluster_settings, synced_pods, control_plane_pods, context) 
 
 CHECK = Check(
     id="vcluster-set-owner",
-    title="vCluster syncs pods without owner references",
+    title="expected: vCluster syncs pods without owner references (setOwner: false)",
     severity=Severity.CRITICAL,
     run=run,
     order=10,

@@ -107,3 +107,9 @@ def test_no_checks_at_all_is_an_error():
 def test_select_unknown_id():
     with pytest.raises(RegistryError, match="unknown check id"):
         select_checks(load_checks(), ["nope"])
+
+
+def test_every_builtin_title_states_the_expectation():
+    """A title reads right next to any verdict ("FAIL x: expected: ..."), in every output format."""
+    for check in load_checks():
+        assert check.title.startswith("expected: "), check.id
