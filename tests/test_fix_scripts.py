@@ -80,3 +80,17 @@ def test_the_builder_quotes_names_the_context_and_refuses_placeholders():
         Script("c").run("kubectl", "describe", "pod", "<name>").build()
     with pytest.raises(ScriptError):
         Script(None).run("helm", "list")
+
+
+@pytest.mark.parametrize("installed_by, upgrades", [("helm", True), (None, True), ("argocd", False)])
+def test_a_vcluster_fix_fits_how_the_vcluster_was_installed(installed_by, upgrades, tmp_path):
+    from vcdoctor.products.vcluster import SET_OWNER_SNIPPET, VCluster, upgrade_fix
+
+    vc = VCluster("vc", "vc-ns", "StatefulSet", (0, 27, 0), None, installed_by=installed_by)
+    fix = upgrade_fix(vc, CONTEXT, SET_OWNER_SNIPPET, "kai-scheduler-values.yaml", "setOwner off")
+    pasted = assert_pastes(fix.script, CONTEXT, tmp_path)
+    assert any(c[:2] == ["vcluster", "create"] for c in pasted.calls) is upgrades
+    assert yaml.safe_load(pasted.files["kai-scheduler-values.yaml"]) == {
+        "experimental": {"syncSettings": {"setOwner": False}}}
+    if installed_by == "argocd":
+        assert not pasted.calls and "Argo CD" in fix.script  # commands would be reverted: the values change only

@@ -28,6 +28,8 @@ from vcdoctor.gateway.errors import NotInSnapshot
 from vcdoctor.gateway.live import strip_userinfo
 from vcdoctor.gateway.requests import ApiRequest, RawResponse
 from vcdoctor.gateway.resources import SECRETS, Resource
+from vcdoctor.products.kai import names as kai_names
+from vcdoctor.products.vcluster import names as vcluster_names
 from vcdoctor.secret_values import SNAPSHOT_DIGEST, SNAPSHOT_REDUCED
 
 FORMAT = "vcdoctor.snapshot/v1"
@@ -38,20 +40,13 @@ RESPONSES_DIR = "responses"
 #: chart name, version and schema of a Helm release.
 SECRET_KEYS = ("config.yaml", "release")
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
-#: The only command-line flags any check parses (vcluster.syncer_flags, kai.gpu_sharing); every other container
-#: argument is dropped from a snapshot. A check that starts reading a flag must add it here.
-READ_FLAGS = frozenset({
-    "--set-owner", "--sync-labels", "--multi-namespace-mode", "--target-namespace",  # vCluster <= 0.19 syncer
-    "--enable-scheduler", "--sync", "--enable-priority-classes",  # vCluster <= 0.19 syncer
-    "--gpu-sharing-enabled",  # KAI binder / admission
-})
+#: The only command-line flags any check parses, as each product declares them; every other container argument
+#: is dropped from a snapshot. A product that starts reading a flag adds it to its SNAPSHOT_FLAGS.
+READ_FLAGS = frozenset(kai_names.SNAPSHOT_FLAGS + vcluster_names.SNAPSHOT_FLAGS)
 #: The only annotations any check reads, by exact key; every other annotation is dropped from a snapshot.
-READ_ANNOTATIONS = frozenset({
-    "pod-group-name", "gpu-fraction", "gpu-memory", "gpu-fraction-num-devices",  # KAI
-    "vClusterConfigHash",  # vCluster pod template and control-plane pods
-})
-#: ... and by prefix: vCluster's translation annotations and the snapshot's own digests.
-READ_ANNOTATION_PREFIXES = ("vcluster.loft.sh/", "vcdoctor.snapshot/")
+READ_ANNOTATIONS = frozenset(kai_names.SNAPSHOT_ANNOTATIONS + vcluster_names.SNAPSHOT_ANNOTATIONS)
+#: ... and by prefix: the products' (vCluster's translation annotations) and the snapshot's own digests.
+READ_ANNOTATION_PREFIXES = vcluster_names.SNAPSHOT_ANNOTATION_PREFIXES + ("vcdoctor.snapshot/",)
 #: Container fields no check reads that commonly hold secrets or internal endpoints.
 DROPPED_CONTAINER_FIELDS = ("envFrom", "livenessProbe", "readinessProbe", "startupProbe", "lifecycle")
 #: Archives are untrusted input: every size is bounded before it is read, never after.

@@ -93,7 +93,10 @@ def vcluster(name: str, ns: str, *, set_owner: Optional[bool] = False, version: 
     container = {"name": "syncer", "image": f"ghcr.io/loft-sh/vcluster-pro:{version}"}
     if syncer_args:
         container["args"] = list(syncer_args)
-    objs.append({"apiVersion": "apps/v1", "kind": kind, "metadata": meta(name, ns, labels),
+    workload_meta = meta(name, ns, labels)
+    # Helm 3 marks what it installs (vcluster create installs through Helm)
+    workload_meta["annotations"] = {"meta.helm.sh/release-name": name, "meta.helm.sh/release-namespace": ns}
+    objs.append({"apiVersion": "apps/v1", "kind": kind, "metadata": workload_meta,
                  "spec": {"template": {"metadata": template_meta, "spec": {"containers": [container]}}}})
     objs.append({"apiVersion": "v1", "kind": "Service", "metadata": meta(name, ns, labels), "spec": {}})
     pod_hash = "0" * 64 if stale else template_hash

@@ -75,7 +75,8 @@ def installer(meta: dict) -> Optional[str]:
     labels = meta.get("labels") or {}
     if any(str(k).startswith(ARGOCD_PREFIX) for k in list(annotations) + list(labels)):
         return "argocd"
-    if HELM_RELEASE_ANNOTATION in annotations or labels.get("app.kubernetes.io/managed-by") == "Helm":
+    # not app.kubernetes.io/managed-by or heritage: charts template those, also under `helm template`
+    if HELM_RELEASE_ANNOTATION in annotations:
         return "helm"
     return None
 
