@@ -134,6 +134,9 @@ def test_unreadable_snapshot_is_a_usage_error(tmp_path, content, message):
     ("setowner-on", {"fail": 1}),  # podgrouper-permissions warns: KAI v0.10.2 falls back to the pod
     ("gpu-sharing-disabled", {"fail": 1}),
     ("podgrouper-crashloop", {"fail": 2, "warn": 2}),
+    ("kai-v0-5", {"fail": 0, "error": 0, "warn": 0}),  # a healthy pre-operator KAI is healthy
+    ("reservation-crashloop", {"fail": 1}),
+    ("multi-namespace", {"error": 0}),  # its synced pods are found although they carry no managed-by label
 ])
 def test_shipped_examples_replay(name, expected):
     result = invoke("run", "--snapshot", str(EXAMPLES / f"{name}.tar.gz"), "-o", "json")

@@ -38,7 +38,7 @@ def generate(out_dir: pathlib.Path) -> None:
                 out = out_dir / f"{name}.tar.gz"
                 env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH)
                 subprocess.run([sys.executable, "-m", "vcdoctor", "collect", "--kubeconfig", str(kubeconfig),
-                                "--read-helm-release", "--out", str(out)], check=True, env=env)
+                                "--read-helm-release", "--force", "--out", str(out)], check=True, env=env)
             finally:
                 server.stop()
 
