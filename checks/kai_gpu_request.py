@@ -73,6 +73,7 @@ def run(examined_kai_pods, nodes, kai_settings, context) -> Verdict:
                        tuple(Evidence(f"pod {podinfo.ref(p)}", ", ".join(problems),
                                       {k: podinfo.annotations(p).get(k) for k in (kai.GPU_FRACTION, kai.GPU_MEMORY)})
                              for p, problems in invalid[:10]), VALID, fix)
+    nodes = nodes()
     capacity = {}
     for node in nodes:
         value = ((node.get("status") or {}).get("allocatable") or {}).get(kai.GPU_RESOURCE)

@@ -304,3 +304,12 @@ def test_redacted_snapshot_of_both_sides_replays(cluster, api, inside, virtual_a
     assert report["cluster"]["kind"] == "virtual" and report["cluster"]["host"]["context"] == "host-admin"
     assert {c["id"]: c["status"] for c in report["checks"]}["vcluster-set-owner"] == "fail"
     assert "trainer-0" not in json.dumps(report["target"])
+
+
+def test_gpu_request_validity_is_judged_from_inside_without_the_host(inside, virtual_api, tmp_path):
+    v.vcluster_inside(inside, v.tenant_pod("trainer-0", "ml", annotations={"gpu-fraction": "1.5"}))
+    config = kubeconfig_file(tmp_path, {VCTX: virtual_api}, VCTX)
+    result, _, checks = vcdoctor(config, "-n", "ml")
+    assert result.exit_code == 1 and checks["kai-gpu-request"]["status"] == "fail"
+    assert "gpu-fraction" in checks["kai-gpu-request"]["message"]
+    assert checks["kai-queue"]["status"] == "skip"  # queues live on the host

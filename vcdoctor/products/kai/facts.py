@@ -140,8 +140,9 @@ def _reservation_pods(ctx: FactContext) -> Callable[..., Tuple[dict, ...]]:
     return pods
 
 
-def _nodes(ctx: FactContext) -> Tuple[dict, ...]:
-    return ctx.api.list(r.NODES)
+def _nodes(ctx: FactContext) -> Callable[[], Tuple[dict, ...]]:
+    """Read when a check gets that far: inside a vCluster, GPU requests are judged without the host's nodes."""
+    return lambda: ctx.api.list(r.NODES)
 
 
 def _target_events(ctx: FactContext) -> Callable[[str, str, str], List[dict]]:
@@ -187,7 +188,7 @@ FACTS = (
          (Read("list", r.PODS, RESERVATION_NAMESPACES[0], when="when pods share GPUs"),
           Read("list", r.PODS, RESERVATION_NAMESPACES[1], when="when pods share GPUs and the release's own "
                                                                "namespace has none"))),
-    Fact("nodes", "every node (allocatable GPUs)", _nodes, (Read("list", r.NODES),)),
+    Fact("nodes", "every node (allocatable GPUs)", _nodes, (Read("list", r.NODES, when="when GPU requests are valid"),)),
     Fact("target_events", "events about the --pod target and its PodGroup", _target_events,
          (Read("list", r.EVENTS, namespace=RUNTIME, fields=RUNTIME, when="with --pod, for a Pending pod",
                option="pod"),)),
