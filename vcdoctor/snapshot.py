@@ -216,7 +216,7 @@ def _expected_type(path: tuple[str, ...]) -> str:
 def _blank_mistyped(outline: dict) -> dict:
     """The values of the keys checks read stay whole only when they have the type vCluster expects: a
     mapping or a long text under ``setOwner`` is the user's data, and its type is all a check reports."""
-    from vcdoctor.products.vcluster.config import CONFIG_KEYS
+    from vcdoctor.products.vcluster.config import CONFIG_KEYS, blank_value
 
     for path in CONFIG_KEYS:
         node: Any = outline
@@ -228,23 +228,8 @@ def _blank_mistyped(outline: dict) -> dict:
         fits = (isinstance(value, bool) if expected == "bool" else isinstance(value, str) if expected == "str"
                 else isinstance(value, list) and all(isinstance(v, str) for v in value))
         if not fits:
-            node[path[-1]] = _blanked(value)
+            node[path[-1]] = blank_value(value)
     return outline
-
-
-def _blanked(value: Any) -> Any:
-    # the same empty value of the same JSON type as vcluster.config_outline gives unread keys
-    if isinstance(value, dict):
-        return {str(k): _blanked(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_blanked(v) for v in value]
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return 0
-    if isinstance(value, float):
-        return 0.0 if value.is_integer() else 0.5
-    return ""
 
 
 def _reduced_release(encoded: Any) -> str:

@@ -103,7 +103,7 @@ def config_outline(loaded: Dict[str, Any]) -> Dict[str, Any]:
     Enough to check key names and value types against the chart's schema, and nothing a user would mind
     seeing in a support ticket. Blanking an outline again changes nothing, so a snapshot that stores it
     gives the same verdicts as the live config."""
-    outline = _blank(loaded)
+    outline = blank_value(loaded)
     for dotted, value in reduce_config(loaded).items():
         *parents, leaf = dotted.split(".")
         node = outline
@@ -130,11 +130,13 @@ def lookalike_keys(outline: Optional[Dict[str, Any]], path: Tuple[str, ...]) -> 
     return found
 
 
-def _blank(value: Any) -> Any:
+def blank_value(value: Any) -> Any:
+    """An empty value of the same JSON type (nested: every leaf blanked); a snapshot keeps only this of values
+    no check reads."""
     if isinstance(value, dict):
-        return {str(k): _blank(v) for k, v in value.items()}
+        return {str(k): blank_value(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_blank(v) for v in value]
+        return [blank_value(v) for v in value]
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int):
