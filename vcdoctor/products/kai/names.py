@@ -56,5 +56,6 @@ def kai_pods_of(pods: Iterable[dict], scheduler: str = KAI_SCHEDULER) -> List[di
 #: annotations and component flags vcdoctor reads
 SNAPSHOT_ANNOTATIONS = (PODGROUP_ANNOTATION, GPU_FRACTION, GPU_MEMORY, "gpu-fraction-num-devices", "mps",
                         "runai-gpu-limit")
-SNAPSHOT_FLAGS = ("--gpu-sharing-enabled", "--queue-label-key", "--scheduler-name", "--nodepool-label-key")
+SNAPSHOT_FLAGS = ("--gpu-sharing-enabled", "--queue-label-key", "--scheduler-name", "--nodepool-label-key",
+                  "--zap-devel")
 
