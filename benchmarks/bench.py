@@ -1,8 +1,9 @@
 """Benchmark a full `vcdoctor run --output json` on generated host clusters served by the fake API server.
 
-Prints, per cluster size (median of --repeat runs after one discarded warm-up): wall time, peak RSS, API requests, bytes received, with and without injected
-per-request latency; `vcdoctor --help` start-up; and, where kubectl is on PATH, the guide's manual steps
-against the same server and their ratio to vcdoctor. Figures only: nothing here asserts a time.
+Prints, per cluster size (median of --repeat runs after one discarded warm-up): wall time, peak RSS, API requests,
+bytes received, with and without injected per-request latency; `vcdoctor --help` start-up; and, where kubectl is on
+PATH, the guide's manual steps against the same server and their ratio to vcdoctor. Figures only: nothing here asserts
+a time.
 
     python benchmarks/bench.py                      # 1k, 10k and 50k pods, 0 and 20 ms latency
     python benchmarks/bench.py --pods 10000 --latency 0.02

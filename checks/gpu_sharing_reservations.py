@@ -71,7 +71,8 @@ def run(scope, vclusters, examined_pods, syncer_logs, gpu_sharing, reservation_p
             return Verdict(Status.ERROR,
                            f"no host pod requests a GPU share, but the syncer log of {', '.join(unread)} could not be "
                            f"read ({exc.kind}); pods denied by KAI's webhook would only show there",
-                           tuple(Evidence(e.request.describe(), e.reason, {"outcome": e.kind}) for e in problems),
+                           tuple(Evidence(e.request.describe() if e.request else "the API server", e.reason,
+                                          {"outcome": e.kind}) for e in problems),
                            access_remediation(exc))
         return Verdict(Status.SKIP, "no pod requests a GPU share (gpu-fraction/gpu-memory) and no syncer log shows a "
                                     "KAI webhook denial",
@@ -161,7 +162,8 @@ def _reservations(reservations: List[dict], shared: List[dict], evidence: tuple,
         return Verdict(Status.FAIL, "reservation pod(s) not running: " + "; ".join(
             f"{podinfo.ref(p)} ({podinfo.state_summary(p)}): {_termination(p)}" for p in relevant[:2]) + waiting,
             evidence + tuple(said), RESERVATIONS, _reservation_fix(context, relevant, release))
-    uncovered = sorted({podinfo.node_name(p) for p in scheduled} - set(by_node))
+    scheduled_nodes = {node for node in map(podinfo.node_name, scheduled) if node}  # every scheduled pod has one
+    uncovered = sorted(scheduled_nodes - set(by_node))
     if uncovered:
         return Verdict(Status.FAIL, f"GPU sharing is on but node(s) {', '.join(uncovered)} run shared pods without a "
                                     f"reservation pod in {namespace}", evidence, RESERVATIONS,

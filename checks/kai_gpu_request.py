@@ -87,7 +87,7 @@ def run(examined_kai_pods, nodes, kai_settings, context) -> Verdict:
     if not gpu_nodes:
         return Verdict(Status.FAIL, f"{len(pods)} pod(s) request GPUs but no node advertises nvidia.com/gpu",
                        (nodes_ev,), NO_GPUS)
-    biggest = max(gpu_nodes, key=gpu_nodes.get)
+    biggest = max(gpu_nodes, key=gpu_nodes.__getitem__)
     too_big = [p for p in pods if kai.whole_gpus(p) > gpu_nodes[biggest]]
     if too_big:
         return Verdict(Status.FAIL, f"{podinfo.ref(too_big[0])} asks for {kai.whole_gpus(too_big[0])} GPUs; the "

@@ -40,8 +40,8 @@ def _targeted(scope, events_about, scheduler: str) -> Verdict:
     words = [e for e in events
              if e.get("type") == "Warning" or e.get("reason") in ("Unschedulable", "FailedScheduling")]
     if words or scheduled.get("message"):
-        said = words[0].get("message") if words else scheduled.get("message")
-        return Verdict(Status.FAIL, f"{podinfo.ref(pod)} is Pending; the scheduler says: {said}", tuple(evidence),
+        message = words[0].get("message") if words else scheduled.get("message")
+        return Verdict(Status.FAIL, f"{podinfo.ref(pod)} is Pending; the scheduler says: {message}", tuple(evidence),
                        f"Act on the scheduler's message above; the full history:\n"
                        f"  kubectl describe pod -n {ns} {name}\n"
                        + (f"  kubectl describe podgroups.scheduling.run.ai -n {ns} {group}" if group else ""))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 from vcdoctor import pods as podinfo
 from vcdoctor.fix_script import Script
@@ -34,7 +34,7 @@ def _scheduler_fix(context: Optional[str], pods: List[dict], scheduler: str) -> 
 
 def _evidence(pod: dict) -> Evidence:
     intent = kai.kai_intent(pod)
-    data = {"schedulerName": podinfo.scheduler_name(pod), "virtual_pod": vcl.virtual_ref(pod)}
+    data: Dict[str, Any] = {"schedulerName": podinfo.scheduler_name(pod), "virtual_pod": vcl.virtual_ref(pod)}
     if intent:
         data["kai_intent"] = intent
     return Evidence(f"pod {podinfo.ref(pod)}", f"spec.schedulerName = {podinfo.scheduler_name(pod)}", data)
@@ -71,11 +71,12 @@ def _never_synced(scope: Scope, release: kai.KaiRelease, context: Optional[str])
                                                    "quoted reason names the webhook or policy.", fix)
 
 
-def _targeted(scope: Scope, scheduler: str, context: Optional[str]) -> Verdict:
-    wrong = [p for p in scope.host_pods if podinfo.scheduler_name(p) != scheduler]
-    evidence = tuple(_evidence(p) for p in scope.host_pods)
+def _targeted(host_pods: Sequence[dict], scheduler: str, context: Optional[str]) -> Verdict:
+    """The --pod target's host pod(s)."""
+    wrong = [p for p in host_pods if podinfo.scheduler_name(p) != scheduler]
+    evidence = tuple(_evidence(p) for p in host_pods)
     if not wrong:
-        names = ", ".join(podinfo.ref(p) for p in scope.host_pods)
+        names = ", ".join(podinfo.ref(p) for p in host_pods)
         return Verdict(Status.PASS, f"{names}: scheduled by {scheduler}", evidence)
     parts = []
     for pod in wrong:
@@ -91,7 +92,7 @@ def _targeted(scope: Scope, scheduler: str, context: Optional[str]) -> Verdict:
 def run(scope, examined_pods, kai_settings, context) -> Verdict:
     scheduler = kai_settings.scheduler
     if scope.host_pods is not None:
-        return (_targeted(scope, scheduler, context) if scope.host_pods
+        return (_targeted(scope.host_pods, scheduler, context) if scope.host_pods
                 else _never_synced(scope, kai_settings.release, context))
     examined = examined_pods
     if not examined:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import List
+from typing import Dict, List
 
 from vcdoctor import pods as podinfo
 from vcdoctor.engine.verdicts import remediation as access_remediation
@@ -15,7 +15,9 @@ PODGROUP_NAME = re.compile(r"^pg-.+-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 
 
 def _annotations(examined: List[dict]) -> Evidence:
-    examples, unexpected, missing = {}, [], []
+    examples: Dict[str, str] = {}
+    unexpected: List[str] = []
+    missing: List[str] = []
     for pod in examined:
         name = podinfo.annotations(pod).get(kai.PODGROUP_ANNOTATION)
         if not name:

@@ -64,5 +64,6 @@ def test_access_review(cluster, kubectl):
 
 def test_custom_resources(cluster, kubectl):
     cluster.add(*f.kai_install())
-    code, out, err = kubectl("get", "configs.kai.scheduler", "kai-config", "-o", "jsonpath={.spec.admission.gpuSharing}")
+    code, out, err = kubectl("get", "configs.kai.scheduler", "kai-config",
+                             "-o", "jsonpath={.spec.admission.gpuSharing}")
     assert (code, out) == (0, "true"), err

@@ -26,7 +26,8 @@ def found_in(schema, config):
 
 
 @pytest.mark.parametrize("schema", [
-    pytest.param({"type": "object", "patternProperties": {EVIL: {}}, "additionalProperties": False}, id="patternProperties"),
+    pytest.param({"type": "object", "patternProperties": {EVIL: {}}, "additionalProperties": False},
+                 id="patternProperties"),
     pytest.param({"type": "object", "propertyNames": {"pattern": EVIL}}, id="propertyNames"),
     pytest.param({"type": "object", "properties": {"k": {"type": "string", "pattern": EVIL}}}, id="pattern"),
     pytest.param({"type": "object", "patternProperties": {EVIL: {}}, "unevaluatedProperties": False},

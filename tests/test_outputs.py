@@ -88,7 +88,9 @@ def test_markdown_lists_missing_permissions(cluster, kubeconfig):
     guide_cluster(cluster)
     cluster.deny("get", "pods/log")
     text = CliRunner().invoke(main, ["run", "--kubeconfig", kubeconfig, "-o", "markdown"]).stdout
-    assert "**Missing permissions**" in text and "- `get pods/log`: needed by gpu-sharing-reservations, podgrouper-permissions, podgrouper-no-owner-log" in text
+    assert "**Missing permissions**" in text
+    assert ("- `get pods/log`: needed by gpu-sharing-reservations, podgrouper-permissions, podgrouper-no-owner-log"
+            in text)
 
 
 def test_replayed_example_renders_prometheus_and_a_snapshot_header():

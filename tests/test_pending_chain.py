@@ -62,19 +62,22 @@ def test_first_broken_link_fails_and_later_links_are_blocked(cluster, kubeconfig
 def test_gpu_share_annotation_error_is_the_gpu_link(cluster, kubeconfig):
     pending_trainer(cluster, gpus=0, annotations={"gpu-fraction": "1.5"})
     _, checks = chain(kubeconfig)
-    assert checks["kai-gpu-request"]["status"] == "fail" and "not between 0 and 1" in checks["kai-gpu-request"]["message"]
+    gpu_request = checks["kai-gpu-request"]
+    assert gpu_request["status"] == "fail" and "not between 0 and 1" in gpu_request["message"]
 
 
 def test_podgroup_events_are_reported_too(cluster, kubeconfig):
     pending_trainer(cluster, events=[("PodGroup", "Unschedulable", "QueueDoesNotExist: Queue 'x' does not exist.")])
     _, checks = chain(kubeconfig)
-    assert checks["kai-pending-reason"]["status"] == "fail" and "QueueDoesNotExist" in checks["kai-pending-reason"]["message"]
+    pending = checks["kai-pending-reason"]
+    assert pending["status"] == "fail" and "QueueDoesNotExist" in pending["message"]
 
 
 def test_pending_without_any_word_from_the_scheduler_warns(cluster, kubeconfig):
     pending_trainer(cluster)
     _, checks = chain(kubeconfig)
-    assert checks["kai-pending-reason"]["status"] == "warn" and "has not considered it" in checks["kai-pending-reason"]["message"]
+    pending = checks["kai-pending-reason"]
+    assert pending["status"] == "warn" and "has not considered it" in pending["message"]
 
 
 def test_without_pod_links_are_not_chained(cluster, kubeconfig):

@@ -86,7 +86,8 @@ def test_fake_server_label_selector_semantics(selector, labels, expected):
 
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(st.from_regex(r"[a-z][a-z0-9./-]{0,20}", fullmatch=True), st.text(max_size=20), max_size=6),
-       st.sampled_from(["kai.scheduler/queue", "priorityClassName", "app"]), st.sampled_from(['{k}="{v}"', "{k}={v}", " {k} = {v}"]))
+       st.sampled_from(["kai.scheduler/queue", "priorityClassName", "app"]),
+       st.sampled_from(['{k}="{v}"', "{k}={v}", " {k} = {v}"]))
 def test_virtual_label_lookup_agrees_with_the_full_parse(labels, key, line):
     text = "\n".join(line.format(k=k, v=v.replace("\n", " ")) for k, v in sorted(labels.items()))
     pod = {"metadata": {"annotations": {VIRTUAL_LABELS: text}}}

@@ -200,7 +200,8 @@ def test_pods_without_status_or_spec_do_not_crash(cluster, kubeconfig):
 def test_huge_log_is_bounded_even_when_server_ignores_limit_bytes(cluster, kubeconfig):
     guide_cluster(cluster)
     cluster.ignore_limit_bytes = True
-    cluster.set_log("kai-scheduler", PODGROUPER, "pod-grouper", b"x" * 1000 + b"\n" * 1 + (b"y" * 199 + b"\n") * 100_000)
+    cluster.set_log("kai-scheduler", PODGROUPER, "pod-grouper",
+                    b"x" * 1000 + b"\n" * 1 + (b"y" * 199 + b"\n") * 100_000)
     _, report = run_json("--kubeconfig", kubeconfig)
     evidence = check(report, "podgrouper-permissions")["evidence"][0]
     assert evidence["data"]["permission_errors"] == 0
@@ -279,7 +280,7 @@ def test_docs_rbac_grants_exactly_what_the_plan_of_every_check_needs():
     optional = {(p.group, p.resource, p.verb) for p in plan.permissions() if p.optional or p.opt_in}
     assert required == granted - {("authorization.k8s.io", "selfsubjectaccessreviews", "create")}
     commented = (pathlib.Path(__file__).parents[1] / "docs" / "rbac.yaml").read_text()
-    for group, resource, verb in optional:  # opt-in flags and optional precision: shown, commented out
+    for _group, resource, verb in optional:  # opt-in flags and optional precision: shown, commented out
         assert f'#   resources: ["{resource}"]\n  #   verbs: ["{verb}"]' in commented
 
 

@@ -30,7 +30,8 @@ def test_junit_statuses_follow_fail_on():
     strict = junit_results(render(report, "junit", fail_on="warn"))
     assert strict["check-warn"] == [Failure] and strict["check-fail"] == [Failure]
     suite = ET.fromstring(render(report, "junit", fail_on="warn"))
-    assert (suite.get("failures"), suite.get("errors"), suite.get("skipped"), suite.get("tests")) == ("2", "1", "1", "5")
+    counts = (suite.get("failures"), suite.get("errors"), suite.get("skipped"), suite.get("tests"))
+    assert counts == ("2", "1", "1", "5")
     assert junit_results(render(report, "junit", fail_on="never"))["check-warn"] == []
 
 

@@ -6,7 +6,7 @@ import datetime
 import enum
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from vcdoctor import registry
 from vcdoctor import report as reporting
@@ -15,7 +15,7 @@ from vcdoctor.engine.executor import Executor
 from vcdoctor.engine.facts import HOST, VIRTUAL, Fact, FactStore, run_inputs
 from vcdoctor.engine.plan import Plan, make_plan
 from vcdoctor.engine.runner import Interrupted, run_checks
-from vcdoctor.gateway import Gateway, GatewayError, NotInSnapshot, Unauthorized, Unreachable
+from vcdoctor.gateway import Gateway, GatewayError, NotInSnapshot, Transport, Unauthorized, Unreachable
 from vcdoctor.model import CheckResult, ExitCode, Status
 from vcdoctor.scope import Scope, Target, UsageError
 from vcdoctor.sides import ClusterKind, classify
@@ -125,6 +125,7 @@ def _open_live(options: Options, executor: Executor) -> Source:
     from vcdoctor.gateway.live import KubeconfigError, connect
 
     timeout = options.request_timeout or min(REQUEST_TIMEOUT, options.timeout)
+    transport: Transport  # the live one, or the recorder wrapping it
     try:
         transport, identity = connect(options.kubeconfig, options.context, timeout, executor.deadline,
                                       impersonate=(options.as_user, options.as_groups))
@@ -193,6 +194,7 @@ def open_host(options: Options, source: Source, executor: Executor) -> Tuple[Opt
         return None, "the host cluster's context is not known (give it with --host-context)"
     explicit = options.host_context is not None
     timeout = options.request_timeout or min(REQUEST_TIMEOUT, options.timeout)
+    transport: Transport  # the live one, or the recorder wrapping it
     try:
         transport, identity = connect(options.kubeconfig, name, timeout, executor.deadline)
     except KubeconfigError as exc:
@@ -382,7 +384,7 @@ def _permissions(source: Source) -> List[Dict[str, Any]]:
     return rows
 
 
-def _preflight_sides(source: Source, plan: Plan, facts: Dict[str, Fact], executor: Executor,
+def _preflight_sides(source: Source, plan: Plan, facts: Mapping[str, Fact], executor: Executor,
                      target: Target) -> Dict[str, Any]:
     """explain_refusals on each side, asking each cluster only about the permissions of the facts that read it."""
     import dataclasses

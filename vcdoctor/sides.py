@@ -96,7 +96,9 @@ class ClusterKind:
         """What a snapshot recorded (None for snapshots of releases that did not record it)."""
         if cluster.get("kind") not in (HOST, VIRTUAL):
             return None
-        vc = cluster.get("vcluster") if isinstance(cluster.get("vcluster"), dict) else {}
+        vc = cluster.get("vcluster")
+        if not isinstance(vc, dict):
+            vc = {}
         text = {k: v if isinstance(v, str) else None for k, v in vc.items()}
         return ClusterKind(cluster["kind"], text.get("name"), text.get("namespace"), text.get("host_context"),
                            ("recorded in the snapshot",))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from vcdoctor.checks.gpu_sharing_reservations import CHECK
 
 from tests.fakeapi import factories as f
 from tests.fakeapi import kai_releases as kr
 from tests.fakeapi.scenarios import VC, VC_NS, guide_cluster
+from vcdoctor.checks.gpu_sharing_reservations import CHECK
 from vcdoctor.model import Status
 
 DISABLED_DENIAL = ('2026-11-20 10:00:01\tERROR\tsyncer\tError syncing pod\t{"error": "admission webhook '

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from vcdoctor.checks.kai_components import CHECK
 
 from tests.fakeapi import factories as f
 from tests.fakeapi import kai_releases as kr
+from vcdoctor.checks.kai_components import CHECK
 from vcdoctor.model import Status
 
 
@@ -132,6 +132,7 @@ def test_error_when_forbidden(cluster, run_check):
 
 
 def test_kai_v0_5_scenario_is_healthy_for_every_kai_check(cluster, run_check):
+    from tests.fakeapi.scenarios import SCENARIOS
     from vcdoctor.checks import (
         gpu_sharing_reservations,
         kai_gpu_request,
@@ -139,8 +140,6 @@ def test_kai_v0_5_scenario_is_healthy_for_every_kai_check(cluster, run_check):
         kai_queue,
         podgrouper_permissions,
     )
-
-    from tests.fakeapi.scenarios import SCENARIOS
 
     SCENARIOS["kai-v0-5"](cluster)
     for check in (CHECK, kai_queue.CHECK, kai_podgroup.CHECK, gpu_sharing_reservations.CHECK,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from vcdoctor.checks.kai_gpu_request import CHECK
 
 from tests.fakeapi import factories as f
 from tests.fakeapi import kai_releases as kr
+from vcdoctor.checks.kai_gpu_request import CHECK
 from vcdoctor.model import Status
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from vcdoctor.checks.kai_pending_reason import CHECK
-
 from tests.fakeapi import factories as f
+from vcdoctor.checks.kai_pending_reason import CHECK
 from vcdoctor.model import Status
 from vcdoctor.products.vcluster.names import host_pod_name
 

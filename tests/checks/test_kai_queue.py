@@ -4,10 +4,10 @@ and root queues, the v0.5 runai/queue key, the configured key, CRD missing."""
 from __future__ import annotations
 
 import pytest
-from vcdoctor.checks.kai_queue import CHECK
 
 from tests.fakeapi import factories as f
 from tests.fakeapi import kai_releases as kr
+from vcdoctor.checks.kai_queue import CHECK
 from vcdoctor.model import Status
 
 

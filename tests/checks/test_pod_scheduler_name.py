@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from vcdoctor.checks.pod_scheduler_name import CHECK
 
 from tests.fakeapi import factories as f
+from vcdoctor.checks.pod_scheduler_name import CHECK
 from vcdoctor.model import Status
 from vcdoctor.scope import UsageError
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from vcdoctor.checks.podgrouper_no_owner_log import CHECK
-
 from tests.fakeapi import factories as f
 from tests.fakeapi.scenarios import QUIET_LOG, guide_cluster
+from vcdoctor.checks.podgrouper_no_owner_log import CHECK
 from vcdoctor.model import Status
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from vcdoctor.checks.podgrouper_permissions import CHECK
 
 from tests.fakeapi import factories as f
 from tests.fakeapi import kai_releases as kr
 from tests.fakeapi.scenarios import PODGROUPER, QUIET_LOG, guide_cluster
+from vcdoctor.checks.podgrouper_permissions import CHECK
 from vcdoctor.model import Status
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import base64
 
-from vcdoctor.checks.vcluster_config_applied import CHECK
-
 from tests.fakeapi import factories as f
+from vcdoctor.checks.vcluster_config_applied import CHECK
 from vcdoctor.model import Status
 
 

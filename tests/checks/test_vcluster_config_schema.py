@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from vcdoctor.checks.vcluster_config_schema import CHECK
 
 from tests.fakeapi import factories as f
+from vcdoctor.checks.vcluster_config_schema import CHECK
 from vcdoctor.model import Status
 from vcdoctor.products.vcluster.config_schema import load_schema_file
 

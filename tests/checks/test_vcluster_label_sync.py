@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from vcdoctor.checks.vcluster_label_sync import CHECK
-
 from tests.fakeapi import factories as f
+from vcdoctor.checks.vcluster_label_sync import CHECK
 from vcdoctor.model import Status
 
 QUEUE = {"kai.scheduler/queue": "team-a"}

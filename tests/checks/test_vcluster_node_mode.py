@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from vcdoctor.checks.vcluster_node_mode import CHECK
-
 from tests.fakeapi import factories as f
+from vcdoctor.checks.vcluster_node_mode import CHECK
 from vcdoctor.model import Status
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 
 import pytest
+
+from tests.fakeapi import factories as f
+from tests.fakeapi import vcluster_releases as vr
 from vcdoctor.checks import (
     vcluster_config_applied,
     vcluster_config_schema,
@@ -14,9 +17,6 @@ from vcdoctor.checks import (
     vcluster_set_owner,
 )
 from vcdoctor.checks.pod_scheduler_name import CHECK as POD_SCHEDULER_NAME
-
-from tests.fakeapi import factories as f
-from tests.fakeapi import vcluster_releases as vr
 from vcdoctor.model import Status
 from vcdoctor.products.vcluster import compat
 

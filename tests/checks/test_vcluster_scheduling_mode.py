@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from vcdoctor.checks.vcluster_scheduling_mode import CHECK
 
 from tests.fakeapi import factories as f
+from vcdoctor.checks.vcluster_scheduling_mode import CHECK
 from vcdoctor.model import Status
 
 

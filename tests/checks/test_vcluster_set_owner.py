@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import base64
 
-from vcdoctor.checks.vcluster_set_owner import CHECK
-
 from tests.fakeapi import factories as f
+from vcdoctor.checks.vcluster_set_owner import CHECK
 from vcdoctor.model import Status
 
 VC, NS = "my-vcluster", "vc-ns"

@@ -152,8 +152,8 @@ def kai_install(version: str = "v0.10.2", *, gpu_sharing: Optional[bool] = True,
     for app in LEGACY_COMPONENTS if legacy else OPERATOR_COMPONENTS:
         if app in skip:
             continue
-        kwargs = {"labels": {"app": app}, "containers": (app,), "image": f"ghcr.io/nvidia/kai-scheduler/{app}:{version}",
-                  "node": "cpu-node-1"}
+        kwargs = {"labels": {"app": app}, "containers": (app,),
+                  "image": f"ghcr.io/nvidia/kai-scheduler/{app}:{version}", "node": "cpu-node-1"}
         if legacy and app == "binder" and gpu_sharing is not None:
             kwargs["args"] = [f"--gpu-sharing-enabled={str(gpu_sharing).lower()}"]
         kwargs.update((broken or {}).get(app, {}))
@@ -163,7 +163,8 @@ def kai_install(version: str = "v0.10.2", *, gpu_sharing: Optional[bool] = True,
         spec = {"global": {"schedulerName": "kai-scheduler"}}
         if gpu_sharing is not None:
             spec["admission"] = {"gpuSharing": gpu_sharing}
-        objs.append({"apiVersion": "kai.scheduler/v1", "kind": "Config", "metadata": meta("kai-config"), "spec": spec})
+        objs.append({"apiVersion": "kai.scheduler/v1", "kind": "Config", "metadata": meta("kai-config"),
+                     "spec": spec})
     return objs
 
 
@@ -174,7 +175,8 @@ def queue(name: str, parent: Optional[str] = None) -> dict:
     return {"apiVersion": "scheduling.run.ai/v2", "kind": "Queue", "metadata": meta(name), "spec": spec}
 
 
-def podgroup(name: str, ns: str, queue_name: str = "default-queue", min_member: int = 1, phase: str = "Running") -> dict:
+def podgroup(name: str, ns: str, queue_name: str = "default-queue", min_member: int = 1,
+             phase: str = "Running") -> dict:
     return {"apiVersion": "scheduling.run.ai/v2alpha2", "kind": "PodGroup", "metadata": meta(name, ns),
             "spec": {"queue": queue_name, "minMember": min_member, "priorityClassName": "train"},
             "status": {"phase": phase}}

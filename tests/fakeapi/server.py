@@ -143,7 +143,8 @@ class FakeCluster:
         return any(_rule_matches(rule, verb, group, plural, namespace, name) for rule in self.rules)
 
     def writes(self) -> List[RecordedRequest]:
-        return [r for r in self.requests if r.method != "GET" and r.path not in (ACCESS_REVIEW_PATH, SUBJECT_REVIEW_PATH)]
+        reviews = (ACCESS_REVIEW_PATH, SUBJECT_REVIEW_PATH)
+        return [r for r in self.requests if r.method != "GET" and r.path not in reviews]
 
 
 def make_certificate(directory: str) -> Tuple[str, str]:
@@ -480,7 +481,8 @@ class _Handler(BaseHTTPRequestHandler):
             # benchmarks: objects never change, so serialise each once (a real apiserver is far faster
             # than json.dumps here, and the benchmark measures vcdoctor, not this server)
             head = json.dumps({"kind": list_kind, "apiVersion": list_version, "metadata": meta})
-            return (head[:-1] + ', "items": [' + ", ".join(self._encoded(o, metadata_only) for o in page) + "]}").encode()
+            items = ", ".join(self._encoded(o, metadata_only) for o in page)
+            return (head[:-1] + ', "items": [' + items + "]}").encode()
         return {"kind": list_kind, "apiVersion": list_version, "metadata": meta, "items": page}
 
     def _encoded(self, obj: dict, metadata_only: bool) -> str:
@@ -552,13 +554,15 @@ def parse_label_selector(text: str):
         if m := _SET_TERM.match(raw):
             values = {v.strip() for v in m.group(3).split(",") if v.strip()}
             key, op = m.group(1), m.group(2)
-            terms.append(lambda l, k=key, vs=values, o=op: (l.get(k) in vs) if o == "in" else (l.get(k) not in vs))
+            terms.append(lambda labels, k=key, vs=values, o=op:
+                         (labels.get(k) in vs) if o == "in" else (labels.get(k) not in vs))
         elif m := _EQ_TERM.match(raw):
             key, op, value = m.groups()
-            terms.append(lambda l, k=key, v=value, o=op: (l.get(k) == v) if o != "!=" else (l.get(k) != v))
+            terms.append(lambda labels, k=key, v=value, o=op:
+                         (labels.get(k) == v) if o != "!=" else (labels.get(k) != v))
         elif m := _EXISTS_TERM.match(raw):
             neg, key = m.groups()
-            terms.append(lambda l, k=key, n=bool(neg): (k in l) != n)
+            terms.append(lambda labels, k=key, n=bool(neg): (k in labels) != n)
         else:
             raise ValueError(f"invalid label selector term {raw.strip()!r}")
     return lambda labels: all(t(labels) for t in terms)

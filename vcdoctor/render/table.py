@@ -186,7 +186,8 @@ def render_fleet(fleet: dict, colour: bool = False, fail_on: str = "fail", width
     sections: list[str] = []
     for report in fleet["reports"]:
         context = inert.one_line((report.get("cluster") or {}).get("context") or "?")
-        sections.append(_paint(f"=== context {context} ===", "CYAN", colour) + "\n" + render(report, colour, fail_on, width))
+        header = _paint(f"=== context {context} ===", "CYAN", colour)
+        sections.append(header + "\n" + render(report, colour, fail_on, width))
     return "\n\n".join(sections + [summary_line(fleet)])
 
 

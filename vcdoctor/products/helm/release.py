@@ -90,13 +90,19 @@ def encode_release(release: dict) -> bytes:
     return base64.b64encode(gzip.compress(json.dumps(release, separators=(",", ":")).encode(), mtime=0))
 
 
+def _object_at(obj: Mapping[str, Any], key: str) -> dict:
+    """obj[key] when it is a JSON object, else {} (a release record is untrusted JSON)."""
+    value = obj.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def reduce_release(release: dict) -> dict:
     """What vcdoctor uses of a release: the chart's name, version and schema, and the release status.
 
     The user's values, the rendered manifests and the chart's templates are dropped."""
-    chart = release.get("chart") if isinstance(release.get("chart"), dict) else {}
-    metadata = chart.get("metadata") if isinstance(chart.get("metadata"), dict) else {}
-    info = release.get("info") if isinstance(release.get("info"), dict) else {}
+    chart = _object_at(release, "chart")
+    metadata = _object_at(chart, "metadata")
+    info = _object_at(release, "info")
     reduced_chart: dict = {"metadata": {k: metadata[k] for k in ("name", "version") if k in metadata}}
     if "schema" in chart:
         reduced_chart["schema"] = chart["schema"]
@@ -112,8 +118,8 @@ def chart_schema(api: ScopedApi, namespace: str, release: str) -> Optional[Chart
         raise NoRelease(f"no current Helm release named {release} in namespace {namespace} "
                           f"(no Secret labelled {OWNER_LABEL},name={release} outside statuses {'/'.join(INACTIVE)})")
     record = decode_release(decode_key(api.get(r.SECRETS, name, namespace), RELEASE_KEY, f"{namespace}/{name}"))
-    chart = record.get("chart") if isinstance(record.get("chart"), dict) else {}
-    version = (chart.get("metadata") or {}).get("version") if isinstance(chart.get("metadata"), dict) else None
+    chart = _object_at(record, "chart")
+    version = _object_at(chart, "metadata").get("version")
     encoded = chart.get("schema")
     if not encoded:
         return None

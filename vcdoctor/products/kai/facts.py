@@ -7,7 +7,7 @@ from typing import Callable, Dict, List, Optional, Set, Tuple
 
 from vcdoctor import logs
 from vcdoctor import pods as podinfo
-from vcdoctor.engine.facts import SideUnavailable, RUNTIME, Fact, FactContext, Read
+from vcdoctor.engine.facts import RUNTIME, Fact, FactContext, Read, SideUnavailable
 from vcdoctor.gateway import GatewayError, NotFound
 from vcdoctor.gateway import resources as r
 from vcdoctor.products.kai import names

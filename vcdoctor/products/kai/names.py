@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Iterable, List
 
-from vcdoctor.pods import annotations, labels, scheduler_name
+from vcdoctor.pods import annotations as pod_annotations
+from vcdoctor.pods import labels, scheduler_name
 
 KAI_SCHEDULER = "kai-scheduler"
 
@@ -23,12 +24,13 @@ PODGROUP_ANNOTATION = "pod-group-name"
 def kai_intent(pod: dict) -> List[str]:
     """The KAI-only settings on a pod, which another scheduler would silently ignore."""
     found = [f"label {k}={labels(pod)[k]}" for k in (QUEUE_LABEL, LEGACY_QUEUE_LABEL) if k in labels(pod)]
-    found += [f"annotation {k}={annotations(pod)[k]}" for k in (GPU_FRACTION, GPU_MEMORY) if k in annotations(pod)]
+    found += [f"annotation {k}={pod_annotations(pod)[k]}" for k in (GPU_FRACTION, GPU_MEMORY)
+              if k in pod_annotations(pod)]
     return found
 
 
 def wants_gpu_share(pod: dict) -> bool:
-    return GPU_FRACTION in annotations(pod) or GPU_MEMORY in annotations(pod)
+    return GPU_FRACTION in pod_annotations(pod) or GPU_MEMORY in pod_annotations(pod)
 
 
 GPU_RESOURCE = "nvidia.com/gpu"

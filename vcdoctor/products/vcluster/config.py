@@ -60,7 +60,7 @@ class _NoAliasLoader(yaml.SafeLoader):
 
     vc-config is written by Helm's toYaml, which never emits aliases, so a real config loses nothing."""
 
-    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+    def compose_node(self, parent: Optional[yaml.Node], index: int) -> Optional[yaml.Node]:
         if self.check_event(yaml.AliasEvent):
             raise MalformedConfig("config.yaml uses YAML aliases (*name), which vcdoctor refuses to expand")
         return super().compose_node(parent, index)

@@ -98,15 +98,17 @@ def _refuse_remote(uri: str):
     """Every $ref the document does not hold itself: refused without any network access."""
     from referencing.exceptions import NoSuchResource
 
-    raise NoSuchResource(ref=uri)
+    raise NoSuchResource(uri)  # its one attrs field, ref
 
 
 def _offline_registry():
     from jsonschema_specifications import REGISTRY as SPECIFICATIONS
     from referencing import Registry
 
-    # the JSON Schema meta-schemas ship with jsonschema-specifications; nothing else is ever retrieved
-    return Registry(retrieve=_refuse_remote).combine(SPECIFICATIONS)
+    # the JSON Schema meta-schemas ship with jsonschema-specifications; nothing else is ever retrieved.
+    # referencing declares its attrs classes with pyright's __dataclass_transform__, which mypy does not read, so
+    # mypy knows no Registry(retrieve=...) although it is referencing's documented way to set the retriever
+    return Registry(retrieve=_refuse_remote).combine(SPECIFICATIONS)  # type: ignore[call-arg]
 
 
 @functools.lru_cache(maxsize=1024)
