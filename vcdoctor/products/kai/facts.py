@@ -188,7 +188,8 @@ FACTS = (
          (Read("list", r.PODS, RESERVATION_NAMESPACES[0], when="when pods share GPUs"),
           Read("list", r.PODS, RESERVATION_NAMESPACES[1], when="when pods share GPUs and the release's own "
                                                                "namespace has none"))),
-    Fact("nodes", "every node (allocatable GPUs)", _nodes, (Read("list", r.NODES, when="when GPU requests are valid"),)),
+    Fact("nodes", "every node (allocatable GPUs)", _nodes,
+         (Read("list", r.NODES, when="when GPU requests are valid"),)),
     Fact("target_events", "events about the --pod target and its PodGroup", _target_events,
          (Read("list", r.EVENTS, namespace=RUNTIME, fields=RUNTIME, when="with --pod, for a Pending pod",
                option="pod"),)),
