@@ -59,7 +59,7 @@ def _vcluster_of(pods: List[dict], denials: List[Evidence], vclusters) -> Option
     return next(iter(refs)) if len(refs) == 1 else None
 
 
-def run(scope, vclusters, examined_pods, syncer_logs, gpu_sharing, reservation_pods, kai_release,
+def run(scope, vclusters, examined_pods, syncer_logs, gpu_sharing, reservation_pods, kai_release, kai_settings,
         context) -> Verdict:
     examined = examined_pods
     shared = [p for p in examined if kai.wants_gpu_share(p)]
@@ -96,7 +96,8 @@ def run(scope, vclusters, examined_pods, syncer_logs, gpu_sharing, reservation_p
             what.append(f"KAI's admission webhook denied {len(denials)} pod creation(s) in the syncer log")
         names = [podinfo.ref(p) for p in shared[:MAX_LISTED]]
         return Verdict(Status.FAIL, f"GPU sharing is disabled but {' and '.join(what)}", evidence,
-                       kai.ENABLE_GPU_SHARING, kai.gpu_sharing_fix(release, context, vcluster, names))
+                       kai.ENABLE_GPU_SHARING, kai.gpu_sharing_fix(release, context, vcluster, names,
+                                                                        kai_settings.namespace))
     invalid = [d for d in denials if d.data.get("denial") in kai.INVALID_REQUEST_DENIALS]
     if invalid:
         quoted = sorted({str(d.data["denial"]) for d in invalid})
@@ -107,7 +108,8 @@ def run(scope, vclusters, examined_pods, syncer_logs, gpu_sharing, reservation_p
                                     + "; ".join(quoted), evidence, kai.VALID_GPU_SHARE_VALUES, fix.build())
     row = compat.at(compat.RESERVATION, release.effective)
     namespace = row.value.namespace if row else kai.RESERVATION_NAMESPACES[0]
-    return _reservations(list(reservation_pods(namespace)), shared, evidence, release, namespace, context)
+    return _reservations(list(reservation_pods(namespace)), shared, evidence, release, namespace, context,
+                         kai_settings.namespace)
 
 
 def _termination(pod: dict) -> str:
@@ -123,14 +125,14 @@ def _termination(pod: dict) -> str:
     return (pod.get("status") or {}).get("message") or podinfo.state_summary(pod)
 
 
-def _reservation_fix(context: Optional[str], broken: List[dict], release: kai.KaiRelease) -> Fix:
+def _reservation_fix(context: Optional[str], broken: List[dict], release: kai.KaiRelease, namespace: str) -> Fix:
     script = Script(context)
     script.comment("The reservation pods the binder could not start, and the binder's own account:")
     for pod in broken[:3]:
         script.run("kubectl", "describe", "pod", podinfo.name(pod), "--namespace", podinfo.namespace(pod))
         script.run("kubectl", "logs", podinfo.name(pod), "--namespace", podinfo.namespace(pod), "--all-containers",
                    "--previous", "--tail", "50")
-    script.run("kubectl", "logs", "deployment/binder", "--namespace", kai.NAMESPACE, "--tail", "100")
+    script.run("kubectl", "logs", "deployment/binder", "--namespace", namespace, "--tail", "100")
     runtime = compat.at(compat.RESERVATION_RUNTIME_CLASS, release.effective)
     if runtime is None or runtime.value:
         script.comment(f"KAI {release.text} runs reservation pods with RuntimeClass nvidia"
@@ -143,7 +145,7 @@ def _reservation_fix(context: Optional[str], broken: List[dict], release: kai.Ka
 
 
 def _reservations(reservations: List[dict], shared: List[dict], evidence: tuple, release: kai.KaiRelease,
-                  namespace: str, context: Optional[str]) -> Verdict:
+                  namespace: str, context: Optional[str], kai_namespace: str) -> Verdict:
     by_node: dict = {}
     for pod in reservations:
         by_node.setdefault(podinfo.node_name(pod), []).append(pod)
@@ -161,13 +163,13 @@ def _reservations(reservations: List[dict], shared: List[dict], evidence: tuple,
         waiting = (f"; {len(pending)} fractional pod(s) wait to bind" if pending else "")
         return Verdict(Status.FAIL, "reservation pod(s) not running: " + "; ".join(
             f"{podinfo.ref(p)} ({podinfo.state_summary(p)}): {_termination(p)}" for p in relevant[:2]) + waiting,
-            evidence + tuple(said), RESERVATIONS, _reservation_fix(context, relevant, release))
+            evidence + tuple(said), RESERVATIONS, _reservation_fix(context, relevant, release, kai_namespace))
     scheduled_nodes = {node for node in map(podinfo.node_name, scheduled) if node}  # every scheduled pod has one
     uncovered = sorted(scheduled_nodes - set(by_node))
     if uncovered:
         return Verdict(Status.FAIL, f"GPU sharing is on but node(s) {', '.join(uncovered)} run shared pods without a "
                                     f"reservation pod in {namespace}", evidence, RESERVATIONS,
-                       _reservation_fix(context, [], release))
+                       _reservation_fix(context, [], release, kai_namespace))
     if pending and not reservations:
         return Verdict(Status.WARN, f"GPU sharing is on; {len(pending)} fractional pod(s) are not bound and no "
                                     f"reservation pod exists yet in {namespace} (the binder creates them at bind "

@@ -21,15 +21,15 @@ FAIL_CLOSED = ("it serves KAI's pod webhooks with failurePolicy Fail, so while i
                "creation of the pods they match: vCluster's syncer cannot create host pods")
 
 
-def _install_fix(context: Optional[str]) -> Fix:
+def _install_fix(context: Optional[str], namespace: str) -> Fix:
     chart = compat.at(compat.CHART, compat.NEWEST)
     assert chart is not None
     version = show(compat.NEWEST)
     script = Script(context)
     script.comment(f"Install KAI {version}, the newest release vcdoctor knows ({chart.source}), with GPU sharing on:")
-    script.run("helm", "upgrade", "--install", compat.RELEASE_NAME, chart.value.ref, "--namespace", kai.NAMESPACE,
+    script.run("helm", "upgrade", "--install", compat.RELEASE_NAME, chart.value.ref, "--namespace", namespace,
                "--create-namespace", "--version", version, "--set", "global.gpuSharing=true")
-    script.run("kubectl", "get", "pods", "--namespace", kai.NAMESPACE)
+    script.run("kubectl", "get", "pods", "--namespace", namespace)
     return script.build()
 
 
@@ -63,29 +63,29 @@ def _health(component: compat.Component, members: List[dict]) -> Tuple[Optional[
     return None, None
 
 
-def _missing_fix(context: Optional[str], family: compat.Family, missing: List[str]) -> Fix:
+def _missing_fix(context: Optional[str], family: compat.Family, missing: List[str], namespace: str) -> Fix:
     script = Script(context)
     if family.operator:
         script.comment(f"KAI's operator creates {', '.join(missing)} from Config {kai.CONFIG_NAME}; its log and the "
                        f"Config's status say why it did not:")
-        script.run("kubectl", "logs", "deployment/kai-operator", "--namespace", kai.NAMESPACE, "--tail", "100")
+        script.run("kubectl", "logs", "deployment/kai-operator", "--namespace", namespace, "--tail", "100")
         script.run("kubectl", "get", f"configs.kai.scheduler/{kai.CONFIG_NAME}", "--output", "yaml")
     else:
         script.comment(f"The KAI Helm chart creates {', '.join(missing)}; see what the release holds:")
-        script.run("helm", "status", compat.RELEASE_NAME, "--namespace", kai.NAMESPACE)
-        script.run("kubectl", "get", "deployments", "--namespace", kai.NAMESPACE)
+        script.run("helm", "status", compat.RELEASE_NAME, "--namespace", namespace)
+        script.run("kubectl", "get", "deployments", "--namespace", namespace)
     return script.build()
 
 
 def _unknown_release(pods: List[dict], release: kai.KaiRelease, evidence: List[Evidence],
-                     context: Optional[str]) -> Verdict:
+                     context: Optional[str], namespace: str) -> Verdict:
     """Outside the table: no list of expected components; say so, and still report pods that are down."""
     parts = [f"{release.outside_message()}: checked only that its {len(pods)} pod(s) are Running and Ready, not "
              f"which components a complete install runs"]
     down = [p for p in pods if not podinfo.is_ready(p)]
     evidence += [_pod_evidence(p, podinfo.labels(p).get("app") or "?") for p in pods]
     if down:
-        fix = kai.restart_fix(context, [], "Inspect the KAI pods that are not ready:", down)
+        fix = kai.restart_fix(context, [], "Inspect the KAI pods that are not ready:", down, namespace)
         return Verdict(Status.FAIL, "; ".join(f"{podinfo.ref(p)} not ready ({podinfo.state_summary(p)})"
                                              for p in down[:3]) + "; " + parts[0], tuple(evidence),
                        "Inspect the failing pods' previous run (commands below).", fix)
@@ -94,24 +94,26 @@ def _unknown_release(pods: List[dict], release: kai.KaiRelease, evidence: List[E
 
 
 def run(kai_pods, kai_namespace_exists, kai_release, kai_settings, context) -> Verdict:
+    namespace = kai_settings.namespace
     pods = [p for p in kai_pods if podinfo.phase(p) != "Succeeded" and kai.is_component_pod(p)]
     if not pods:
         if not kai_namespace_exists():
-            return Verdict(Status.FAIL, f"KAI not installed: namespace {kai.NAMESPACE} does not exist",
-                           (Evidence(f"namespace {kai.NAMESPACE}", "not found"),), INSTALL, _install_fix(context))
-        return Verdict(Status.FAIL, f"namespace {kai.NAMESPACE} exists but runs no KAI pods",
-                       (Evidence(f"namespace {kai.NAMESPACE}", "no KAI component pod"),),
+            return Verdict(Status.FAIL, f"KAI not installed: namespace {namespace} does not exist",
+                           (Evidence(f"namespace {namespace}", "not found"),), INSTALL,
+                           _install_fix(context, namespace))
+        return Verdict(Status.FAIL, f"namespace {namespace} exists but runs no KAI pods",
+                       (Evidence(f"namespace {namespace}", "no KAI component pod"),),
                        "KAI's operator or Helm release is missing or scaled to zero. " + INSTALL,
-                       _install_fix(context))
+                       _install_fix(context, namespace))
     release: kai.KaiRelease = kai_release
     scheduler = kai_settings.scheduler
     family = release.family()
-    evidence = [Evidence(f"KAI in {kai.NAMESPACE}", f"release {release.text}"
+    evidence = [Evidence(f"KAI in {namespace}", f"release {release.text}"
                          + (f", {family.name}" if family else ", not in vcdoctor's table"),
                          {"version": release.text, "source": release.source, "note": release.note,
                           "scheduler_name": scheduler})]
     if family is None:
-        return _unknown_release(pods, release, evidence, context)
+        return _unknown_release(pods, release, evidence, context, namespace)
     failures: List[str] = []
     warnings: List[str] = []
     missing: List[str] = []
@@ -145,9 +147,9 @@ def run(kai_pods, kai_namespace_exists, kai_release, kai_settings, context) -> V
         fixes = []
         if inspect:
             fixes.append(kai.restart_fix(context, list(restart), "Inspect the failing KAI components' previous run:",
-                                         inspect))
+                                         inspect, namespace))
         if missing:
-            fixes.append(_missing_fix(context, family, missing))
+            fixes.append(_missing_fix(context, family, missing, namespace))
         status = Status.FAIL if failures else Status.WARN
         return Verdict(status, "; ".join(failures or warnings), tuple(evidence),
                        "Inspect the failing components' previous run, fix the cause, then restart them; a missing "

@@ -32,7 +32,8 @@ def _group_evidence(ref: str, group: dict) -> Evidence:
                                               or [])][:5]})
 
 
-def run(scope, now, examined_kai_pods, podgroup_refs, target_podgroups, kai_pods, context) -> Verdict:
+def run(scope, now, examined_kai_pods, podgroup_refs, target_podgroups, kai_pods, kai_settings, context) -> Verdict:
+    namespace = kai_settings.namespace
     pods = examined_kai_pods
     if not pods:
         return kai.NO_KAI_PODS
@@ -66,8 +67,8 @@ def run(scope, now, examined_kai_pods, podgroup_refs, target_podgroups, kai_pods
         for pod in grouper[:2]:
             script.run("kubectl", "logs", podinfo.name(pod), "--namespace", podinfo.namespace(pod), "--tail", "100")
         if not grouper:
-            script.comment(f"No pod-grouper pod runs in {kai.NAMESPACE}:")
-            script.run("kubectl", "get", "pods", "--namespace", kai.NAMESPACE)
+            script.comment(f"No pod-grouper pod runs in {namespace}:")
+            script.run("kubectl", "get", "pods", "--namespace", namespace)
         return Verdict(Status.FAIL, f"{len(unprocessed)} KAI pod(s) have no {kai.PODGROUP_ANNOTATION} "
                                     f"annotation: the pod-grouper has not processed them, and KAI ignores a pod "
                                     f"without a PodGroup (Pending, no scheduler events)", tuple(evidence),
@@ -76,7 +77,7 @@ def run(scope, now, examined_kai_pods, podgroup_refs, target_podgroups, kai_pods
     if dangling:
         return Verdict(Status.FAIL, f"{len(dangling)} pod(s) name a PodGroup that does not exist", tuple(evidence),
                        "The podgroup-controller or pod-grouper lost the PodGroup; recreate the pods from inside the "
-                       f"vCluster, and check: kubectl get pods -n {kai.NAMESPACE} -l app=podgroup-controller")
+                       f"vCluster, and check: kubectl get pods -n {namespace} -l app=podgroup-controller")
     if one_group:
         return Verdict(Status.WARN, f"PodGroup(s) {', '.join(sorted(one_group)[:3])} hold the pods of a whole "
                                     f"vCluster: "

@@ -40,7 +40,7 @@ def _evidence(pod: dict) -> Evidence:
     return Evidence(f"pod {podinfo.ref(pod)}", f"spec.schedulerName = {podinfo.scheduler_name(pod)}", data)
 
 
-def _never_synced(scope: Scope, release: kai.KaiRelease, context: Optional[str]) -> Verdict:
+def _never_synced(scope: Scope, release: kai.KaiRelease, context: Optional[str], namespace: str) -> Verdict:
     """The first link is broken: the virtual pod has no host pod, and the syncer said why (quoted whole)."""
     evidence = tuple(Evidence(f"syncer log of {refusal.source}", refusal.reason, {"lines": refusal.count})
                      for refusal in scope.sync_errors)
@@ -52,7 +52,7 @@ def _never_synced(scope: Scope, release: kai.KaiRelease, context: Optional[str])
     message = f"virtual pod {pod} never reached the host ({newest.count} syncer line(s)): {newest.reason}"
     if denial == kai.compat.SHARING_DISABLED:
         return Verdict(Status.FAIL, f"{message} (fix: see gpu-sharing-reservations)", evidence,
-                       kai.ENABLE_GPU_SHARING, kai.gpu_sharing_fix(release, context, vcluster, [pod]))
+                       kai.ENABLE_GPU_SHARING, kai.gpu_sharing_fix(release, context, vcluster, [pod], namespace))
     if denial is not None:
         fix = kai.inside_vcluster(Script(context), vcluster, [
             f"KAI's webhook refused {pod}: {denial}",
@@ -93,7 +93,7 @@ def run(scope, examined_pods, kai_settings, context) -> Verdict:
     scheduler = kai_settings.scheduler
     if scope.host_pods is not None:
         return (_targeted(scope.host_pods, scheduler, context) if scope.host_pods
-                else _never_synced(scope, kai_settings.release, context))
+                else _never_synced(scope, kai_settings.release, context, kai_settings.namespace))
     examined = examined_pods
     if not examined:
         return Verdict(Status.SKIP, "no vCluster-synced pods to examine",

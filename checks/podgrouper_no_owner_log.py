@@ -39,8 +39,9 @@ def _annotations(examined: List[dict]) -> Evidence:
 def run(pod_grouper_logs, examined_kai_pods, kai_settings) -> Verdict:
     logs = pod_grouper_logs
     if not logs.pods:
-        return Verdict(Status.SKIP, f"no pod-grouper pod in namespace {kai.NAMESPACE}; see kai-components",
-                       (Evidence(f"pods in {kai.NAMESPACE}", "none labelled app=pod-grouper or app=podgrouper"),))
+        return Verdict(Status.SKIP, f"no pod-grouper pod in namespace {kai_settings.namespace}; see kai-components",
+                       (Evidence(f"pods in {kai_settings.namespace}",
+                                 "none labelled app=pod-grouper or app=podgrouper"),))
     annotation_ev = _annotations(examined_kai_pods)
     seen = logs.scan.no_owner
     if seen:

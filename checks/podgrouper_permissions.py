@@ -17,11 +17,11 @@ from vcdoctor.products.kai.pod_grouper_log import Finding
 MAX_EXAMPLES = 5
 Key = Tuple[str, str]
 
-NO_POD_GROUPER = (f"Start with the kai-components check; the pod-grouper runs in {kai.NAMESPACE} "
-                  f"(pods labelled app=pod-grouper from v0.9, app=podgrouper before).")
+NO_POD_GROUPER = ("Start with the kai-components check; the pod-grouper runs in {namespace} "
+                  "(pods labelled app=pod-grouper from v0.9, app=podgrouper before).")
 
-NOT_READY = (f"Fix the pod-grouper first (see kai-components), then re-run vcdoctor. Its crashed run:\n"
-             f"  kubectl logs -n {kai.NAMESPACE} {{pod}} --previous --tail=100")
+NOT_READY = ("Fix the pod-grouper first (see kai-components), then re-run vcdoctor. Its crashed run:\n"
+             "  kubectl logs -n {namespace} {pod} --previous --tail=100")
 
 HARMLESS = ("from KAI v0.4.2 a refused owner lookup makes the pod its own top owner, so it is grouped exactly as with "
             "setOwner off (PodGroup pg-<pod>-<uid>); the cost is log noise on every reconcile and a setup that "
@@ -33,8 +33,9 @@ ONE_GANG = ("the pod-grouper may read the vCluster Service, so it climbs to it a
 
 
 def _service_account(logs) -> str:
-    account = (logs.pods[0].get("spec") or {}).get("serviceAccountName") or "pod-grouper"
-    return f"system:serviceaccount:{kai.NAMESPACE}:{account}"
+    pod = logs.pods[0]
+    account = (pod.get("spec") or {}).get("serviceAccountName") or "pod-grouper"
+    return f"system:serviceaccount:{podinfo.namespace(pod)}:{account}"
 
 
 def _fix_for(vc: vcl.VCluster, vcluster_settings, context: Optional[str]) -> Tuple[str, Fix]:
@@ -96,9 +97,10 @@ def run(scope, pod_grouper_logs, examined_kai_pods, service_access, kai_release,
         context) -> Verdict:
     logs = pod_grouper_logs
     if not logs.pods:
-        return Verdict(Status.ERROR, f"could not look: no pod-grouper pod in namespace {kai.NAMESPACE}",
-                       (Evidence(f"pods in {kai.NAMESPACE}", "none labelled app=pod-grouper or app=podgrouper"),),
-                       NO_POD_GROUPER)
+        return Verdict(Status.ERROR, f"could not look: no pod-grouper pod in namespace {kai_settings.namespace}",
+                       (Evidence(f"pods in {kai_settings.namespace}",
+                                 "none labelled app=pod-grouper or app=podgrouper"),),
+                       NO_POD_GROUPER.format(namespace=kai_settings.namespace))
     release: kai.KaiRelease = kai_release
     failed = tuple(Evidence(f"log of {ref}", exc.reason, {"outcome": exc.kind}) for ref, exc in logs.failures)
     scan = logs.scan
@@ -151,7 +153,8 @@ def run(scope, pod_grouper_logs, examined_kai_pods, service_access, kai_release,
         return Verdict(Status.WARN, f"no permission errors in {scan.lines} log lines, but pod-grouper "
                                     f"{podinfo.ref(not_ready[0])} is not ready ({state}); "
                                     f"the log covers only its current, failing run",
-                       (read_ev,), NOT_READY.format(pod=not_ready[0]["metadata"]["name"]))
+                       (read_ev,), NOT_READY.format(pod=not_ready[0]["metadata"]["name"],
+                                                    namespace=podinfo.namespace(not_ready[0])))
     owned = [p for p in examined_kai_pods if vcl.service_owner(p, podinfo.labels(p).get(vcl.MANAGED_BY, ""))]
     if owned:
         return _predict(owned, examined, service_access, release, kai_settings, vcluster_settings, user,

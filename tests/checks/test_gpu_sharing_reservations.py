@@ -158,3 +158,12 @@ def test_reservation_crashloop_scenario(cluster, run_check):
     SCENARIOS["reservation-crashloop"](cluster)
     result = run_check(CHECK)
     assert result.status is Status.FAIL and NVML_ERROR in result.message and "wait to bind" in result.message
+
+
+def test_the_gpu_sharing_fix_targets_the_namespace_kai_runs_in(cluster, run_check):
+    cluster.add(*f.vcluster(VC, VC_NS), *f.kai_install(gpu_sharing=False, ns="gpu-system"),
+                f.synced_pod("frac", "team-a", VC, VC_NS, annotations={"gpu-fraction": "0.5"}))
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL
+    assert "helm get values kai-scheduler --namespace gpu-system" in result.fix.script
+    assert "--namespace kai-scheduler" not in result.fix.script

@@ -147,3 +147,17 @@ def test_kai_v0_5_scenario_is_healthy_for_every_kai_check(cluster, run_check):
         result = run_check(check)
         assert result.status is Status.PASS, (check.id, result.message)
     assert run_check(kai_gpu_request.CHECK).status in (Status.PASS, Status.WARN)
+
+
+def test_kai_installed_in_another_namespace_is_found_through_its_config(cluster, run_check):
+    """Operator installs name the components' namespace in Config spec.namespace (config_types.go:42@v0.9.0);
+    on the other side of that boundary (no Config, pre-operator) vcdoctor looks in kai-scheduler."""
+    cluster.add(*f.kai_install("v0.10.2", ns="gpu-system"))
+    result = run_check(CHECK)
+    assert result.status is Status.PASS and "gpu-system" in result.evidence[0].subject
+
+
+def test_pre_operator_kai_outside_kai_scheduler_is_not_guessed(cluster, run_check):
+    cluster.add(*f.kai_install("v0.6.0", legacy=True, ns="gpu-system"))
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL and "kai-scheduler" in result.message  # says where it looked

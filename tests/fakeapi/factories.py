@@ -145,9 +145,9 @@ LEGACY_COMPONENTS = ("scheduler", "binder", "podgrouper", "podgroup-controller",
 
 
 def kai_install(version: str = "v0.10.2", *, gpu_sharing: Optional[bool] = True, legacy: bool = False,
-                broken: Optional[Dict[str, dict]] = None, skip=()) -> List[dict]:
-    """KAI pods in kai-scheduler (+ Config CR for operator releases). ``broken`` overrides pod kwargs."""
-    ns = "kai-scheduler"
+                broken: Optional[Dict[str, dict]] = None, skip=(), ns: str = "kai-scheduler") -> List[dict]:
+    """KAI pods in ``ns`` (+ Config CR for operator releases, naming ``ns`` as the chart does). ``broken``
+    overrides pod kwargs."""
     objs = [namespace(ns)]
     for app in LEGACY_COMPONENTS if legacy else OPERATOR_COMPONENTS:
         if app in skip:
@@ -160,7 +160,7 @@ def kai_install(version: str = "v0.10.2", *, gpu_sharing: Optional[bool] = True,
         objs.append(pod(f"{app}-7d9f8c-abcde", ns, **kwargs))
     objs += [queue("default-parent-queue"), queue("default-queue", "default-parent-queue")]
     if not legacy:
-        spec = {"global": {"schedulerName": "kai-scheduler"}}
+        spec: Dict = {"namespace": ns, "global": {"schedulerName": "kai-scheduler"}}
         if gpu_sharing is not None:
             spec["admission"] = {"gpuSharing": gpu_sharing}
         objs.append({"apiVersion": "kai.scheduler/v1", "kind": "Config", "metadata": meta("kai-config"),

@@ -370,3 +370,10 @@ RESERVATION_RUNTIME_CLASS: Tuple[Known[Optional[str]], ...] = (
                                                   "(Config spec.binder.runtimeClassName)"),
     Known(Span((0, 16, 0), (0, 18, 0)), None, "pkg/apis/kai/v1/binder/binder.go@v0.17.0:240-244"),
 )
+
+
+#: where KAI runs unless installed elsewhere: every README installs the release `kai-scheduler` into namespace
+#: `kai-scheduler`; operator installs (v0.9+) name the components' namespace in Config spec.namespace, which the
+#: chart sets to the release namespace (pkg/apis/kai/v1/config_types.go:42-44@v0.9.0, _helpers.tpl:59@v0.17.0)
+DEFAULT_NAMESPACE = "kai-scheduler"
+

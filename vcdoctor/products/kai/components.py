@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Dict, Optional, Tuple
 
 from vcdoctor import pods as podinfo
+from vcdoctor.products.kai import compat
 
 #: component -> every ``app`` label value it has had (operator era first, then pre-operator).
 COMPONENT_APPS: Dict[str, Tuple[str, ...]] = {
@@ -28,8 +29,8 @@ REQUIRED = {
 
 #: the Config CR of operator installs (v0.9+)
 CONFIG_NAME = "kai-config"
-#: where KAI runs unless installed elsewhere
-NAMESPACE = "kai-scheduler"
+#: where KAI runs unless the Config names another namespace (the fact kai_namespace decides per run)
+NAMESPACE = compat.DEFAULT_NAMESPACE
 POD_GROUPER_CONTAINERS = ("pod-grouper", "podgrouper")
 
 

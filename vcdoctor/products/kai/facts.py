@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Dict, List, Optional, Set, Tuple
 
 from vcdoctor import logs
@@ -30,14 +30,25 @@ class PodGrouperLogs:
     failures: List[Tuple[str, GatewayError]] = field(default_factory=list)
 
 
+def _kai_namespace(ctx: FactContext) -> str:
+    """Config spec.namespace (operator installs, v0.9+), else KAI's default namespace. A Config that cannot be
+    read leaves the default (kai_settings names the failed read)."""
+    try:
+        config = ctx.fact("kai_config")
+    except (GatewayError, SideUnavailable):
+        return NAMESPACE
+    namespace = ((config or {}).get("spec") or {}).get("namespace")
+    return namespace if isinstance(namespace, str) and namespace else NAMESPACE
+
+
 def _kai_pods(ctx: FactContext) -> Tuple[dict, ...]:
-    return ctx.api.list(r.PODS, NAMESPACE)
+    return ctx.api.list(r.PODS, ctx.fact("kai_namespace"))
 
 
 def _namespace_exists(ctx: FactContext) -> Callable[[], bool]:
     def exists() -> bool:
         try:
-            ctx.api.get(r.NAMESPACES, NAMESPACE)
+            ctx.api.get(r.NAMESPACES, ctx.fact("kai_namespace"))
         except NotFound:
             return False
         return True
@@ -97,7 +108,7 @@ def _kai_settings(ctx: FactContext) -> KaiSettings:
         problems.append(f"Config {CONFIG_NAME}: {exc.describe()}")
     except SideUnavailable:
         config = None
-    return settings(release, kai_pods, config, tuple(problems))
+    return replace(settings(release, kai_pods, config, tuple(problems)), namespace=ctx.fact("kai_namespace"))
 
 
 def _examined_kai_pods(ctx: FactContext) -> List[dict]:
@@ -162,19 +173,24 @@ def _service_access(ctx: FactContext) -> Callable[[str, str], bool]:
 
 
 FACTS = (
-    Fact("kai_pods", f"every pod in KAI's namespace ({NAMESPACE})", _kai_pods, (Read("list", r.PODS, NAMESPACE),)),
+    Fact("kai_namespace", f"where KAI runs: Config spec.namespace, else {NAMESPACE}", _kai_namespace,
+         needs=("kai_config",)),
+    Fact("kai_pods", "every pod in KAI's namespace", _kai_pods, (Read("list", r.PODS, RUNTIME),),
+         needs=("kai_namespace",)),
     Fact("kai_namespace_exists", "whether KAI's namespace exists (asked only when it runs no pods)",
-         _namespace_exists, (Read("get", r.NAMESPACES, name=NAMESPACE, when="when it runs no pods"),)),
+         _namespace_exists, (Read("get", r.NAMESPACES, name=RUNTIME, when="when it runs no pods"),),
+         needs=("kai_namespace",)),
     Fact("kai_config", "KAI's Config CR (operator installs, v0.9+), None when absent", _kai_config,
          (Read("get", r.KAI_CONFIGS, name=CONFIG_NAME),)),
     Fact("gpu_sharing", "whether KAI's GPU sharing is on, and where that was read", _gpu_sharing,
          needs=("kai_config", "kai_pods")),
     Fact("pod_grouper_logs", "the pod-grouper's log tail, scanned for permission errors and the no-owner line",
-         _pod_grouper_logs, (Read("log", namespace=NAMESPACE, name=RUNTIME),), needs=("kai_pods",)),
+         _pod_grouper_logs, (Read("log", namespace=RUNTIME, name=RUNTIME),), needs=("kai_pods",)),
     Fact("kai_release", "the KAI release its image tags name, and the one whose behaviour applies", _kai_release,
          needs=("kai_pods",)),
     Fact("kai_settings", "KAI's scheduler name, queue label key, node-pool label and log format: Config, flags or "
-                         "the release's default", _kai_settings, needs=("kai_pods", "kai_release", "kai_config")),
+                         "the release's default", _kai_settings,
+         needs=("kai_pods", "kai_release", "kai_config", "kai_namespace")),
     Fact("examined_kai_pods", "the examined pods that name KAI's configured scheduler", _examined_kai_pods,
          needs=("examined_pods", "kai_settings")),
 

@@ -40,26 +40,26 @@ def inside_vcluster(script: Script, vcluster: Optional[str], lines: Iterable[str
 
 
 def helm_upgrade(release: KaiRelease, context: Optional[str], why: str, sets: Sequence[str],
-                 verify: Optional[Tuple[str, ...]] = None) -> Fix:
+                 verify: Optional[Tuple[str, ...]] = None, namespace: str = NAMESPACE) -> Fix:
     """Keep KAI's installed values, add ``sets``, upgrade to the same release (never the newest chart)."""
     script = Script(context)
     script.comment(why)
-    script.comment(f"The values KAI runs with today (release {compat.RELEASE_NAME} in {NAMESPACE}):")
-    script.run("helm", "get", "values", compat.RELEASE_NAME, "--namespace", NAMESPACE, "--output", "yaml",
+    script.comment(f"The values KAI runs with today (release {compat.RELEASE_NAME} in {namespace}):")
+    script.run("helm", "get", "values", compat.RELEASE_NAME, "--namespace", namespace, "--output", "yaml",
                redirect=VALUES_FILE)
     chart = compat.at(compat.CHART, release.effective)
     if chart is None or release.found is None:
         script.comment(f"{release.outside_message()}: vcdoctor gives no upgrade command, which would move KAI to "
                        f"another release. Find the installed chart and version, then upgrade with the same version, "
                        f"--values {VALUES_FILE} and " + " ".join(f"--set {s}" for s in sets) + ":")
-        script.run("helm", "list", "--namespace", NAMESPACE)
+        script.run("helm", "list", "--namespace", namespace)
         return script.build()
     script.comment(f"Same release, {release.text} (chart {chart.value.ref}; {chart.source}). KAI does not support "
                    f"`helm rollback` ({compat.NO_ROLLBACK_SOURCE}): to undo, upgrade again with {VALUES_FILE}.")
     words = ["upgrade", compat.RELEASE_NAME, chart.value.ref]
     if chart.value.repo:
         words += ["--repo", chart.value.repo]
-    words += ["--namespace", NAMESPACE, "--version", release.text, "--values", VALUES_FILE]
+    words += ["--namespace", namespace, "--version", release.text, "--values", VALUES_FILE]
     for value in sets:
         words += ["--set", value]
     script.run("helm", *words)
@@ -70,16 +70,16 @@ def helm_upgrade(release: KaiRelease, context: Optional[str], why: str, sets: Se
 
 
 def gpu_sharing_fix(release: KaiRelease, context: Optional[str], vcluster: Optional[str] = None,
-                    pods: Sequence[str] = ()) -> Fix:
+                    pods: Sequence[str] = (), namespace: str = NAMESPACE) -> Fix:
     switch = compat.at(compat.GPU_SHARING_SWITCH, release.effective)
     verify: Optional[Tuple[str, ...]] = None
     if switch is not None and switch.value.where == "config":
         verify = ("get", f"configs.kai.scheduler/{CONFIG_NAME}", "--output", "jsonpath={.spec.admission.gpuSharing}")
     elif switch is not None:
-        verify = ("get", "pods", "--namespace", NAMESPACE, "--selector", f"app={_switch_app(release, switch.value)}",
+        verify = ("get", "pods", "--namespace", namespace, "--selector", f"app={_switch_app(release, switch.value)}",
                   "--output", "jsonpath={..args}")
     why = ("Turn KAI's GPU sharing on" + (f" ({switch.value.text}; {switch.source})" if switch else "") + ".")
-    fix = helm_upgrade(release, context, why, ["global.gpuSharing=true"], verify)
+    fix = helm_upgrade(release, context, why, ["global.gpuSharing=true"], verify, namespace)
     script = Script(context)
     inside_vcluster(script, vcluster, ["Recreate the pods that request GPU shares, now that sharing is on"
                                        + (f": {', '.join(pods)}" if pods else "") + "."])
@@ -93,7 +93,7 @@ def _switch_app(release: KaiRelease, switch: compat.SharingSwitch) -> str:
 
 
 def restart_fix(context: Optional[str], deployments: Sequence[str], why: str,
-                inspect: Sequence[dict] = ()) -> Fix:
+                inspect: Sequence[dict] = (), namespace: str = NAMESPACE) -> Fix:
     """Inspect the failing pods' previous run, then roll their Deployments (named like their app label)."""
     script = Script(context)
     script.comment(why)
@@ -104,8 +104,8 @@ def restart_fix(context: Optional[str], deployments: Sequence[str], why: str,
     if deployments:
         script.comment("When the cause is fixed, restart (the Deployment recreates the pods):")
     for name in deployments:
-        script.run("kubectl", "rollout", "restart", f"deployment/{name}", "--namespace", NAMESPACE)
-        script.run("kubectl", "rollout", "status", f"deployment/{name}", "--namespace", NAMESPACE, "--timeout", "5m")
+        script.run("kubectl", "rollout", "restart", f"deployment/{name}", "--namespace", namespace)
+        script.run("kubectl", "rollout", "status", f"deployment/{name}", "--namespace", namespace, "--timeout", "5m")
     return script.build()
 
 

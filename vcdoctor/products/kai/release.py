@@ -116,6 +116,8 @@ class KaiSettings:
     json_log_source: str
     #: reads that failed, so a default stood in
     problems: Tuple[str, ...] = field(default_factory=tuple)
+    #: where KAI's components run: the Config's spec.namespace (operator installs), else KAI's default
+    namespace: str = compat.DEFAULT_NAMESPACE
 
     @property
     def scheduler(self) -> str:
