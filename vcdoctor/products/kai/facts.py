@@ -10,7 +10,7 @@ from vcdoctor import pods as podinfo
 from vcdoctor.engine.facts import RUNTIME, Fact, FactContext, Read, SideUnavailable
 from vcdoctor.gateway import GatewayError, NotFound
 from vcdoctor.gateway import resources as r
-from vcdoctor.products.kai import names
+from vcdoctor.products.kai import compat, names
 from vcdoctor.products.kai.components import CONFIG_NAME, NAMESPACE, POD_GROUPER_CONTAINERS, component_of
 from vcdoctor.products.kai.gpu import SharingState, gpu_sharing
 from vcdoctor.products.kai.pod_grouper_log import LogScan, scan
@@ -139,7 +139,7 @@ def _target_podgroups(ctx: FactContext) -> Dict[Tuple[str, str], dict]:
 
 
 def _reservation_pods(ctx: FactContext) -> Callable[..., Tuple[dict, ...]]:
-    """Read only when GPU sharing is on and pods share GPUs: the release's namespace first, then the other."""
+    """Read only when GPU sharing is on: the release's namespace first, then the other."""
     def pods(first: str = RESERVATION_NAMESPACES[0]) -> Tuple[dict, ...]:
         order = [first] + [n for n in RESERVATION_NAMESPACES if n != first]
         found: Tuple[dict, ...] = ()
@@ -148,6 +148,13 @@ def _reservation_pods(ctx: FactContext) -> Callable[..., Tuple[dict, ...]]:
             if found:
                 break
         return found
+    try:
+        if ctx.fact("gpu_sharing").enabled:
+            # the check will ask: read now, beside the other prefetched facts, not at the end of the run
+            row = compat.at(compat.RESERVATION, ctx.fact("kai_release").effective)
+            pods(row.value.namespace if row else RESERVATION_NAMESPACES[0])
+    except (GatewayError, SideUnavailable):
+        pass  # the check asks again and reports it
     return pods
 
 
@@ -201,9 +208,10 @@ FACTS = (
          (Read("get", r.PODGROUPS, namespace=RUNTIME, name=RUNTIME, when="with --pod", option="pod"),),
          needs=("scope",)),
     Fact("reservation_pods", "KAI's GPU reservation pods", _reservation_pods,
-         (Read("list", r.PODS, RESERVATION_NAMESPACES[0], when="when pods share GPUs"),
-          Read("list", r.PODS, RESERVATION_NAMESPACES[1], when="when pods share GPUs and the release's own "
-                                                               "namespace has none"))),
+         (Read("list", r.PODS, RESERVATION_NAMESPACES[0], when="when GPU sharing is on"),
+          Read("list", r.PODS, RESERVATION_NAMESPACES[1], when="when GPU sharing is on and the release's own "
+                                                               "namespace has none")),
+         needs=("gpu_sharing", "kai_release")),
     Fact("nodes", "every node (allocatable GPUs)", _nodes,
          (Read("list", r.NODES, when="when GPU requests are valid"),)),
     Fact("target_events", "events about the --pod target and its PodGroup", _target_events,
