@@ -33,6 +33,8 @@ def _targeted(scope, events_about, scheduler: str) -> Verdict:
     group = podinfo.annotations(pod).get(kai.PODGROUP_ANNOTATION)
     if group:
         events += events_about(ns, "PodGroup", group)
+        # both lists are newest first; merged, they must be again (the newest word leads the verdict)
+        events.sort(key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "", reverse=True)
     scheduled = podinfo.condition(pod, "PodScheduled") or {}
     said = f"{scheduled.get('reason', '')} {scheduled.get('message', '')}".strip()
     evidence = [Evidence(f"pod {podinfo.ref(pod)}", f"PodScheduled={scheduled.get('status', 'unset')}: {said}".strip())]

@@ -6,7 +6,6 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor.engine.verdicts import remediation as access_remediation
-from vcdoctor.fix_script import join
 from vcdoctor.gateway import GatewayError
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Verdict
 from vcdoctor.products import kai
@@ -38,26 +37,23 @@ def _service_account(logs) -> str:
     return f"system:serviceaccount:{podinfo.namespace(pod)}:{account}"
 
 
-def _fix_for(vc: vcl.VCluster, vcluster_settings, context: Optional[str]) -> Tuple[str, Fix]:
-    """setOwner off for this vCluster; when it already is off but not applied, the restart (as vcluster-set-owner)."""
+def _fix_for(vc: vcl.VCluster, vcluster_settings) -> str:
+    """What vcluster-set-owner prescribes for this vCluster: setOwner off, or, when it already is off but not
+    applied, the restart."""
     settings = vcluster_settings.get(vc.ref)
     if isinstance(settings, vcl.Settings) and vcl.owner_setting(settings).value is False:
-        why = (f"{vc.ref} already has setOwner false, but its pods still carry the Service owner reference: roll the "
-               f"control plane so the syncer runs that config, then recreate the pods from inside the vCluster.")
         return (f"{vc.ref}: setOwner is already false but not in effect; restart its control plane and recreate the "
-                f"pods (see vcluster-set-owner).", vcl.restart_fix(vc, context, why))
-    why = "vCluster must sync pods without the Service owner reference (experimental.syncSettings.setOwner: false)."
-    return (vcl.upgrade_explained(vc, vcl.SET_OWNER_SNIPPET),
-            vcl.upgrade_fix(vc, context, vcl.SET_OWNER_SNIPPET, "kai-scheduler-values.yaml", why))
+                f"pods.")
+    return f"{vc.ref}: turn setOwner off (experimental.syncSettings.setOwner: false, or --set-owner=false on v0.19)."
 
 
 def _fixes(vcs: Sequence[vcl.VCluster], vcluster_settings, context) -> Tuple[str, Optional[Fix]]:
-    text = ("Stop vCluster from setting the Service owner reference on the pods it syncs (experimental.syncSettings."
-            "setOwner: false; same fix as vcluster-set-owner), for the vCluster(s) concerned only.")
+    # the fix script belongs to vcluster-set-owner, in the same report: printed twice it would be pasted twice
+    text = ("Stop vCluster from setting the Service owner reference on the pods it syncs, for the vCluster(s) "
+            "concerned only; the script is under vcluster-set-owner (fix: see vcluster-set-owner).")
     if not vcs:
         return f"{text}\n{vcl.SET_OWNER_SNIPPET}", None
-    found = [_fix_for(vc, vcluster_settings, context) for vc in vcs]
-    return text + "\n" + "\n".join(t for t, _ in found), join([f for _, f in found])
+    return text + "\n" + "\n".join(_fix_for(vc, vcluster_settings) for vc in vcs), None
 
 
 def _access(service_access, user: str, namespaces: Sequence[str]) -> Tuple[Dict[str, Optional[bool]], Optional[str]]:

@@ -20,9 +20,6 @@ SYNC_LABELS_SNIPPET = """experimental:
       - kai.scheduler/queue
       - priorityClassName"""
 #: v0.19 legacy charts pass syncer.extraArgs through (charts/k3s/values.yaml:148@v0.19.0)
-LEGACY_SNIPPET = """syncer:
-  extraArgs:
-    - --sync-labels=kai.scheduler/queue,priorityClassName"""
 LIST_NOTE = ("syncer.extraArgs is a list and Helm replaces lists whole: if the saved values already list extraArgs, "
              "copy them into the new file too before the upgrade.")
 
@@ -55,7 +52,7 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context
         missing = [label for label in KAI_LABELS if not vcl.label_synced(patterns, label)]
         if kai.QUEUE_LABEL in missing:
             legacy = settings.legacy
-            snippet = LEGACY_SNIPPET if legacy else SYNC_LABELS_SNIPPET
+            snippet = vcl.legacy_extra_args(settings) if legacy else SYNC_LABELS_SNIPPET
             odd = [str(p) for p in patterns if str(p).endswith("*") and not str(p).endswith("/*")]
             odd_note = (f" {', '.join(odd)} is not a wildcard: vCluster treats only entries ending in /* as "
                         f"patterns, every other entry as an exact label key." if odd else "")

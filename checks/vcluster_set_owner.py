@@ -11,16 +11,15 @@ from vcdoctor.products import vcluster as vcl
 
 MAX_PODS_LISTED = 10
 
-LEGACY_SNIPPET = """syncer:
-  extraArgs:
-    - --set-owner=false"""
 WHY = "vCluster must sync pods without the Service owner reference (experimental.syncSettings.setOwner: false)."
+LEGACY_WHY = "vCluster must sync pods without the Service owner reference (v0.19 syncer flag --set-owner=false)."
 
 
 def owner_fix(vc: vcl.VCluster, settings: vcl.Settings, context: Optional[str]) -> Tuple[str, Fix]:
-    snippet = LEGACY_SNIPPET if settings.legacy else vcl.SET_OWNER_SNIPPET
+    snippet = vcl.legacy_extra_args(settings) if settings.legacy else vcl.SET_OWNER_SNIPPET
+    why = LEGACY_WHY if settings.legacy else WHY
     return (vcl.upgrade_explained(vc, snippet),
-            vcl.upgrade_fix(vc, context, snippet, "kai-scheduler-values.yaml", WHY))
+            vcl.upgrade_fix(vc, context, snippet, "kai-scheduler-values.yaml", why))
 
 
 def roll_fix(vc: vcl.VCluster, context: Optional[str], owned: List[dict], stale: bool) -> Tuple[str, Fix]:

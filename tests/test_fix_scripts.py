@@ -94,3 +94,18 @@ def test_a_vcluster_fix_fits_how_the_vcluster_was_installed(installed_by, upgrad
         "experimental": {"syncSettings": {"setOwner": False}}}
     if installed_by == "argocd":
         assert not pasted.calls and "Argo CD" in fix.script  # commands would be reverted: the values change only
+
+
+def test_v019_fixes_keep_each_others_flags_whatever_order_they_are_pasted_in(cluster, prod_kubeconfig, tmp_path):
+    """Helm replaces syncer.extraArgs whole: every v0.19 fix writes the whole list vcdoctor wants."""
+    SCENARIOS["vcluster-v019-legacy"](cluster)
+    report = json.loads(_run(prod_kubeconfig, "-o", "json").stdout)
+    lists = []
+    for check in report["checks"]:
+        if check.get("fix"):
+            values = merged_values(assert_pastes(check["fix"]["script"], CONTEXT, tmp_path / check["id"]))
+            if "extraArgs" in values.get("syncer", {}):
+                lists.append(values["syncer"]["extraArgs"])
+    assert len(lists) >= 2 and all(extra == lists[0] for extra in lists)
+    assert "--set-owner=false" in lists[0] and any(a.startswith("--sync-labels=") for a in lists[0])
+    assert not any("experimental" in check["fix"]["script"] for check in report["checks"] if check.get("fix"))

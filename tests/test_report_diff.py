@@ -34,16 +34,17 @@ def test_names_exactly_the_checks_that_changed():
 
 
 @pytest.mark.parametrize("old, new, worse", [
-    ("skip", "pass", True), ("pass", "warn", True), ("warn", "error", True), ("error", "fail", True),
-    ("fail", "error", False), ("warn", "pass", False), ("pass", "skip", False),
+    ("skip", "pass", False), ("pass", "warn", True), ("warn", "error", True), ("error", "fail", True),
+    ("fail", "error", False), ("warn", "pass", False), ("pass", "skip", False), ("skip", "warn", True),
 ])
 def test_worse_follows_the_status_rank(old, new, worse):
     assert diff_reports(report(a=old), report(a=new)).worse is worse
 
 
-def test_a_new_check_is_worse_unless_it_passes_and_a_vanished_one_is_not():
+def test_a_new_check_is_worse_when_it_finds_something_and_a_vanished_one_is_not():
     assert diff_reports(report(a="pass"), report(a="pass", b="pass")).worse is False
-    assert diff_reports(report(a="pass"), report(a="pass", b="skip")).worse is True
+    assert diff_reports(report(a="pass"), report(a="pass", b="skip")).worse is False
+    assert diff_reports(report(a="pass"), report(a="pass", b="warn")).worse is True
     assert diff_reports(report(a="pass", b="fail"), report(a="pass")).worse is False
 
 

@@ -111,8 +111,12 @@ def run(snapshot: Optional[str], all_contexts: bool, output: str, color: str, fa
     for fmt, path in reports:
         from vcdoctor.render import render
 
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(render(report, fmt, False, fail_on=fail_on) + "\n")
+        try:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(render(report, fmt, False, fail_on=fail_on) + "\n")
+        except OSError as exc:  # the run's own report is out; a CI job must still see this as a usage error
+            click.echo(f"vcdoctor: --report {fmt}={path}: {exc.strerror or exc}", err=True)
+            sys.exit(int(ExitCode.USAGE))
     sys.exit(int(code))
 
 
@@ -142,7 +146,7 @@ def collect(out_path: str, redact: bool, force: bool, **flags: Any) -> None:
     except runs.Failure as failure:
         click.echo(f"vcdoctor: {failure.message}", err=True)
         sys.exit(int(failure.exit_code))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, runs.RunInterrupted):
         click.echo("vcdoctor: interrupted; no snapshot written", err=True)
         sys.exit(int(ExitCode.INTERRUPTED))
     click.echo(message, err=True)

@@ -196,7 +196,8 @@ def open_host(options: Options, source: Source, executor: Executor) -> Tuple[Opt
     timeout = options.request_timeout or min(REQUEST_TIMEOUT, options.timeout)
     transport: Transport  # the live one, or the recorder wrapping it
     try:
-        transport, identity = connect(options.kubeconfig, name, timeout, executor.deadline)
+        transport, identity = connect(options.kubeconfig, name, timeout, executor.deadline,
+                                      impersonate=(options.as_user, options.as_groups))
     except KubeconfigError as exc:
         if explicit:
             raise Failure(ExitCode.CLUSTER, ErrorCode.KUBECONFIG, f"--host-context: {exc}") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from typing import Any, Optional, TextIO
@@ -12,7 +13,8 @@ class Progress:
 
     def __init__(self, total: int, enabled: bool, stream: Optional[TextIO] = None):
         self._total = total
-        self._enabled = enabled
+        # a terminal that cannot erase a line (TERM=dumb) gets no progress line at all
+        self._enabled = enabled and os.environ.get("TERM") != "dumb"
         self._stream = stream or sys.stderr
         self._finished = 0
         self._lock = threading.Lock()

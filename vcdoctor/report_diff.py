@@ -7,8 +7,9 @@ from dataclasses import asdict, dataclass
 
 from vcdoctor.render import inert
 
-#: the same weights as vcdoctor.model.STATUS_RANK, by status string
-RANK = {"skip": 0, "pass": 1, "warn": 2, "error": 3, "fail": 4}
+#: how bad a status is for "did it get worse?": skip and pass are both fine (a check that passes once the thing
+#: it examines exists is not a regression, nor one that finds nothing left to examine)
+RANK = {"skip": 0, "pass": 0, "warn": 2, "error": 3, "fail": 4}
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class ReportDiff:
     changed: tuple[CheckChange, ...]
     appeared: tuple[CheckPresence, ...]
     disappeared: tuple[CheckPresence, ...]
-    #: a check's status rank rose, or a check appeared that did not pass
+    #: a check's status got worse than pass or skip allow, or a check appeared with a warn, error or fail
     worse: bool
 
     @property
@@ -77,7 +78,7 @@ def diff_reports(old: dict, new: dict) -> ReportDiff:
     appeared = tuple(CheckPresence(k[0], k[1], after[k]) for k in sorted(after.keys() - before.keys(), key=order))
     disappeared = tuple(CheckPresence(k[0], k[1], before[k])
                         for k in sorted(before.keys() - after.keys(), key=order))
-    worse = any(c.worse for c in changed) or any(a.status != "pass" for a in appeared)
+    worse = any(c.worse for c in changed) or any(RANK.get(a.status, 0) > 0 for a in appeared)
     return ReportDiff(changed, appeared, disappeared, worse)
 
 

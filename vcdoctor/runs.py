@@ -18,7 +18,7 @@ from vcdoctor.pipeline import (
     fleet_exit_code,
 )
 
-__all__ = ["Failure", "all_contexts", "collect", "failure_report", "refuse", "run_many", "run_one"]
+__all__ = ["Failure", "RunInterrupted", "all_contexts", "collect", "failure_report", "refuse", "run_many", "run_one"]
 
 
 def refuse(message: str) -> None:

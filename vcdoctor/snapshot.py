@@ -104,9 +104,11 @@ def minimise(request: ApiRequest, response: RawResponse) -> RawResponse:
     except ValueError:
         return response
     is_secret = request.resource == SECRETS
+    if not isinstance(body, dict):
+        return response
     if isinstance(body.get("items"), list):
         body["items"] = [_minimise_object(o, is_secret) for o in body["items"]]
-    elif isinstance(body, dict):
+    else:
         body = _minimise_object(body, is_secret)
     return RawResponse(response.status, json.dumps(body, separators=(",", ":")).encode())
 

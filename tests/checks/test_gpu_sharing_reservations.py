@@ -29,7 +29,7 @@ def test_fail_when_sharing_off_and_pods_request_fractions(cluster, run_check):
     script = result.fix.script
     assert "helm get values kai-scheduler --namespace kai-scheduler --output yaml --kube-context fake" in script
     assert ("helm upgrade kai-scheduler oci://ghcr.io/nvidia/kai-scheduler/kai-scheduler --namespace kai-scheduler "
-            "--version v0.10.2 --values kai-scheduler-values.yaml --set global.gpuSharing=true") in script
+            "--version v0.10.2 --values kai-installed-values.yaml --set global.gpuSharing=true") in script
     assert "helm rollback" in script and "Inside vCluster vc-ns/my-vcluster, not the host cluster" in script
 
 

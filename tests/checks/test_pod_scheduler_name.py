@@ -68,7 +68,7 @@ def test_refused_pod_points_at_gpu_sharing_reservations_and_gives_its_fix(cluste
     result = run_check(CHECK, namespace="team-a", pod="gpu-sharing-pod")
     assert result.status is Status.FAIL
     assert "(2 syncer line(s))" in result.message and "fix: see gpu-sharing-reservations" in result.message
-    assert "--version v0.10.2 --values kai-scheduler-values.yaml --set global.gpuSharing=true" in result.fix.script
+    assert "--version v0.10.2 --values kai-installed-values.yaml --set global.gpuSharing=true" in result.fix.script
     assert "Inside vCluster vc-ns/my-vcluster" in result.fix.script
 
 

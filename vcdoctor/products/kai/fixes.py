@@ -23,7 +23,8 @@ VALID_GPU_SHARE_VALUES = """Fix the annotation on the pod inside the vCluster an
   gpu-memory: "2000"     # a positive integer of MiB (never with gpu-fraction or an nvidia.com/gpu limit)"""
 
 #: the file every KAI values fix saves the installed values to
-VALUES_FILE = "kai-scheduler-values.yaml"
+#: KAI's installed values, saved before an upgrade (the undo); never a name a vCluster fix writes
+VALUES_FILE = "kai-installed-values.yaml"
 
 
 def inside_vcluster(script: Script, vcluster: Optional[str], lines: Iterable[str]) -> Script:

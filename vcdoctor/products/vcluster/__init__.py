@@ -27,6 +27,7 @@ from vcdoctor.products.vcluster.discovery import (  # noqa: F401
 )
 from vcdoctor.products.vcluster.fixes import (  # noqa: F401
     SET_OWNER_SNIPPET,
+    legacy_extra_args,
     reapply_fix,
     restart_fix,
     upgrade_explained,

@@ -124,5 +124,5 @@ def stale_control_plane(control_plane: Iterable[dict], vc: VCluster) -> List[dic
     """Control-plane pods whose vClusterConfigHash differs from the workload template's."""
     if not vc.template_config_hash:
         return []
-    return [p for p in control_plane
-            if podinfo.annotations(p).get(CONFIG_HASH) not in (None, vc.template_config_hash)]
+    return [p for p in control_plane if is_control_plane_of(p, vc)
+            and podinfo.annotations(p).get(CONFIG_HASH) not in (None, vc.template_config_hash)]

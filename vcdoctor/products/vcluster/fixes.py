@@ -6,11 +6,25 @@ from typing import Optional, Sequence
 
 from vcdoctor.fix_script import Script
 from vcdoctor.model import Fix
+from vcdoctor.products.vcluster.config import Settings
 from vcdoctor.products.vcluster.discovery import VCluster
 
 SET_OWNER_SNIPPET = """experimental:
   syncSettings:
     setOwner: false"""
+#: labels KAI reads that a v0.19 syncer rewrites unless --sync-labels lists them (runai/queue: KAI <= v0.5)
+KAI_SYNC_LABELS = ("kai.scheduler/queue", "runai/queue", "priorityClassName")
+
+
+def legacy_extra_args(settings: Settings) -> str:
+    """v0.19 takes these settings as syncer flags in syncer.extraArgs, a list Helm replaces whole: every v0.19
+    fix writes the whole list vcdoctor wants (setOwner off and the KAI labels kept), so that pasting several
+    fixes, in any order, ends the same."""
+    labels = sorted(set(str(p) for p in settings.get("--sync-labels") or []) | set(KAI_SYNC_LABELS))
+    args = ["--set-owner=false", "--sync-labels=" + ",".join(labels)]
+    return "syncer:\n  extraArgs:\n" + "\n".join(f"    - {a}" for a in args)
+
+
 #: where vCluster publishes its charts (the chart of v0.19 installs is taken from the workload's chart label)
 CHART_REPO = "https://charts.loft.sh"
 

@@ -61,10 +61,11 @@ def virtual_label(pod: dict, key: str) -> Optional[str]:
     return (text[start:] if end < 0 else text[start:end]).strip().strip('"')
 
 
-def virtual_ref(pod: dict) -> str:
+def virtual_ref(pod: dict) -> Optional[str]:
+    """namespace/name of the virtual pod a host pod stands for, None when it carries no such annotations."""
     ann = (pod.get("metadata") or {}).get("annotations") or {}
     name, ns = ann.get(OBJECT_NAME), ann.get(OBJECT_NAMESPACE)
-    return f"{ns}/{name}" if name and ns else "?"
+    return f"{ns}/{name}" if name and ns else None
 
 
 def label_synced(patterns: Optional[Iterable[object]], key: str) -> bool:
