@@ -46,8 +46,8 @@ def _never_synced(scope: Scope, release: kai.KaiRelease, context: Optional[str],
                      for refusal in scope.sync_errors)
     newest = scope.sync_errors[-1]
     pod = f"{scope.target.namespace}/{scope.target.pod}"
-    host_ns = newest.source.split("/", 1)[0]
-    vcluster = next((vc.ref for vc in scope.found_vclusters if vc.namespace == host_ns), None)
+    vcluster = newest.vcluster or None
+    host_ns = vcluster.split("/", 1)[0] if vcluster else None
     denial = kai.denial_of(newest.reason)
     message = f"virtual pod {pod} never reached the host ({newest.count} syncer line(s)): {newest.reason}"
     if denial == kai.compat.SHARING_DISABLED:
@@ -61,9 +61,10 @@ def _never_synced(scope: Scope, release: kai.KaiRelease, context: Optional[str],
                        kai.VALID_GPU_SHARE_VALUES, fix)
     if "exceeded quota" in newest.reason or "failed quota" in newest.reason:
         script = Script(context)
-        script.comment(f"A ResourceQuota in {host_ns}, the vCluster's host namespace, refused the pod (vCluster "
+        script.comment(f"A ResourceQuota in {host_ns or 'the vCluster host namespace'} refused the pod (vCluster "
                        f"creates one when policies.resourceQuota is on):")
-        script.run("kubectl", "describe", "resourcequota", "--namespace", host_ns)
+        if host_ns:
+            script.run("kubectl", "describe", "resourcequota", "--namespace", host_ns)
         return Verdict(Status.FAIL, message, evidence, "Raise the quota or lower the pod's requests.", script.build())
     fix = kai.inside_vcluster(Script(context), vcluster, [
         f"kubectl describe pod {scope.target.pod} -n {scope.target.namespace}   # look for SyncError events"]).build()

@@ -77,6 +77,9 @@ def test_pod_the_host_refused_for_gpu_sharing(inside, virtual_api, tmp_path, ver
     assert first["status"] == "fail" and SHARING_OFF in first["message"]
     assert "never reached the host" in first["message"]
     assert "gpuSharing" in first["remediation"] or "GPU sharing" in first["remediation"]
+    # without the host's context no command can be aimed at the host: they stay comments for the cluster admin
+    commands = [line for line in first["fix"]["script"].splitlines() if line and not line.startswith("#")]
+    assert commands == [] and "# for the cluster admin" in first["fix"]["script"]
     for check in HOST_ONLY:
         assert checks[check]["status"] == "skip", (check, checks[check])
         if check not in CHAIN:

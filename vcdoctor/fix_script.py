@@ -34,14 +34,18 @@ class Script:
     def run(self, tool: str, *words: str, redirect: Optional[str] = None) -> "Script":
         args = [tool, *words]
         flag = CONTEXT_FLAGS.get(tool)
-        if flag is not None:
-            if not self.context:
-                raise ScriptError(f"a {tool} command needs the diagnosed kube context")
+        unaimed = flag is not None and not self.context
+        if flag is not None and self.context:
             args += [flag, self.context]
         line = " ".join(shlex.quote(a) for a in args)
         if redirect:
             line += f" > {shlex.quote(redirect)}"
-        self._lines.append(line)
+        if unaimed:
+            # no context this run can name (a tenant without the host's): a command would hit whatever cluster
+            # is current, so it stays a comment, for whoever holds that context
+            self._lines.append(f"# for the cluster admin, against the host cluster's context: {line}")
+        else:
+            self._lines.append(line)
         return self
 
     def write_file(self, path: str, content: str) -> "Script":

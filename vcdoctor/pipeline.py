@@ -294,8 +294,8 @@ def diagnose(options: Options, on_done: Optional[Callable[[CheckResult], None]] 
         facts = tenant.overlay(facts, source.host is not None)
         store_sides = {VIRTUAL: gateway, HOST: source.host.gateway if source.host is not None else None}
         hint = tenant.access_hint(source.kind) + (f" ({why})" if why else "")
-        if source.host is not None:
-            context = source.host.cluster.get("context")  # fix scripts act on host objects
+        # fix scripts act on host objects: without the host's context they cannot name one, and stay comments
+        context = source.host.cluster.get("context") if source.host is not None else None
     plan = make_plan(checks, facts, target)
     inputs = run_inputs(target, run_time(source), context)
     inputs["cluster"] = source.kind

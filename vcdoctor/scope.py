@@ -113,7 +113,7 @@ def _refusals(ctx: FactContext, chosen: List[VCluster], ns: str, name: str) -> T
     for vc in chosen:
         for ref, lines in read_syncer_logs(ctx.api, control_plane, vc):
             if not isinstance(lines, GatewayError):
-                found += syncer_log.refusals(lines, ref, vc.name, ns, name)
+                found += syncer_log.refusals(lines, ref, vc.name, ns, name, vc.ref)
     return syncer_log.newest_distinct(found)
 
 

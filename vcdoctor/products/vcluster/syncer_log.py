@@ -29,6 +29,8 @@ class Refusal:
     reason: str
     #: how many lines said the same
     count: int = 1
+    #: namespace/name of the vCluster whose pod was refused, when known
+    vcluster: str = ""
 
 
 #: controller-runtime's "Reconciler error" names the syncer in ``controller`` ("pod"), and the virtual object in
@@ -85,11 +87,12 @@ def concerns(line: str, vcluster: str, namespace: str, name: str) -> bool:
     return f'"{host_pod_name(name, namespace, vcluster)}"' in text
 
 
-def refusals(lines: Iterable[str], source: str, vcluster: str, namespace: str, name: str) -> List[Refusal]:
+def refusals(lines: Iterable[str], source: str, vcluster: str, namespace: str, name: str,
+             vcluster_ref: str = "") -> List[Refusal]:
     found = []
     for line in lines:
         if any(marker in line for marker in REFUSAL_MARKERS) and concerns(line, vcluster, namespace, name):
-            found.append(Refusal(source, reason_of(_fields(line)[0])))
+            found.append(Refusal(source, reason_of(_fields(line)[0]), vcluster=vcluster_ref))
     return found
 
 

@@ -51,7 +51,8 @@ def sync_refusals(pod: dict, events: Sequence[dict], vc: str) -> Tuple[syncer_lo
         text = str(event.get("message") or event.get("note") or "")
         reason = syncer_log.reason_of(_SYNC_PREFIX.sub("", text))
         source = f"vCluster {vc} (SyncError event on virtual pod {podinfo.ref(pod)})"
-        found.append(syncer_log.Refusal(source, reason, int(event.get("count") or 1)))
+        found.append(syncer_log.Refusal(source, reason, int(event.get("count") or 1),
+                                        vcluster="" if "?" in vc else vc))
     return syncer_log.newest_distinct(found)
 
 
@@ -105,7 +106,7 @@ def _log_refusals(ctx: FactContext, chosen: Sequence[VCluster], ns: str, name: s
     for vc in chosen:
         for ref, lines in read_syncer_logs(ctx.api, control_plane, vc):
             if not isinstance(lines, GatewayError):
-                found += syncer_log.refusals(lines, ref, vc.name, ns, name)
+                found += syncer_log.refusals(lines, ref, vc.name, ns, name, vc.ref)
     return found
 
 
