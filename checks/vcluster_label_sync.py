@@ -12,27 +12,26 @@ from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.vcluster import compat
 
 MAX_LISTED = 10
-KAI_LABELS = (kai.QUEUE_LABEL, "priorityClassName")
+PRIORITY_LABEL = "priorityClassName"
 
-SYNC_LABELS_SNIPPET = """experimental:
-  syncSettings:
-    syncLabels:
-      - kai.scheduler/queue
-      - priorityClassName"""
+
+def sync_labels_snippet(queue_label: str) -> str:
+    return (f"experimental:\n  syncSettings:\n    syncLabels:\n      - {queue_label}\n      - {PRIORITY_LABEL}")
 #: v0.19 legacy charts pass syncer.extraArgs through (charts/k3s/values.yaml:148@v0.19.0)
 LIST_NOTE = ("syncer.extraArgs is a list and Helm replaces lists whole: if the saved values already list extraArgs, "
              "copy them into the new file too before the upgrade.")
 
 
-def _queue_intent(pods: List[dict]) -> Tuple[List[dict], List[dict]]:
+def _queue_intent(pods: List[dict], queue_label: str) -> Tuple[List[dict], List[dict]]:
     """Pods whose virtual labels carry a queue, and those whose host pod lost it."""
-    wanting = [p for p in pods if vcl.virtual_label(p, kai.QUEUE_LABEL) is not None]
-    lost = [p for p in wanting if kai.QUEUE_LABEL not in podinfo.labels(p)]
+    wanting = [p for p in pods if vcl.virtual_label(p, queue_label) is not None]
+    lost = [p for p in wanting if queue_label not in podinfo.labels(p)]
     return wanting, lost
 
 
-def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context: Optional[str]) -> Verdict:
-    wanting, lost = _queue_intent(pods)
+def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context: Optional[str],
+             queue_label: str) -> Verdict:
+    wanting, lost = _queue_intent(pods, queue_label)
     data = {"vcluster": vc.ref, "version": vc.version_text}
     pods_ev = Evidence(f"host pods of {vc.ref}", f"{len(wanting)} ask for a KAI queue, {len(lost)} lost the label "
                                                  f"on the host", {"lost": [podinfo.ref(p) for p in lost[:MAX_LISTED]]})
@@ -49,10 +48,10 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context
         key = compat.SYNC_LABELS_KEY.at(vc.version) or ""
         patterns = settings.get(key) or []
         ev = Evidence(settings.source, f"{key} = {patterns}", {**data, "read": compat.SYNC_LABELS_SEMANTICS.source})
-        missing = [label for label in KAI_LABELS if not vcl.label_synced(patterns, label)]
-        if kai.QUEUE_LABEL in missing:
+        missing = [label for label in (queue_label, PRIORITY_LABEL) if not vcl.label_synced(patterns, label)]
+        if queue_label in missing:
             legacy = settings.legacy
-            snippet = vcl.legacy_extra_args(settings) if legacy else SYNC_LABELS_SNIPPET
+            snippet = vcl.legacy_extra_args(settings) if legacy else sync_labels_snippet(queue_label)
             odd = [str(p) for p in patterns if str(p).endswith("*") and not str(p).endswith("/*")]
             odd_note = (f" {', '.join(odd)} is not a wildcard: vCluster treats only entries ending in /* as "
                         f"patterns, every other entry as an exact label key." if odd else "")
@@ -65,13 +64,13 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context
                                   + ("\n" + LIST_NOTE if legacy else ""))
             # pods that ask for a queue are mis-queued now; without such pods it is a trap for the next one
             status = Status.FAIL if wanting else Status.WARN
-            return Verdict(status, f"{vc.ref}: kai.scheduler/queue is rewritten on the way to the host "
+            return Verdict(status, f"{vc.ref}: {queue_label} is rewritten on the way to the host "
                                    f"({vc.version_text} without it in {key}); KAI puts such pods in default-queue",
                            (ev, pods_ev), remediation, fix)
         return Verdict(Status.PASS, f"{vc.ref}: {key} keeps the KAI labels", (ev, pods_ev))
     if lost:
         return Verdict(Status.FAIL, f"{vc.ref}: {len(lost)} pod(s) asked for a KAI queue inside the vCluster but the "
-                                    f"host pod has no kai.scheduler/queue label", (ev, pods_ev),
+                                    f"host pod has no {queue_label} label", (ev, pods_ev),
                        "vCluster keeps this label in this release, so something between the virtual and the host pod "
                        "strips it (a vCluster Pro pod patch, or a host mutating webhook): inspect\n  vcluster "
                        f"describe {vc.name} -n {vc.namespace}\n  kubectl get mutatingwebhookconfigurations",
@@ -85,7 +84,7 @@ def _inspect_fix(vc: vcl.VCluster, lost: List[dict], context: Optional[str]) -> 
     if not context:
         return None
     script = Script(context)
-    script.comment(f"{vc.ref} keeps pod labels in {vc.version_text}; find what strips kai.scheduler/queue:")
+    script.comment(f"{vc.ref} keeps pod labels in {vc.version_text}; find what strips the queue label:")
     script.run("kubectl", "get", "mutatingwebhookconfigurations")
     script.run("vcluster", "describe", vc.name, "--namespace", vc.namespace)
     script.run("kubectl", "get", "pod", podinfo.name(lost[0]), "--namespace", podinfo.namespace(lost[0]),
@@ -93,9 +92,10 @@ def _inspect_fix(vc: vcl.VCluster, lost: List[dict], context: Optional[str]) -> 
     return script.build()
 
 
-def run(vclusters, vcluster_settings, pods_by_vcluster, context) -> Verdict:
+def run(vclusters, vcluster_settings, pods_by_vcluster, kai_settings, context) -> Verdict:
+    queue_label = kai_settings.queue_label.value or kai.QUEUE_LABEL
     return vcl.each_vcluster(vclusters, vcluster_settings, lambda vc, settings: _examine(
-        vc, settings, pods_by_vcluster.get((vc.namespace, vc.name), []), context), context)
+        vc, settings, pods_by_vcluster.get((vc.namespace, vc.name), []), context, queue_label), context)
 
 
 CHECK = Check(

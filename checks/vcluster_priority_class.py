@@ -67,9 +67,11 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context
                                 f"has neither the label nor the priority class", (ev, pods_ev), remediation, fix)
 
 
-def run(vclusters, vcluster_settings, pods_by_vcluster, context) -> Verdict:
+def run(vclusters, vcluster_settings, pods_by_vcluster, kai_settings, context) -> Verdict:
+    scheduler = kai_settings.scheduler
     return vcl.each_vcluster(vclusters, vcluster_settings, lambda vc, settings: _examine(
-        vc, settings, kai.kai_pods_of(pods_by_vcluster.get((vc.namespace, vc.name), [])), context), context)
+        vc, settings, kai.kai_pods_of(pods_by_vcluster.get((vc.namespace, vc.name), []), scheduler), context),
+        context)
 
 
 CHECK = Check(

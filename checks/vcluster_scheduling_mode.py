@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import List, Optional
 
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
-from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.vcluster import compat
 
@@ -56,7 +55,7 @@ def off_snippet(vc: vcl.VCluster, keys: List[str]) -> str:
     return "\n".join(OFF_SNIPPETS[k] for k in keys)
 
 
-def _examine(vc: vcl.VCluster, settings: vcl.Settings, context: Optional[str]) -> Verdict:
+def _examine(vc: vcl.VCluster, settings: vcl.Settings, context: Optional[str], scheduler: str) -> Verdict:
     keys = virtual_keys_on(vc, settings)
     hybrid_era = vc.version in compat.HYBRID_SCHEDULING.span
     hybrid = hybrid_era and settings.get(HYBRID) is True
@@ -68,25 +67,26 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, context: Optional[str]) -
     ev = Evidence(settings.source, f"virtual scheduler = {bool(keys)}" + (f" ({', '.join(keys)})" if keys else "")
                   + (f", hybrid scheduling = {hybrid}" if hybrid_era else ""), shown)
     if hybrid:
-        if kai.KAI_SCHEDULER in host_schedulers:
-            return Verdict(Status.PASS, f"{vc.ref}: hybrid scheduling hands kai-scheduler pods to the host", (ev,))
-        return Verdict(Status.FAIL, f"{vc.ref}: hybrid scheduling is on but kai-scheduler is not in hostSchedulers, "
-                                    f"so kai-scheduler pods wait for a scheduler inside the vCluster",
-                       (ev,), "Add kai-scheduler to the host schedulers (vCluster Pro). "
-                       + vcl.upgrade_explained(vc, HYBRID_SNIPPET),
-                       vcl.upgrade_fix(vc, context, HYBRID_SNIPPET, "kai-hybrid-values.yaml",
-                                       "Hand kai-scheduler pods to the host scheduler (hybrid scheduling)."))
+        hybrid_snippet = HYBRID_SNIPPET.replace("- kai-scheduler", f"- {scheduler}")
+        if scheduler in host_schedulers:
+            return Verdict(Status.PASS, f"{vc.ref}: hybrid scheduling hands {scheduler} pods to the host", (ev,))
+        return Verdict(Status.FAIL, f"{vc.ref}: hybrid scheduling is on but {scheduler} is not in hostSchedulers, "
+                                    f"so {scheduler} pods wait for a scheduler inside the vCluster",
+                       (ev,), f"Add {scheduler} to the host schedulers (vCluster Pro). "
+                       + vcl.upgrade_explained(vc, hybrid_snippet),
+                       vcl.upgrade_fix(vc, context, hybrid_snippet, "kai-hybrid-values.yaml",
+                                       f"Hand {scheduler} pods to the host scheduler (hybrid scheduling)."))
     if keys:
         snippet = off_snippet(vc, keys)
         # v0.19-v0.25 and OSS v0.26+ wait for a node name on every pod, whatever its schedulerName
         # (pods/syncer.go:218-221@v0.19.0, :213-216@v0.20.0, :250-254@v0.26.0)
-        alternative = (" (or use hybrid scheduling with hostSchedulers: [kai-scheduler], vCluster Pro)"
+        alternative = (f" (or use hybrid scheduling with hostSchedulers: [{scheduler}], vCluster Pro)"
                        if hybrid_era else "")
         legacy_note = (" If --enable-scheduler was added through syncer.extraArgs instead, remove it there."
                        if LEGACY_FLAG in keys else "")
         return Verdict(Status.FAIL, f"{vc.ref}: the virtual scheduler ({', '.join(keys)}) binds every pod inside "
                                     f"the vCluster before it is synced; the host KAI scheduler is bypassed and "
-                                    f"kai-scheduler pods stay Pending unless KAI runs inside the vCluster",
+                                    f"{scheduler} pods stay Pending unless KAI runs inside the vCluster",
                        (ev,), f"Turn the virtual scheduler off{alternative}.{legacy_note} "
                        + vcl.upgrade_explained(vc, snippet),
                        vcl.upgrade_fix(vc, context, snippet, "kai-scheduler-values.yaml",
@@ -96,8 +96,9 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, context: Optional[str]) -
                                 f"schedules it", (ev,))
 
 
-def run(vclusters, vcluster_settings, context) -> Verdict:
-    return vcl.each_vcluster(vclusters, vcluster_settings, lambda vc, settings: _examine(vc, settings, context),
+def run(vclusters, vcluster_settings, kai_settings, context) -> Verdict:
+    return vcl.each_vcluster(vclusters, vcluster_settings,
+                             lambda vc, settings: _examine(vc, settings, context, kai_settings.scheduler),
                              context)
 
 
