@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shlex
+
 from vcdoctor import pods as podinfo
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 from vcdoctor.products import kai
+from vcdoctor.products import vcluster as vcl
 
 MAX_EVENTS = 8
 
@@ -49,7 +52,9 @@ def _targeted(scope, events_about, scheduler: str) -> Verdict:
                        + (f"  kubectl describe podgroups.scheduling.run.ai -n {ns} {group}" if group else ""))
     return Verdict(Status.WARN, f"{podinfo.ref(pod)} is Pending and no scheduler has said anything about it "
                                 f"(no condition, no events): KAI has not considered it", tuple(evidence),
-                   "KAI only schedules pods that have a PodGroup; see the kai-podgroup and kai-components checks, and\n"
+                   "KAI only schedules pods that have a PodGroup; see the kai-podgroup and kai-components checks"
+                   + (", and for a pod that shares a GPU gpu-sharing-reservations (the binder waits for the "
+                      "reservation pod)" if kai.wants_gpu_share(pod) else "") + ", and\n"
                    f"  kubectl get events -n {ns} --field-selector involvedObject.name={name}")
 
 
@@ -65,9 +70,12 @@ def run(scope, examined_kai_pods, target_events, kai_settings) -> Verdict:
                        (Evidence("kai-scheduler pods", f"{len(pods)} bound or finished"),))
     evidence = tuple(Evidence(f"pod {podinfo.ref(p)}", (podinfo.condition(p, "PodScheduled") or {}).get("message")
                               or "no PodScheduled message") for p in pending[:10])
+    first = pending[0]
+    # the pod's name as its owner knows it: inside the vCluster when it is a synced pod, else the host's
+    ns, _, name = (vcl.virtual_ref(first) or podinfo.ref(first)).partition("/")
     return Verdict(Status.WARN, f"{len(pending)} of {len(pods)} kai-scheduler pod(s) are Pending", evidence,
                    "Examine one to get its cause first, the earlier links checked in order:\n"
-                   f"  vcdoctor run -n <virtual namespace> --pod <name>   # e.g. {podinfo.ref(pending[0])}")
+                   f"  vcdoctor run -n {shlex.quote(ns)} --pod {shlex.quote(name)}")
 
 
 CHECK = Check(
