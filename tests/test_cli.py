@@ -269,3 +269,9 @@ def test_explain_is_offline_and_diff_names_what_changed(cluster, kubeconfig, tmp
     before = {c["id"]: c["status"] for c in json.loads(healthy)["checks"]}
     after = {c["id"]: c["status"] for c in json.loads(broken)["checks"]}
     assert changed == {i for i in before if before[i] != after[i]} and "vcluster-set-owner" in changed
+
+
+def test_checks_listing_fits_the_terminal(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    listing = CliRunner().invoke(main, ["checks"]).stdout
+    assert listing.count("\n") > 16 and max(len(line) for line in listing.splitlines()) <= 80

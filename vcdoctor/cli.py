@@ -175,8 +175,13 @@ def list_checks(output: str) -> None:
         return
     from tabulate import tabulate
 
+    from vcdoctor.render.table import terminal_width
+
+    # id and severity whole; title and reads share what the terminal has left (tabulate adds 2 per gap)
+    left = max(40, terminal_width() - max(len(r["id"]) for r in rows) - len("critical  ") - 8)
     click.echo(tabulate([[r["id"], r["severity"], r["title"], "; ".join(r["reads"])] for r in rows],
-                        headers=["ID", "SEVERITY", "TITLE", "READS"], maxcolwidths=[None, None, 30, 60]))
+                        headers=["ID", "SEVERITY", "TITLE", "READS"],
+                        maxcolwidths=[None, None, left * 2 // 5, left - left * 2 // 5]))
 
 
 @main.command()
