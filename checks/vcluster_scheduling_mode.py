@@ -14,8 +14,6 @@ K3S = "controlPlane.distro.k3s.enabled"
 LEGACY_FLAG = "--enable-scheduler"
 HYBRID = "sync.toHost.pods.hybridScheduling.enabled"
 HOST_SCHEDULERS = "sync.toHost.pods.hybridScheduling.hostSchedulers"
-#: a key that counts only while the distro is k8s (v0.26-v0.32: config.go:696-699@v0.26.0)
-K8S_ONLY = "@k8s"
 
 HYBRID_SNIPPET = """sync:
   toHost:

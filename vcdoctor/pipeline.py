@@ -22,8 +22,6 @@ from vcdoctor.sides import ClusterKind, classify
 
 #: Per-request timeout ceiling; --timeout bounds the whole run.
 REQUEST_TIMEOUT = 30.0
-#: access reviews that explain a refused read get at most this share of what is left of the deadline
-EXPLAIN_WORKERS = 4
 
 
 class ErrorCode(str, enum.Enum):

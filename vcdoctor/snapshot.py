@@ -876,10 +876,3 @@ def _check_page_chains(records: dict[str, RawResponse], continues: dict[str, str
                 break  # an error answer (410 Gone...) ends the list; replay reports it unfinished
             token = continues[page]
 
-
-def _body(entry: dict) -> bytes:
-    if "text" in entry:
-        return entry["text"].encode("utf-8")
-    if "base64" in entry:
-        return base64.b64decode(entry["base64"])
-    return json.dumps(entry.get("body")).encode()

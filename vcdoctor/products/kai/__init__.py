@@ -6,9 +6,7 @@ from vcdoctor.products.kai.components import (  # noqa: F401
     CONFIG_NAME,
     NAMESPACE,
     POD_GROUPER_CONTAINERS,
-    REQUIRED,
     component_of,
-    layout,
 )
 from vcdoctor.products.kai.facts import RESERVATION_NAMESPACES, PodGrouperLogs  # noqa: F401
 from vcdoctor.products.kai.fixes import (  # noqa: F401

@@ -19,12 +19,6 @@ COMPONENT_APPS: Dict[str, Tuple[str, ...]] = {
 }
 
 
-#: Components each layout must run. Pre-operator releases (<= v0.8) served webhooks from the binder.
-REQUIRED = {
-    "operator": ("operator", "scheduler", "binder", "pod-grouper", "podgroup-controller",
-                 "queue-controller", "admission"),
-    "pre-operator": ("scheduler", "binder", "pod-grouper", "podgroup-controller", "queue-controller"),
-}
 
 
 #: the Config CR of operator installs (v0.9+)
@@ -42,13 +36,4 @@ def component_of(pod: dict) -> Optional[str]:
         if app in apps:
             return component
     return None
-
-
-def layout(kai_pods) -> str:
-    """'operator' (v0.9+) when the operator or an operator-only name is present."""
-    apps = {podinfo.labels(p).get("app") or "" for p in kai_pods}
-    operator_names = {"kai-operator", "pod-grouper", "queue-controller", "admission"}
-    if apps & operator_names or any(a.startswith("kai-scheduler-") for a in apps):
-        return "operator"
-    return "pre-operator"
 

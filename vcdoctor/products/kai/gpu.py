@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Iterable, List, Optional, Tuple
+from typing import Iterable, Optional, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor.products.kai import compat, names
@@ -146,8 +146,6 @@ def denial_of(text: str) -> Optional[str]:
     return next((d for d in SHARING_DENIALS if d in text), None)
 
 
-def denials_in(texts: Iterable[str]) -> List[str]:
-    return [d for d in (denial_of(t) for t in texts) if d]
 
 
 @dataclass(frozen=True)
