@@ -14,7 +14,7 @@ from vcdoctor.products.helm.release import ChartSchema
 from vcdoctor.products.vcluster import compat, syncer_log
 from vcdoctor.products.vcluster import names as vcnames
 from vcdoctor.products.vcluster.discovery import VCluster, owner_key, select
-from vcdoctor.products.vcluster.facts import SYNCER_LOG_READ, read_syncer_logs
+from vcdoctor.products.vcluster.facts import SYNCER_LOG_READ, syncer_log_refusals
 
 
 class UsageError(Exception):
@@ -96,25 +96,12 @@ def _resolve(ctx: FactContext) -> Scope:
     try:
         pods, notes = _find_pod(ctx, target, chosen)
     except UsageError:
-        refused = _refusals(ctx, chosen, target.namespace or "", target.pod)
+        refused = syncer_log.newest_distinct(syncer_log_refusals(ctx, chosen, target.namespace or "", target.pod))
         if not refused:
             raise
         return Scope(target, tuple(chosen), (), (f"virtual pod {target.namespace}/{target.pod} was never created on "
                                                  f"the host; the vCluster syncer logged why",), sync_errors=refused)
     return Scope(target, tuple(chosen), tuple(pods), tuple(notes))
-
-
-def _refusals(ctx: FactContext, chosen: List[VCluster], ns: str, name: str) -> Tuple[syncer_log.Refusal, ...]:
-    try:
-        control_plane = ctx.fact("control_plane_pods")
-    except GatewayError:
-        return ()
-    found: List[syncer_log.Refusal] = []
-    for vc in chosen:
-        for ref, lines in read_syncer_logs(ctx.api, control_plane, vc):
-            if not isinstance(lines, GatewayError):
-                found += syncer_log.refusals(lines, ref, vc.name, ns, name, vc.ref)
-    return syncer_log.newest_distinct(found)
 
 
 def _find_pod(ctx: FactContext, target: Target, chosen: List[VCluster]) -> Tuple[List[dict], List[str]]:

@@ -11,7 +11,7 @@ from vcdoctor.engine.facts import RUNTIME, Fact, FactContext, Read, ScopedApi
 from vcdoctor.gateway import GatewayError, NotFound
 from vcdoctor.gateway import resources as r
 from vcdoctor.products.helm.release import ChartSchema, MalformedRelease, NoRelease, chart_schema
-from vcdoctor.products.vcluster import compat
+from vcdoctor.products.vcluster import compat, syncer_log
 from vcdoctor.products.vcluster.config import (
     ConfigMissing,
     MalformedConfig,
@@ -32,6 +32,7 @@ from vcdoctor.products.vcluster.names import (
     multi_namespace_host_namespace,
     note_owner,
 )
+from vcdoctor.products.vcluster.syncer_log import Refusal
 from vcdoctor.secret_values import SecretKeyMissing, decode_key, stored_digest
 
 CONFIG_KEY = "config.yaml"
@@ -182,6 +183,21 @@ def read_syncer_logs(api: ScopedApi, control_plane: Any, vc: VCluster) -> List[T
             found.append((podinfo.ref(pod), exc))
             continue
         found.append((podinfo.ref(pod), list(logs.iter_lines(data))))
+    return found
+
+
+def syncer_log_refusals(ctx: FactContext, chosen: Sequence[VCluster], ns: str, name: str) -> List[Refusal]:
+    """The host's refusals of virtual pod ns/name in the syncer logs of ``chosen`` (read with the asking fact's
+    declared log read); unreadable logs give none."""
+    try:
+        control_plane = ctx.fact("control_plane_pods")
+    except GatewayError:
+        return []
+    found: List[Refusal] = []
+    for vc in chosen:
+        for ref, lines in read_syncer_logs(ctx.api, control_plane, vc):
+            if not isinstance(lines, GatewayError):
+                found += syncer_log.refusals(lines, ref, vc.name, ns, name, vc.ref)
     return found
 
 

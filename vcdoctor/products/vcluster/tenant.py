@@ -9,12 +9,12 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor.engine.facts import HOST, RUNTIME, VIRTUAL, Fact, FactContext, Read, SideUnavailable
-from vcdoctor.gateway import GatewayError, NotFound
+from vcdoctor.gateway import NotFound
 from vcdoctor.gateway import resources as r
 from vcdoctor.products.vcluster import names as vcnames
 from vcdoctor.products.vcluster import syncer_log
 from vcdoctor.products.vcluster.discovery import VCluster, owner_key
-from vcdoctor.products.vcluster.facts import SYNCER_LOG_READ, read_syncer_logs
+from vcdoctor.products.vcluster.facts import SYNCER_LOG_READ, syncer_log_refusals
 from vcdoctor.scope import Scope, Target, UsageError
 from vcdoctor.sides import ClusterKind
 
@@ -97,19 +97,6 @@ def _host_pod(ctx: FactContext, vc: VCluster, ns: str, name: str) -> Optional[di
     return pod if vcnames.is_virtual_pod(pod, vc.name, ns, name) else None
 
 
-def _log_refusals(ctx: FactContext, chosen: Sequence[VCluster], ns: str, name: str) -> List[syncer_log.Refusal]:
-    try:
-        control_plane = ctx.fact("control_plane_pods")
-    except GatewayError:
-        return []
-    found: List[syncer_log.Refusal] = []
-    for vc in chosen:
-        for ref, lines in read_syncer_logs(ctx.api, control_plane, vc):
-            if not isinstance(lines, GatewayError):
-                found += syncer_log.refusals(lines, ref, vc.name, ns, name, vc.ref)
-    return found
-
-
 def _scope(ctx: FactContext) -> Scope:
     """The target resolved inside the vCluster, then (with host access) mapped to the host pod."""
     target: Target = ctx.inputs["target"]
@@ -149,7 +136,7 @@ def _scope(ctx: FactContext) -> Scope:
         vcs = tuple(vc for vc, _ in pods)
         return Scope(target, vcs, tuple(p for _, p in pods),
                      tuple(notes + [f"virtual pod {ns}/{name} is host pod {podinfo.ref(p)}" for _, p in pods]))
-    refusals = tuple(refused) + syncer_log.newest_distinct(_log_refusals(ctx, chosen, ns, name))
+    refusals = tuple(refused) + syncer_log.newest_distinct(syncer_log_refusals(ctx, chosen, ns, name))
     if not refusals:
         refusals = (syncer_log.Refusal(f"vCluster {kind.ref}", "the host has no pod for it, and neither a SyncError "
                                                                "event nor the syncer log says why"),)
