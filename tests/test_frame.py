@@ -182,3 +182,12 @@ def test_a_list_whose_continue_token_repeats_is_an_error_not_a_loop():
     with pytest.raises(ApiError, match="continue token repeats"):
         Gateway(transport).list(r.PODS)
     assert transport.sent == 2
+
+
+def test_multi_namespace_pods_that_cannot_be_listed_are_not_judged_as_absent(cluster, kubeconfig):
+    SCENARIOS["multi-namespace"](cluster)
+    cluster.deny("list", "namespaces")
+    result = CliRunner().invoke(main, ["run", "--kubeconfig", kubeconfig, "--check", "pod-scheduler-name",
+                                       "-o", "json"])
+    (check,) = json.loads(result.stdout)["checks"]
+    assert check["status"] == "error" and "namespaces" in check["message"]

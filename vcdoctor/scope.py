@@ -187,10 +187,7 @@ def _examined_pods(ctx: FactContext) -> List[dict]:
     if scope.host_pods is not None:
         return list(scope.host_pods)
     pods = list(ctx.fact("synced_pods"))
-    try:
-        pods += ctx.fact("multi_namespace_pods")
-    except GatewayError:
-        pass  # the vClusters could not be examined: their own checks report why
+    pods += ctx.fact("multi_namespace_pods")
     target = scope.target
     if target.names_vcluster:
         wanted = {(v.namespace, v.name) for v in scope.vclusters}

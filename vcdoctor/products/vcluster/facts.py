@@ -80,8 +80,11 @@ def _synced_pods(ctx: FactContext) -> Tuple[dict, ...]:
 
 def _multi_namespace_pods(ctx: FactContext) -> Tuple[dict, ...]:
     """Only for examined vClusters in multi-namespace mode of a release whose naming is known (v0.19-v0.25)."""
-    settings = ctx.fact("vcluster_settings")
-    chosen = [vc for vc in ctx.fact("vclusters") if isinstance(settings.get(vc.ref), Settings)
+    try:
+        settings, examined = ctx.fact("vcluster_settings"), ctx.fact("vclusters")
+    except GatewayError:
+        return ()  # the vClusters could not be examined: their own checks say why; single-namespace pods stand
+    chosen = [vc for vc in examined if isinstance(settings.get(vc.ref), Settings)
               and settings[vc.ref].multi_namespace and compat.MULTI_NAMESPACE_NAMING.at(vc.version) == "open"]
     if not chosen:
         return ()
@@ -99,13 +102,11 @@ def multi_namespace_pods(api: ScopedApi, vclusters: Sequence[VCluster]) -> Tuple
 
     A host namespace counts when both its vCluster labels name a found vCluster and its name carries that
     vCluster's hash suffix (IsManaged, multi_namespace.go:52-79@v0.21.0); a pod counts when it has the
-    object-name annotation. Without permission to list namespaces, only single-namespace pods are seen."""
+    object-name annotation. A refused list is raised: the pod checks then say they could not look, instead of
+    judging the pods they happened to see."""
     if not vclusters:
         return ()
-    try:
-        namespaces = api.list(r.NAMESPACES, None, NAMESPACE_VCLUSTER_NAME)
-    except GatewayError:
-        return ()
+    namespaces = api.list(r.NAMESPACES, None, NAMESPACE_VCLUSTER_NAME)
     known = {(vc.namespace, vc.name) for vc in vclusters}
     hosts: List[Tuple[str, Tuple[str, str]]] = []
     for obj in namespaces:
@@ -122,10 +123,7 @@ def _pods_in(api: ScopedApi, hosts: Sequence[Tuple[str, Tuple[str, str]]]) -> Tu
     """The synced pods of each (host namespace, vCluster), noted with the vCluster."""
     pods: List[dict] = []
     for host_ns, owner in hosts:
-        try:
-            found = api.list(r.PODS, host_ns)
-        except GatewayError:
-            continue
+        found = api.list(r.PODS, host_ns)
         for pod in found:
             pod_meta = pod.get("metadata") or {}
             annotations = pod_meta.get("annotations") or {}
