@@ -44,7 +44,9 @@ def _fix_for(vc: vcl.VCluster, vcluster_settings) -> str:
     if isinstance(settings, vcl.Settings) and vcl.owner_setting(settings).value is False:
         return (f"{vc.ref}: setOwner is already false but not in effect; restart its control plane and recreate the "
                 f"pods.")
-    return f"{vc.ref}: turn setOwner off (experimental.syncSettings.setOwner: false, or --set-owner=false on v0.19)."
+    how = ("the syncer flag --set-owner=false" if isinstance(settings, vcl.Settings) and settings.legacy
+           else "experimental.syncSettings.setOwner: false")
+    return f"{vc.ref}: turn setOwner off ({how})."
 
 
 def _fixes(vcs: Sequence[vcl.VCluster], vcluster_settings, context) -> Tuple[str, Optional[Fix]]:
