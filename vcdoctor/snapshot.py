@@ -28,8 +28,8 @@ from vcdoctor.gateway.errors import NotInSnapshot
 from vcdoctor.gateway.live import strip_userinfo
 from vcdoctor.gateway.requests import ApiRequest, RawResponse
 from vcdoctor.gateway.resources import SECRETS, Resource
-from vcdoctor.products.kai import names as kai_names
-from vcdoctor.products.vcluster import names as vcluster_names
+from vcdoctor.products.kai import facts as kai_facts
+from vcdoctor.products.vcluster import facts as vcluster_facts
 from vcdoctor.secret_values import SNAPSHOT_DIGEST, SNAPSHOT_REDUCED
 
 FORMAT = "vcdoctor.snapshot/v1"
@@ -42,11 +42,11 @@ SECRET_KEYS = ("config.yaml", "release")
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 #: The only command-line flags any check parses, as each product declares them; every other container argument
 #: is dropped from a snapshot. A product that starts reading a flag adds it to its SNAPSHOT_FLAGS.
-READ_FLAGS = frozenset(kai_names.SNAPSHOT_FLAGS + vcluster_names.SNAPSHOT_FLAGS)
+READ_FLAGS = frozenset(kai_facts.SNAPSHOT_FLAGS + vcluster_facts.SNAPSHOT_FLAGS)
 #: The only annotations any check reads, by exact key; every other annotation is dropped from a snapshot.
-READ_ANNOTATIONS = frozenset(kai_names.SNAPSHOT_ANNOTATIONS + vcluster_names.SNAPSHOT_ANNOTATIONS)
+READ_ANNOTATIONS = frozenset(kai_facts.SNAPSHOT_ANNOTATIONS + vcluster_facts.SNAPSHOT_ANNOTATIONS)
 #: ... and by prefix: the products' (vCluster's translation annotations) and the snapshot's own digests.
-READ_ANNOTATION_PREFIXES = vcluster_names.SNAPSHOT_ANNOTATION_PREFIXES + ("vcdoctor.snapshot/",)
+READ_ANNOTATION_PREFIXES = vcluster_facts.SNAPSHOT_ANNOTATION_PREFIXES + ("vcdoctor.snapshot/",)
 #: Container fields no check reads that commonly hold secrets or internal endpoints.
 DROPPED_CONTAINER_FIELDS = ("envFrom", "livenessProbe", "readinessProbe", "startupProbe", "lifecycle")
 #: Archives are untrusted input: every size is bounded before it is read, never after.

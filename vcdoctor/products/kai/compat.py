@@ -171,6 +171,11 @@ QUEUE_LABEL_FLAG = "--queue-label-key"
 #: pkg/common/constants/constants.go@v0.9.0:16, @v0.17.0:21)
 DEFAULT_SCHEDULER_NAME = "kai-scheduler"
 SCHEDULER_NAME_FLAG = "--scheduler-name"
+#: the pod-grouper's node-pool label flag, the zap development switch global.jsonLog turns off, and the
+#: pre-operator GPU-sharing flag of the binder / kai-admission (rows above cite where each is read)
+NODE_POOL_LABEL_FLAG = "--nodepool-label-key"
+ZAP_DEVEL_FLAG = "--zap-devel"
+GPU_SHARING_FLAG = "--gpu-sharing-enabled"
 
 #: the node-pool label that turns the project label into <project>-<nodepool> (step 3 of the queue order)
 NODE_POOL_LABEL: Tuple[Known[Optional[str]], ...] = (

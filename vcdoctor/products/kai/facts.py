@@ -12,7 +12,13 @@ from vcdoctor.gateway import GatewayError, NotFound
 from vcdoctor.gateway import resources as r
 from vcdoctor.products.kai import compat, names
 from vcdoctor.products.kai.components import CONFIG_NAME, NAMESPACE, POD_GROUPER_CONTAINERS, component_of
-from vcdoctor.products.kai.gpu import SharingState, gpu_sharing
+from vcdoctor.products.kai.gpu import (
+    GPU_FRACTION_NUM_DEVICES,
+    GPU_LIMIT_ANNOTATION,
+    MPS,
+    SharingState,
+    gpu_sharing,
+)
 from vcdoctor.products.kai.pod_grouper_log import LogScan, scan
 from vcdoctor.products.kai.queues import QueueTree, queue_tree
 from vcdoctor.products.kai.release import UNKNOWN, KaiRelease, KaiSettings, detect, settings
@@ -221,3 +227,12 @@ FACTS = (
          _service_access, (Read("access-review", when="when pods still carry the Service owner reference",
                                optional=True),)),
 )
+
+
+#: what a snapshot keeps of KAI's objects (every other annotation and container argument is dropped): the
+#: annotations and component flags vcdoctor reads
+SNAPSHOT_ANNOTATIONS = (names.PODGROUP_ANNOTATION, names.GPU_FRACTION, names.GPU_MEMORY, GPU_FRACTION_NUM_DEVICES,
+                        MPS, GPU_LIMIT_ANNOTATION)
+SNAPSHOT_FLAGS = (compat.GPU_SHARING_FLAG, compat.QUEUE_LABEL_FLAG, compat.SCHEDULER_NAME_FLAG,
+                  compat.NODE_POOL_LABEL_FLAG, compat.ZAP_DEVEL_FLAG)
+

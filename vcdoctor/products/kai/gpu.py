@@ -22,7 +22,7 @@ GPU_FRACTION_NUM_DEVICES = "gpu-fraction-num-devices"
 MPS = "mps"
 #: v0.2.0 - v0.6.x only (compat.DENIALS "limit-annotation")
 GPU_LIMIT_ANNOTATION = "runai-gpu-limit"
-GPU_RESOURCE = "nvidia.com/gpu"
+GPU_RESOURCE = names.GPU_RESOURCE
 _UINT64 = 2 ** 64 - 1
 # Go strconv.ParseFloat's decimal syntax (no spaces, no underscores without a base prefix), inf/nan and hex floats
 _GO_DECIMAL = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
@@ -170,7 +170,7 @@ def gpu_sharing(config: Optional[dict], kai_pods: Iterable[dict]) -> SharingStat
             continue
         for container in (pod.get("spec") or {}).get("containers") or []:
             for arg in (container.get("args") or []) + (container.get("command") or []):
-                if str(arg).startswith("--gpu-sharing-enabled="):
+                if str(arg).startswith(compat.GPU_SHARING_FLAG + "="):
                     value = str(arg).split("=", 1)[1].lower()
                     return SharingState(value == "true", f"{podinfo.ref(pod)} arg {arg}")
     return SharingState(None, f"no Config {CONFIG_NAME} and no --gpu-sharing-enabled flag on binder/admission")

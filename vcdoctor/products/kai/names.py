@@ -52,12 +52,3 @@ def whole_gpus(pod: dict) -> int:
 def kai_pods_of(pods: Iterable[dict], scheduler: str = KAI_SCHEDULER) -> List[dict]:
     """The pods that name KAI's scheduler (``scheduler``: the configured name, Config spec.global.schedulerName)."""
     return [p for p in pods if scheduler_name(p) == scheduler]
-
-
-#: what a snapshot keeps of KAI's objects (every other annotation and container argument is dropped): the
-#: annotations and component flags vcdoctor reads
-SNAPSHOT_ANNOTATIONS = (PODGROUP_ANNOTATION, GPU_FRACTION, GPU_MEMORY, "gpu-fraction-num-devices", "mps",
-                        "runai-gpu-limit")
-SNAPSHOT_FLAGS = ("--gpu-sharing-enabled", "--queue-label-key", "--scheduler-name", "--nodepool-label-key",
-                  "--zap-devel")
-

@@ -170,7 +170,7 @@ def _queue_label(release: KaiRelease, glob: dict, grouper: Optional[dict]) -> Se
 def _node_pool_label(release: KaiRelease, glob: dict, grouper: Optional[dict]) -> Setting:
     if isinstance(glob.get("nodePoolLabelKey"), str):
         return Setting(glob["nodePoolLabelKey"] or None, "Config kai-config spec.global.nodePoolLabelKey")
-    value = flag_value(grouper, "--nodepool-label-key") if grouper else None
+    value = flag_value(grouper, compat.NODE_POOL_LABEL_FLAG) if grouper else None
     if value is not None:
         return Setting(value or None, f"{podinfo.ref(grouper or {})} --nodepool-label-key")
     row = compat.at(compat.NODE_POOL_LABEL, release.effective)
@@ -180,7 +180,7 @@ def _node_pool_label(release: KaiRelease, glob: dict, grouper: Optional[dict]) -
 
 
 def _json_log(release: KaiRelease, glob: dict, grouper: Optional[dict]) -> Tuple[bool, str]:
-    devel = flag_value(grouper, "--zap-devel") if grouper else None
+    devel = flag_value(grouper, compat.ZAP_DEVEL_FLAG) if grouper else None
     if devel is not None:
         return devel.lower() == "false", f"{podinfo.ref(grouper or {})} --zap-devel={devel}"
     if release.has(compat.JSON_LOG) and glob.get("jsonLog") is True:

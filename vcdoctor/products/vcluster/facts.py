@@ -22,7 +22,15 @@ from vcdoctor.products.vcluster.config import (
     syncer_flags,
 )
 from vcdoctor.products.vcluster.config_schema import UnusableSchema, compile_schema
-from vcdoctor.products.vcluster.discovery import VCLUSTER_SELECTOR, VCluster, discover, is_control_plane_of
+from vcdoctor.products.vcluster.discovery import (
+    ARGOCD_PREFIX,
+    CONFIG_HASH,
+    HELM_RELEASE_ANNOTATION,
+    VCLUSTER_SELECTOR,
+    VCluster,
+    discover,
+    is_control_plane_of,
+)
 from vcdoctor.products.vcluster.names import (
     MANAGED_BY,
     NAMESPACE_VCLUSTER_NAME,
@@ -253,3 +261,12 @@ FACTS = (
                                option="helm_release")),
          needs=("vclusters",)),
 )
+
+
+#: what a snapshot keeps of vCluster's objects: the config hash, the installer's marks (fix scripts differ for
+#: Helm and Argo CD), the syncer's translation annotations, and the v0.19 syncer flags vcdoctor reads
+SNAPSHOT_ANNOTATIONS = (CONFIG_HASH, HELM_RELEASE_ANNOTATION)
+SNAPSHOT_ANNOTATION_PREFIXES = ("vcluster.loft.sh/", ARGOCD_PREFIX)
+SNAPSHOT_FLAGS = ("--set-owner", "--sync-labels", "--multi-namespace-mode", "--target-namespace",
+                  "--enable-scheduler", "--sync", "--enable-priority-classes")
+

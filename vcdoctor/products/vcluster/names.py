@@ -153,12 +153,3 @@ def is_virtual_pod(pod: dict, vcluster: str, namespace: str, name: str,
         return False
     return (noted_owner(pod) == (vcluster_namespace, vcluster)
             or is_multi_namespace_of(meta.get("namespace") or "", vcluster_namespace, vcluster))
-
-
-#: what a snapshot keeps of vCluster's objects: the config hash, the installer's marks (fix scripts differ for
-#: Helm and Argo CD), the syncer's translation annotations, and the v0.19 syncer flags vcdoctor reads
-SNAPSHOT_ANNOTATIONS = ("vClusterConfigHash", "meta.helm.sh/release-name")
-SNAPSHOT_ANNOTATION_PREFIXES = ("vcluster.loft.sh/", "argocd.argoproj.io/")
-SNAPSHOT_FLAGS = ("--set-owner", "--sync-labels", "--multi-namespace-mode", "--target-namespace",
-                  "--enable-scheduler", "--sync", "--enable-priority-classes")
-
