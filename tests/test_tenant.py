@@ -316,3 +316,18 @@ def test_gpu_request_validity_is_judged_from_inside_without_the_host(inside, vir
     assert result.exit_code == 1 and checks["kai-gpu-request"]["status"] == "fail"
     assert "gpu-fraction" in checks["kai-gpu-request"]["message"]
     assert checks["kai-queue"]["status"] == "skip"  # queues live on the host
+
+
+def test_both_sides_find_a_multi_namespace_host_pod(cluster, api, inside, virtual_api, tmp_path):
+    """v0.19-v0.25 multi-namespace mode keeps the pod's name in a derived host namespace."""
+    from tests.fakeapi import vcluster_releases as vr
+
+    cluster.add(*vr.multi_namespace_install(VC, VC_NS, [("trainer-0", "ml", {"kai.scheduler/queue": "test"})]),
+                *f.kai_install())
+    v.vcluster_inside(inside, v.tenant_pod("trainer-0", "ml", phase="Running", node="gpu-node-1"))
+    vctx = f"vcluster_{VC}_{VC_NS}_host-admin"
+    config = kubeconfig_file(tmp_path, {"host-admin": api, vctx: virtual_api}, vctx)
+    _, report, checks = vcdoctor(config, "-n", "ml", "--pod", "trainer-0")
+    (host_pod,) = report["target"]["host_pods"]
+    assert host_pod.endswith("/trainer-0") and host_pod.startswith("vcluster-")
+    assert not [c for c in checks.values() if "crashed" in c["message"]]

@@ -121,7 +121,7 @@ def _find_pod(ctx: FactContext, target: Target, chosen: List[VCluster]) -> Tuple
         host_name = vcnames.host_pod_name(name, ns, vc.name)
         searched.append(f"virtual pod {ns}/{name} in vCluster {vc.ref} (host name {vc.namespace}/{host_name}"
                         + (f" or, in multi-namespace mode, {_multi_namespace_ref(vc, ns, name)}"
-                           if _open_multi_namespace(vc) else "") + ")")
+                           if open_multi_namespace(vc) else "") + ")")
         pod = _translated(ctx, vc, host_name, ns, name, denied)
         if pod is not None:
             pods.append(pod)
@@ -135,7 +135,7 @@ def _find_pod(ctx: FactContext, target: Target, chosen: List[VCluster]) -> Tuple
     raise UsageError(f"pod {name!r} not found in namespace {ns!r}. Looked for: " + ", ".join(searched) + why)
 
 
-def _open_multi_namespace(vc: VCluster) -> bool:
+def open_multi_namespace(vc: VCluster) -> bool:
     """Whether vcdoctor knows where this release puts pods in multi-namespace mode (v0.19-v0.25; Pro after)."""
     return compat.MULTI_NAMESPACE_NAMING.at(vc.version) == "open"
 
@@ -159,7 +159,7 @@ def _translated(ctx: FactContext, vc: VCluster, host_name: str, ns: str, name: s
     pod = _get(ctx, host_name, vc.namespace, denied)
     if pod is not None and vcnames.is_virtual_pod(pod, vc.name, ns, name):
         return pod
-    if _open_multi_namespace(vc):
+    if open_multi_namespace(vc):
         # multi-namespace mode keeps the pod's name in a derived namespace (multi_namespace.go:98-114@v0.21.0)
         host_ns = vcnames.multi_namespace_host_namespace(ns, vc.namespace, vc.name)
         pod = _get(ctx, name, host_ns, denied)

@@ -15,7 +15,7 @@ from vcdoctor.products.vcluster import names as vcnames
 from vcdoctor.products.vcluster import syncer_log
 from vcdoctor.products.vcluster.discovery import VCluster, owner_key
 from vcdoctor.products.vcluster.facts import SYNCER_LOG_READ, syncer_log_refusals
-from vcdoctor.scope import Scope, Target, UsageError
+from vcdoctor.scope import Scope, Target, UsageError, open_multi_namespace
 from vcdoctor.sides import ClusterKind
 
 #: The syncer's event on the virtual pod when the host refused it: reason SyncError, message
@@ -90,11 +90,23 @@ def _candidates(found: Sequence[VCluster], kind: ClusterKind) -> List[VCluster]:
 
 
 def _host_pod(ctx: FactContext, vc: VCluster, ns: str, name: str) -> Optional[dict]:
+    """Where the host cluster keeps the tenant's pod: the single-namespace name, or (multi-namespace mode of
+    v0.19-v0.25) the pod's own name in the derived namespace (multi_namespace.go:98-114@v0.21.0)."""
     try:
         pod = ctx.api.get(r.PODS, vcnames.host_pod_name(name, ns, vc.name), vc.namespace)
+        if vcnames.is_virtual_pod(pod, vc.name, ns, name):
+            return pod
+    except NotFound:
+        pass
+    if not open_multi_namespace(vc):
+        return None
+    try:
+        pod = ctx.api.get(r.PODS, name, vcnames.multi_namespace_host_namespace(ns, vc.namespace, vc.name))
     except NotFound:
         return None
-    return pod if vcnames.is_virtual_pod(pod, vc.name, ns, name) else None
+    if vcnames.is_virtual_pod(pod, vc.name, ns, name, vc.namespace):
+        return vcnames.note_owner(pod, vc.namespace, vc.name)
+    return None
 
 
 def _scope(ctx: FactContext) -> Scope:
