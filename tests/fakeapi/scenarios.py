@@ -247,3 +247,15 @@ def kai_queue_missing(cluster: FakeCluster) -> FakeCluster:
 
 SCENARIOS.update({"kai-v0-5": kai_v0_5, "reservation-crashloop": reservation_crashloop,
                   "kai-queue-missing": kai_queue_missing})
+
+
+def tenant_pod_mistakes(cluster: FakeCluster) -> FakeCluster:
+    """The guide's cluster, plus the two mistakes a tenant makes in the pod spec: KAI settings on a pod that
+    names the default scheduler, and a gpu-fraction KAI refuses (the webhook is not in the fake server)."""
+    cluster.add(f.synced_pod("trainer-1", "team-a", VC, VC_NS, scheduler=None,
+                             labels={"kai.scheduler/queue": "test"}),
+                f.synced_pod("half", "team-a", VC, VC_NS, annotations={"gpu-fraction": "1.5"}))
+    return guide_cluster(cluster)  # after the pods: it adds a PodGroup for every pod that names one
+
+
+SCENARIOS["tenant-pod-mistakes"] = tenant_pod_mistakes
