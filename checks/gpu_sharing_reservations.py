@@ -16,10 +16,11 @@ from vcdoctor.products.vcluster import MANAGED_BY
 MAX_LISTED = 10
 DENIAL = "denied the request"
 
-RESERVATIONS = """The binder reserves each shared GPU with a reservation pod on the node at bind time; a shared pod
-binds only once that pod runs. A reservation pod failing with 'unable to initialize NVML', or refused for a missing
-RuntimeClass, means the NVIDIA container runtime (RuntimeClass nvidia), driver or device plugin is missing on that
-node."""
+# one paragraph: the renderers wrap prose to the terminal, a newline here would break a sentence in two
+RESERVATIONS = ("The binder reserves each shared GPU with a reservation pod on the node at bind time; a shared pod "
+                "binds only once that pod runs. A reservation pod failing with 'unable to initialize NVML', or "
+                "refused for a missing RuntimeClass, means the NVIDIA container runtime (RuntimeClass nvidia), "
+                "driver or device plugin is missing on that node.")
 
 
 def _syncer_denials(scope, vclusters, syncer_logs) -> Tuple[List[Evidence], List[GatewayError], List[str]]:

@@ -28,10 +28,10 @@ def _vcluster(pod: dict) -> Optional[str]:
     name = podinfo.labels(pod).get(vcl.MANAGED_BY)
     return f"{podinfo.namespace(pod)}/{name}" if name else None
 
-NO_GPUS = """No node advertises allocatable nvidia.com/gpu: the NVIDIA GPU operator or device plugin is missing or
-unhealthy on the host cluster.
-  kubectl get nodes -o custom-columns=NAME:.metadata.name,GPU:.status.allocatable.nvidia\\.com/gpu
-  kubectl get pods -A -l app=nvidia-device-plugin-daemonset"""
+NO_GPUS = ("No node advertises allocatable nvidia.com/gpu: the NVIDIA GPU operator or device plugin is missing "
+           "or unhealthy on the host cluster.\n"
+           "  kubectl get nodes -o custom-columns=NAME:.metadata.name,GPU:.status.allocatable.nvidia\\.com/gpu\n"
+           "  kubectl get pods -A -l app=nvidia-device-plugin-daemonset")
 
 
 def _problems(pod: dict, release: kai.KaiRelease) -> List[str]:

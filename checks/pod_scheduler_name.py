@@ -13,11 +13,11 @@ from vcdoctor.scope import Scope
 
 MAX_LISTED = 20
 
-FIX = """Set the scheduler in the pod spec inside the vCluster (spec.schedulerName is copied to the host pod
-unchanged) and recreate the pod; schedulerName cannot be changed on an existing pod:
-  spec:
-    schedulerName: {scheduler}
-For a Deployment/Job, set spec.template.spec.schedulerName and let the controller roll the pods."""
+FIX = ("Set the scheduler in the pod spec inside the vCluster (spec.schedulerName is copied to the host pod "
+       "unchanged) and recreate the pod; schedulerName cannot be changed on an existing pod:\n"
+       "  spec:\n"
+       "    schedulerName: {scheduler}\n"
+       "For a Deployment/Job, set spec.template.spec.schedulerName and let the controller roll the pods.")
 
 
 def _scheduler_fix(context: Optional[str], pods: List[dict], scheduler: str) -> Fix:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 from vcdoctor.products import vcluster as vcl
 
-PRIVATE_NODES_FIX = """Private nodes sync nothing to the host cluster, so the host's KAI never sees these pods, and a
-vCluster cannot be switched from private to host nodes after creation. Either:
-  - install KAI inside the vCluster (run helm against the vCluster's kube context), or
-  - create a new vCluster on host nodes (privateNodes.enabled: false, the default) and move the workloads."""
+PRIVATE_NODES_FIX = ("Private nodes sync nothing to the host cluster, so the host's KAI never sees these pods, and "
+                     "a vCluster cannot be switched from private to host nodes after creation. Either:\n"
+                     "  - install KAI inside the vCluster (run helm against the vCluster's kube context), or\n"
+                     "  - create a new vCluster on host nodes (privateNodes.enabled: false, the default) and move "
+                     "the workloads.")
 
 
 def _examine(vc: vcl.VCluster, settings: vcl.Settings) -> Verdict:
