@@ -12,7 +12,8 @@ from vcdoctor.products.vcluster.discovery import VCluster
 SET_OWNER_SNIPPET = """experimental:
   syncSettings:
     setOwner: false"""
-#: labels KAI reads that a v0.19 syncer rewrites unless --sync-labels lists them (runai/queue: KAI <= v0.5)
+#: labels KAI reads that a v0.19 syncer rewrites unless --sync-labels lists them (pkg/options/flags.go:57@v0.19.0,
+#: pods/translate/translator.go:94@v0.19.0; runai/queue: KAI <= v0.5, cmd/podgrouper/app/options.go:38@v0.5.5)
 KAI_SYNC_LABELS = ("kai.scheduler/queue", "runai/queue", "priorityClassName")
 
 
