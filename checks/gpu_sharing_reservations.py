@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import List, Optional, Tuple
 
 from vcdoctor import pods as podinfo
+from vcdoctor import remedy
 from vcdoctor.engine.verdicts import remediation as access_remediation
-from vcdoctor.fix_script import Script
 from vcdoctor.gateway import GatewayError
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Verdict
 from vcdoctor.products import kai
+from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.kai import compat
 from vcdoctor.products.vcluster import MANAGED_BY
+from vcdoctor.remedy.steps import Inspect, Manual, inside_vcluster
 
 MAX_LISTED = 10
 DENIAL = "denied the request"
@@ -95,18 +97,17 @@ def run(scope, vclusters, examined_pods, syncer_logs, gpu_sharing, reservation_p
             what.append(f"{len(shared)} pod(s) request GPU shares")
         if denials:
             what.append(f"KAI's admission webhook denied {len(denials)} pod creation(s) in the syncer log")
-        names = [podinfo.ref(p) for p in shared[:MAX_LISTED]]
+        names = [vcl.virtual_ref(p) or podinfo.ref(p) for p in shared[:MAX_LISTED]]
         return Verdict(Status.FAIL, f"GPU sharing is disabled but {' and '.join(what)}", evidence,
                        kai.ENABLE_GPU_SHARING, kai.gpu_sharing_fix(release, context, vcluster, names,
                                                                         kai_settings.namespace))
     invalid = [d for d in denials if d.data.get("denial") in kai.INVALID_REQUEST_DENIALS]
     if invalid:
         quoted = sorted({str(d.data["denial"]) for d in invalid})
-        fix = kai.inside_vcluster(Script(context), vcluster, [
-            f"KAI's webhook said: {text}" for text in quoted] + [
-            "Fix the gpu-fraction / gpu-memory annotation (or the nvidia.com/gpu limit) and recreate the pod."])
+        fix = remedy.fix(context, inside_vcluster(vcluster, tuple(f"KAI's webhook said: {text}" for text in quoted) + (
+            "Fix the gpu-fraction / gpu-memory annotation (or the nvidia.com/gpu limit) and recreate the pod.",)))
         return Verdict(Status.FAIL, f"KAI's admission webhook rejected {len(invalid)} pod(s) for their GPU request: "
-                                    + "; ".join(quoted), evidence, kai.VALID_GPU_SHARE_VALUES, fix.build())
+                                    + "; ".join(quoted), evidence, kai.VALID_GPU_SHARE_VALUES, fix)
     row = compat.at(compat.RESERVATION, release.effective)
     namespace = row.value.namespace if row else kai.RESERVATION_NAMESPACES[0]
     return _reservations(list(reservation_pods(namespace)), shared, evidence, release, namespace, context,
@@ -127,22 +128,19 @@ def _termination(pod: dict) -> str:
 
 
 def _reservation_fix(context: Optional[str], broken: List[dict], release: kai.KaiRelease, namespace: str) -> Fix:
-    script = Script(context)
-    script.comment("The reservation pods the binder could not start, and the binder's own account:")
-    for pod in broken[:3]:
-        script.run("kubectl", "describe", "pod", podinfo.name(pod), "--namespace", podinfo.namespace(pod))
-        script.run("kubectl", "logs", podinfo.name(pod), "--namespace", podinfo.namespace(pod), "--all-containers",
-                   "--previous", "--tail", "50")
-    script.run("kubectl", "logs", "deployment/binder", "--namespace", namespace, "--tail", "100")
+    why = ["The reservation pods the binder could not start, and the binder's own account:"]
+    look = kai.inspect_pods(broken[:3])
+    commands = look.commands + (("kubectl", "logs", "deployment/binder", "--namespace", namespace, "--tail", "100"),)
     runtime = compat.at(compat.RESERVATION_RUNTIME_CLASS, release.effective)
     if runtime is None or runtime.value:
-        script.comment(f"KAI {release.text} runs reservation pods with RuntimeClass nvidia"
-                       + (f" ({runtime.source})" if runtime else " (v0.7.12 - v0.15.x)")
-                       + "; it must exist and the NVIDIA container runtime must be on the node:")
-        script.run("kubectl", "get", "runtimeclass", "nvidia")
-    script.comment("Then check the NVIDIA GPU operator / device plugin on the node(s): "
-                   + ", ".join(sorted({podinfo.node_name(p) or "unscheduled" for p in broken})))
-    return script.build()
+        why.append(f"KAI {release.text} runs reservation pods with RuntimeClass nvidia"
+                   + (f" ({runtime.source})" if runtime else " (v0.7.12 - v0.15.x)")
+                   + "; it must exist and the NVIDIA container runtime must be on the node.")
+        commands += (("kubectl", "get", "runtimeclass", "nvidia"),)
+    nodes = ", ".join(sorted({podinfo.node_name(p) or "unscheduled" for p in broken}))
+    return remedy.fix(context, Inspect(why=tuple(why), commands=commands),
+                      Manual(where="on the GPU node(s)" + (f" {nodes}" if broken else ""),
+                             lines=("Check the NVIDIA GPU operator / device plugin and the container runtime.",)))
 
 
 def _reservations(reservations: List[dict], shared: List[dict], evidence: tuple, release: kai.KaiRelease,

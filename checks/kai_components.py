@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Dict, List, Optional, Tuple
 
 from vcdoctor import pods as podinfo
-from vcdoctor.fix_script import Script, join
+from vcdoctor import remedy
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products.kai import compat
+from vcdoctor.remedy import join
+from vcdoctor.remedy.steps import Inspect
 from vcdoctor.versions import show
 
 RESTART_WARNING = 5
@@ -22,15 +24,7 @@ FAIL_CLOSED = ("it serves KAI's pod webhooks with failurePolicy Fail, so while i
 
 
 def _install_fix(context: Optional[str], namespace: str) -> Fix:
-    chart = compat.at(compat.CHART, compat.NEWEST)
-    assert chart is not None
-    version = show(compat.NEWEST)
-    script = Script(context)
-    script.comment(f"Install KAI {version}, the newest release vcdoctor knows ({chart.source}), with GPU sharing on:")
-    script.run("helm", "upgrade", "--install", compat.RELEASE_NAME, chart.value.ref, "--namespace", namespace,
-               "--create-namespace", "--version", version, "--set", "global.gpuSharing=true")
-    script.run("kubectl", "get", "pods", "--namespace", namespace)
-    return script.build()
+    return remedy.fix(context, kai.KaiInstall(namespace=namespace))
 
 
 def _members(component: compat.Component, pods: List[dict], scheduler: str) -> List[dict]:
@@ -64,17 +58,16 @@ def _health(component: compat.Component, members: List[dict]) -> Tuple[Optional[
 
 
 def _missing_fix(context: Optional[str], family: compat.Family, missing: List[str], namespace: str) -> Fix:
-    script = Script(context)
     if family.operator:
-        script.comment(f"KAI's operator creates {', '.join(missing)} from Config {kai.CONFIG_NAME}; its log and the "
-                       f"Config's status say why it did not:")
-        script.run("kubectl", "logs", "deployment/kai-operator", "--namespace", namespace, "--tail", "100")
-        script.run("kubectl", "get", f"configs.kai.scheduler/{kai.CONFIG_NAME}", "--output", "yaml")
-    else:
-        script.comment(f"The KAI Helm chart creates {', '.join(missing)}; see what the release holds:")
-        script.run("helm", "status", compat.RELEASE_NAME, "--namespace", namespace)
-        script.run("kubectl", "get", "deployments", "--namespace", namespace)
-    return script.build()
+        return remedy.fix(context, Inspect(
+            why=(f"KAI's operator creates {', '.join(missing)} from Config {kai.CONFIG_NAME}; its log and the Config's "
+                 f"status say why it did not:",),
+            commands=(("kubectl", "logs", "deployment/kai-operator", "--namespace", namespace, "--tail", "100"),
+                      ("kubectl", "get", f"configs.kai.scheduler/{kai.CONFIG_NAME}", "--output", "yaml"))))
+    return remedy.fix(context, Inspect(
+        why=(f"The KAI Helm chart creates {', '.join(missing)}; see what the release holds:",),
+        commands=(("helm", "status", compat.RELEASE_NAME, "--namespace", namespace),
+                  ("kubectl", "get", "deployments", "--namespace", namespace))))
 
 
 def _unknown_release(pods: List[dict], release: kai.KaiRelease, evidence: List[Evidence],

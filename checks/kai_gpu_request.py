@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import List, Optional
 
 from vcdoctor import pods as podinfo
-from vcdoctor.fix_script import Script
+from vcdoctor import remedy
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.kai import compat
 from vcdoctor.products.kai.gpu import GPU_FRACTION_NUM_DEVICES, MPS, go_parse_float, validate
+from vcdoctor.remedy.steps import inside_vcluster
 from vcdoctor.versions import show
 
 GPU_MEMORY_LABEL = "nvidia.com/gpu.memory"
@@ -65,9 +66,9 @@ def run(examined_kai_pods, nodes, kai_settings, context) -> Verdict:
                        (Evidence("examined pods", "no gpu-fraction, gpu-memory or nvidia.com/gpu request"),))
     invalid = [(p, found) for p, found in ((p, _problems(p, kai_settings.release)) for p in pods) if found]
     if invalid:
-        fix = kai.inside_vcluster(Script(context), _vcluster(invalid[0][0]), [
-            f"{vcl.virtual_ref(p) or podinfo.ref(p)}: {', '.join(problems)}" for p, problems in invalid[:5]] + [
-            "Fix the GPU request of these pods (see the accepted forms above) and recreate them."]).build()
+        fix = remedy.fix(context, inside_vcluster(_vcluster(invalid[0][0]), tuple(
+            f"{vcl.virtual_ref(p) or podinfo.ref(p)}: {', '.join(problems)}" for p, problems in invalid[:5]) + (
+            "Fix the GPU request of these pods (see the accepted forms above) and recreate them.",)))
         return Verdict(Status.FAIL, "; ".join(f"{podinfo.ref(p)}: {', '.join(problems)}"
                                               for p, problems in invalid[:3]),
                        tuple(Evidence(f"pod {podinfo.ref(p)}", ", ".join(problems),

@@ -6,10 +6,11 @@ import datetime
 from collections import Counter
 
 from vcdoctor import pods as podinfo
-from vcdoctor.fix_script import Script
+from vcdoctor import remedy
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
+from vcdoctor.remedy.steps import Inspect
 
 #: a pod younger than this may simply not have been processed yet
 GRACE = datetime.timedelta(seconds=60)
@@ -62,18 +63,15 @@ def run(scope, now, examined_kai_pods, podgroup_refs, target_podgroups, kai_pods
     if unprocessed:
         # select the pod-grouper by its pods: the pre-operator Deployment has no labels
         grouper = [p for p in kai_pods if kai.component_of(p) == "pod-grouper"]
-        script = Script(context)
-        script.comment("The pod-grouper's log (see also kai-components and podgrouper-permissions):")
-        for pod in grouper[:2]:
-            script.run("kubectl", "logs", podinfo.name(pod), "--namespace", podinfo.namespace(pod), "--tail", "100")
-        if not grouper:
-            script.comment(f"No pod-grouper pod runs in {namespace}:")
-            script.run("kubectl", "get", "pods", "--namespace", namespace)
+        commands = tuple(("kubectl", "logs", podinfo.name(pod), "--namespace", podinfo.namespace(pod), "--tail", "100")
+                         for pod in grouper[:2]) or (("kubectl", "get", "pods", "--namespace", namespace),)
+        look = Inspect(why=("The pod-grouper's log (see also kai-components and podgrouper-permissions):"
+                            if grouper else f"No pod-grouper pod runs in {namespace}:",), commands=commands)
         return Verdict(Status.FAIL, f"{len(unprocessed)} KAI pod(s) have no {kai.PODGROUP_ANNOTATION} "
                                     f"annotation: the pod-grouper has not processed them, and KAI ignores a pod "
                                     f"without a PodGroup (Pending, no scheduler events)", tuple(evidence),
                        "Check the pod-grouper first (checks kai-components and podgrouper-permissions).",
-                       script.build())
+                       remedy.fix(context, look))
     if dangling:
         return Verdict(Status.FAIL, f"{len(dangling)} pod(s) name a PodGroup that does not exist", tuple(evidence),
                        "The podgroup-controller or pod-grouper lost the PodGroup; recreate the pods from inside the "

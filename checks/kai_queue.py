@@ -6,12 +6,13 @@ from collections import defaultdict
 from typing import Dict, List, Optional, Tuple
 
 from vcdoctor import pods as podinfo
-from vcdoctor.fix_script import Script, join
+from vcdoctor import remedy
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products.kai import compat
 from vcdoctor.products.kai.queues import PodQueue, QueueTree, pod_queue
 from vcdoctor.products.vcluster import MANAGED_BY
+from vcdoctor.remedy.steps import inside_vcluster
 
 MAX_LISTED = 10
 
@@ -91,27 +92,24 @@ def run(examined_kai_pods, queues, target_podgroups, kai_settings, context) -> V
     usable = release.has(compat.ROOT_LEAF_QUEUES)
     if roots and usable is not True:
         parent, create_parent = _parent_for(tree)
-        script = Script(context)
-        script.comment(f"Give each root queue a parent ({compat.ROOT_LEAF_QUEUES.source}):")
-        for q in roots:
-            script.run("kubectl", "patch", f"queues.scheduling.run.ai/{q}", "--type", "merge", "--patch",
-                       f'{{"spec":{{"parentQueue":"{parent}"}}}}')
+        patch = kai.QueueParents(why=(f"Give each root queue a parent ({compat.ROOT_LEAF_QUEUES.source}):",),
+                                 parents=tuple((q, parent) for q in roots))
         text = (f"queue(s) {', '.join(roots)} have no parent; "
                 + (f"KAI {release.text} gives jobs only to queues under a parent (root leaf queues from v0.13.0)"
                    if usable is False else f"{release.outside_message()}, and before v0.13.0 such queues get no jobs"))
-        fixes = [kai.queue_fix(context, [(parent, None)], f"Create the parent queue {parent}:")] \
-            if create_parent else []
+        steps = ([kai.Queues(why=(f"Create the parent queue {parent}:",), queues=((parent, None),))]
+                 if create_parent else []) + [patch]
         return Verdict(Status.FAIL if usable is False else Status.WARN, text, tuple(evidence),
                        f"Put the queue(s) under a parent queue (e.g. {parent}), or upgrade KAI to v0.13.0 or later.",
-                       join(fixes + [script.build()]))
+                       remedy.fix(context, *steps))
     ignored = [(p, found) for q in placed for p, found in placed[q] if found.ignored_label]
     if ignored:
         pod, found = ignored[0]
         label, value = found.ignored_label or ("", "")
         keep = ("runai/queue is the label this release reads: keep it" if key == kai.LEGACY_QUEUE_LABEL else "")
-        fix = kai.inside_vcluster(Script(context), vcluster, [
+        fix = remedy.fix(context, inside_vcluster(vcluster, (
             f"Add the label {key}={value} to the pods (spec.template.metadata.labels of their controller), "
-            f"then recreate them." + (f" {keep}." if keep else "")]).build()
+            f"then recreate them." + (f" {keep}." if keep else ""),)))
         return Verdict(Status.WARN, f"{len(ignored)} pod(s) carry {label}={value}, which KAI {release.text} does not "
                                     f"read (it reads {key}, {settings.queue_label.source}): {podinfo.ref(pod)} lands "
                                     f"in {found.queue}", tuple(evidence),

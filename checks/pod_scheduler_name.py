@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Sequence
 
 from vcdoctor import pods as podinfo
-from vcdoctor.fix_script import Script
+from vcdoctor import remedy
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
+from vcdoctor.remedy.steps import Inspect, inside_vcluster
 from vcdoctor.scope import Scope
 
 MAX_LISTED = 20
@@ -22,14 +23,14 @@ FIX = ("Set the scheduler in the pod spec inside the vCluster (spec.schedulerNam
 
 def _scheduler_fix(context: Optional[str], pods: List[dict], scheduler: str) -> Fix:
     """The change is inside the vCluster: comments naming each pod's virtual name and its vCluster."""
-    script = Script(context)
-    for vc in sorted({podinfo.labels(p).get(vcl.MANAGED_BY) or "" for p in pods}):
-        mine = [p for p in pods if (podinfo.labels(p).get(vcl.MANAGED_BY) or "") == vc]
-        ref = f"{podinfo.namespace(mine[0])}/{vc}" if vc else None
-        kai.inside_vcluster(script, ref, [f"{vcl.virtual_ref(p) or podinfo.ref(p)}: set spec.schedulerName: "
-                                          f"{scheduler} (in its controller's pod template) and recreate it"
-                                          for p in mine[:MAX_LISTED]])
-    return script.build()
+    steps = []
+    for key in sorted({vcl.owner_key(p) for p in pods}):
+        mine = [p for p in pods if vcl.owner_key(p) == key]
+        ref = "/".join(key) if key[1] else None
+        steps.append(inside_vcluster(ref, tuple(f"{vcl.virtual_ref(p) or podinfo.ref(p)}: set spec.schedulerName: "
+                                                f"{scheduler} (in its controller's pod template) and recreate it"
+                                                for p in mine[:MAX_LISTED])))
+    return remedy.fix(context, *steps)
 
 
 def _evidence(pod: dict) -> Evidence:
@@ -54,20 +55,18 @@ def _never_synced(scope: Scope, release: kai.KaiRelease, context: Optional[str],
         return Verdict(Status.FAIL, f"{message} (fix: see gpu-sharing-reservations)", evidence,
                        kai.ENABLE_GPU_SHARING, kai.gpu_sharing_fix(release, context, vcluster, [pod], namespace))
     if denial is not None:
-        fix = kai.inside_vcluster(Script(context), vcluster, [
-            f"KAI's webhook refused {pod}: {denial}",
-            "Fix its GPU request and recreate it."]).build()
+        fix = remedy.fix(context, inside_vcluster(vcluster, (f"KAI's webhook refused {pod}: {denial}",
+                                                             "Fix its GPU request and recreate it.")))
         return Verdict(Status.FAIL, f"{message} (fix: see gpu-sharing-reservations)", evidence,
                        kai.VALID_GPU_SHARE_VALUES, fix)
     if "exceeded quota" in newest.reason or "failed quota" in newest.reason:
-        script = Script(context)
-        script.comment(f"A ResourceQuota in {host_ns or 'the vCluster host namespace'} refused the pod (vCluster "
-                       f"creates one when policies.resourceQuota is on):")
-        if host_ns:
-            script.run("kubectl", "describe", "resourcequota", "--namespace", host_ns)
-        return Verdict(Status.FAIL, message, evidence, "Raise the quota or lower the pod's requests.", script.build())
-    fix = kai.inside_vcluster(Script(context), vcluster, [
-        f"kubectl describe pod {scope.target.pod} -n {scope.target.namespace}   # look for SyncError events"]).build()
+        look = Inspect(why=(f"A ResourceQuota in {host_ns or 'the vCluster host namespace'} refused the pod (vCluster "
+                            f"creates one when policies.resourceQuota is on):",),
+                       commands=(("kubectl", "describe", "resourcequota", "--namespace", host_ns),) if host_ns else ())
+        return Verdict(Status.FAIL, message, evidence, "Raise the quota or lower the pod's requests.",
+                       remedy.fix(context, look))
+    fix = remedy.fix(context, inside_vcluster(vcluster, (
+        f"kubectl describe pod {scope.target.pod} -n {scope.target.namespace}   # look for SyncError events",)))
     return Verdict(Status.FAIL, message, evidence, "The host cluster refused the pod the syncer tried to create; the "
                                                    "quoted reason names the webhook or policy.", fix)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Sequence, Tuple
 
+import yaml
+
 from vcdoctor import pods as podinfo
 from vcdoctor.engine.verdicts import remediation as access_remediation
 from vcdoctor.gateway import GatewayError
@@ -54,7 +56,7 @@ def _fixes(vcs: Sequence[vcl.VCluster], vcluster_settings, context) -> Tuple[str
     text = ("Stop vCluster from setting the Service owner reference on the pods it syncs, for the vCluster(s) "
             "concerned only; the script is under vcluster-set-owner (fix: see vcluster-set-owner).")
     if not vcs:
-        return f"{text}\n{vcl.SET_OWNER_SNIPPET}", None
+        return f"{text}\n" + yaml.safe_dump(dict(vcl.SET_OWNER_VALUES)).rstrip("\n"), None
     return text + "\n" + "\n".join(_fix_for(vc, vcluster_settings) for vc in vcs), None
 
 

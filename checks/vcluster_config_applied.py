@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Optional
 
 from vcdoctor import pods as podinfo
-from vcdoctor.fix_script import join
+from vcdoctor import remedy
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.vcluster import compat
+from vcdoctor.remedy import join
 
 
 def _examine(vc: vcl.VCluster, settings: vcl.Settings, control_plane, context: Optional[str]) -> Verdict:
@@ -36,8 +37,9 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, control_plane, context: O
         if not edited:
             fixes.append(f"Roll the control plane (host context):\n"
                          f"  kubectl rollout restart {vc.workload_kind.lower()}/{vc.name} -n {vc.namespace}")
-            scripts.append(vcl.restart_fix(vc, context, f"{vc.ref}: the control plane runs an older config; roll "
-                                                        f"it so the syncer reads the stored one.") if context else None)
+            scripts.append(remedy.fix(context, vcl.control_plane_rollout(vc, (
+                f"{vc.ref}: the control plane runs an older config; roll it so the syncer reads the stored one.",)))
+                if context else None)
     if edited:
         problems.append("the vc-config Secret changed after the last helm upgrade (edited by hand?)")
         fixes.append("The syncer reads the Secret only at start, and Helm renders it from the release values: a hand "
@@ -47,8 +49,9 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, control_plane, context: O
                      f"{vc.name}-values.yaml\n  vcluster create --upgrade {vc.name} -n {vc.namespace} "
                      f"--chart-version {vc.version_text} --values {vc.name}-values.yaml\n"
                      f"  kubectl rollout restart {vc.workload_kind.lower()}/{vc.name} -n {vc.namespace}")
-        scripts.append(vcl.reapply_fix(vc, context, f"{vc.ref}: vc-config differs from what Helm rendered; render it "
-                                                    f"again from the Helm values.") if context else None)
+        scripts.append(remedy.fix(context, *vcl.reapply(vc, (f"{vc.ref}: vc-config differs from what Helm rendered; "
+                                                             f"render it again from the Helm values.",)))
+                       if context else None)
     if problems:
         return Verdict(Status.WARN, f"{vc.ref}: " + "; ".join(problems), tuple(evidence), "\n".join(fixes),
                        join(scripts))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Optional, Union
 
+from vcdoctor import remedy
 from vcdoctor.engine.verdicts import could_not_look
 from vcdoctor.gateway import GatewayError
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Verdict
@@ -132,8 +133,8 @@ def _fix(vc: vcl.VCluster, found, context: Optional[str]) -> Optional[Fix]:
         return None
     notes = ["The keys vCluster does not know (put a setting you meant into the values under its right key):"]
     notes += [f"  {line}" for line in _renames(found)]
-    return vcl.reapply_fix(vc, context, f"{vc.ref}: vc-config holds keys its chart does not know; render it again "
-                                        f"from the Helm values.", notes)
+    return remedy.fix(context, *vcl.reapply(vc, (f"{vc.ref}: vc-config holds keys its chart does not know; render it "
+                                                 f"again from the Helm values.", *notes)))
 
 
 def run(target, vclusters, vcluster_settings, vcluster_chart_schemas, context) -> Verdict:

@@ -5,21 +5,21 @@ from __future__ import annotations
 from typing import List, Optional, Tuple
 
 from vcdoctor import pods as podinfo
-from vcdoctor.fix_script import Script
+from vcdoctor import remedy
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.vcluster import compat
+from vcdoctor.remedy.steps import Inspect, inside_vcluster
 
 MAX_LISTED = 10
 PRIORITY_LABEL = "priorityClassName"
 
 
-def sync_labels_snippet(queue_label: str) -> str:
-    return (f"experimental:\n  syncSettings:\n    syncLabels:\n      - {queue_label}\n      - {PRIORITY_LABEL}")
-#: v0.19 legacy charts pass syncer.extraArgs through (charts/k3s/values.yaml:148@v0.19.0)
-LIST_NOTE = ("syncer.extraArgs is a list and Helm replaces lists whole: if the saved values already list extraArgs, "
-             "copy them into the new file too before the upgrade.")
+def sync_labels_values(patterns: List[object], queue_label: str) -> dict:
+    """syncLabels is a list Helm replaces whole: the entries the config has, plus the KAI labels."""
+    labels = [str(p) for p in patterns] + [k for k in (queue_label, PRIORITY_LABEL) if k not in map(str, patterns)]
+    return {"experimental": {"syncSettings": {"syncLabels": labels}}}
 
 
 def _queue_intent(pods: List[dict], queue_label: str) -> Tuple[List[dict], List[dict]]:
@@ -50,18 +50,25 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context
         ev = Evidence(settings.source, f"{key} = {patterns}", {**data, "read": compat.SYNC_LABELS_SEMANTICS.source})
         missing = [label for label in (queue_label, PRIORITY_LABEL) if not vcl.label_synced(patterns, label)]
         if queue_label in missing:
-            legacy = settings.legacy
-            snippet = vcl.legacy_extra_args(settings) if legacy else sync_labels_snippet(queue_label)
+            if settings.legacy:
+                step = vcl.VClusterValues(why=(f"Keep the KAI labels on the way to the host ({key}).",), vc=vc,
+                                          sync_labels=tuple(sorted({*vcl.KAI_SYNC_LABELS, queue_label})))
+            else:
+                step = vcl.VClusterValues(why=(f"Keep the KAI labels on the way to the host ({key}).",), vc=vc,
+                                          values=sync_labels_values(list(patterns), queue_label))
             odd = [str(p) for p in patterns if str(p).endswith("*") and not str(p).endswith("/*")]
             odd_note = (f" {', '.join(odd)} is not a wildcard: vCluster treats only entries ending in /* as "
                         f"patterns, every other entry as an exact label key." if odd else "")
             remediation = (f"vCluster {vc.version_text} rewrites every pod label to "
                            f"vcluster.loft.sh/label-{vc.name}-x-<hash> unless it is listed in {key}.{odd_note} List "
                            f"the KAI labels, or upgrade to vCluster v0.21+, which keeps labels. "
-                           + (LIST_NOTE + " " if legacy else "") + vcl.upgrade_explained(vc, snippet))
-            fix = vcl.upgrade_fix(vc, context, snippet, "kai-labels-values.yaml",
-                                  f"Keep the KAI labels on the way to the host ({key})."
-                                  + ("\n" + LIST_NOTE if legacy else ""))
+                           + vcl.upgrade_explained(vc, step.change(), context))
+            # the host pods created before the change keep their rewritten labels: recreated inside, they get them
+            steps = (step, inside_vcluster(vc.ref, (
+                "Recreate the pods that ask for a KAI queue (restart their controllers): "
+                + ", ".join(vcl.virtual_ref(p) or podinfo.name(p) for p in lost[:MAX_LISTED]) + ".",))) \
+                if lost else (step,)
+            fix = remedy.fix(context, *steps)
             # pods that ask for a queue are mis-queued now; without such pods it is a trap for the next one
             status = Status.FAIL if wanting else Status.WARN
             return Verdict(status, f"{vc.ref}: {queue_label} is rewritten on the way to the host "
@@ -83,13 +90,12 @@ def _inspect_fix(vc: vcl.VCluster, lost: List[dict], context: Optional[str]) -> 
     """Read-only: what could strip the label (nothing to change before the cause is known)."""
     if not context:
         return None
-    script = Script(context)
-    script.comment(f"{vc.ref} keeps pod labels in {vc.version_text}; find what strips the queue label:")
-    script.run("kubectl", "get", "mutatingwebhookconfigurations")
-    script.run("vcluster", "describe", vc.name, "--namespace", vc.namespace)
-    script.run("kubectl", "get", "pod", podinfo.name(lost[0]), "--namespace", podinfo.namespace(lost[0]),
-               "--show-labels")
-    return script.build()
+    return remedy.fix(context, Inspect(
+        why=(f"{vc.ref} keeps pod labels in {vc.version_text}; find what strips the queue label:",),
+        commands=(("kubectl", "get", "mutatingwebhookconfigurations"),
+                  ("vcluster", "describe", vc.name, "--namespace", vc.namespace),
+                  ("kubectl", "get", "pod", podinfo.name(lost[0]), "--namespace", podinfo.namespace(lost[0]),
+                   "--show-labels"))))
 
 
 def run(vclusters, vcluster_settings, pods_by_vcluster, kai_settings, context) -> Verdict:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import List, Optional, Tuple
 
+import yaml
+
 from vcdoctor import pods as podinfo
+from vcdoctor import remedy
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
@@ -36,16 +40,18 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context
     if keeps:
         return Verdict(Status.PASS, f"{vc.ref}: priority classes are synced; host pods keep priorityClassName",
                        (ev,))
-    snippet = compat.PRIORITY_SNIPPET.at(vc.version) or ""
+    change = yaml.safe_load(compat.PRIORITY_SNIPPET.at(vc.version) or "{}")
+    step = vcl.VClusterValues(vc=vc, values=change, why=(
+        f"vCluster {vc.version_text}: sync priority classes, so host pods keep priorityClassName.",))
     if compat.PRIORITY_CLASSES.at(vc.version) == "to-host" and settings.get(FROM_HOST) is True:
         # v0.21-v0.22 accept the fromHost key but the pod translator reads only toHost (translator.go:104@v0.21.0)
         return Verdict(Status.WARN, f"{vc.ref}: {FROM_HOST} is on, but vCluster {vc.version_text} ignores it for "
                                     f"pods: host pods lose spec.priorityClassName unless {TO_HOST} is on", (ev,),
                        f"vCluster before v0.23 keeps a pod's priority class only with {TO_HOST} "
                        f"({compat.PRIORITY_CLASSES.source(vc.version)}); from v0.23 {FROM_HOST} alone keeps it. "
-                       + vcl.upgrade_explained(vc, snippet),
-                       vcl.upgrade_fix(vc, context, snippet, "kai-priority-values.yaml",
-                                       f"vCluster {vc.version_text} reads only {TO_HOST} for pods."))
+                       + vcl.upgrade_explained(vc, change, context),
+                       remedy.fix(context, replace(step, why=(f"vCluster {vc.version_text} reads only {TO_HOST} for "
+                                                              f"pods.",))))
     unlabelled = [p for p in pods if LABEL not in podinfo.labels(p)]
     lost = [p for p in unlabelled if vcl.virtual_label(p, LABEL) is not None]
     pods_ev = Evidence(f"kai-scheduler pods of {vc.ref}",
@@ -60,9 +66,8 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context
                    f"({compat.PRIORITY_CLASSES.source(vc.version)}), and KAI then derives priority and "
                    f"preemptibility from the workload type. Keep the KAI label on the pod ({LABEL}: "
                    f"train|build|inference|build-preemptible), or sync priority classes.{label_note} "
-                   + vcl.upgrade_explained(vc, snippet))
-    fix = vcl.upgrade_fix(vc, context, snippet, "kai-priority-values.yaml",
-                          f"vCluster {vc.version_text}: sync priority classes, so host pods keep priorityClassName.")
+                   + vcl.upgrade_explained(vc, change, context))
+    fix = remedy.fix(context, step)
     return Verdict(Status.WARN, f"{vc.ref}: {len(lost)} pod(s) set {LABEL} inside the vCluster but the host pod "
                                 f"has neither the label nor the priority class", (ev, pods_ev), remediation, fix)
 

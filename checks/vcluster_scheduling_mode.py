@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import Any, Dict, List, Optional
 
+from vcdoctor import remedy
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.vcluster import compat
@@ -15,22 +16,21 @@ LEGACY_FLAG = "--enable-scheduler"
 HYBRID = "sync.toHost.pods.hybridScheduling.enabled"
 HOST_SCHEDULERS = "sync.toHost.pods.hybridScheduling.hostSchedulers"
 
-HYBRID_SNIPPET = """sync:
-  toHost:
-    pods:
-      hybridScheduling:
-        enabled: true
-        hostSchedulers:
-          - kai-scheduler"""
 #: the values of each key, written as a vcluster.yaml fragment turning it off
-OFF_SNIPPETS = {
-    VIRTUAL: "controlPlane:\n  distro:\n    k8s:\n      scheduler:\n        enabled: false",
-    VIRTUAL_OLD: "controlPlane:\n  advanced:\n    virtualScheduler:\n      enabled: false",
+OFF_VALUES: Dict[str, Dict[str, Any]] = {
+    VIRTUAL: {"controlPlane": {"distro": {"k8s": {"scheduler": {"enabled": False}}}}},
+    VIRTUAL_OLD: {"controlPlane": {"advanced": {"virtualScheduler": {"enabled": False}}}},
 }
 #: v0.19 legacy charts pass --enable-scheduler from sync.nodes.enableScheduler (charts/k3s/templates/syncer.yaml
 #: :216-217@v0.19.0), the k8s chart also unless scheduler.disabled (charts/k8s/templates/syncer.yaml:235-236@v0.19.0)
-LEGACY_OFF = "sync:\n  nodes:\n    enableScheduler: false"
-LEGACY_K8S_OFF = "scheduler:\n  disabled: true"
+LEGACY_OFF = {"sync": {"nodes": {"enableScheduler": False}}}
+LEGACY_K8S_OFF = {"scheduler": {"disabled": True}}
+
+
+def hybrid_values(scheduler: str, listed: List[object]) -> dict:
+    """hostSchedulers is a list Helm replaces whole: the schedulers listed today, plus KAI's."""
+    return {"sync": {"toHost": {"pods": {"hybridScheduling": {
+        "enabled": True, "hostSchedulers": [str(s) for s in listed] + [scheduler]}}}}}
 
 
 def virtual_keys_on(vc: vcl.VCluster, settings: vcl.Settings) -> List[str]:
@@ -43,14 +43,14 @@ def virtual_keys_on(vc: vcl.VCluster, settings: vcl.Settings) -> List[str]:
     return on
 
 
-def off_snippet(vc: vcl.VCluster, keys: List[str]) -> str:
+def off_values(vc: vcl.VCluster, keys: List[str]) -> dict:
     """The values that turn each of ``keys`` off, in the keys this release has."""
     if LEGACY_FLAG in keys:
-        return LEGACY_OFF + ("\n" + LEGACY_K8S_OFF if vc.chart == "vcluster-k8s" else "")
-    if keys == [VIRTUAL, VIRTUAL_OLD]:
-        return ("controlPlane:\n  distro:\n    k8s:\n      scheduler:\n        enabled: false\n"
-                "  advanced:\n    virtualScheduler:\n      enabled: false")
-    return "\n".join(OFF_SNIPPETS[k] for k in keys)
+        return vcl.deep_merge(LEGACY_OFF, LEGACY_K8S_OFF) if vc.chart == "vcluster-k8s" else dict(LEGACY_OFF)
+    merged: dict = {}
+    for key in keys:
+        merged = vcl.deep_merge(merged, OFF_VALUES[key])
+    return merged
 
 
 def _examine(vc: vcl.VCluster, settings: vcl.Settings, context: Optional[str], scheduler: str) -> Verdict:
@@ -65,31 +65,32 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, context: Optional[str], s
     ev = Evidence(settings.source, f"virtual scheduler = {bool(keys)}" + (f" ({', '.join(keys)})" if keys else "")
                   + (f", hybrid scheduling = {hybrid}" if hybrid_era else ""), shown)
     if hybrid:
-        hybrid_snippet = HYBRID_SNIPPET.replace("- kai-scheduler", f"- {scheduler}")
+        change = hybrid_values(scheduler, list(host_schedulers))
         if scheduler in host_schedulers:
             return Verdict(Status.PASS, f"{vc.ref}: hybrid scheduling hands {scheduler} pods to the host", (ev,))
         return Verdict(Status.FAIL, f"{vc.ref}: hybrid scheduling is on but {scheduler} is not in hostSchedulers, "
                                     f"so {scheduler} pods wait for a scheduler inside the vCluster",
                        (ev,), f"Add {scheduler} to the host schedulers (vCluster Pro). "
-                       + vcl.upgrade_explained(vc, hybrid_snippet),
-                       vcl.upgrade_fix(vc, context, hybrid_snippet, "kai-hybrid-values.yaml",
-                                       f"Hand {scheduler} pods to the host scheduler (hybrid scheduling)."))
+                       + vcl.upgrade_explained(vc, change, context),
+                       remedy.fix(context, vcl.VClusterValues(vc=vc, values=change, why=(
+                           f"Hand {scheduler} pods to the host scheduler (hybrid scheduling).",))))
     if keys:
-        snippet = off_snippet(vc, keys)
+        change = off_values(vc, keys)
         # v0.19-v0.25 and OSS v0.26+ wait for a node name on every pod, whatever its schedulerName
         # (pods/syncer.go:218-221@v0.19.0, :213-216@v0.20.0, :250-254@v0.26.0)
         alternative = (f" (or use hybrid scheduling with hostSchedulers: [{scheduler}], vCluster Pro)"
                        if hybrid_era else "")
-        legacy_note = (" If --enable-scheduler was added through syncer.extraArgs instead, remove it there."
+        # --enable-scheduler may also come from syncer.extraArgs: setting it false there wins over the chart's
+        legacy_flags = (f"{LEGACY_FLAG}=false",) if LEGACY_FLAG in keys else ()
+        legacy_note = (" The remedy also sets --enable-scheduler=false in syncer.extraArgs, in case it was added there."
                        if LEGACY_FLAG in keys else "")
         return Verdict(Status.FAIL, f"{vc.ref}: the virtual scheduler ({', '.join(keys)}) binds every pod inside "
                                     f"the vCluster before it is synced; the host KAI scheduler is bypassed and "
                                     f"{scheduler} pods stay Pending unless KAI runs inside the vCluster",
                        (ev,), f"Turn the virtual scheduler off{alternative}.{legacy_note} "
-                       + vcl.upgrade_explained(vc, snippet),
-                       vcl.upgrade_fix(vc, context, snippet, "kai-scheduler-values.yaml",
-                                       "Turn the virtual scheduler off, so pods reach the host unbound."
-                                       + legacy_note))
+                       + vcl.upgrade_explained(vc, change, context),
+                       remedy.fix(context, vcl.VClusterValues(vc=vc, values=change, legacy_flags=legacy_flags, why=(
+                           "Turn the virtual scheduler off, so pods reach the host unbound.",))))
     return Verdict(Status.PASS, f"{vc.ref}: pods reach the host unbound; the host scheduler named in each pod "
                                 f"schedules it", (ev,))
 

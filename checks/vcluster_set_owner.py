@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from dataclasses import replace
+from typing import List, Optional, Sequence, Tuple
 
 from vcdoctor import pods as podinfo
-from vcdoctor.fix_script import Script
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Verdict
 from vcdoctor.products import vcluster as vcl
+from vcdoctor.remedy import fix
+from vcdoctor.remedy.steps import Step, inside_vcluster
 
 MAX_PODS_LISTED = 10
 
@@ -15,33 +17,37 @@ WHY = "vCluster must sync pods without the Service owner reference (experimental
 LEGACY_WHY = "vCluster must sync pods without the Service owner reference (v0.19 syncer flag --set-owner=false)."
 
 
-def owner_fix(vc: vcl.VCluster, settings: vcl.Settings, context: Optional[str]) -> Tuple[str, Fix]:
-    snippet = vcl.legacy_extra_args(settings) if settings.legacy else vcl.SET_OWNER_SNIPPET
-    why = LEGACY_WHY if settings.legacy else WHY
-    return (vcl.upgrade_explained(vc, snippet),
-            vcl.upgrade_fix(vc, context, snippet, "kai-scheduler-values.yaml", why))
+def _recreate(vc: vcl.VCluster, owned: List[dict]) -> Step:
+    """Pods keep the owner reference they were created with: recreated from inside the vCluster, they lose it."""
+    more = f" (and {len(owned) - MAX_PODS_LISTED} more)" if len(owned) > MAX_PODS_LISTED else ""
+    names = [vcl.virtual_ref(p) or podinfo.name(p) for p in owned[:MAX_PODS_LISTED]]
+    return inside_vcluster(vc.ref, (f"Recreate the pods created before the change{more} (restart their controllers, "
+                                    f"or delete pods a controller brings back): {', '.join(names)}.",), cures=True)
+
+
+def owner_fix(vc: vcl.VCluster, settings: vcl.Settings, context: Optional[str],
+              owned: Sequence[dict] = ()) -> Tuple[str, Fix]:
+    if settings.legacy:
+        step = vcl.VClusterValues(why=(LEGACY_WHY,), vc=vc, legacy_flags=("--set-owner=false",), cures=not owned)
+    else:
+        step = vcl.VClusterValues(why=(WHY,), vc=vc, values=vcl.SET_OWNER_VALUES, cures=not owned)
+    steps: Tuple[Step, ...] = (step, _recreate(vc, list(owned))) if owned else (step,)
+    return vcl.upgrade_explained(vc, step.change(), context), fix(context, *steps)
 
 
 def roll_fix(vc: vcl.VCluster, context: Optional[str], owned: List[dict], stale: bool) -> Tuple[str, Fix]:
     """Only what is still needed: a restart of the control plane, and the pods created before the change."""
     lines = []
-    script = Script(context)
+    steps: List[Step] = []
     if stale:
         lines.append("The control plane still runs the old config: roll it so the syncer reads the new one.")
-        script.comment("Roll the control plane so the syncer reads the stored config:")
-        script.run("kubectl", "rollout", "restart", f"{vc.workload_kind.lower()}/{vc.name}", "--namespace",
-                   vc.namespace)
-        script.run("kubectl", "rollout", "status", f"{vc.workload_kind.lower()}/{vc.name}", "--namespace",
-                   vc.namespace, "--timeout", "5m")
+        steps.append(vcl.control_plane_rollout(vc, ("Roll the control plane so the syncer reads the stored config:",))
+                     if not owned else replace(vcl.control_plane_rollout(vc), cures=False))
     if owned:
-        more = f" (and {len(owned) - MAX_PODS_LISTED} more)" if len(owned) > MAX_PODS_LISTED else ""
         lines.append("Pods created before the change keep the owner reference until they are recreated from inside "
                      "the vCluster (delete the virtual pods, or restart their controllers).")
-        script.comment("Host pods that still carry the owner reference" + more + "; recreate them from inside "
-                       "the vCluster (their controllers bring them back without it):")
-        script.run("kubectl", "get", "pods", "--namespace", vc.namespace,
-                   *[podinfo.name(p) for p in owned[:MAX_PODS_LISTED]])
-    return " ".join(lines), script.build()
+        steps.append(_recreate(vc, owned))
+    return " ".join(lines), fix(context, *steps)
 
 
 def _examine(vc: vcl.VCluster, settings: vcl.Settings, synced_pods, control_plane, context) -> Verdict:
@@ -65,7 +71,7 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, synced_pods, control_plan
             f"{len(owned)} pod(s) carry ownerReference v1/Service {vc.name}",
             {"pods": [podinfo.ref(p) for p in owned[:MAX_PODS_LISTED]], "count": len(owned)}))
     if setting.value:
-        remediation, fix = owner_fix(vc, settings, context)
+        remediation, owner = owner_fix(vc, settings, context, owned)
         astray = vcl.lookalike_keys(settings.outline, ("experimental", "syncSettings", "setOwner"))
         if astray:
             owned_ev.append(Evidence(setting.source, f"setOwner also set at {', '.join(astray)}, where vCluster "
@@ -79,7 +85,7 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, synced_pods, control_plan
         return Verdict(Status.FAIL, f"{vc.ref}: setOwner is on (KAI's pod-grouper must then read the vCluster "
                                     f"Service)" + (f"; setOwner is also set at {astray[0]}, which vCluster ignores"
                                                    if astray else ""), tuple([config_ev] + owned_ev), remediation,
-                       fix)
+                       owner)
 
     stale_ev = _stale_control_plane(control_plane, vc)
     if owned or stale_ev:

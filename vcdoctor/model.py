@@ -71,11 +71,13 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Fix:
-    """The remediation as a bash script that runs as-is against ``context`` (built by vcdoctor.fix_script)."""
+    """The remediation as a bash script that runs as-is against ``context`` (built by vcdoctor.remedy)."""
 
     script: str
     #: the kube context every command of the script names
     context: Optional[str]
+    #: the typed steps (vcdoctor.remedy.steps) the script was rendered from; the run's remedy merges them
+    steps: Tuple[Any, ...] = field(default=(), compare=False)
 
     def to_dict(self) -> Dict[str, Any]:
         return {"script": self.script, "context": self.context}

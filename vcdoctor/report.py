@@ -8,6 +8,7 @@ from typing import Optional, Sequence
 
 from vcdoctor import __version__
 from vcdoctor.model import CheckResult, ExitCode, Status
+from vcdoctor.remedy import plan
 
 SCHEMA_VERSION = "vcdoctor.report/v1"
 
@@ -27,6 +28,10 @@ def build(results: Sequence[CheckResult], cluster: Optional[dict] = None, target
         "checks": [r.to_dict() for r in results],
         "permissions": permissions or [],
     }
+    if error is None:
+        # every fix of one run is aimed at the same context (the host's, for a tenant run)
+        context = next((r.fix.context for r in results if r.fix is not None), None)
+        report["remedy"] = plan.for_results(results, context).to_dict()
     if error is not None:
         report["error"] = error
     return report

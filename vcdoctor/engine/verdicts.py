@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import List
 
 from vcdoctor.engine.facts import SideUnavailable
-from vcdoctor.fix_script import join
 from vcdoctor.gateway import Forbidden, GatewayError, NotFound, Unreachable
 from vcdoctor.model import Evidence, Status, Verdict, worst
+from vcdoctor.remedy import join
 
 
 def could_not_look(exc: GatewayError, what: str = "") -> Verdict:

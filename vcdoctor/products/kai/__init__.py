@@ -12,11 +12,16 @@ from vcdoctor.products.kai.facts import RESERVATION_NAMESPACES, PodGrouperLogs  
 from vcdoctor.products.kai.fixes import (  # noqa: F401
     ENABLE_GPU_SHARING,
     VALID_GPU_SHARE_VALUES,
+    KaiInstall,
+    KaiValues,
+    QueueParents,
+    Queues,
     gpu_sharing_fix,
-    helm_upgrade,
-    inside_vcluster,
+    gpu_sharing_steps,
+    inspect_pods,
     queue_fix,
     restart_fix,
+    restart_later,
 )
 from vcdoctor.products.kai.gpu import INVALID_REQUEST_DENIALS, SHARING_DENIALS, SharingState, denial_of  # noqa: F401
 from vcdoctor.products.kai.names import (  # noqa: F401

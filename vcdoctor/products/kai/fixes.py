@@ -1,17 +1,20 @@
-"""Remediations for KAI installs: prose that explains, and fix scripts aimed at the diagnosed context."""
+"""Remediations for KAI installs: prose that explains, and remedy steps aimed at the diagnosed context."""
 
 from __future__ import annotations
 
-from typing import Iterable, Optional, Sequence, Tuple
-
-import yaml
+import json
+from dataclasses import dataclass, replace
+from typing import Optional, Sequence, Tuple
 
 from vcdoctor import pods as podinfo
-from vcdoctor.fix_script import Script
 from vcdoctor.model import Fix
 from vcdoctor.products.kai import compat
 from vcdoctor.products.kai.components import CONFIG_NAME, NAMESPACE
 from vcdoctor.products.kai.release import KaiRelease
+from vcdoctor.remedy import fix
+from vcdoctor.remedy.script import Script, WorkFile, usable
+from vcdoctor.remedy.steps import Command, Inspect, Manual, Step, inside_vcluster, union
+from vcdoctor.versions import show
 
 ENABLE_GPU_SHARING = """GPU sharing is a KAI install-time setting (Helm global.gpuSharing=true). Keep the values KAI
 was installed with, turn it on, and stay on the installed KAI version (the chart version is the release tag);
@@ -22,92 +25,154 @@ VALID_GPU_SHARE_VALUES = """Fix the annotation on the pod inside the vCluster an
   gpu-fraction: "0.5"    # a number with 0 < x < 1, without an nvidia.com/gpu limit
   gpu-memory: "2000"     # a positive integer of MiB (never with gpu-fraction or an nvidia.com/gpu limit)"""
 
-#: the file every KAI values fix saves the installed values to
-#: KAI's installed values, saved before an upgrade (the undo); never a name a vCluster fix writes
-VALUES_FILE = "kai-installed-values.yaml"
+
+@dataclass(frozen=True)
+class KaiValues(Step):
+    """``--set`` values for the KAI release, by one upgrade that keeps the installed values and release."""
+
+    release: Optional[KaiRelease] = None
+    namespace: str = NAMESPACE
+    sets: Tuple[str, ...] = ()
+    verify: Tuple[Command, ...] = ()
+
+    @property
+    def key(self) -> Tuple[str, ...]:
+        return ("kai", self.namespace)
+
+    def _chart(self) -> Optional[compat.Known[compat.Chart]]:
+        if self.release is None or self.release.found is None:
+            return None
+        return compat.at(compat.CHART, self.release.effective)
+
+    @property
+    def manual(self) -> bool:
+        return self._chart() is None
+
+    def target(self) -> str:
+        version = self.release.text if self.release else "unknown"
+        return f"KAI Helm release {compat.RELEASE_NAME} in {self.namespace} (host cluster), release {version}"
+
+    def disruption(self) -> str:
+        return ("KAI's components whose settings change are recreated; KAI's pod webhooks fail closed, so pod "
+                "creation waits while none of their pods is ready")
+
+    def merge(self, other: Step) -> Step:
+        assert isinstance(other, KaiValues)
+        return replace(self, why=union(self.why, other.why), sets=union(self.sets, other.sets),
+                       verify=union(self.verify, other.verify))
+
+    def emit(self, script: Script) -> None:
+        self.explain(script)
+        chart = self._chart()
+        if chart is None or self.release is None:
+            outside = self.release.outside_message() if self.release else "KAI's release is unknown"
+            script.comment(f"{outside}: vcdoctor gives no upgrade command, which would move KAI to another release. "
+                           f"Upgrade it with the same chart version, the values it runs with and these --set values:")
+            script.show("helm", "list", "--namespace", self.namespace)
+            for value in self.sets:
+                script.comment(f"  --set {value}")
+            return
+        script.comment(f"The values KAI runs with today (release {compat.RELEASE_NAME} in {self.namespace}); KAI "
+                       f"does not support `helm rollback` ({compat.NO_ROLLBACK_SOURCE}): to undo, upgrade again with "
+                       f"them:")
+        script.run("helm", "get", "values", compat.RELEASE_NAME, "--namespace", self.namespace, "--output", "json",
+                   stdout="kai-installed.json", what="KAI's namespace")
+        script.comment(f"Same release, {self.release.text} (chart {chart.value.ref}; {chart.source}):")
+        words = ["upgrade", compat.RELEASE_NAME, chart.value.ref]
+        if chart.value.repo:
+            words += ["--repo", chart.value.repo]
+        words += ["--namespace", self.namespace, "--version", self.release.text, "--values",
+                  WorkFile("kai-installed.json")]
+        for value in self.sets:
+            words += ["--set", value]
+        script.run("helm", *words, what="KAI's namespace")
+        if self.verify:
+            script.comment("Check it took effect:")
+        for command in self.verify:
+            script.run(*command, may_fail=True)
 
 
-def inside_vcluster(script: Script, vcluster: Optional[str], lines: Iterable[str]) -> Script:
-    """Steps that act on the virtual pod: comments, since vcdoctor cannot know the vCluster's own kube context."""
-    where = f"vCluster {vcluster}" if vcluster else "the vCluster"
-    connect = ""
-    if vcluster and "/" in vcluster:
-        ns, name = vcluster.split("/", 1)
-        connect = f" (e.g. `vcluster connect {name} -n {ns}`)"
-    script.comment(f"Inside {where}, not the host cluster{connect}:")
-    for line in lines:
-        script.comment(f"  {line}")
-    return script
+@dataclass(frozen=True)
+class KaiInstall(Step):
+    """Install KAI, pinned to the newest release vcdoctor knows, with GPU sharing on."""
+
+    namespace: str = NAMESPACE
+
+    @property
+    def key(self) -> Tuple[str, ...]:
+        return ("kai-install", self.namespace)
+
+    def target(self) -> str:
+        return f"a new KAI Helm release {compat.RELEASE_NAME} in {self.namespace} (host cluster)"
+
+    def disruption(self) -> str:
+        return "none for running pods; KAI's webhooks apply to pods created from then on"
+
+    def emit(self, script: Script) -> None:
+        chart = compat.at(compat.CHART, compat.NEWEST)
+        assert chart is not None
+        version = show(compat.NEWEST)
+        self.explain(script)
+        script.comment(f"Install KAI {version}, the newest release vcdoctor knows ({chart.source}), with GPU "
+                       f"sharing on:")
+        script.run("helm", "upgrade", "--install", compat.RELEASE_NAME, chart.value.ref, "--namespace",
+                   self.namespace, "--create-namespace", "--version", version, "--set", "global.gpuSharing=true",
+                   what="KAI's namespace")
+        script.run("kubectl", "get", "pods", "--namespace", self.namespace, may_fail=True)
 
 
-def helm_upgrade(release: KaiRelease, context: Optional[str], why: str, sets: Sequence[str],
-                 verify: Optional[Tuple[str, ...]] = None, namespace: str = NAMESPACE) -> Fix:
-    """Keep KAI's installed values, add ``sets``, upgrade to the same release (never the newest chart)."""
-    script = Script(context)
-    script.comment(why)
-    script.comment(f"The values KAI runs with today (release {compat.RELEASE_NAME} in {namespace}):")
-    script.run("helm", "get", "values", compat.RELEASE_NAME, "--namespace", namespace, "--output", "yaml",
-               redirect=VALUES_FILE)
-    chart = compat.at(compat.CHART, release.effective)
-    if chart is None or release.found is None:
-        script.comment(f"{release.outside_message()}: vcdoctor gives no upgrade command, which would move KAI to "
-                       f"another release. Find the installed chart and version, then upgrade with the same version, "
-                       f"--values {VALUES_FILE} and " + " ".join(f"--set {s}" for s in sets) + ":")
-        script.run("helm", "list", "--namespace", namespace)
-        return script.build()
-    script.comment(f"Same release, {release.text} (chart {chart.value.ref}; {chart.source}). KAI does not support "
-                   f"`helm rollback` ({compat.NO_ROLLBACK_SOURCE}): to undo, upgrade again with {VALUES_FILE}.")
-    words = ["upgrade", compat.RELEASE_NAME, chart.value.ref]
-    if chart.value.repo:
-        words += ["--repo", chart.value.repo]
-    words += ["--namespace", namespace, "--version", release.text, "--values", VALUES_FILE]
-    for value in sets:
-        words += ["--set", value]
-    script.run("helm", *words)
-    if verify:
-        script.comment("Check it took effect:")
-        script.run("kubectl", *verify)
-    return script.build()
+@dataclass(frozen=True)
+class Queues(Step):
+    """KAI Queues created with kubectl apply (parents before children in one List)."""
+
+    queues: Tuple[Tuple[str, Optional[str]], ...] = ()
+
+    @property
+    def key(self) -> Tuple[str, ...]:
+        return ("kai-queues",)
+
+    def target(self) -> str:
+        return "KAI queues (cluster-scoped, host cluster): create " + ", ".join(q for q, _ in self.queues)
+
+    def merge(self, other: Step) -> Step:
+        assert isinstance(other, Queues)
+        named = dict(self.queues)
+        extra = tuple((q, p) for q, p in other.queues if q not in named)
+        return replace(self, why=union(self.why, other.why), queues=self.queues + extra)
+
+    def emit(self, script: Script) -> None:
+        self.explain(script)
+        documents = {"apiVersion": "v1", "kind": "List",
+                     "items": [queue_manifest(name, parent) for name, parent in self.queues]}
+        script.write_file("queues.yaml", documents, what="a queue name")
+        script.run("kubectl", "apply", "--filename", WorkFile("queues.yaml"))
 
 
-def gpu_sharing_fix(release: KaiRelease, context: Optional[str], vcluster: Optional[str] = None,
-                    pods: Sequence[str] = (), namespace: str = NAMESPACE) -> Fix:
-    switch = compat.at(compat.GPU_SHARING_SWITCH, release.effective)
-    verify: Optional[Tuple[str, ...]] = None
-    if switch is not None and switch.value.where == "config":
-        verify = ("get", f"configs.kai.scheduler/{CONFIG_NAME}", "--output", "jsonpath={.spec.admission.gpuSharing}")
-    elif switch is not None:
-        verify = ("get", "pods", "--namespace", namespace, "--selector", f"app={_switch_app(release, switch.value)}",
-                  "--output", "jsonpath={..args}")
-    why = ("Turn KAI's GPU sharing on" + (f" ({switch.value.text}; {switch.source})" if switch else "") + ".")
-    fix = helm_upgrade(release, context, why, ["global.gpuSharing=true"], verify, namespace)
-    script = Script(context)
-    inside_vcluster(script, vcluster, ["Recreate the pods that request GPU shares, now that sharing is on"
-                                       + (f": {', '.join(pods)}" if pods else "") + "."])
-    return Fix(fix.script + script.build().script, fix.context)
+@dataclass(frozen=True)
+class QueueParents(Step):
+    """Give existing queues a parent (kubectl patch, a merge patch built as JSON)."""
 
+    parents: Tuple[Tuple[str, str], ...] = ()
 
-def _switch_app(release: KaiRelease, switch: compat.SharingSwitch) -> str:
-    family = release.family()
-    component = next((c for c in (family.components if family else ()) if c.key == switch.where), None)
-    return component.app if component else switch.where
+    @property
+    def key(self) -> Tuple[str, ...]:
+        return ("kai-queue-parents",)
 
+    def target(self) -> str:
+        return "KAI queues (host cluster): set the parent of " + ", ".join(q for q, _ in self.parents)
 
-def restart_fix(context: Optional[str], deployments: Sequence[str], why: str,
-                inspect: Sequence[dict] = (), namespace: str = NAMESPACE) -> Fix:
-    """Inspect the failing pods' previous run, then roll their Deployments (named like their app label)."""
-    script = Script(context)
-    script.comment(why)
-    for pod in inspect:
-        script.run("kubectl", "describe", "pod", podinfo.name(pod), "--namespace", podinfo.namespace(pod))
-        script.run("kubectl", "logs", podinfo.name(pod), "--namespace", podinfo.namespace(pod), "--all-containers",
-                   "--previous", "--tail", "50")
-    if deployments:
-        script.comment("When the cause is fixed, restart (the Deployment recreates the pods):")
-    for name in deployments:
-        script.run("kubectl", "rollout", "restart", f"deployment/{name}", "--namespace", namespace)
-        script.run("kubectl", "rollout", "status", f"deployment/{name}", "--namespace", namespace, "--timeout", "5m")
-    return script.build()
+    def merge(self, other: Step) -> Step:
+        assert isinstance(other, QueueParents)
+        return replace(self, why=union(self.why, other.why), parents=union(self.parents, other.parents))
+
+    def emit(self, script: Script) -> None:
+        self.explain(script)
+        for queue, parent in self.parents:
+            if not usable(parent):
+                script.refuse("a parent queue name", parent)
+            patch = json.dumps({"spec": {"parentQueue": parent}})
+            script.run("kubectl", "patch", f"queues.scheduling.run.ai/{queue}", "--type", "merge", "--patch", patch,
+                       what="a queue name")
 
 
 def queue_manifest(name: str, parent: Optional[str]) -> dict:
@@ -120,11 +185,62 @@ def queue_manifest(name: str, parent: Optional[str]) -> dict:
     return {"apiVersion": "scheduling.run.ai/v2", "kind": "Queue", "metadata": {"name": name}, "spec": spec}
 
 
+def gpu_sharing_steps(release: KaiRelease, vcluster: Optional[str] = None, pods: Sequence[str] = (),
+                      namespace: str = NAMESPACE) -> Tuple[Step, ...]:
+    """GPU sharing on (same release, values kept); the refused pods are then recreated inside the vCluster."""
+    switch = compat.at(compat.GPU_SHARING_SWITCH, release.effective)
+    verify: Tuple[Command, ...] = ()
+    if switch is not None and switch.value.where == "config":
+        verify = (("kubectl", "get", f"configs.kai.scheduler/{CONFIG_NAME}", "--output",
+                   "jsonpath={.spec.admission.gpuSharing}"),)
+    elif switch is not None:
+        verify = (("kubectl", "get", "pods", "--namespace", namespace, "--selector",
+                   f"app={_switch_app(release, switch.value)}", "--output", "jsonpath={..args}"),)
+    why = ("Turn KAI's GPU sharing on" + (f" ({switch.value.text}; {switch.source})" if switch else "") + ".",)
+    return (KaiValues(why=why, release=release, namespace=namespace, sets=("global.gpuSharing=true",),
+                      verify=verify, cures=False),
+            inside_vcluster(vcluster, ("Recreate the pods that request GPU shares, now that sharing is on"
+                                       + (f": {', '.join(pods)}" if pods else "") + ".",), cures=True))
+
+
+def gpu_sharing_fix(release: KaiRelease, context: Optional[str], vcluster: Optional[str] = None,
+                    pods: Sequence[str] = (), namespace: str = NAMESPACE) -> Fix:
+    return fix(context, *gpu_sharing_steps(release, vcluster, pods, namespace))
+
+
+def _switch_app(release: KaiRelease, switch: compat.SharingSwitch) -> str:
+    family = release.family()
+    component = next((c for c in (family.components if family else ()) if c.key == switch.where), None)
+    return component.app if component else switch.where
+
+
+def inspect_pods(pods: Sequence[dict], why: Tuple[str, ...] = ()) -> Inspect:
+    """describe and the previous run's log of each pod (read-only)."""
+    commands: Tuple[Command, ...] = ()
+    for pod in pods:
+        name, ns = podinfo.name(pod), podinfo.namespace(pod)
+        commands += (("kubectl", "describe", "pod", name, "--namespace", ns),
+                     ("kubectl", "logs", name, "--namespace", ns, "--all-containers", "--previous", "--tail", "50"))
+    return Inspect(why=why, commands=commands)
+
+
+def restart_later(deployments: Sequence[str], namespace: str = NAMESPACE) -> Manual:
+    """Restarting a crashing component before its cause is known changes nothing: the commands, for afterwards."""
+    later: Tuple[Command, ...] = tuple(("kubectl", "rollout", "restart", f"deployment/{name}", "--namespace",
+                                        namespace) for name in deployments)
+    return Manual(where="on the host cluster, once the cause is fixed",
+                  lines=("Restart the components (their Deployments recreate the pods):",), later=later)
+
+
+def restart_fix(context: Optional[str], deployments: Sequence[str], why: str,
+                inspect: Sequence[dict] = (), namespace: str = NAMESPACE) -> Fix:
+    """Inspect the failing pods' previous run; the restart is for once the cause is fixed."""
+    steps: Tuple[Step, ...] = (inspect_pods(inspect, (why,)),)
+    if deployments:
+        steps += (restart_later(deployments, namespace),)
+    return fix(context, *steps)
+
+
 def queue_fix(context: Optional[str], queues: Sequence[Tuple[str, Optional[str]]], why: str) -> Fix:
     """Create each (queue, parent) in the host cluster with kubectl apply."""
-    script = Script(context)
-    script.comment(why)
-    documents = [queue_manifest(name, parent) for name, parent in queues]
-    script.write_file("kai-queues.yaml", yaml.safe_dump_all(documents, sort_keys=False))
-    script.run("kubectl", "apply", "--filename", "kai-queues.yaml")
-    return script.build()
+    return fix(context, Queues(why=(why,), queues=tuple(queues)))

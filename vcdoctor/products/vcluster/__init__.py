@@ -26,12 +26,14 @@ from vcdoctor.products.vcluster.discovery import (  # noqa: F401
     stale_control_plane,
 )
 from vcdoctor.products.vcluster.fixes import (  # noqa: F401
-    SET_OWNER_SNIPPET,
-    legacy_extra_args,
-    reapply_fix,
-    restart_fix,
+    KAI_SYNC_LABELS,
+    SET_OWNER_VALUES,
+    VClusterValues,
+    control_plane_rollout,
+    deep_merge,
+    managed,
+    reapply,
     upgrade_explained,
-    upgrade_fix,
 )
 from vcdoctor.products.vcluster.names import (  # noqa: F401
     MANAGED_BY,

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Callable, List, Optional, Sequence
 
 from vcdoctor.engine.verdicts import could_not_look, fold
-from vcdoctor.fix_script import Script
 from vcdoctor.gateway import Forbidden
 from vcdoctor.model import Evidence, Fix, Status, Verdict
 from vcdoctor.products.vcluster import compat
 from vcdoctor.products.vcluster.config import Settings
 from vcdoctor.products.vcluster.discovery import VCLUSTER_SELECTOR, VCluster
 from vcdoctor.products.vcluster.facts import ConfigProblem, SettingsByVCluster
+from vcdoctor.remedy import fix
+from vcdoctor.remedy.steps import Inspect
 
 Examine = Callable[[VCluster, Settings], Verdict]
 
@@ -63,20 +64,18 @@ def unreadable(problem: ConfigProblem, context: Optional[str] = None) -> Verdict
 def _inspect_fix(vc: VCluster, problem: ConfigProblem, context: Optional[str]) -> Optional[Fix]:
     if not context:
         return None
-    script = Script(context)
-    script.comment(f"{vc.ref}: {problem.reason}. Inspect the stored config (read-only):")
-    script.run("kubectl", "get", "secret", vc.config_secret, "--namespace", vc.namespace, "--output",
-               "jsonpath={.data.config\\.yaml}", redirect=f"{vc.config_secret}.b64")
-    script.run("base64", "-d", f"{vc.config_secret}.b64")
-    script.comment("The values Helm installed it with (the Secret is rendered from them):")
-    script.run("helm", "get", "values", vc.name, "--namespace", vc.namespace, "--output", "yaml")
-    return script.build()
+    return fix(context, Inspect(why=(f"{vc.ref}: {problem.reason}. The stored config, and the values Helm installed "
+                                     f"it with (the Secret is rendered from them):",),
+                                commands=(("kubectl", "get", "secret", vc.config_secret, "--namespace", vc.namespace,
+                                           "--output", "go-template={{index .data \"config.yaml\" | base64decode}}"),
+                                          ("helm", "get", "values", vc.name, "--namespace", vc.namespace, "--output",
+                                           "yaml"))))
 
 
 def _access_fix(vc: VCluster, problem: ConfigProblem, context: Optional[str]) -> Optional[Fix]:
     if not context:
         return None
-    script = Script(context)
-    script.comment(f"vcdoctor could not read the config of {vc.ref}; confirm the missing permission:")
-    script.run("kubectl", "auth", "can-i", "get", "secrets", "--namespace", vc.namespace)
-    return script.build()
+    return fix(context, Inspect(why=(f"vcdoctor could not read the config of {vc.ref}; confirm the missing "
+                                     f"permission:",),
+                                commands=(("kubectl", "auth", "can-i", "get", "secrets", "--namespace",
+                                           vc.namespace),)))
