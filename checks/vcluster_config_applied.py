@@ -35,20 +35,16 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, control_plane, context: O
     if stale:
         problems.append(f"{len(stale)} control-plane pod(s) still run an older config")
         if not edited:
-            fixes.append(f"Roll the control plane (host context):\n"
-                         f"  kubectl rollout restart {vc.workload_kind.lower()}/{vc.name} -n {vc.namespace}")
+            fixes.append(f"Roll the control plane of {vc.ref} on the host cluster (the remedy does).")
             scripts.append(remedy.fix(context, vcl.control_plane_rollout(vc, (
                 f"{vc.ref}: the control plane runs an older config; roll it so the syncer reads the stored one.",)))
                 if context else None)
     if edited:
         problems.append("the vc-config Secret changed after the last helm upgrade (edited by hand?)")
         fixes.append("The syncer reads the Secret only at start, and Helm renders it from the release values: a hand "
-                     "edit is undone by the next upgrade. Render it again from your Helm values at the installed "
-                     f"chart version {vc.version_text} (put any change you meant into those values first), then roll "
-                     f"the control plane (host context):\n  helm get values {vc.name} -n {vc.namespace} -o yaml > "
-                     f"{vc.name}-values.yaml\n  vcluster create --upgrade {vc.name} -n {vc.namespace} "
-                     f"--chart-version {vc.version_text} --values {vc.name}-values.yaml\n"
-                     f"  kubectl rollout restart {vc.workload_kind.lower()}/{vc.name} -n {vc.namespace}")
+                     "edit is undone by the next upgrade. The remedy renders it again from your Helm values at the "
+                     f"installed chart version {vc.version_text} (put any change you meant into those values first) "
+                     f"and rolls the control plane of {vc.ref} on the host cluster.")
         scripts.append(remedy.fix(context, *vcl.reapply(vc, (f"{vc.ref}: vc-config differs from what Helm rendered; "
                                                              f"render it again from the Helm values.",)))
                        if context else None)

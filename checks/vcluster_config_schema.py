@@ -116,14 +116,10 @@ def _renames(found) -> list:
 
 def _remediation(vc: vcl.VCluster, found) -> str:
     return ("Helm's schema and the vCluster CLI refuse these keys, so the Helm values cannot hold them: the "
-            "vc-config Secret was edited by hand. Render it again from the Helm values at the installed chart version "
-            f"{vc.version_text}, then roll the control plane (host cluster, the kube context where the vCluster is "
-            f"installed):\n"
-            f"  helm get values {vc.name} -n {vc.namespace} -o yaml > {vc.name}-values.yaml\n"
-            f"  vcluster create --upgrade {vc.name} -n {vc.namespace} --chart-version {vc.version_text} "
-            f"--values {vc.name}-values.yaml\n"
-            f"  kubectl rollout restart {vc.workload_kind.lower()}/{vc.name} -n {vc.namespace}\n"
-            "If the setting was meant, put it into the values under its right key first:\n"
+            "vc-config Secret was edited by hand. The remedy renders it again from the Helm values at the installed "
+            f"chart version {vc.version_text} and rolls the control plane (on the host cluster, where {vc.ref} is "
+            "installed, not inside the vCluster). If the setting was meant, put it into the values under its right "
+            "key first:\n"
             + "\n".join(f"    {line}" for line in _renames(found)) + "\n"
             "Values from an older vCluster version can be converted with `vcluster convert config`.")
 

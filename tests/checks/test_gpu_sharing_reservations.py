@@ -27,10 +27,15 @@ def test_fail_when_sharing_off_and_pods_request_fractions(cluster, run_check):
     result = run_check(CHECK)
     assert result.status is Status.FAIL and "GPU sharing is disabled" in result.message
     script = result.fix.script
-    assert "helm get values kai-scheduler --namespace kai-scheduler --output yaml --kube-context fake" in script
+    assert ("helm get values kai-scheduler --namespace kai-scheduler --output json --kube-context fake "
+            '> "$work/step1-kai-installed.json"\n') in script
     assert ("helm upgrade kai-scheduler oci://ghcr.io/nvidia/kai-scheduler/kai-scheduler --namespace kai-scheduler "
-            "--version v0.10.2 --values kai-installed-values.yaml --set global.gpuSharing=true") in script
-    assert "helm rollback" in script and "Inside vCluster vc-ns/my-vcluster, not the host cluster" in script
+            '--version v0.10.2 --values "$work/step1-kai-installed.json" --set global.gpuSharing=true '
+            "--kube-context fake\n") in script
+    assert "helm rollback" in script
+    assert "\n# By hand, inside vCluster vc-ns/my-vcluster (vcluster connect my-vcluster -n vc-ns), not the host " \
+        "cluster:\n# Recreate the pods that request GPU shares, now that sharing is on: team-a/gpu-sharing-pod.\n" \
+        in script
 
 
 def test_fail_from_syncer_denial_when_no_host_pod_exists(cluster, run_check):
@@ -122,7 +127,12 @@ def test_invalid_request_denial_quotes_kai_and_targets_the_vcluster(cluster, run
     cluster.set_log(VC_NS, f"{VC}-0", "syncer", line + "\n")
     result = run_check(CHECK)
     assert result.status is Status.FAIL and "whole GPU resource request/limit" in result.message
-    assert "# Inside vCluster vc-ns/my-vcluster, not the host cluster" in result.fix.script
+    script = result.fix.script
+    assert "\n# By hand, inside vCluster vc-ns/my-vcluster (vcluster connect my-vcluster -n vc-ns), not the host " \
+        "cluster:\n" in script
+    # the pod is a virtual object: nothing runs against the host, the script is the subshell and comments
+    assert [line for line in script.splitlines() if line and not line.startswith("#")] == \
+        ["(", "set -euo pipefail", 'work="$(mktemp -d)"', "trap 'rm -rf -- \"$work\"' EXIT", ")"]
 
 
 def test_legacy_binder_flag_is_read(cluster, run_check):

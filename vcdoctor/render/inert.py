@@ -45,6 +45,25 @@ def unsafe(value: str) -> bool:
     return bool(_SEQUENCE.search(value) or _CONTROL.search(value))
 
 
+#: what a renderer prints instead of a script it must not edit (vcdoctor's builder never makes one)
+SCRIPT_REFUSED = ("# this script holds characters a terminal or this format would interpret, so it is not printed "
+                  "here: take it from the JSON report (-o json), byte for byte")
+
+
+def script(value: Any) -> str:
+    """A fix or remedy script exactly as built, or a refusal: a script is never cleaned, since removing a byte
+    from quoted code can turn data into a command."""
+    text = value if isinstance(value, str) else ""
+    return SCRIPT_REFUSED if unsafe(text) else text
+
+
+def md_verbatim(value: Any, info: str = "") -> str:
+    """A script as a fenced code block, byte for byte (or the refusal): a fence no backtick run inside can close."""
+    body = script(value).rstrip("\n")
+    fence = "`" * max(3, _longest_backticks(body) + 1)
+    return f"{fence}{info}\n{body}\n{fence}"
+
+
 def scrub(value: Any) -> Any:
     """A copy of a JSON-like tree with every string (keys too) passed through :func:`clean`."""
     if isinstance(value, str):

@@ -81,6 +81,7 @@ def _details(check: dict, report: dict) -> str:
     fix = fix_of(check)
     if fix:
         context = fix.get("context") or (report.get("cluster") or {}).get("context")
-        parts.append(f"Fix{f' (context {context})' if context else ''}, paste into bash:\n{fix['script'].strip()}")
+        parts.append(f"Fix{f' (context {context})' if context else ''}, paste into bash:\n"
+                     f"{inert.script(fix['script']).strip()}")
     parts.append("Evidence:\n" + json.dumps(check.get("evidence") or [], indent=2))
     return "\n\n".join(p for p in parts if p)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from vcdoctor.render import inert
-from vcdoctor.render.scope import fix_of, groups, scope_lines
+from vcdoctor.render.scope import groups, remedy_of, remedy_summary, scope_lines, steps_for
 
 ICONS = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "⛔", "skip": "➖"}
 
@@ -38,6 +38,7 @@ def render(report: dict, colour: bool = False, fail_on: str = "fail", heading: s
     for block in blocks:
         if block[0]["status"] != "pass":
             lines += _details(block, report)
+    lines += _remedy(report)
     lines += _platform(report.get("platform"))
     return "\n".join(lines)
 
@@ -69,11 +70,9 @@ def _details(block: list[dict], report: dict) -> list[str]:
     lines = ["", title, "", inert.md_code(first["message"])]
     if first.get("remediation"):
         lines += ["", "**Remediation**", "", inert.md_fence(first["remediation"], "text")]
-    fix = fix_of(first)
-    if fix:
-        context = fix.get("context") or (report.get("cluster") or {}).get("context")
-        where = f" (context {inert.md_code(context)})" if context else ""
-        lines += ["", f"**Fix**{where}, paste into bash:", "", inert.md_fence(fix["script"], "sh")]
+    steps = steps_for(report, block)
+    if steps:
+        lines += ["", "**Fix**: remedy step " + ", ".join(map(str, steps)) + " (below)"]
     for check in block:
         if check.get("evidence"):
             label = "Evidence" if len(block) == 1 else f"Evidence: {inert.md_code(check['id'])}"
@@ -82,6 +81,16 @@ def _details(block: list[dict], report: dict) -> list[str]:
     if len(block) == 1 and first.get("docs_url"):
         lines += ["", f"Docs: {inert.md_code(first['docs_url'])}"]
     return lines
+
+
+def _remedy(report: dict) -> list[str]:
+    remedy = remedy_of(report)
+    if remedy is None:
+        return []
+    context = f" (context {inert.md_code(remedy['context'])})" if remedy.get("context") else ""
+    lines = ["", f"### Remedy: {len(remedy['steps'])} step(s){context}", ""]
+    lines += [f"{line.split('. ', 1)[0]}. {inert.md_code(line.split('. ', 1)[1])}" for line in remedy_summary(remedy)]
+    return lines + ["", "Paste into bash:", "", inert.md_verbatim(remedy["script"], "sh")]
 
 
 def render_fleet(fleet: dict, colour: bool = False, fail_on: str = "fail") -> str:

@@ -48,7 +48,7 @@ def _text(check: dict, report: dict) -> str:
     if fix:
         context = fix.get("context") or (report.get("cluster") or {}).get("context")
         where = f" (context {inert.one_line(context)})" if context else ""
-        text += f"\n\nFix{where}, paste into bash:\n{inert.clean(fix['script']).strip()}"
+        text += f"\n\nFix{where}, paste into bash:\n{inert.script(fix['script']).strip()}"
     return text
 
 

@@ -24,6 +24,34 @@ def fix_of(check: dict) -> dict[str, str] | None:
     return None
 
 
+def remedy_of(report: dict) -> dict | None:
+    """The report's remedy when it has steps (older reports have none)."""
+    remedy = report.get("remedy")
+    if isinstance(remedy, dict) and isinstance(remedy.get("script"), str) and remedy.get("steps"):
+        return remedy
+    return None
+
+
+def steps_for(report: dict, block: Sequence[dict]) -> list[int]:
+    """The remedy steps any check of ``block`` asked for."""
+    ids = {c.get("id") for c in block}
+    remedy = remedy_of(report) or {}
+    return [s["id"] for s in remedy.get("steps") or [] if ids & set(s.get("checks") or [])]
+
+
+def remedy_summary(remedy: dict, name: Callable[[object], str] = inert.one_line) -> list[str]:
+    """One line per step: what it changes, what it disrupts and which checks it resolves."""
+    lines = []
+    for step in remedy.get("steps") or []:
+        how = "by hand" if step.get("manual") else "script"
+        if step.get("refused"):
+            how = "stopped: a value could not be carried safely"
+        resolves = ", ".join(name(c) for c in step.get("resolves") or []) or "nothing by itself"
+        lines.append(f"{step.get('id')}. {name(step.get('target'))} [{how}]; disruption: "
+                     f"{name(step.get('disruption'))}; resolves: {resolves}")
+    return lines
+
+
 def _fold_key(check: dict) -> tuple:
     fix = fix_of(check) or {}
     return (check.get("status"), inert.one_line(check.get("message")), check.get("remediation") or "",

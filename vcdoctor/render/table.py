@@ -9,7 +9,7 @@ import textwrap
 from collections.abc import Sequence
 
 from vcdoctor.render import inert
-from vcdoctor.render.scope import fix_of, groups, scope_lines
+from vcdoctor.render.scope import groups, remedy_of, remedy_summary, scope_lines, steps_for
 
 STATUS_COLOURS = {"pass": "GREEN", "warn": "YELLOW", "fail": "RED", "error": "MAGENTA", "skip": "CYAN"}
 #: width when stdout is no terminal and COLUMNS is unset (a pipe, a CI log)
@@ -67,6 +67,7 @@ def render(report: dict, colour: bool = False, fail_on: str = "fail", width: int
     lines += _table(blocks, width, colour)
     for block in blocks:
         lines += _details(block, report, width, colour)
+    lines += remedy_lines(report, width, colour)
     lines.append("")
     lines += wrap(summary_line(report), width)
     return "\n".join(lines)
@@ -109,8 +110,8 @@ def _stacked(blocks: Sequence[list[dict]], width: int, colour: bool) -> list[str
 
 def _details(block: list[dict], report: dict, width: int, colour: bool) -> list[str]:
     first = block[0]
-    fix = fix_of(first)
-    if first["status"] == "pass" or not (first.get("remediation") or fix):
+    steps = steps_for(report, block)
+    if first["status"] == "pass" or not (first.get("remediation") or steps):
         return []
     status = first["status"]
     if len(block) == 1:
@@ -123,8 +124,8 @@ def _details(block: list[dict], report: dict, width: int, colour: bool) -> list[
         lines += remediation_lines(first["remediation"], width, "    ")
     if len(block) == 1 and first.get("docs_url"):
         lines += wrap(f"docs: {inert.one_line(first['docs_url'])}", width - 4, "    ")
-    if fix:
-        lines += [""] + fix_lines(fix, report)
+    if steps:
+        lines += wrap("fix: remedy step " + ", ".join(map(str, steps)) + " (below)", width - 4, "    ")
     return lines
 
 
@@ -162,13 +163,18 @@ def _heredoc_tag(line: str) -> str | None:
     return match.group(2) if match else None
 
 
-def fix_lines(fix: dict[str, str], report: dict) -> list[str]:
-    """The fix script verbatim at column 0, under a comment header, so it pastes into bash as is."""
-    context = inert.one_line(fix.get("context") or (report.get("cluster") or {}).get("context") or "")
-    where = f" (context {context})" if context else ""
+def remedy_lines(report: dict, width: int, colour: bool) -> list[str]:
+    """The run's one remedy: its steps in a few words, then the script verbatim at column 0, so it pastes as is."""
+    remedy = remedy_of(report)
+    if remedy is None:
+        return []
+    steps = remedy["steps"]
+    head = f"Remedy: {len(steps)} step{'s' if len(steps) > 1 else ''}"
+    lines = ["", _paint(head, "CYAN", colour)]
+    for line in remedy_summary(remedy):
+        lines += wrap(line, width, "    ")
     # no colour and no wrapping here: a terminal copy must give bash exactly these bytes
-    script = inert.clean(fix["script"]).strip("\n")
-    return [f"# fix{where} — paste into bash:", *script.split("\n"), "# end of fix"]
+    return lines + ["", *inert.script(remedy["script"]).rstrip("\n").split("\n"), "# end of remedy"]
 
 
 def summary_line(report: dict) -> str:

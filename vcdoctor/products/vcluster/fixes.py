@@ -155,7 +155,7 @@ class VClusterValues(Step):
             script.comment("keeping every other entry of syncer.extraArgs it was installed with.")
 
 
-def control_plane_rollout(vc: VCluster, why: Tuple[str, ...] = ()) -> Step:
+def control_plane_rollout(vc: VCluster, why: Tuple[str, ...] = ("The syncer reads its config only at start:",)) -> Step:
     """Roll the control plane so the syncer reads its stored config, only for a vCluster vcdoctor may act on."""
     if managed(vc) or vc.installed_by == "argocd":
         return Rollout(why=why, kind=vc.workload_kind.lower(), name=vc.name, namespace=vc.namespace)
