@@ -65,3 +65,18 @@ def run_check(kubeconfig, facts):
     return evaluate
 
 
+
+
+#: the diagnosed cluster of the remedy tests: never the kubeconfig's current context
+PROD_CONTEXT = "gpu-prod"
+
+
+@pytest.fixture
+def prod_kubeconfig(api, tmp_path):
+    """The diagnosed cluster is gpu-prod; the current context is another cluster, as on a real laptop."""
+    config = api.kubeconfig(namespace="team-a", context=PROD_CONTEXT)
+    config["contexts"].append({"name": "elsewhere", "context": {"cluster": "fake-cluster", "user": "fake-user"}})
+    config["current-context"] = "elsewhere"
+    path = tmp_path / "kubeconfig"
+    path.write_text(yaml.safe_dump(config))
+    return str(path)

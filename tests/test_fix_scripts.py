@@ -1,111 +1,88 @@
-"""Every fix vcdoctor emits pastes into bash: it parses, runs with stub tools, names the diagnosed context and
-pins the installed versions; the table and markdown print the same lines."""
+"""Every fix vcdoctor emits pastes into bash on its own: it parses, runs with the stub tools, names the diagnosed
+context, pins the installed versions and keeps the values (and v0.19 syncer args) the user installed with."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-import yaml
 from click.testing import CliRunner
 
-from tests.fakeapi.scenarios import SCENARIOS
-from tests.pasting import assert_pastes, merged_values
+from tests import simulator
+from tests.conftest import PROD_CONTEXT as CONTEXT
+from tests.fakeapi import factories as f
+from tests.fakeapi import vcluster_releases as vr
+from tests.fakeapi.scenarios import SCENARIOS, VC, VC_NS, _kai_world
 from vcdoctor.cli import main
 
-CONTEXT = "gpu-prod"
 
-
-@pytest.fixture
-def prod_kubeconfig(api, tmp_path):
-    """The diagnosed cluster is gpu-prod; the current context is another cluster, as on a real laptop."""
-    config = api.kubeconfig(namespace="team-a", context=CONTEXT)
-    config["contexts"].append({"name": "elsewhere", "context": {"cluster": "fake-cluster", "user": "fake-user"}})
-    config["current-context"] = "elsewhere"
-    path = tmp_path / "kubeconfig"
-    path.write_text(yaml.safe_dump(config))
-    return str(path)
-
-
-def _run(kubeconfig, *args):
-    result = CliRunner().invoke(main, ["run", "--kubeconfig", kubeconfig, "--context", CONTEXT, *args])
+def _report(kubeconfig):
+    result = CliRunner().invoke(main, ["run", "--kubeconfig", kubeconfig, "--context", CONTEXT, "-o", "json"])
     assert result.exit_code in (0, 1), result.output
-    return result
+    return json.loads(result.stdout)
 
 
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
-def test_every_fix_of_every_scenario_pastes(scenario, cluster, prod_kubeconfig, tmp_path):
+def test_every_fix_of_every_scenario_pastes_on_its_own(scenario, cluster, prod_kubeconfig, tmp_path):
     SCENARIOS[scenario](cluster)
-    report = json.loads(_run(prod_kubeconfig, "-o", "json").stdout)
-    fixes = [c for c in report["checks"] if c.get("fix")]
-    for check in fixes:
-        assert check["fix"]["context"] == CONTEXT
-        assert_pastes(check["fix"]["script"], CONTEXT, tmp_path / check["id"])
+    for check in _report(prod_kubeconfig)["checks"]:
+        if check.get("fix"):
+            assert check["fix"]["context"] == CONTEXT
+            pasted = simulator.paste(check["fix"]["script"], cluster, tmp_path / check["id"], CONTEXT)
+            assert pasted.returncode == 0, f"{pasted.stderr}\n{check['fix']['script']}"
 
 
-def test_set_owner_fix_keeps_the_values_pins_the_version_and_prints_the_same_lines(cluster, prod_kubeconfig,
-                                                                                     tmp_path):
+def test_set_owner_fix_keeps_the_values_and_the_version_and_the_users_context(cluster, prod_kubeconfig, tmp_path):
     SCENARIOS["setowner-on"](cluster)
-    report = json.loads(_run(prod_kubeconfig, "-o", "json").stdout)
-    check = next(c for c in report["checks"] if c["id"] == "vcluster-set-owner")
-    script = check["fix"]["script"]
-    pasted = assert_pastes(script, CONTEXT, tmp_path)
-    upgrade = next(call for call in pasted.calls if call[:2] == ["vcluster", "create"])
-    assert upgrade[upgrade.index("--chart-version") + 1] == "0.27.0"
-    values = merged_values(pasted)
+    check = next(c for c in _report(prod_kubeconfig)["checks"] if c["id"] == "vcluster-set-owner")
+    pasted = simulator.paste(check["fix"]["script"], cluster, tmp_path, CONTEXT)
+    upgrade = next(c for c in pasted.calls if c.argv[:2] == ["vcluster", "create"])
+    assert upgrade.flag("--chart-version") == "0.27.0" and "--connect=false" in upgrade.argv
+    values = upgrade.values()
     assert values["experimental"]["syncSettings"]["setOwner"] is False
-    assert values["controlPlane"]["statefulSet"]["resources"]["limits"]["memory"] == "2Gi"  # kept
-    table = _run(prod_kubeconfig, "-o", "table").stdout
-    markdown = _run(prod_kubeconfig, "-o", "markdown").stdout
-    for line in script.splitlines():
-        assert f"\n{line}\n" in table or line == ""
-        assert line in markdown
+    assert values["exportKubeConfig"]["secret"]["name"] == "should-never-be-reported"  # an installed value, kept
 
 
-def test_the_harness_refuses_a_script_that_would_hit_the_current_context(tmp_path):
-    with pytest.raises(AssertionError, match="does not name context"):
-        assert_pastes("kubectl rollout restart statefulset/vc -n ns\n", CONTEXT, tmp_path)
-    with pytest.raises(AssertionError, match="does not pin"):
-        assert_pastes("vcluster create --upgrade vc -n ns --context gpu-prod\n", CONTEXT, tmp_path)
-    with pytest.raises(AssertionError, match="does not parse"):
-        assert_pastes("cat > f <<'EOF'\nx\n  EOF\nkubectl get pods --context gpu-prod\n", CONTEXT, tmp_path)
+def test_a_v019_fix_keeps_every_syncer_arg_the_user_installed_with(cluster, prod_kubeconfig, tmp_path):
+    """Helm replaces syncer.extraArgs whole: the remedy merges at paste time, keeping the user's own args."""
+    cluster.add(*vr.legacy(VC, VC_NS, "--enable-scheduler", "--sync-labels=team.example.com/cost-center",
+                           "--tls-san=vc.example.com"), f.helm_release(VC, VC_NS, 1, chart_version="0.19.5"))
+    cluster.add(f.synced_pod("trainer-0", "team-a", VC, VC_NS, owner=True, hashed_labels=True,
+                             labels={"kai.scheduler/queue": "test"}))
+    _kai_world(cluster)
+    report = _report(prod_kubeconfig)
+    pasted = simulator.paste(report["remedy"]["script"], cluster, tmp_path, CONTEXT)
+    assert pasted.returncode == 0, pasted.stderr
+    args = simulator._syncer(simulator._workload(cluster, VC, VC_NS))["args"]
+    assert "--tls-san=vc.example.com" in args and "--set-owner=false" in args
+    assert "--enable-scheduler=false" in args and "--enable-scheduler" not in args
+    labels = next(a for a in args if a.startswith("--sync-labels=")).split("=", 1)[1].split(",")
+    assert {"team.example.com/cost-center", "kai.scheduler/queue", "runai/queue", "priorityClassName"} == set(labels)
+    assert len([c for c in pasted.calls if c.argv[:2] == ["helm", "upgrade"]]) == 1
+
+
+@pytest.mark.parametrize("installed_by, upgrades", [("helm", True), (None, False), ("argocd", False)])
+def test_only_a_verified_helm_release_gets_commands(installed_by, upgrades, cluster, tmp_path):
+    from vcdoctor.products.vcluster import SET_OWNER_VALUES, VCluster, VClusterValues
+    from vcdoctor.remedy import fix
+
+    vc = VCluster("vc", "vc-ns", "StatefulSet", (0, 27, 0), None, installed_by=installed_by)
+    cluster.add(*f.vcluster("vc", "vc-ns"))
+    script = fix(CONTEXT, VClusterValues(why=("setOwner off",), vc=vc, values=SET_OWNER_VALUES)).script
+    pasted = simulator.paste(script, cluster, tmp_path, CONTEXT)
+    assert pasted.returncode == 0
+    assert any(c.argv[:2] == ["vcluster", "create"] for c in pasted.calls) is upgrades
+    if not upgrades:
+        assert pasted.calls == [] and "#       setOwner: false" in script  # the change, for whoever owns the release
+        assert ("Argo CD" in script) is (installed_by == "argocd")
 
 
 def test_the_builder_quotes_names_the_context_and_refuses_placeholders():
-    from vcdoctor.fix_script import Script, ScriptError
+    from vcdoctor.remedy.script import Script, ScriptError
 
-    fix = Script("ctx with space").comment("why\nand how").run("kubectl", "get", "pod", "a b").build()
-    assert fix.script == "# why\n# and how\nkubectl get pod 'a b' --context 'ctx with space'\n"
+    script = Script("ctx with space").comment("why\nand how").run("kubectl", "get", "pod", "a b")
+    assert script.lines == ["# why", "# and how", "kubectl get pod 'a b' --context 'ctx with space'"]
     with pytest.raises(ScriptError):
-        Script("c").run("kubectl", "describe", "pod", "<name>").build()
-    unaimed = Script(None).run("helm", "list").build().script
-    assert unaimed.startswith("# for the cluster admin") and "\nhelm" not in unaimed
-
-
-@pytest.mark.parametrize("installed_by, upgrades", [("helm", True), (None, True), ("argocd", False)])
-def test_a_vcluster_fix_fits_how_the_vcluster_was_installed(installed_by, upgrades, tmp_path):
-    from vcdoctor.products.vcluster import SET_OWNER_SNIPPET, VCluster, upgrade_fix
-
-    vc = VCluster("vc", "vc-ns", "StatefulSet", (0, 27, 0), None, installed_by=installed_by)
-    fix = upgrade_fix(vc, CONTEXT, SET_OWNER_SNIPPET, "kai-scheduler-values.yaml", "setOwner off")
-    pasted = assert_pastes(fix.script, CONTEXT, tmp_path)
-    assert any(c[:2] == ["vcluster", "create"] for c in pasted.calls) is upgrades
-    assert yaml.safe_load(pasted.files["kai-scheduler-values.yaml"]) == {
-        "experimental": {"syncSettings": {"setOwner": False}}}
-    if installed_by == "argocd":
-        assert not pasted.calls and "Argo CD" in fix.script  # commands would be reverted: the values change only
-
-
-def test_v019_fixes_keep_each_others_flags_whatever_order_they_are_pasted_in(cluster, prod_kubeconfig, tmp_path):
-    """Helm replaces syncer.extraArgs whole: every v0.19 fix writes the whole list vcdoctor wants."""
-    SCENARIOS["vcluster-v019-legacy"](cluster)
-    report = json.loads(_run(prod_kubeconfig, "-o", "json").stdout)
-    lists = []
-    for check in report["checks"]:
-        if check.get("fix"):
-            values = merged_values(assert_pastes(check["fix"]["script"], CONTEXT, tmp_path / check["id"]))
-            if "extraArgs" in values.get("syncer", {}):
-                lists.append(values["syncer"]["extraArgs"])
-    assert len(lists) >= 2 and all(extra == lists[0] for extra in lists)
-    assert "--set-owner=false" in lists[0] and any(a.startswith("--sync-labels=") for a in lists[0])
-    assert not any("experimental" in check["fix"]["script"] for check in report["checks"] if check.get("fix"))
+        Script("c").run("kubectl", "describe", "pod", "<name>")
+    unaimed = Script(None).run("helm", "list").lines
+    assert unaimed[0].startswith("# for the cluster admin") and len(unaimed) == 1

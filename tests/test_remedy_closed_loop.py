@@ -9,25 +9,12 @@ import copy
 import json
 
 import pytest
-import yaml
 from click.testing import CliRunner
 
 from tests import simulator
+from tests.conftest import PROD_CONTEXT as CONTEXT
 from tests.fakeapi.scenarios import SCENARIOS
 from vcdoctor.cli import main
-
-CONTEXT = "gpu-prod"
-
-
-@pytest.fixture
-def prod_kubeconfig(api, tmp_path):
-    """The diagnosed cluster is gpu-prod; the current context is another cluster, as on a real laptop."""
-    config = api.kubeconfig(namespace="team-a", context=CONTEXT)
-    config["contexts"].append({"name": "elsewhere", "context": {"cluster": "fake-cluster", "user": "fake-user"}})
-    config["current-context"] = "elsewhere"
-    path = tmp_path / "kubeconfig"
-    path.write_text(yaml.safe_dump(config))
-    return str(path)
 
 
 def _run(kubeconfig, *args):
@@ -77,16 +64,13 @@ def test_the_remedy_cures_what_it_claims(scenario, cluster, prod_kubeconfig, tmp
     assert again.returncode == 0 and cluster.objects == settled, "pasting the remedy twice changed the cluster again"
 
 
-def test_every_kind_of_step_is_exercised_by_the_closed_loop(cluster, prod_kubeconfig, api):
+def test_every_kind_of_step_is_exercised_by_the_closed_loop(cluster, prod_kubeconfig):
     """The scenarios above cover every step kind vcdoctor emits (a new kind needs a scenario and the simulator)."""
-    from tests.fakeapi.server import FakeCluster
-
     kinds = set()
-    for name, build in SCENARIOS.items():
+    for build in SCENARIOS.values():
         cluster.objects.clear()
         cluster.logs.clear()
         build(cluster)
         for step in json.loads(_run(prod_kubeconfig, "-o", "json"))["remedy"]["steps"]:
             kinds.add(step["target"].split(" ")[0])
-    assert isinstance(cluster, FakeCluster)
     assert {"vCluster", "KAI", "statefulset", "inside", "nothing"} <= kinds, kinds

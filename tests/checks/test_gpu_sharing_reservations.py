@@ -33,9 +33,10 @@ def test_fail_when_sharing_off_and_pods_request_fractions(cluster, run_check):
             '--version v0.10.2 --values "$work/step1-kai-installed.json" --set global.gpuSharing=true '
             "--kube-context fake\n") in script
     assert "helm rollback" in script
-    assert "\n# By hand, inside vCluster vc-ns/my-vcluster (vcluster connect my-vcluster -n vc-ns), not the host " \
-        "cluster:\n# Recreate the pods that request GPU shares, now that sharing is on: team-a/gpu-sharing-pod.\n" \
-        in script
+    # then, by hand inside the vCluster (comments only), the pods are recreated
+    assert "\n# -- step 2: inside vCluster vc-ns/my-vcluster (vcluster connect my-vcluster -n vc-ns), not the host " \
+        "cluster\n" in script and [s.manual for s in result.fix.steps] == [False, True]
+    assert "\n# Recreate the pods that request GPU shares, now that sharing is on: team-a/gpu-sharing-pod.\n" in script
 
 
 def test_fail_from_syncer_denial_when_no_host_pod_exists(cluster, run_check):
@@ -128,8 +129,8 @@ def test_invalid_request_denial_quotes_kai_and_targets_the_vcluster(cluster, run
     result = run_check(CHECK)
     assert result.status is Status.FAIL and "whole GPU resource request/limit" in result.message
     script = result.fix.script
-    assert "\n# By hand, inside vCluster vc-ns/my-vcluster (vcluster connect my-vcluster -n vc-ns), not the host " \
-        "cluster:\n" in script
+    assert "\n# -- step 1: inside vCluster vc-ns/my-vcluster (vcluster connect my-vcluster -n vc-ns), not the host " \
+        "cluster\n" in script
     # the pod is a virtual object: nothing runs against the host, the script is the subshell and comments
     assert [line for line in script.splitlines() if line and not line.startswith("#")] == \
         ["(", "set -euo pipefail", 'work="$(mktemp -d)"', "trap 'rm -rf -- \"$work\"' EXIT", ")"]

@@ -52,9 +52,9 @@ def test_missing_queue_fails_with_an_apply_script(cluster, run_check):
     assert result.status is Status.FAIL and "ghost do not exist" in result.message
     assert "default-queue, team-a" in result.remediation
     script = result.fix.script
-    assert "cat > kai-queues.yaml <<'VCDOCTOR_EOF'" in script and "  name: ghost" in script
-    assert "parentQueue: default-parent-queue" in script
-    assert "kubectl apply --filename kai-queues.yaml --context fake" in script
+    assert "\ncat > \"$work/step1-queues.yaml\" <<'VCDOCTOR_EOF'\n" in script and "    name: ghost\n" in script
+    assert "    parentQueue: default-parent-queue\n" in script
+    assert "\nkubectl apply --filename \"$work/step1-queues.yaml\" --context fake\n)\n" in script
 
 
 def test_orphan_queue_is_dropped_in_every_release(cluster, run_check):

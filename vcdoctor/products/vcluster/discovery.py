@@ -60,23 +60,31 @@ def discover(workloads: Iterable[Tuple[str, dict]]) -> List[VCluster]:
             template_config_hash=((template.get("metadata") or {}).get("annotations") or {}).get(CONFIG_HASH),
             syncer_args=tuple(str(a) for a in (syncer or {}).get("args") or ()),
             chart=_chart_name((meta.get("labels") or {}).get("chart")),
-            installed_by=installer(meta),
+            installed_by=installer(meta, name),
         )
     return [found[k] for k in sorted(found)]
 
 
 #: Helm 3 annotates every object it installs with its release; Argo CD renders charts itself and tracks objects
 HELM_RELEASE_ANNOTATION = "meta.helm.sh/release-name"
+HELM_NAMESPACE_ANNOTATION = "meta.helm.sh/release-namespace"
 ARGOCD_PREFIX = "argocd.argoproj.io/"
+#: the charts a vCluster is installed from: v0.19 per distro (charts/{k3s,k8s,k0s,eks}/Chart.yaml:2@v0.19.5),
+#: one chart from v0.20 (chart/Chart.yaml:2@v0.20.0, @v0.27.0)
+CHARTS = ("vcluster", "vcluster-k8s", "vcluster-k0s", "vcluster-eks")
 
 
-def installer(meta: dict) -> Optional[str]:
+def installer(meta: dict, release: str) -> Optional[str]:
+    """"helm" only when the workload is a vcluster chart's, stamped by Helm with this release and namespace: a
+    tenant's workload that merely carries app=vcluster gets no command that would act on it."""
     annotations = meta.get("annotations") or {}
     labels = meta.get("labels") or {}
     if any(str(k).startswith(ARGOCD_PREFIX) for k in list(annotations) + list(labels)):
         return "argocd"
     # not app.kubernetes.io/managed-by or heritage: charts template those, also under `helm template`
-    if HELM_RELEASE_ANNOTATION in annotations:
+    if (annotations.get(HELM_RELEASE_ANNOTATION) == release
+            and annotations.get(HELM_NAMESPACE_ANNOTATION) == meta.get("namespace")
+            and _chart_name(labels.get("chart")) in CHARTS):
         return "helm"
     return None
 
