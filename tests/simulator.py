@@ -189,7 +189,23 @@ def apply(cluster: FakeCluster, call: Call) -> None:
 
 def paste(script: str, cluster: FakeCluster, workdir: pathlib.Path, context: str) -> Pasted:
     """``bash -n`` (it must parse), then bash with only the stubs, python3 and coreutils on PATH, in an empty
-    directory; then every call that names ``context`` changes the cluster, in order."""
+    directory; then every call, which must name ``context``, changes the cluster, in order."""
+    names = {(o["metadata"].get("namespace"), o["metadata"]["name"])
+             for o in _objects(cluster, "apps", "statefulsets") + _objects(cluster, "apps", "deployments")}
+    found = {f"{ns}/{name}": release_values(cluster, name, ns) for ns, name in names}
+    kai = _find(cluster, "kai.scheduler", "configs", "kai-config")
+    found["kai-scheduler/kai-scheduler"] = {"global": {"gpuSharing": bool(kai and kai["spec"].get("admission", {})
+                                                                          .get("gpuSharing"))}}
+    pasted = run_stubbed(script, workdir, {k: v for k, v in found.items() if v is not None})
+    for call in pasted.calls:
+        flag = FLAGS[call.argv[0]]
+        assert call.flag(flag) == context, f"{call.argv} does not name context {context}"
+        apply(cluster, call)
+    return pasted
+
+
+def run_stubbed(script: str, workdir: pathlib.Path, releases: Dict[str, dict]) -> Pasted:
+    """Run ``script`` in bash with the recording stubs; ``releases`` are what `helm get values` answers."""
     checked = subprocess.run(["bash", "-n"], input=script, capture_output=True, text=True)
     assert checked.returncode == 0 and not checked.stderr, f"script does not parse: {checked.stderr}\n{script}"
     bin_dir = workdir / "bin"
@@ -199,24 +215,14 @@ def paste(script: str, cluster: FakeCluster, workdir: pathlib.Path, context: str
         (bin_dir / tool).chmod(0o755)
     if not (bin_dir / "python3").exists():
         (bin_dir / "python3").symlink_to(sys.executable)
-    calls, releases = workdir / "calls.jsonl", workdir / "releases.json"
+    calls, stored = workdir / "calls.jsonl", workdir / "releases.json"
     calls.write_text("")
-    names = {(o["metadata"].get("namespace"), o["metadata"]["name"])
-             for o in _objects(cluster, "apps", "statefulsets") + _objects(cluster, "apps", "deployments")}
-    found = {f"{ns}/{name}": release_values(cluster, name, ns) for ns, name in names}
-    kai = _find(cluster, "kai.scheduler", "configs", "kai-config")
-    found["kai-scheduler/kai-scheduler"] = {"global": {"gpuSharing": bool(kai and kai["spec"].get("admission", {})
-                                                                          .get("gpuSharing"))}}
-    releases.write_text(json.dumps({k: v for k, v in found.items() if v is not None}))
+    stored.write_text(json.dumps(releases))
     cwd = workdir / "cwd"
     cwd.mkdir(exist_ok=True)
-    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "SIM_CALLS": str(calls), "SIM_RELEASES": str(releases),
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "SIM_CALLS": str(calls), "SIM_RELEASES": str(stored),
            "HOME": str(workdir), "TMPDIR": str(workdir)}
     done = subprocess.run(["bash"], input=script, capture_output=True, text=True, cwd=cwd, env=env, timeout=60)
     recorded = [Call(**json.loads(line)) for line in calls.read_text().splitlines()]
-    for call in recorded:
-        flag = FLAGS[call.argv[0]]
-        assert call.flag(flag) == context, f"{call.argv} does not name context {context}"
-        apply(cluster, call)
     left = [p.name for p in cwd.iterdir()] + [p.name for p in workdir.iterdir() if p.name.startswith("tmp.")]
     return Pasted(done.returncode, done.stdout, done.stderr, recorded, left)

@@ -60,9 +60,24 @@ def file_path(name: str) -> str:
     return f'"{WORKDIR}/{name}"'
 
 
+def _strings(value: Any):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item)
+
+
 def dump(body: Any) -> str:
-    """YAML a heredoc can carry: safe_dump escapes every control and non-ASCII character, and the terminator is
-    checked on the final text (a body that would contain it is refused, not edited)."""
+    """YAML a heredoc can carry: no string in it holds a control character or line break (escaped by safe_dump it
+    would still reach the cluster), and the terminator is checked on the final text (refused, never edited)."""
+    for word in _strings(body):
+        if not usable(word):
+            raise Unusable("a value", word)
     text = yaml.safe_dump(body, sort_keys=False, default_flow_style=False, allow_unicode=False, width=10**6)
     if any(line.strip() == HEREDOC_WORD for line in text.splitlines()) or not usable(text.replace("\n", "")):
         raise Unusable("a value", HEREDOC_WORD)
