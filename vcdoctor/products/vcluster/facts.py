@@ -25,6 +25,7 @@ from vcdoctor.products.vcluster.config_schema import UnusableSchema, compile_sch
 from vcdoctor.products.vcluster.discovery import (
     ARGOCD_PREFIX,
     CONFIG_HASH,
+    HELM_NAMESPACE_ANNOTATION,
     HELM_RELEASE_ANNOTATION,
     VCLUSTER_SELECTOR,
     VCluster,
@@ -265,7 +266,7 @@ FACTS = (
 
 #: what a snapshot keeps of vCluster's objects: the config hash, the installer's marks (fix scripts differ for
 #: Helm and Argo CD), the syncer's translation annotations, and the v0.19 syncer flags vcdoctor reads
-SNAPSHOT_ANNOTATIONS = (CONFIG_HASH, HELM_RELEASE_ANNOTATION)
+SNAPSHOT_ANNOTATIONS = (CONFIG_HASH, HELM_RELEASE_ANNOTATION, HELM_NAMESPACE_ANNOTATION)
 SNAPSHOT_ANNOTATION_PREFIXES = ("vcluster.loft.sh/", ARGOCD_PREFIX)
 SNAPSHOT_FLAGS = ("--set-owner", "--sync-labels", "--multi-namespace-mode", "--target-namespace",
                   "--enable-scheduler", "--sync", "--enable-priority-classes")
