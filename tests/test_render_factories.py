@@ -46,6 +46,12 @@ def make_report(*checks: dict, context: str | None = "gpu-prod", target: dict | 
         "checks": list(checks),
         "permissions": [],
     }
+    fixes = [c for c in checks if isinstance(c.get("fix"), dict) and str(c["fix"].get("script") or "").strip()]
+    if fixes:  # as the real report: one step per check's fix here, the remedy printed once
+        report["remedy"] = {"context": context, "script": "".join(c["fix"]["script"] for c in fixes), "steps": [
+            {"id": i, "resolves": [c["id"]], "checks": [c["id"]], "target": f"what {c['id']} changes",
+             "disruption": "none", "manual": False, "refused": False, "script": c["fix"]["script"]}
+            for i, c in enumerate(fixes, 1)]}
     report.update(extra)
     return report
 

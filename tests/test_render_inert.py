@@ -63,13 +63,13 @@ def test_markdown_forms_no_heading_link_image_or_html_from_cluster_text():
     inline = [child for token in tokens for child in (token.children or [])]
     assert not [t for t in inline if t.type in ("link_open", "image")]
     headings = [t for t in tokens if t.type == "heading_open"]
-    assert len(headings) == 1 + 4  # the report title and one per non-passing check
+    assert len(headings) == 1 + 4 + 1  # the report title, one per non-passing check, the remedy
     html = [t.content.strip() for t in tokens + inline if t.type in ("html_block", "html_inline")]
     assert set(html) <= OWN_HTML | {"<details><summary>Evidence</summary>\n</details>"}, html
     fences = [t for t in tokens if t.type == "fence"]
     assert sorted(t.info for t in fences) == sorted(["text", "text", "text", "sh"] + ["json"] * 4)
-    # every fenced block holds exactly what it was given: no payload line closed it early
-    assert any(t.info == "sh" and "fenced" in t.content and "````` five" in t.content for t in fences)
+    # a script holding controls is never cleaned into something else: the block says it was left out
+    assert any(t.info == "sh" and t.content.strip() == inert.SCRIPT_REFUSED for t in fences)
     table = [t for t in tokens if t.type == "tr_open"]
     assert len(table) == 1 + 5  # header and one row per check: a payload | split no row
     rows = MarkdownIt("gfm-like").parse(text)

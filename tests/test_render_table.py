@@ -111,11 +111,9 @@ def test_different_remediations_are_not_folded(monkeypatch):
 def test_fix_script_is_printed_verbatim_at_column_zero(monkeypatch, colour):
     monkeypatch.setenv("COLUMNS", "40")
     check = make_check("vcluster-set-owner", "fail", fix={"script": SCRIPT, "context": "gpu-prod"})
-    lines = render(make_report(check), "table", colour=colour).split("\n")
-    start = lines.index("# fix (context gpu-prod) — paste into bash:")
-    count = len(SCRIPT.split("\n"))
-    assert "\n".join(lines[start + 1:start + 1 + count]) == SCRIPT
-    assert lines[start + 1 + count] == "# end of fix"
+    text = render(make_report(check), "table", colour=colour)
+    assert "fix: remedy step 1 (below)" in text and "Remedy: 1 step" in text
+    assert f"\n{SCRIPT.rstrip()}\n# end of remedy" in text  # bytes as built: no colour, no wrapping
 
 
 def test_long_remediation_commands_wrap_between_words_with_a_continuation(monkeypatch):
@@ -172,12 +170,12 @@ def test_fleet_has_a_section_per_context_and_an_error_section():
     assert "## Cluster `gone`" in render(make_fleet(broken), "markdown")
 
 
-def test_markdown_puts_the_fix_in_exactly_one_sh_block():
+def test_markdown_puts_the_remedy_in_exactly_one_sh_block():
     script = SCRIPT + "\necho '```'"
     check = make_check("vcluster-set-owner", "fail", fix={"script": script, "context": "gpu-prod"})
     text = render(make_report(check, make_check("kai-queue", "warn")), "markdown")
     assert len(re.findall(r"^`{3,}sh$", text, re.MULTILINE)) == 1
     fence, rest = re.search(r"^(`{3,})sh\n(.*)", text, re.DOTALL | re.MULTILINE).groups()
     assert len(fence) == 4  # one longer than the ``` inside the script
-    assert rest.split("\n" + fence + "\n")[0] == script
-    assert "(context `gpu-prod`)" in text
+    assert rest.split("\n" + fence)[0] == script.rstrip("\n")
+    assert "(context `gpu-prod`)" in text and "**Fix**: remedy step 1 (below)" in text

@@ -223,23 +223,12 @@ def diff(old: Any, new: Any, output: str) -> None:
 @click.option("--steps", "steps", metavar="IDS", help="Only these steps, comma-separated (e.g. 1,3), in that order.")
 def remedy(report: Any, steps: Optional[str]) -> None:
     """Print the remedy of a saved JSON report (a live run's or a snapshot replay's), verbatim, to paste into bash."""
-    import json
-
-    from vcdoctor.remedy.plan import select
-    from vcdoctor.render.inert import unsafe
+    from vcdoctor.remedy.plan import saved
 
     try:
-        plan = json.load(report).get("remedy")
-        if not isinstance(plan, dict) or not isinstance(plan.get("script"), str):
-            raise ValueError("it has no remedy (made by a vcdoctor before 1.3, or a run that ended in an error)")
-        ids = [int(i) for i in steps.split(",")] if steps else None
-        script = select(plan, ids) if ids else plan["script"]
-    except KeyError as exc:
-        raise click.UsageError(f"the report's remedy has no step {exc.args[0]}") from None
-    except (ValueError, AttributeError, TypeError) as exc:
-        raise click.UsageError(f"not a vcdoctor JSON report with a remedy: {exc}") from None
-    if unsafe(script):
-        raise click.UsageError("the remedy holds control characters vcdoctor never writes: the report was edited")
+        script = saved(report.read(), steps)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     if not script:
         click.echo("# nothing to remedy: no check failed or warned with a fix", err=True)
     click.echo(script, nl=False)

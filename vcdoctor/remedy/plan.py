@@ -133,3 +133,26 @@ def select(remedy: Dict[str, Any], ids: Sequence[int]) -> str:
             body.append("")
         body += script[len(head):-len(f"{CLOSE}\n")].rstrip("\n").split("\n")
     return wrap(context, body)
+
+
+def saved(text: str, steps: Optional[str] = None) -> str:
+    """The remedy of a saved JSON report, or only ``steps`` ("1,3"); ValueError says what is wrong with it."""
+    import json
+
+    from vcdoctor.render.inert import unsafe
+
+    try:
+        remedy = json.loads(text).get("remedy")
+    except (ValueError, AttributeError) as exc:
+        raise ValueError(f"not a vcdoctor JSON report: {exc}") from None
+    if not isinstance(remedy, dict) or not isinstance(remedy.get("script"), str):
+        raise ValueError("the report has no remedy (made by an older vcdoctor, or a run that ended in an error)")
+    try:
+        script = select(remedy, [int(i) for i in steps.split(",")]) if steps else remedy["script"]
+    except KeyError as exc:
+        raise ValueError(f"the report's remedy has no step {exc.args[0]}") from None
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"cannot take steps {steps!r} of this remedy: {exc}") from None
+    if unsafe(script):
+        raise ValueError("the remedy holds control characters vcdoctor never writes: the report was edited")
+    return script
