@@ -77,9 +77,14 @@ def test_pod_the_host_refused_for_gpu_sharing(inside, virtual_api, tmp_path, ver
     assert first["status"] == "fail" and SHARING_OFF in first["message"]
     assert "never reached the host" in first["message"]
     assert "gpuSharing" in first["remediation"] or "GPU sharing" in first["remediation"]
-    # without the host's context no command can be aimed at the host: they stay comments for the cluster admin
-    commands = [line for line in first["fix"]["script"].splitlines() if line and not line.startswith("#")]
-    assert commands == [] and "# for the cluster admin" in first["fix"]["script"]
+    # without the host's context no command can be aimed at the host: the script runs nothing, the host's step
+    # stays comments for the cluster admin (and the tenant cannot read KAI's release to pin an upgrade)
+    script = first["fix"]["script"]
+    commands = [line for line in script.splitlines() if line and not line.startswith("#")]
+    assert commands == ["(", "set -euo pipefail", 'work="$(mktemp -d)"', "trap 'rm -rf -- \"$work\"' EXIT", ")"]
+    assert first["fix"]["context"] is None and "\n# -- step 1: KAI Helm release kai-scheduler in kai-scheduler " \
+        "(host cluster)" in script and "\n#   --set global.gpuSharing=true\n" in script
+    assert [step["manual"] for step in report["remedy"]["steps"]] == [True, True]
     for check in HOST_ONLY:
         assert checks[check]["status"] == "skip", (check, checks[check])
         if check not in CHAIN:

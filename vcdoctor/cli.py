@@ -220,18 +220,15 @@ def diff(old: Any, new: Any, output: str) -> None:
 
 @main.command()
 @click.argument("report", type=click.File("r"))
-@click.option("--steps", "steps", metavar="IDS", help="Only these steps, comma-separated (e.g. 1,3), in that order.")
+@click.option("--steps", metavar="IDS", help="Only these steps, comma-separated (e.g. 1,3), in that order.")
 def remedy(report: Any, steps: Optional[str]) -> None:
     """Print the remedy of a saved JSON report (a live run's or a snapshot replay's), verbatim, to paste into bash."""
     from vcdoctor.remedy.plan import saved
 
     try:
-        script = saved(report.read(), steps)
+        click.echo(saved(report.read(), steps), nl=False)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    if not script:
-        click.echo("# nothing to remedy: no check failed or warned with a fix", err=True)
-    click.echo(script, nl=False)
 
 
 @main.command()

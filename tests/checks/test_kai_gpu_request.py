@@ -38,7 +38,7 @@ def test_invalid_requests_fail(cluster, run_check, annotations, gpus, words):
     # the pod is a virtual object: a step by hand inside the vCluster, shown as comments
     assert [s.target() for s in result.fix.steps if s.manual] == \
         ["inside vCluster ns/vc (vcluster connect vc -n ns), not the host cluster"]
-    assert any(line.startswith("# team-a/p: ") and words in line for line in result.fix.script.splitlines())
+    assert any(line.startswith("#   team-a/p: ") and words in line for line in result.fix.script.splitlines())
 
 
 @pytest.mark.parametrize("version, status", [("v0.10.0", Status.PASS), ("v0.10.1", Status.FAIL)])

@@ -68,8 +68,11 @@ def test_refused_pod_points_at_gpu_sharing_reservations_and_gives_its_fix(cluste
     result = run_check(CHECK, namespace="team-a", pod="gpu-sharing-pod")
     assert result.status is Status.FAIL
     assert "(2 syncer line(s))" in result.message and "fix: see gpu-sharing-reservations" in result.message
-    assert "--version v0.10.2 --values kai-installed-values.yaml --set global.gpuSharing=true" in result.fix.script
-    assert "Inside vCluster vc-ns/my-vcluster" in result.fix.script
+    script = result.fix.script
+    assert ('--version v0.10.2 --values "$work/step1-kai-installed.json" --set global.gpuSharing=true '
+            "--kube-context fake\n") in script
+    assert "\n# -- step 2: inside vCluster vc-ns/my-vcluster (vcluster connect my-vcluster -n vc-ns)" in script
+    assert "\n#   Recreate the pods that request GPU shares, now that sharing is on: team-a/gpu-sharing-pod.\n" in script
 
 
 def test_refused_by_quota_names_the_host_namespace(cluster, run_check):
@@ -79,7 +82,7 @@ def test_refused_by_quota_names_the_host_namespace(cluster, run_check):
     cluster.set_log(NS, f"{VC}-0", "syncer", line + "\n")
     result = run_check(CHECK, namespace="team-a", pod="big")
     assert result.status is Status.FAIL
-    assert "kubectl describe resourcequota --namespace vc-ns --context fake" in result.fix.script
+    assert "\nkubectl describe resourcequota --namespace vc-ns --context fake || true\n" in result.fix.script
 
 
 def test_configured_scheduler_name_is_the_one_pods_must_use(cluster, run_check):
@@ -89,4 +92,7 @@ def test_configured_scheduler_name_is_the_one_pods_must_use(cluster, run_check):
                 f.synced_pod("train", "team-a", VC, NS, labels={"kai.scheduler/queue": "q"}))
     result = run_check(CHECK)
     assert result.status is Status.FAIL and "schedulerName: gpu-sched" in result.remediation
-    assert "# Inside vCluster vc-ns/my-vcluster" in result.fix.script
+    assert [s.target() for s in result.fix.steps if s.manual] == \
+        ["inside vCluster vc-ns/my-vcluster (vcluster connect my-vcluster -n vc-ns), not the host cluster"]
+    assert "\n#   team-a/train: set spec.schedulerName: gpu-sched (in its controller's pod template) and recreate it\n" \
+        in result.fix.script

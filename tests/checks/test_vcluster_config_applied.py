@@ -17,7 +17,10 @@ def test_current_config_passes(cluster, run_check):
 def test_stale_control_plane_warns_with_rollout(cluster, run_check):
     cluster.add(*f.vcluster("vc", "ns", version="0.27.0", stale=True))
     result = run_check(CHECK)
-    assert result.status is Status.WARN and "kubectl rollout restart statefulset/vc -n ns" in result.remediation
+    assert result.status is Status.WARN and "Roll the control plane" in result.remediation
+    assert result.fix.script.endswith(
+        "\nkubectl rollout restart statefulset/vc --namespace ns --context fake\n"
+        "kubectl rollout status statefulset/vc --namespace ns --timeout 5m --context fake\n)\n")
 
 
 def test_hand_edited_secret_warns_on_020_to_027(cluster, run_check):

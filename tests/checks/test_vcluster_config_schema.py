@@ -32,7 +32,9 @@ def test_misspelt_key_fails_with_the_rename(cluster, run_check, schema_file):
     result = run_check(CHECK, config_schema=schema_file)
     assert result.status is Status.FAIL and "experimental.syncSetting" in result.message
     assert "rename to experimental.syncSettings" in result.remediation
-    assert "helm get values vc -n ns" in result.remediation and "host cluster" in result.remediation
+    assert "host cluster" in result.remediation
+    assert "\nhelm get values vc --namespace ns --output json --kube-context fake > \"$work/step1-installed.json\"\n" \
+        in result.fix.script
 
 
 def test_wrong_type_fails_without_showing_the_value(cluster, run_check, schema_file):

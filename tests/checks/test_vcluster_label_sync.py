@@ -30,7 +30,9 @@ def test_v020_without_sync_labels_fails_with_snippet(cluster, run_check):
     result = run_check(CHECK)
     assert result.status is Status.FAIL and "default-queue" in result.message
     assert "1 lost" in result.evidence[1].observation
-    assert "syncLabels:\n      - kai.scheduler/queue" in result.remediation
+    snippet = "experimental:\n  syncSettings:\n    syncLabels:\n    - kai.scheduler/queue\n    - priorityClassName\n"
+    assert snippet in result.remediation
+    assert f"\ncat > \"$work/step1-change.yaml\" <<'VCDOCTOR_EOF'\n{snippet}VCDOCTOR_EOF\n" in result.fix.script
 
 
 def test_v020_with_wildcard_sync_labels_passes(cluster, run_check):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import base64
+import json
+import subprocess
+import sys
 
 import pytest
 
@@ -76,15 +79,25 @@ def test_v020_sync_labels_wildcards(cluster, run_check, entry, status):
         assert f"{entry} is not a wildcard" in result.remediation
 
 
-def test_v019_sync_labels_flag_is_fixed_through_the_legacy_chart_pinned(cluster, run_check):
+def test_v019_sync_labels_flag_is_fixed_through_the_legacy_chart_pinned(cluster, run_check, tmp_path):
     cluster.add(*vr.legacy("old", "ns", "--set-owner=false"),
                 f.synced_pod("p", "t", "old", "ns", labels=QUEUE, hashed_labels=True))
     result = run_check(vcluster_label_sync.CHECK)
     assert result.status is Status.FAIL
-    assert "--sync-labels=kai.scheduler/queue,priorityClassName" in result.fix.script
-    upgrade = "helm upgrade old vcluster --repo https://charts.loft.sh --namespace ns --version 0.19.5"
-    assert upgrade in result.fix.script
-    assert "--kube-context fake" in result.fix.script
+    script = result.fix.script
+    assert ('\nhelm upgrade old vcluster --repo https://charts.loft.sh --namespace ns --version 0.19.5 --values '
+            '"$work/step1-installed.json" --values "$work/step1-extra-args.json" --kube-context fake\n') in script
+    # --sync-labels is merged at paste time into the args the release was installed with (kept, not replaced)
+    call = ('python3 - "$work/step1-installed.json" "$work/step1-extra-args.json" '
+            "kai.scheduler/queue,priorityClassName,runai/queue <<'VCDOCTOR_PROGRAM'\n")
+    assert call in script
+    program = script.split(call, 1)[1].split("\nVCDOCTOR_PROGRAM\n", 1)[0]
+    installed, out = tmp_path / "installed.json", tmp_path / "extra-args.json"
+    installed.write_text(json.dumps({"syncer": {"extraArgs": ["--set-owner=false", "--sync-labels=team"]}}))
+    subprocess.run([sys.executable, "-", str(installed), str(out), "kai.scheduler/queue,priorityClassName,runai/queue"],
+                   input=program, text=True, check=True)
+    assert json.loads(out.read_text()) == {"syncer": {"extraArgs": [
+        "--set-owner=false", "--sync-labels=kai.scheduler/queue,priorityClassName,runai/queue,team"]}}
 
 
 def test_v019_multi_namespace_copies_labels_verbatim(cluster, run_check):
@@ -190,8 +203,6 @@ def test_stale_control_plane_fix_is_a_restart_only(cluster, run_check):
 
 def test_config_schema_says_the_key_was_written_by_hand_and_fixes_with_a_pinned_rerender(cluster, run_check,
                                                                                         tmp_path):
-    import json
-
     from vcdoctor.products.vcluster.config_schema import load_schema_file
 
     path = tmp_path / "schema.json"
@@ -201,8 +212,10 @@ def test_config_schema_says_the_key_was_written_by_hand_and_fixes_with_a_pinned_
     assert result.status is Status.FAIL and "by hand" in result.message
     assert any("UnmarshalStrict" in e.data.get("read", "") + e.observation for e in result.evidence)
     script = result.fix.script
-    assert "#   experimental.syncSetting  ->  rename to experimental.syncSettings" in script
-    assert "--chart-version 0.27.0" in script and "rollout restart" in script
+    assert "\n#   experimental.syncSetting -> rename to experimental.syncSettings\n" in script
+    assert ("\nvcluster create --upgrade vc --namespace ns --chart-version 0.27.0 --connect=false "
+            '--values "$work/step1-installed.json" --context fake\n') in script
+    assert "\nkubectl rollout restart statefulset/vc --namespace ns --context fake\n" in script
 
 
 def test_unreadable_config_fix_inspects_with_the_context(cluster, run_check):
@@ -222,7 +235,8 @@ def test_two_vclusters_with_the_same_name_never_blame_each_other(cluster, run_ch
                 f.synced_pod("p", "t", "vc", "a"), f.synced_pod("p", "t", "vc", "b", owner=True))
     result = run_check(vcluster_set_owner.CHECK)
     assert result.status is Status.WARN and result.message.startswith("b/vc:") and "a/vc" not in result.message
-    assert "--namespace b" in result.fix.script and "--namespace a" not in result.fix.script
+    assert "inside vCluster b/vc (vcluster connect vc -n b)" in result.fix.script
+    assert not any(a in result.fix.script for a in ("a/vc", " -n a", "--namespace a"))
     cluster.objects.clear()
     values = {"experimental": {"syncSettings": {"setOwner": False, "syncLabels": ["kai.scheduler/queue"]}}}
     cluster.add(*f.vcluster("vc", "a", version="0.20.4", extra_values=values),
@@ -233,6 +247,7 @@ def test_two_vclusters_with_the_same_name_never_blame_each_other(cluster, run_ch
     assert result.status is Status.FAIL and result.message.startswith("b/vc:") and "a/vc" not in result.message
     lost = [e.data.get("lost") for e in result.evidence if "lost" in e.data]
     assert lost == [[], ["b/p-x-t-x-vc"]]
+    assert "\nvcluster create --upgrade vc --namespace b " in result.fix.script
     assert "--namespace a" not in result.fix.script
 
 

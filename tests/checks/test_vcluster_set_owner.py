@@ -23,8 +23,12 @@ def test_fail_when_set_owner_absent_defaults_to_true(cluster, run_check):
     result = run_check(CHECK)
     assert result.status is Status.FAIL
     assert "setOwner: false" in result.remediation and "reset every other value" in result.remediation
-    assert f"helm get values {VC} --namespace {NS} --output yaml --kube-context fake" in result.fix.script
-    assert "--chart-version 0.27.0" in result.fix.script
+    script = result.fix.script
+    assert (f"\nhelm get values {VC} --namespace {NS} --output json --kube-context fake "
+            '> "$work/step1-installed.json"\n') in script
+    assert "\nexperimental:\n  syncSettings:\n    setOwner: false\nVCDOCTOR_EOF\n" in script
+    assert (f"\nvcluster create --upgrade {VC} --namespace {NS} --chart-version 0.27.0 --connect=false --values "
+            '"$work/step1-installed.json" --values "$work/step1-change.yaml" --context fake\n') in script
 
 
 def test_warn_when_pods_still_owned(cluster, run_check):

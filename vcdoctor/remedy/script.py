@@ -36,8 +36,10 @@ def shown(word: str, limit: int = 80) -> str:
 
 
 def prose(text: str) -> str:
-    """One comment line: controls and separators become spaces, so nothing can end the comment early."""
-    return re.sub(r"\s+", " ", _UNUSABLE.sub(" ", text)).strip()
+    """One comment line: controls and separators become spaces, so nothing can end the comment early (the
+    line's own indentation is kept)."""
+    lead = text[:len(text) - len(text.lstrip(" "))]
+    return lead + re.sub(r"\s+", " ", _UNUSABLE.sub(" ", text)).strip()
 
 
 class WorkFile(str):
@@ -151,7 +153,9 @@ class Script:
     def show(self, tool: str, *words: str, what: str = "a name from the cluster") -> "Script":
         """A command for later (when its cause is known), shown as a comment and not run."""
         if self.refused is None and self._words(words, what):
-            self.lines.append(f"#   {command_text(tool, words, self.context, self.prefix)}")
+            whose = "for the cluster admin, against the host cluster's context: " \
+                if tool in CONTEXT_FLAGS and not self.context else ""
+            self.lines.append(f"#   {whose}{command_text(tool, words, self.context, self.prefix)}")
         return self
 
     def path(self, name: str) -> str:

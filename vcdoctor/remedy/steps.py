@@ -143,7 +143,7 @@ class Manual(Step):
 
     def emit(self, script: Script) -> None:
         self.explain(script)
-        script.comment("By hand (vcdoctor cannot do this from here):")
+        script.comment(f"By hand, {self.where}:")
         for line in self.lines:
             script.comment(f"  {line}")
         for command in self.later:
