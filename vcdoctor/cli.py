@@ -218,14 +218,12 @@ def diff(old: Any, new: Any, output: str) -> None:
     sys.exit(int(ExitCode.FINDINGS if changes.worse else ExitCode.OK))
 
 
-@main.command()
+@main.command(help="Print the remedy of a saved JSON report (a live run's or a snapshot replay's), verbatim.")
 @click.argument("report", type=click.File("r"))
 @click.option("--steps", metavar="IDS", help="Only these steps, comma-separated (e.g. 1,3), in that order.")
 def remedy(report: Any, steps: Optional[str]) -> None:
-    """Print the remedy of a saved JSON report (a live run's or a snapshot replay's), verbatim, to paste into bash."""
-    from vcdoctor.remedy.plan import saved
-
     try:
+        from vcdoctor.remedy.plan import saved  # lazy, as every command: --help must stay fast
         click.echo(saved(report.read(), steps), nl=False)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None

@@ -36,7 +36,8 @@ def test_fail_when_sharing_off_and_pods_request_fractions(cluster, run_check):
     # then, by hand inside the vCluster (comments only), the pods are recreated
     assert "\n# -- step 2: inside vCluster vc-ns/my-vcluster (vcluster connect my-vcluster -n vc-ns), not the host " \
         "cluster\n" in script and [s.manual for s in result.fix.steps] == [False, True]
-    assert "\n#   Recreate the pods that request GPU shares, now that sharing is on: team-a/gpu-sharing-pod.\n" in script
+    assert ("\n#   Recreate the pods that request GPU shares, now that sharing is on: team-a/gpu-sharing-pod.\n"
+            in script)
 
 
 def test_fail_from_syncer_denial_when_no_host_pod_exists(cluster, run_check):

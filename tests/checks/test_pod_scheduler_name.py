@@ -72,7 +72,8 @@ def test_refused_pod_points_at_gpu_sharing_reservations_and_gives_its_fix(cluste
     assert ('--version v0.10.2 --values "$work/step1-kai-installed.json" --set global.gpuSharing=true '
             "--kube-context fake\n") in script
     assert "\n# -- step 2: inside vCluster vc-ns/my-vcluster (vcluster connect my-vcluster -n vc-ns)" in script
-    assert "\n#   Recreate the pods that request GPU shares, now that sharing is on: team-a/gpu-sharing-pod.\n" in script
+    assert ("\n#   Recreate the pods that request GPU shares, now that sharing is on: team-a/gpu-sharing-pod.\n"
+            in script)
 
 
 def test_refused_by_quota_names_the_host_namespace(cluster, run_check):
@@ -94,5 +95,6 @@ def test_configured_scheduler_name_is_the_one_pods_must_use(cluster, run_check):
     assert result.status is Status.FAIL and "schedulerName: gpu-sched" in result.remediation
     assert [s.target() for s in result.fix.steps if s.manual] == \
         ["inside vCluster vc-ns/my-vcluster (vcluster connect my-vcluster -n vc-ns), not the host cluster"]
-    assert "\n#   team-a/train: set spec.schedulerName: gpu-sched (in its controller's pod template) and recreate it\n" \
+    assert ("\n#   team-a/train: set spec.schedulerName: gpu-sched (in its controller's pod template) and "
+            "recreate it\n") \
         in result.fix.script
