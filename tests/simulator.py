@@ -156,6 +156,26 @@ def _upgrade_kai(cluster: FakeCluster, call: Call) -> None:
                 pod["spec"]["containers"][0]["args"] = [f"--gpu-sharing-enabled={setting}"]
 
 
+def _install_kai(cluster: FakeCluster, call: Call) -> None:
+    """The chart's CRDs and the components of the pinned release, as a fresh install runs them."""
+    from tests.fakeapi import kai_releases as kr
+
+    cluster.absent_groups -= {"kai.scheduler", "scheduling.run.ai"}
+    sharing = "global.gpuSharing=true" in call.argv
+    # `helm upgrade --install` of a release that exists is an upgrade to the same objects: nothing is added twice
+    wanted = kr.install(call.flag("--version") or "", gpu_sharing=sharing)
+    for pod in list(_objects(cluster, "", "pods")):
+        group = (pod["metadata"].get("annotations") or {}).get("pod-group-name")
+        if group and pod["spec"].get("schedulerName") == "kai-scheduler":
+            # the new pod-grouper reconciles the pods that wait for it: each gets its PodGroup
+            queue = (pod["metadata"].get("labels") or {}).get("kai.scheduler/queue", "default-queue")
+            wanted.append(f.podgroup(group, pod["metadata"]["namespace"], queue))
+    for obj in wanted:
+        kind = cluster.kind_for(obj["apiVersion"], obj["kind"])
+        if not _find(cluster, kind.group, kind.plural, obj["metadata"]["name"], obj["metadata"].get("namespace")):
+            cluster.add(obj)
+
+
 def apply(cluster: FakeCluster, call: Call) -> None:
     tool, verb = call.argv[0], call.argv[1]
     if (tool, verb) in READ_ONLY or call.argv[1:3] == ["rollout", "status"]:
@@ -164,6 +184,8 @@ def apply(cluster: FakeCluster, call: Call) -> None:
     if tool == "vcluster" and call.argv[1:3] == ["create", "--upgrade"]:
         assert "--connect=false" in call.argv, f"{call.argv} would switch the user's kube context"
         _upgrade_vcluster(cluster, call, call.argv[3], ns or "")
+    elif tool == "helm" and call.argv[1:4] == ["upgrade", "--install", "kai-scheduler"]:
+        _install_kai(cluster, call)
     elif tool == "helm" and verb == "upgrade" and call.argv[2] == "kai-scheduler":
         _upgrade_kai(cluster, call)
     elif tool == "helm" and verb == "upgrade":

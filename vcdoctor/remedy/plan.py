@@ -40,7 +40,7 @@ class PlannedStep:
     refused: bool
 
     def to_dict(self, context: Optional[str]) -> Dict[str, Any]:
-        return {"id": self.id, "resolves": list(self.resolves), "checks": list(self.checks),
+        return {"id": self.id, "kind": self.step.kind, "resolves": list(self.resolves), "checks": list(self.checks),
                 "target": prose(self.step.target()), "disruption": prose(self.step.disruption()),
                 "manual": self.step.manual, "refused": self.refused, "script": wrap(context, self.body)}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, replace
-from typing import Optional, Tuple
+from typing import ClassVar, Optional, Tuple
 
 from vcdoctor.remedy.script import Script
 
@@ -28,6 +28,8 @@ class Step:
 
     why: Tuple[str, ...] = ()
     cures: bool = True
+    #: what the step does, for a report's readers (a stable word per subclass)
+    kind: ClassVar[str] = "step"
 
     @property
     def key(self) -> Tuple[str, ...]:
@@ -69,6 +71,7 @@ class Inspect(Step):
     commands: Tuple[Command, ...] = ()
     cures: bool = False
     phase = Phase.INSPECT
+    kind: ClassVar[str] = "inspect"
 
     @property
     def key(self) -> Tuple[str, ...]:
@@ -91,27 +94,28 @@ class Inspect(Step):
 class Rollout(Step):
     """Recreate a workload's pods so they read what changed, and wait for them."""
 
-    kind: str = "deployment"
+    workload: str = "deployment"
     name: str = ""
     namespace: str = ""
     phase = Phase.RESTART
+    kind: ClassVar[str] = "rollout"
 
     @property
     def key(self) -> Tuple[str, ...]:
-        return ("rollout", self.kind, self.namespace, self.name)
+        return ("rollout", self.workload, self.namespace, self.name)
 
     def target(self) -> str:
-        return f"{self.kind} {self.namespace}/{self.name}"
+        return f"{self.workload} {self.namespace}/{self.name}"
 
     def disruption(self) -> str:
-        return f"the pods of {self.kind} {self.namespace}/{self.name} are recreated, one at a time"
+        return f"the pods of {self.workload} {self.namespace}/{self.name} are recreated, one at a time"
 
     def emit(self, script: Script) -> None:
         self.explain(script)
-        ref = f"{self.kind}/{self.name}"
-        script.run("kubectl", "rollout", "restart", ref, "--namespace", self.namespace, what=f"{self.kind} name")
+        ref = f"{self.workload}/{self.name}"
+        script.run("kubectl", "rollout", "restart", ref, "--namespace", self.namespace, what=f"{self.workload} name")
         script.run("kubectl", "rollout", "status", ref, "--namespace", self.namespace, "--timeout", "5m",
-                   what=f"{self.kind} name")
+                   what=f"{self.workload} name")
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,7 @@ class Manual(Step):
     later: Tuple[Command, ...] = ()
     cures: bool = False
     phase = Phase.MANUAL
+    kind: ClassVar[str] = "by-hand"
 
     @property
     def manual(self) -> bool:

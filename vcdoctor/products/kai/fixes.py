@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from typing import Optional, Sequence, Tuple
+from typing import ClassVar, Optional, Sequence, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor.model import Fix
@@ -34,6 +34,7 @@ class KaiValues(Step):
     namespace: str = NAMESPACE
     sets: Tuple[str, ...] = ()
     verify: Tuple[Command, ...] = ()
+    kind: ClassVar[str] = "kai-values"
 
     @property
     def key(self) -> Tuple[str, ...]:
@@ -97,6 +98,7 @@ class KaiInstall(Step):
     """Install KAI, pinned to the newest release vcdoctor knows, with GPU sharing on."""
 
     namespace: str = NAMESPACE
+    kind: ClassVar[str] = "kai-install"
 
     @property
     def key(self) -> Tuple[str, ...]:
@@ -126,6 +128,7 @@ class Queues(Step):
     """KAI Queues created with kubectl apply (parents before children in one List)."""
 
     queues: Tuple[Tuple[str, Optional[str]], ...] = ()
+    kind: ClassVar[str] = "kai-queues"
 
     @property
     def key(self) -> Tuple[str, ...]:
@@ -153,6 +156,7 @@ class QueueParents(Step):
     """Give existing queues a parent (kubectl patch, a merge patch built as JSON)."""
 
     parents: Tuple[Tuple[str, str], ...] = ()
+    kind: ClassVar[str] = "kai-queue-parents"
 
     @property
     def key(self) -> Tuple[str, ...]:

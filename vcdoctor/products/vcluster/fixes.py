@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field, replace
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, ClassVar, Dict, Mapping, Optional, Tuple
 
 from vcdoctor.products.vcluster.discovery import VCluster
 from vcdoctor.remedy.script import Script, WorkFile
@@ -67,6 +67,7 @@ class VClusterValues(Step):
     values: Mapping[str, Any] = field(default_factory=dict, compare=False)
     legacy_flags: Tuple[str, ...] = ()
     sync_labels: Tuple[str, ...] = ()
+    kind: ClassVar[str] = "vcluster-values"
 
     @property
     def key(self) -> Tuple[str, ...]:
@@ -158,7 +159,7 @@ class VClusterValues(Step):
 def control_plane_rollout(vc: VCluster, why: Tuple[str, ...] = ("The syncer reads its config only at start:",)) -> Step:
     """Roll the control plane so the syncer reads its stored config, only for a vCluster vcdoctor may act on."""
     if managed(vc) or vc.installed_by == "argocd":
-        return Rollout(why=why, kind=vc.workload_kind.lower(), name=vc.name, namespace=vc.namespace)
+        return Rollout(why=why, workload=vc.workload_kind.lower(), name=vc.name, namespace=vc.namespace)
     return Manual(why=why, where=f"on the host cluster, by whoever runs {vc.ref}",
                   lines=(f"{vc.ref} is not verified as a Helm release of the vcluster chart: roll its control plane "
                          f"only once you know it is one.",),
