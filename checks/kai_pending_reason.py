@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import shlex
+from typing import Optional
 
 from vcdoctor import pods as podinfo
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
+from vcdoctor.remedy.script import said
 
 MAX_EVENTS = 8
 
@@ -20,7 +21,7 @@ def _event_evidence(event: dict) -> Evidence:
                      "last_seen": event.get("lastTimestamp") or event.get("eventTime")})
 
 
-def _targeted(scope, events_about, scheduler: str) -> Verdict:
+def _targeted(scope, events_about, scheduler: str, context: Optional[str]) -> Verdict:
     pods = kai.kai_pods_of(scope.host_pods, scheduler)
     if not pods:
         return Verdict(Status.SKIP, "the examined pod is not scheduled by kai-scheduler",
@@ -39,28 +40,31 @@ def _targeted(scope, events_about, scheduler: str) -> Verdict:
         # both lists are newest first; merged, they must be again (the newest word leads the verdict)
         events.sort(key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "", reverse=True)
     scheduled = podinfo.condition(pod, "PodScheduled") or {}
-    said = f"{scheduled.get('reason', '')} {scheduled.get('message', '')}".strip()
-    evidence = [Evidence(f"pod {podinfo.ref(pod)}", f"PodScheduled={scheduled.get('status', 'unset')}: {said}".strip())]
+    spoken = f"{scheduled.get('reason', '')} {scheduled.get('message', '')}".strip()
+    evidence = [Evidence(f"pod {podinfo.ref(pod)}",
+                         f"PodScheduled={scheduled.get('status', 'unset')}: {spoken}".strip())]
     evidence += [_event_evidence(e) for e in events[:MAX_EVENTS]]
     words = [e for e in events
              if e.get("type") == "Warning" or e.get("reason") in ("Unschedulable", "FailedScheduling")]
     if words or scheduled.get("message"):
         message = words[0].get("message") if words else scheduled.get("message")
         return Verdict(Status.FAIL, f"{podinfo.ref(pod)} is Pending; the scheduler says: {message}", tuple(evidence),
-                       f"Act on the scheduler's message above; the full history:\n"
-                       f"  kubectl describe pod -n {ns} {name}\n"
-                       + (f"  kubectl describe podgroups.scheduling.run.ai -n {ns} {group}" if group else ""))
+                       "Act on the scheduler's message above; the full history, on the host cluster:\n"
+                       "  " + said(context, "kubectl", "describe", "pod", name, "--namespace", ns)
+                       + ("\n  " + said(context, "kubectl", "describe", "podgroups.scheduling.run.ai", group,
+                                         "--namespace", ns) if group else ""))
     return Verdict(Status.WARN, f"{podinfo.ref(pod)} is Pending and no scheduler has said anything about it "
                                 f"(no condition, no events): KAI has not considered it", tuple(evidence),
                    "KAI only schedules pods that have a PodGroup; see the kai-podgroup and kai-components checks"
                    + (", and for a pod that shares a GPU gpu-sharing-reservations (the binder waits for the "
-                      "reservation pod)" if kai.wants_gpu_share(pod) else "") + ", and\n"
-                   f"  kubectl get events -n {ns} --field-selector involvedObject.name={name}")
+                      "reservation pod)" if kai.wants_gpu_share(pod) else "") + ", and on the host cluster\n"
+                   "  " + said(context, "kubectl", "get", "events", "--namespace", ns, "--field-selector",
+                               f"involvedObject.name={name}"))
 
 
-def run(scope, examined_kai_pods, target_events, kai_settings) -> Verdict:
+def run(scope, examined_kai_pods, target_events, kai_settings, context) -> Verdict:
     if scope.host_pods is not None:
-        return _targeted(scope, target_events, kai_settings.scheduler)
+        return _targeted(scope, target_events, kai_settings.scheduler, context)
     pods = examined_kai_pods
     pending = [p for p in pods if podinfo.phase(p) == "Pending" and not podinfo.node_name(p)]
     if not pods:
@@ -74,8 +78,10 @@ def run(scope, examined_kai_pods, target_events, kai_settings) -> Verdict:
     # the pod's name as its owner knows it: inside the vCluster when it is a synced pod, else the host's
     ns, _, name = (vcl.virtual_ref(first) or podinfo.ref(first)).partition("/")
     return Verdict(Status.WARN, f"{len(pending)} of {len(pods)} kai-scheduler pod(s) are Pending", evidence,
-                   "Examine one to get its cause first, the earlier links checked in order:\n"
-                   f"  vcdoctor run -n {shlex.quote(ns)} --pod {shlex.quote(name)}")
+                   "Examine one to get its cause first, the earlier links checked in order (by its name inside the "
+                   "vCluster, against the host cluster):\n"
+                   "  " + said(None, "vcdoctor", "run", *(("--context", context) if context else ()), "--namespace",
+                               ns, "--pod", name))
 
 
 CHECK = Check(

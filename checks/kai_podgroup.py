@@ -10,6 +10,7 @@ from vcdoctor import remedy
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
+from vcdoctor.remedy.script import said
 from vcdoctor.remedy.steps import Inspect
 
 #: a pod younger than this may simply not have been processed yet
@@ -75,7 +76,9 @@ def run(scope, now, examined_kai_pods, podgroup_refs, target_podgroups, kai_pods
     if dangling:
         return Verdict(Status.FAIL, f"{len(dangling)} pod(s) name a PodGroup that does not exist", tuple(evidence),
                        "The podgroup-controller or pod-grouper lost the PodGroup; recreate the pods from inside the "
-                       f"vCluster, and check: kubectl get pods -n {namespace} -l app=podgroup-controller")
+                       "vCluster, and check on the host cluster:\n  "
+                       + said(context, "kubectl", "get", "pods", "--namespace", namespace, "--selector",
+                              "app=podgroup-controller"))
     if one_group:
         return Verdict(Status.WARN, f"PodGroup(s) {', '.join(sorted(one_group)[:3])} hold the pods of a whole "
                                     f"vCluster: "

@@ -14,6 +14,7 @@ from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.kai import compat
 from vcdoctor.products.kai.pod_grouper_log import Finding
+from vcdoctor.remedy.script import said
 
 MAX_EXAMPLES = 5
 Key = Tuple[str, str]
@@ -21,8 +22,8 @@ Key = Tuple[str, str]
 NO_POD_GROUPER = ("Start with the kai-components check; the pod-grouper runs in {namespace} "
                   "(pods labelled app=pod-grouper from v0.9, app=podgrouper before).")
 
-NOT_READY = ("Fix the pod-grouper first (see kai-components), then re-run vcdoctor. Its crashed run:\n"
-             "  kubectl logs -n {namespace} {pod} --previous --tail=100")
+NOT_READY = ("Fix the pod-grouper first (see kai-components), then re-run vcdoctor. Its crashed run, on the host "
+             "cluster:\n  ")
 
 HARMLESS = ("from KAI v0.4.2 a refused owner lookup makes the pod its own top owner, so it is grouped exactly as with "
             "setOwner off (PodGroup pg-<pod>-<uid>); the cost is log noise on every reconcile and a setup that "
@@ -153,8 +154,9 @@ def run(scope, pod_grouper_logs, examined_kai_pods, service_access, kai_release,
         return Verdict(Status.WARN, f"no permission errors in {scan.lines} log lines, but pod-grouper "
                                     f"{podinfo.ref(not_ready[0])} is not ready ({state}); "
                                     f"the log covers only its current, failing run",
-                       (read_ev,), NOT_READY.format(pod=not_ready[0]["metadata"]["name"],
-                                                    namespace=podinfo.namespace(not_ready[0])))
+                       (read_ev,), NOT_READY + said(context, "kubectl", "logs", podinfo.name(not_ready[0]),
+                                                    "--namespace", podinfo.namespace(not_ready[0]), "--previous",
+                                                    "--tail", "100"))
     owned = [p for p in examined_kai_pods if vcl.service_owner(p, podinfo.labels(p).get(vcl.MANAGED_BY, ""))]
     if owned:
         return _predict(owned, examined, service_access, release, kai_settings, vcluster_settings, user,

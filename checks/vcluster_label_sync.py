@@ -79,8 +79,8 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context
         return Verdict(Status.FAIL, f"{vc.ref}: {len(lost)} pod(s) asked for a KAI queue inside the vCluster but the "
                                     f"host pod has no {queue_label} label", (ev, pods_ev),
                        "vCluster keeps this label in this release, so something between the virtual and the host pod "
-                       "strips it (a vCluster Pro pod patch, or a host mutating webhook): inspect\n  vcluster "
-                       f"describe {vc.name} -n {vc.namespace}\n  kubectl get mutatingwebhookconfigurations",
+                       "strips it (a vCluster Pro pod patch, or a host mutating webhook): inspect, on the host "
+                       "cluster (the commands the fix runs)",
                        _inspect_fix(vc, lost, context))
     return Verdict(Status.PASS, f"{vc.ref}: vCluster {vc.version_text} keeps pod labels; "
                                 f"{len(wanting)} pod(s) carry their queue label on the host", (ev, pods_ev))

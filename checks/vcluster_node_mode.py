@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 from vcdoctor.products import vcluster as vcl
+from vcdoctor.remedy.script import said
 
 PRIVATE_NODES_FIX = ("Private nodes sync nothing to the host cluster, so the host's KAI never sees these pods, and "
                      "a vCluster cannot be switched from private to host nodes after creation. Either:\n"
@@ -12,7 +15,7 @@ PRIVATE_NODES_FIX = ("Private nodes sync nothing to the host cluster, so the hos
                      "the workloads.")
 
 
-def _examine(vc: vcl.VCluster, settings: vcl.Settings) -> Verdict:
+def _examine(vc: vcl.VCluster, settings: vcl.Settings, context: Optional[str]) -> Verdict:
     private = settings.get("privateNodes.enabled", False)
     ev = Evidence(settings.source, f"privateNodes.enabled = {private}", {"vcluster": vc.ref,
                                                                            "version": vc.version_text})
@@ -21,13 +24,14 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings) -> Verdict:
                                     f"KAI scheduler cannot schedule its pods", (ev,), PRIVATE_NODES_FIX)
     if private not in (False, None):
         return Verdict(Status.ERROR, f"{vc.ref}: privateNodes.enabled is {private!r}, not a boolean", (ev,),
-                       f"Fix the value in the vCluster config (host context): vcluster describe {vc.name} "
-                       f"-n {vc.namespace}")
+                       "Fix the value in the vCluster's Helm values (on the host cluster):\n  "
+                       + said(context, "vcluster", "describe", vc.name, "--namespace", vc.namespace))
     return Verdict(Status.PASS, f"{vc.ref}: runs its workloads on host nodes", (ev,))
 
 
 def run(vclusters, vcluster_settings, context) -> Verdict:
-    return vcl.each_vcluster(vclusters, vcluster_settings, _examine, context)
+    return vcl.each_vcluster(vclusters, vcluster_settings, lambda vc, settings: _examine(vc, settings, context),
+                             context)
 
 
 CHECK = Check(

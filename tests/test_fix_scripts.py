@@ -86,3 +86,11 @@ def test_the_builder_quotes_names_the_context_and_refuses_placeholders():
         Script("c").run("kubectl", "describe", "pod", "<name>")
     unaimed = Script(None).run("helm", "list").lines
     assert unaimed[0].startswith("# for the cluster admin") and len(unaimed) == 1
+
+
+def test_prose_commands_name_the_context_and_the_pods_own_names(cluster, prod_kubeconfig):
+    """A command in remediation text pastes like a script line: aimed at the diagnosed context, and a pod inside a
+    vCluster is named as the vCluster names it."""
+    SCENARIOS["kai-queue-missing"](cluster)
+    pending = next(c for c in _report(prod_kubeconfig)["checks"] if c["id"] == "kai-pending-reason")
+    assert f"vcdoctor run --context {CONTEXT} --namespace team-a --pod trainer-0" in pending["remediation"]

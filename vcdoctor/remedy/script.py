@@ -55,6 +55,16 @@ def command_text(tool: str, words: Sequence[str], context: Optional[str], prefix
     return " ".join(file_path(f"{prefix}-{a}") if isinstance(a, WorkFile) else shlex.quote(a) for a in args)
 
 
+def said(context: Optional[str], tool: str, *words: str) -> str:
+    """A command for remediation prose, on the host cluster: quoted as a script would quote it, aimed at
+    ``context``; without one, it says whose context it needs. Unusable words are shown escaped, never raw."""
+    words = tuple(w if usable(w) else shown(w) for w in words)
+    line = command_text(tool, words, context if context and usable(context) else None)
+    if tool in CONTEXT_FLAGS and not (context and usable(context)):
+        line += "   # against the host cluster's kube context"
+    return line
+
+
 def file_path(name: str) -> str:
     """A file in the remedy's work folder; ``name`` is vcdoctor's own (never a value from the cluster)."""
     if not re.fullmatch(r"[a-z0-9][a-z0-9.-]*", name):

@@ -12,9 +12,12 @@ from vcdoctor.products.vcluster.config import Settings
 from vcdoctor.products.vcluster.discovery import VCLUSTER_SELECTOR, VCluster
 from vcdoctor.products.vcluster.facts import ConfigProblem, SettingsByVCluster
 from vcdoctor.remedy import fix
+from vcdoctor.remedy.script import said
 from vcdoctor.remedy.steps import Inspect
 
 Examine = Callable[[VCluster, Settings], Verdict]
+#: kubectl's go-template printer decodes a Secret key itself (no pipe to base64 in a command)
+CONFIG_TEMPLATE = 'go-template={{index .data "config.yaml" | base64decode}}'
 
 NO_VCLUSTER = Verdict(Status.SKIP, "no vCluster found in the host cluster",
                       (Evidence("StatefulSets and Deployments, all namespaces",
@@ -56,9 +59,10 @@ def unreadable(problem: ConfigProblem, context: Optional[str] = None) -> Verdict
     return Verdict(
         Status.ERROR, f"{vc.ref}: config unreadable: {problem.reason}",
         (Evidence(f"Secret {vc.namespace}/{vc.config_secret}", problem.reason, {"vcluster": vc.ref}),),
-        f"Inspect the config (host cluster context): vcluster describe {vc.name} -n {vc.namespace}\n"
-        f"  kubectl get secret {vc.config_secret} -n {vc.namespace} -o jsonpath='{{.data.config\\.yaml}}' "
-        f"| base64 -d", _inspect_fix(vc, problem, context))
+        "Inspect the config, on the host cluster:\n  "
+        + said(context, "vcluster", "describe", vc.name, "--namespace", vc.namespace) + "\n  "
+        + said(context, "kubectl", "get", "secret", vc.config_secret, "--namespace", vc.namespace, "--output",
+               CONFIG_TEMPLATE), _inspect_fix(vc, problem, context))
 
 
 def _inspect_fix(vc: VCluster, problem: ConfigProblem, context: Optional[str]) -> Optional[Fix]:
@@ -67,7 +71,7 @@ def _inspect_fix(vc: VCluster, problem: ConfigProblem, context: Optional[str]) -
     return fix(context, Inspect(why=(f"{vc.ref}: {problem.reason}. The stored config, and the values Helm installed "
                                      f"it with (the Secret is rendered from them):",),
                                 commands=(("kubectl", "get", "secret", vc.config_secret, "--namespace", vc.namespace,
-                                           "--output", "go-template={{index .data \"config.yaml\" | base64decode}}"),
+                                           "--output", CONFIG_TEMPLATE),
                                           ("helm", "get", "values", vc.name, "--namespace", vc.namespace, "--output",
                                            "yaml"))))
 
