@@ -189,26 +189,24 @@ class Script:
         self.lines.append(PROGRAM_WORD)
         return self
 
+    def _yaml_lines(self, body: Any, what: str) -> Optional[List[str]]:
+        """``body`` as YAML lines, or None when this step is (or now becomes) refused."""
+        if self.refused is not None:
+            return None
+        try:
+            return dump(body).rstrip("\n").split("\n")
+        except Unusable as exc:
+            self.refuse(what, exc.value)
+            return None
+
     def write_file(self, name: str, body: Any, what: str = "a value from the cluster") -> "Script":
         """``body`` (a dict or list) as YAML into a work file, through a quoted heredoc: nothing inside expands."""
-        if self.refused is not None:
-            return self
-        try:
-            text = dump(body)
-        except Unusable as exc:
-            return self.refuse(what, exc.value)
-        self.lines.append(f"cat > {self.path(name)} <<'{HEREDOC_WORD}'")
-        self.lines.extend(text.rstrip("\n").split("\n"))
-        self.lines.append(HEREDOC_WORD)
+        lines = self._yaml_lines(body, what)
+        if lines is not None:
+            self.lines += [f"cat > {self.path(name)} <<'{HEREDOC_WORD}'", *lines, HEREDOC_WORD]
         return self
 
     def show_yaml(self, body: Any, what: str = "a value from the cluster") -> "Script":
         """``body`` as YAML in comment lines (a change a person puts into another tool's source)."""
-        if self.refused is not None:
-            return self
-        try:
-            text = dump(body)
-        except Unusable as exc:
-            return self.refuse(what, exc.value)
-        self.lines.extend(f"#   {line}" for line in text.rstrip("\n").split("\n"))
+        self.lines += [f"#   {line}" for line in self._yaml_lines(body, what) or []]
         return self
