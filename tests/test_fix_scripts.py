@@ -94,3 +94,24 @@ def test_prose_commands_name_the_context_and_the_pods_own_names(cluster, prod_ku
     SCENARIOS["kai-queue-missing"](cluster)
     pending = next(c for c in _report(prod_kubeconfig)["checks"] if c["id"] == "kai-pending-reason")
     assert f"vcdoctor run --context {CONTEXT} --namespace team-a --pod trainer-0" in pending["remediation"]
+
+
+def test_remedy_command_prints_a_saved_reports_plan_or_some_steps(cluster, prod_kubeconfig, tmp_path):
+    SCENARIOS["vcluster-v019-legacy"](cluster)
+    report = _report(prod_kubeconfig)
+    saved = tmp_path / "report.json"
+    saved.write_text(json.dumps(report))
+    runner = CliRunner()
+    whole = runner.invoke(main, ["remedy", str(saved)])
+    assert whole.exit_code == 0 and whole.stdout == report["remedy"]["script"]
+    second = runner.invoke(main, ["remedy", str(saved), "--steps", "2"])
+    assert second.exit_code == 0 and "helm upgrade" not in second.stdout and "Recreate the pods" in second.stdout
+    assert simulator.paste(second.stdout, cluster, tmp_path / "paste", CONTEXT).returncode == 0
+    for bad in (["--steps", "9"], ["--steps", "x"]):
+        refused = runner.invoke(main, ["remedy", str(saved), *bad])
+        assert refused.exit_code == 2 and "Traceback" not in refused.output
+    saved.write_text(json.dumps(dict(report, remedy=dict(report["remedy"], script="kubectl get pods\x1b[2J"))))
+    assert runner.invoke(main, ["remedy", str(saved)]).exit_code == 2
+    saved.write_text("[" * 100000 + "]" * 100000)
+    deep = runner.invoke(main, ["remedy", str(saved)])
+    assert deep.exit_code == 2 and "nested too deeply" in deep.output

@@ -143,6 +143,8 @@ def saved(text: str, steps: Optional[str] = None) -> str:
 
     try:
         remedy = json.loads(text).get("remedy")
+    except RecursionError:
+        raise ValueError("not a vcdoctor JSON report: nested too deeply") from None
     except (ValueError, AttributeError) as exc:
         raise ValueError(f"not a vcdoctor JSON report: {exc}") from None
     if not isinstance(remedy, dict) or not isinstance(remedy.get("script"), str):
