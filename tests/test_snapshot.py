@@ -225,3 +225,26 @@ def test_server_url_userinfo_never_reaches_the_snapshot(tmp_path):
     snapshot.write(str(out), {"cluster": {"context": "c", "server": "https://u:pw@k"}}, {}, report)
     assert b"pw@" not in gzip.decompress(out.read_bytes())
     assert snapshot.read(str(out))[0]["cluster"]["server"] == "https://k"
+
+
+def test_tokens_tracking_marks_and_log_tails_never_enter_a_snapshot(cluster, kubeconfig, tmp_path):
+    """vCluster keeps a synced pod's ServiceAccount token in vcluster.loft.sh/token-<random>
+    (pods/translate/translator.go:45,581@v0.27.0); a FallbackToLogsOnError termination message is a log tail."""
+    jwt = "eyJhbGciOiJSUzI1NiJ9." + CANARY
+    SCENARIOS["setowner-on"](cluster)
+    pod = next(p for p in cluster.objects[("", "pods")] if p["metadata"]["name"].startswith("gpu-pod"))
+    pod["metadata"]["annotations"].update({"vcluster.loft.sh/token-x7k2p": jwt,
+                                           "argocd.argoproj.io/sync-options": CANARY})
+    pod["status"]["containerStatuses"][0]["lastState"] = {"terminated": {
+        "reason": "Error", "exitCode": 1, "message": f"postgres://user:{CANARY}@db"}}
+    workload = next(o for o in cluster.objects[("apps", "statefulsets")])
+    workload["metadata"]["annotations"]["argocd.argoproj.io/tracking-id"] = "vc:apps/StatefulSet:vc-ns/my-vcluster"
+    for flags in ((), ("--redact",)):
+        out = tmp_path / f"snap{len(flags)}.tar.gz"
+        assert invoke("collect", "--kubeconfig", kubeconfig, "--out", str(out), *flags).exit_code == 0
+        raw = gzip.decompress(out.read_bytes())
+        assert CANARY.encode() not in raw and b"token-x7k2p" not in raw
+    live = json.loads(invoke("run", "--kubeconfig", kubeconfig, "-o", "json").output)
+    replayed = json.loads(invoke("run", "--snapshot", str(tmp_path / "snap0.tar.gz"), "-o", "json").output)
+    assert verdicts(live) == verdicts(replayed)  # Argo CD's tracking mark survives: the same fixes on replay
+    assert "Argo CD" in json.dumps(replayed["remedy"])

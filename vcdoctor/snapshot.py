@@ -45,8 +45,11 @@ LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 READ_FLAGS = frozenset(kai_facts.SNAPSHOT_FLAGS + vcluster_facts.SNAPSHOT_FLAGS)
 #: The only annotations any check reads, by exact key; every other annotation is dropped from a snapshot.
 READ_ANNOTATIONS = frozenset(kai_facts.SNAPSHOT_ANNOTATIONS + vcluster_facts.SNAPSHOT_ANNOTATIONS)
-#: ... and by prefix: the products' (vCluster's translation annotations) and the snapshot's own digests.
-READ_ANNOTATION_PREFIXES = vcluster_facts.SNAPSHOT_ANNOTATION_PREFIXES + ("vcdoctor.snapshot/",)
+#: ... and the snapshot's own digests, by prefix (no product's annotation is kept by prefix: vCluster keeps each
+#: synced pod's ServiceAccount token under vcluster.loft.sh/token-<random>)
+READ_ANNOTATION_PREFIXES = ("vcdoctor.snapshot/",)
+#: the namespaces whose pods keep their containers' state messages (the products declare them)
+MESSAGE_NAMESPACES = frozenset(kai_facts.SNAPSHOT_MESSAGE_NAMESPACES)
 #: Container fields no check reads that commonly hold secrets or internal endpoints.
 DROPPED_CONTAINER_FIELDS = ("envFrom", "livenessProbe", "readinessProbe", "startupProbe", "lifecycle")
 #: Archives are untrusted input: every size is bounded before it is read, never after.
@@ -135,6 +138,8 @@ def _minimise_object(obj: Any, is_secret: bool) -> Any:
         obj.pop("stringData", None)
         return obj
     _strip_containers(obj.get("spec"))
+    if not (isinstance(meta, dict) and meta.get("namespace") in MESSAGE_NAMESPACES):
+        _strip_state_messages(obj.get("status"))
     template = (obj.get("spec") or {}).get("template") if isinstance(obj.get("spec"), dict) else None
     if isinstance(template, dict):
         if isinstance(template.get("metadata"), dict):
@@ -155,6 +160,22 @@ def _keep_read_annotations(meta: dict) -> None:
 
 def _annotation_read(key: str) -> bool:
     return key in READ_ANNOTATIONS or key.startswith(READ_ANNOTATION_PREFIXES)
+
+
+def _strip_state_messages(status: Any) -> None:
+    """Container state messages no check reads: a terminated container's message can be its log tail."""
+    if not isinstance(status, dict):
+        return
+    for key in ("containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses"):
+        containers = status.get(key)
+        for container in containers if isinstance(containers, list) else ():
+            for state in ("state", "lastState"):
+                part = container.get(state) if isinstance(container, dict) else None
+                if not isinstance(part, dict):
+                    continue
+                for detail in part.values():
+                    if isinstance(detail, dict):
+                        detail.pop("message", None)
 
 
 def kept_args(args: Any) -> list[str]:

@@ -233,6 +233,9 @@ FACTS = (
 #: annotations and component flags vcdoctor reads
 SNAPSHOT_ANNOTATIONS = (names.PODGROUP_ANNOTATION, names.GPU_FRACTION, names.GPU_MEMORY, GPU_FRACTION_NUM_DEVICES,
                         MPS, GPU_LIMIT_ANNOTATION)
+#: the namespaces whose pods' termination messages a check quotes (the reservation pods'); every other pod's
+#: are dropped (a FallbackToLogsOnError message is a log tail, and log tails hold passwords)
+SNAPSHOT_MESSAGE_NAMESPACES = RESERVATION_NAMESPACES
 SNAPSHOT_FLAGS = (compat.GPU_SHARING_FLAG, compat.QUEUE_LABEL_FLAG, compat.SCHEDULER_NAME_FLAG,
                   compat.NODE_POOL_LABEL_FLAG, compat.ZAP_DEVEL_FLAG)
 

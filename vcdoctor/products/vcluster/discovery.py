@@ -68,7 +68,9 @@ def discover(workloads: Iterable[Tuple[str, dict]]) -> List[VCluster]:
 #: Helm 3 annotates every object it installs with its release; Argo CD renders charts itself and tracks objects
 HELM_RELEASE_ANNOTATION = "meta.helm.sh/release-name"
 HELM_NAMESPACE_ANNOTATION = "meta.helm.sh/release-namespace"
-ARGOCD_PREFIX = "argocd.argoproj.io/"
+#: Argo CD's own marks on what it deploys: the annotation of annotation-based tracking, and the label (or
+#: annotation) key of a custom instance label; exact keys, so a snapshot keeps only them
+ARGOCD_KEYS = ("argocd.argoproj.io/tracking-id", "argocd.argoproj.io/instance")
 #: the charts a vCluster is installed from: v0.19 per distro (charts/{k3s,k8s,k0s,eks}/Chart.yaml:2@v0.19.5),
 #: one chart from v0.20 (chart/Chart.yaml:2@v0.20.0, @v0.27.0)
 CHARTS = ("vcluster", "vcluster-k8s", "vcluster-k0s", "vcluster-eks")
@@ -79,7 +81,7 @@ def installer(meta: dict, release: str) -> Optional[str]:
     tenant's workload that merely carries app=vcluster gets no command that would act on it."""
     annotations = meta.get("annotations") or {}
     labels = meta.get("labels") or {}
-    if any(str(k).startswith(ARGOCD_PREFIX) for k in list(annotations) + list(labels)):
+    if any(key in annotations or key in labels for key in ARGOCD_KEYS):
         return "argocd"
     # not app.kubernetes.io/managed-by or heritage: charts template those, also under `helm template`
     if (annotations.get(HELM_RELEASE_ANNOTATION) == release

@@ -23,7 +23,7 @@ from vcdoctor.products.vcluster.config import (
 )
 from vcdoctor.products.vcluster.config_schema import UnusableSchema, compile_schema
 from vcdoctor.products.vcluster.discovery import (
-    ARGOCD_PREFIX,
+    ARGOCD_KEYS,
     CONFIG_HASH,
     HELM_NAMESPACE_ANNOTATION,
     HELM_RELEASE_ANNOTATION,
@@ -37,6 +37,10 @@ from vcdoctor.products.vcluster.names import (
     NAMESPACE_VCLUSTER_NAME,
     NAMESPACE_VCLUSTER_NAMESPACE,
     OBJECT_NAME,
+    OBJECT_NAMESPACE,
+    POD_NAME_ANNOTATION,
+    POD_NAMESPACE_ANNOTATION,
+    VIRTUAL_LABELS,
     is_multi_namespace_of,
     multi_namespace_host_namespace,
     note_owner,
@@ -266,8 +270,8 @@ FACTS = (
 
 #: what a snapshot keeps of vCluster's objects: the config hash, the installer's marks (fix scripts differ for
 #: Helm and Argo CD), the syncer's translation annotations, and the v0.19 syncer flags vcdoctor reads
-SNAPSHOT_ANNOTATIONS = (CONFIG_HASH, HELM_RELEASE_ANNOTATION, HELM_NAMESPACE_ANNOTATION)
-SNAPSHOT_ANNOTATION_PREFIXES = ("vcluster.loft.sh/", ARGOCD_PREFIX)
+SNAPSHOT_ANNOTATIONS = (CONFIG_HASH, HELM_RELEASE_ANNOTATION, HELM_NAMESPACE_ANNOTATION, *ARGOCD_KEYS, OBJECT_NAME,
+                        OBJECT_NAMESPACE, VIRTUAL_LABELS, POD_NAME_ANNOTATION, POD_NAMESPACE_ANNOTATION)
 SNAPSHOT_FLAGS = ("--set-owner", "--sync-labels", "--multi-namespace-mode", "--target-namespace",
                   "--enable-scheduler", "--sync", "--enable-priority-classes")
 
