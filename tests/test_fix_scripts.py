@@ -114,4 +114,4 @@ def test_remedy_command_prints_a_saved_reports_plan_or_some_steps(cluster, prod_
     assert runner.invoke(main, ["remedy", str(saved)]).exit_code == 2
     saved.write_text("[" * 100000 + "]" * 100000)
     deep = runner.invoke(main, ["remedy", str(saved)])
-    assert deep.exit_code == 2 and "nested too deeply" in deep.output
+    assert deep.exit_code == 2 and "nested deeper" in deep.output

@@ -16,7 +16,7 @@ import zlib
 import pytest
 from click.testing import CliRunner
 
-from vcdoctor import snapshot
+from vcdoctor import json_input, snapshot
 from vcdoctor.cli import main
 from vcdoctor.snapshot import FORMAT, SnapshotError
 
@@ -181,11 +181,11 @@ def test_deep_nesting_is_refused_without_recursion(tmp_path):
 
 
 def test_depth_check_ignores_brackets_in_strings_and_is_linear():
-    assert snapshot.json_depth_ok(json.dumps({"a": "[[[[" * 10_000, "b": [[1]]}).encode(), limit=3)
-    assert not snapshot.json_depth_ok(b"[[[[1]]]]", limit=3)
+    assert json_input.depth_ok(json.dumps({"a": "[[[[" * 10_000, "b": [[1]]}).encode(), limit=3)
+    assert not json_input.depth_ok(b"[[[[1]]]]", limit=3)
     unterminated = b'"\\"' * 300_000  # escaped quotes with no closing one: must not backtrack
     started = time.monotonic()
-    snapshot.json_depth_ok(unterminated)
+    json_input.depth_ok(unterminated)
     assert time.monotonic() - started < 1
 
 

@@ -314,3 +314,21 @@ def test_dns_failure_is_reported_as_such(tmp_path, mocker):
     path.write_text(yaml.safe_dump(config))
     result, report = run_json("--kubeconfig", str(path), "--timeout", "5")
     assert result.exit_code == 3 and "DNS lookup failed" in result.stderr and report["error"]["code"] == "unreachable"
+
+
+@pytest.mark.parametrize("path", [r"^/version$", r"^/api/v1/nodes$", r"/namespaces/kai-scheduler/pods$"])
+def test_deeply_nested_answers_are_refused_in_one_line(cluster, kubeconfig, path):
+    """A hostile server's 400 KB of [[[...]]] is refused before decoding: no RecursionError, and -o json still
+    prints one report."""
+    guide_cluster(cluster)
+    cluster.raw_bodies.append((path, b"[" * 200_000 + b"]" * 200_000))
+    result, report = run_json("--kubeconfig", kubeconfig)
+    assert "Traceback" not in result.output and "RecursionError" not in result.output
+    assert report["checks"] and result.exit_code in (0, 1)
+
+
+def test_diff_of_a_deeply_nested_file_is_a_usage_error(tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    result = CliRunner().invoke(main, ["diff", str(deep), str(deep)])
+    assert result.exit_code == 2 and "nested deeper" in result.output and "Traceback" not in result.output

@@ -206,12 +206,11 @@ def explain(check_id: str) -> None:
 @click.option("-o", "--output", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def diff(old: Any, new: Any, output: str) -> None:
     """What changed between two JSON reports; exit 1 when something got worse."""
-    import json
-
+    from vcdoctor.json_input import decode
     from vcdoctor.report_diff import diff_reports, render_diff
 
     try:
-        changes = diff_reports(json.load(old), json.load(new))
+        changes = diff_reports(decode(old.read()), decode(new.read()))
     except (ValueError, KeyError, TypeError) as exc:
         raise click.UsageError(f"not two vcdoctor JSON reports: {exc}") from None
     click.echo(render_diff(changes, output))

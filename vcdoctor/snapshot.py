@@ -9,7 +9,6 @@ import gzip
 import hashlib
 import io
 import json
-import math
 import os
 import re
 import stat
@@ -24,6 +23,7 @@ import yaml
 
 if TYPE_CHECKING:
     from vcdoctor.redaction import Redactor
+from vcdoctor import json_input
 from vcdoctor.gateway.errors import NotInSnapshot
 from vcdoctor.gateway.live import strip_userinfo
 from vcdoctor.gateway.requests import ApiRequest, RawResponse
@@ -60,8 +60,6 @@ MAX_TOTAL_BYTES = 256 * 1024 * 1024
 MAX_MEMBERS = 20_000
 #: pax and GNU long-name headers are read whole by tarfile: they must be small
 MAX_HEADER_BYTES = 64 * 1024
-#: Kubernetes objects nest about 15 deep; a deeper document is hostile (the JSON decoder recurses)
-MAX_JSON_DEPTH = 100
 
 
 #: responses of the context the run was pointed at carry no side; those of the host cluster of a tenant run (its
@@ -690,45 +688,12 @@ def _one_line(exc: BaseException) -> str:
 
 # -- validation -----------------------------------------------------------------------------------
 
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
-
-
-def json_depth_ok(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
-    """Whether ``raw`` nests at most ``limit`` arrays/objects deep (or is unbalanced: the decoder says so).
-
-    Done on the bytes, before decoding, in linear time: strings are cut out, the brackets left are
-    reduced pair by pair, one nesting level per round, at most ``limit`` rounds."""
-    brackets = _STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)
-    for _ in range(limit):
-        reduced = brackets.replace(b"[]", b"").replace(b"{}", b"")
-        if not reduced or len(reduced) == len(brackets):
-            return True
-        brackets = reduced
-    return not brackets
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"{text[:20]} overflows a double")
-    return value
-
-
 def parse_json(raw: bytes, where: str) -> Any:
     """Strict JSON with bounded nesting and finite numbers only (raises SnapshotError)."""
-    if not json_depth_ok(raw):
-        raise SnapshotError(f"snapshot {where} is damaged: JSON nested deeper than {MAX_JSON_DEPTH} levels")
     try:
-        return json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float)
-    except RecursionError:
-        raise SnapshotError(f"snapshot {where} is damaged: JSON nested too deep") from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise SnapshotError(f"snapshot {where} is not valid JSON: {_one_line(exc)}") from None
+        return json_input.decode(raw)
+    except json_input.JsonInputError as exc:
+        raise SnapshotError(f"snapshot {where} is damaged: {exc}") from None
 
 
 def _optional(data: dict, key: str, kinds: tuple, where: str) -> Any:

@@ -96,6 +96,8 @@ class FakeCluster:
     retry_after: Optional[int] = None
     #: serve whole logs even when limitBytes asks for less (a misbehaving server)
     ignore_limit_bytes: bool = False
+    #: (path regex, body bytes): served with 200 as is, for hostile-server tests
+    raw_bodies: List[tuple] = field(default_factory=list)
     #: when set, only requests matching one of these RBAC rules are allowed (see allow_rules)
     rules: Optional[List[dict]] = None
     bytes_sent: int = 0
@@ -289,7 +291,9 @@ class _Handler(BaseHTTPRequestHandler):
             # kube-apiserver compares the scheme case-insensitively (in-cluster clients send "bearer")
             if scheme.lower() != "bearer" or token != self.cluster.token:
                 raise _HttpError(401, "Unauthorized", "Unauthorized")
-            status, payload, ctype = self._route(method, parts.path, query, body)
+            raw = next((b for pattern, b in self.cluster.raw_bodies if re.search(pattern, parts.path)), None)
+            status, payload, ctype = (200, raw, "application/json") if raw is not None else \
+                self._route(method, parts.path, query, body)
         except _HttpError as exc:
             status, payload, ctype = exc.body["code"], exc.body, "application/json"
         record.status = status

@@ -14,6 +14,7 @@ import time
 from concurrent.futures import Future
 from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple
 
+from vcdoctor import json_input
 from vcdoctor.deadline import Deadline
 from vcdoctor.gateway.errors import ApiError, Forbidden, GatewayError, NotFound, Unauthorized, Unreachable
 from vcdoctor.gateway.requests import ApiRequest, RawResponse
@@ -144,9 +145,9 @@ class Gateway:
     @staticmethod
     def _decode(request: ApiRequest, body: bytes) -> dict:
         try:
-            value = json.loads(body)
-        except ValueError:
-            raise ApiError(request, "the server answered with something that is not JSON") from None
+            value = json_input.decode(body)
+        except json_input.JsonInputError as exc:
+            raise ApiError(request, f"the server's answer is refused: {exc}") from None
         if not isinstance(value, dict):
             raise ApiError(request, "the server answered with JSON that is not an object")
         return value
@@ -205,7 +206,7 @@ def _continue_token_ahead(body: bytes) -> Optional[str]:
         return None
     try:
         meta, _ = json.JSONDecoder().raw_decode(body[head.end():head.end() + 64 * 1024].decode("utf-8", "replace"))
-    except ValueError:
+    except (ValueError, RecursionError):  # the full decode says what is wrong with the page
         return None
     token = meta.get("continue") if isinstance(meta, dict) else None
     return token if isinstance(token, str) and token else None
@@ -219,8 +220,8 @@ def _status_error(request: ApiRequest, response: RawResponse) -> GatewayError:
 
 def _status_message(body: bytes) -> str:
     try:
-        status = json.loads(body)
-    except ValueError:
+        status = json_input.decode(body)
+    except json_input.JsonInputError:
         return body[:200].decode("utf-8", "replace").strip()
     if isinstance(status, dict):
         return str(status.get("message") or status.get("reason") or "")[:500]

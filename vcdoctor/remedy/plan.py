@@ -137,14 +137,11 @@ def select(remedy: Dict[str, Any], ids: Sequence[int]) -> str:
 
 def saved(text: str, steps: Optional[str] = None) -> str:
     """The remedy of a saved JSON report, or only ``steps`` ("1,3"); ValueError says what is wrong with it."""
-    import json
-
+    from vcdoctor.json_input import decode
     from vcdoctor.render.inert import unsafe
 
     try:
-        remedy = json.loads(text).get("remedy")
-    except RecursionError:
-        raise ValueError("not a vcdoctor JSON report: nested too deeply") from None
+        remedy = decode(text).get("remedy")
     except (ValueError, AttributeError) as exc:
         raise ValueError(f"not a vcdoctor JSON report: {exc}") from None
     if not isinstance(remedy, dict) or not isinstance(remedy.get("script"), str):
