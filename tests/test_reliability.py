@@ -332,3 +332,15 @@ def test_diff_of_a_deeply_nested_file_is_a_usage_error(tmp_path):
     deep.write_text("[" * 100_000 + "]" * 100_000)
     result = CliRunner().invoke(main, ["diff", str(deep), str(deep)])
     assert result.exit_code == 2 and "nested deeper" in result.output and "Traceback" not in result.output
+
+
+def test_a_hostile_servers_words_reach_stderr_inert(cluster, kubeconfig):
+    """A 401 whose message sets the window title, clears the screen and forges a summary line: one line on
+    stderr, its controls shown, not sent (also under -v)."""
+    guide_cluster(cluster)
+    forged = "\x1b]0;pwned\x07\x1b[2J\nSummary: 16 pass, 0 warn, 0 fail\u2028"
+    cluster.failures.append([r"^/version$", 401, 5, forged])
+    result = CliRunner().invoke(main, ["run", "--kubeconfig", kubeconfig, "-v"])
+    assert result.exit_code == 3
+    assert "\x1b" not in result.stderr and "\u2028" not in result.stderr
+    assert "\nSummary: 16 pass" not in result.stderr and "\\x1b]0;pwned" in result.stderr

@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import click
 
 from vcdoctor import __version__
-from vcdoctor.cli_options import EXIT_CODES, JsonAwareGroup, complete_checks, target_options, use_colour
+from vcdoctor.cli_options import EXIT_CODES, JsonAwareGroup, complete_checks, say, target_options, use_colour
 from vcdoctor.model import ExitCode
 from vcdoctor.render import FAIL_ON, FORMATS
 
@@ -115,7 +115,7 @@ def run(snapshot: Optional[str], all_contexts: bool, output: str, color: str, fa
             with open(path, "w", encoding="utf-8") as fh:
                 fh.write(render(report, fmt, False, fail_on=fail_on) + "\n")
         except OSError as exc:  # the run's own report is out; a CI job must still see this as a usage error
-            click.echo(f"vcdoctor: --report {fmt}={path}: {exc.strerror or exc}", err=True)
+            say(f"--report {fmt}={path}: {exc.strerror or exc}")
             sys.exit(int(ExitCode.USAGE))
     sys.exit(int(code))
 
@@ -138,18 +138,18 @@ def collect(out_path: str, redact: bool, force: bool, **flags: Any) -> None:
     from vcdoctor import runs
 
     if len(flags["contexts"]) > 1 or (os.path.exists(out_path) and not force):
-        click.echo(f"vcdoctor: {out_path} exists; pass --force to overwrite it" if len(flags["contexts"]) < 2
-                   else "vcdoctor: collect takes one --context (one snapshot per cluster)", err=True)
+        say(f"{out_path} exists; pass --force to overwrite it" if len(flags["contexts"]) < 2
+                 else "collect takes one --context (one snapshot per cluster)")
         sys.exit(int(ExitCode.USAGE))
     try:
         message = runs.collect(_options(**flags, record=True), out_path, redact)
     except runs.Failure as failure:
-        click.echo(f"vcdoctor: {failure.message}", err=True)
+        say(failure.message)
         sys.exit(int(failure.exit_code))
     except (KeyboardInterrupt, runs.RunInterrupted):
-        click.echo("vcdoctor: interrupted; no snapshot written", err=True)
+        say("interrupted; no snapshot written")
         sys.exit(int(ExitCode.INTERRUPTED))
-    click.echo(message, err=True)
+    say(message)
 
 
 @main.command("checks")
@@ -165,7 +165,7 @@ def list_checks(output: str) -> None:
         facts = registry.load_facts()
         checks = registry.load_checks(facts=facts)
     except registry.RegistryError as exc:
-        click.echo(f"vcdoctor: {exc}", err=True)
+        say(str(exc))
         sys.exit(int(ExitCode.USAGE))
     rows: List[Dict[str, Any]] = [
         {"id": c.id, "severity": c.severity.value, "title": c.title, "facts": list(c.needs),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from typing import Any, List, Optional
@@ -21,13 +22,29 @@ Exit codes:
 API_LOG = "vcdoctor.api"
 
 
+def say(message: str) -> None:
+    """One line to stderr, inert whatever the message holds (a server's error text, a snapshot's names)."""
+    from vcdoctor.render.inert import shown
+
+    print(f"vcdoctor: {shown(message)}", file=sys.stderr)
+
+
+class InertFormatter(logging.Formatter):
+    """-v lines name pods and carry servers' words: each is one inert line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from vcdoctor.render.inert import shown
+
+        return shown(super().format(record))
+
+
 def verbose(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
     import logging
 
     api = logging.getLogger(API_LOG)
     if value and not any(getattr(h, "vcdoctor", False) for h in api.handlers):  # once per process
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("vcdoctor: %(relativeCreated)6.0f ms  %(message)s"))
+        handler.setFormatter(InertFormatter("vcdoctor: %(relativeCreated)6.0f ms  %(message)s"))
         handler.vcdoctor = True  # type: ignore[attr-defined]
         api.addHandler(handler)
         api.setLevel(logging.INFO)
@@ -141,6 +158,11 @@ class JsonAwareGroup(click.Group):
             click.echo("vcdoctor: interrupted", err=True)
             sys.exit(int(ExitCode.INTERRUPTED))
         except click.ClickException as exc:
+            from vcdoctor.render.inert import shown
+
+            # a usage error can quote a value from a snapshot or the cluster: one inert line (click's stubs mark
+            # the attribute Final, but it is the plain instance attribute show() formats)
+            exc.message = shown(exc.message)  # type: ignore[misc]
             exc.show()
             if _wants_json(argv):
                 from vcdoctor import report as reporting

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from vcdoctor import report as reporting
+from vcdoctor.cli_options import say
 from vcdoctor.model import ExitCode
 from vcdoctor.pipeline import (
     ErrorCode,
@@ -41,8 +42,7 @@ def stderr_is_tty() -> bool:
     return bool(getattr(sys.stderr, "isatty", lambda: False)())
 
 
-def _say(message: str) -> None:
-    print(f"vcdoctor: {message}", file=sys.stderr)
+
 
 
 def run_one(options: Options, fail_on: str, progress: bool = False) -> Tuple[Dict[str, Any], ExitCode]:
@@ -53,14 +53,14 @@ def run_one(options: Options, fail_on: str, progress: bool = False) -> Tuple[Dic
         with Progress(_selected(options) if progress else 0, progress) as shown:
             outcome = diagnose(options, on_done=shown.done, fail_on=fail_on)
     except Failure as failure:
-        _say(failure.message)
+        say(failure.message)
         return failure_report(failure, options.context), failure.exit_code
     except RunInterrupted as stop:
-        _say("interrupted; the report below is partial")
+        say("interrupted; the report below is partial")
         return stop.outcome.report, ExitCode.INTERRUPTED
     except KeyboardInterrupt:
         stopped = Failure(ExitCode.USAGE, ErrorCode.INTERRUPTED, "interrupted before any check ran")
-        _say(stopped.message)
+        say(stopped.message)
         return failure_report(stopped, options.context), ExitCode.INTERRUPTED
     _announce(outcome.report)
     return outcome.report, outcome.exit_code
@@ -77,7 +77,7 @@ def _selected(options: Options) -> int:
 
 def _announce(report: Dict[str, Any]) -> None:
     for missing in (report.get("preflight") or {}).get("missing") or []:
-        _say(f"missing permission: {missing['permission']} (cluster-wide), needed by "
+        say(f"missing permission: {missing['permission']} (cluster-wide), needed by "
              f"{', '.join(missing['needed_by'])}")
 
 
@@ -109,5 +109,5 @@ def collect(options: Options, out_path: str, redact: bool) -> str:
                                sides=outcome.source.side_records())
     except OSError as exc:
         raise Failure(ExitCode.USAGE, ErrorCode.USAGE, f"cannot write {out_path}: {exc.strerror or exc}") from None
-    return (f"vcdoctor: wrote {out_path} ({count} responses, {len(outcome.results)} checks); replay with: "
+    return (f"wrote {out_path} ({count} responses, {len(outcome.results)} checks); replay with: "
             f"vcdoctor run --snapshot {out_path}")

@@ -90,7 +90,7 @@ class FakeCluster:
     latency: float = 0.0
     #: extra seconds for requests whose path matches the regex key
     slow_paths: Dict[str, float] = field(default_factory=dict)
-    #: (path regex, HTTP status, how many times) answered before the real response
+    #: (path regex, HTTP status, how many times[, message]) answered before the real response
     failures: List[list] = field(default_factory=list)
     #: seconds sent in Retry-After with an injected 429 (kube-apiserver's priority-and-fairness sends one)
     retry_after: Optional[int] = None
@@ -286,7 +286,8 @@ class _Handler(BaseHTTPRequestHandler):
                 if failure[2] > 0 and re.search(failure[0], parts.path):
                     failure[2] -= 1
                     reason = {429: "TooManyRequests", 503: "ServiceUnavailable"}.get(failure[1], "InternalError")
-                    raise _HttpError(failure[1], reason, f"injected {failure[1]} for {parts.path}")
+                    raise _HttpError(failure[1], reason, failure[3] if len(failure) > 3
+                                     else f"injected {failure[1]} for {parts.path}")
             scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
             # kube-apiserver compares the scheme case-insensitively (in-cluster clients send "bearer")
             if scheme.lower() != "bearer" or token != self.cluster.token:

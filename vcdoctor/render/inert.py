@@ -30,6 +30,15 @@ def clean(value: Any) -> str:
     return _CONTROL.sub("", _SEQUENCE.sub("", value))
 
 
+_SHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufeff\ufffe\uffff]")
+
+
+def shown(value: Any) -> str:
+    """A line for stderr: every control character, line break and bidi control is shown as its escape (\\x1b,
+    \\n, \\u2028) and not sent, so a message from the cluster can neither paint the terminal nor add a line."""
+    return _SHOWN.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), "" if value is None else str(value))
+
+
 def one_line(value: Any) -> str:
     """Terminal-safe text on one line: every run of blanks and line breaks becomes one space."""
     return _BLANK.sub(" ", clean(value)).strip()
