@@ -96,7 +96,8 @@ class FakeCluster:
     retry_after: Optional[int] = None
     #: serve whole logs even when limitBytes asks for less (a misbehaving server)
     ignore_limit_bytes: bool = False
-    #: (path regex, body bytes): served with 200 as is, for hostile-server tests
+    #: (path regex, body[, headers]): served with 200 as is, for hostile-server tests; a callable body is an
+    #: iterator of chunks, streamed with chunked encoding until it ends or the client goes away
     raw_bodies: List[tuple] = field(default_factory=list)
     #: when set, only requests matching one of these RBAC rules are allowed (see allow_rules)
     rules: Optional[List[dict]] = None
@@ -292,9 +293,10 @@ class _Handler(BaseHTTPRequestHandler):
             # kube-apiserver compares the scheme case-insensitively (in-cluster clients send "bearer")
             if scheme.lower() != "bearer" or token != self.cluster.token:
                 raise _HttpError(401, "Unauthorized", "Unauthorized")
-            raw = next((b for pattern, b in self.cluster.raw_bodies if re.search(pattern, parts.path)), None)
-            status, payload, ctype = (200, raw, "application/json") if raw is not None else \
-                self._route(method, parts.path, query, body)
+            raw = next((entry for entry in self.cluster.raw_bodies if re.search(entry[0], parts.path)), None)
+            if raw is not None:
+                return self._send_raw(record, *raw[1:])
+            status, payload, ctype = self._route(method, parts.path, query, body)
         except _HttpError as exc:
             status, payload, ctype = exc.body["code"], exc.body, "application/json"
         record.status = status
@@ -308,6 +310,26 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
         with self.cluster.lock:
             self.cluster.bytes_sent += len(data)
+
+    def _send_raw(self, record, body, headers=None):
+        record.status = 200
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        if not callable(body):
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            for chunk in body():
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            pass  # the client stopped reading: what a bounded reader does
 
     # -- routing ----------------------------------------------------------------------
 

@@ -32,6 +32,11 @@ API_LOG = logging.getLogger("vcdoctor.api")
 PAGE_SIZE = 2000
 #: metadata-only items (PartialObjectMetadata) are a tenth of a pod: fewer, larger pages
 METADATA_PAGE_SIZE = 10000
+#: the most items one list may hold (kube-apiserver's tested limit is 150k pods per cluster): a server that pages
+#: on with ever-new tokens is cut off here, not only by the deadline
+MAX_LIST_ITEMS = 500_000
+#: ... and pages, for a server that answers empty pages with ever-new tokens
+MAX_LIST_PAGES = 5_000
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 RETRIES = 2
 RETRY_BACKOFF = 0.2
@@ -119,7 +124,7 @@ class Gateway:
         request = page_request(None)
         body = self._raw(request)
         seen = set()
-        while True:
+        while len(seen) < MAX_LIST_PAGES:
             # The API server writes the list metadata before the items: with the continue token read from
             # there, the next page is on its way while this one is decoded.
             spawn = self._spawn
@@ -129,6 +134,8 @@ class Gateway:
             if not isinstance(page.get("items"), list):
                 raise ApiError(request, "list answer has no items array")
             items.extend(item for item in page["items"] if isinstance(item, dict))
+            if len(items) > MAX_LIST_ITEMS:
+                raise ApiError(request, f"the list holds more than {MAX_LIST_ITEMS} items: refused")
             token = (page.get("metadata") or {}).get("continue")
             if not token:
                 return tuple(items)
@@ -138,6 +145,7 @@ class Gateway:
             seen.add(token)
             request = page_request(token)
             body = following.result() if following is not None and token == ahead else self._raw(request)
+        raise ApiError(request, f"the list goes on past {MAX_LIST_PAGES} pages: refused")
 
     def _json(self, request: ApiRequest) -> dict:
         return self._decode(request, self._raw(request))

@@ -14,13 +14,20 @@ from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from vcdoctor import __version__
 from vcdoctor.deadline import Deadline
-from vcdoctor.gateway.errors import Unreachable
+from vcdoctor.gateway.errors import ApiError, Unreachable
 from vcdoctor.gateway.requests import ApiRequest, RawResponse
 
 IN_CLUSTER = "(in-cluster)"
 #: where Kubernetes mounts a pod's ServiceAccount credentials
 SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 MAX_STATUS_BYTES = 64 * 1024
+#: what one answer may weigh, read in a stream and refused past it: a page of a list (a 50k-pod cluster's pods
+#: are ~150 MiB unpaged), one object, and the small answers (/version, access reviews)
+MAX_LIST_BYTES = 256 * 1024 * 1024
+MAX_OBJECT_BYTES = 16 * 1024 * 1024
+MAX_SMALL_BYTES = 1024 * 1024
+#: read size of the stream; the deadline is checked between reads
+CHUNK = 1024 * 1024
 #: metadata-only lists, with plain JSON as the fallback for servers that cannot do it
 PARTIAL_METADATA = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json"
 
@@ -194,7 +201,9 @@ class KubernetesTransport:
         url = self._cfg.host.rstrip("/") + path + (("?" + urlencode(query)) if query else "")
         accept = PARTIAL_METADATA if request.metadata_only else "application/json"
         # a header dict that can repeat a name: one Impersonate-Group line per group, as kubectl sends them
-        headers = HTTPHeaderDict({"Accept": accept, "User-Agent": f"vcdoctor/{__version__}"})
+        # identity: urllib3 would inflate a gzip or deflate body whatever its size (a 3 MB bomb is gigabytes)
+        headers = HTTPHeaderDict({"Accept": accept, "Accept-Encoding": "identity",
+                                  "User-Agent": f"vcdoctor/{__version__}"})
         for name, value in self._impersonate:
             headers.add(name, value)
         auth = (self._cfg.auth_settings() or {}).get("BearerToken")
@@ -211,17 +220,45 @@ class KubernetesTransport:
                 preload_content=False, retries=False,
                 timeout=urllib3.Timeout(connect=min(10.0, timeout), read=timeout))
             try:
-                # a server that ignores limitBytes must not blow up our memory; Status bodies are small
-                if request.limit_bytes:
-                    ok = 200 <= response.status < 300
-                    data = response.read(request.limit_bytes + 1 if ok else MAX_STATUS_BYTES)
-                else:
-                    data = response.read()
+                data = self._read(request, response)
             finally:
                 response.release_conn()
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise Unreachable(request, _connection_reason(exc)) from None
         return RawResponse(response.status, data, _retry_after(response.headers.get("Retry-After")))
+
+
+    def _read(self, request: ApiRequest, response: Any) -> bytes:
+        """The body as sent (never inflated), in a stream: at most the answer's cap, within the deadline. A server
+        that ignores limitBytes gets what was asked for and no more; an encoded or oversized body is refused."""
+        encoding = (response.headers.get("Content-Encoding") or "identity").strip().lower()
+        if encoding != "identity":
+            raise ApiError(request, f"the server sent a {encoding[:20]}-encoded answer though vcdoctor asked for "
+                                    f"identity: refused unread")
+        ok = 200 <= response.status < 300
+        if not ok:
+            cap, truncate = MAX_STATUS_BYTES, True
+        elif request.limit_bytes:
+            cap, truncate = request.limit_bytes + 1, True
+        else:
+            cap, truncate = _cap(request), False
+        body = bytearray()
+        while len(body) <= cap:
+            if self._deadline is not None and self._deadline.expired:
+                raise Unreachable(request, f"timed out reading the answer (deadline {self._deadline.seconds:g} s)")
+            chunk = response.read(min(CHUNK, cap + 1 - len(body)), decode_content=False)
+            if not chunk:
+                return bytes(body)
+            body += chunk
+            if truncate and len(body) >= cap:
+                return bytes(body[:cap])
+        raise ApiError(request, f"the server's answer is larger than {cap // (1024 * 1024)} MiB: refused")
+
+
+def _cap(request: ApiRequest) -> int:
+    if request.verb == "list":
+        return MAX_LIST_BYTES
+    return MAX_OBJECT_BYTES if request.verb == "get" else MAX_SMALL_BYTES
 
 
 def _retry_after(value: Optional[str]) -> Optional[float]:

@@ -1,0 +1,70 @@
+"""A hostile API server cannot exhaust the machine: bodies are read as sent (never inflated), in a stream, capped
+per answer and bounded by the deadline; lists are capped in items and pages. Each run ends with a report."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import resource
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+import yaml
+
+from tests.fakeapi.scenarios import guide_cluster
+
+NODES = r"^/api/v1/nodes$"
+#: the bound the issue sets for a vcdoctor run against any of these servers
+MAX_RSS_MB = 600
+
+
+def _run(kubeconfig, timeout=10):
+    """vcdoctor in its own process (its peak memory is its own), against the server of this test."""
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "vcdoctor", "run", "--kubeconfig", kubeconfig, "-o", "json",
+                           "--timeout", str(timeout)], capture_output=True, text=True, timeout=120)
+    elapsed = time.monotonic() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    assert "Traceback" not in done.stderr, done.stderr
+    return done, json.loads(done.stdout), elapsed, peak_mb
+
+
+def _nodes_error(report):
+    return " ".join(json.dumps(c["evidence"]) for c in report["checks"] if c["id"] == "kai-gpu-request")
+
+
+@pytest.fixture
+def hostile(api, cluster, tmp_path):
+    guide_cluster(cluster)
+    path = tmp_path / "kubeconfig"
+    path.write_text(yaml.safe_dump(api.kubeconfig(namespace="team-a")))
+    return str(path)
+
+
+def test_an_encoded_answer_is_refused_unread(cluster, hostile):
+    """A gzip body though vcdoctor asked for identity: refused, not inflated (a 3 MB bomb is gigabytes)."""
+    bomb = gzip.compress(b'{"kind":"NodeList","items":[' + b" " * (64 * 1024 * 1024) + b"]}")
+    cluster.raw_bodies.append((NODES, bomb, {"Content-Encoding": "gzip"}))
+    done, report, _, peak = _run(hostile)
+    assert done.returncode in (0, 1) and "gzip-encoded answer" in _nodes_error(report)
+    assert peak < MAX_RSS_MB
+
+
+def test_an_endless_body_is_cut_at_the_cap(cluster, hostile):
+    cluster.raw_bodies.append((NODES, lambda: iter(lambda: b" " * (1024 * 1024), None)))
+    done, report, elapsed, peak = _run(hostile, timeout=20)
+    assert "larger than 256 MiB" in _nodes_error(report) or "timed out reading" in _nodes_error(report)
+    assert elapsed < 20 + 3 and peak < MAX_RSS_MB
+
+
+def test_ever_new_continue_tokens_end(cluster, hostile):
+    def page():
+        yield json.dumps({"kind": "NodeList", "metadata": {"continue": str(uuid.uuid4())}, "items": []}).encode()
+    cluster.raw_bodies.append((NODES, page))
+    done, report, elapsed, _ = _run(hostile, timeout=8)
+    said = _nodes_error(report)
+    assert "past 5000 pages" in said or "deadline" in said or "timed out" in said, said
+    assert elapsed < 8 + 3
