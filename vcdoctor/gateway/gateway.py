@@ -12,7 +12,7 @@ import re
 import threading
 import time
 from concurrent.futures import Future
-from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple
+from typing import Any, Callable, Dict, List, Optional, Protocol, Set, Tuple
 
 from vcdoctor import json_input
 from vcdoctor.deadline import Deadline
@@ -123,7 +123,7 @@ class Gateway:
         items: List[dict] = []
         request = page_request(None)
         body = self._raw(request)
-        seen = set()
+        seen: Set[str] = set()
         while len(seen) < MAX_LIST_PAGES:
             # The API server writes the list metadata before the items: with the continue token read from
             # there, the next page is on its way while this one is decoded.
