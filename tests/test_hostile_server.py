@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import gzip
 import json
-import resource
-import subprocess
-import sys
-import time
 import uuid
 
 import pytest
 import yaml
 
 from tests.fakeapi.scenarios import guide_cluster
+from tests.measured import run_vcdoctor
 
 NODES = r"^/api/v1/nodes$"
 #: the bound the issue sets for a vcdoctor run against any of these servers
@@ -23,13 +20,9 @@ MAX_RSS_MB = 600
 
 def _run(kubeconfig, timeout=10):
     """vcdoctor in its own process (its peak memory is its own), against the server of this test."""
-    started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "vcdoctor", "run", "--kubeconfig", kubeconfig, "-o", "json",
-                           "--timeout", str(timeout)], capture_output=True, text=True, timeout=120)
-    elapsed = time.monotonic() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    done = run_vcdoctor("run", "--kubeconfig", kubeconfig, "-o", "json", "--timeout", str(timeout))
     assert "Traceback" not in done.stderr, done.stderr
-    return done, json.loads(done.stdout), elapsed, peak_mb
+    return done, json.loads(done.stdout), done.seconds, done.peak_mb
 
 
 def _nodes_error(report):

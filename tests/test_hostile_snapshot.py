@@ -6,7 +6,6 @@ import gzip
 import io
 import json
 import os
-import resource
 import subprocess
 import sys
 import tarfile
@@ -16,6 +15,7 @@ import zlib
 import pytest
 from click.testing import CliRunner
 
+from tests.measured import run_vcdoctor
 from vcdoctor import json_input, snapshot
 from vcdoctor.cli import main
 from vcdoctor.snapshot import FORMAT, SnapshotError
@@ -56,14 +56,8 @@ def write(tmp_path, content: bytes, name="snap.tar.gz"):
 
 def replay_in_subprocess(path: str):
     """(exit code, stderr, seconds, peak RSS of the child in MiB) of ``vcdoctor run --snapshot path``."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "vcdoctor", "run", "--snapshot", path, "-o", "json"],
-                          capture_output=True, text=True, timeout=120, check=False)
-    elapsed = time.monotonic() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss is the largest child so far (KiB on Linux); the interpreter alone is far below the bound
-    return done.returncode, done.stderr, elapsed, max(peak, before) / 1024
+    done = run_vcdoctor("run", "--snapshot", path, "-o", "json")
+    return done.returncode, done.stderr, done.seconds, done.peak_mb
 
 
 def test_cyclic_continue_tokens_end_quickly_as_a_damaged_snapshot(tmp_path):
@@ -90,8 +84,11 @@ def test_records_handed_to_replay_directly_cannot_loop():
     for token, cont in ((None, "a"), ("a", "b"), ("b", "a")):
         request, response = snapshot.validate_entry(page(token, [], cont), "test")
         records[snapshot.request_key(request)] = response
-    with pytest.raises(SnapshotError, match="cycle"):
-        snapshot.ReplayTransport(records)
+    from vcdoctor.gateway import ApiError, Gateway
+    from vcdoctor.gateway.resources import PODS
+
+    with pytest.raises(ApiError, match="repeats an earlier page"):
+        Gateway(snapshot.ReplayTransport(records)).list(PODS)
 
 
 def bomb(members: int, member_bytes: int) -> bytes:
@@ -322,3 +319,24 @@ def test_userinfo_never_leaves_the_kubeconfig(url, shown):
     assert strip_userinfo(url) == shown
     if url:
         assert ClusterIdentity("ctx", url, "default").server == shown
+
+
+def dict_bomb(tmp_path) -> str:
+    """Four chained pages, each 60 MiB of `{},` (inside the member and total caps): 245 KB compressed."""
+    members = []
+    for i, (token, cont) in enumerate(((None, "a"), ("a", "b"), ("b", "c"), ("c", None))):
+        entry = json.dumps(page(token, [], cont)).encode()
+        filler = b"{}," * (20 * 1024 * 1024) + b"{}"
+        members.append((f"responses/{i}.json", entry.replace(b'"items": []', b'"items": [' + filler + b"]")))
+    return write(tmp_path, archive(members))
+
+
+def test_a_dict_bomb_inside_every_byte_cap_is_refused_by_objects(tmp_path):
+    """Refused by the count of objects, known before one is built, instead of decoding 80 million dicts."""
+    # built in a process of its own: a child inherits its parent's peak RSS in ru_maxrss (Linux keeps the
+    # forked mm's high-water mark across exec), so building the 240 MiB here would be measured as the replay's
+    subprocess.run([sys.executable, "-c", f"import pathlib; from tests.test_hostile_snapshot import dict_bomb; "
+                                          f"dict_bomb(pathlib.Path({str(tmp_path)!r}))"], check=True)
+    code, stderr, seconds, rss = replay_in_subprocess(str(tmp_path / "snap.tar.gz"))
+    assert code == 2 and "more than 2000000 objects" in stderr and len(stderr.strip().splitlines()) == 1
+    assert rss < 800, f"{rss:.0f} MiB"

@@ -288,20 +288,29 @@ def _unpaged_key(request: ApiRequest) -> str:
 class ReplayTransport:
     """Answers from a snapshot; anything not recorded is an honest NotInSnapshot, never a guess.
 
-    A LIST is answered whole, whatever page size the replaying vcdoctor asks for: the recorded pages
-    are joined once, so snapshots do not depend on the page size of the vcdoctor that collected them.
+    A LIST is answered page by page as recorded, whatever page size the replaying vcdoctor asks for: a page is
+    found by the list's unpaged request and its continue token, so snapshots do not depend on the page size of the
+    vcdoctor that collected them, and no page is joined, decoded or encoded again here (the gateway decodes each
+    once, under its caps, and refuses a token that repeats).
     """
 
     def __init__(self, records: dict[str, RawResponse]):
         self._records = records
-        self._lists = _join_pages(records)
+        self._pages: dict[tuple[str, str | None], RawResponse] = {}
+        for key, response in records.items():
+            request = request_from_dict(json.loads(key))
+            if request.verb == "list":
+                self._pages[(_unpaged_key(request), request.continue_token)] = response
+
+    def _page(self, request: ApiRequest) -> RawResponse | None:
+        return self._pages.get((_unpaged_key(request), request.continue_token))
 
     def send(self, request: ApiRequest) -> RawResponse:
         if request.verb == "list":
-            response = self._lists.get(_unpaged_key(request))
+            response = self._page(request)
             if response is None and request.metadata_only:
                 # a snapshot that recorded the full list answers a metadata-only question too
-                full = self._lists.get(_unpaged_key(dataclasses.replace(request, metadata_only=None)))
+                full = self._page(dataclasses.replace(request, metadata_only=None))
                 response = _metadata_only(full) if full is not None else None
         else:
             response = self._records.get(request_key(request))
@@ -314,48 +323,12 @@ class ReplayTransport:
 def _metadata_only(response: RawResponse) -> RawResponse:
     if not 200 <= response.status < 300:
         return response
-    body = json.loads(response.body)
+    body = json_input.decode(response.body)
     items = [{"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": i.get("metadata")}
              for i in body.get("items") or []]
     slim = {"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1",
             "metadata": body.get("metadata") or {}, "items": items}
     return RawResponse(response.status, json.dumps(slim).encode())
-
-
-def _join_pages(records: dict[str, RawResponse]) -> dict[str, RawResponse]:
-    by_key = {}
-    for key, response in records.items():
-        request = request_from_dict(json.loads(key))
-        if request.verb == "list":
-            by_key[key] = (request, response)
-    joined = {}
-    for request, response in by_key.values():
-        if request.continue_token is not None:
-            continue
-        if not 200 <= response.status < 300:
-            joined[_unpaged_key(request)] = response
-            continue
-        body = json.loads(response.body)
-        items = list(body.get("items") or [])
-        token = (body.get("metadata") or {}).get("continue")
-        complete, seen = True, set()
-        while token:
-            if token in seen:
-                # read() refuses such archives; records handed in directly must not loop either
-                raise SnapshotError(f"the continue tokens of {request.describe()} form a cycle")
-            seen.add(token)
-            page = by_key.get(request_key(dataclasses.replace(request, continue_token=token)))
-            if page is None or not 200 <= page[1].status < 300:
-                complete = False  # an unfinished list is not an answer; replay says so instead
-                break
-            page_body = json.loads(page[1].body)
-            items.extend(page_body.get("items") or [])
-            token = (page_body.get("metadata") or {}).get("continue")
-        if complete:
-            body["items"] = items
-            body.setdefault("metadata", {}).pop("continue", None)
-            joined[_unpaged_key(request)] = RawResponse(response.status, json.dumps(body).encode())
-    return joined
 
 
 # -- archive --------------------------------------------------------------------------------------
