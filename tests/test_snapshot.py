@@ -248,3 +248,16 @@ def test_tokens_tracking_marks_and_log_tails_never_enter_a_snapshot(cluster, kub
     replayed = json.loads(invoke("run", "--snapshot", str(tmp_path / "snap0.tar.gz"), "-o", "json").output)
     assert verdicts(live) == verdicts(replayed)  # Argo CD's tracking mark survives: the same fixes on replay
     assert "Argo CD" in json.dumps(replayed["remedy"])
+
+
+def test_collect_never_writes_what_replay_would_refuse(cluster, kubeconfig, tmp_path, monkeypatch):
+    """One set of caps for writer and reader: a cluster too big for one snapshot is a usage error that says how
+    to narrow it, and no file is left."""
+    from vcdoctor import snapshot
+
+    guide_cluster(cluster)
+    monkeypatch.setattr(snapshot, "MAX_TOTAL_BYTES", 4 * 1024)  # the fake cluster is small: scale the cap down
+    out = tmp_path / "snap.tar.gz"
+    result = invoke("collect", "--kubeconfig", kubeconfig, "--out", str(out))
+    assert result.exit_code == 2 and "narrow it with --namespace" in result.output and not out.exists()
+    assert not list(tmp_path.glob(".vcdoctor-snapshot-*"))

@@ -52,15 +52,21 @@ def _finite_float(text: str) -> float:
     return value
 
 
-def decode(raw: Union[bytes, str]) -> Any:
-    """Strict JSON with nesting bounded by :data:`MAX_DEPTH` and finite numbers only (raises JsonInputError)."""
-    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+def check_bounds(data: bytes) -> None:
+    """Raises JsonInputError when ``data`` holds more objects and arrays, or nests deeper, than vcdoctor decodes;
+    linear in the bytes, before a single object is built (the snapshot writer checks with it too)."""
     brackets = _brackets(data)
-    # each container has one opening bracket: the count is exact, known before a single object is built
+    # each container has one opening and one closing bracket: the count is exact
     if len(brackets) > 2 * MAX_CONTAINERS:
         raise JsonInputError(f"JSON holds more than {MAX_CONTAINERS} objects and arrays")
     if not depth_ok(data, brackets=brackets):
         raise JsonInputError(f"JSON nested deeper than {MAX_DEPTH} levels")
+
+
+def decode(raw: Union[bytes, str]) -> Any:
+    """Strict JSON within :func:`check_bounds`, finite numbers only (raises JsonInputError)."""
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    check_bounds(data)
     try:
         return json.loads(data, parse_constant=_refuse_constant, parse_float=_finite_float)
     except RecursionError:

@@ -109,5 +109,7 @@ def collect(options: Options, out_path: str, redact: bool) -> str:
                                sides=outcome.source.side_records())
     except OSError as exc:
         raise Failure(ExitCode.USAGE, ErrorCode.USAGE, f"cannot write {out_path}: {exc.strerror or exc}") from None
+    except snapshot.SnapshotError as exc:
+        raise Failure(ExitCode.USAGE, ErrorCode.USAGE, str(exc)) from None
     return (f"wrote {out_path} ({count} responses, {len(outcome.results)} checks); replay with: "
             f"vcdoctor run --snapshot {out_path}")

@@ -372,8 +372,32 @@ def write(path: str, metadata: dict, records: dict[str, tuple[ApiRequest, RawRes
             info = tarfile.TarInfo(name)
             info.size, info.mtime, info.mode = len(data), mtime, 0o644
             tar.addfile(info, io.BytesIO(data))
+    _within_read_caps(members, len(buffer.getbuffer()), path)
     _write_private(path, buffer.getvalue(), mtime)
     return len(entries)
+
+
+#: what to say when a cluster is too big for one snapshot
+NARROW = ("narrow it with --namespace, --vcluster or --check (a snapshot holds only what the selected checks read)")
+
+
+def _within_read_caps(members: list[tuple[str, bytes]], tar_bytes: int, path: str) -> None:
+    """A snapshot ``read`` would refuse is never written: the writer checks the reader's own caps."""
+    if len(members) > MAX_MEMBERS:
+        raise SnapshotError(f"not writing {path}: {len(members)} responses are more than a snapshot may hold "
+                            f"({MAX_MEMBERS}); {NARROW}")
+    if tar_bytes > MAX_TOTAL_BYTES:
+        raise SnapshotError(f"not writing {path}: {tar_bytes // 2**20} MiB of responses are more than a snapshot "
+                            f"may hold ({MAX_TOTAL_BYTES // 2**20} MiB); {NARROW}")
+    for name, data in members:
+        if len(data) > MAX_MEMBER_BYTES:
+            raise SnapshotError(f"not writing {path}: {name} is {len(data) // 2**20} MiB, more than one response "
+                                f"may be ({MAX_MEMBER_BYTES // 2**20} MiB); {NARROW}")
+        try:
+            json_input.check_bounds(data)
+        except json_input.JsonInputError as exc:
+            raise SnapshotError(f"not writing {path}: {name} would be refused on replay ({exc}); {NARROW}") \
+                from None
 
 
 def _write_private(path: str, tar: bytes, mtime: int) -> None:
