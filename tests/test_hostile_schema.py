@@ -110,3 +110,15 @@ def test_deeply_nested_schema_files_are_unusable_not_a_crash(tmp_path):
         return
     with pytest.raises(UnusableSchema):
         problems(validator, {"a": 1}, "test")
+
+
+def test_unique_items_is_judged_by_hashing_with_json_equality():
+    """20,000 entries are one pass (jsonschema compares every pair); 1 and 1.0 are equal, true and 1 are not."""
+    from jsonschema import Draft202012Validator
+
+    schema = {"type": "object", "properties": {"m": {"type": "array", "uniqueItems": True}}}
+    validator = config_schema._safe_class(Draft202012Validator, schema)(schema)
+    assert validator.VALIDATORS["uniqueItems"] is config_schema._unique_items
+    assert not list(validator.iter_errors({"m": [{"byName": {f"ns-{i}": "x"}} for i in range(20_000)]}))
+    assert list(validator.iter_errors({"m": [{"a": 1}, {"a": 1.0}]}))
+    assert not list(validator.iter_errors({"m": [True, 1]}))

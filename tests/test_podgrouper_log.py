@@ -68,3 +68,23 @@ def test_examples_are_truncated():
     line = f.reconciler_forbidden_line(vc="v" * 1000)
     (finding,) = scan(line.encode()).permission.values()
     assert len(finding.example) <= 303
+
+
+def test_a_line_crafted_against_the_patterns_is_read_only_so_far(monkeypatch):
+    """Each permission pattern reads at most SCANNED_CHARS of a line: a line repeating a pattern's prefix cannot make
+    a search quadratic in the whole line (the scan itself is bounded, no timing is asserted)."""
+    from vcdoctor.products.kai import pod_grouper_log
+
+    prefix = "No permissions to get resourceOwner '': <"
+    line = (prefix + "a/" * 8) * 20000
+    calls = []
+    real = pod_grouper_log._OWNER_FALLBACK
+
+    class Spy:
+        def search(self, text):
+            calls.append(len(text))
+            return real.search(text)
+
+    monkeypatch.setattr(pod_grouper_log, "_OWNER_FALLBACK", Spy())
+    pod_grouper_log._permission_problems(line)
+    assert calls == [pod_grouper_log.SCANNED_CHARS]

@@ -139,6 +139,34 @@ def _pattern(validator, pattern, instance, schema):
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
+def _canonical(value: Any) -> str:
+    """JSON text equal for equal JSON values (1 and 1.0 alike, true and 1 apart), for hashing."""
+    def plain(node: Any) -> Any:
+        if isinstance(node, float) and node.is_integer():
+            return int(node)
+        if isinstance(node, dict):
+            return {str(k): plain(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [plain(v) for v in node]
+        return node
+    return json.dumps(plain(value), sort_keys=True, separators=(",", ":"))
+
+
+def _unique_items(validator, unique, instance, schema):
+    """uniqueItems by hashing: jsonschema compares every pair, and 20,000 entries keep a CPU busy for minutes."""
+    from jsonschema.exceptions import ValidationError
+
+    if not unique or not validator.is_type(instance, "array"):
+        return
+    seen = set()
+    for item in instance:
+        key = _canonical(item)
+        if key in seen:
+            yield ValidationError(f"{_canonical(item)[:80]} appears more than once")
+            return
+        seen.add(key)
+
+
 def _pattern_properties(validator, patterns, instance, schema):
     if not validator.is_type(instance, "object"):
         return
@@ -187,7 +215,7 @@ def _safe_class(base, document: Mapping[str, Any]):
     from jsonschema.validators import extend
 
     overrides = {"pattern": _pattern, "patternProperties": _pattern_properties,
-                 "additionalProperties": _additional_properties}
+                 "additionalProperties": _additional_properties, "uniqueItems": _unique_items}
     if _uses(document, "patternProperties") and _uses(document, "unevaluatedProperties"):
         # jsonschema finds the properties unevaluatedProperties has left with Python's re: with patterns
         # about, that keyword is not judged (fewer unknown-key reports, never a hang)
