@@ -105,3 +105,22 @@ def test_replayed_example_renders_prometheus_and_a_snapshot_header():
     assert failing == {"vcluster-set-owner"}
     table = render_report(report, "table")
     assert "Snapshot: collected " in table and table.index("FAIL") < table.index("SKIP") < table.index("PASS")
+
+
+def test_report_files_are_private_whole_and_never_follow_a_symlink(cluster, kubeconfig, tmp_path):
+    """--report json=PATH is written as snapshots are: 0600, renamed into place; a symlink there is replaced."""
+    import os
+    import stat
+
+    from tests.fakeapi.scenarios import guide_cluster
+
+    guide_cluster(cluster)
+    victim = tmp_path / "victim"
+    victim.write_text("keep me")
+    link = tmp_path / "report.json"
+    link.symlink_to(victim)
+    result = CliRunner().invoke(main, ["run", "--kubeconfig", kubeconfig, "--report", f"json={link}"])
+    assert result.exit_code in (0, 1)
+    assert victim.read_text() == "keep me" and not link.is_symlink()
+    assert stat.S_IMODE(os.stat(link).st_mode) == 0o600 and json.loads(link.read_text())["checks"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".vcdoctor-")) == []

@@ -344,3 +344,20 @@ def test_a_hostile_servers_words_reach_stderr_inert(cluster, kubeconfig):
     assert result.exit_code == 3
     assert "\x1b" not in result.stderr and "\u2028" not in result.stderr
     assert "\nSummary: 16 pass" not in result.stderr and "\\x1b]0;pwned" in result.stderr
+
+
+def test_sigterm_during_collect_cleans_up_like_ctrl_c(cluster, kubeconfig, tmp_path):
+    """A CronJob's deadline sends SIGTERM: the run stops as on Ctrl-C, and no temporary snapshot is left."""
+    import subprocess
+    import sys
+
+    guide_cluster(cluster)
+    cluster.latency = 0.5
+    out = tmp_path / "snap.tar.gz"
+    child = subprocess.Popen([sys.executable, "-m", "vcdoctor", "collect", "--kubeconfig", kubeconfig, "--out",
+                              str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2.0)
+    child.send_signal(signal.SIGTERM)
+    _, stderr = child.communicate(timeout=30)
+    assert child.returncode == 130 and "interrupted" in stderr and "Traceback" not in stderr
+    assert not out.exists() and not list(tmp_path.glob(".vcdoctor-*"))

@@ -260,4 +260,4 @@ def test_collect_never_writes_what_replay_would_refuse(cluster, kubeconfig, tmp_
     out = tmp_path / "snap.tar.gz"
     result = invoke("collect", "--kubeconfig", kubeconfig, "--out", str(out))
     assert result.exit_code == 2 and "narrow it with --namespace" in result.output and not out.exists()
-    assert not list(tmp_path.glob(".vcdoctor-snapshot-*"))
+    assert not list(tmp_path.glob(".vcdoctor-*"))

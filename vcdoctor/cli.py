@@ -11,7 +11,15 @@ from typing import Any, Dict, List, Optional, Tuple
 import click
 
 from vcdoctor import __version__
-from vcdoctor.cli_options import EXIT_CODES, JsonAwareGroup, complete_checks, say, target_options, use_colour
+from vcdoctor.cli_options import (
+    EXIT_CODES,
+    JsonAwareGroup,
+    complete_checks,
+    console_signals,
+    say,
+    target_options,
+    use_colour,
+)
 from vcdoctor.model import ExitCode
 from vcdoctor.render import FAIL_ON, FORMATS
 
@@ -35,11 +43,9 @@ def console() -> None:
     users and tests keep their collector and a normal shutdown."""
     import gc
     import os
-    import signal
 
     gc.disable()
-    if hasattr(signal, "SIGPIPE"):  # `vcdoctor run | head`: end quietly as other Unix tools do
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    console_signals()
     try:
         main()
         code: Any = 0
@@ -109,11 +115,11 @@ def run(snapshot: Optional[str], all_contexts: bool, output: str, color: str, fa
                                      progress)
     _emit(report, output, color, fail_on, quiet)
     for fmt, path in reports:
+        from vcdoctor.private_files import write_private
         from vcdoctor.render import render
 
-        try:
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(render(report, fmt, False, fail_on=fail_on) + "\n")
+        try:  # 0600 and whole, as snapshots: a report names the cluster's pods
+            write_private(path, (render(report, fmt, False, fail_on=fail_on) + "\n").encode())
         except OSError as exc:  # the run's own report is out; a CI job must still see this as a usage error
             say(f"--report {fmt}={path}: {exc.strerror or exc}")
             sys.exit(int(ExitCode.USAGE))

@@ -22,6 +22,19 @@ Exit codes:
 API_LOG = "vcdoctor.api"
 
 
+def console_signals() -> None:
+    """`vcdoctor run | head` ends quietly on SIGPIPE, as other Unix tools do; SIGTERM (a CronJob's deadline,
+    `kill`) stops a run as Ctrl-C does: the partial report, temporary files removed, exit 130."""
+    import signal
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def say(message: str) -> None:
     """One line to stderr, inert whatever the message holds (a server's error text, a snapshot's names)."""
     from vcdoctor.render.inert import shown

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import contextlib
 import dataclasses
 import gzip
 import hashlib
@@ -13,7 +12,6 @@ import os
 import re
 import stat
 import tarfile
-import tempfile
 import threading
 import time
 import zlib
@@ -28,6 +26,7 @@ from vcdoctor.gateway.errors import NotInSnapshot
 from vcdoctor.gateway.live import strip_userinfo
 from vcdoctor.gateway.requests import ApiRequest, RawResponse
 from vcdoctor.gateway.resources import SECRETS, Resource
+from vcdoctor.private_files import write_private
 from vcdoctor.products.kai import facts as kai_facts
 from vcdoctor.products.vcluster import facts as vcluster_facts
 from vcdoctor.secret_values import SNAPSHOT_DIGEST, SNAPSHOT_REDUCED
@@ -401,22 +400,11 @@ def _within_read_caps(members: list[tuple[str, bytes]], tar_bytes: int, path: st
 
 
 def _write_private(path: str, tar: bytes, mtime: int) -> None:
-    """Only the owner may read a snapshot, and ``path`` is either absent, the old file or the complete new one:
-    written to a temporary name in the same directory, flushed to disk, then renamed into place."""
-    directory = os.path.dirname(os.path.abspath(path))
-    # mkstemp creates the file with mode 0600 and O_EXCL: no window in which others can read or swap it
-    fd, temporary = tempfile.mkstemp(prefix=".vcdoctor-snapshot-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            with gzip.GzipFile(filename="", mode="wb", fileobj=fh, mtime=mtime) as gz:
-                gz.write(tar)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    """Only the owner may read a snapshot, and it appears whole (vcdoctor.private_files)."""
+    compressed = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=compressed, mtime=mtime) as gz:
+        gz.write(tar)
+    write_private(path, compressed.getvalue())
 
 
 def _redactor(entries: list[dict], meta: dict, report: dict | None) -> Redactor:
