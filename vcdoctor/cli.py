@@ -11,15 +11,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import click
 
 from vcdoctor import __version__
-from vcdoctor.cli_options import (
-    EXIT_CODES,
-    JsonAwareGroup,
-    complete_checks,
-    console_signals,
-    say,
-    target_options,
-    use_colour,
-)
+from vcdoctor.cli_options import EXIT_CODES, JsonAwareGroup, complete_checks, say, signals, target_options, use_colour
 from vcdoctor.model import ExitCode
 from vcdoctor.render import FAIL_ON, FORMATS
 
@@ -45,7 +37,7 @@ def console() -> None:
     import os
 
     gc.disable()
-    console_signals()
+    signals()
     try:
         main()
         code: Any = 0

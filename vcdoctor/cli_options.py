@@ -22,7 +22,7 @@ Exit codes:
 API_LOG = "vcdoctor.api"
 
 
-def console_signals() -> None:
+def signals() -> None:
     """`vcdoctor run | head` ends quietly on SIGPIPE, as other Unix tools do; SIGTERM (a CronJob's deadline,
     `kill`) stops a run as Ctrl-C does: the partial report, temporary files removed, exit 130."""
     import signal
