@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import tarfile
 
+import yaml
 from click.testing import CliRunner
 
 from tests.fakeapi import factories as f
@@ -62,3 +64,34 @@ def test_names_that_appear_only_in_logs_are_hashed(cluster, kubeconfig, tmp_path
                  PODGROUPER.encode()):
         assert name not in raw, name
     assert VC.encode() in raw and b"kai-scheduler" in raw  # in clear, as docs/snapshot.md says
+
+
+def test_bare_names_dns_names_and_config_mappings_are_hashed(cluster, kubeconfig, tmp_path):
+    """Names in bare structured fields, namespaces inside DNS names, and the keys of vc-config's byName mappings:
+    each a canary, none left in a --redact snapshot (the config is checked decoded: it is stored base64)."""
+    log = QUIET_LOG + "\n".join([
+        f.console_line("INFO", "grouped", {"pod": "payroll-job-0", "podgroup": "pg-quarterly-close",
+                                           "owner": "ledger-ns/ledger-writer"}),
+        f.console_line("ERROR", "dial tcp: lookup api.treasury-prod.svc.cluster.local: no such host"),
+        f.console_line("INFO", "peer 10-0-0-7.audit-prod.pod.cluster.local ready"),
+    ]) + "\n"
+    guide_cluster(cluster, podgrouper_log=log)
+    secret = next(o for o in cluster.objects[("", "secrets")] if o["metadata"]["name"] == f"vc-config-{VC}")
+    config = yaml.safe_load(base64.b64decode(secret["data"]["config.yaml"]))
+    config["sync"]["toHost"]["namespaces"] = {"mappings": {"byName": {"mergers-virtual": "mergers-host"}}}
+    secret["data"]["config.yaml"] = base64.b64encode(yaml.safe_dump(config).encode()).decode()
+    out = tmp_path / "snap.tar.gz"
+    assert invoke("collect", "--kubeconfig", kubeconfig, "--redact", "--out", str(out)).exit_code == 0
+    with tarfile.open(out) as tar:
+        members = [tar.extractfile(m).read() for m in tar if m.isfile()]
+    stored = []
+    for member in members:
+        body = json.loads(member).get("body")
+        for item in (body.get("items") or [body]) if isinstance(body, dict) else ():
+            if isinstance((item.get("data") or {}).get("config.yaml"), str):
+                stored.append(base64.b64decode(item["data"]["config.yaml"]))
+    assert stored, "the vc-config outline is in the snapshot"
+    for text in members + stored:
+        for name in (b"payroll-job-0", b"quarterly-close", b"ledger-ns", b"ledger-writer", b"treasury-prod",
+                     b"audit-prod", b"mergers-virtual"):
+            assert name not in text, name

@@ -32,6 +32,14 @@ _LOG_POD_REF = re.compile(rf'(?:\bpod"?\s{{0,3}}[=:]\s{{0,3}}"|<)({_DNS})/({_NAM
 _LOG_POD_OBJECT = re.compile(r'"pod"\s{0,3}:\s{0,3}\{([^{}]{0,1000})\}', re.IGNORECASE)
 _FIELD_NAME = re.compile(rf'"name"\s{{0,3}}:\s{{0,3}}"({_NAME})"')
 _FIELD_NAMESPACE = re.compile(rf'"namespace"\s{{0,3}}:\s{{0,3}}"({_DNS})"')
+#: structured fields that hold a pod's or object's name on its own ("pod": "trainer-0", logfmt pod=trainer-0)
+_LOG_BARE_NAME = re.compile(rf'\b(?:pod|name|podgroup|podGroup|object)(?:"?\s{{0,3}}[=:]\s{{0,3}}"|=)({_NAME})\b')
+#: any field whose value looks like a namespaced name ("owner": "team-a/trainer-0")
+_LOG_ANY_REF = re.compile(rf'"[A-Za-z_]{{1,40}}"\s{{0,3}}:\s{{0,3}}"({_DNS})/({_NAME})"')
+#: a namespace inside a DNS name: <service>.<namespace>.svc[.cluster.local], <ip>.<namespace>.pod.cluster.local
+_DNS_NAMESPACE = re.compile(rf'\b{_DNS}\.({_DNS})\.(?:svc|pod\.cluster\.local)\b')
+#: the DNS labels a namespace is followed by, inside a run
+_DNS_SUFFIXES = ("svc", "pod")
 
 
 class Redactor:
@@ -95,6 +103,13 @@ class Redactor:
             for found in (_FIELD_NAME.search(inner), _FIELD_NAMESPACE.search(inner)):
                 if found:
                     self._plain(found.group(1))
+        for match in _LOG_BARE_NAME.finditer(text):
+            self._plain(match.group(1))
+        for match in _LOG_ANY_REF.finditer(text):
+            self._plain(match.group(1))
+            self._plain(match.group(2))
+        for match in _DNS_NAMESPACE.finditer(text):
+            self._plain(match.group(1))
 
     def _plain(self, name: str) -> None:
         if name and name not in self._keep and name not in self.mapping:
@@ -124,9 +139,17 @@ class Redactor:
         while end > 0:
             found = self.mapping.get(run[:end])
             if found is not None:
-                return found + run[end:]
+                return self._dns_namespace(found + run[end:])
             end = run.rfind(".", 0, end)
-        return run
+        return self._dns_namespace(run)
+
+    def _dns_namespace(self, run: str) -> str:
+        """A learned namespace as the label before "svc" or "pod" of a DNS name (api.team-a.svc.cluster.local)."""
+        labels = run.split(".")
+        for i in range(1, len(labels) - 1):
+            if labels[i + 1] in _DNS_SUFFIXES and labels[i] in self.mapping:
+                labels[i] = self.mapping[labels[i]]
+        return ".".join(labels)
 
     def _podgroup(self, run: str) -> str | None:
         # KAI's PodGroup names embed the top owner's name: pg-<name>-<uid>; the name is hashed even when it

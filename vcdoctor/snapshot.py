@@ -434,6 +434,10 @@ def _redactor(entries: list[dict], meta: dict, report: dict | None) -> Redactor:
             redactor.learn_pod(request["name"])
         if isinstance(entry.get("text"), str):
             redactor.learn_from_log(entry["text"])
+        if resource == "secrets":
+            for obj in objects:
+                for key in _mapping_keys(_config_of(obj)):
+                    redactor.learn_namespace(key)
     # pods that exist only in log lines (denied by a webhook, already deleted) by their host names
     suffixes = [(f"-x-{vc}", vc) for vc in vclusters]
     for entry in entries:
@@ -491,14 +495,63 @@ def _redacted_secrets(redactor: Redactor, body: Any) -> Any:
     return body
 
 
-def _redacted_config(redactor: Redactor, encoded: Any) -> Any:
+def _decoded_config(encoded: Any) -> Any:
     try:
-        loaded = yaml.safe_load(base64.b64decode(encoded, validate=True))
+        return yaml.safe_load(base64.b64decode(encoded, validate=True))
     except (ValueError, TypeError, yaml.YAMLError):
-        return encoded  # a placeholder for a malformed config: it holds no content
+        return None  # a placeholder for a malformed config: it holds no content
+
+
+def _config_of(secret: Any) -> Any:
+    data = secret.get("data") if isinstance(secret, dict) else None
+    return _decoded_config(data.get("config.yaml")) if isinstance(data, dict) else None
+
+
+#: vc-config keys whose own keys are names: sync.*.*.mappings.byName maps namespaces (or namespace/name refs)
+MAPPING_KEY = "byName"
+
+
+def _mapping_keys(config: Any) -> list[str]:
+    """Every key of every ``byName`` mapping in a config, split at "/" (namespace, name)."""
+    found: list[str] = []
+    stack = [config]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == MAPPING_KEY and isinstance(value, dict):
+                    found += [part for k in value for part in str(k).split("/") if part and part != "*"]
+                stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def _redacted_keys(redactor: Redactor, node: Any) -> Any:
+    """The config with the keys of its ``byName`` mappings hashed too (apply_json keeps keys)."""
+    if isinstance(node, list):
+        return [_redacted_keys(redactor, v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key == MAPPING_KEY and isinstance(value, dict):
+            out[key] = {_redacted_ref(redactor, str(k)): v for k, v in value.items()}
+        else:
+            out[key] = _redacted_keys(redactor, value)
+    return out
+
+
+def _redacted_ref(redactor: Redactor, key: str) -> str:
+    return "/".join(redactor.apply(part) for part in key.split("/"))
+
+
+def _redacted_config(redactor: Redactor, encoded: Any) -> Any:
+    loaded = _decoded_config(encoded)
     if not isinstance(loaded, dict):
         return encoded
-    return base64.b64encode(yaml.safe_dump(redactor.apply_json(loaded), sort_keys=True).encode()).decode()
+    redacted = _redacted_keys(redactor, redactor.apply_json(loaded))
+    return base64.b64encode(yaml.safe_dump(redacted, sort_keys=True).encode()).decode()
 
 
 def _dump(value: dict) -> bytes:
