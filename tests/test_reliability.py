@@ -324,7 +324,8 @@ def test_deeply_nested_answers_are_refused_in_one_line(cluster, kubeconfig, path
     cluster.raw_bodies.append((path, b"[" * 200_000 + b"]" * 200_000))
     result, report = run_json("--kubeconfig", kubeconfig)
     assert "Traceback" not in result.output and "RecursionError" not in result.output
-    assert report["checks"] and result.exit_code in (0, 1)
+    assert result.exit_code == 3 and report["error"]["code"] == "refused-answer"
+    assert "nested deeper than 100" in report["error"]["message"] and len(result.stderr.splitlines()) == 1
 
 
 def test_diff_of_a_deeply_nested_file_is_a_usage_error(tmp_path):

@@ -17,8 +17,8 @@ Exit codes:
   0  no check failed (see --fail-on)
   1  at least one check ended fail or error (see --fail-on)
   2  usage error (bad flag, unknown --vcluster, pod not found, unreadable snapshot)
-  3  kubeconfig missing/invalid, cluster unreachable or credentials refused
-  130  interrupted (Ctrl-C); the report holds what finished"""
+  3  kubeconfig missing/invalid, cluster unreachable, credentials or an answer refused
+  130  interrupted (Ctrl-C, SIGTERM); the report holds what finished"""
 API_LOG = "vcdoctor.api"
 
 

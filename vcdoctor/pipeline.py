@@ -35,6 +35,8 @@ class ErrorCode(str, enum.Enum):
     FORBIDDEN = "forbidden"
     API_ERROR = "api-error"
     NOT_IN_SNAPSHOT = "not-in-snapshot"
+    #: the server's answer broke a bound vcdoctor keeps (a bomb, an endless body or list, deep nesting)
+    REFUSED_ANSWER = "refused-answer"
     INTERRUPTED = "interrupted"
 
 
@@ -308,6 +310,11 @@ def diagnose(options: Options, on_done: Optional[Callable[[CheckResult], None]] 
         outcome = _outcome(stop.results, source, plan, executor, target, store, fail_on, explain=False)
         outcome.exit_code = ExitCode.INTERRUPTED
         raise RunInterrupted(outcome) from None
+    for side in (source, source.host):
+        refused = side.gateway.refused if side is not None else None
+        if refused is not None:  # a broken or hostile server: its other answers are not to be judged either
+            asked = refused.request.describe() if refused.request else "a request"
+            raise Failure(ExitCode.CLUSTER, ErrorCode.REFUSED_ANSWER, f"{asked}: {refused.reason}")
     return _outcome(results, source, plan, executor, target, store, fail_on)
 
 

@@ -6,6 +6,7 @@ from vcdoctor.gateway.errors import (  # noqa: F401
     GatewayError,
     NotFound,
     NotInSnapshot,
+    RefusedAnswer,
     Unauthorized,
     Unreachable,
 )

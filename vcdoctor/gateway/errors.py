@@ -53,6 +53,13 @@ class ApiError(GatewayError):
     kind = "api-error"
 
 
+class RefusedAnswer(ApiError):
+    """An answer past a bound vcdoctor keeps (encoded though identity was asked for, larger than its cap, too many
+    objects, nested too deep, paging without end): the server is broken or hostile, and the run ends (exit 3)."""
+
+    kind = "refused-answer"
+
+
 class NotInSnapshot(GatewayError):
     """Replaying a snapshot that never recorded this request (collected by an older check set)."""
 

@@ -16,7 +16,15 @@ from typing import Any, Callable, Dict, List, Optional, Protocol, Set, Tuple
 
 from vcdoctor import json_input
 from vcdoctor.deadline import Deadline
-from vcdoctor.gateway.errors import ApiError, Forbidden, GatewayError, NotFound, Unauthorized, Unreachable
+from vcdoctor.gateway.errors import (
+    ApiError,
+    Forbidden,
+    GatewayError,
+    NotFound,
+    RefusedAnswer,
+    Unauthorized,
+    Unreachable,
+)
 from vcdoctor.gateway.requests import ApiRequest, RawResponse
 from vcdoctor.gateway.resources import Resource
 from vcdoctor.singleflight import SingleFlight
@@ -61,6 +69,8 @@ class Gateway:
         # API failures are answers: one 403 is not asked again by every check
         self._flights = SingleFlight(cached=(GatewayError,))
         self._permissions: Dict[tuple, str] = {}
+        #: the first answer refused for breaking a bound: the run ends on it (see pipeline)
+        self.refused: Optional[RefusedAnswer] = None
         self.requests_sent = 0
 
     # -- public reads -------------------------------------------------------------------
@@ -135,7 +145,7 @@ class Gateway:
                 raise ApiError(request, "list answer has no items array")
             items.extend(item for item in page["items"] if isinstance(item, dict))
             if len(items) > MAX_LIST_ITEMS:
-                raise ApiError(request, f"the list holds more than {MAX_LIST_ITEMS} items: refused")
+                raise self._refuse(request, f"the list holds more than {MAX_LIST_ITEMS} items: refused")
             token = (page.get("metadata") or {}).get("continue")
             if not token:
                 return tuple(items)
@@ -145,17 +155,24 @@ class Gateway:
             seen.add(token)
             request = page_request(token)
             body = following.result() if following is not None and token == ahead else self._raw(request)
-        raise ApiError(request, f"the list goes on past {MAX_LIST_PAGES} pages: refused")
+        raise self._refuse(request, f"the list goes on past {MAX_LIST_PAGES} pages: refused")
 
     def _json(self, request: ApiRequest) -> dict:
         return self._decode(request, self._raw(request))
 
-    @staticmethod
-    def _decode(request: ApiRequest, body: bytes) -> dict:
+    def _refuse(self, request: ApiRequest, reason: str) -> RefusedAnswer:
+        return self._refused(RefusedAnswer(request, reason))
+
+    def _refused(self, exc: RefusedAnswer) -> RefusedAnswer:
+        with self._lock:
+            self.refused = self.refused or exc
+        return exc
+
+    def _decode(self, request: ApiRequest, body: bytes) -> dict:
         try:
             value = json_input.decode(body)
         except json_input.JsonInputError as exc:
-            raise ApiError(request, f"the server's answer is refused: {exc}") from None
+            raise self._refuse(request, f"the server's answer is refused: {exc}") from None
         if not isinstance(value, dict):
             raise ApiError(request, "the server answered with JSON that is not an object")
         return value
@@ -170,6 +187,8 @@ class Gateway:
             try:
                 response = self._transport.send(request)
             except GatewayError as exc:
+                if isinstance(exc, RefusedAnswer):
+                    self._refused(exc)
                 self._note(request, exc.kind)
                 API_LOG.info("%s -> %s (%.0f ms)", request.describe(), exc.kind, (time.monotonic() - started) * 1000)
                 raise

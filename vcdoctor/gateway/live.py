@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from vcdoctor import __version__
 from vcdoctor.deadline import Deadline
-from vcdoctor.gateway.errors import ApiError, Unreachable
+from vcdoctor.gateway.errors import RefusedAnswer, Unreachable
 from vcdoctor.gateway.requests import ApiRequest, RawResponse
 
 IN_CLUSTER = "(in-cluster)"
@@ -233,8 +233,8 @@ class KubernetesTransport:
         that ignores limitBytes gets what was asked for and no more; an encoded or oversized body is refused."""
         encoding = (response.headers.get("Content-Encoding") or "identity").strip().lower()
         if encoding != "identity":
-            raise ApiError(request, f"the server sent a {encoding[:20]}-encoded answer though vcdoctor asked for "
-                                    f"identity: refused unread")
+            raise RefusedAnswer(request, f"the server sent a {encoding[:20]}-encoded answer though vcdoctor asked "
+                                         f"for identity: refused unread")
         ok = 200 <= response.status < 300
         if not ok:
             cap, truncate = MAX_STATUS_BYTES, True
@@ -252,7 +252,7 @@ class KubernetesTransport:
             body += chunk
             if truncate and len(body) >= cap:
                 return bytes(body[:cap])
-        raise ApiError(request, f"the server's answer is larger than {cap // (1024 * 1024)} MiB: refused")
+        raise RefusedAnswer(request, f"the server's answer is larger than {cap // (1024 * 1024)} MiB: refused")
 
 
 def _cap(request: ApiRequest) -> int:
