@@ -322,12 +322,12 @@ class ReplayTransport:
 def _metadata_only(response: RawResponse) -> RawResponse:
     if not 200 <= response.status < 300:
         return response
-    body = json_input.decode(response.body)
+    body = response.decoded if response.decoded is not None else json_input.decode(response.body)
     items = [{"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": i.get("metadata")}
              for i in body.get("items") or []]
     slim = {"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1",
             "metadata": body.get("metadata") or {}, "items": items}
-    return RawResponse(response.status, json.dumps(slim).encode())
+    return RawResponse(response.status, b"", decoded=slim)
 
 
 # -- archive --------------------------------------------------------------------------------------
@@ -709,7 +709,7 @@ def _read_members(fh: io.BufferedReader, path: str, records: dict[str, dict[str,
                 if side != PRIMARY and side not in SIDES:
                     raise SnapshotError(f"snapshot {where} is damaged: unknown side")
                 request, response, token = _checked_entry(data, where)
-                del data  # the decoded member can be as large as the member: keep only the response bytes
+                del data  # keep only the response (its body decoded once, here), not the whole member
                 key = request_key(request)
                 if key in records.setdefault(side, {}):
                     raise SnapshotError(f"snapshot {where} is damaged: it records a request already recorded")
@@ -828,7 +828,7 @@ def _checked_entry(data: Any, where: str) -> tuple[ApiRequest, RawResponse, str 
             raise SnapshotError(f"snapshot {where} is damaged: base64 is not base64 text")
         body = decoded
     else:
-        body = json.dumps(value).encode()
+        body = b""  # kept decoded (below): the gateway takes it as it is, no page is decoded twice
     token = None
     if 200 <= status < 300 and request.verb not in ("log",) and kind == "body":
         if not isinstance(value, dict):
@@ -844,7 +844,10 @@ def _checked_entry(data: Any, where: str) -> tuple[ApiRequest, RawResponse, str 
                 raise SnapshotError(f"snapshot {where} is damaged: continue token is not a string")
     elif 200 <= status < 300 and request.verb == "list":
         raise SnapshotError(f"snapshot {where} is damaged: a successful list answer is not JSON")
-    return request, RawResponse(status, body), token or None
+    if kind == "body" and not 200 <= status < 300:
+        body = json.dumps(value).encode()  # a Status object: its message is read from the bytes, as live
+    decoded = value if kind == "body" and 200 <= status < 300 else None
+    return request, RawResponse(status, body, decoded=decoded), token or None
 
 
 def _checked_request(data: Any, where: str) -> ApiRequest:

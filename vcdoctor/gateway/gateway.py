@@ -96,7 +96,7 @@ class Gateway:
         """The last ``tail_lines`` lines of a container log, never more than ``limit_bytes``."""
         request = ApiRequest("log", namespace=namespace, name=pod, container=container,
                              tail_lines=tail_lines, limit_bytes=limit_bytes)
-        return self._once(("log", request), lambda: self._raw(request)[:limit_bytes])
+        return self._once(("log", request), lambda: self._raw(request).body[:limit_bytes])
 
     def can_i(self, verb: str, resource: str, namespace: Optional[str] = None, group: str = "",
               subresource: str = "", name: str = "", user: Optional[str] = None) -> bool:
@@ -132,15 +132,15 @@ class Gateway:
 
         items: List[dict] = []
         request = page_request(None)
-        body = self._raw(request)
+        response = self._raw(request)
         seen: Set[str] = set()
         while len(seen) < MAX_LIST_PAGES:
             # The API server writes the list metadata before the items: with the continue token read from
             # there, the next page is on its way while this one is decoded.
             spawn = self._spawn
-            ahead = _continue_token_ahead(body) if spawn is not None else None
+            ahead = _continue_token_ahead(response.body) if spawn is not None else None
             following = spawn(self._raw, page_request(ahead), name="next-page") if spawn and ahead else None
-            page = self._decode(request, body)
+            page = self._decode(request, response)
             if not isinstance(page.get("items"), list):
                 raise ApiError(request, "list answer has no items array")
             items.extend(item for item in page["items"] if isinstance(item, dict))
@@ -154,7 +154,7 @@ class Gateway:
                 raise ApiError(request, "the list's continue token repeats an earlier page")
             seen.add(token)
             request = page_request(token)
-            body = following.result() if following is not None and token == ahead else self._raw(request)
+            response = following.result() if following is not None and token == ahead else self._raw(request)
         raise self._refuse(request, f"the list goes on past {MAX_LIST_PAGES} pages: refused")
 
     def _json(self, request: ApiRequest) -> dict:
@@ -168,16 +168,19 @@ class Gateway:
             self.refused = self.refused or exc
         return exc
 
-    def _decode(self, request: ApiRequest, body: bytes) -> dict:
-        try:
-            value = json_input.decode(body)
-        except json_input.JsonInputError as exc:
-            raise self._refuse(request, f"the server's answer is refused: {exc}") from None
+    def _decode(self, request: ApiRequest, response: RawResponse) -> dict:
+        if response.decoded is not None:
+            value = response.decoded
+        else:
+            try:
+                value = json_input.decode(response.body)
+            except json_input.JsonInputError as exc:
+                raise self._refuse(request, f"the server's answer is refused: {exc}") from None
         if not isinstance(value, dict):
             raise ApiError(request, "the server answered with JSON that is not an object")
         return value
 
-    def _raw(self, request: ApiRequest) -> bytes:
+    def _raw(self, request: ApiRequest) -> RawResponse:
         if self._deadline is not None and self._deadline.expired:
             raise Unreachable(request, f"not sent: the run's deadline ({self._deadline.seconds:g} s) has passed")
         with self._lock:
@@ -207,7 +210,7 @@ class Gateway:
                 self.requests_sent += 1
         if 200 <= response.status < 300:
             self._note(request, "allowed")
-            return response.body
+            return response
         error = _status_error(request, response)
         self._note(request, "allowed" if isinstance(error, NotFound) else error.kind)
         raise error

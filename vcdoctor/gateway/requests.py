@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional, Tuple
+from dataclasses import dataclass, field
+from typing import Any, Optional, Tuple
 
 from vcdoctor.gateway.resources import Resource
 
@@ -65,3 +65,6 @@ class RawResponse:
     body: bytes
     #: seconds from a Retry-After header (429/503), when the server sent one
     retry_after: Optional[float] = None
+    #: the body already decoded (a snapshot's, validated as it was read), so no page is decoded twice; ``body``
+    #: is then empty
+    decoded: Any = field(default=None, compare=False, repr=False)
