@@ -21,6 +21,10 @@ def _event_evidence(event: dict) -> Evidence:
                      "last_seen": event.get("lastTimestamp") or event.get("eventTime")})
 
 
+def _when(event: dict) -> str:
+    return event.get("lastTimestamp") or event.get("eventTime") or ""
+
+
 def _targeted(scope, events_about, scheduler: str, context: Optional[str]) -> Verdict:
     pods = kai.kai_pods_of(scope.host_pods, scheduler)
     if not pods:
@@ -33,21 +37,22 @@ def _targeted(scope, events_about, scheduler: str, context: Optional[str]) -> Ve
                        tuple(Evidence(f"pod {podinfo.ref(p)}", podinfo.state_summary(p)) for p in pods))
     pod = pending[0]
     ns, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
-    events = events_about(ns, "Pod", name)
+    pod_events = list(events_about(ns, "Pod", name))
     group = podinfo.annotations(pod).get(kai.PODGROUP_ANNOTATION)
-    if group:
-        events += events_about(ns, "PodGroup", group)
-        # both lists are newest first; merged, they must be again (the newest word leads the verdict)
-        events.sort(key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "", reverse=True)
+    group_events = list(events_about(ns, "PodGroup", group)) if group else []
+    # both lists are newest first; merged, they must be again (the newest word leads the evidence)
+    events = sorted(pod_events + group_events, key=_when, reverse=True)
     scheduled = podinfo.condition(pod, "PodScheduled") or {}
     spoken = f"{scheduled.get('reason', '')} {scheduled.get('message', '')}".strip()
     evidence = [Evidence(f"pod {podinfo.ref(pod)}",
                          f"PodScheduled={scheduled.get('status', 'unset')}: {spoken}".strip())]
     evidence += [_event_evidence(e) for e in events[:MAX_EVENTS]]
-    words = [e for e in events
-             if e.get("type") == "Warning" or e.get("reason") in ("Unschedulable", "FailedScheduling")]
-    if words or scheduled.get("message"):
-        message = words[0].get("message") if words else scheduled.get("message")
+    # an event of any type is something said: KAI reports a gang still waiting for its pods as a Normal event on
+    # the PodGroup ("NotReady: Job is not ready for scheduling", default_status_updater.go:289-304@v0.17.0)
+    said_about = [f"{e.get('reason')}: {e.get('message')}" for e in pod_events[:1]]
+    said_about += [f"PodGroup {group}: {e.get('reason')}: {e.get('message')}" for e in group_events[:1]]
+    if said_about or scheduled.get("message"):
+        message = "; ".join(said_about) if said_about else scheduled.get("message")
         return Verdict(Status.FAIL, f"{podinfo.ref(pod)} is Pending; the scheduler says: {message}", tuple(evidence),
                        "Act on the scheduler's message above; the full history, on the host cluster:\n"
                        "  " + said(context, "kubectl", "describe", "pod", name, "--namespace", ns)

@@ -43,3 +43,14 @@ def test_forbidden_events_is_an_error(cluster, run_check):
     _pending(cluster)
     cluster.deny("list", "events")
     assert run_check(CHECK, namespace="team-a", pod="p").status is Status.ERROR
+
+
+def test_a_normal_podgroup_event_is_the_schedulers_word(cluster, run_check):
+    """KAI says a gang waits for its pods in a Normal event on the PodGroup: quoted, not "nothing said"."""
+    pod = _pending(cluster)
+    group = pod["metadata"]["annotations"]["pod-group-name"]
+    cluster.add(f.event("ns", "PodGroup", group, "NotReady", "Job is not ready for scheduling. Waiting for 4 pods, "
+                                                               "currently 3 exist", type_="Normal"))
+    result = run_check(CHECK, namespace="team-a", pod="p")
+    assert result.status is Status.FAIL and "Waiting for 4 pods" in result.message
+    assert f"PodGroup {group}: NotReady" in result.message

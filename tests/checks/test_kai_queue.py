@@ -130,3 +130,18 @@ def test_missing_crd_is_an_error(cluster, run_check):
     _cluster(cluster, {"kai.scheduler/queue": "team-a"})
     cluster.remove_group("scheduling.run.ai")
     assert run_check(CHECK).status is Status.ERROR
+
+
+def test_an_unknown_release_prints_no_none_for_the_label_key(cluster, run_check):
+    """KAI not found where vcdoctor looks: the release and its queue label key are unknown, nothing is called
+    ignored, and no None is printed as a name."""
+    objs = kr.install("v0.7.11")
+    for obj in objs:  # a pre-operator chart installed with `helm install -n gpu-platform`: no Config says where
+        meta = obj["metadata"]
+        if meta.get("namespace") == "kai-scheduler" or meta["name"] == "kai-scheduler":
+            meta["namespace" if "namespace" in meta else "name"] = "gpu-platform"
+    cluster.add(*f.vcluster("vc", "ns"), *objs, f.queue("team-a", "default-parent-queue"),
+                f.synced_pod("p", "team-a", "vc", "ns", labels={"kai.scheduler/queue": "team-a"}))
+    result = run_check(CHECK)
+    said = " ".join([result.message, result.remediation or ""] + [e.observation for e in result.evidence])
+    assert "None" not in said and "does not read" not in said

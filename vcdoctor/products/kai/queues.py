@@ -71,8 +71,10 @@ def pod_queue(pod: dict, podgroup_queues: Mapping[Tuple[str, str], str], queue_l
     the top owner's queue label, the pod's, the project label (<project> or <project>-<nodepool>), default-queue.
     A vCluster host pod is its own top owner (no owner with setOwner off; an unreadable Service owner with it on)."""
     labels = podinfo.labels(pod)
-    ignored = next(((k, labels[k]) for k in QUEUE_LABEL_KEYS if k != queue_label and labels.get(k)), None)
-    if ignored and queue_label and labels.get(queue_label):
+    # a label is ignored only next to a key known to be read: with the key unknown, nothing is said about it
+    ignored = next(((k, labels[k]) for k in QUEUE_LABEL_KEYS if k != queue_label and labels.get(k)), None) \
+        if queue_label else None
+    if ignored and labels.get(queue_label or ""):
         ignored = None
     group = podinfo.annotations(pod).get(names.PODGROUP_ANNOTATION)
     if group and podgroup_queues.get((podinfo.namespace(pod), group)):
