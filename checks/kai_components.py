@@ -36,6 +36,19 @@ def _members(component: compat.Component, pods: List[dict], scheduler: str) -> L
     return [p for p in pods if podinfo.labels(p).get("app") == app]
 
 
+def _shards(component: compat.Component, members: List[dict]) -> List[Tuple[str, List[dict]]]:
+    """Each SchedulingShard's scheduler is its own Deployment for its own node pool (resources_for_shard.go:65-76,
+    394-396@v0.17.0): a partition, not a replica, judged on its own. Other components are one group."""
+    if not (component.key == "scheduler" and component.operator_managed):
+        return [("", members)]
+    by_app: Dict[str, List[dict]] = {}
+    for pod in members:
+        by_app.setdefault(str(podinfo.labels(pod).get("app")), []).append(pod)
+    if len(by_app) == 1:
+        return [("", members)]
+    return [(f"scheduler shard {app} (its node pool's pods wait for it)", pods) for app, pods in sorted(by_app.items())]
+
+
 def _pod_evidence(pod: dict, component: str) -> Evidence:
     return Evidence(f"pod {podinfo.ref(pod)}", podinfo.state_summary(pod),
                     {"component": component, "ready": podinfo.is_ready(pod), "restarts": podinfo.restarts(pod),
@@ -127,15 +140,16 @@ def run(kai_pods, kai_namespace_exists, kai_release, kai_settings, context) -> V
             continue
         expected += 1
         evidence += [_pod_evidence(p, component.key) for p in members]
-        failure, warning = _health(component, members)
-        if failure or warning:
-            bad = [p for p in members if not podinfo.is_ready(p) or podinfo.restarts(p) >= RESTART_WARNING]
-            inspect += bad[:1]
-            restart.update(dict.fromkeys(str(podinfo.labels(p).get("app")) for p in bad[:1]))
-        if failure:
-            failures.append(failure)
-        elif warning:
-            warnings.append(warning)
+        for label, group in _shards(component, members):
+            failure, warning = _health(component, group)
+            if failure or warning:
+                bad = [p for p in group if not podinfo.is_ready(p) or podinfo.restarts(p) >= RESTART_WARNING]
+                inspect += bad[:1]
+                restart.update(dict.fromkeys(str(podinfo.labels(p).get("app")) for p in bad[:1]))
+            if failure:
+                failures.append(f"{label}: {failure}" if label else failure)
+            elif warning:
+                warnings.append(f"{label}: {warning}" if label else warning)
     if failures or warnings:
         fixes = []
         if inspect:

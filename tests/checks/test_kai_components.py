@@ -161,3 +161,15 @@ def test_pre_operator_kai_outside_kai_scheduler_is_not_guessed(cluster, run_chec
     cluster.add(*f.kai_install("v0.6.0", legacy=True, ns="gpu-system"))
     result = run_check(CHECK)
     assert result.status is Status.FAIL and "kai-scheduler" in result.message  # says where it looked
+
+
+def test_a_shard_without_a_ready_scheduler_fails_though_another_shard_runs(cluster, run_check):
+    """Shards partition the node pools: a second shard's crash-looping scheduler strands its pool (was a warn)."""
+    cluster.add(*kr.install("v0.17.0"))
+    shard = f.pod("kai-scheduler-gpu-pool-a-7d9f8c-abcde", "kai-scheduler", labels={"app": "kai-scheduler-gpu-pool-a"},
+                  containers=("scheduler",), ready=False, waiting="CrashLoopBackOff", restarts=12,
+                  image="ghcr.io/nvidia/kai-scheduler/scheduler:v0.17.0")
+    cluster.add(shard)
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL and "scheduler shard kai-scheduler-gpu-pool-a" in result.message
+    assert "kai-scheduler-default" not in result.message  # the healthy shard is not blamed
