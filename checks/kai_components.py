@@ -10,10 +10,14 @@ from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Ve
 from vcdoctor.products import kai
 from vcdoctor.products.kai import compat
 from vcdoctor.remedy import join
+from vcdoctor.remedy.script import said
 from vcdoctor.remedy.steps import Inspect
 from vcdoctor.versions import show
 
 RESTART_WARNING = 5
+#: every app label a KAI component pod has had (component_of), as one set-based selector
+FIND_SELECTOR = "app in (" + ",".join(sorted({a for apps in kai.COMPONENT_APPS.values() for a in apps}
+                                              | {"kai-scheduler-default"})) + ")"
 
 INSTALL = (f"Install KAI in the host cluster, pinned to a release (every KAI README installs with --version); "
            f"GPU sharing is an install-time setting. vcdoctor knows {compat.known_range()}.")
@@ -99,10 +103,28 @@ def _unknown_release(pods: List[dict], release: kai.KaiRelease, evidence: List[E
                    "Run a KAI release vcdoctor knows, or check the components against that release's own docs.")
 
 
-def run(kai_pods, kai_namespace_exists, kai_release, kai_settings, context) -> Verdict:
+def _elsewhere(traces: Tuple[str, ...], namespace: str, context: Optional[str]) -> Verdict:
+    """No KAI pod where vcdoctor looked, but KAI left its marks: find it, never install a second one."""
+    return Verdict(Status.FAIL, f"no KAI pod in {namespace}, but KAI runs or ran in this cluster: "
+                                + "; ".join(traces), (Evidence(f"namespace {namespace}", "no KAI component pod"),)
+                   + tuple(Evidence("cluster", t) for t in traces),
+                   "KAI may run in another namespace (a chart installed with `helm install -n <namespace>`) or be "
+                   "scaled down. Find its components before anything else; installing KAI again would add a second "
+                   "set of fail-closed webhooks beside the first:\n  "
+                   + said(context, "kubectl", "get", "pods", "--all-namespaces", "--selector", FIND_SELECTOR),
+                   remedy.fix(context, Inspect(why=("Where KAI's components run (a second install would compete "
+                                                    "with them):",),
+                                               commands=(("kubectl", "get", "pods", "--all-namespaces", "--selector",
+                                                          FIND_SELECTOR),))))
+
+
+def run(kai_pods, kai_namespace_exists, kai_traces, kai_release, kai_settings, context) -> Verdict:
     namespace = kai_settings.namespace
     pods = [p for p in kai_pods if podinfo.phase(p) != "Succeeded" and kai.is_component_pod(p)]
     if not pods:
+        traces = kai_traces()
+        if traces:
+            return _elsewhere(traces, namespace, context)
         if not kai_namespace_exists():
             return Verdict(Status.FAIL, f"KAI not installed: namespace {namespace} does not exist",
                            (Evidence(f"namespace {namespace}", "not found"),), INSTALL,

@@ -173,3 +173,25 @@ def test_a_shard_without_a_ready_scheduler_fails_though_another_shard_runs(clust
     result = run_check(CHECK)
     assert result.status is Status.FAIL and "scheduler shard kai-scheduler-gpu-pool-a" in result.message
     assert "kai-scheduler-default" not in result.message  # the healthy shard is not blamed
+
+
+def test_kai_in_another_namespace_is_looked_for_never_installed_again(cluster, run_check):
+    """A pre-operator chart installed with `helm install -n gpu-platform` (every template uses .Release.Namespace,
+    services/scheduler.yaml:27@v0.7.11): its PodGroups show KAI runs, so the fix finds it instead of installing a
+    second KAI with a second set of fail-closed webhooks."""
+    objs = kr.install("v0.7.11")
+    for obj in objs:
+        meta = obj["metadata"]
+        if meta.get("namespace") == "kai-scheduler" or meta["name"] == "kai-scheduler":
+            meta["namespace" if "namespace" in meta else "name"] = "gpu-platform"
+    cluster.add(*objs, f.podgroup("pg-trainer-0-x", "vc-ns"))
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL and "runs or ran in this cluster" in result.message
+    assert [s.kind for s in result.fix.steps] == ["inspect"]
+    assert "upgrade --install" not in result.fix.script and "--all-namespaces" in result.fix.script
+
+
+def test_no_trace_of_kai_anywhere_gets_the_install(cluster, run_check):
+    cluster.remove_group("scheduling.run.ai")
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL and [s.kind for s in result.fix.steps] == ["kai-install"]

@@ -117,6 +117,24 @@ def _kai_settings(ctx: FactContext) -> KaiSettings:
     return replace(settings(release, kai_pods, config, tuple(problems)), namespace=ctx.fact("kai_namespace"))
 
 
+def _kai_traces(ctx: FactContext) -> Callable[[], Tuple[str, ...]]:
+    """Signs that KAI runs, or ran, in this cluster though its namespace holds no KAI pod: PodGroups (only KAI's
+    pod-grouper creates them) and Queues (KAI's CRD is served). Asked only then: an install fix beside a working
+    KAI would add a second set of fail-closed webhooks."""
+    def traces() -> Tuple[str, ...]:
+        found = []
+        for resource, what in ((r.PODGROUPS, "PodGroup(s), which only KAI's pod-grouper creates"),
+                               (r.QUEUES, "KAI Queue(s): KAI's CRDs are installed")):
+            try:
+                count = len(ctx.api.list(resource, metadata_only=True))
+            except GatewayError:
+                continue  # not served, or not readable: no sign either way
+            if count:
+                found.append(f"{count} {what}")
+        return tuple(found)
+    return traces
+
+
 def _examined_kai_pods(ctx: FactContext) -> List[dict]:
     return names.kai_pods_of(ctx.fact("examined_pods"), ctx.fact("kai_settings").scheduler)
 
@@ -193,6 +211,11 @@ FACTS = (
     Fact("kai_namespace_exists", "whether KAI's namespace exists (asked only when it runs no pods)",
          _namespace_exists, (Read("get", r.NAMESPACES, name=RUNTIME, when="when it runs no pods"),),
          needs=("kai_namespace",)),
+    Fact("kai_traces", "signs that KAI runs or ran elsewhere in the cluster (asked only when its namespace runs no "
+         "pods)", _kai_traces, (Read("list", r.PODGROUPS, metadata_only=True, when="when KAI's namespace runs no pods",
+                                     optional=True),
+                                Read("list", r.QUEUES, metadata_only=True, when="when KAI's namespace runs no pods",
+                                     optional=True))),
     Fact("kai_config", "KAI's Config CR (operator installs, v0.9+), None when absent", _kai_config,
          (Read("get", r.KAI_CONFIGS, name=CONFIG_NAME),)),
     Fact("gpu_sharing", "whether KAI's GPU sharing is on, and where that was read", _gpu_sharing,
