@@ -62,11 +62,16 @@ def test_fail_when_reservation_pod_is_broken(cluster, run_check):
     assert result.status is Status.FAIL and "CrashLoopBackOff" in result.message
 
 
+NVIDIA, KAI = "oci://ghcr.io/nvidia/kai-scheduler/kai-scheduler", "oci://ghcr.io/kai-scheduler/kai-scheduler/kai-scheduler"
+
+
 @pytest.mark.parametrize("version, chart", [
     ("v0.3.2", "kai-scheduler --repo https://helm.ngc.nvidia.com/nvidia/k8s"),
-    ("v0.4.2", "oci://ghcr.io/nvidia/kai-scheduler/kai-scheduler"),
-    ("v0.13.0", "oci://ghcr.io/nvidia/kai-scheduler/kai-scheduler"),
-    ("v0.13.1", "oci://ghcr.io/kai-scheduler/kai-scheduler/kai-scheduler"),
+    ("v0.4.2", NVIDIA),
+    # the registry moved on three release branches (push-artifacts.yaml:17 at each tag)
+    ("v0.9.15", NVIDIA), ("v0.9.16", KAI), ("v0.9.20", KAI), ("v0.10.0", NVIDIA),
+    ("v0.12.17", NVIDIA), ("v0.12.18", KAI), ("v0.12.23", KAI),
+    ("v0.13.0", NVIDIA), ("v0.13.1", KAI),
 ])
 def test_gpu_sharing_fix_uses_the_chart_of_the_installed_release(cluster, run_check, version, chart):
     cluster.add(*f.vcluster(VC, VC_NS), *kr.install(version, gpu_sharing=False),
@@ -112,6 +117,25 @@ def test_crashlooping_reservation_pod_fails_quoting_its_termination_message(clus
     assert result.status is Status.FAIL and NVML in result.message
     assert ("wait to bind" in result.message) is not bound
     assert "kubectl get runtimeclass nvidia --context fake" in result.fix.script
+
+
+@pytest.mark.parametrize("version, runtime_class", [
+    ("v0.9.5", True),    # hard-coded "nvidia" (resource_reservation.go:45@v0.9.5)
+    ("v0.9.6", False),   # --runtime-class-name from a value no chart sets; empty means none
+    ("v0.9.20", False),
+    ("v0.10.0", True),   # Config default "nvidia" (binder.go:120@v0.10.0)
+    ("v0.15.3", True),
+    ("v0.16.0", False),  # default empty (binder.go:240-244@v0.17.0)
+])
+def test_reservation_runtime_class_is_inspected_where_the_release_sets_it(cluster, run_check, version,
+                                                                          runtime_class):
+    cluster.add(*f.vcluster(VC, VC_NS), *kr.install(version), f.node("gpu-node-1", gpus=8),
+                f.synced_pod("frac", "team-a", VC, VC_NS, annotations={"gpu-fraction": "0.5"}, phase="Pending",
+                             node=None))
+    cluster.add(kr.reservation_pod("gpu-node-1", version, ready=False, waiting="CrashLoopBackOff", restarts=9))
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL
+    assert ("kubectl get runtimeclass nvidia" in result.fix.script) is runtime_class
 
 
 def test_pre_v0_6_reservations_live_in_runai_reservation(cluster, run_check):

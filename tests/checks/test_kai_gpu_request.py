@@ -61,6 +61,22 @@ def test_fraction_notation_check_only_where_backported(cluster, run_check, versi
     assert run_check(CHECK).status is status
 
 
+@pytest.mark.parametrize("version, status", [
+    ("v0.12.22", Status.PASS), ("v0.12.23", Status.FAIL),
+    ("v0.14.6", Status.PASS), ("v0.14.7", Status.FAIL),
+    ("v0.16.2", Status.PASS), ("v0.16.3", Status.FAIL), ("v0.10.2", Status.PASS),
+])
+def test_nan_fraction_is_refused_only_where_the_notation_is_checked(cluster, run_check, version, status):
+    """Go's ParseFloat accepts "NaN" and it passes `<= 0` and `>= 1`: only ParseQuantity refuses it
+    (gpu_request_validator.go:79-89@v0.17.0), with the notation message."""
+    _cluster(cluster, annotations={"gpu-fraction": "NaN"})
+    cluster.add(*kr.install(version))
+    result = run_check(CHECK)
+    assert result.status is status
+    if status is Status.FAIL:
+        assert "written with a" in result.message
+
+
 def test_no_gpu_nodes_fails(cluster, run_check):
     _cluster(cluster, nodes=(("cpu-1", 0),), gpus=1)
     result = run_check(CHECK)

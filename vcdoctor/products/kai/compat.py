@@ -252,6 +252,8 @@ class Chart:
     repo: Optional[str] = None
 
 
+_NVIDIA_CHART = "oci://ghcr.io/nvidia/kai-scheduler/kai-scheduler"
+_KAI_CHART = "oci://ghcr.io/kai-scheduler/kai-scheduler/kai-scheduler"
 #: chart versions are the release tags, e.g. v0.10.2 (helm package --version $GITHUB_REF_NAME,
 #: .github/workflows/push-artifacts.yaml@v0.17.0:30,62)
 CHART: Tuple[Known[Chart], ...] = (
@@ -259,10 +261,18 @@ CHART: Tuple[Known[Chart], ...] = (
           "README.md@v0.2.0:44,46"),
     Known(Span((0, 3, 0), (0, 4, 2)), Chart("kai-scheduler", "https://helm.ngc.nvidia.com/nvidia/k8s"),
           "README.md@v0.4.1:43,45"),
-    Known(Span((0, 4, 2), (0, 13, 1)), Chart("oci://ghcr.io/nvidia/kai-scheduler/kai-scheduler"),
-          "README.md@v0.4.2:45, @v0.13.0:78; .github/workflows/push-artifacts.yaml@v0.13.0:17"),
-    Known(Span((0, 13, 1), (0, 18, 0)), Chart("oci://ghcr.io/kai-scheduler/kai-scheduler/kai-scheduler"),
-          "README.md@v0.13.1:78, @v0.17.0:87; .github/workflows/push-artifacts.yaml@v0.13.1:17"),
+    # the workflow pushes `helm push chart.tgz oci://$DOCKER_REGISTRY` (push-artifacts.yaml:66); the registry moved
+    # to ghcr.io/kai-scheduler on three release branches at once: v0.9.16, v0.12.18 and v0.13.1
+    Known(Span((0, 4, 2), (0, 9, 16)), Chart(_NVIDIA_CHART),
+          "README.md@v0.4.2:45; .github/workflows/push-artifacts.yaml:17@v0.9.15"),
+    Known(Span((0, 9, 16), (0, 10, 0)), Chart(_KAI_CHART), ".github/workflows/push-artifacts.yaml:17@v0.9.16,@v0.9.20"),
+    Known(Span((0, 10, 0), (0, 12, 18)), Chart(_NVIDIA_CHART), ".github/workflows/push-artifacts.yaml:17@v0.12.17"),
+    Known(Span((0, 12, 18), (0, 13, 0)), Chart(_KAI_CHART),
+          ".github/workflows/push-artifacts.yaml:17@v0.12.18,@v0.12.23"),
+    Known(Span((0, 13, 0), (0, 13, 1)), Chart(_NVIDIA_CHART),
+          "README.md@v0.13.0:78; .github/workflows/push-artifacts.yaml:17@v0.13.0"),
+    Known(Span((0, 13, 1), (0, 18, 0)), Chart(_KAI_CHART),
+          "README.md@v0.13.1:78, @v0.17.0:87; .github/workflows/push-artifacts.yaml:17@v0.13.1"),
 )
 #: `helm rollback` is not supported (docs/migrationguides/README.md@v0.17.0)
 NO_ROLLBACK_SOURCE = "docs/migrationguides/README.md@v0.17.0"
@@ -369,10 +379,13 @@ def describe(version: Optional[Version]) -> str:
 #: (pkg/apis/kai/v1/binder/binder.go@v0.10.0:103-104,120); default empty from v0.16.0 (binder.go@v0.17.0:240-244)
 RESERVATION_RUNTIME_CLASS: Tuple[Known[Optional[str]], ...] = (
     Known(Span((0, 2, 0), (0, 7, 12)), None, "resource_reservation.go@v0.7.11 (no runtimeClassName)"),
-    Known(Span((0, 7, 12), (0, 10, 0)), "nvidia", "pkg/binder/binding/resourcereservation/resource_reservation.go"
-                                                  "@v0.7.12:45,454"),
+    Known(Span((0, 7, 12), (0, 9, 6)), "nvidia", "pkg/binder/binding/resourcereservation/resource_reservation.go"
+                                                 "@v0.7.12:45,454, @v0.9.5:45"),
+    # the chart passes --runtime-class-name from a value values.yaml does not set, and empty means none
+    Known(Span((0, 9, 6), (0, 10, 0)), None, "templates/services/binder.yaml:34@v0.9.6; values.yaml:18-21@v0.9.6; "
+                                             "resource_reservation.go:455-459@v0.9.6"),
     Known(Span((0, 10, 0), (0, 16, 0)), "nvidia", "pkg/apis/kai/v1/binder/binder.go@v0.10.0:103-104,120 "
-                                                  "(Config spec.binder.runtimeClassName)"),
+                                                  "(Config spec.binder.resourceReservation.runtimeClassName)"),
     Known(Span((0, 16, 0), (0, 18, 0)), None, "pkg/apis/kai/v1/binder/binder.go@v0.17.0:240-244"),
 )
 

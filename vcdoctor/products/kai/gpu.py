@@ -128,7 +128,9 @@ def validate(pod: dict, version: Version) -> Optional[str]:
         checks.append(("memory-value", not value))
     if has_fraction:
         number = go_parse_float(str(fraction))
-        bad = number is None or math.isnan(number) or not 0 < number < 1
+        # NaN passes ParseFloat and both comparisons (`<= 0`, `>= 1`: gpu_request_validator.go:79-80 at every tag):
+        # only the releases that also ParseQuantity the text refuse it, with the notation message (:84-89@v0.17.0)
+        bad = number is None or not (math.isnan(number) or 0 < number < 1)
         checks.append(("fraction-value", bad))
         if not bad:
             checks.append(("fraction-notation", not _QUANTITY.match(str(fraction))))
