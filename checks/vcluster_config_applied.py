@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Optional
 
 from vcdoctor import pods as podinfo
@@ -21,6 +22,15 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, control_plane, context: O
                          f"template {vcl.CONFIG_HASH} = {vc.template_config_hash[:12]}…",
                          {"vcluster": vc.ref, "version": vc.version_text, "hash": rule,
                           "read": compat.CONFIG_HASH.source(vc.version)})]
+    if rule not in compat.ROLLS_ON_CHANGE:
+        # the hash covers only privateNodes: an equal hash says nothing about the rest of the config
+        return Verdict(Status.WARN, f"{vc.ref}: vCluster {vc.version_text} hashes only privateNodes into its pod "
+                                    f"template, so vcdoctor cannot tell whether the control plane runs the stored "
+                                    f"config", tuple(evidence),
+                       f"On {vc.version_text} an upgrade that changes other values does not restart the control "
+                       f"plane ({compat.CONFIG_HASH.source(vc.version)}; fixed in v0.28.1): roll it after every "
+                       f"config change, or upgrade to v0.28.1 or later.",
+                       remedy.fix(context, replace(vcl.control_plane_rollout(vc), cures=False)) if context else None)
     stale = vcl.stale_control_plane(control_plane, vc)
     evidence += [Evidence(f"pod {podinfo.ref(p)}", f"runs {vcl.CONFIG_HASH} "
                           f"{(podinfo.annotations(p).get(vcl.CONFIG_HASH) or '')[:12]}…") for p in stale]

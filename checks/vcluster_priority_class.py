@@ -33,6 +33,22 @@ def kept(vc: vcl.VCluster, settings: vcl.Settings) -> Tuple[bool, str]:
     return to_host or from_host, f"{TO_HOST} = {to_host}, {FROM_HOST} = {from_host}"
 
 
+def dotted(key: str, value: object) -> dict:
+    """``a.b.c`` = value as nested values."""
+    node: object = value
+    for part in reversed(key.split(".")):
+        node = {part: node}
+    assert isinstance(node, dict)
+    return node
+
+
+def settings_key_on(values: dict, key: str) -> bool:
+    node: object = values
+    for part in key.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node is True
+
+
 def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context: Optional[str]) -> Verdict:
     keeps, read = kept(vc, settings)
     ev = Evidence(settings.source, f"priority class sync: {read}",
@@ -41,6 +57,11 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context
         return Verdict(Status.PASS, f"{vc.ref}: priority classes are synced; host pods keep priorityClassName",
                        (ev,))
     change = yaml.safe_load(compat.PRIORITY_SNIPPET.at(vc.version) or "{}")
+    if compat.PRIORITY_CLASSES_EXCLUSIVE.at(vc.version):
+        # the syncer refuses both directions at once (PRIORITY_CLASSES_EXCLUSIVE): turning one on turns the other off
+        turned_on = TO_HOST if settings_key_on(change, TO_HOST) else FROM_HOST
+        other = FROM_HOST if turned_on == TO_HOST else TO_HOST
+        change = vcl.deep_merge(change, dotted(other, False))
     step = vcl.VClusterValues(vc=vc, values=change, why=(
         f"vCluster {vc.version_text}: sync priority classes, so host pods keep priorityClassName.",))
     if compat.PRIORITY_CLASSES.at(vc.version) == "to-host" and settings.get(FROM_HOST) is True:

@@ -177,18 +177,50 @@ def test_hybrid_key_before_v026_is_not_read(cluster, run_check):
     assert run_check(vcluster_scheduling_mode.CHECK).status is Status.PASS
 
 
-# -- config hash: v0.27 compares the Secret | v0.28 does not ------------------------------------------------
+# -- config hash: v0.27 compares the Secret | v0.28.0 hashes privateNodes only | v0.28.1 a filtered copy ---------
 
-@pytest.mark.parametrize("version, status", [("0.27.3", Status.WARN), ("0.28.0", Status.PASS)])
-def test_hand_edited_secret_across_the_hash_boundary(cluster, run_check, version, status):
+@pytest.mark.parametrize("version, status, said", [
+    ("0.27.3", Status.WARN, "changed after the last helm upgrade"),
+    ("0.28.0", Status.WARN, "cannot tell whether the control plane runs the stored config"),
+    ("0.28.1", Status.PASS, "runs the stored config"),
+])
+def test_hand_edited_secret_across_the_hash_boundaries(cluster, run_check, version, status, said):
     objs = f.vcluster("vc", "ns", version=version)
     secret = next(o for o in objs if o["kind"] == "Secret")
     secret["data"]["config.yaml"] = base64.b64encode(b"experimental:\n  syncSettings:\n    setOwner: false\n").decode()
     cluster.add(*objs)
     result = run_check(vcluster_config_applied.CHECK)
-    assert result.status is status
-    if status is Status.WARN:
+    assert result.status is status and said in result.message
+    if version == "0.27.3":
         assert f"--chart-version {version}" in result.fix.script and "rollout restart" in result.fix.script
+
+
+@pytest.mark.parametrize("version, restarts", [("0.27.3", False), ("0.28.0", True), ("0.28.1", False)])
+def test_a_values_change_restarts_the_control_plane_where_the_hash_does_not(cluster, run_check, version, restarts):
+    """v0.28.0's pod template hashes only privateNodes (_vclusterconfighash.tpl:3@v0.28.0): its upgrade is followed
+    by a restart; elsewhere the changed hash rolls the pod by itself."""
+    cluster.add(*f.vcluster("vc", "ns", version=version, set_owner=None))
+    result = run_check(vcluster_set_owner.CHECK)
+    assert result.status is Status.FAIL and "--connect=false" in result.fix.script
+    assert ("rollout restart statefulset/vc" in result.fix.script) is restarts
+
+
+@pytest.mark.parametrize("version, values, change", [
+    ("0.20.6", None, {"sync": {"toHost": {"priorityClasses": {"enabled": True}}}}),
+    ("0.22.6", {"sync": {"fromHost": {"priorityClasses": {"enabled": True}}}},
+     {"sync": {"toHost": {"priorityClasses": {"enabled": True}}, "fromHost": {"priorityClasses": {"enabled": False}}}}),
+    ("0.23.0", None,
+     {"sync": {"fromHost": {"priorityClasses": {"enabled": True}}, "toHost": {"priorityClasses": {"enabled": False}}}}),
+])
+def test_priority_classes_are_never_synced_both_ways(cluster, run_check, version, values, change):
+    """From v0.21 the syncer refuses both directions at once (validation.go:87-88@v0.21.0): the fix turning one on
+    turns the other off; v0.20 has only toHost, so the fix names no fromHost key there."""
+    cluster.add(*f.vcluster("vc", "ns", version=version, extra_values=values),
+                f.synced_pod("p", "t", "vc", "ns", labels=PRIORITY, hashed_labels=True))
+    result = run_check(vcluster_priority_class.CHECK)
+    assert result.status is Status.WARN
+    (step,) = result.fix.steps
+    assert step.values == change
 
 
 def test_stale_control_plane_fix_is_a_restart_only(cluster, run_check):

@@ -120,6 +120,14 @@ PRIORITY_CLASSES: Table[str] = Table("priority class stripping", (
         "pkg/controllers/resources/pods/translate/translator.go:106-107,177-192@v0.23.0, :142-143,238-250@v0.36.1"),
 ))
 #: the snippet that keeps spec.priorityClassName, per era (v0.19: Helm values of the legacy charts)
+#: the syncer refuses to start with priority classes synced to and from the host at once
+PRIORITY_CLASSES_EXCLUSIVE: Table[bool] = Table("priority classes to and from host", (
+    Era(Span((0, 19, 0), (0, 21, 0)), False, "one direction only: sync.toHost.priorityClasses "
+        "(config/config.go:363-364@v0.20.0), v0.19 the --sync=priorityclasses flag (pkg/setup/enable_controllers.go"
+        "@v0.19.0)"),
+    Era(Span((0, 21, 0), (0, 37, 0)), True, "pkg/config/validation.go:87-88@v0.21.0,@v0.22.0, :143-144@v0.23.0 "
+        "(sync.fromHost.priorityClasses does not exist at v0.20.0: config/config.go:363-364@v0.20.0)"),
+))
 PRIORITY_SNIPPET: Table[str] = Table("priority class snippet", (
     Era(Span((0, 19, 0), (0, 20, 0)), "sync:\n  priorityclasses:\n    enabled: true",
         "charts/k3s/values.yaml:96-97@v0.19.0 -> --sync=priorityclasses (charts/k3s/templates/_helpers.tpl:73-95"
@@ -195,9 +203,15 @@ TARGET_NAMESPACE = Era(Span((0, 19, 0), (0, 29, 0)), "targetNamespace",
 CONFIG_HASH: Table[str] = Table("config hash", (
     Era(Span((0, 19, 0), (0, 20, 0)), "none", "no ConfigHash in charts/@v0.19.0,@v0.19.10"),
     Era(Span((0, 20, 0), (0, 28, 0)), "secret", "chart/templates/statefulset.yaml:48@v0.20.0 (same to v0.27.3)"),
-    Era(Span((0, 28, 0), (0, 37, 0)), "filtered",
-        "chart/templates/statefulset.yaml:48@v0.28.0; chart/templates/_vclusterconfighash.tpl:1-4@v0.28.0"),
+    # v0.28.0 hashes only privateNodes (minus autoNodes): a change to any other value does not roll the pod
+    Era(Span((0, 28, 0), (0, 28, 1)), "private-nodes-only",
+        "chart/templates/_vclusterconfighash.tpl:3@v0.28.0; chart/templates/statefulset.yaml:48@v0.28.0"),
+    Era(Span((0, 28, 1), (0, 37, 0)), "filtered",
+        "chart/templates/_vclusterconfighash.tpl:3-4@v0.28.1 (every value but privateNodes.autoNodes); "
+        "chart/templates/statefulset.yaml:48@v0.28.1"),
 ))
+#: whether a config change rolls the control plane by itself (the pod template's hash changes with it)
+ROLLS_ON_CHANGE = ("secret", "filtered")
 
 # -- syncer log ------------------------------------------------------------------------------------------
 
@@ -213,7 +227,8 @@ SYNCER_LOG: Table[str] = Table("syncer log format", (
 
 TABLES: Dict[str, Table] = {t.topic: t for t in (
     CONFIG_SOURCE, STRICT_PARSING, LABEL_REWRITING, SYNC_LABELS_KEY, PRIORITY_CLASSES, PRIORITY_SNIPPET,
-    SCHEDULER_KEYS, MULTI_NAMESPACE_KEY, MULTI_NAMESPACE_NAMING, SET_OWNER_KEY, CONFIG_HASH, SYNCER_LOG)}
+    SCHEDULER_KEYS, MULTI_NAMESPACE_KEY, MULTI_NAMESPACE_NAMING, SET_OWNER_KEY, CONFIG_HASH, SYNCER_LOG,
+    PRIORITY_CLASSES_EXCLUSIVE)}
 
 
 def unsupported_message(version: Optional[Version]) -> str:

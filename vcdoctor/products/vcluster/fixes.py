@@ -7,6 +7,7 @@ import copy
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Dict, Mapping, Optional, Tuple
 
+from vcdoctor.products.vcluster import compat
 from vcdoctor.products.vcluster.discovery import VCluster
 from vcdoctor.remedy.script import Script, WorkFile
 from vcdoctor.remedy.steps import Manual, Rollout, Step, union
@@ -135,6 +136,11 @@ class VClusterValues(Step):
                            f"{vc.version_text}; --connect=false keeps your current kube context:")
             script.run("vcluster", "create", "--upgrade", vc.name, "--namespace", vc.namespace, "--chart-version",
                        vc.version_text, "--connect=false", *values, what=f"vCluster {vc.ref}")
+        if compat.CONFIG_HASH.at(vc.version) not in compat.ROLLS_ON_CHANGE + ("none",):
+            script.comment(f"vCluster {vc.version_text}'s pod template does not change with this config "
+                           f"({compat.CONFIG_HASH.source(vc.version)}): roll the control plane so it reads it:")
+            script.run("kubectl", "rollout", "restart", f"{vc.workload_kind.lower()}/{vc.name}", "--namespace",
+                       vc.namespace, what=f"vCluster {vc.ref}")
         script.run("kubectl", "rollout", "status", f"{vc.workload_kind.lower()}/{vc.name}", "--namespace",
                    vc.namespace, "--timeout", "5m", what=f"vCluster {vc.ref}")
 
