@@ -1,0 +1,70 @@
+"""What ships: the in-cluster image's build context installs a working vcdoctor, and the wheel holds what output,
+help and `explain` point at (the license, docs/rbac.yaml, the report schema, docs/checks.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import shlex
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+ROOT = pathlib.Path(__file__).parents[1]
+DOCKERFILE = ROOT / "docs" / "in-cluster" / "Dockerfile"
+SHIPPED = ("LICENSE", "vcdoctor/docs/checks.md", "vcdoctor/docs/rbac.yaml", "vcdoctor/docs/report.schema.json")
+
+
+def image_context(into: pathlib.Path) -> pathlib.Path:
+    """The files the Dockerfile's COPY lines put in /src, copied as docker would (no other file of the clone)."""
+    for line in DOCKERFILE.read_text().splitlines():
+        words = shlex.split(line)
+        if not words or words[0] != "COPY":
+            continue
+        *sources, target = words[1:]
+        for source in sources:
+            origin = ROOT / source
+            destination = into / target / (origin.name if target.endswith("/") else "")
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            if origin.is_dir():
+                shutil.copytree(origin, destination, ignore=shutil.ignore_patterns("__pycache__"))
+            else:
+                shutil.copy(origin, destination)
+    return into
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> pathlib.Path:
+    """The wheel `pip install .` builds in the image, from exactly the image's build context."""
+    context = image_context(tmp_path_factory.mktemp("context"))
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w",
+                    str(out), str(context)], check=True, capture_output=True, timeout=300)
+    (built,) = out.glob("vcdoctor-*.whl")
+    return built
+
+
+def test_the_wheel_holds_what_the_docs_point_at(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    for path in SHIPPED:
+        assert any(n == path or n.endswith(f".dist-info/licenses/{path}") or n.endswith(f".dist-info/{path}")
+                   for n in names), path
+
+
+def test_the_image_context_installs_a_vcdoctor_that_diagnoses_an_example(wheel, tmp_path):
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
+                    str(wheel)], check=True, capture_output=True, timeout=300)
+    env = dict(os.environ, PYTHONPATH=str(target))
+    done = subprocess.run([sys.executable, "-m", "vcdoctor", "run", "--snapshot",
+                           str(ROOT / "docs" / "examples" / "setowner-on.tar.gz"), "-o", "json"],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert done.returncode == 1, done.stderr  # the example's setOwner check fails, as it should
+    assert json.loads(done.stdout)["remedy"]["steps"]
+    explained = subprocess.run([sys.executable, "-m", "vcdoctor", "explain", "vcluster-set-owner"],
+                               capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert explained.returncode == 0 and "setOwner" in explained.stdout
