@@ -124,3 +124,19 @@ def test_report_files_are_private_whole_and_never_follow_a_symlink(cluster, kube
     assert victim.read_text() == "keep me" and not link.is_symlink()
     assert stat.S_IMODE(os.stat(link).st_mode) == 0o600 and json.loads(link.read_text())["checks"]
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".vcdoctor-")) == []
+
+
+def test_report_targets_are_checked_before_the_cluster_is_read(cluster, kubeconfig, tmp_path):
+    """--report FORMAT=- writes to stdout; a path twice, a missing directory or a directory is a usage error
+    before any request."""
+    from tests.fakeapi.scenarios import guide_cluster
+
+    guide_cluster(cluster)
+    runner = CliRunner()
+    stdout = runner.invoke(main, ["run", "--kubeconfig", kubeconfig, "-q", "--report", "json=-"])
+    assert stdout.exit_code == 0 and json.loads(stdout.stdout.split("\n", 1)[1])["checks"]
+    for bad in ([f"json={tmp_path}/a.json", f"junit={tmp_path}/a.json"], [f"json={tmp_path}/missing/a.json"],
+                [f"json={tmp_path}"]):
+        sent = len(cluster.requests)
+        result = runner.invoke(main, ["run", "--kubeconfig", kubeconfig, *[w for b in bad for w in ("--report", b)]])
+        assert result.exit_code == 2 and len(cluster.requests) == sent, result.output

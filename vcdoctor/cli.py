@@ -11,7 +11,16 @@ from typing import Any, Dict, List, Optional, Tuple
 import click
 
 from vcdoctor import __version__
-from vcdoctor.cli_options import EXIT_CODES, JsonAwareGroup, complete_checks, say, signals, target_options, use_colour
+from vcdoctor.cli_options import (
+    EXIT_CODES,
+    JsonAwareGroup,
+    complete_checks,
+    report_targets,
+    say,
+    signals,
+    target_options,
+    use_colour,
+)
 from vcdoctor.model import ExitCode
 from vcdoctor.render import FAIL_ON, FORMATS
 
@@ -62,16 +71,6 @@ def _options(**flags: Any) -> Any:
     return Options(**flags)
 
 
-def _report_target(ctx: click.Context, param: click.Parameter, values: Tuple[str, ...]) -> List[Tuple[str, str]]:
-    found = []
-    for value in values:
-        fmt, sep, path = value.partition("=")
-        if not sep or fmt not in FORMATS or not path:
-            raise click.BadParameter(f"{value!r}: expected FORMAT=PATH with FORMAT one of {', '.join(FORMATS)}")
-        found.append((fmt, path))
-    return found
-
-
 @main.command(epilog=EXIT_CODES)
 @target_options
 @click.option("--snapshot", type=click.Path(dir_okay=False),
@@ -82,7 +81,7 @@ def _report_target(ctx: click.Context, param: click.Parameter, values: Tuple[str
               help="Colour the table; auto = only on a terminal and when NO_COLOR is unset.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default="fail", show_default=True,
               help="Which results make the exit code 1 (fail includes error); JUnit marks them as failures.")
-@click.option("--report", "reports", multiple=True, metavar="FORMAT=PATH", callback=_report_target,
+@click.option("--report", "reports", multiple=True, metavar="FORMAT=PATH", callback=report_targets,
               help="Also write the report in FORMAT to PATH, from the same run (repeatable), e.g. junit=vcdoctor.xml.")
 @click.option("-q", "--quiet", is_flag=True, help="Table output: print only the summary line.")
 def run(snapshot: Optional[str], all_contexts: bool, output: str, color: str, fail_on: str,
@@ -110,8 +109,12 @@ def run(snapshot: Optional[str], all_contexts: bool, output: str, color: str, fa
         from vcdoctor.private_files import write_private
         from vcdoctor.render import render
 
-        try:  # 0600 and whole, as snapshots: a report names the cluster's pods
-            write_private(path, (render(report, fmt, False, fail_on=fail_on) + "\n").encode())
+        try:  # 0600 and whole, as snapshots: a report names the cluster's pods; "-" is stdout
+            text = render(report, fmt, False, fail_on=fail_on) + "\n"
+            if path == "-":
+                click.echo(text, nl=False)
+            else:
+                write_private(path, text.encode())
         except OSError as exc:  # the run's own report is out; a CI job must still see this as a usage error
             say(f"--report {fmt}={path}: {exc.strerror or exc}")
             sys.exit(int(ExitCode.USAGE))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from typing import Any, List, Optional
+from typing import Any, List, Optional, Tuple
 
 import click
 from click.shell_completion import CompletionItem
@@ -20,6 +20,26 @@ Exit codes:
   3  kubeconfig missing/invalid, cluster unreachable, credentials or an answer refused
   130  interrupted (Ctrl-C, SIGTERM); the report holds what finished"""
 API_LOG = "vcdoctor.api"
+
+
+def report_targets(ctx: click.Context, param: click.Parameter, values: Tuple[str, ...]) -> List[Tuple[str, str]]:
+    """--report FORMAT=PATH, checked before the cluster is read: a format vcdoctor has, a path it can write (or
+    "-" for stdout), each path once."""
+    from vcdoctor.render import FORMATS
+
+    found: List[Tuple[str, str]] = []
+    for value in values:
+        fmt, sep, path = value.partition("=")
+        if not sep or fmt not in FORMATS or not path:
+            raise click.BadParameter(f"{value!r}: expected FORMAT=PATH with FORMAT one of {', '.join(FORMATS)}")
+        if path != "-" and any(path == p for _, p in found):
+            raise click.BadParameter(f"{path} is given twice: each report needs a file of its own")
+        directory = os.path.dirname(os.path.abspath(path))
+        if path != "-" and (os.path.isdir(path) or not os.path.isdir(directory) or not os.access(directory, os.W_OK)):
+            why = "is a directory" if os.path.isdir(path) else f"cannot be written (directory {directory})"
+            raise click.BadParameter(f"{value!r}: {path} {why}")
+        found.append((fmt, path))
+    return found
 
 
 def signals() -> None:
