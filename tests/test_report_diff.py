@@ -96,3 +96,24 @@ def test_rendered_diff_is_inert():
     before = make_fleet(make_report(make_check("a", "pass"), context="\x1b]52;c;eA==\x07ctx"))
     text = render_diff(diff_reports(before, hostile))
     assert "\x1b" not in text and "\x07" not in text and "ctx/a: pass -> fail" in text
+
+
+def test_reports_of_different_clusters_or_scopes_are_not_compared_unless_forced(tmp_path):
+    from click.testing import CliRunner
+
+    from tests.test_render_factories import make_check, make_report
+    from vcdoctor.cli import main
+
+    old, new = make_report(make_check("a", "fail")), make_report(make_check("a", "pass"))
+    other = dict(new, cluster=dict(new["cluster"], server="https://elsewhere:6443"))
+    scoped = dict(new, target={"namespace": "team-b"})
+    paths = {}
+    for name, report in (("old", old), ("new", new), ("other", other), ("scoped", scoped)):
+        paths[name] = tmp_path / f"{name}.json"
+        paths[name].write_text(json.dumps(report))
+    runner = CliRunner()
+    assert runner.invoke(main, ["diff", str(paths["old"]), str(paths["new"])]).exit_code == 0
+    for name in ("other", "scoped"):
+        refused = runner.invoke(main, ["diff", str(paths["old"]), str(paths[name])])
+        assert refused.exit_code == 2 and "different clusters or scopes" in refused.output and name in refused.output
+        assert runner.invoke(main, ["diff", "--force", str(paths["old"]), str(paths[name])]).exit_code == 0

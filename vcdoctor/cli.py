@@ -205,15 +205,15 @@ def explain(check_id: str) -> None:
 @click.argument("old", type=click.File("r"))
 @click.argument("new", type=click.File("r"))
 @click.option("-o", "--output", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def diff(old: Any, new: Any, output: str) -> None:
-    """What changed between two JSON reports; exit 1 when something got worse."""
-    from vcdoctor.json_input import decode
-    from vcdoctor.report_diff import diff_reports, render_diff
+@click.option("--force", is_flag=True, help="Compare reports of different clusters or scopes anyway.")
+def diff(old: Any, new: Any, output: str, force: bool) -> None:
+    """What changed between two JSON reports of one cluster and scope; exit 1 when something got worse."""
+    from vcdoctor.report_diff import read_pair, render_diff
 
     try:
-        changes = diff_reports(decode(old.read()), decode(new.read()))
-    except (ValueError, KeyError, TypeError) as exc:
-        raise click.UsageError(f"not two vcdoctor JSON reports: {exc}") from None
+        changes = read_pair(old, new, force)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     click.echo(render_diff(changes, output))
     sys.exit(int(ExitCode.FINDINGS if changes.worse else ExitCode.OK))
 

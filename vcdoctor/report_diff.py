@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from vcdoctor.render import inert
 
@@ -63,6 +64,37 @@ def _statuses(document: dict, by_context: bool) -> dict[tuple[str | None, str], 
     pairs = [((r.get("cluster") or {}).get("context") if by_context else None, r) for r in reports]
     return {(context, check["id"]): check["status"]
             for context, report in pairs for check in report.get("checks") or []}
+
+
+#: what makes two reports comparable: the same cluster and the same scope
+SCOPE_KEYS = ("namespace", "pod", "vcluster", "vcluster_namespace")
+
+
+def _identity(report: dict) -> tuple:
+    cluster = report["cluster"] if isinstance(report.get("cluster"), dict) else {}
+    target = report["target"] if isinstance(report.get("target"), dict) else {}
+    if report.get("kind") == "fleet":
+        return ("fleet", tuple(sorted(str(_identity(r)) for r in report.get("reports") or [])))
+    return (cluster.get("server") or cluster.get("context"), tuple(target.get(k) for k in SCOPE_KEYS))
+
+
+def read_pair(old_file: Any, new_file: Any, force: bool = False) -> "ReportDiff":
+    """Two saved reports, decoded as untrusted input and compared; ValueError says why they cannot be: not
+    reports, or reports of different clusters or scopes (a "better" there would mean nothing) unless ``force``."""
+    from vcdoctor.json_input import decode
+
+    try:
+        old, new = decode(old_file.read()), decode(new_file.read())
+    except ValueError as exc:
+        raise ValueError(f"not two vcdoctor JSON reports: {exc}") from None
+    try:
+        if not force and _identity(old) != _identity(new):
+            raise ValueError(f"{getattr(old_file, 'name', 'the first')} and {getattr(new_file, 'name', 'the second')} "
+                             f"are reports of different clusters or scopes ({_identity(old)} and {_identity(new)}); "
+                             f"--force compares them anyway")
+        return diff_reports(old, new)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"not two vcdoctor JSON reports: {exc}") from None
 
 
 def diff_reports(old: dict, new: dict) -> ReportDiff:
