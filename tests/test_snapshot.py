@@ -35,7 +35,7 @@ def test_replay_gives_the_live_verdicts(cluster, kubeconfig, tmp_path, scenario,
     SCENARIOS[scenario](cluster)
     live = json.loads(invoke("run", "--kubeconfig", kubeconfig, "-o", "json", *flags).stdout)
     out = tmp_path / "snap.tar.gz"
-    assert invoke("collect", "--kubeconfig", kubeconfig, "--out", str(out), *flags).exit_code == 0
+    assert invoke("collect", "--no-redact", "--kubeconfig", kubeconfig, "--out", str(out), *flags).exit_code == 0
     requests_after_collect = len(cluster.requests)
     replayed = invoke("run", "--snapshot", str(out), "-o", "json")
     assert verdicts(json.loads(replayed.stdout)) == verdicts(live)
@@ -46,7 +46,7 @@ def test_replay_gives_the_live_verdicts(cluster, kubeconfig, tmp_path, scenario,
 def test_pod_target_is_replayed_by_default(cluster, kubeconfig, tmp_path):
     guide_cluster(cluster)
     out = tmp_path / "snap.tar.gz"
-    invoke("collect", "--kubeconfig", kubeconfig, "-n", "team-a", "--pod", "gpu-pod", "--out", str(out))
+    invoke("collect", "--no-redact", "--kubeconfig", kubeconfig, "-n", "team-a", "--pod", "gpu-pod", "--out", str(out))
     report = json.loads(invoke("run", "--snapshot", str(out), "-o", "json").stdout)
     assert report["target"]["host_pods"] == [f"{VC_NS}/gpu-pod-x-team-a-x-{VC}"]
     other = invoke("run", "--snapshot", str(out), "-n", "team-a", "--pod", "cpu-only-pod")
@@ -56,7 +56,7 @@ def test_pod_target_is_replayed_by_default(cluster, kubeconfig, tmp_path):
 def test_missing_responses_are_errors_not_passes(cluster, kubeconfig, tmp_path):
     guide_cluster(cluster)
     out = tmp_path / "snap.tar.gz"
-    invoke("collect", "--kubeconfig", kubeconfig, "-n", "team-a", "--pod", "gpu-pod", "--check", "kai-components",
+    invoke("collect", "--no-redact", "--kubeconfig", kubeconfig, "-n", "team-a", "--pod", "gpu-pod", "--check", "kai-components",
            "--out", str(out))
     report = json.loads(invoke("run", "--snapshot", str(out), "-o", "json").stdout)
     statuses = {c["id"]: c["status"] for c in report["checks"]}
@@ -76,7 +76,7 @@ def test_no_canary_in_snapshot_or_output(cluster, api, kubeconfig, tmp_path):
     secret["data"]["extra-key"] = __import__("base64").b64encode(CANARY.encode()).decode()
     cluster.add({"apiVersion": "v1", "kind": "Secret", "metadata": f.meta("other", VC_NS), "data": {"k": CANARY}})
     out = tmp_path / "snap.tar.gz"
-    collected = invoke("collect", "--kubeconfig", kubeconfig, "--out", str(out))
+    collected = invoke("collect", "--no-redact", "--kubeconfig", kubeconfig, "--out", str(out))
     replayed = invoke("run", "--snapshot", str(out), "-o", "markdown")
     raw = gzip.decompress(out.read_bytes())
     for text in (raw, collected.output.encode(), replayed.output.encode()):
@@ -90,7 +90,7 @@ def test_helm_release_enters_a_snapshot_as_chart_schema_only(cluster, kubeconfig
     release = f.helm_release(VC, VC_NS, 3, values={"db": {"password": CANARY}})
     setowner.add(release)
     out = tmp_path / "snap.tar.gz"
-    invoke("collect", "--kubeconfig", kubeconfig, "--read-helm-release", "--out", str(out))
+    invoke("collect", "--no-redact", "--kubeconfig", kubeconfig, "--read-helm-release", "--out", str(out))
     raw = gzip.decompress(out.read_bytes())
     with tarfile.open(out) as tar:
         bodies = [json.loads(tar.extractfile(m).read()) for m in tar.getmembers() if m.name.startswith("responses/")]
@@ -107,7 +107,7 @@ def test_helm_release_enters_a_snapshot_as_chart_schema_only(cluster, kubeconfig
 def test_archive_is_plain_tar_and_json(cluster, kubeconfig, tmp_path):
     guide_cluster(cluster)
     out = tmp_path / "snap.tar.gz"
-    invoke("collect", "--kubeconfig", kubeconfig, "--out", str(out))
+    invoke("collect", "--no-redact", "--kubeconfig", kubeconfig, "--out", str(out))
     with tarfile.open(out) as tar:
         names = tar.getnames()
         meta = json.loads(tar.extractfile("snapshot.json").read())
@@ -178,7 +178,7 @@ def test_snapshot_keeps_only_the_args_and_annotations_checks_read(cluster, kubec
                          "command": [CANARY]}}})
     pod["metadata"]["annotations"].update({"note": CANARY, "gpu-fraction": "0.5"})
     out = tmp_path / "snap.tar.gz"
-    assert invoke("collect", "--kubeconfig", kubeconfig, "--out", str(out)).exit_code == 0
+    assert invoke("collect", "--no-redact", "--kubeconfig", kubeconfig, "--out", str(out)).exit_code == 0
     raw = gzip.decompress(out.read_bytes())
     assert CANARY.encode() not in raw
     with tarfile.open(out) as tar:
@@ -198,7 +198,7 @@ def test_snapshot_file_is_private_and_written_whole(cluster, kubeconfig, tmp_pat
     out = tmp_path / "snap.tar.gz"
     out.write_bytes(b"previous")
     os.chmod(out, 0o644)
-    assert invoke("collect", "--kubeconfig", kubeconfig, "--out", str(out), "--force").exit_code == 0
+    assert invoke("collect", "--no-redact", "--kubeconfig", kubeconfig, "--out", str(out), "--force").exit_code == 0
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kubeconfig", "snap.tar.gz"]  # no temporary left
 
@@ -239,13 +239,13 @@ def test_tokens_tracking_marks_and_log_tails_never_enter_a_snapshot(cluster, kub
         "reason": "Error", "exitCode": 1, "message": f"postgres://user:{CANARY}@db"}}
     workload = next(o for o in cluster.objects[("apps", "statefulsets")])
     workload["metadata"]["annotations"]["argocd.argoproj.io/tracking-id"] = "vc:apps/StatefulSet:vc-ns/my-vcluster"
-    for flags in ((), ("--redact",)):
-        out = tmp_path / f"snap{len(flags)}.tar.gz"
+    for flags in (("--no-redact",), ("--redact",)):
+        out = tmp_path / f"snap{flags[0]}.tar.gz"
         assert invoke("collect", "--kubeconfig", kubeconfig, "--out", str(out), *flags).exit_code == 0
         raw = gzip.decompress(out.read_bytes())
         assert CANARY.encode() not in raw and b"token-x7k2p" not in raw
     live = json.loads(invoke("run", "--kubeconfig", kubeconfig, "-o", "json").output)
-    replayed = json.loads(invoke("run", "--snapshot", str(tmp_path / "snap0.tar.gz"), "-o", "json").output)
+    replayed = json.loads(invoke("run", "--snapshot", str(tmp_path / "snap--no-redact.tar.gz"), "-o", "json").output)
     assert verdicts(live) == verdicts(replayed)  # Argo CD's tracking mark survives: the same fixes on replay
     assert "Argo CD" in json.dumps(replayed["remedy"])
 
@@ -261,3 +261,15 @@ def test_collect_never_writes_what_replay_would_refuse(cluster, kubeconfig, tmp_
     result = invoke("collect", "--kubeconfig", kubeconfig, "--out", str(out))
     assert result.exit_code == 2 and "narrow it with --namespace" in result.output and not out.exists()
     assert not list(tmp_path.glob(".vcdoctor-*"))
+
+
+def test_collect_redacts_by_default_names_its_file_and_says_so(cluster, kubeconfig, tmp_path, monkeypatch):
+    """As support-bundle tools do: names hashed unless --no-redact, a default file name, the choice said."""
+    guide_cluster(cluster)
+    monkeypatch.chdir(tmp_path)
+    result = invoke("collect", "--kubeconfig", kubeconfig)
+    assert result.exit_code == 0 and "names redacted (--no-redact keeps them)" in result.stderr
+    (written,) = tmp_path.glob("vcdoctor-fake-*.tar.gz")
+    raw = gzip.decompress(written.read_bytes())
+    assert b"gpu-sharing-pod" not in raw and json.loads(invoke("run", "--snapshot", str(written), "-o", "json")
+                                                       .stdout)["snapshot"]["redacted"] is True

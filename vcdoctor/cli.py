@@ -12,6 +12,7 @@ import click
 
 from vcdoctor import __version__
 from vcdoctor.cli_options import (
+    COLLECT_EXIT_CODES,
     EXIT_CODES,
     JsonAwareGroup,
     complete_checks,
@@ -121,14 +122,14 @@ def run(snapshot: Optional[str], all_contexts: bool, output: str, color: str, fa
     sys.exit(int(code))
 
 
-@main.command(epilog=EXIT_CODES)
+@main.command(epilog=COLLECT_EXIT_CODES)
 @target_options
-@click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True,
-              help="Where to write the snapshot (.tar.gz).")
-@click.option("--redact", is_flag=True,
+@click.option("--out", "out_path", type=click.Path(dir_okay=False),
+              help="Where to write the snapshot (default vcdoctor-<context>-<UTC time>.tar.gz here).")
+@click.option("--redact/--no-redact", default=True, show_default=True,
               help="Replace namespace and pod names by consistent hashes throughout the snapshot.")
 @click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
-def collect(out_path: str, redact: bool, force: bool, **flags: Any) -> None:
+def collect(out_path: Optional[str], redact: bool, force: bool, **flags: Any) -> None:
     """Record what the selected checks read into a snapshot for offline analysis.
 
     Secret data never enters it except the vCluster config keys the checks need; container env
@@ -138,7 +139,7 @@ def collect(out_path: str, redact: bool, force: bool, **flags: Any) -> None:
 
     from vcdoctor import runs
 
-    if len(flags["contexts"]) > 1 or (os.path.exists(out_path) and not force):
+    if len(flags["contexts"]) > 1 or (out_path and os.path.exists(out_path) and not force):
         say(f"{out_path} exists; pass --force to overwrite it" if len(flags["contexts"]) < 2
                  else "collect takes one --context (one snapshot per cluster)")
         sys.exit(int(ExitCode.USAGE))
@@ -157,32 +158,14 @@ def collect(out_path: str, redact: bool, force: bool, **flags: Any) -> None:
 @click.option("-o", "--output", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def list_checks(output: str) -> None:
     """List the registered checks: id, severity, title and what each reads (derived from the facts it names)."""
-    import json
-
     from vcdoctor import registry
-    from vcdoctor.engine.plan import reads_of
+    from vcdoctor.explain import check_list
 
     try:
-        facts = registry.load_facts()
-        checks = registry.load_checks(facts=facts)
+        click.echo(check_list(output))
     except registry.RegistryError as exc:
         say(str(exc))
         sys.exit(int(ExitCode.USAGE))
-    rows: List[Dict[str, Any]] = [
-        {"id": c.id, "severity": c.severity.value, "title": c.title, "facts": list(c.needs),
-         "reads": [read.describe() for read in reads_of(c, facts)], "docs_url": c.docs_url} for c in checks]
-    if output == "json":
-        click.echo(json.dumps(rows, indent=2))
-        return
-    from tabulate import tabulate
-
-    from vcdoctor.render.table import terminal_width
-
-    # id and severity whole; title and reads share what the terminal has left (tabulate adds 2 per gap)
-    left = max(40, terminal_width() - max(len(r["id"]) for r in rows) - len("critical  ") - 8)
-    click.echo(tabulate([[r["id"], r["severity"], r["title"], "; ".join(r["reads"])] for r in rows],
-                        headers=["ID", "SEVERITY", "TITLE", "READS"],
-                        maxcolwidths=[None, None, left * 2 // 5, left - left * 2 // 5]))
 
 
 @main.command()

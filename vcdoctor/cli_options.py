@@ -19,6 +19,12 @@ Exit codes:
   2  usage error (bad flag, unknown --vcluster, pod not found, unreadable snapshot)
   3  kubeconfig missing/invalid, cluster unreachable, credentials or an answer refused
   130  interrupted (Ctrl-C, SIGTERM); the report holds what finished"""
+COLLECT_EXIT_CODES = """\b
+Exit codes:
+  0  the snapshot is written (whatever the checks found)
+  2  usage error (the file exists, the cluster is too big for one snapshot, several contexts)
+  3  kubeconfig missing/invalid, cluster unreachable, credentials or an answer refused
+  130  interrupted (Ctrl-C, SIGTERM); nothing is written"""
 API_LOG = "vcdoctor.api"
 
 

@@ -4,9 +4,35 @@ from __future__ import annotations
 
 import importlib.resources
 import pathlib
-from typing import Optional
+from typing import Any, Dict, List, Optional
 
 from vcdoctor.model import DOCS_BASE, Check
+
+
+def check_list(output: str) -> str:
+    """`vcdoctor checks`: id, severity, title and what each check reads (derived from the facts it names), as a
+    table fitted to the terminal or as JSON. Raises registry.RegistryError."""
+    import json
+
+    from vcdoctor import registry
+    from vcdoctor.engine.plan import reads_of
+
+    facts = registry.load_facts()
+    checks = registry.load_checks(facts=facts)
+    rows: List[Dict[str, Any]] = [
+        {"id": c.id, "severity": c.severity.value, "title": c.title, "facts": list(c.needs),
+         "reads": [read.describe() for read in reads_of(c, facts)], "docs_url": c.docs_url} for c in checks]
+    if output == "json":
+        return json.dumps(rows, indent=2)
+    from tabulate import tabulate
+
+    from vcdoctor.render.table import terminal_width
+
+    # id and severity whole; title and reads share what the terminal has left (tabulate adds 2 per gap)
+    left = max(40, terminal_width() - max(len(r["id"]) for r in rows) - len("critical  ") - 8)
+    return tabulate([[r["id"], r["severity"], r["title"], "; ".join(r["reads"])] for r in rows],
+                    headers=["ID", "SEVERITY", "TITLE", "READS"],
+                    maxcolwidths=[None, None, left * 2 // 5, left - left * 2 // 5])
 
 
 def checks_markdown() -> str:

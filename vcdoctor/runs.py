@@ -88,12 +88,13 @@ def run_many(options: Sequence[Options], fail_on: str) -> Tuple[Dict[str, Any], 
     return reporting.fleet([r for r, _ in outcomes]), fleet_exit_code([c for _, c in outcomes])
 
 
-def collect(options: Options, out_path: str, redact: bool) -> str:
+def collect(options: Options, out_path: Optional[str], redact: bool) -> str:
     """Diagnose live while recording what the checks read, and write the snapshot; returns what to tell the user."""
     from vcdoctor import snapshot
 
     outcome = diagnose(options)
     report = outcome.report
+    out_path = out_path or default_snapshot_name(report["cluster"].get("context"), report["generated_at"])
     metadata = {
         "tool": report["tool"],
         "collected_at": report["generated_at"],
@@ -111,5 +112,15 @@ def collect(options: Options, out_path: str, redact: bool) -> str:
         raise Failure(ExitCode.USAGE, ErrorCode.USAGE, f"cannot write {out_path}: {exc.strerror or exc}") from None
     except snapshot.SnapshotError as exc:
         raise Failure(ExitCode.USAGE, ErrorCode.USAGE, str(exc)) from None
-    return (f"wrote {out_path} ({count} responses, {len(outcome.results)} checks); replay with: "
+    privacy = ("names redacted (--no-redact keeps them)" if redact
+               else "not redacted: it holds namespace and pod names as seen")
+    return (f"wrote {out_path} ({count} responses, {len(outcome.results)} checks; {privacy}); replay with: "
             f"vcdoctor run --snapshot {out_path}")
+
+
+def default_snapshot_name(context: Optional[str], generated_at: str) -> str:
+    """vcdoctor-<context>-<UTC time>.tar.gz, the context reduced to characters every file system takes."""
+    import re
+
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", context or "cluster").strip("._") or "cluster"
+    return f"vcdoctor-{safe[:60]}-{re.sub(r'[^0-9TZ]', '', generated_at)}.tar.gz"

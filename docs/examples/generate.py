@@ -37,8 +37,10 @@ def generate(out_dir: pathlib.Path) -> None:
                 kubeconfig.write_text(yaml.safe_dump(server.kubeconfig(context=f"example-{name}")))
                 out = out_dir / f"{name}.tar.gz"
                 env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH)
-                subprocess.run([sys.executable, "-m", "vcdoctor", "collect", "--kubeconfig", str(kubeconfig),
-                                "--read-helm-release", "--force", "--out", str(out)], check=True, env=env)
+                # examples keep their names: they are made up, and a reader follows them by name
+                subprocess.run([sys.executable, "-m", "vcdoctor", "collect", "--no-redact", "--kubeconfig",
+                                str(kubeconfig), "--read-helm-release", "--force", "--out", str(out)],
+                               check=True, env=env)
             finally:
                 server.stop()
 
