@@ -94,8 +94,8 @@ def test_a_healthy_run_sends_no_access_review(cluster, kubeconfig):
 def test_collect_records_only_what_the_selected_checks_read(cluster, kubeconfig, tmp_path):
     guide_cluster(cluster)
     out = tmp_path / "one.tar.gz"
-    result = CliRunner().invoke(main, ["collect", "--no-redact", "--kubeconfig", kubeconfig, "--check", "kai-components",
-                                       "--out", str(out)])
+    result = CliRunner().invoke(main, ["collect", "--kubeconfig", kubeconfig, "--check", "kai-components",
+                                       "--no-redact", "--out", str(out)])
     assert result.exit_code == 0, result.output
     with tarfile.open(out) as archive:
         responses = [m.name for m in archive.getmembers() if m.name.startswith("responses/")]

@@ -56,8 +56,8 @@ def test_pod_target_is_replayed_by_default(cluster, kubeconfig, tmp_path):
 def test_missing_responses_are_errors_not_passes(cluster, kubeconfig, tmp_path):
     guide_cluster(cluster)
     out = tmp_path / "snap.tar.gz"
-    invoke("collect", "--no-redact", "--kubeconfig", kubeconfig, "-n", "team-a", "--pod", "gpu-pod", "--check", "kai-components",
-           "--out", str(out))
+    invoke("collect", "--kubeconfig", kubeconfig, "-n", "team-a", "--pod", "gpu-pod", "--check", "kai-components",
+           "--no-redact", "--out", str(out))
     report = json.loads(invoke("run", "--snapshot", str(out), "-o", "json").stdout)
     statuses = {c["id"]: c["status"] for c in report["checks"]}
     assert statuses["kai-components"] == "pass"

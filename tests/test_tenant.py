@@ -282,8 +282,8 @@ def test_snapshots_of_a_tenant_run_replay(cluster, api, inside, virtual_api, tmp
     alone = kubeconfig_file(alone_dir, {vctx: virtual_api}, vctx)
     for name, config in (("both", both), ("alone", alone)):
         out = tmp_path / f"{name}.tar.gz"
-        collected = CliRunner().invoke(main, ["collect", "--no-redact", "--kubeconfig", config, "-n", "ml", "--pod", "trainer-0",
-                                              "--out", str(out)])
+        collected = CliRunner().invoke(main, ["collect", "--kubeconfig", config, "-n", "ml", "--pod", "trainer-0",
+                                              "--no-redact", "--out", str(out)])
         assert collected.exit_code == 0, collected.output
         _, live, live_checks = vcdoctor(config, "-n", "ml", "--pod", "trainer-0")
         replay = CliRunner().invoke(main, ["run", "--snapshot", str(out), "-o", "json"])
@@ -304,7 +304,7 @@ def test_redacted_snapshot_of_both_sides_replays(cluster, api, inside, virtual_a
     vctx = f"vcluster_{VC}_{VC_NS}_host-admin"
     config = kubeconfig_file(tmp_path, {"host-admin": api, vctx: virtual_api}, vctx)
     out = tmp_path / "redacted.tar.gz"
-    collected = CliRunner().invoke(main, ["collect", "--no-redact", "--kubeconfig", config, "-n", "ml", "--pod", "trainer-0",
+    collected = CliRunner().invoke(main, ["collect", "--kubeconfig", config, "-n", "ml", "--pod", "trainer-0",
                                           "--redact", "--out", str(out)])
     assert collected.exit_code == 0, collected.output
     replay = CliRunner().invoke(main, ["run", "--snapshot", str(out), "-o", "json"])
