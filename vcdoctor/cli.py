@@ -26,10 +26,12 @@ from vcdoctor.model import ExitCode
 from vcdoctor.render import FAIL_ON, FORMATS
 
 OUTPUTS = list(FORMATS)
+#: one text for `vcdoctor version` and `vcdoctor --version`
+VERSION_TEXT = f"vcdoctor %(version)s (Python {sys.version.split()[0]})"
 
 @click.group(cls=JsonAwareGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
              epilog=EXIT_CODES)
-@click.version_option(__version__, prog_name="vcdoctor")
+@click.version_option(__version__, prog_name="vcdoctor", message=VERSION_TEXT)
 def main() -> None:
     """Diagnose vCluster workloads scheduled by the NVIDIA KAI scheduler.
 
@@ -67,6 +69,12 @@ def _options(**flags: Any) -> Any:
 
     contexts = list(flags.pop("contexts", ()) or ())
     flags["context"] = contexts[0] if contexts else None
+    namespace, slash, pod = (flags.get("pod") or "").partition("/")
+    if slash:  # --pod NS/NAME, as kubectl takes a namespaced name
+        if flags.get("namespace") not in (None, namespace) or not (namespace and pod):
+            raise click.UsageError(f"--pod {flags['pod']} names another namespace than -n {flags['namespace']}"
+                                   if namespace and pod else f"--pod {flags['pod']} is not NAME or NAMESPACE/NAME")
+        flags["namespace"], flags["pod"] = namespace, pod
     for name in ("only", "skipped", "as_groups"):
         flags[name] = tuple(flags.get(name) or ())
     return Options(**flags)
@@ -215,7 +223,7 @@ def remedy(report: Any, steps: Optional[str]) -> None:
 @main.command()
 def version() -> None:
     """Print the version of vcdoctor (and of Python)."""
-    click.echo(f"vcdoctor {__version__} (Python {sys.version.split()[0]})")
+    click.echo(VERSION_TEXT % {"version": __version__})
 
 
 def _emit(report: Dict[str, Any], output: str, color: str, fail_on: str = "fail", quiet: bool = False) -> None:
