@@ -209,7 +209,8 @@ def test_installed_console_script_and_kubectl_plugin(cluster, kubeconfig):
         env = dict(os.environ, PATH=os.pathsep.join([os.path.dirname(plugin), os.environ["PATH"]]))
         via_kubectl = subprocess.run(["kubectl", "vcdoctor", "--version"], capture_output=True, text=True,
                                      timeout=60, env=env)
-        assert via_kubectl.returncode == 0 and via_kubectl.stdout.startswith("vcdoctor 1."), via_kubectl.stderr
+        version = __import__("vcdoctor").__version__
+        assert via_kubectl.returncode == 0 and via_kubectl.stdout.startswith(f"vcdoctor {version}"), via_kubectl.stderr
 
 
 def test_kubectl_habits(cluster, kubeconfig, tmp_path):
@@ -293,3 +294,11 @@ def test_pod_takes_a_namespaced_name_as_kubectl_does(cluster, kubeconfig):
 def test_one_version_text():
     runner = CliRunner()
     assert runner.invoke(main, ["--version"]).output == runner.invoke(main, ["version"]).output
+
+
+@pytest.mark.parametrize("flag, shown", [("-v", True), ("-v=6", True), ("-v6", True), ("--v=6", True),
+                                         ("-v=0", False)])
+def test_verbosity_as_kubectl_spells_it(flag, shown):
+    example = str(pathlib.Path(__file__).parents[1] / "docs" / "examples" / "healthy.tar.gz")
+    result = CliRunner().invoke(main, ["run", "--snapshot", example, "-q", flag])
+    assert result.exit_code == 0 and ("GET /version" in result.stderr) is shown

@@ -219,11 +219,15 @@ def test_right_container_of_a_multi_container_pod(cluster, kubeconfig):
 
 # -- user input -----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("pod", ["we!rd name", "../../etc", "ünïcode", "x" * 300])
-def test_odd_pod_names_are_a_clear_usage_error(cluster, kubeconfig, pod):
+@pytest.mark.parametrize("pod, code, said", [
+    ("we!rd name", "not-found", "not found"), ("ünïcode", "not-found", "not found"),
+    ("x" * 300, "not-found", "not found"),
+    ("../../etc", "usage", "names another namespace"),  # a "/" makes it NAMESPACE/NAME, as kubectl reads it
+])
+def test_odd_pod_names_are_a_clear_usage_error(cluster, kubeconfig, pod, code, said):
     guide_cluster(cluster)
     result, report = run_json("--kubeconfig", kubeconfig, "-n", "team-a", "--pod", pod)
-    assert result.exit_code == 2 and report["error"]["code"] == "not-found" and "not found" in result.stderr
+    assert result.exit_code == 2 and report["error"]["code"] == code and said in result.stderr
 
 
 def test_bad_flag_with_json_output_still_prints_json():

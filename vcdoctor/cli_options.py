@@ -68,6 +68,19 @@ def say(message: str) -> None:
     print(f"vcdoctor: {shown(message)}", file=sys.stderr)
 
 
+class _CurrentStderr(logging.StreamHandler):
+    """A handler writing to whatever sys.stderr is when a line is logged (added once per process, it must not keep
+    the stream of the first run: click's test runner, or a redirected one)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 class InertFormatter(logging.Formatter):
     """-v lines name pods and carry servers' words: each is one inert line."""
 
@@ -77,17 +90,22 @@ class InertFormatter(logging.Formatter):
         return shown(super().format(record))
 
 
-def verbose(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+def verbose(ctx: click.Context, param: click.Parameter, value: Optional[str]) -> bool:
+    """-v, or kubectl's -v=N / -vN / --v=N: any level shows every API request (kubectl shows them from 6)."""
     import logging
 
+    level = (value or "").lstrip("=")
+    if value is not None and not (level.isdigit() and int(level) >= 0):
+        raise click.BadParameter(f"{value!r}: expected -v, or a level as in kubectl (-v=6)", ctx, param)
+    on = value is not None and int(level) > 0
     api = logging.getLogger(API_LOG)
-    if value and not any(getattr(h, "vcdoctor", False) for h in api.handlers):  # once per process
-        handler = logging.StreamHandler(sys.stderr)
+    if on and not any(getattr(h, "vcdoctor", False) for h in api.handlers):  # once per process
+        handler = _CurrentStderr()
         handler.setFormatter(InertFormatter("vcdoctor: %(relativeCreated)6.0f ms  %(message)s"))
         handler.vcdoctor = True  # type: ignore[attr-defined]
         api.addHandler(handler)
-        api.setLevel(logging.INFO)
-    return value
+    api.setLevel(logging.INFO if on else logging.WARNING)  # each run says again, also in one process
+    return on
 
 
 def not_a_flag(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
@@ -172,8 +190,9 @@ TARGET_OPTIONS = [
                  help="Deadline in seconds for the whole run: every request, check and access review."),
     click.option("--request-timeout", type=Duration(), default=None, metavar="DURATION",
                  help="Timeout of one API request, as in kubectl (30, 30s, 1m; default: 30s or --timeout)."),
-    click.option("-v", "--verbose", is_flag=True, expose_value=False, callback=verbose, is_eager=True,
-                 help="Show every API request (what, status, ms) on stderr."),
+    click.option("-v", "--verbose", "--v", is_flag=False, flag_value="6", default=None, expose_value=False,
+                 callback=verbose, is_eager=True, metavar="[=LEVEL]",
+                 help="Show every API request (what, status, ms) on stderr; -v=N as in kubectl (0: off)."),
 ]
 
 

@@ -195,8 +195,9 @@ class Gateway:
                 self._note(request, exc.kind)
                 API_LOG.info("%s -> %s (%.0f ms)", request.describe(), exc.kind, (time.monotonic() - started) * 1000)
                 raise
-            API_LOG.info("%s -> %d (%.0f ms, %d bytes)", request.describe(), response.status,
-                         (time.monotonic() - started) * 1000, len(response.body))
+            API_LOG.info("%s -> %d (%.0f ms, %s)", request.describe(), response.status,
+                         (time.monotonic() - started) * 1000,
+                         "recorded" if response.decoded is not None else f"{len(response.body)} bytes")
             if response.status not in RETRY_STATUSES or attempt == RETRIES:
                 break
             # throttled or a flaky apiserver: back off (as long as the server asks, within reason and the
