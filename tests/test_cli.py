@@ -302,3 +302,23 @@ def test_verbosity_as_kubectl_spells_it(flag, shown):
     example = str(pathlib.Path(__file__).parents[1] / "docs" / "examples" / "healthy.tar.gz")
     result = CliRunner().invoke(main, ["run", "--snapshot", example, "-q", flag])
     assert result.exit_code == 0 and ("GET /version" in result.stderr) is shown
+
+
+def test_flags_before_the_command_as_kubectl_takes_them(cluster, kubeconfig):
+    from tests.fakeapi.scenarios import guide_cluster
+
+    guide_cluster(cluster)
+    runner = CliRunner()
+    after = runner.invoke(main, ["run", "--kubeconfig", kubeconfig, "-n", "team-a", "--pod", "gpu-pod", "-o", "json"])
+    before = runner.invoke(main, ["--kubeconfig", kubeconfig, "-n", "team-a", "--pod", "gpu-pod", "run", "-o", "json"])
+    assert before.exit_code == after.exit_code
+    assert json.loads(before.stdout)["target"]["host_pods"] == json.loads(after.stdout)["target"]["host_pods"]
+    # an option's value that spells a command stays a value
+    named = runner.invoke(main, ["run", "--kubeconfig", kubeconfig, "-n", "run", "-o", "json"])
+    assert json.loads(named.stdout)["target"]["namespace"] == "run"
+
+
+def test_the_kubectl_plugin_names_itself_as_typed():
+    plugin = pathlib.Path(sys.executable).parent / "kubectl-vcdoctor"
+    done = subprocess.run([str(plugin), "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.startswith("Usage: kubectl vcdoctor ")

@@ -207,7 +207,9 @@ class JsonAwareGroup(click.Group):
 
     def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
-        argv = list(sys.argv[1:] if args is None else args)
+        argv = self.command_first(list(sys.argv[1:] if args is None else args))
+        if prog_name is None and os.path.basename(sys.argv[0]) == "kubectl-vcdoctor":
+            prog_name = "kubectl vcdoctor"  # as the user typed it: kubectl runs its plugins so
         try:
             return super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.Exit as exc:
@@ -229,6 +231,21 @@ class JsonAwareGroup(click.Group):
                 click.echo(render(reporting.build([], error={"code": "usage", "message": exc.format_message()}),
                                   "json"))
             sys.exit(int(ExitCode.USAGE))
+
+
+    def command_first(self, argv: List[str]) -> List[str]:
+        """`vcdoctor -n ml run` as `vcdoctor run -n ml`: kubectl takes flags before or after the verb. Only when
+        every word before the command is one of its options (or an option's value); --help and --version stay."""
+        takes_value = {name for command in self.commands.values() for param in command.params
+                       if isinstance(param, click.Option) and not param.is_flag and not param.count
+                       for name in param.opts}
+        for i, word in enumerate(argv):
+            if word in self.commands and not (i and argv[i - 1] in takes_value):
+                lead = argv[:i]
+                if lead and not {"--help", "--version"} & set(lead) and lead[0].startswith("-"):
+                    return [word, *lead, *argv[i + 1:]]
+                return argv
+        return argv
 
 
 def _wants_json(argv: List[str]) -> bool:
