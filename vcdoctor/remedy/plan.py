@@ -98,7 +98,8 @@ def plan(requests: Sequence[Tuple[str, Sequence[Step]]], context: Optional[str])
             asked.setdefault(key, []).append(check_id)
             if step.cures:
                 cures.setdefault(key, []).append(check_id)
-    order = sorted(merged, key=lambda k: (merged[k].phase, list(merged).index(k)))
+    first_asked = {key: i for i, key in enumerate(merged)}
+    order = sorted(merged, key=lambda k: (merged[k].phase, first_asked[k]))
     rendered = {k: _render(merged[k], context, f"step{i}") for i, k in enumerate(order, 1)}
     # a check is cured only when none of its steps was refused
     spoiled = {c for k, (_, refused) in rendered.items() if refused for c in asked[k]}

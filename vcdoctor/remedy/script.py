@@ -8,15 +8,15 @@ from typing import Any, List, Optional, Sequence
 
 import yaml
 
+from vcdoctor.render.inert import UNSAFE_CHARS
+from vcdoctor.render.inert import shown as escaped
+
 #: the flag each tool takes to name a kube context (vcluster's is its global --context)
 CONTEXT_FLAGS = {"kubectl": "--context", "helm": "--kube-context", "vcluster": "--context"}
 HEREDOC_WORD = "VCDOCTOR_EOF"
 PROGRAM_WORD = "VCDOCTOR_PROGRAM"
 #: the folder every file of a remedy goes to (made by the preamble with mktemp -d, removed on exit)
 WORKDIR = "$work"
-#: C0/C1 controls, DEL, line and paragraph separators, bidi overrides and isolates, BOM, lone surrogates: a word
-#: holding one could end a comment, close a quote on a terminal or reorder what the reader sees
-_UNUSABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff\ufffe\uffff]")
 _PLACEHOLDER = re.compile(r"<[a-z][a-z -]*>")
 
 
@@ -26,20 +26,20 @@ class ScriptError(ValueError):
 
 def usable(word: str) -> bool:
     """Whether ``word`` can enter a script (as a quoted word or in a comment) and read the same on any terminal."""
-    return not _UNUSABLE.search(word)
+    return not UNSAFE_CHARS.search(word)
 
 
 def shown(word: str, limit: int = 80) -> str:
-    """A value that cannot enter a script, spelt in printable ASCII (escapes visible) for a comment."""
-    text = word.encode("unicode_escape").decode("ascii")
+    """A value that cannot enter a script, its unsafe characters spelt as escapes, for a comment."""
+    text = escaped(word)
     return text if len(text) <= limit else text[:limit] + "..."
 
 
 def prose(text: str) -> str:
-    """One comment line: controls and separators become spaces, so nothing can end the comment early (the
-    line's own indentation is kept)."""
+    """One comment line: unsafe characters become spaces, so nothing can end the comment early (the line's own
+    indentation is kept)."""
     lead = text[:len(text) - len(text.lstrip(" "))]
-    return lead + re.sub(r"\s+", " ", _UNUSABLE.sub(" ", text)).strip()
+    return lead + re.sub(r"\s+", " ", UNSAFE_CHARS.sub(" ", text)).strip()
 
 
 class WorkFile(str):

@@ -30,13 +30,17 @@ def clean(value: Any) -> str:
     return _CONTROL.sub("", _SEQUENCE.sub("", value))
 
 
-_SHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufeff\ufffe\uffff]")
+#: C0/C1 controls (tab and newline too), DEL, line and paragraph separators, bidi embeddings, overrides and
+#: isolates, BOM, lone surrogates: what could end a line or a comment, paint a terminal or reorder what it shows
+UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufeff\ufffe"
+                          "\uffff]")
 
 
 def shown(value: Any) -> str:
-    """A line for stderr: every control character, line break and bidi control is shown as its escape (\\x1b,
-    \\n, \\u2028) and not sent, so a message from the cluster can neither paint the terminal nor add a line."""
-    return _SHOWN.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), "" if value is None else str(value))
+    """One line for stderr or a comment: every character of UNSAFE_CHARS is shown as its escape (\\x1b, \\n,
+    \\u2028) and not sent, so text from the cluster can neither paint the terminal nor add a line."""
+    text = "" if value is None else str(value)
+    return UNSAFE_CHARS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def one_line(value: Any) -> str:
