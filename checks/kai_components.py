@@ -139,7 +139,7 @@ def run(kai_pods, kai_namespace_exists, kai_traces, kai_release, kai_settings, c
     evidence = [Evidence(f"KAI in {namespace}", f"release {release.text}"
                          + (f", {family.name}" if family else ", not in vcdoctor's table"),
                          {"version": release.text, "source": release.source, "note": release.note,
-                          "scheduler_name": scheduler})]
+                          "scheduler_name": scheduler, "namespace_found_by": kai_settings.namespace_source})]
     if family is None:
         return _unknown_release(pods, release, evidence, context, namespace)
     failures: List[str] = []

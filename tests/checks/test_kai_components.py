@@ -10,6 +10,20 @@ from vcdoctor.checks.kai_components import CHECK
 from vcdoctor.model import Status
 
 
+def _in_namespace(objs, namespace):
+    for obj in objs:
+        meta = obj["metadata"]
+        if meta.get("namespace") == "kai-scheduler" or meta["name"] == "kai-scheduler":
+            meta["namespace" if "namespace" in meta else "name"] = namespace
+    return objs
+
+
+def _webhooks(name, service, namespace):
+    hook = {"name": f"{service}.kai.scheduler", "clientConfig": {"service": {"name": service, "namespace": namespace}}}
+    return {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWebhookConfiguration",
+            "metadata": {"name": name}, "webhooks": [hook]}
+
+
 @pytest.mark.parametrize("version, count", [
     ("v0.2.0", 3), ("v0.4.1", 3), ("v0.5.5", 3),          # scheduler, binder, podgrouper only
     ("v0.6.0", 5), ("v0.7.12", 5),                          # + podgroup-controller, queuecontroller
@@ -179,12 +193,7 @@ def test_kai_in_another_namespace_is_looked_for_never_installed_again(cluster, r
     """A pre-operator chart installed with `helm install -n gpu-platform` (every template uses .Release.Namespace,
     services/scheduler.yaml:27@v0.7.11): its PodGroups show KAI runs, so the fix finds it instead of installing a
     second KAI with a second set of fail-closed webhooks."""
-    objs = kr.install("v0.7.11")
-    for obj in objs:
-        meta = obj["metadata"]
-        if meta.get("namespace") == "kai-scheduler" or meta["name"] == "kai-scheduler":
-            meta["namespace" if "namespace" in meta else "name"] = "gpu-platform"
-    cluster.add(*objs, f.podgroup("pg-trainer-0-x", "vc-ns"))
+    cluster.add(*_in_namespace(kr.install("v0.7.11"), "gpu-platform"), f.podgroup("pg-trainer-0-x", "vc-ns"))
     result = run_check(CHECK)
     assert result.status is Status.FAIL and "runs or ran in this cluster" in result.message
     assert [s.kind for s in result.fix.steps] == ["inspect"]
@@ -195,3 +204,20 @@ def test_no_trace_of_kai_anywhere_gets_the_install(cluster, run_check):
     cluster.remove_group("scheduling.run.ai")
     result = run_check(CHECK)
     assert result.status is Status.FAIL and [s.kind for s in result.fix.steps] == ["kai-install"]
+
+
+@pytest.mark.parametrize("version, configuration, service", [("v0.7.11", "kai-binder", "binder"),
+                                                             ("v0.7.13", "kai-admission", "kai-admission")])
+def test_kai_is_found_where_its_webhooks_point(cluster, run_check, version, configuration, service):
+    """A chart installed with `helm install -n gpu-platform`: no Config, but its webhook configurations call
+    services in gpu-platform (.Release.Namespace: binder-webhook.yaml:14@v0.4.0, admission-webhook.yaml:14@v0.7.13)."""
+    cluster.add(*_in_namespace(kr.install(version), "gpu-platform"), _webhooks(configuration, service, "gpu-platform"))
+    result = run_check(CHECK)
+    assert result.status is Status.PASS, result.message
+    assert f"{configuration}: its webhooks call service {service}" in result.evidence[0].data["namespace_found_by"]
+
+
+def test_an_unrelated_webhook_says_nothing_about_kai(cluster, run_check):
+    cluster.add(*_in_namespace(kr.install("v0.7.11"), "gpu-platform"), _webhooks("istio-sidecar", "istiod", "istio"),
+                f.podgroup("pg-x", "vc-ns"))
+    assert "runs or ran in this cluster" in run_check(CHECK).message

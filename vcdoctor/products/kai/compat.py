@@ -394,4 +394,12 @@ RESERVATION_RUNTIME_CLASS: Tuple[Known[Optional[str]], ...] = (
 #: `kai-scheduler`; operator installs (v0.9+) name the components' namespace in Config spec.namespace, which the
 #: chart sets to the release namespace (pkg/apis/kai/v1/config_types.go:42-44@v0.9.0, _helpers.tpl:59@v0.17.0)
 DEFAULT_NAMESPACE = "kai-scheduler"
+#: KAI's webhook configurations, whose services run in KAI's namespace whatever it is: chart templates until v0.8
+#: (clientConfig.service.namespace is .Release.Namespace), the operator's from v0.9 (Config spec.namespace)
+WEBHOOK_CONFIGURATIONS = ("kai-binder", "kai-admission", "kai-queuecontroller", "mutating-kai-admission",
+                          "validating-kai-admission", "kai-queue-validation-v2", "kai-podgroup-validation-v2alpha2")
+WEBHOOK_CONFIGURATIONS_SOURCE = (
+    "templates/services/binder-webhook.yaml:7,14,41,48@v0.4.0; admission-webhook.yaml:7,14,50,57@v0.7.13; "
+    "queuecontroller-webhook.yaml:7,15@v0.7.11; pkg/operator/operands/admission/resources.go:29-30,188@v0.9.0; "
+    "queue_controller/resources.go:31,204@v0.9.0; pod_group_controller.go:17@v0.13.0")
 

@@ -36,15 +36,44 @@ class PodGrouperLogs:
     failures: List[Tuple[str, GatewayError]] = field(default_factory=list)
 
 
-def _kai_namespace(ctx: FactContext) -> str:
-    """Config spec.namespace (operator installs, v0.9+), else KAI's default namespace. A Config that cannot be
-    read leaves the default (kai_settings names the failed read)."""
+@dataclass(frozen=True)
+class KaiPlace:
+    """Where KAI's components run, and how that was found."""
+
+    namespace: str
+    how: str
+
+
+def _kai_place(ctx: FactContext) -> KaiPlace:
+    """Config spec.namespace (operator installs, v0.9+); else the namespace KAI's webhook configurations call (a
+    chart installed with `helm install -n <namespace>`); else KAI's default. A read that fails is no answer."""
     try:
         config = ctx.fact("kai_config")
     except (GatewayError, SideUnavailable):
-        return NAMESPACE
+        config = None
     namespace = ((config or {}).get("spec") or {}).get("namespace")
-    return namespace if isinstance(namespace, str) and namespace else NAMESPACE
+    if isinstance(namespace, str) and namespace:
+        return KaiPlace(namespace, f"Config {CONFIG_NAME} spec.namespace")
+    for resource, kind in ((r.MUTATING_WEBHOOKS, "MutatingWebhookConfiguration"),
+                           (r.VALIDATING_WEBHOOKS, "ValidatingWebhookConfiguration")):
+        try:
+            configurations = ctx.api.list(resource)
+        except (GatewayError, SideUnavailable):  # refused, or the host out of this run's reach: no answer
+            continue
+        for configuration in configurations:
+            name = podinfo.name(configuration)
+            if name not in compat.WEBHOOK_CONFIGURATIONS:
+                continue
+            for hook in configuration.get("webhooks") or []:
+                service = ((hook or {}).get("clientConfig") or {}).get("service") or {}
+                if isinstance(service.get("namespace"), str) and service["namespace"]:
+                    return KaiPlace(service["namespace"], f"{kind} {name}: its webhooks call service "
+                                                          f"{service.get('name')} there")
+    return KaiPlace(NAMESPACE, f"KAI's default namespace (no Config {CONFIG_NAME}, no KAI webhook configuration)")
+
+
+def _kai_namespace(ctx: FactContext) -> str:
+    return ctx.fact("kai_place").namespace
 
 
 def _kai_pods(ctx: FactContext) -> Tuple[dict, ...]:
@@ -114,7 +143,9 @@ def _kai_settings(ctx: FactContext) -> KaiSettings:
         problems.append(f"Config {CONFIG_NAME}: {exc.describe()}")
     except SideUnavailable:
         config = None
-    return replace(settings(release, kai_pods, config, tuple(problems)), namespace=ctx.fact("kai_namespace"))
+    place = ctx.fact("kai_place")
+    return replace(settings(release, kai_pods, config, tuple(problems)), namespace=place.namespace,
+                   namespace_source=place.how)
 
 
 def _kai_traces(ctx: FactContext) -> Callable[[], Tuple[str, ...]]:
@@ -204,8 +235,12 @@ def _service_access(ctx: FactContext) -> Callable[[str, str], bool]:
 
 
 FACTS = (
-    Fact("kai_namespace", f"where KAI runs: Config spec.namespace, else {NAMESPACE}", _kai_namespace,
+    Fact("kai_place", f"where KAI runs and how that was found: Config spec.namespace, the namespace its webhook "
+         f"configurations call, else {NAMESPACE}", _kai_place,
+         (Read("list", r.MUTATING_WEBHOOKS, when="without a Config naming KAI's namespace", optional=True),
+          Read("list", r.VALIDATING_WEBHOOKS, when="without a Config naming KAI's namespace", optional=True)),
          needs=("kai_config",)),
+    Fact("kai_namespace", "where KAI runs (kai_place)", _kai_namespace, needs=("kai_place",)),
     Fact("kai_pods", "every pod in KAI's namespace", _kai_pods, (Read("list", r.PODS, RUNTIME),),
          needs=("kai_namespace",)),
     Fact("kai_namespace_exists", "whether KAI's namespace exists (asked only when it runs no pods)",
@@ -226,7 +261,7 @@ FACTS = (
          needs=("kai_pods",)),
     Fact("kai_settings", "KAI's scheduler name, queue label key, node-pool label and log format: Config, flags or "
                          "the release's default", _kai_settings,
-         needs=("kai_pods", "kai_release", "kai_config", "kai_namespace")),
+         needs=("kai_pods", "kai_release", "kai_config", "kai_place")),
     Fact("examined_kai_pods", "the examined pods that name KAI's configured scheduler", _examined_kai_pods,
          needs=("examined_pods", "kai_settings")),
 

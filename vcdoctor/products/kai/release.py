@@ -116,8 +116,11 @@ class KaiSettings:
     json_log_source: str
     #: reads that failed, so a default stood in
     problems: Tuple[str, ...] = field(default_factory=tuple)
-    #: where KAI's components run: the Config's spec.namespace (operator installs), else KAI's default
+    #: where KAI's components run: the Config's spec.namespace (operator installs), the namespace its webhook
+    #: configurations call, else KAI's default
     namespace: str = compat.DEFAULT_NAMESPACE
+    #: how ``namespace`` was found
+    namespace_source: str = "KAI's default namespace"
 
     @property
     def scheduler(self) -> str:
