@@ -55,7 +55,7 @@ def _fix_for(vc: vcl.VCluster, vcluster_settings) -> str:
 def _fixes(vcs: Sequence[vcl.VCluster], vcluster_settings, context) -> Tuple[str, Optional[Fix]]:
     # the fix script belongs to vcluster-set-owner, in the same report: printed twice it would be pasted twice
     text = ("Stop vCluster from setting the Service owner reference on the pods it syncs, for the vCluster(s) "
-            "concerned only; the script is under vcluster-set-owner (fix: see vcluster-set-owner).")
+            "concerned only; the remedy does it under vcluster-set-owner (one upgrade per vCluster).")
     if not vcs:
         return f"{text}\n" + yaml.safe_dump(dict(vcl.SET_OWNER_VALUES)).rstrip("\n"), None
     return text + "\n" + "\n".join(_fix_for(vc, vcluster_settings) for vc in vcs), None

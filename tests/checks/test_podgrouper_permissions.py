@@ -34,7 +34,7 @@ def test_refused_owner_lookup_on_v0_4_2_and_later_only_warns(cluster, run_check)
             "vc-ns/my-vcluster)") in subjects
     assert "setOwner: false" in result.remediation
     # the script is vcluster-set-owner's: printed under both checks it would be pasted (and upgrade) twice
-    assert result.fix is None and "fix: see vcluster-set-owner" in result.remediation
+    assert result.fix is None and "the remedy does it under vcluster-set-owner" in result.remediation
 
 
 @pytest.mark.parametrize("version, status", [("v0.4.1", Status.FAIL), ("v0.4.2", Status.WARN)])

@@ -46,7 +46,8 @@ def remedy_summary(remedy: dict, name: Callable[[object], str] = inert.one_line)
         how = "by hand" if step.get("manual") else "script"
         if step.get("refused"):
             how = "stopped: a value could not be carried safely"
-        resolves = ", ".join(name(c) for c in step.get("resolves") or []) or "nothing by itself"
+        resolves = ", ".join(name(c) for c in step.get("resolves") or []) or (
+            "none alone; needed by " + ", ".join(name(c) for c in step.get("checks") or []))
         lines.append(f"{step.get('id')}. {name(step.get('target'))} [{how}]; disruption: "
                      f"{name(step.get('disruption'))}; resolves: {resolves}")
     return lines
