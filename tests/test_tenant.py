@@ -211,6 +211,11 @@ def test_both_sides_resolve_the_host_pod_and_run_host_checks(cluster, api, insid
     fix = checks["vcluster-set-owner"].get("fix")
     if fix:
         assert fix["context"] in (None, report["cluster"]["host"]["context"])
+    from vcdoctor.render.scope import scope_lines
+
+    host = report["cluster"]["host"]["context"]
+    assert f"· host context {host}" in scope_lines(report)[0]  # the header names both sides
+    assert report["remedy"]["context"] == host  # the remedy aims at the host, where its objects are
 
 
 def test_both_sides_pod_refused_by_the_host(cluster, api, inside, virtual_api, tmp_path):

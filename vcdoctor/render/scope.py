@@ -85,6 +85,9 @@ def scope_lines(report: dict, name: Callable[[object], str] = inert.one_line) ->
             head += f" ({name(cluster['server'])})"
     if cluster.get("kubernetes_version"):
         head += f" · Kubernetes {name(cluster['kubernetes_version'])}"
+    host = cluster.get("host")
+    if isinstance(host, dict) and host.get("context"):  # a two-sided run: the host side was read too
+        head += f" · host context {name(host['context'])}"
     lines.append(head)
     target = report.get("target") or {}
     asked = []
