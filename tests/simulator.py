@@ -36,7 +36,7 @@ if tool == "helm" and args[:2] == ["get", "values"]:
     print(json.dumps(releases[key]))
 """
 FLAGS = {"helm": "--kube-context", "vcluster": "--context", "kubectl": "--context"}
-READ_ONLY = {("kubectl", "get"), ("kubectl", "describe"), ("kubectl", "logs"), ("kubectl", "auth"),
+READ_ONLY = {("kubectl", "get"), ("kubectl", "describe"), ("kubectl", "logs"), ("kubectl", "auth"), ("kubectl", "wait"),
              ("helm", "get"), ("helm", "status"), ("helm", "list"), ("vcluster", "describe")}
 
 
@@ -201,6 +201,8 @@ def apply(cluster: FakeCluster, call: Call) -> None:
         queue = _find(cluster, "scheduling.run.ai", "queues", call.argv[2].split("/", 1)[1])
         assert queue is not None and call.flag("--type") == "merge"
         queue["spec"] = deep_merge(queue["spec"], json.loads(call.flag("--patch") or "{}")["spec"])
+    elif tool == "kubectl" and call.argv[1:4] == ["rollout", "restart", "deployment"]:
+        pass  # every Deployment of a namespace (KAI's components): their pods come back as they were
     elif tool == "kubectl" and call.argv[1:3] == ["rollout", "restart"]:
         kind, name = call.argv[3].split("/", 1)
         if kind in ("statefulset", "deployment") and _workload(cluster, name, ns or ""):

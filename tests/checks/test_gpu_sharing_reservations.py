@@ -203,3 +203,18 @@ def test_the_gpu_sharing_fix_targets_the_namespace_kai_runs_in(cluster, run_chec
     assert result.status is Status.FAIL
     assert "helm get values kai-scheduler --namespace gpu-system" in result.fix.script
     assert "--namespace kai-scheduler" not in result.fix.script
+
+
+@pytest.mark.parametrize("version, restarts", [
+    ("v0.9.4", False), ("v0.9.5", True), ("v0.10.2", True), ("v0.12.21", True), ("v0.12.22", False),
+    ("v0.13.4", True), ("v0.14.5", True), ("v0.14.6", False), ("v0.15.2", True), ("v0.15.3", False),
+    ("v0.16.0", False),
+])
+def test_a_kai_upgrade_that_recreates_its_config_restarts_the_components(cluster, run_check, version, restarts):
+    """The pre-upgrade hook recreates kai-config and the operands' ServiceAccounts (kai-config.yaml:9-11@v0.9.5):
+    the components need new tokens; the post-upgrade job fixed it at v0.12.22, v0.14.6, v0.15.3 and v0.16.0."""
+    cluster.add(*f.vcluster(VC, VC_NS), *kr.install(version, gpu_sharing=False),
+                f.synced_pod("frac", "team-a", VC, VC_NS, annotations={"gpu-fraction": "0.5"}))
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL
+    assert ("kubectl rollout restart deployment --namespace kai-scheduler" in result.fix.script) is restarts

@@ -274,6 +274,17 @@ CHART: Tuple[Known[Chart], ...] = (
     Known(Span((0, 13, 1), (0, 18, 0)), Chart(_KAI_CHART),
           "README.md@v0.13.1:78, @v0.17.0:87; .github/workflows/push-artifacts.yaml:17@v0.13.1"),
 )
+#: a `helm upgrade` of these releases recreates Config kai-config through a pre-install/pre-upgrade hook, which
+#: deletes the operands' ServiceAccounts: the components then get 401 until they restart (fixed by a post-upgrade
+#: job that applies the Config server-side at v0.12.22, v0.14.6, v0.15.3 and v0.16.0)
+_RECREATED = ("templates/kai-config.yaml:9-11@v0.9.5,@v0.10.0; fixed hooks/post/kai-config-deployer/job.yaml:10-12"
+              "@v0.14.6")
+CONFIG_RECREATED_ON_UPGRADE: Tuple[Known[bool], ...] = (
+    Known(Span((0, 9, 5), (0, 11, 0)), True, _RECREATED),
+    Known(Span((0, 12, 0), (0, 12, 22)), True, _RECREATED + " (templates/kai-config.yaml:3-10@v0.12.22)"),
+    Known(Span((0, 13, 0), (0, 14, 6)), True, _RECREATED),
+    Known(Span((0, 15, 0), (0, 15, 3)), True, _RECREATED + " (@v0.15.3)"),
+)
 #: `helm rollback` is not supported (docs/migrationguides/README.md@v0.17.0)
 NO_ROLLBACK_SOURCE = "docs/migrationguides/README.md@v0.17.0"
 #: release name and namespace of every README's install command

@@ -54,8 +54,10 @@ class KaiValues(Step):
         return f"KAI Helm release {compat.RELEASE_NAME} in {self.namespace} (host cluster), release {version}"
 
     def disruption(self) -> str:
-        return ("KAI's components whose settings change are recreated; KAI's pod webhooks fail closed, so pod "
-                "creation waits while none of their pods is ready")
+        restarts = ("every KAI component restarts (this release's upgrade recreates its Config)"
+                    if self.release and compat.at(compat.CONFIG_RECREATED_ON_UPGRADE, self.release.effective)
+                    else "KAI's components whose settings change are recreated")
+        return f"{restarts}; KAI's pod webhooks fail closed, so pod creation waits while none of their pods is ready"
 
     def merge(self, other: Step) -> Step:
         assert isinstance(other, KaiValues)
@@ -87,6 +89,14 @@ class KaiValues(Step):
         for value in self.sets:
             words += ["--set", value]
         script.run("helm", *words, what="KAI's namespace")
+        recreated = compat.at(compat.CONFIG_RECREATED_ON_UPGRADE, self.release.effective)
+        if recreated is not None:
+            script.comment(f"KAI {self.release.text}'s upgrade recreates Config {CONFIG_NAME} and with it the "
+                           f"components' ServiceAccounts ({recreated.source}): restart them so they get new tokens:")
+            script.run("kubectl", "rollout", "restart", "deployment", "--namespace", self.namespace,
+                       what="KAI's namespace")
+            script.run("kubectl", "wait", "--for=condition=Available", "deployment", "--all", "--namespace",
+                       self.namespace, "--timeout", "5m", what="KAI's namespace")
         if self.verify:
             script.comment("Check it took effect:")
         for command in self.verify:
