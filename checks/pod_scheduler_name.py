@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Sequence
 
 from vcdoctor import pods as podinfo
@@ -9,10 +10,13 @@ from vcdoctor import remedy
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
+from vcdoctor.products.kai import compat
 from vcdoctor.remedy.steps import Inspect, inside_vcluster
 from vcdoctor.scope import Scope
 
 MAX_LISTED = 20
+#: Kubernetes' RuntimeClass admission plugin refusing a pod (plugin/pkg/admission/runtimeclass)
+RUNTIME_CLASS_MISSING = re.compile(r'RuntimeClass \\?"([^"\\]{1,253})\\?" not found')
 
 FIX = ("Set the scheduler in the pod spec inside the vCluster (spec.schedulerName is copied to the host pod "
        "unchanged) and recreate the pod; schedulerName cannot be changed on an existing pod:\n"
@@ -59,6 +63,9 @@ def _never_synced(scope: Scope, release: kai.KaiRelease, context: Optional[str],
                                                              "Fix its GPU request and recreate it.")))
         return Verdict(Status.FAIL, f"{message} (fix: see gpu-sharing-reservations)", evidence,
                        kai.VALID_GPU_SHARE_VALUES, fix)
+    missing_class = RUNTIME_CLASS_MISSING.search(newest.reason)
+    if missing_class:
+        return _runtime_class_missing(message, evidence, missing_class.group(1), release, context)
     if "exceeded quota" in newest.reason or "failed quota" in newest.reason:
         look = Inspect(why=(f"A ResourceQuota in {host_ns or 'the vCluster host namespace'} refused the pod (vCluster "
                             f"creates one when policies.resourceQuota is on):",),
@@ -69,6 +76,21 @@ def _never_synced(scope: Scope, release: kai.KaiRelease, context: Optional[str],
         f"kubectl describe pod {scope.target.pod} -n {scope.target.namespace}   # look for SyncError events",)))
     return Verdict(Status.FAIL, message, evidence, "The host cluster refused the pod the syncer tried to create; the "
                                                    "quoted reason names the webhook or policy.", fix)
+
+
+def _runtime_class_missing(message: str, evidence: tuple, runtime_class: str, release: kai.KaiRelease,
+                           context: Optional[str]) -> Verdict:
+    """The host's RuntimeClass admission refused the pod: KAI's own admission may have put that class on it."""
+    row = compat.at(compat.ADMISSION_RUNTIME_CLASS, release.effective)
+    who = (f"KAI {release.text}'s admission sets it on {row.value} ({row.source})" if row else
+           "KAI's admission sets it on GPU pods of its scheduler from v0.9.7 (fractional ones only from v0.16.0)")
+    remediation = (f"The host has no RuntimeClass {runtime_class}. {who}. Install the NVIDIA container runtime and "
+                   f"its RuntimeClass on the GPU nodes (the NVIDIA GPU operator does), or set that Config field to "
+                   f"the class your nodes have; on vCluster v0.23+ sync.toHost.pods.runtimeClassName overrides the "
+                   f"host pod's class. Recreate the pod inside the vCluster afterwards.")
+    return Verdict(Status.FAIL, message, evidence, remediation, remedy.fix(context, Inspect(
+        why=("The RuntimeClasses the host has (the refused pod asks for one it has not):",),
+        commands=(("kubectl", "get", "runtimeclass"),))))
 
 
 def _targeted(host_pods: Sequence[dict], scheduler: str, context: Optional[str]) -> Verdict:

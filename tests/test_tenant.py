@@ -341,3 +341,15 @@ def test_both_sides_find_a_multi_namespace_host_pod(cluster, api, inside, virtua
     (host_pod,) = report["target"]["host_pods"]
     assert host_pod.endswith("/trainer-0") and host_pod.startswith("vcluster-")
     assert not [c for c in checks.values() if "crashed" in c["message"]]
+
+
+def test_a_pod_the_host_refused_for_its_runtime_class_names_kais_admission(inside, virtual_api, tmp_path):
+    """KAI's admission puts runtimeClassName nvidia on GPU pods (runtime_enforcement.go:34-45@v0.9.7); a host
+    without that RuntimeClass refuses them, and the syncer quotes the refusal."""
+    err = 'pods "trainer-0-x-ml-x-my-vcluster" is forbidden: pod rejected: RuntimeClass "nvidia" not found'
+    v.vcluster_inside(inside, v.tenant_pod("trainer-0", "ml", gpus=1), events=[v.sync_error("ml", "trainer-0", err)])
+    config = kubeconfig_file(tmp_path, {VCTX: virtual_api}, VCTX)
+    result, report, checks = vcdoctor(config, "-n", "ml", "--pod", "trainer-0")
+    first = checks["pod-scheduler-name"]
+    assert first["status"] == "fail" and "RuntimeClass nvidia" in first["remediation"]
+    assert "runtimeClassName" in first["remediation"] and "kubectl get runtimeclass" in first["fix"]["script"]

@@ -285,6 +285,16 @@ CONFIG_RECREATED_ON_UPGRADE: Tuple[Known[bool], ...] = (
     Known(Span((0, 13, 0), (0, 14, 6)), True, _RECREATED),
     Known(Span((0, 15, 0), (0, 15, 3)), True, _RECREATED + " (@v0.15.3)"),
 )
+#: KAI's admission sets runtimeClassName on the pods of its scheduler that use GPUs (every GPU pod up to v0.15.x,
+#: fractional ones from v0.16.0); a host without that RuntimeClass refuses the pod ("RuntimeClass ... not found")
+ADMISSION_RUNTIME_CLASS: Tuple[Known[str], ...] = (
+    Known(Span((0, 9, 7), (0, 16, 0)), "every GPU pod (Config spec.admission.gpuPodRuntimeClassName, default nvidia; "
+          "empty turns it off)", "pkg/admission/webhook/v1alpha2/runtimeenforcement/runtime_enforcement.go:34-45"
+          "@v0.9.7; pkg/apis/kai/v1/admission/admission.go:40,57@v0.9.7; cmd/admission/main.go:48-49@v0.9.7"),
+    Known(Span((0, 16, 0), (0, 18, 0)), "fractional GPU pods (Config spec.admission.gpuFractionRuntimeClassName, "
+          "default nvidia; empty turns it off)", "runtime_enforcement.go:31-44@v0.16.0; admission.go:52-64,89-92"
+          "@v0.16.0"),
+)
 #: `helm rollback` is not supported (docs/migrationguides/README.md@v0.17.0)
 NO_ROLLBACK_SOURCE = "docs/migrationguides/README.md@v0.17.0"
 #: release name and namespace of every README's install command
