@@ -86,8 +86,10 @@ class VClusterValues(Step):
 
     def disruption(self) -> str:
         assert self.vc is not None
-        return (f"the control plane of {self.vc.ref} restarts with the new config (its pod template carries the "
-                f"config's hash); workload pods keep running, new pods wait until the syncer is back")
+        why = {"none": "its syncer args change", "private-nodes-only": "the step restarts it"}.get(
+            compat.CONFIG_HASH.at(self.vc.version) or "", "its pod template carries the config's hash")
+        return (f"the control plane of {self.vc.ref} restarts with the new config ({why}); workload pods keep "
+                f"running, new pods wait until the syncer is back")
 
     def merge(self, other: Step) -> Step:
         assert isinstance(other, VClusterValues)
