@@ -110,6 +110,8 @@ def test_bad_token_is_exit_3(api, tmp_path):
     path.write_text(yaml.safe_dump(api.kubeconfig(token="expired")))
     result = CliRunner().invoke(main, ["run", "--kubeconfig", str(path)])
     assert result.exit_code == 3 and "Unauthorized" in result.stderr
+    # said as such, naming the context: the cluster answered and refused the credentials
+    assert "credentials refused by the cluster of context fake" in result.stderr
 
 
 def test_colour_follows_flag_and_no_color(cluster, vcdoctor):

@@ -52,6 +52,8 @@ class Failure(Exception):
 
 def _cluster_failure(exc: GatewayError, what: str) -> Failure:
     code = ErrorCode(exc.kind) if exc.kind in ErrorCode._value2member_map_ else ErrorCode.API_ERROR
+    if isinstance(exc, Unauthorized):  # said as such: the cluster answered, and refused who vcdoctor is
+        what = what.replace("cannot reach", "credentials refused by", 1)
     return Failure(ExitCode.CLUSTER, code, f"{what}: {exc.reason}")
 
 
@@ -278,7 +280,8 @@ def diagnose(options: Options, on_done: Optional[Callable[[CheckResult], None]] 
         version = _in_time(executor, gateway.version, what="GET /version").get("gitVersion")
         source.cluster["kubernetes_version"] = version or source.cluster.get("kubernetes_version")
     except (Unreachable, Unauthorized) as exc:
-        raise _cluster_failure(exc, f"cannot reach the cluster at {source.cluster['server']}") from None
+        raise _cluster_failure(exc, f"cannot reach the cluster of context {source.cluster.get('context')} at "
+                                    f"{source.cluster['server']}") from None
     except GatewayError:
         pass  # /version is informational; checks report their own access problems
     source.kind = where(options, source, executor)
