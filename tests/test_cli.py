@@ -277,7 +277,10 @@ def test_explain_is_offline_and_diff_names_what_changed(cluster, kubeconfig, tmp
 def test_checks_listing_fits_the_terminal(monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
     listing = CliRunner().invoke(main, ["checks"]).stdout
-    assert listing.count("\n") > 16 and max(len(line) for line in listing.splitlines()) <= 80
+    assert 16 < listing.count("\n") <= 60 and max(len(line) for line in listing.splitlines()) <= 80
+    assert "READS" not in listing and "expected:" not in listing  # compact: one title each, what a pass means
+    wide = CliRunner().invoke(main, ["checks", "--wide"]).stdout
+    assert "READS" in wide and max(len(line) for line in wide.splitlines()) <= 80
 
 
 def test_pod_takes_a_namespaced_name_as_kubectl_does(cluster, kubeconfig):

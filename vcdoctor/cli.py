@@ -164,13 +164,14 @@ def collect(out_path: Optional[str], redact: bool, force: bool, **flags: Any) ->
 
 @main.command("checks")
 @click.option("-o", "--output", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def list_checks(output: str) -> None:
+@click.option("--wide", is_flag=True, help="Also what each check reads (the API requests its facts may make).")
+def list_checks(output: str, wide: bool) -> None:
     """List the registered checks: id, severity, title and what each reads (derived from the facts it names)."""
     from vcdoctor import registry
     from vcdoctor.explain import check_list
 
     try:
-        click.echo(check_list(output))
+        click.echo(check_list(output, wide))
     except registry.RegistryError as exc:
         say(str(exc))
         sys.exit(int(ExitCode.USAGE))

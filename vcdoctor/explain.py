@@ -9,9 +9,9 @@ from typing import Any, Dict, List, Optional
 from vcdoctor.model import DOCS_BASE, Check
 
 
-def check_list(output: str) -> str:
-    """`vcdoctor checks`: id, severity, title and what each check reads (derived from the facts it names), as a
-    table fitted to the terminal or as JSON. Raises registry.RegistryError."""
+def check_list(output: str, wide: bool = False) -> str:
+    """`vcdoctor checks`: id, severity and title, one line each (``wide``: and what each reads, derived from the
+    facts it names), as a table fitted to the terminal, or everything as JSON. Raises registry.RegistryError."""
     import json
 
     from vcdoctor import registry
@@ -28,9 +28,13 @@ def check_list(output: str) -> str:
 
     from vcdoctor.render.table import terminal_width
 
-    # id and severity whole; title and reads share what the terminal has left (tabulate adds 2 per gap)
+    # id and severity whole; the title (or title and reads) share what the terminal has left (2 per gap)
     left = max(40, terminal_width() - max(len(r["id"]) for r in rows) - len("critical  ") - 8)
-    return tabulate([[r["id"], r["severity"], r["title"], "; ".join(r["reads"])] for r in rows],
+    titles = [r["title"].removeprefix("expected: ") for r in rows]
+    if not wide:
+        return tabulate([[r["id"], r["severity"], t] for r, t in zip(rows, titles)],
+                        headers=["ID", "SEVERITY", "TITLE (what a pass means)"], maxcolwidths=[None, None, left])
+    return tabulate([[r["id"], r["severity"], t, "; ".join(r["reads"])] for r, t in zip(rows, titles)],
                     headers=["ID", "SEVERITY", "TITLE", "READS"],
                     maxcolwidths=[None, None, left * 2 // 5, left - left * 2 // 5])
 
