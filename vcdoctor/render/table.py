@@ -12,8 +12,9 @@ from vcdoctor.render import inert
 from vcdoctor.render.scope import groups, remedy_of, remedy_summary, scope_lines, steps_for
 
 STATUS_COLOURS = {"pass": "GREEN", "warn": "YELLOW", "fail": "RED", "error": "MAGENTA", "skip": "CYAN"}
-#: width when stdout is no terminal and COLUMNS is unset (a pipe, a CI log)
-DEFAULT_WIDTH = 100
+#: width when stdout is no terminal and COLUMNS is unset (a pipe, a pager, a CI log): as kubectl, lines are not
+#: folded below what they need; the pager or the reader's window wraps (COLUMNS=N lays out for N columns)
+DEFAULT_WIDTH = 1000
 #: below this nothing lays out sensibly; a narrower request is still honoured by wrapping harder
 MIN_WIDTH = 20
 #: a FINDING column narrower than this is unreadable: the checks are stacked instead
@@ -79,8 +80,10 @@ def _table(blocks: Sequence[list[dict]], width: int, colour: bool) -> list[str]:
     finding_w = width - status_w - check_w - 2 * len(GAP)
     if finding_w < MIN_FINDING:
         return _stacked(blocks, width, colour)
+    # the rule under FINDING is as long as the longest finding needs, not the (possibly unbounded) width
+    longest = max((len(inert.one_line(b[0]["message"])) for b in blocks), default=len("FINDING"))
     lines = [GAP.join(["STATUS".ljust(status_w), "CHECK".ljust(check_w), "FINDING"]),
-             GAP.join(["-" * status_w, "-" * check_w, "-" * finding_w])]
+             GAP.join(["-" * status_w, "-" * check_w, "-" * min(finding_w, max(longest, len("FINDING")))])]
     for block in blocks:
         status = block[0]["status"]
         ids = [inert.one_line(c["id"]) for c in block]
