@@ -254,9 +254,13 @@ def test_one_run_writes_several_formats(cluster, kubeconfig, tmp_path):
 def test_explain_is_offline_and_diff_names_what_changed(cluster, kubeconfig, tmp_path):
     from tests.fakeapi.scenarios import guide_cluster
 
-    text = CliRunner().invoke(main, ["explain", "vcluster-set-owner"]).stdout
+    text = CliRunner().invoke(main, ["explain", "vcluster-set-owner", "--markdown"]).stdout
     assert text.startswith("## `vcluster-set-owner`") and "Reads: " in text
     assert "Docs: https://" in text
+    # for a terminal: no markup, tables aligned, nothing wider than the terminal
+    plain = CliRunner().invoke(main, ["explain", "vcluster-set-owner"], env={"COLUMNS": "80"}).stdout
+    assert plain.startswith("VCLUSTER-SET-OWNER\n") and "**" not in plain and "|---" not in plain
+    assert max(len(line) for line in plain.splitlines() if "https://" not in line) <= 80
     guide_cluster(cluster)
     healthy = CliRunner().invoke(main, ["run", "--kubeconfig", kubeconfig, "-o", "json"]).stdout
     cluster.objects.clear()

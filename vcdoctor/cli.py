@@ -179,7 +179,8 @@ def list_checks(output: str, wide: bool) -> None:
 
 @main.command()
 @click.argument("check_id", shell_complete=complete_checks)
-def explain(check_id: str) -> None:
+@click.option("--markdown", is_flag=True, help="The section of docs/checks.md as markdown, for a ticket or a wiki.")
+def explain(check_id: str, markdown: bool) -> None:
     """What a check verifies and reads, every verdict it gives and its remediation (offline)."""
     from vcdoctor import registry
     from vcdoctor.engine.plan import reads_of
@@ -190,7 +191,10 @@ def explain(check_id: str) -> None:
         (check,) = registry.select_checks(registry.load_checks(facts=facts), [check_id])
     except (registry.RegistryError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
-    click.echo(explained(check, "; ".join(r.describe() for r in reads_of(check, facts))), nl=False)
+    from vcdoctor.render.table import terminal_width
+
+    reads = "; ".join(r.describe() for r in reads_of(check, facts))
+    click.echo(explained(check, reads, markdown, min(terminal_width(), 100)), nl=False)
 
 
 @main.command()

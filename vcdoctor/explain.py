@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.resources
 import pathlib
+import re
 from typing import Any, Dict, List, Optional
 
 from vcdoctor.model import DOCS_BASE, Check
@@ -58,7 +59,45 @@ def section(markdown: str, check_id: str) -> Optional[str]:
     return "\n".join(lines[start:end]).strip() + "\n"
 
 
-def explain(check: Check, reads: str) -> str:
+def explain(check: Check, reads: str, markdown: bool = False, width: int = 100) -> str:
+    """The check's section of docs/checks.md with its severity, reads and docs link: as markdown, or laid out for
+    a terminal (markup dropped, paragraphs wrapped to ``width``, tables aligned)."""
+    import textwrap
+
     text = section(checks_markdown(), check.id) or f"## `{check.id}`\n\n{check.title}\n"
-    return (f"{text}\nSeverity: {check.severity.value}\nReads: {reads}\n"
-            f"Docs: {check.docs_url or DOCS_BASE + '#' + check.id}\n")
+    trailer = [f"Severity: {check.severity.value}", f"Reads: {reads}",
+               f"Docs: {check.docs_url or DOCS_BASE + '#' + check.id}"]
+    if markdown:
+        return text + "\n" + "\n".join(trailer) + "\n"
+    return for_terminal(text, width) + "\n" + "\n".join(
+        textwrap.fill(line, width, subsequent_indent="  ", break_on_hyphens=False, break_long_words=False)
+        for line in trailer) + "\n"
+
+
+_MARKUP = re.compile(r"\*\*|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|`")
+
+
+def for_terminal(markdown: str, width: int) -> str:
+    """Markdown as plain text: headings as a line of their own, emphasis and code marks dropped, each paragraph
+    wrapped to ``width``, pipe tables aligned in columns."""
+    import textwrap
+
+    from tabulate import tabulate
+
+    out: List[str] = []
+    for block in re.split(r"\n\s*\n", markdown.strip()):
+        lines = block.splitlines()
+        if all(line.lstrip().startswith("|") for line in lines):
+            rows = [[_MARKUP.sub("", cell).strip() for cell in line.strip().strip("|").split("|")]
+                    for line in lines if not re.fullmatch(r"\|?[\s|:-]+\|?", line.strip())]
+            columns = max(len(r) for r in rows)
+            # each earlier column as wide as its longest cell, 2 spaces between columns; the last one wraps
+            last = max(20, width - sum(max(len(r[i]) for r in rows if i < len(r)) + 2 for i in range(columns - 1))
+                       - 2)
+            out.append(tabulate(rows[1:], headers=rows[0], maxcolwidths=[None] * (columns - 1) + [last]))
+        elif lines[0].startswith("#"):
+            out.append(_MARKUP.sub("", lines[0].lstrip("#").strip()).upper())
+        else:
+            out.append("\n".join(textwrap.wrap(_MARKUP.sub("", " ".join(line.strip() for line in lines)), width,
+                                                break_on_hyphens=False, break_long_words=False)))
+    return "\n\n".join(out) + "\n"
