@@ -56,12 +56,12 @@ def _never_synced(scope: Scope, release: kai.KaiRelease, context: Optional[str],
     denial = kai.denial_of(newest.reason)
     message = f"virtual pod {pod} never reached the host ({newest.count} syncer line(s)): {newest.reason}"
     if denial == kai.compat.SHARING_DISABLED:
-        return Verdict(Status.FAIL, f"{message} (fix: see gpu-sharing-reservations)", evidence,
+        return Verdict(Status.FAIL, f"{message} (see gpu-sharing-reservations)", evidence,
                        kai.ENABLE_GPU_SHARING, kai.gpu_sharing_fix(release, context, vcluster, [pod], namespace))
     if denial is not None:
         fix = remedy.fix(context, inside_vcluster(vcluster, (f"KAI's webhook refused {pod}: {denial}",
                                                              "Fix its GPU request and recreate it.")))
-        return Verdict(Status.FAIL, f"{message} (fix: see gpu-sharing-reservations)", evidence,
+        return Verdict(Status.FAIL, f"{message} (see gpu-sharing-reservations)", evidence,
                        kai.VALID_GPU_SHARE_VALUES, fix)
     missing_class = RUNTIME_CLASS_MISSING.search(newest.reason)
     if missing_class:

@@ -137,6 +137,7 @@ def test_unreadable_snapshot_is_a_usage_error(tmp_path, content, message):
     ("kai-v0-5", {"fail": 0, "error": 0, "warn": 0}),  # a healthy pre-operator KAI is healthy
     ("reservation-crashloop", {"fail": 1}),
     ("multi-namespace", {"error": 0}),  # its synced pods are found although they carry no managed-by label
+    ("gpu-sharing-disabled-pod", {"fail": 2, "skip": 4}),  # one pod the host refused: the chain stops at its cause
 ])
 def test_shipped_examples_replay(name, expected):
     result = invoke("run", "--snapshot", str(EXAMPLES / f"{name}.tar.gz"), "-o", "json")

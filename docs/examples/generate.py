@@ -26,20 +26,28 @@ from tests.fakeapi.server import FakeApiServer, make_certificate  # noqa: E402
 EPOCH = "1795000000"
 
 
+#: examples of one pod (`run --pod`): the scenario and the pod, as its owner names it inside the vCluster
+POD_EXAMPLES = {"gpu-sharing-disabled-pod": ("gpu-sharing-disabled", ["-n", "team-a", "--pod", "gpu-sharing-pod"])}
+#: scenarios that make no example of their own
+NOT_SHIPPED = {"tenant-pod-mistakes"}
+
+
 def generate(out_dir: pathlib.Path) -> None:
+    examples = {name: (name, []) for name in SCENARIOS if name not in NOT_SHIPPED}
+    examples.update(POD_EXAMPLES)
     with tempfile.TemporaryDirectory() as tmp:
         tls = make_certificate(tmp)
-        for name, build in SCENARIOS.items():
+        for name, (scenario, target) in examples.items():
             server = FakeApiServer(tls=tls).start()
             try:
-                build(server.cluster)
+                SCENARIOS[scenario](server.cluster)
                 kubeconfig = pathlib.Path(tmp) / f"{name}.kubeconfig"
                 kubeconfig.write_text(yaml.safe_dump(server.kubeconfig(context=f"example-{name}")))
                 out = out_dir / f"{name}.tar.gz"
                 env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH)
                 # examples keep their names: they are made up, and a reader follows them by name
                 subprocess.run([sys.executable, "-m", "vcdoctor", "collect", "--no-redact", "--kubeconfig",
-                                str(kubeconfig), "--read-helm-release", "--force", "--out", str(out)],
+                                str(kubeconfig), "--read-helm-release", *target, "--force", "--out", str(out)],
                                check=True, env=env)
             finally:
                 server.stop()

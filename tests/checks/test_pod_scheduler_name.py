@@ -67,7 +67,7 @@ def test_refused_pod_points_at_gpu_sharing_reservations_and_gives_its_fix(cluste
     cluster.set_log(NS, f"{VC}-0", "syncer", DENIAL + "\n" + DENIAL + "\n")
     result = run_check(CHECK, namespace="team-a", pod="gpu-sharing-pod")
     assert result.status is Status.FAIL
-    assert "(2 syncer line(s))" in result.message and "fix: see gpu-sharing-reservations" in result.message
+    assert "(2 syncer line(s))" in result.message and "(see gpu-sharing-reservations)" in result.message
     script = result.fix.script
     assert ('--version v0.10.2 --values "$work/step1-kai-installed.json" --set global.gpuSharing=true '
             "--kube-context fake\n") in script
