@@ -74,3 +74,16 @@ def test_the_image_context_installs_a_vcdoctor_that_diagnoses_an_example(wheel, 
     explained = subprocess.run([sys.executable, "-S", "-m", "vcdoctor", "explain", "vcluster-set-owner"],
                                capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert explained.returncode == 0 and "setOwner" in explained.stdout
+
+
+def test_docs_links_point_only_where_the_project_declares_itself():
+    import configparser
+
+    from vcdoctor import registry
+    from vcdoctor.model import DOCS_BASE
+
+    metadata = configparser.ConfigParser()
+    metadata.read(ROOT / "setup.cfg")
+    declared = metadata["metadata"]["url"]
+    assert DOCS_BASE.startswith(declared + "/")
+    assert all((c.docs_url or DOCS_BASE).startswith(declared + "/") for c in registry.load_checks())

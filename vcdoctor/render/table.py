@@ -126,7 +126,8 @@ def _details(block: list[dict], report: dict, width: int, colour: bool) -> list[
     if first.get("remediation"):
         lines += remediation_lines(first["remediation"], width, "    ")
     if len(block) == 1 and first.get("docs_url"):
-        lines += wrap(f"docs: {inert.one_line(first['docs_url'])}", width - 4, "    ")
+        lines += wrap(f"docs: {inert.one_line(first['docs_url'])} (offline: vcdoctor explain "
+                      f"{inert.one_line(first['id'])})", width - 4, "    ")
     if steps:
         lines += wrap("fix: remedy step " + ", ".join(map(str, steps)) + " (below)", width - 4, "    ")
     return lines
