@@ -87,3 +87,33 @@ def test_docs_links_point_only_where_the_project_declares_itself():
     declared = metadata["metadata"]["url"]
     assert DOCS_BASE.startswith(declared + "/")
     assert all((c.docs_url or DOCS_BASE).startswith(declared + "/") for c in registry.load_checks())
+
+
+def test_the_krew_release_is_reproducible_and_its_manifest_carries_the_real_sha256(tmp_path):
+    import hashlib
+    import re
+    import tarfile
+
+    import yaml
+
+    sys.path.insert(0, str(ROOT / "docs" / "krew"))
+    import release
+
+    from vcdoctor import __version__
+
+    first, manifest_path = release.build(tmp_path / "a")
+    second, _ = release.build(tmp_path / "b")
+    assert first.read_bytes() == second.read_bytes()  # the same release, the same bytes
+    plugin = yaml.safe_load(manifest_path.read_text())
+    # krew's manifest rules: the kind, a name, a semver version with its v, a 64-hex sha256 of the archive at the
+    # uri, and a bin the archive holds
+    assert plugin["apiVersion"] == "krew.googlecontainertools.github.com/v1alpha2" and plugin["kind"] == "Plugin"
+    assert plugin["metadata"]["name"] == "vcdoctor" and plugin["spec"]["version"] == f"v{__version__}"
+    assert re.fullmatch(r"v\d+\.\d+\.\d+", plugin["spec"]["version"])
+    (platform,) = plugin["spec"]["platforms"]
+    assert platform["sha256"] == hashlib.sha256(first.read_bytes()).hexdigest()
+    assert platform["uri"].endswith(f"/v{__version__}/kubectl-vcdoctor.tar.gz")
+    with tarfile.open(first) as tar:
+        shim = tar.getmember(platform["bin"])
+        assert shim.mode & 0o111 and b"python3 -m vcdoctor" in tar.extractfile(shim).read()
+        assert "LICENSE" in tar.getnames()
