@@ -92,6 +92,9 @@ def test_progress_on_a_terminal_but_never_in_json(cluster, kubeconfig, monkeypat
     assert "checks done" not in as_json.output
     table = invoke("run", "--kubeconfig", kubeconfig)
     assert "checks done" in table.stderr and "checks done" not in table.stdout
+    # from the first request on: what is being read, before any check is done
+    first = table.stderr.split("\r\x1b[2K")[1]
+    assert first.startswith("vcdoctor: reading the cluster · 0 answers · ") and "\x1b[2K" not in first
 
 
 def test_namespace_without_pod_narrows_the_examined_pods(cluster, kubeconfig):

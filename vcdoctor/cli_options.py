@@ -101,6 +101,7 @@ def verbose(ctx: click.Context, param: click.Parameter, value: Optional[str]) ->
     api = logging.getLogger(API_LOG)
     if on and not any(getattr(h, "vcdoctor", False) for h in api.handlers):  # once per process
         handler = _CurrentStderr()
+        handler.setLevel(logging.INFO)  # answers only: the progress line takes the DEBUG "reading" lines
         handler.setFormatter(InertFormatter("vcdoctor: %(relativeCreated)6.0f ms  %(message)s"))
         handler.vcdoctor = True  # type: ignore[attr-defined]
         api.addHandler(handler)

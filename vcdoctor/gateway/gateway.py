@@ -185,6 +185,7 @@ class Gateway:
             raise Unreachable(request, f"not sent: the run's deadline ({self._deadline.seconds:g} s) has passed")
         with self._lock:
             self.requests_sent += 1
+        API_LOG.debug("%s", request.describe())  # the progress line says what is being read, as it starts
         for attempt in range(RETRIES + 1):
             started = time.monotonic()
             try:
