@@ -129,3 +129,14 @@ def test_collect_refuses_several_contexts(fleet_kubeconfig, tmp_path):
     result = invoke("collect", "--kubeconfig", fleet_kubeconfig, "--context", "healthy", "--context", "broken",
                     "--out", str(tmp_path / "x.tar.gz"))
     assert result.exit_code == 2 and "one --context" in result.stderr
+
+
+def test_all_contexts_examines_a_host_once(tmp_path, capsys):
+    """A `vcluster connect` context next to its host context: the host's run covers it (no double count)."""
+    config = {"apiVersion": "v1", "kind": "Config", "current-context": "platform", "clusters": [], "users": [],
+              "contexts": [{"name": n, "context": {"cluster": "c", "user": "u"}}
+                           for n in ("platform", "vcluster_ml_vc-ns_platform", "vcluster_other_ns_elsewhere")]}
+    path = tmp_path / "kubeconfig"
+    path.write_text(yaml.safe_dump(config))
+    assert runs.all_contexts(str(path)) == ["platform", "vcluster_other_ns_elsewhere"]
+    assert "vcluster_ml_vc-ns_platform is examined through its host context platform" in capsys.readouterr().err

@@ -35,7 +35,14 @@ def all_contexts(kubeconfig: Optional[str]) -> List[str]:
         raise Failure(ExitCode.CLUSTER, ErrorCode.KUBECONFIG, str(exc)) from None
     if not names:
         raise Failure(ExitCode.CLUSTER, ErrorCode.KUBECONFIG, "the kubeconfig defines no contexts")
-    return names
+    from vcdoctor.sides import parse_context
+
+    # a `vcluster connect` context whose host context is in the list too: the host's run examines that vCluster
+    # (a second run would read the host again and count its findings twice)
+    hosts = {n: ref.host_context for n in names for ref in [parse_context(n)] if ref and ref.host_context in names}
+    for name, host in hosts.items():
+        say(f"--all-contexts: {name} is examined through its host context {host}")
+    return [n for n in names if n not in hosts]
 
 
 def stderr_is_tty() -> bool:
