@@ -89,8 +89,8 @@ def test_markdown_lists_missing_permissions(cluster, kubeconfig):
     cluster.deny("get", "pods/log")
     text = CliRunner().invoke(main, ["run", "--kubeconfig", kubeconfig, "-o", "markdown"]).stdout
     assert "**Missing permissions**" in text
-    assert ("- `get pods/log`: needed by gpu-sharing-reservations, podgrouper-permissions, podgrouper-no-owner-log"
-            in text)
+    # gpu-sharing-reservations may read logs too, but passed without them: only the checks left unjudged are named
+    assert "- `get pods/log`: needed by podgrouper-permissions, podgrouper-no-owner-log\n" in text
 
 
 def test_replayed_example_renders_prometheus_and_a_snapshot_header():
@@ -140,3 +140,15 @@ def test_report_targets_are_checked_before_the_cluster_is_read(cluster, kubeconf
         sent = len(cluster.requests)
         result = runner.invoke(main, ["run", "--kubeconfig", kubeconfig, *[w for b in bad for w in ("--report", b)]])
         assert result.exit_code == 2 and len(cluster.requests) == sent, result.output
+
+
+def test_needed_by_names_only_the_checks_a_refused_read_left_unjudged(cluster, kubeconfig):
+    """vc-config Secrets refused: the checks that could not look are named, not every check that may read them."""
+    from tests.fakeapi.scenarios import guide_cluster
+
+    guide_cluster(cluster)
+    cluster.deny("get", "secrets")
+    report = json.loads(CliRunner().invoke(main, ["run", "--kubeconfig", kubeconfig, "-o", "json"]).stdout)
+    statuses = {c["id"]: c["status"] for c in report["checks"]}
+    (secrets,) = [m for m in report["preflight"]["missing"] if "secrets" in m["permission"]]
+    assert secrets["needed_by"] and all(statuses[c] in ("error", "skip") for c in secrets["needed_by"])

@@ -371,6 +371,11 @@ def _outcome(results: List[CheckResult], source: Source, plan: Plan, executor: E
         report["preflight"] = _preflight_sides(source, plan, store.facts, executor, target)
     else:
         report["preflight"] = explain_refusals(gateway, plan, executor)
+    # a permission is "needed by" the checks whose verdict it changed: those that could not look (or were
+    # skipped for it); a check that passed without it did not need it this time
+    unjudged = {r.id for r in results if r.status in (Status.ERROR, Status.SKIP)}
+    for missing in report["preflight"].get("missing") or []:
+        missing["needed_by"] = [c for c in missing["needed_by"] if c in unjudged] or missing["needed_by"]
     if source.kind.virtual and source.host is None:
         from vcdoctor.products.vcluster import tenant
 
