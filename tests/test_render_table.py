@@ -179,3 +179,16 @@ def test_markdown_puts_the_remedy_in_exactly_one_sh_block():
     assert len(fence) == 4  # one longer than the ``` inside the script
     assert rest.split("\n" + fence)[0] == script.rstrip("\n")
     assert "(context `gpu-prod`)" in text and "**Fix**: remedy step 1 (below)" in text
+
+
+def test_operator_text_leaves_upstream_citations_to_the_json(monkeypatch):
+    """Findings and remediation read as sentences in the table and markdown; the JSON keeps the sources."""
+    monkeypatch.setenv("COLUMNS", "120")
+    cited = make_check("podgrouper-no-owner-log", "warn", "not seen (KAI v0.10.2 no longer logs it, only up to v0.6.x: "
+                       "pkg/podgrouper/pod_controller.go@v0.2.0:194 … @v0.6.23)",
+                       remediation="Read at pkg/podgrouper/podgrouper.go@v0.4.2:141,173-193 to see why.")
+    report = make_report(cited)
+    for output in ("table", "markdown"):
+        text = render(report, output)
+        assert "@v0." not in text and "not seen" in text and "Read at to see why." in text, output
+    assert "@v0.2.0:194" in render(report, "json")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from vcdoctor.render import inert
-from vcdoctor.render.scope import groups, remedy_of, remedy_summary, scope_lines, steps_for
+from vcdoctor.render.scope import groups, remedy_of, remedy_summary, scope_lines, steps_for, without_citations
 
 ICONS = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "⛔", "skip": "➖"}
 
@@ -34,7 +34,7 @@ def render(report: dict, colour: bool = False, fail_on: str = "fail", heading: s
     for block in blocks:
         status = block[0]["status"]
         ids = "<br>".join(inert.md_code(c["id"], table=True) for c in block)
-        lines.append(f"| {ICONS.get(status, '')} {status} | {ids} | {inert.md_code(block[0]['message'], table=True)} |")
+        lines.append(f"| {ICONS.get(status, '')} {status} | {ids} | {inert.md_code(without_citations(block[0]['message']), table=True)} |")
     for block in blocks:
         if block[0]["status"] != "pass":
             lines += _details(block, report)
@@ -67,9 +67,9 @@ def _details(block: list[dict], report: dict) -> list[str]:
         title = f"### {icon} {inert.md_code(first['id'])}: {inert.md_escape(first.get('title'))}"
     else:
         title = f"### {icon} {len(block)} checks, one finding: " + ", ".join(inert.md_code(c["id"]) for c in block)
-    lines = ["", title, "", inert.md_code(first["message"])]
+    lines = ["", title, "", inert.md_code(without_citations(first["message"]))]
     if first.get("remediation"):
-        lines += ["", "**Remediation**", "", inert.md_fence(first["remediation"], "text")]
+        lines += ["", "**Remediation**", "", inert.md_fence(without_citations(first["remediation"]), "text")]
     steps = steps_for(report, block)
     if steps:
         lines += ["", "**Fix**: remedy step " + ", ".join(map(str, steps)) + " (below)"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from vcdoctor.render import inert
@@ -22,6 +23,37 @@ def fix_of(check: dict) -> dict[str, str] | None:
     if isinstance(fix, dict) and isinstance(fix.get("script"), str) and fix["script"].strip():
         return fix
     return None
+
+
+_CITED = re.compile(r"@v\d")
+#: a bare upstream citation: path[:lines]@tag[:lines] (the JSON keeps it; operators read the sentence)
+_CITATION = re.compile(r"\s*\b[\w./-]+\.(?:go|yaml|yml|tpl|md|json)(?::[\d,-]+)?@v[\d.]+(?::[\d,-]+)?[,;]?")
+
+
+def without_citations(text: str) -> str:
+    """Operator-facing text without the upstream ``path:line@tag`` citations: a parenthesis holding one goes
+    whole (nested ones too), a bare one goes alone. The JSON report and `vcdoctor explain` keep them."""
+    out: list[str] = []
+    depth, start = 0, 0
+    for i, char in enumerate(text):
+        if char == "(":
+            if depth == 0:
+                start = i
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+            if depth == 0:
+                group = text[start:i + 1]
+                if _CITED.search(group):
+                    while out and out[-1] == " ":
+                        out.pop()
+                else:
+                    out.append(group)
+        elif depth == 0:
+            out.append(char)
+    if depth:  # an unclosed parenthesis: keep the text as it is
+        out.append(text[start:])
+    return _CITATION.sub("", "".join(out))
 
 
 def remedy_of(report: dict) -> dict | None:

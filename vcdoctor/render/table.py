@@ -9,7 +9,7 @@ import textwrap
 from collections.abc import Sequence
 
 from vcdoctor.render import inert
-from vcdoctor.render.scope import groups, remedy_of, remedy_summary, scope_lines, steps_for
+from vcdoctor.render.scope import groups, remedy_of, remedy_summary, scope_lines, steps_for, without_citations
 
 STATUS_COLOURS = {"pass": "GREEN", "warn": "YELLOW", "fail": "RED", "error": "MAGENTA", "skip": "CYAN"}
 #: width when stdout is no terminal and COLUMNS is unset (a pipe, a pager, a CI log): as kubectl, lines are not
@@ -81,13 +81,13 @@ def _table(blocks: Sequence[list[dict]], width: int, colour: bool) -> list[str]:
     if finding_w < MIN_FINDING:
         return _stacked(blocks, width, colour)
     # the rule under FINDING is as long as the longest finding needs, not the (possibly unbounded) width
-    longest = max((len(inert.one_line(b[0]["message"])) for b in blocks), default=len("FINDING"))
+    longest = max((len(inert.one_line(without_citations(b[0]["message"]))) for b in blocks), default=len("FINDING"))
     lines = [GAP.join(["STATUS".ljust(status_w), "CHECK".ljust(check_w), "FINDING"]),
              GAP.join(["-" * status_w, "-" * check_w, "-" * min(finding_w, max(longest, len("FINDING")))])]
     for block in blocks:
         status = block[0]["status"]
         ids = [inert.one_line(c["id"]) for c in block]
-        finding = wrap(inert.one_line(block[0]["message"]), finding_w)
+        finding = wrap(inert.one_line(without_citations(block[0]["message"])), finding_w)
         for row in range(max(len(ids), len(finding))):
             cell = (status.upper() if row == 0 else "").ljust(status_w)
             if row == 0:
@@ -107,7 +107,7 @@ def _stacked(blocks: Sequence[list[dict]], width: int, colour: bool) -> list[str
         ids = ", ".join(inert.one_line(c["id"]) for c in block)
         lines += [f"{head} {line}" if i == 0 else line
                   for i, line in enumerate(wrap(ids, width - len(status) - 1))]
-        lines += wrap(inert.one_line(block[0]["message"]), width - 4, "    ")
+        lines += wrap(inert.one_line(without_citations(block[0]["message"])), width - 4, "    ")
     return lines
 
 
@@ -124,7 +124,7 @@ def _details(block: list[dict], report: dict, width: int, colour: bool) -> list[
             ", ".join(inert.one_line(c["id"]) for c in block)
     lines = [""] + [_paint(line, STATUS_COLOURS.get(status, "WHITE"), colour) for line in wrap(head, width)]
     if first.get("remediation"):
-        lines += remediation_lines(first["remediation"], width, "    ")
+        lines += remediation_lines(without_citations(first["remediation"]), width, "    ")
     if len(block) == 1 and first.get("docs_url"):
         lines += wrap(f"docs: {inert.one_line(first['docs_url'])} (offline: vcdoctor explain "
                       f"{inert.one_line(first['id'])})", width - 4, "    ")
