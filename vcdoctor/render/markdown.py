@@ -34,7 +34,8 @@ def render(report: dict, colour: bool = False, fail_on: str = "fail", heading: s
     for block in blocks:
         status = block[0]["status"]
         ids = "<br>".join(inert.md_code(c["id"], table=True) for c in block)
-        lines.append(f"| {ICONS.get(status, '')} {status} | {ids} | {inert.md_code(without_citations(block[0]['message']), table=True)} |")
+        finding = inert.md_code(without_citations(block[0]["message"]), table=True)
+        lines.append(f"| {ICONS.get(status, '')} {status} | {ids} | {finding} |")
     for block in blocks:
         if block[0]["status"] != "pass":
             lines += _details(block, report)
