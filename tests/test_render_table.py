@@ -192,3 +192,12 @@ def test_operator_text_leaves_upstream_citations_to_the_json(monkeypatch):
         text = render(report, output)
         assert "@v0." not in text and "not seen" in text and "Read at to see why." in text, output
     assert "@v0.2.0:194" in render(report, "json")
+
+
+def test_a_token_longer_than_its_column_breaks_after_a_slash_dot_or_colon(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    ref = "very-long-host-namespace-of-a-vcluster/trainer-pod-with-a-long-generated-name-x-ml-x-vc"
+    text = render(make_report(make_check("kai-queue", "fail", f"pod {ref} waits")), "table")
+    rows = [line for line in text.split("\n") if "trainer-pod" in line or "very-long-host" in line]
+    assert rows[0].rstrip().endswith("namespace-of-a-vcluster/")  # broken after the "/", not overflowing
+    assert all(len(line) <= 60 or len(line.split()) == 1 for line in rows)  # or alone on its line

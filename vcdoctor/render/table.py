@@ -42,10 +42,25 @@ def _paint(text: str, colour: str, enabled: bool) -> str:
     return f"{getattr(Fore, colour)}{Style.BRIGHT}{text}{Style.RESET_ALL}"
 
 
+#: where a token too long for its column may be broken: after a path's "/", a domain's "." or a ":"
+_BREAKABLE = "/.:"
+
+
 def wrap(text: str, width: int, indent: str = "") -> list[str]:
-    """Word-wrapped lines, never broken inside a name: hyphens and long tokens stay whole."""
-    return textwrap.wrap(text, max(1, width), initial_indent=indent, subsequent_indent=indent,
-                         break_on_hyphens=False, break_long_words=False) or [indent.rstrip()]
+    """Word-wrapped lines, never broken inside a name at a hyphen; a token longer than the column is broken after
+    a "/", "." or ":" (ns/pod, host.domain, path:line), or left whole on a line of its own."""
+    lines = textwrap.wrap(text, max(1, width), initial_indent=indent, subsequent_indent=indent,
+                          break_on_hyphens=False, break_long_words=False) or [indent.rstrip()]
+    out: list[str] = []
+    for line in lines:
+        while len(line) > width:
+            cut = max(line.rfind(c, len(indent) + 1, width) for c in _BREAKABLE)
+            if cut <= len(indent):
+                break
+            out.append(line[:cut + 1])
+            line = indent + line[cut + 1:]
+        out.append(line)
+    return out
 
 
 def render(report: dict, colour: bool = False, fail_on: str = "fail", width: int | None = None) -> str:

@@ -16,10 +16,10 @@ from vcdoctor.remedy.script import Script, WorkFile, usable
 from vcdoctor.remedy.steps import Command, Inspect, Manual, Step, inside_vcluster, union
 from vcdoctor.versions import show
 
-ENABLE_GPU_SHARING = """GPU sharing is a KAI install-time setting (Helm global.gpuSharing=true). Keep the values KAI
-was installed with, turn it on, and stay on the installed KAI version (the chart version is the release tag);
-then recreate the fractional pods inside the vCluster. KAI does not support `helm rollback`: to undo, upgrade
-again with the saved values."""
+ENABLE_GPU_SHARING = ("GPU sharing is a KAI install-time setting (Helm global.gpuSharing=true). Keep the values KAI "
+                      "was installed with, turn it on, and stay on the installed KAI version (the chart version is "
+                      "the release tag); then recreate the fractional pods inside the vCluster. KAI does not support "
+                      "`helm rollback`: to undo, upgrade again with the saved values.")
 
 VALID_GPU_SHARE_VALUES = """Fix the annotation on the pod inside the vCluster and recreate it; KAI accepts:
   gpu-fraction: "0.5"    # a number with 0 < x < 1, without an nvidia.com/gpu limit
