@@ -29,3 +29,16 @@ def test_readme_checks_table_lists_exactly_the_registered_checks():
     listed = re.findall(r"^\| `([a-z0-9-]+)` \|", table, re.MULTILINE)
     assert sorted(listed) == sorted(c.id for c in load_checks())
     assert len(listed) == len(set(listed))
+
+
+def test_explain_sections_stand_on_their_own():
+    """`vcdoctor explain ID` shows one section: nothing in it may point above or below it."""
+    import re
+
+    from vcdoctor import registry
+    from vcdoctor.explain import checks_markdown
+
+    markdown = checks_markdown()
+    for check in registry.load_checks():
+        text = section(markdown, check.id) or ""
+        assert not re.search(r"\b(described|shown|rows|see) (above|below)\b|\bcommon rows\b", text), check.id
