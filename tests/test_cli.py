@@ -331,3 +331,10 @@ def test_the_kubectl_plugin_names_itself_as_typed():
     plugin = pathlib.Path(sys.executable).parent / "kubectl-vcdoctor"
     done = subprocess.run([str(plugin), "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.startswith("Usage: kubectl vcdoctor ")
+
+
+def test_rbac_prints_the_shipped_minimal_rbac():
+    result = CliRunner().invoke(main, ["rbac"])
+    documents = [d for d in yaml.safe_load_all(result.stdout) if d]
+    assert result.exit_code == 0 and {d["kind"] for d in documents} >= {"ClusterRole", "ClusterRoleBinding"}
+    assert result.stdout == (pathlib.Path(__file__).parents[1] / "docs" / "rbac.yaml").read_text()

@@ -225,9 +225,14 @@ def remedy(report: Any, steps: Optional[str]) -> None:
         raise click.UsageError(str(exc)) from None
 
 
-@main.command()
+@main.command(help="Print the minimal read-only RBAC vcdoctor needs: vcdoctor rbac | kubectl apply -f -")
+def rbac() -> None:
+    from vcdoctor.explain import shipped
+    click.echo(shipped("rbac.yaml"), nl=False)
+
+
+@main.command(help="Print the version of vcdoctor (and of Python).")
 def version() -> None:
-    """Print the version of vcdoctor (and of Python)."""
     click.echo(VERSION_TEXT % {"version": __version__})
 
 
@@ -238,7 +243,6 @@ def _emit(report: Dict[str, Any], output: str, color: str, fail_on: str = "fail"
         return  # the one-line message is on stderr already
     if output == "table" and quiet:
         from vcdoctor.render.table import summary_line
-
         click.echo(summary_line(report))
         return
     colour = output == "table" and use_colour(color)

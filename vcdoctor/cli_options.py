@@ -166,7 +166,7 @@ TARGET_OPTIONS = [
                       "examined in one run; -n/--pod stay the tenant's names. Default: the host context a "
                       "`vcluster connect` context name holds, if the kubeconfig has it and it answers."),
     click.option("--as", "as_user", callback=not_a_flag, metavar="USER",
-                 help="Act as this user (impersonation, as kubectl --as): try docs/rbac.yaml before you deploy it."),
+                 help="Act as this user (impersonation, as kubectl --as): try `vcdoctor rbac` before you deploy it."),
     click.option("--as-group", "as_groups", multiple=True, callback=not_a_flag, metavar="GROUP",
                  help="Act as a member of this group (repeatable; with --as)."),
     click.option("-n", "--namespace", callback=not_a_flag,

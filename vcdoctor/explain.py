@@ -40,12 +40,18 @@ def check_list(output: str, wide: bool = False) -> str:
                     maxcolwidths=[None, None, left * 2 // 5, left - left * 2 // 5])
 
 
-def checks_markdown() -> str:
-    """docs/checks.md, from the installed package (wheel) or the source tree (editable install)."""
+def shipped(name: str) -> str:
+    """A file of docs/ the package ships (checks.md, rbac.yaml, report.schema.json), from the installed package
+    (wheel) or the source tree (editable install)."""
     try:
-        return importlib.resources.files("vcdoctor.docs").joinpath("checks.md").read_text(encoding="utf-8")
+        return importlib.resources.files("vcdoctor.docs").joinpath(name).read_text(encoding="utf-8")
     except (ModuleNotFoundError, FileNotFoundError, TypeError):
-        return (pathlib.Path(__file__).parents[1] / "docs" / "checks.md").read_text(encoding="utf-8")
+        return (pathlib.Path(__file__).parents[1] / "docs" / name).read_text(encoding="utf-8")
+
+
+def checks_markdown() -> str:
+    """docs/checks.md: each check's section, what `vcdoctor explain` shows."""
+    return shipped("checks.md")
 
 
 def section(markdown: str, check_id: str) -> Optional[str]:

@@ -36,7 +36,7 @@ def remediation(exc: GatewayError) -> str:
         return (
             f"vcdoctor's identity may not {verb} {resource}. Confirm with:\n"
             f"  kubectl auth can-i {verb} {resource}{scope}\n"
-            f"then grant it with a {kind} rule (docs/rbac.yaml has the complete minimal set):\n"
+            f"then grant it with a {kind} rule (`vcdoctor rbac` prints the complete minimal set):\n"
             f"  - apiGroups: [\"{group}\"]\n"
             f"    resources: [\"{resource}\"]\n"
             f"    verbs: [\"{verb}\"]"

@@ -26,7 +26,7 @@ def render(report: dict, colour: bool = False, fail_on: str = "fail", heading: s
     lines.append(" · ".join(f"{summary.get(s, 0)} {s}" for s in ("pass", "warn", "fail", "error", "skip")))
     missing = (report.get("preflight") or {}).get("missing") or []
     if missing:
-        lines += ["", "**Missing permissions** (cluster-wide; `docs/rbac.yaml` grants them):", ""]
+        lines += ["", "**Missing permissions** (cluster-wide; `vcdoctor rbac` prints the RBAC that grants them):", ""]
         lines += [f"- {inert.md_code(m.get('permission'))}: needed by "
                   f"{', '.join(inert.one_line(n) for n in m.get('needed_by') or [])}" for m in missing]
     blocks = groups(report.get("checks") or [])

@@ -69,7 +69,8 @@ def render(report: dict, colour: bool = False, fail_on: str = "fail", width: int
     lines = [wrapped for line in lines for wrapped in wrap(line, width)]
     missing = (report.get("preflight") or {}).get("missing") or []
     if missing:
-        lines.append(_paint("Missing permissions (cluster-wide; grant them with docs/rbac.yaml):", "YELLOW", colour))
+        lines.append(_paint("Missing permissions (cluster-wide; `vcdoctor rbac | kubectl apply -f -` grants them):",
+                            "YELLOW", colour))
         for m in missing:
             needed = ", ".join(inert.one_line(n) for n in m.get("needed_by") or [])
             lines += wrap(f"- {inert.one_line(m.get('permission'))}: needed by {needed}", width - 2, "  ")
