@@ -338,3 +338,11 @@ def test_rbac_prints_the_shipped_minimal_rbac():
     documents = [d for d in yaml.safe_load_all(result.stdout) if d]
     assert result.exit_code == 0 and {d["kind"] for d in documents} >= {"ClusterRole", "ClusterRoleBinding"}
     assert result.stdout == (pathlib.Path(__file__).parents[1] / "docs" / "rbac.yaml").read_text()
+
+
+@pytest.mark.parametrize("words, expected", [(["ru"], ["run"]), (["run", "--out"], ["--output"]),
+                                             (["explain", "kai-c"], ["kai-components"])])
+def test_kubectl_asks_the_completion_plugin_in_cobras_format(words, expected):
+    plugin = pathlib.Path(sys.executable).parent / "kubectl_complete-vcdoctor"
+    done = subprocess.run([str(plugin), *words], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.splitlines() == [*expected, ":4"]

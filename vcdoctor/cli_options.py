@@ -48,6 +48,20 @@ def report_targets(ctx: click.Context, param: click.Parameter, values: Tuple[str
     return found
 
 
+def kubectl_complete() -> None:
+    """`kubectl_complete-vcdoctor`: kubectl (1.26+) runs it with the words after `kubectl vcdoctor`, the last one
+    being completed, and reads cobra's format: a candidate per line, then `:4` (no file completion)."""
+    from click.shell_completion import ShellComplete
+
+    from vcdoctor.cli import main
+
+    words = sys.argv[1:]
+    incomplete = words.pop() if words else ""
+    for item in ShellComplete(main, {}, "kubectl vcdoctor", "_VCDOCTOR_COMPLETE").get_completions(words, incomplete):
+        print(item.value)
+    print(":4")
+
+
 def signals() -> None:
     """`vcdoctor run | head` ends quietly on SIGPIPE, as other Unix tools do; SIGTERM (a CronJob's deadline,
     `kill`) stops a run as Ctrl-C does: the partial report, temporary files removed, exit 130."""
