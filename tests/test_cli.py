@@ -346,3 +346,31 @@ def test_kubectl_asks_the_completion_plugin_in_cobras_format(words, expected):
     plugin = pathlib.Path(sys.executable).parent / "kubectl_complete-vcdoctor"
     done = subprocess.run([str(plugin), *words], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.splitlines() == [*expected, ":4"]
+
+
+def test_selector_matches_the_virtual_pods_own_labels(cluster, vcdoctor):
+    guide_cluster(cluster)
+    # vCluster <= 0.20 rewrites label keys on the host: the tenant's key is only in the labels annotation
+    cluster.add(f.synced_pod("trainer-0", "team-a", VC, VC_NS, labels={"app": "train"}, hashed_labels=True),
+                f.synced_pod("trainer-1", "team-b", VC, VC_NS, labels={"app": "train"}),
+                f.synced_pod("other-0", "team-a", VC, VC_NS, labels={"app": "serve"}))
+
+    def examined(*args):  # pod-scheduler-name counts the pods it examined
+        report = report_of(vcdoctor(*args, "--check", "pod-scheduler-name", "-o", "json"))
+        return report["target"]["selector"], report["checks"][0]["evidence"][0]["data"]["examined"]
+
+    assert examined() == (None, 6)
+    assert examined("-l", "app=train") == ("app=train", 2)
+    assert examined("-n", "team-a", "-l", "app in (train, x),!gpu") == ("app in (train, x),!gpu", 1)
+    assert "pods -l app!=train" in vcdoctor("-n", "team-a", "-l", "app!=train").stdout
+
+
+@pytest.mark.parametrize("args, said", [
+    (["-l", "app=ghost"], "no pod matches -l app=ghost; looked at the pods of vCluster"),
+    (["-l", "app=x,"], "cannot read"),
+    (["-l", "app=x", "--pod", "gpu-pod"], "give one of them"),
+])
+def test_a_selector_that_selects_nothing_or_cannot_be_read_is_a_usage_error(cluster, vcdoctor, args, said):
+    guide_cluster(cluster)
+    result = vcdoctor(*args)
+    assert result.exit_code == 2 and said in result.output

@@ -16,6 +16,7 @@ from vcdoctor.cli_options import (
     EXIT_CODES,
     JsonAwareGroup,
     complete_checks,
+    pod_flags,
     report_targets,
     say,
     signals,
@@ -69,12 +70,7 @@ def _options(**flags: Any) -> Any:
 
     contexts = list(flags.pop("contexts", ()) or ())
     flags["context"] = contexts[0] if contexts else None
-    namespace, slash, pod = (flags.get("pod") or "").partition("/")
-    if slash:  # --pod NS/NAME, as kubectl takes a namespaced name
-        if flags.get("namespace") not in (None, namespace) or not (namespace and pod):
-            raise click.UsageError(f"--pod {flags['pod']} names another namespace than -n {flags['namespace']}"
-                                   if namespace and pod else f"--pod {flags['pod']} is not NAME or NAMESPACE/NAME")
-        flags["namespace"], flags["pod"] = namespace, pod
+    pod_flags(flags)
     for name in ("only", "skipped", "as_groups"):
         flags[name] = tuple(flags.get(name) or ())
     return Options(**flags)

@@ -48,18 +48,16 @@ def report_targets(ctx: click.Context, param: click.Parameter, values: Tuple[str
     return found
 
 
-def kubectl_complete() -> None:
-    """`kubectl_complete-vcdoctor`: kubectl (1.26+) runs it with the words after `kubectl vcdoctor`, the last one
-    being completed, and reads cobra's format: a candidate per line, then `:4` (no file completion)."""
-    from click.shell_completion import ShellComplete
-
-    from vcdoctor.cli import main
-
-    words = sys.argv[1:]
-    incomplete = words.pop() if words else ""
-    for item in ShellComplete(main, {}, "kubectl vcdoctor", "_VCDOCTOR_COMPLETE").get_completions(words, incomplete):
-        print(item.value)
-    print(":4")
+def pod_flags(flags: dict) -> None:
+    """--pod NS/NAME as kubectl takes a namespaced name; --pod and -l exclude each other."""
+    namespace, slash, pod = (flags.get("pod") or "").partition("/")
+    if slash:
+        if flags.get("namespace") not in (None, namespace) or not (namespace and pod):
+            raise click.UsageError(f"--pod {flags['pod']} names another namespace than -n {flags['namespace']}"
+                                   if namespace and pod else f"--pod {flags['pod']} is not NAME or NAMESPACE/NAME")
+        flags["namespace"], flags["pod"] = namespace, pod
+    if flags.get("pod") and flags.get("selector"):
+        raise click.UsageError("--pod names one pod and -l selects pods: give one of them")
 
 
 def signals() -> None:
@@ -131,6 +129,19 @@ def not_a_flag(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return value
 
 
+def a_selector(ctx: click.Context, param: click.Parameter, value: Optional[str]) -> Optional[str]:
+    """-l is read now, so a typo is a usage error before any request."""
+    from vcdoctor.label_selector import SelectorError, parse
+
+    if value is None:
+        return None
+    try:
+        parse(not_a_flag(ctx, param, value))
+    except SelectorError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+    return value
+
+
 class Duration(click.ParamType):
     """kubectl's --request-timeout: a number of seconds, optionally with s/m/h."""
 
@@ -189,6 +200,9 @@ TARGET_OPTIONS = [
     click.option("-A", "--all-namespaces", is_flag=True, help="Examine pods of every namespace (the default)."),
     click.option("--pod", callback=not_a_flag,
                  help="Examine one pod: a host pod, or a virtual pod's name inside a vCluster."),
+    click.option("-l", "--selector", callback=a_selector, metavar="SELECTOR",
+                 help="Examine only the pods whose labels match (kubectl syntax: app=x,tier!=db,env in (a,b),!old), "
+                      "a virtual pod by its labels inside the vCluster. Not with --pod."),
     click.option("--vcluster", callback=not_a_flag, help="Only this vCluster (release name)."),
     click.option("--vcluster-namespace", callback=not_a_flag, help="Host namespace of --vcluster."),
     click.option("--vcluster-schema", type=click.Path(dir_okay=False), metavar="FILE",

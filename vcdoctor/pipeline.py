@@ -69,6 +69,7 @@ class Options:
     namespace: Optional[str] = None
     all_namespaces: bool = False
     pod: Optional[str] = None
+    selector: Optional[str] = None
     vcluster: Optional[str] = None
     vcluster_namespace: Optional[str] = None
     vcluster_schema: Optional[str] = None
@@ -224,7 +225,8 @@ def make_target(options: Options, source: Source) -> Target:
     from vcdoctor.products.vcluster.config_schema import UnusableSchema, load_schema_file
 
     asked: Dict[str, Optional[str]] = {"namespace": options.namespace, "pod": options.pod,
-                                       "vcluster": options.vcluster, "vcluster_namespace": options.vcluster_namespace}
+                                       "vcluster": options.vcluster, "vcluster_namespace": options.vcluster_namespace,
+                                       "selector": options.selector}
     if options.all_namespaces and not asked["pod"]:
         asked["namespace"] = None
     meta = source.snapshot_meta
@@ -305,7 +307,7 @@ def diagnose(options: Options, on_done: Optional[Callable[[CheckResult], None]] 
     store = FactStore(gateway, facts, inputs, store_sides, hint)
     for name in plan.facts:  # prefetch: every fact the plan needs starts now, concurrently
         executor.submit(_quietly, store.value, name, name=f"fact-{name}")
-    if target.pod or target.names_vcluster or source.kind.virtual:
+    if target.pod or target.selector or target.names_vcluster or source.kind.virtual:
         _resolve(executor, store, target)
     try:
         results = run_checks(checks, store, executor, chained=target.pod is not None, on_done=on_done)
@@ -340,6 +342,8 @@ def _resolve(executor: Executor, store: FactStore, target: Target) -> Scope:
     """--pod / --vcluster must name something that exists: a usage error now, not 16 check errors later."""
     try:
         scope: Scope = _in_time(executor, store.value, "scope", what="resolving the target")
+        if target.selector:
+            _selection(executor, store, scope)
         return scope
     except UsageError as exc:
         raise Failure(ExitCode.USAGE, ErrorCode.NOT_FOUND, str(exc)) from None
@@ -350,6 +354,20 @@ def _resolve(executor: Executor, store: FactStore, target: Target) -> Scope:
         raise _cluster_failure(exc, "cannot resolve the target") from None
     except GatewayError as exc:
         raise Failure(ExitCode.CLUSTER, ErrorCode.API_ERROR, f"cannot resolve the target: {exc.describe()}") from None
+
+
+def _selection(executor: Executor, store: FactStore, scope: Scope) -> None:
+    """-l that matches nothing is a usage error, as kubectl says "No resources found"; a refused list is the
+    checks' to report."""
+    try:
+        if _in_time(executor, store.value, "examined_pods", what="selecting pods"):
+            return
+    except GatewayError:
+        return
+    target = scope.target
+    where = f" in namespace {target.namespace}" if target.namespace else ""
+    among = ", ".join(f"vCluster {vc.ref}" for vc in scope.found_vclusters) or "no vCluster found"
+    raise UsageError(f"no pod{where} matches -l {target.selector}; looked at the pods of {among}")
 
 
 def _outcome(results: List[CheckResult], source: Source, plan: Plan, executor: Executor, target: Target,

@@ -67,7 +67,7 @@ def _statuses(document: dict, by_context: bool) -> dict[tuple[str | None, str], 
 
 
 #: what makes two reports comparable: the same cluster and the same scope
-SCOPE_KEYS = ("namespace", "pod", "vcluster", "vcluster_namespace")
+SCOPE_KEYS = ("namespace", "pod", "selector", "vcluster", "vcluster_namespace")
 
 
 def _identity(report: dict) -> tuple:

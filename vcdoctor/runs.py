@@ -108,7 +108,7 @@ def collect(options: Options, out_path: Optional[str], redact: bool) -> str:
         "cluster": report["cluster"],
         # as resolved: a --pod without -n records the context namespace it was looked up in
         "target": {k: report["target"].get(k) for k in ("namespace", "pod", "vcluster", "vcluster_namespace",
-                                                         "helm_release")},
+                                                         "helm_release", "selector")},
         "checks": [r.id for r in outcome.results],
     }
     assert outcome.source is not None and outcome.source.recorder is not None

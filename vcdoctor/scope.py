@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
+from vcdoctor import label_selector
 from vcdoctor import pods as podinfo
 from vcdoctor.engine.facts import RUNTIME, Fact, FactContext, Read
 from vcdoctor.gateway import Forbidden, GatewayError, NotFound
@@ -27,6 +28,8 @@ class Target:
     pod: Optional[str] = None
     vcluster: Optional[str] = None
     vcluster_namespace: Optional[str] = None
+    #: -l/--selector: only pods whose (virtual) labels match
+    selector: Optional[str] = None
     #: the user allowed a metadata-only LIST of each vCluster's Helm release Secrets (--read-helm-release)
     helm_release: bool = False
     #: a config schema the user supplied (--vcluster-schema)
@@ -38,7 +41,8 @@ class Target:
 
     def to_dict(self) -> dict:
         return {"namespace": self.namespace, "pod": self.pod, "vcluster": self.vcluster,
-                "vcluster_namespace": self.vcluster_namespace, "helm_release": self.helm_release,
+                "vcluster_namespace": self.vcluster_namespace, "selector": self.selector,
+                "helm_release": self.helm_release,
                 "config_schema": self.config_schema.source if self.config_schema else None}
 
 
@@ -198,7 +202,15 @@ def _examined_pods(ctx: FactContext) -> List[dict]:
         pods = [p for p in pods if podinfo.namespace(p) == ns
                 or podinfo.labels(p).get(vcnames.VIRTUAL_NAMESPACE_LABEL) == ns
                 or podinfo.annotations(p).get(vcnames.OBJECT_NAMESPACE) == ns]
-    return pods
+    return selected(pods, target.selector, vcnames.virtual_labels)
+
+
+def selected(pods: List[dict], selector: Optional[str], labels_of: Callable[[dict], Dict[str, str]]) -> List[dict]:
+    """The pods -l selects, matched against the labels the tenant gave them (labels_of)."""
+    if not selector:
+        return pods
+    wanted = label_selector.parse(selector)
+    return [p for p in pods if wanted.matches(labels_of(p))]
 
 
 def _pods_by_vcluster(ctx: FactContext) -> Dict[Tuple[str, str], List[dict]]:

@@ -755,7 +755,7 @@ _CLUSTER_SPEC: dict[str, tuple] = {"context": (str,), "server": (str,), "kuberne
 _KIND_SPEC: dict[str, tuple] = {"kind": (str,), "vcluster": (dict,), "host": (dict,)}
 _VCLUSTER_SPEC: dict[str, tuple] = {"name": (str,), "namespace": (str,), "host_context": (str,)}
 _TARGET_SPEC: dict[str, tuple] = {"namespace": (str,), "pod": (str,), "vcluster": (str,),
-                                  "vcluster_namespace": (str,), "helm_release": (bool,)}
+                                  "vcluster_namespace": (str,), "helm_release": (bool,), "selector": (str,)}
 
 
 def validate_meta(data: Any, path: str) -> dict:

@@ -128,6 +128,8 @@ def scope_lines(report: dict, name: Callable[[object], str] = inert.one_line) ->
         asked.append(f"pod {name(pod)}")
     elif target.get("namespace"):
         asked.append(f"namespace {name(target['namespace'])}")
+    if target.get("selector"):
+        asked.append(f"pods -l {name(target['selector'])}")
     if target.get("vcluster") or target.get("vcluster_namespace"):
         vc = target.get("vcluster") or "*"
         if target.get("vcluster_namespace"):

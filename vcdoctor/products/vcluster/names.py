@@ -13,6 +13,8 @@ OBJECT_NAMESPACE = "vcluster.loft.sh/object-namespace"
 
 
 VIRTUAL_NAMESPACE_LABEL = "vcluster.loft.sh/namespace"
+#: the virtual pod's own labels, kept on the host pod whatever the label keys became there
+#: (pods/translate/translator.go:39@v0.19.0, :38@v0.21.0, :40@v0.27.0)
 VIRTUAL_LABELS = "vcluster.loft.sh/labels"
 #: pod-specific annotations of every synced pod, all modes (pods/translate/translator.go:37-45@v0.19.0)
 POD_NAME_ANNOTATION = "vcluster.loft.sh/name"

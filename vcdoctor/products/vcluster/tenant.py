@@ -15,7 +15,7 @@ from vcdoctor.products.vcluster import names as vcnames
 from vcdoctor.products.vcluster import syncer_log
 from vcdoctor.products.vcluster.discovery import VCluster, owner_key
 from vcdoctor.products.vcluster.facts import SYNCER_LOG_READ, syncer_log_refusals
-from vcdoctor.scope import Scope, Target, UsageError, open_multi_namespace
+from vcdoctor.scope import Scope, Target, UsageError, open_multi_namespace, selected
 from vcdoctor.sides import ClusterKind
 
 #: The syncer's event on the virtual pod when the host refused it: reason SyncError, message
@@ -168,12 +168,13 @@ def _examined_pods(ctx: FactContext) -> List[dict]:
         return list(scope.host_pods)
     try:
         synced = ctx.fact("synced_pods")
-    except SideUnavailable:
-        return list(ctx.fact("virtual_pods"))  # tenant-only: the tenant's own pods, as the vCluster holds them
+    except SideUnavailable:  # tenant-only: the tenant's own pods, as the vCluster holds them
+        return selected(list(ctx.fact("virtual_pods")), scope.target.selector, podinfo.labels)
     wanted = {(vc.namespace, vc.name) for vc in scope.found_vclusters}
     ns = scope.target.namespace
-    return [p for p in synced if owner_key(p) in wanted
-            and (not ns or podinfo.labels(p).get(vcnames.VIRTUAL_NAMESPACE_LABEL) == ns)]
+    return selected([p for p in synced if owner_key(p) in wanted
+                     and (not ns or podinfo.labels(p).get(vcnames.VIRTUAL_NAMESPACE_LABEL) == ns)],
+                    scope.target.selector, vcnames.virtual_labels)
 
 
 VIRTUAL_FACTS = (
