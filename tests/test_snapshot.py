@@ -138,10 +138,15 @@ def test_unreadable_snapshot_is_a_usage_error(tmp_path, content, message):
     ("reservation-crashloop", {"fail": 1}),
     ("multi-namespace", {"error": 0}),  # its synced pods are found although they carry no managed-by label
     ("gpu-sharing-disabled-pod", {"fail": 2, "skip": 4}),  # one pod the host refused: the chain stops at its cause
+    ("tenant-setowner-on", {"fail": 1}),  # from inside the vCluster, with the host read too
 ])
 def test_shipped_examples_replay(name, expected):
     result = invoke("run", "--snapshot", str(EXAMPLES / f"{name}.tar.gz"), "-o", "json")
-    summary = json.loads(result.stdout)["summary"]
+    report = json.loads(result.stdout)
+    summary = report["summary"]
+    if name.startswith("tenant-"):
+        assert report["cluster"]["kind"] == "virtual" and report["cluster"]["host"]["context"] == "example-host"
+        assert report["target"]["host_pods"] == ["vc-ns/gpu-pod-x-team-a-x-my-vcluster"]
     assert {k: summary[k] for k in expected} == expected
     assert result.exit_code == (1 if summary["fail"] + summary["error"] else 0)
 

@@ -19,8 +19,9 @@ import yaml
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.fakeapi.scenarios import SCENARIOS  # noqa: E402
-from tests.fakeapi.server import FakeApiServer, make_certificate  # noqa: E402
+from tests.fakeapi import virtual  # noqa: E402
+from tests.fakeapi.scenarios import SCENARIOS, VC, VC_NS  # noqa: E402
+from tests.fakeapi.server import FakeApiServer, FakeCluster, make_certificate  # noqa: E402
 
 #: Fixed time stamp so regenerated archives differ only where the checks' output differs.
 EPOCH = "1795000000"
@@ -28,6 +29,9 @@ EPOCH = "1795000000"
 
 #: examples of one pod (`run --pod`): the scenario and the pod, as its owner names it inside the vCluster
 POD_EXAMPLES = {"gpu-sharing-disabled-pod": ("gpu-sharing-disabled", ["-n", "team-a", "--pod", "gpu-sharing-pod"])}
+#: examples run from inside a vCluster (a `vcluster connect` context) with the host's context beside it: the
+#: host scenario, and the tenant's pod as its owner sees it
+TENANT_EXAMPLES = {"tenant-setowner-on": ("setowner-on", "team-a", "gpu-pod")}
 #: scenarios that make no example of their own
 NOT_SHIPPED = {"tenant-pod-mistakes"}
 
@@ -51,6 +55,27 @@ def generate(out_dir: pathlib.Path) -> None:
                                check=True, env=env)
             finally:
                 server.stop()
+        for name, (scenario, namespace, pod) in TENANT_EXAMPLES.items():
+            _tenant_example(out_dir / f"{name}.tar.gz", tls, pathlib.Path(tmp) / f"{name}.kubeconfig", scenario,
+                            namespace, pod)
+
+
+def _tenant_example(out: pathlib.Path, tls, kubeconfig: pathlib.Path, scenario: str, namespace: str,
+                    pod: str) -> None:
+    inside = virtual.vcluster_inside(FakeCluster(), virtual.tenant_pod(pod, namespace, gpus=1, phase="Running",
+                                                                       node="gpu-node-1"))
+    host, tenant = FakeApiServer(tls=tls).start(), FakeApiServer(inside, tls=tls).start()
+    try:
+        SCENARIOS[scenario](host.cluster)
+        # the context name `vcluster connect` writes names the host context: vcdoctor reads both sides
+        context = f"vcluster_{VC}_{VC_NS}_example-host"
+        kubeconfig.write_text(yaml.safe_dump(virtual.kubeconfig({"example-host": host, context: tenant}, context)))
+        subprocess.run([sys.executable, "-m", "vcdoctor", "collect", "--no-redact", "--kubeconfig", str(kubeconfig),
+                        "-n", namespace, "--pod", pod, "--force", "--out", str(out)],
+                       check=True, env=dict(os.environ, SOURCE_DATE_EPOCH=EPOCH))
+    finally:
+        host.stop()
+        tenant.stop()
 
 
 if __name__ == "__main__":
