@@ -48,7 +48,7 @@ def wheel(tmp_path_factory) -> pathlib.Path:
     return built
 
 
-def test_the_wheel_holds_every_module_and_what_the_docs_point_at(wheel):
+def assert_holds_what_ships(wheel: pathlib.Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     modules = [str(p.relative_to(ROOT)) for p in (ROOT / "vcdoctor").rglob("*.py")]
     modules += [f"vcdoctor/checks/{p.name}" for p in (ROOT / "checks").glob("*.py")]
@@ -56,6 +56,10 @@ def test_the_wheel_holds_every_module_and_what_the_docs_point_at(wheel):
     for path in SHIPPED:
         assert any(n == path or n.endswith(f".dist-info/licenses/{path}") or n.endswith(f".dist-info/{path}")
                    for n in names), path
+
+
+def test_the_wheel_holds_every_module_and_what_the_docs_point_at(wheel):
+    assert_holds_what_ships(wheel)
 
 
 def test_the_image_context_installs_a_vcdoctor_that_diagnoses_an_example(wheel, tmp_path):
@@ -117,3 +121,16 @@ def test_the_krew_release_is_reproducible_and_its_manifest_carries_the_real_sha2
         shim = tar.getmember(platform["bin"])
         assert shim.mode & 0o111 and b"python3 -m vcdoctor" in tar.extractfile(shim).read()
         assert "LICENSE" in tar.getnames()
+
+
+def test_the_sdist_builds_the_wheel_and_both_pass_twine_check(tmp_path):
+    """`python -m build` makes the wheel from the sdist, so a file the sdist forgets fails here, not on PyPI."""
+    out = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)],
+                   check=True, capture_output=True, timeout=300)
+    built = sorted(p.name for p in out.iterdir())
+    assert len(built) == 2 and built[0].endswith(".whl") and built[1].endswith(".tar.gz"), built
+    checked = subprocess.run([sys.executable, "-m", "twine", "check", "--strict", *map(str, out.iterdir())],
+                             capture_output=True, text=True, timeout=120)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert_holds_what_ships(next(out.glob("*.whl")))
