@@ -348,6 +348,14 @@ def test_kubectl_asks_the_completion_plugin_in_cobras_format(words, expected):
     assert done.returncode == 0 and done.stdout.splitlines() == [*expected, ":4"]
 
 
+def test_the_completion_plugin_ends_quietly_on_a_closed_pipe():
+    plugin = pathlib.Path(sys.executable).parent / "kubectl_complete-vcdoctor"
+    process = subprocess.Popen([str(plugin), ""], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # the reader is gone before the plugin writes, as with `| head`
+    _, err = process.communicate(timeout=60)
+    assert b"Traceback" not in err and b"BrokenPipe" not in err
+
+
 def test_selector_matches_the_virtual_pods_own_labels(cluster, vcdoctor):
     guide_cluster(cluster)
     # vCluster <= 0.20 rewrites label keys on the host: the tenant's key is only in the labels annotation
