@@ -65,7 +65,8 @@ def run(examined_kai_pods, queues, target_podgroups, kai_settings, context) -> V
         plan: List[Tuple[str, Optional[str]]] = [(parent, None)] if create_parent else []
         plan += [(q, parent) for q in missing]
         fix = kai.queue_fix(context, plan, f"Create the missing queue(s) in the host cluster under {parent} (KAI "
-                                           f"gives jobs only to leaf queues; unlimited quota, adjust to taste):")
+                                           f"gives jobs only to leaf queues; unlimited quota, adjust to taste):",
+                           release.has(compat.QUEUE_WEBHOOK))
         return Verdict(Status.FAIL, f"queue(s) {', '.join(missing)} do not exist ({count(missing)} pod(s)); KAI "
                                     f"leaves their pods Pending (v0.13+: QueueDoesNotExist)", tuple(evidence),
                        f"Create the queue(s), or point the pods at an existing leaf queue ({leaves}) with the label "
@@ -75,7 +76,7 @@ def run(examined_kai_pods, queues, target_podgroups, kai_settings, context) -> V
         absent = sorted({orphans[q] for q in dropped})
         fix = kai.queue_fix(context, [(p, None) for p in absent],
                             f"Create the missing parent queue(s) {', '.join(absent)}; the scheduler then keeps their "
-                            f"children:")
+                            f"children:", release.has(compat.QUEUE_WEBHOOK))
         doomed = ", ".join(f"{q} (parent {orphans[q]} does not exist)" for q in dropped)
         return Verdict(Status.FAIL, f"queue(s) {doomed}"
                        + f": the scheduler deletes a queue whose parent is missing, with its children, so their "
@@ -93,11 +94,12 @@ def run(examined_kai_pods, queues, target_podgroups, kai_settings, context) -> V
     if roots and usable is not True:
         parent, create_parent = _parent_for(tree)
         patch = kai.QueueParents(why=(f"Give each root queue a parent ({compat.ROOT_LEAF_QUEUES.source}):",),
-                                 parents=tuple((q, parent) for q in roots))
+                                 parents=tuple((q, parent) for q in roots), webhook=release.has(compat.QUEUE_WEBHOOK))
         text = (f"queue(s) {', '.join(roots)} have no parent; "
                 + (f"KAI {release.text} gives jobs only to queues under a parent (root leaf queues from v0.13.0)"
                    if usable is False else f"{release.outside_message()}, and before v0.13.0 such queues get no jobs"))
-        steps = ([kai.Queues(why=(f"Create the parent queue {parent}:",), queues=((parent, None),))]
+        steps = ([kai.Queues(why=(f"Create the parent queue {parent}:",), queues=((parent, None),),
+                             webhook=release.has(compat.QUEUE_WEBHOOK))]
                  if create_parent else []) + [patch]
         return Verdict(Status.FAIL if usable is False else Status.WARN, text, tuple(evidence),
                        f"Put the queue(s) under a parent queue (e.g. {parent}), or upgrade KAI to v0.13.0 or later.",

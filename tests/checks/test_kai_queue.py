@@ -145,3 +145,11 @@ def test_an_unknown_release_prints_no_none_for_the_label_key(cluster, run_check)
     result = run_check(CHECK)
     said = " ".join([result.message, result.remediation or ""] + [e.observation for e in result.evidence])
     assert "None" not in said and "does not read" not in said
+
+
+@pytest.mark.parametrize("version, warned", [("v0.5.5", False), ("v0.6.0", True), ("v0.17.0", True)])
+def test_the_queue_step_warns_of_the_fail_closed_webhook_from_v0_6(cluster, run_check, version, warned):
+    _cluster(cluster, {"kai.scheduler/queue": "ghost", "runai/queue": "ghost"}, version=version)
+    script = run_check(CHECK).fix.script
+    assert "kubectl apply --filename" in script
+    assert ("failed calling webhook" in script) is warned

@@ -196,6 +196,12 @@ DEFAULT_QUEUE = "default-queue"
 #: pkg/scheduler/actions/utils/input_jobs.go@v0.13.0:53-64; before: job_order_by_queue.go@v0.12.23:210-213 skips
 #: every queue whose parent is not in the queue map, docs/queues/README.md@v0.12.x)
 ROOT_LEAF_QUEUES = Known(Span((0, 13, 0)), True, "pkg/scheduler/actions/utils/input_jobs.go@v0.13.0:53-64 (#858)")
+#: KAI validates queues with a webhook whose failurePolicy is Fail: while the queue controller is down, every queue
+#: create or update is refused (the chart deploys it from v0.6.0; the operator from v0.9.0, where from v0.10
+#: queueController.enableValidation can switch it off)
+QUEUE_WEBHOOK = Known(Span((0, 6, 0)), True,
+                      "deployments/kai-scheduler/templates/queuecontroller-webhook.yaml@v0.6.0:24, @v0.8.0:25; "
+                      "pkg/operator/operands/queue_controller/resources.go@v0.9.0:203, @v0.17.0:202")
 #: a queue whose parentQueue does not exist is deleted with its children in every release (cleanQueueOrphans,
 #: pkg/scheduler/cache/cluster_info/queue.go@v0.2.0:84,97-107, @v0.17.0:92,105-115; logged at V(2) only)
 ORPHAN_QUEUES_SOURCE = "pkg/scheduler/cache/cluster_info/queue.go@v0.2.0:97-107, @v0.17.0:105-115"

@@ -138,6 +138,8 @@ class Queues(Step):
     """KAI Queues created with kubectl apply (parents before children in one List)."""
 
     queues: Tuple[Tuple[str, Optional[str]], ...] = ()
+    #: the release validates queues with a fail-closed webhook (None: unknown release, so it may)
+    webhook: Optional[bool] = None
     kind: ClassVar[str] = "kai-queues"
 
     @property
@@ -151,10 +153,12 @@ class Queues(Step):
         assert isinstance(other, Queues)
         named = dict(self.queues)
         extra = tuple((q, p) for q, p in other.queues if q not in named)
-        return replace(self, why=union(self.why, other.why), queues=self.queues + extra)
+        return replace(self, why=union(self.why, other.why), queues=self.queues + extra,
+                       webhook=either(self.webhook, other.webhook))
 
     def emit(self, script: Script) -> None:
         self.explain(script)
+        webhook_note(script, self.webhook)
         documents = {"apiVersion": "v1", "kind": "List",
                      "items": [queue_manifest(name, parent) for name, parent in self.queues]}
         script.write_file("queues.yaml", documents, what="a queue name")
@@ -166,6 +170,7 @@ class QueueParents(Step):
     """Give existing queues a parent (kubectl patch, a merge patch built as JSON)."""
 
     parents: Tuple[Tuple[str, str], ...] = ()
+    webhook: Optional[bool] = None
     kind: ClassVar[str] = "kai-queue-parents"
 
     @property
@@ -177,16 +182,30 @@ class QueueParents(Step):
 
     def merge(self, other: Step) -> Step:
         assert isinstance(other, QueueParents)
-        return replace(self, why=union(self.why, other.why), parents=union(self.parents, other.parents))
+        return replace(self, why=union(self.why, other.why), parents=union(self.parents, other.parents),
+                       webhook=either(self.webhook, other.webhook))
 
     def emit(self, script: Script) -> None:
         self.explain(script)
+        webhook_note(script, self.webhook)
         for queue, parent in self.parents:
             if not usable(parent):
                 script.refuse("a parent queue name", parent)
             patch = json.dumps({"spec": {"parentQueue": parent}})
             script.run("kubectl", "patch", f"queues.scheduling.run.ai/{queue}", "--type", "merge", "--patch", patch,
                        what="a queue name")
+
+
+def either(one: Optional[bool], other: Optional[bool]) -> Optional[bool]:
+    """Whether either release validates queues; unknown when either is unknown."""
+    return None if one is None or other is None else one or other
+
+
+def webhook_note(script: Script, webhook: Optional[bool]) -> None:
+    """A release whose queue webhook fails closed refuses the change while that webhook is down: say what then."""
+    if webhook is not False:
+        script.comment("KAI's queue webhook refuses every queue change while its queue controller is down:\n"
+                       "if kubectl says \"failed calling webhook\", make kai-components pass first, then paste again.")
 
 
 def queue_manifest(name: str, parent: Optional[str]) -> dict:
@@ -255,6 +274,7 @@ def restart_fix(context: Optional[str], deployments: Sequence[str], why: str,
     return fix(context, *steps)
 
 
-def queue_fix(context: Optional[str], queues: Sequence[Tuple[str, Optional[str]]], why: str) -> Fix:
+def queue_fix(context: Optional[str], queues: Sequence[Tuple[str, Optional[str]]], why: str,
+              webhook: Optional[bool]) -> Fix:
     """Create each (queue, parent) in the host cluster with kubectl apply."""
-    return fix(context, Queues(why=(why,), queues=tuple(queues)))
+    return fix(context, Queues(why=(why,), queues=tuple(queues), webhook=webhook))
