@@ -134,7 +134,7 @@ def _reservation_fix(context: Optional[str], broken: List[dict], release: kai.Ka
     runtime = compat.at(compat.RESERVATION_RUNTIME_CLASS, release.effective)
     if runtime is None or runtime.value:
         why.append(f"KAI {release.text} runs reservation pods with RuntimeClass nvidia"
-                   + (f" ({runtime.source})" if runtime else " (v0.7.12 - v0.15.x)")
+                   + ("" if runtime else " (v0.7.12 - v0.15.x)")
                    + "; it must exist and the NVIDIA container runtime must be on the node.")
         commands += (("kubectl", "get", "runtimeclass", "nvidia"),)
     nodes = ", ".join(sorted({podinfo.node_name(p) or "unscheduled" for p in broken}))

@@ -93,7 +93,7 @@ def run(examined_kai_pods, queues, target_podgroups, kai_settings, context) -> V
     usable = release.has(compat.ROOT_LEAF_QUEUES)
     if roots and usable is not True:
         parent, create_parent = _parent_for(tree)
-        patch = kai.QueueParents(why=(f"Give each root queue a parent ({compat.ROOT_LEAF_QUEUES.source}):",),
+        patch = kai.QueueParents(why=("Give each root queue a parent:",),
                                  parents=tuple((q, parent) for q in roots), webhook=release.has(compat.QUEUE_WEBHOOK))
         text = (f"queue(s) {', '.join(roots)} have no parent; "
                 + (f"KAI {release.text} gives jobs only to queues under a parent (root leaf queues from v0.13.0)"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import collections
 import copy
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -55,6 +56,7 @@ def kai_root_queue(cluster):
 #: clusters only the closed loop needs, for the step kinds no shipped example asks for
 LOOP_ONLY = {"kai-not-installed": kai_not_installed, "kai-root-queue": kai_root_queue}
 CLUSTERS = {**SCENARIOS, **LOOP_ONLY}
+UPSTREAM_CITATION = re.compile(r"\.(?:go|yaml|yml|tpl|md|json)(?::[\d,-]+)?@v\d")
 
 
 @pytest.mark.parametrize("scenario", sorted(CLUSTERS))
@@ -68,6 +70,7 @@ def test_the_remedy_cures_what_it_claims(scenario, cluster, prod_kubeconfig, tmp
         return
     script = _from_table(_run(prod_kubeconfig))
     assert script == remedy["script"]  # the table prints it verbatim
+    assert not UPSTREAM_CITATION.search(script), "the script is printed verbatim, for operators: no path@tag"
     pasted = simulator.paste(script, cluster, tmp_path / "first", CONTEXT)
     assert pasted.returncode == 0, f"{pasted.stderr}\n{script}"
     assert pasted.left_behind == [], "the remedy wrote into the user's directory or left its temporary folder"

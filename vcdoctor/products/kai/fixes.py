@@ -76,11 +76,11 @@ class KaiValues(Step):
                 script.comment(f"  --set {value}")
             return
         script.comment(f"The values KAI runs with today (release {compat.RELEASE_NAME} in {self.namespace}); KAI "
-                       f"does not support `helm rollback` ({compat.NO_ROLLBACK_SOURCE}): to undo, upgrade again with "
+                       f"does not support `helm rollback`: to undo, upgrade again with "
                        f"them:")
         script.run("helm", "get", "values", compat.RELEASE_NAME, "--namespace", self.namespace, "--output", "json",
                    stdout="kai-installed.json", what="KAI's namespace")
-        script.comment(f"Same release, {self.release.text} (chart {chart.value.ref}; {chart.source}):")
+        script.comment(f"Same release, {self.release.text} (chart {chart.value.ref}):")
         words = ["upgrade", compat.RELEASE_NAME, chart.value.ref]
         if chart.value.repo:
             words += ["--repo", chart.value.repo]
@@ -92,7 +92,7 @@ class KaiValues(Step):
         recreated = compat.at(compat.CONFIG_RECREATED_ON_UPGRADE, self.release.effective)
         if recreated is not None:
             script.comment(f"KAI {self.release.text}'s upgrade recreates Config {CONFIG_NAME} and with it the "
-                           f"components' ServiceAccounts ({recreated.source}): restart them so they get new tokens:")
+                           f"components' ServiceAccounts: restart them so they get new tokens:")
             script.run("kubectl", "rollout", "restart", "deployment", "--namespace", self.namespace,
                        what="KAI's namespace")
             script.run("kubectl", "wait", "--for=condition=Available", "deployment", "--all", "--namespace",
@@ -125,7 +125,7 @@ class KaiInstall(Step):
         assert chart is not None
         version = show(compat.NEWEST)
         self.explain(script)
-        script.comment(f"Install KAI {version}, the newest release vcdoctor knows ({chart.source}), with GPU "
+        script.comment(f"Install KAI {version}, the newest release vcdoctor knows (chart {chart.value.ref}), with GPU "
                        f"sharing on:")
         script.run("helm", "upgrade", "--install", compat.RELEASE_NAME, chart.value.ref, "--namespace",
                    self.namespace, "--create-namespace", "--version", version, "--set", "global.gpuSharing=true",
@@ -229,7 +229,7 @@ def gpu_sharing_steps(release: KaiRelease, vcluster: Optional[str] = None, pods:
     elif switch is not None:
         verify = (("kubectl", "get", "pods", "--namespace", namespace, "--selector",
                    f"app={_switch_app(release, switch.value)}", "--output", "jsonpath={..args}"),)
-    why = ("Turn KAI's GPU sharing on" + (f" ({switch.value.text}; {switch.source})" if switch else "") + ".",)
+    why = ("Turn KAI's GPU sharing on" + (f" ({switch.value.text})" if switch else "") + ".",)
     return (KaiValues(why=why, release=release, namespace=namespace, sets=("global.gpuSharing=true",),
                       verify=verify, cures=False),
             inside_vcluster(vcluster, ("Recreate the pods that request GPU shares, now that sharing is on"
