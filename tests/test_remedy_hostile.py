@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import pathlib
 
+import yaml
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -15,7 +16,7 @@ from tests.fakeapi import factories as f
 from tests.fakeapi import vcluster_releases as vr
 from tests.fakeapi.scenarios import VC, VC_NS, _kai_world, guide_cluster, podgrouper_crashloop
 from vcdoctor.cli import main
-from vcdoctor.products.kai import Queues
+from vcdoctor.products.kai import QueueParents, Queues
 from vcdoctor.products.vcluster import VCluster, VClusterValues
 from vcdoctor.remedy.plan import plan
 from vcdoctor.remedy.steps import Inspect, Manual
@@ -120,7 +121,8 @@ def test_any_hostile_field_makes_exactly_the_intended_calls(name, namespace, val
     vc = VCluster(name, namespace, "StatefulSet", (0, 27, 0), None, installed_by="helm")
     steps = [VClusterValues(vc=vc, values={"experimental": {"syncSettings": {"syncLabels": [value]}}}),
              Inspect(commands=(("kubectl", "logs", pod, "--namespace", namespace),)),
-             Queues(queues=((value, None),)), Manual(where=f"inside vCluster {name}", lines=(value, pod))]
+             Queues(queues=((value, None),)), QueueParents(parents=((value, pod),)),
+             Manual(where=f"inside vCluster {name}", lines=(value, pod))]
     remedy = plan([("c", steps)], CONTEXT)
     workdir = tmp_path_factory.mktemp("hostile")
     pasted = simulator.run_stubbed(remedy.script, workdir, {f"{namespace}/{name}": {}})
@@ -138,3 +140,9 @@ def test_any_hostile_field_makes_exactly_the_intended_calls(name, namespace, val
         assert upgrades[0].argv[3] == name and upgrades[0].flag("--namespace") == namespace
     else:
         assert not upgrades
+    applied = [yaml.safe_load(c.files[c.flag("--filename")]) for c in pasted.calls
+               if c.argv[:2] == ["kubectl", "apply"]]
+    assert [[q["metadata"]["name"] for q in body["items"]] for body in applied] == ([[value]] if ok_value else [])
+    patch = ["kubectl", "patch", f"queues.scheduling.run.ai/{value}", "--type", "merge", "--patch",
+             json.dumps({"spec": {"parentQueue": pod}}), "--context", CONTEXT]
+    assert [c for c in calls if c[:2] == ["kubectl", "patch"]] == ([patch] if ok_value and usable(pod) else [])
