@@ -18,6 +18,8 @@ PROGRAM_WORD = "VCDOCTOR_PROGRAM"
 #: the folder every file of a remedy goes to (made by the preamble with mktemp -d, removed on exit)
 WORKDIR = "$work"
 _PLACEHOLDER = re.compile(r"<[a-z][a-z -]*>")
+#: before a command this run has no context for (a tenant without the host's): it stays a comment for whoever holds it
+FOR_THE_ADMIN = "for the cluster admin, against the host cluster's context: "
 
 
 class ScriptError(ValueError):
@@ -155,7 +157,7 @@ class Script:
         if tool in CONTEXT_FLAGS and not self.context:
             # no context this run can name (a tenant without the host's): a command would hit whatever cluster
             # is current, so it stays a comment, for whoever holds that context
-            self.lines.append(f"# for the cluster admin, against the host cluster's context: {line}")
+            self.lines.append(f"# {FOR_THE_ADMIN}{line}")
         else:
             self.lines.append(line)
         return self
@@ -163,8 +165,7 @@ class Script:
     def show(self, tool: str, *words: str, what: str = "a name from the cluster") -> "Script":
         """A command for later (when its cause is known), shown as a comment and not run."""
         if self.refused is None and self._words(words, what):
-            whose = "for the cluster admin, against the host cluster's context: " \
-                if tool in CONTEXT_FLAGS and not self.context else ""
+            whose = FOR_THE_ADMIN if tool in CONTEXT_FLAGS and not self.context else ""
             self.lines.append(f"#   {whose}{command_text(tool, words, self.context, self.prefix)}")
         return self
 
