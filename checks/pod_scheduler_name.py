@@ -82,8 +82,12 @@ def _runtime_class_missing(message: str, evidence: tuple, runtime_class: str, re
                            context: Optional[str]) -> Verdict:
     """The host's RuntimeClass admission refused the pod: KAI's own admission may have put that class on it."""
     row = compat.at(compat.ADMISSION_RUNTIME_CLASS, release.effective)
-    who = (f"KAI {release.text}'s admission sets it on {row.value} ({row.source})" if row else
-           "KAI's admission sets it on GPU pods of its scheduler from v0.9.7 (fractional ones only from v0.16.0)")
+    if row:
+        who = f"KAI {release.text}'s admission sets it on {row.value} ({row.source})"
+    elif release.known:
+        who = f"KAI {release.text}'s admission sets no RuntimeClass (that starts at v0.9.7), so something else set it"
+    else:
+        who = "KAI's admission sets it on GPU pods of its scheduler from v0.9.7 (fractional ones only from v0.16.0)"
     remediation = (f"The host has no RuntimeClass {runtime_class}. {who}. Install the NVIDIA container runtime and "
                    f"its RuntimeClass on the GPU nodes (the NVIDIA GPU operator does), or set that Config field to "
                    f"the class your nodes have; on vCluster v0.23+ sync.toHost.pods.runtimeClassName overrides the "

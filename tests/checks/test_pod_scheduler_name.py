@@ -98,3 +98,21 @@ def test_configured_scheduler_name_is_the_one_pods_must_use(cluster, run_check):
     assert ("\n#   team-a/train: set spec.schedulerName: gpu-sched (in its controller's pod template) and "
             "recreate it\n") \
         in result.fix.script
+
+
+@pytest.mark.parametrize("version, pods", [
+    ("v0.9.6", None),  # a known release before the rule: not KAI's doing
+    ("v0.9.7", "every GPU pod"), ("v0.15.3", "every GPU pod"), ("v0.16.0", "fractional GPU pods"),
+])
+def test_a_missing_runtime_class_names_the_pods_kais_admission_gives_it_to(cluster, run_check, version, pods):
+    from tests.fakeapi import kai_releases as kr
+
+    line = ("2026-11-20T10:00:01.000Z\tINFO\tpod\terror syncing Pod team-a/trainer to host cluster: pods "
+            '"trainer-x-team-a-x-my-vcluster" is forbidden: pod rejected: RuntimeClass "nvidia" not found')
+    cluster.add(*f.vcluster(VC, NS), *kr.install(version))
+    cluster.set_log(NS, f"{VC}-0", "syncer", line + "\n")
+    result = run_check(CHECK, namespace="team-a", pod="trainer")
+    assert result.status is Status.FAIL and "no RuntimeClass nvidia" in result.remediation
+    said = result.remediation.split(". ")[1]
+    assert said.startswith(f"KAI {version}'s admission sets it on {pods} (" if pods else
+                           f"KAI {version}'s admission sets no RuntimeClass (that starts at v0.9.7)")
