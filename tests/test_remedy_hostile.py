@@ -16,8 +16,9 @@ from tests.fakeapi import factories as f
 from tests.fakeapi import vcluster_releases as vr
 from tests.fakeapi.scenarios import VC, VC_NS, _kai_world, guide_cluster, podgrouper_crashloop
 from vcdoctor.cli import main
-from vcdoctor.products.kai import QueueParents, Queues
-from vcdoctor.products.vcluster import VCluster, VClusterValues
+from vcdoctor.products.kai import KaiValues, QueueParents, Queues
+from vcdoctor.products.kai.release import KaiRelease
+from vcdoctor.products.vcluster import VCluster, VClusterValues, control_plane_rollout
 from vcdoctor.remedy.plan import plan
 from vcdoctor.remedy.steps import Inspect, Manual
 
@@ -121,11 +122,15 @@ def test_any_hostile_field_makes_exactly_the_intended_calls(name, namespace, val
     vc = VCluster(name, namespace, "StatefulSet", (0, 27, 0), None, installed_by="helm")
     steps = [VClusterValues(vc=vc, values={"experimental": {"syncSettings": {"syncLabels": [value]}}}),
              Inspect(commands=(("kubectl", "logs", pod, "--namespace", namespace),)),
+             control_plane_rollout(vc),
+             KaiValues(release=KaiRelease((0, 10, 2), "tags", (0, 10, 2)), namespace=namespace,
+                       sets=("global.gpuSharing=true",)),
              Queues(queues=((value, None),)), QueueParents(parents=((value, pod),)),
              Manual(where=f"inside vCluster {name}", lines=(value, pod))]
     remedy = plan([("c", steps)], CONTEXT)
     workdir = tmp_path_factory.mktemp("hostile")
-    pasted = simulator.run_stubbed(remedy.script, workdir, {f"{namespace}/{name}": {}})
+    releases = {f"{namespace}/{name}": {}, f"{namespace}/kai-scheduler": {}}  # what `helm get values` answers
+    pasted = simulator.run_stubbed(remedy.script, workdir, releases)
     assert pasted.returncode == 0, pasted.stderr
     assert not any(CANARY in p.name for p in workdir.rglob("*"))
     ok_vc, ok_pod, ok_value = usable(name) and usable(namespace), usable(pod) and usable(namespace), usable(value)
@@ -140,6 +145,16 @@ def test_any_hostile_field_makes_exactly_the_intended_calls(name, namespace, val
         assert upgrades[0].argv[3] == name and upgrades[0].flag("--namespace") == namespace
     else:
         assert not upgrades
+    restarts = [c for c in calls if c[:3] == ["kubectl", "rollout", "restart"] and c[3] != "deployment"]
+    assert restarts == ([["kubectl", "rollout", "restart", f"statefulset/{name}", "--namespace", namespace,
+                          "--context", CONTEXT]] if ok_vc else [])
+    kai = [c for c in pasted.calls if c.argv[:3] == ["helm", "upgrade", "kai-scheduler"]]
+    assert [(c.flag("--namespace"), c.flag("--set")) for c in kai] == (
+        [(namespace, "global.gpuSharing=true")] if usable(namespace) else [])
+    # v0.10.2's upgrade recreates kai-config, so its components restart in that namespace
+    assert [c for c in calls if c[:4] == ["kubectl", "rollout", "restart", "deployment"]] == (
+        [["kubectl", "rollout", "restart", "deployment", "--namespace", namespace, "--context", CONTEXT]]
+        if usable(namespace) else [])
     applied = [yaml.safe_load(c.files[c.flag("--filename")]) for c in pasted.calls
                if c.argv[:2] == ["kubectl", "apply"]]
     assert [[q["metadata"]["name"] for q in body["items"]] for body in applied] == ([[value]] if ok_value else [])
