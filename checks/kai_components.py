@@ -15,16 +15,15 @@ from vcdoctor.remedy.steps import Inspect
 from vcdoctor.versions import show
 
 RESTART_WARNING = 5
+#: what a pod that names KAI's scheduler misses when the component is switched off
+NEEDED_TO_SCHEDULE = {"scheduler": "scheduled", "binder": "bound to its node", "pod-grouper": "grouped (no PodGroup)"}
 #: every app label a KAI component pod has had (component_of), as one set-based selector
 FIND_SELECTOR = "app in (" + ",".join(sorted({a for apps in kai.COMPONENT_APPS.values() for a in apps}
                                               | {"kai-scheduler-default"})) + ")"
 
 INSTALL = (f"Install KAI in the host cluster, pinned to a release (every KAI README installs with --version); "
            f"GPU sharing is an install-time setting. vcdoctor knows {compat.known_range()}.")
-#: webhooks of every release fail closed (binder-webhook.yaml@v0.2.0:15-18, admission-webhook.yaml@v0.7.13:17,60,
-#: operands/admission@v0.9.0): while their server is down the API server refuses the pods they match
-FAIL_CLOSED = ("it serves KAI's pod webhooks with failurePolicy Fail, so while it is down the API server refuses the "
-               "creation of the pods they match: vCluster's syncer cannot create host pods")
+
 
 
 def _install_fix(context: Optional[str], namespace: str) -> Fix:
@@ -59,10 +58,18 @@ def _pod_evidence(pod: dict, component: str) -> Evidence:
                      "image": podinfo.image_tag(pod)})
 
 
-def _health(component: compat.Component, members: List[dict]) -> Tuple[Optional[str], Optional[str]]:
+def _blocks(component: compat.Component, release: kai.KaiRelease) -> str:
+    """What its fail-closed webhooks refuse while it is down, as this release configures them."""
+    rows = compat.outages(component.key, release.effective)
+    return "".join(f"; it serves KAI's webhooks, which fail closed: while it is down the API server refuses "
+                   f"{row.value.refuses} ({row.source})" for row in rows)
+
+
+def _health(component: compat.Component, members: List[dict],
+            release: kai.KaiRelease) -> Tuple[Optional[str], Optional[str]]:
     """(failure, warning) of one component's pods."""
     ready = [p for p in members if podinfo.is_ready(p)]
-    blocks = f"; {FAIL_CLOSED}" if component.webhooks else ""
+    blocks = _blocks(component, release)
     if not ready:
         return f"{component.key} not ready ({podinfo.state_summary(members[0])}){blocks}", None
     if len(ready) < len(members):
@@ -147,12 +154,18 @@ def run(kai_pods, kai_namespace_exists, kai_traces, kai_release, kai_settings, c
     missing: List[str] = []
     inspect: List[dict] = []
     restart: Dict[str, None] = {}
+    disabled: List[str] = []
     expected = 0
     for component in family.components:
         members = _members(component, pods, scheduler)
         if not members:
             if component.only_with:
                 continue  # installed only with that setting (default off): absent is normal
+            if component.config_field in kai_settings.switched_off:
+                disabled.append(component.key)
+                evidence.append(Evidence(f"component {component.key}", "no pod: switched off in Config "
+                                         f"{kai.CONFIG_NAME} spec.{component.config_field}.service.enabled: false"))
+                continue
             app = component.app.format(scheduler_name=scheduler)
             missing.append(app)
             failures.append(f"{component.key} missing (no pod labelled app={app}"
@@ -163,7 +176,7 @@ def run(kai_pods, kai_namespace_exists, kai_traces, kai_release, kai_settings, c
         expected += 1
         evidence += [_pod_evidence(p, component.key) for p in members]
         for label, group in _shards(component, members):
-            failure, warning = _health(component, group)
+            failure, warning = _health(component, group, release)
             if failure or warning:
                 bad = [p for p in group if not podinfo.is_ready(p) or podinfo.restarts(p) >= RESTART_WARNING]
                 inspect += bad[:1]
@@ -184,8 +197,20 @@ def run(kai_pods, kai_namespace_exists, kai_traces, kai_release, kai_settings, c
                        "Inspect the failing components' previous run, fix the cause, then restart them; a missing "
                        "component points at the " + ("operator" if family.operator else "Helm release") + ".",
                        join(fixes))
+    needed = [key for key in disabled if key in NEEDED_TO_SCHEDULE]
+    if needed:
+        return Verdict(Status.WARN, f"KAI {release.text}: {', '.join(needed)} switched off in Config "
+                                    f"{kai.CONFIG_NAME}; {expected} other component(s) Running and Ready",
+                       tuple(evidence),
+                       "Without them no pod that names KAI's scheduler is " + ", ".join(
+                           NEEDED_TO_SCHEDULE[k] for k in needed) + " by this install. If another deployment does "
+                       "their job, accept this warning; otherwise set spec.<component>.service.enabled: true in the "
+                       "Config (or the matching value of KAI's Helm chart) and the operator creates them.",
+                       remedy.fix(context, Inspect(why=("What the Config switches off:",), commands=(
+                           ("kubectl", "get", f"configs.kai.scheduler/{kai.CONFIG_NAME}", "--output", "yaml"),))))
     summary = (f"all {expected} KAI components Running and Ready (KAI {release.text}, {family.name}; "
-               f"scheduler name {scheduler})")
+               f"scheduler name {scheduler})" + (f"; switched off in Config {kai.CONFIG_NAME}: {', '.join(disabled)}"
+                                                  if disabled else ""))
     if release.note and release.found in compat.RETRACTED.span:
         return Verdict(Status.WARN, f"{summary}; but {release.note}", tuple(evidence),
                        "Move to a supported release (upstream retracted v0.20.x): upgrade to the newest "

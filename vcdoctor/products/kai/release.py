@@ -121,6 +121,8 @@ class KaiSettings:
     namespace: str = compat.DEFAULT_NAMESPACE
     #: how ``namespace`` was found
     namespace_source: str = "KAI's default namespace"
+    #: Config spec fields whose service.enabled is false: components switched off on purpose
+    switched_off: Tuple[str, ...] = ()
 
     @property
     def scheduler(self) -> str:
@@ -140,7 +142,14 @@ def settings(release: KaiRelease, kai_pods: Sequence[dict], config: Optional[dic
     glob = _global(config)
     grouper = _grouper(kai_pods)
     return KaiSettings(release, _scheduler_name(glob, kai_pods), _queue_label(release, glob, grouper),
-                       _node_pool_label(release, glob, grouper), *_json_log(release, glob, grouper), problems)
+                       _node_pool_label(release, glob, grouper), *_json_log(release, glob, grouper), problems,
+                       switched_off=_switched_off(config))
+
+
+def _switched_off(config: Optional[dict]) -> Tuple[str, ...]:
+    spec = (config or {}).get("spec") or {}
+    return tuple(sorted(key for key, value in spec.items() if isinstance(value, dict)
+                        and isinstance(value.get("service"), dict) and value["service"].get("enabled") is False))
 
 
 def _scheduler_name(glob: dict, kai_pods: Sequence[dict]) -> Setting:
