@@ -184,6 +184,21 @@ def outages(component: str, version: Optional[Version]) -> Tuple[Known[Outage], 
     return tuple(row for row in WEBHOOK_OUTAGES if row.value.component == component and version in row.span)
 
 
+#: the pod-grouper groups only pods whose labels, and whose namespace's labels, match these flags ("k=v,k2=v2",
+#: parsed by splitting on "," then the first "="): cmd/podgrouper/app/options.go:45-46@v0.7.0, :48-49@v0.17.0;
+#: the pod selector filters its watch (app.go:131-132@v0.7.0, :187-188@v0.17.0), the namespace selector each event
+#: (pkg/podgrouper/pod_controller.go:204-215@v0.7.0, :259-270@v0.17.0). Set from global.podLabelSelector /
+#: namespaceLabelSelector (chart templates/services/podgrouper.yaml:26,29@v0.7.0; Config spec.global, operands/
+#: pod_grouper/resources.go:87,91@v0.9.0, :104,108@v0.17.0). Absent before v0.7.0.
+POD_LABEL_SELECTOR_FLAG = "--pod-label-selector"
+NAMESPACE_LABEL_SELECTOR_FLAG = "--namespace-label-selector"
+GROUPER_SELECTORS = Known(Span((0, 7, 0)), True, "cmd/podgrouper/app/options.go:45-46@v0.7.0, :48-49@v0.17.0")
+#: a pod, or any of its owners, annotated so is left to whoever creates its PodGroup (pkg/common/constants/
+#: constants.go:39@v0.15.0, :55@v0.17.0; pkg/podgrouper/pod_controller.go:100,118@v0.15.0, :101,119@v0.17.0)
+SKIP_PODGROUPER = Known(Span((0, 15, 0)), "kai.scheduler/skip-podgrouper",
+                        "pkg/common/constants/constants.go:39@v0.15.0, :55@v0.17.0")
+
+
 #: every app label a KAI component has had, for recognising pods when the release is unknown
 ALL_APPS = ("kai-operator", "scheduler", "binder", "podgrouper", "pod-grouper", "node-scale-adjuster",
             "podgroup-controller", "queuecontroller", "queue-controller", "kai-admission", "admission")

@@ -13,6 +13,7 @@ from vcdoctor.gateway import resources as r
 from vcdoctor.products.helm.release import ChartSchema, MalformedRelease, NoRelease, chart_schema
 from vcdoctor.products.vcluster import compat, syncer_log
 from vcdoctor.products.vcluster.config import (
+    BOOL_FLAGS,
     ConfigMissing,
     MalformedConfig,
     Settings,
@@ -313,4 +314,5 @@ SNAPSHOT_ANNOTATIONS = (CONFIG_HASH, HELM_RELEASE_ANNOTATION, HELM_NAMESPACE_ANN
                         OBJECT_NAMESPACE, VIRTUAL_LABELS, POD_NAME_ANNOTATION, POD_NAMESPACE_ANNOTATION)
 SNAPSHOT_FLAGS = ("--set-owner", "--sync-labels", "--multi-namespace-mode", "--target-namespace",
                   "--enable-scheduler", "--sync", "--enable-priority-classes")
+SNAPSHOT_BOOL_FLAGS = BOOL_FLAGS
 
