@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor import remedy
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Verdict
 from vcdoctor.products import kai
+from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.kai import compat
 from vcdoctor.remedy import join
 from vcdoctor.remedy.script import said
@@ -39,7 +40,8 @@ def _members(component: compat.Component, pods: List[dict], scheduler: str) -> L
     return [p for p in pods if podinfo.labels(p).get("app") == app]
 
 
-def _shards(component: compat.Component, members: List[dict]) -> List[Tuple[str, List[dict]]]:
+def _shards(component: compat.Component, members: List[dict], settings: kai.KaiSettings,
+            waiting: Callable[[], Optional[List[dict]]]) -> List[Tuple[str, List[dict]]]:
     """Each SchedulingShard's scheduler is its own Deployment for its own node pool (resources_for_shard.go:65-76,
     394-396@v0.17.0): a partition, not a replica, judged on its own. Other components are one group."""
     if not (component.key == "scheduler" and component.operator_managed):
@@ -49,7 +51,27 @@ def _shards(component: compat.Component, members: List[dict]) -> List[Tuple[str,
         by_app.setdefault(str(podinfo.labels(pod).get("app")), []).append(pod)
     if len(by_app) == 1:
         return [("", members)]
-    return [(f"scheduler shard {app} (its node pool's pods wait for it)", pods) for app, pods in sorted(by_app.items())]
+    return [(_pool(app, pods, settings, waiting), pods) for app, pods in sorted(by_app.items())]
+
+
+def _pool(app: str, pods: List[dict], settings: kai.KaiSettings, waiting: Callable[[], Optional[List[dict]]]) -> str:
+    """The shard, its node pool and the Pending pods of that pool: the operator passes the pool as the scheduler's
+    --partition-label-value (resources_for_shard.go:310@v0.10.0, :361@v0.17.0); the default shard's is empty and
+    takes the objects without the node-pool label (kubernetes_lister.go:122-134@v0.17.0)."""
+    value = kai.flag_value(pods[0], compat.PARTITION_FLAG)
+    key = settings.node_pool_label.value
+    if value is None or not key:
+        return f"scheduler shard {app} (its node pool's pods wait for it)"
+    pool = f"node pool {key}={value}" if value else f"the pods without {key}"
+    if all(podinfo.is_ready(p) for p in pods):
+        return f"scheduler shard {app} ({pool})"
+    pending = waiting()
+    if pending is None:
+        return f"scheduler shard {app} ({pool}: its Pending pods could not be listed)"
+    stuck = [p for p in pending if (podinfo.labels(p).get(key) or "") == value]
+    named = ", ".join(vcl.virtual_ref(p) or podinfo.ref(p) for p in stuck[:5]) + (" ..." if len(stuck) > 5 else "")
+    return (f"scheduler shard {app} ({pool}: " + (f"{len(stuck)} Pending pod(s) wait for it: {named}" if stuck
+                                                  else "no examined pod of it is Pending") + ")")
 
 
 def _pod_evidence(pod: dict, component: str) -> Evidence:
@@ -125,7 +147,8 @@ def _elsewhere(traces: Tuple[str, ...], namespace: str, context: Optional[str]) 
                                                           FIND_SELECTOR),))))
 
 
-def run(kai_pods, kai_namespace_exists, kai_traces, kai_release, kai_settings, context) -> Verdict:
+def run(kai_pods, kai_namespace_exists, kai_traces, kai_release, kai_settings, pending_kai_pods,
+        context) -> Verdict:
     namespace = kai_settings.namespace
     pods = [p for p in kai_pods if podinfo.phase(p) != "Succeeded" and kai.is_component_pod(p)]
     if not pods:
@@ -175,7 +198,7 @@ def run(kai_pods, kai_namespace_exists, kai_traces, kai_release, kai_settings, c
             continue
         expected += 1
         evidence += [_pod_evidence(p, component.key) for p in members]
-        for label, group in _shards(component, members):
+        for label, group in _shards(component, members, kai_settings, pending_kai_pods):
             failure, warning = _health(component, group, release)
             if failure or warning:
                 bad = [p for p in group if not podinfo.is_ready(p) or podinfo.restarts(p) >= RESTART_WARNING]

@@ -261,3 +261,19 @@ def test_an_unrelated_webhook_says_nothing_about_kai(cluster, run_check):
     cluster.add(*_in_namespace(kr.install("v0.7.11"), "gpu-platform"), _webhooks("istio-sidecar", "istiod", "istio"),
                 f.podgroup("pg-x", "vc-ns"))
     assert "runs or ran in this cluster" in run_check(CHECK).message
+
+
+def test_a_stranded_pool_names_its_pending_pods(cluster, run_check):
+    cluster.add(*kr.install("v0.17.0"), *f.vcluster("vc", "ns"))
+    cluster.add(f.pod("kai-scheduler-gpu-pool-a-7d9f8c-abcde", "kai-scheduler",
+                      labels={"app": "kai-scheduler-gpu-pool-a"},
+                      containers=("scheduler",), ready=False, waiting="CrashLoopBackOff",
+                      image="ghcr.io/nvidia/kai-scheduler/scheduler:v0.17.0",
+                      args=["--nodepool-label-key=kai.scheduler/node-pool", "--partition-label-value=pool-a"]))
+    cluster.add(f.synced_pod("trainer", "team-a", "vc", "ns", phase="Pending", node=None,
+                             labels={"kai.scheduler/node-pool": "pool-a"}),
+                f.synced_pod("other", "team-a", "vc", "ns", phase="Pending", node=None))
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL
+    assert ("scheduler shard kai-scheduler-gpu-pool-a (node pool kai.scheduler/node-pool=pool-a: 1 Pending pod(s) "
+            "wait for it: team-a/trainer)") in result.message

@@ -238,6 +238,8 @@ SCHEDULER_NAME_FLAG = "--scheduler-name"
 #: the pod-grouper's node-pool label flag, the zap development switch global.jsonLog turns off, and the
 #: pre-operator GPU-sharing flag of the binder / kai-admission (rows above cite where each is read)
 NODE_POOL_LABEL_FLAG = "--nodepool-label-key"
+#: a shard's scheduler schedules the node pool of this value (resources_for_shard.go:310@v0.10.0, :361@v0.17.0)
+PARTITION_FLAG = "--partition-label-value"
 ZAP_DEVEL_FLAG = "--zap-devel"
 GPU_SHARING_FLAG = "--gpu-sharing-enabled"
 

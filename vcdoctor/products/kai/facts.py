@@ -170,6 +170,18 @@ def _examined_kai_pods(ctx: FactContext) -> List[dict]:
     return names.kai_pods_of(ctx.fact("examined_pods"), ctx.fact("kai_settings").scheduler)
 
 
+def _pending_kai_pods(ctx: FactContext) -> Callable[[], Optional[List[dict]]]:
+    """The examined pods naming KAI's scheduler that wait unbound, asked only when a scheduler shard is down (to
+    name who waits for it); None when they cannot be read."""
+    def pending() -> Optional[List[dict]]:
+        try:
+            pods = ctx.fact("examined_kai_pods")
+        except (GatewayError, SideUnavailable):
+            return None
+        return [p for p in pods if podinfo.phase(p) == "Pending" and not podinfo.node_name(p)]
+    return pending
+
+
 def _queues(ctx: FactContext) -> QueueTree:
     return queue_tree(ctx.api.list(r.QUEUES))
 
@@ -274,6 +286,8 @@ FACTS = (
          needs=("kai_pods", "kai_release", "kai_config", "kai_place")),
     Fact("examined_kai_pods", "the examined pods that name KAI's configured scheduler", _examined_kai_pods,
          needs=("examined_pods", "kai_settings")),
+    Fact("pending_kai_pods", "the examined KAI pods waiting unbound (asked only when a scheduler shard is down)",
+         _pending_kai_pods, later=("examined_kai_pods",)),
 
     Fact("queues", "KAI's queue tree", _queues, (Read("list", r.QUEUES),)),
     Fact("podgroup_refs", "(namespace, name) of every PodGroup", _podgroup_refs,
@@ -310,6 +324,6 @@ SNAPSHOT_ANNOTATIONS = (names.PODGROUP_ANNOTATION, names.GPU_FRACTION, names.GPU
 SNAPSHOT_MESSAGE_NAMESPACES = RESERVATION_NAMESPACES
 SNAPSHOT_FLAGS = (compat.GPU_SHARING_FLAG, compat.QUEUE_LABEL_FLAG, compat.SCHEDULER_NAME_FLAG,
                   compat.NODE_POOL_LABEL_FLAG, compat.ZAP_DEVEL_FLAG, compat.POD_LABEL_SELECTOR_FLAG,
-                  compat.NAMESPACE_LABEL_SELECTOR_FLAG)
+                  compat.NAMESPACE_LABEL_SELECTOR_FLAG, compat.PARTITION_FLAG)
 SNAPSHOT_BOOL_FLAGS = (compat.GPU_SHARING_FLAG, compat.ZAP_DEVEL_FLAG)
 
