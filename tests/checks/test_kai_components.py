@@ -277,3 +277,22 @@ def test_a_stranded_pool_names_its_pending_pods(cluster, run_check):
     assert result.status is Status.FAIL
     assert ("scheduler shard kai-scheduler-gpu-pool-a (node pool kai.scheduler/node-pool=pool-a: 1 Pending pod(s) "
             "wait for it: team-a/trainer)") in result.message
+
+
+@pytest.mark.parametrize("version, topology", [("v0.16.8", False), ("v0.17.0", True)])
+def test_the_admission_validates_topologies_from_v0_17(cluster, run_check, version, topology):
+    cluster.add(*kr.install(version, broken={"admission": {"ready": False, "waiting": "CrashLoopBackOff"}}))
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL and ("Topology objects" in result.message) is topology
+
+
+@pytest.mark.parametrize("version, judged", [("v0.15.3", False), ("v0.16.0", True)])
+def test_the_numa_placement_exporter_is_judged_from_v0_16(cluster, run_check, version, judged):
+    cluster.add(*kr.install(version), f.pod("numa-placement-exporter-x7k2p", "kai-scheduler",
+                                            labels={"app": "numa-placement-exporter"},
+                                            containers=("numa-placement-exporter",), ready=False,
+                                            waiting="CrashLoopBackOff",
+                                            image=f"ghcr.io/nvidia/kai-scheduler/numa-placement-exporter:{version}"))
+    result = run_check(CHECK)
+    assert (result.status is Status.FAIL) is judged, result.message
+    assert ("numa-placement-exporter not ready" in result.message) is judged

@@ -100,6 +100,9 @@ class Family:
     operator: bool
 
 
+_V0_10 = (_OPERATOR, _OP_SCHEDULER, _OP_BINDER, _OP_PODGROUPER, _OP_QUEUE_CONTROLLER, _OP_PG_CONTROLLER, _OP_ADMISSION,
+          _OP_NSA)
+
 FAMILIES: Tuple[Known[Family], ...] = (
     # chart/templates/services/{scheduler,binder,podgrouper}.yaml@v0.2.0:7,18,22 (no metadata.labels, no
     # namespace: the release namespace); node-scale-adjuster chart/templates/services/nodescaleadjuster.yaml@v0.5.0
@@ -135,11 +138,16 @@ FAMILIES: Tuple[Known[Family], ...] = (
     # scheduler <schedulerName>-<shard> (pkg/operator/operands/scheduler/resources_for_shard.go@v0.10.0:38,62,70;
     # @v0.17.0:67,75), shard "default" (chart/templates/default-shard.yaml@v0.10.0:7), container name = Deployment
     # name (operands/common/common.go@v0.17.0:178); binder from the operator (operands/binder/resources.go@v0.10.0:30)
-    Known(Span((0, 10, 0), (0, 18, 0)), Family("v0.10+ (operator runs every component)", (
-        _OPERATOR, _OP_SCHEDULER, _OP_BINDER, _OP_PODGROUPER, _OP_QUEUE_CONTROLLER, _OP_PG_CONTROLLER, _OP_ADMISSION,
-        _OP_NSA), True),
+    Known(Span((0, 10, 0), (0, 16, 0)), Family("v0.10–v0.15 (operator runs every component)", _V0_10, True),
           "pkg/operator/operands/scheduler/resources_for_shard.go@v0.10.0, @v0.17.0; operands/binder/resources.go"
           "@v0.10.0"),
+    # DaemonSet numa-placement-exporter, pods app=<name> (operands/numa_placement_exporter/resources.go:22,36-38
+    # @v0.16.0; operands/common/common.go:201-210@v0.16.0), deployed when Config spec.numaPlacementExporter.service
+    # .enabled says so, else when a shard enables the numa plugin (numa_placement_exporter.go:57-80@v0.16.0)
+    Known(Span((0, 16, 0), (0, 18, 0)), Family("v0.16+ (operator runs every component)", _V0_10 + (
+        Component("numa-placement-exporter", "numa-placement-exporter", "numa-placement-exporter",
+                  only_with="a shard's numa plugin", operator_managed=True, config_field="numaPlacementExporter"),),
+        True), "pkg/operator/operands/numa_placement_exporter/resources.go@v0.16.0"),
 )
 
 #: What the API server refuses while a component that serves KAI's webhooks is down: every such webhook fails
@@ -171,6 +179,8 @@ WEBHOOK_OUTAGES: Tuple[Known[Outage], ...] = (
                                                                       "pod-grouper cannot group new pods, so they "
                                                                       "stay Pending"),
           "pkg/operator/operands/pod_group_controller/resources.go:178-195@v0.10.0, :182-199@v0.17.0 (none @v0.9.20)"),
+    Known(Span((0, 17, 0), (0, 18, 0)), Outage("admission", "the creation and update of Topology objects"),
+          "pkg/operator/operands/admission/resources.go:321-340@v0.17.0 (none @v0.16.0)"),
     Known(Span((0, 6, 0), (0, 18, 0)), Outage("queue-controller", "the creation and update of Queues"),
           "deployments/kai-scheduler/templates/queuecontroller-webhook.yaml@v0.6.0:24; "
           "pkg/operator/operands/queue_controller/resources.go@v0.9.0:203, @v0.17.0:202"),
@@ -201,7 +211,8 @@ SKIP_PODGROUPER = Known(Span((0, 15, 0)), "kai.scheduler/skip-podgrouper",
 
 #: every app label a KAI component has had, for recognising pods when the release is unknown
 ALL_APPS = ("kai-operator", "scheduler", "binder", "podgrouper", "pod-grouper", "node-scale-adjuster",
-            "podgroup-controller", "queuecontroller", "queue-controller", "kai-admission", "admission")
+            "podgroup-controller", "queuecontroller", "queue-controller", "kai-admission", "admission",
+            "numa-placement-exporter")
 
 
 # -- names a pod is read by --------------------------------------------------------------------------------
