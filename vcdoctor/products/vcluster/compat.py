@@ -138,6 +138,14 @@ PRIORITY_SNIPPET: Table[str] = Table("priority class snippet", (
         "translator.go:106-107,177-192@v0.23.0 (fromHost alone keeps the name as is: the host's classes)"),
 ))
 
+#: sync.toHost.pods.priorityClassName: the translator gives it to every host pod whose class is empty after the
+#: priority class rules above, i.e. a pod without one of its own or, with both syncs off, every pod (its own class
+#: was just dropped); never to a pod that keeps its own class. The name is not translated: it is a host class
+POD_PRIORITY_CLASS = Era(Span((0, 23, 0), (0, 37, 0)), "sync.toHost.pods.priorityClassName",
+                         "config/config.go:706-707@v0.23.0, :1642-1643@v0.36.1; pkg/controllers/resources/pods/"
+                         "translate/translator.go:188-192,194-199@v0.23.0, :246-250,252-257@v0.36.1 (same condition "
+                         "at every tag v0.23.0-v0.36.1; absent from config/config.go@v0.22.6)")
+
 # -- scheduling ------------------------------------------------------------------------------------------
 
 #: the settings that turn on a virtual scheduler (which binds every pod before it reaches the host)
@@ -158,6 +166,15 @@ SCHEDULER_KEYS: Table[Tuple[str, ...]] = Table("virtual scheduler keys", (
 #: hybrid scheduling (Pro) hands pods of the listed host schedulers to the host
 HYBRID_SCHEDULING = Era(Span((0, 26, 0), (0, 37, 0)), "sync.toHost.pods.hybridScheduling",
                         "config/config.go:834@v0.26.0; pkg/controllers/resources/pods/scheduling/config.go@v0.26.0")
+
+# -- runtime class --------------------------------------------------------------------------------------
+
+#: sync.toHost.pods.runtimeClassName: set on every synced host pod, replacing the pod's own runtimeClassName
+#: (unconditional, unlike priorityClassName); a host RuntimeClass name, not translated
+POD_RUNTIME_CLASS = Era(Span((0, 23, 0), (0, 37, 0)), "sync.toHost.pods.runtimeClassName",
+                        "config/config.go:703-704@v0.23.0, :1639-1640@v0.36.1; pkg/controllers/resources/pods/"
+                        "translate/translator.go:347-350@v0.23.0, :418-421@v0.36.1 (same at every tag v0.23.0-v0.36.1; "
+                        "absent from config/config.go@v0.22.6)")
 
 # -- multi-namespace mode --------------------------------------------------------------------------------
 
