@@ -90,12 +90,13 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context
                        f"{len(pods) - len(unlabelled)} of {len(pods)} carry the {LABEL} label",
                        {"lost_label": [podinfo.ref(p) for p in lost[:10]]})
     if given.name:
-        instead = (f"vCluster gives every host pod priority class {given.name} ({given.key}, "
-                   f"{compat.POD_PRIORITY_CLASS.source}) in place of the class it sets inside the vCluster")
+        instead = (f"vCluster gives every host pod priority class {given.name} ({given.key}) in place of the class "
+                   f"it sets inside the vCluster")
         if not lost:
             return Verdict(Status.PASS, f"{vc.ref}: priority class sync is off; {instead}, and the {LABEL} label "
                                         f"that KAI reads first is kept", (ev, pods_ev))
-        remediation = (f"{instead.capitalize()}; KAI reads the {LABEL} label first and, without it, that class. "
+        remediation = (f"{instead} ({compat.POD_PRIORITY_CLASS.source}); KAI reads the {LABEL} label first and, "
+                       f"without it, that class. "
                        f"Keep the KAI label on the pod ({LABEL}: train|build|inference|build-preemptible), or sync "
                        f"priority classes so each pod keeps its own class ({given.name} then goes only to pods "
                        f"without one). " + vcl.upgrade_explained(vc, change, context))
