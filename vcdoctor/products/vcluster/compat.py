@@ -159,7 +159,7 @@ PRIVATE_NODES: Table[Optional[str]] = Table("private nodes", (
 ))
 #: the distro key that makes v0.26-v0.32 refuse private nodes at start ("private nodes mode is only supported for
 #: kubernetes"); None: no private nodes yet (v0.19-v0.25) or no k3s distro any more (v0.33+)
-PRIVATE_NODES_REFUSED_WITH: Table[Optional[str]] = Table("private nodes distro", (
+PRIVATE_NODES_REFUSED_WITH: Table[Optional[str]] = Table("private nodes refused at start with", (
     Era(Span((0, 19, 0), (0, 26, 0)), None, "no private nodes before v0.26.0 (config/config.go@v0.25.2)"),
     Era(Span((0, 26, 0), (0, 33, 0)), "controlPlane.distro.k3s.enabled",
         "pkg/config/validation.go:216,931-934@v0.26.0, :212,797-800@v0.32.3 (from ParseConfig: pkg/config/parse.go:52"
