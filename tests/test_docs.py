@@ -94,3 +94,15 @@ def test_release_spans_read_as_people_say_them(first, until, said):
     from vcdoctor.versions import Span
 
     assert _versions_generator().releases(Span(first, until), Span((0, 2, 0), (0, 37, 0))) == said
+
+
+def test_a_kai_row_of_a_shape_the_generator_does_not_know_is_written_field_by_field():
+    """kai/compat.py changes on its own: a new value shape is written out, never an error."""
+    import dataclasses
+
+    @dataclasses.dataclass(frozen=True)
+    class Gate:
+        name: str
+        annotation: str
+
+    assert _versions_generator().value_text(Gate("skip", "kai.scheduler/skip")) == "skip (`kai.scheduler/skip`)"

@@ -35,7 +35,9 @@ TITLES = {"FAMILIES": "components", "DENIALS": "GPU request validator texts", "R
           "POD_RUNTIME_CLASS": "pod runtime class override", "HYBRID_SCHEDULING": "hybrid scheduling (Pro)",
           "MULTI_NAMESPACE_LABELS": "multi-namespace host namespace labels",
           "MULTI_NAMESPACE_LABELS_VERBATIM": "multi-namespace labels copied verbatim",
-          "SYNC_LABELS_SEMANTICS": "syncLabels entries", "TARGET_NAMESPACE": "setOwner skipped with a foreign"}
+          "SYNC_LABELS_SEMANTICS": "syncLabels entries", "TARGET_NAMESPACE": "setOwner skipped with a foreign",
+          "GROUPER_SELECTORS": "pod-grouper label selectors", "SKIP_PODGROUPER": "skip-podgrouper annotation",
+          "WEBHOOK_OUTAGES": "what a down webhook server refuses"}
 #: vCluster tables whose values are codes: what each code means
 MEANINGS: Dict[str, Dict[Any, str]] = {
     "priority class stripping": {
@@ -106,22 +108,23 @@ def value_text(value: Any, topic: str = "") -> str:
 
 
 def _record_text(value: Any) -> str:
-    """A KAI row's value (a small dataclass): its describing fields."""
-    name = type(value).__name__
-    if name == "Family":
-        apps = ", ".join(f"`{c.app}`" + (" (webhooks)" if c.webhooks else "") for c in value.components)
-        return f"{'operator' if value.operator else 'chart'}: {apps}"
-    if name == "QueueLabel":
-        return f"`{value.key}` ({value.how})"
-    if name == "Reservation":
-        return f"namespace `{value.namespace}`, container `{value.container}`"
-    if name == "SharingSwitch":
-        return value.text
-    if name == "Chart":
-        return f"`{value.ref}`" + (f" from {value.repo}" if value.repo else "")
-    if name == "Denial":
-        return f"`{value.key}`"
-    return ", ".join(f"{f.name} {value_text(getattr(value, f.name))}" for f in dataclasses.fields(value))
+    """A KAI row's value (a small dataclass): its describing fields. A shape this does not know (kai/compat.py
+    changes without this file) is written field by field, never an error."""
+    formats = {
+        "Family": lambda v: f"{'operator' if v.operator else 'chart'}: " + ", ".join(
+            f"`{c.app}`" + (" (webhooks)" if getattr(c, "webhooks", False) else "") for c in v.components),
+        "QueueLabel": lambda v: f"`{v.key}` ({v.how})",
+        "Reservation": lambda v: f"namespace `{v.namespace}`, container `{v.container}`",
+        "SharingSwitch": lambda v: v.text,
+        "Chart": lambda v: f"`{v.ref}`" + (f" from {v.repo}" if v.repo else ""),
+        "Denial": lambda v: f"`{v.key}`",
+        "Outage": lambda v: f"`{v.component}` down refuses {v.refuses}",
+    }
+    try:
+        return formats[type(value).__name__](value)
+    except (KeyError, AttributeError):
+        parts = [value_text(getattr(value, f.name)) for f in dataclasses.fields(value)]
+        return parts[0] + (f" ({'; '.join(parts[1:])})" if parts[1:] else "")
 
 
 def _dotted(node: Any, trail: Tuple[str, ...] = ()) -> Iterator[Tuple[str, Any]]:
