@@ -62,6 +62,9 @@ def test_supported_versions_are_the_compat_tables():
     docs = (ROOT / "docs" / "checks.md").read_text(encoding="utf-8")
     assert generator.region(docs) == generator.render(), \
         "docs/checks.md and the compat tables disagree: run python docs/versions/generate.py"
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert f"KAI ({generator.known_range(generator.kai.SUPPORTED)})" in readme
+    assert f"vCluster ({generator.known_range(generator.vcluster.SUPPORTED)})" in readme
 
 
 def test_a_changed_table_changes_the_page_and_check_mode_says_so(monkeypatch, tmp_path, capsys):
