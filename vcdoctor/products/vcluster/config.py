@@ -216,10 +216,9 @@ def owner_setting(settings: Settings) -> OwnerSetting:
     return OwnerSetting(value, settings.source, shown)
 
 
-
 @dataclass(frozen=True)
 class PodClassSetting:
-    """A class vCluster's pod translator writes into every synced host pod (``sync.toHost.pods.<kind>ClassName``)."""
+    """A class vCluster's pod translator writes into synced host pods (``sync.toHost.pods.<kind>ClassName``)."""
 
     #: the dotted config key
     key: str
