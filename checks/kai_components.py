@@ -18,9 +18,6 @@ from vcdoctor.versions import show
 RESTART_WARNING = 5
 #: what a pod that names KAI's scheduler misses when the component is switched off
 NEEDED_TO_SCHEDULE = {"scheduler": "scheduled", "binder": "bound to its node", "pod-grouper": "grouped (no PodGroup)"}
-#: every app label a KAI component pod has had (component_of), as one set-based selector
-FIND_SELECTOR = "app in (" + ",".join(sorted({a for apps in kai.COMPONENT_APPS.values() for a in apps}
-                                              | {"kai-scheduler-default"})) + ")"
 
 INSTALL = (f"Install KAI in the host cluster, pinned to a release (every KAI README installs with --version); "
            f"GPU sharing is an install-time setting. vcdoctor knows {compat.known_range()}.")
@@ -144,11 +141,11 @@ def _elsewhere(traces: Tuple[str, ...], namespace: str, context: Optional[str]) 
                    "KAI may run in another namespace (a chart installed with `helm install -n <namespace>`) or be "
                    "scaled down. Find its components before anything else; installing KAI again would add a second "
                    "set of fail-closed webhooks beside the first:\n  "
-                   + said(context, "kubectl", "get", "pods", "--all-namespaces", "--selector", FIND_SELECTOR),
+                   + said(context, "kubectl", "get", "pods", "--all-namespaces", "--selector", kai.FIND_SELECTOR),
                    remedy.fix(context, Inspect(why=("Where KAI's components run (a second install would compete "
                                                     "with them):",),
                                                commands=(("kubectl", "get", "pods", "--all-namespaces", "--selector",
-                                                          FIND_SELECTOR),))))
+                                                          kai.FIND_SELECTOR),))))
 
 
 def run(kai_pods, kai_namespace_exists, kai_traces, kai_release, kai_settings, pending_kai_pods,

@@ -211,10 +211,19 @@ def test_kai_installed_in_another_namespace_is_found_through_its_config(cluster,
     assert result.status is Status.PASS and "gpu-system" in result.evidence[0].subject
 
 
-def test_pre_operator_kai_outside_kai_scheduler_is_not_guessed(cluster, run_check):
+def test_pre_operator_kai_outside_kai_scheduler_is_found_by_its_component_pods(cluster, run_check):
     cluster.add(*f.kai_install("v0.6.0", legacy=True, ns="gpu-system"))
     result = run_check(CHECK)
-    assert result.status is Status.FAIL and "kai-scheduler" in result.message  # says where it looked
+    assert result.status is Status.PASS and "gpu-system" in result.evidence[0].subject
+    assert "component pods run there" in result.evidence[0].data["namespace_found_by"]
+
+
+def test_scaled_down_kai_with_a_helm_release_elsewhere_is_never_installed_again(cluster, run_check):
+    cluster.add(f.helm_release("kai-scheduler", "gpu-system", 3))
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL and "Helm release kai-scheduler in namespace gpu-system (deployed)" in \
+        result.message
+    assert "helm upgrade --install" not in (result.fix.script if result.fix else "")
 
 
 def test_a_shard_without_a_ready_scheduler_fails_though_another_shard_runs(cluster, run_check):
@@ -229,11 +238,12 @@ def test_a_shard_without_a_ready_scheduler_fails_though_another_shard_runs(clust
     assert "kai-scheduler-default" not in result.message  # the healthy shard is not blamed
 
 
-def test_kai_in_another_namespace_is_looked_for_never_installed_again(cluster, run_check):
+def test_kai_scaled_down_elsewhere_is_looked_for_never_installed_again(cluster, run_check):
     """A pre-operator chart installed with `helm install -n gpu-platform` (every template uses .Release.Namespace,
-    services/scheduler.yaml:27@v0.7.11): its PodGroups show KAI runs, so the fix finds it instead of installing a
-    second KAI with a second set of fail-closed webhooks."""
-    cluster.add(*_in_namespace(kr.install("v0.7.11"), "gpu-platform"), f.podgroup("pg-trainer-0-x", "vc-ns"))
+    services/scheduler.yaml:27@v0.7.11), scaled to zero: its PodGroups show KAI ran, so the fix finds it instead of
+    installing a second KAI with a second set of fail-closed webhooks."""
+    objs = [o for o in _in_namespace(kr.install("v0.7.11"), "gpu-platform") if o["kind"] != "Pod"]
+    cluster.add(*objs, f.podgroup("pg-trainer-0-x", "vc-ns"))
     result = run_check(CHECK)
     assert result.status is Status.FAIL and "runs or ran in this cluster" in result.message
     assert [s.kind for s in result.fix.steps] == ["inspect"]
@@ -260,7 +270,8 @@ def test_kai_is_found_where_its_webhooks_point(cluster, run_check, version, conf
 def test_an_unrelated_webhook_says_nothing_about_kai(cluster, run_check):
     cluster.add(*_in_namespace(kr.install("v0.7.11"), "gpu-platform"), _webhooks("istio-sidecar", "istiod", "istio"),
                 f.podgroup("pg-x", "vc-ns"))
-    assert "runs or ran in this cluster" in run_check(CHECK).message
+    found_by = run_check(CHECK).evidence[0].data["namespace_found_by"]
+    assert "component pods run there" in found_by and "istio" not in found_by
 
 
 def test_a_stranded_pool_names_its_pending_pods(cluster, run_check):

@@ -50,7 +50,7 @@ class Plan:
                     users.append(check.id)
                 if not read.optional:
                     wanted.add(read.rbac)
-                if read.option not in OPT_IN:
+                if read.option not in OPT_IN and not read.optional:  # optional reads never make it required
                     always.add(read.rbac)
         return tuple(Permission(verb, group, resource, tuple(users), (verb, group, resource) not in wanted,
                                 (verb, group, resource) not in always)

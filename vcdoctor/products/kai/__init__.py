@@ -4,6 +4,8 @@ from vcdoctor.products.kai import compat  # noqa: F401
 from vcdoctor.products.kai.components import (  # noqa: F401
     COMPONENT_APPS,
     CONFIG_NAME,
+    FIND_SELECTOR,
+    HELM_RELEASE_SELECTOR,
     NAMESPACE,
     POD_GROUPER_CONTAINERS,
     component_of,

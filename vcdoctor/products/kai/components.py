@@ -17,8 +17,11 @@ COMPONENT_APPS: Dict[str, Tuple[str, ...]] = {
     "queue-controller": ("queue-controller", "queuecontroller"),
     "admission": ("admission", "kai-admission"),
 }
-
-
+#: every app label a KAI component pod has had (component_of), as one set-based selector
+FIND_SELECTOR = "app in (" + ",".join(sorted({a for apps in COMPONENT_APPS.values() for a in apps}
+                                              | {"kai-scheduler-default"})) + ")"
+#: the labels Helm gives the release Secrets of KAI's chart (release name kai-scheduler)
+HELM_RELEASE_SELECTOR = f"owner=helm,name={compat.RELEASE_NAME}"
 
 
 #: the Config CR of operator installs (v0.9+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Callable, Dict, List, Optional, Set, Tuple
 
@@ -11,7 +12,14 @@ from vcdoctor.engine.facts import RUNTIME, Fact, FactContext, Read, SideUnavaila
 from vcdoctor.gateway import GatewayError, NotFound
 from vcdoctor.gateway import resources as r
 from vcdoctor.products.kai import compat, names
-from vcdoctor.products.kai.components import CONFIG_NAME, NAMESPACE, POD_GROUPER_CONTAINERS, component_of
+from vcdoctor.products.kai.components import (
+    CONFIG_NAME,
+    FIND_SELECTOR,
+    HELM_RELEASE_SELECTOR,
+    NAMESPACE,
+    POD_GROUPER_CONTAINERS,
+    component_of,
+)
 from vcdoctor.products.kai.gpu import (
     GPU_FRACTION_NUM_DEVICES,
     GPU_LIMIT_ANNOTATION,
@@ -21,7 +29,7 @@ from vcdoctor.products.kai.gpu import (
 )
 from vcdoctor.products.kai.pod_grouper_log import LogScan, scan
 from vcdoctor.products.kai.queues import QueueTree, queue_tree
-from vcdoctor.products.kai.release import UNKNOWN, KaiRelease, KaiSettings, detect, settings
+from vcdoctor.products.kai.release import UNKNOWN, KaiRelease, KaiSettings, detect, is_component_pod, settings
 
 #: KAI v0.6+ reserves shared GPUs here; earlier releases in the second namespace (compat.RESERVATION)
 RESERVATION_NAMESPACES = ("kai-resource-reservation", "runai-reservation")
@@ -69,7 +77,17 @@ def _kai_place(ctx: FactContext) -> KaiPlace:
                 if isinstance(service.get("namespace"), str) and service["namespace"]:
                     return KaiPlace(service["namespace"], f"{kind} {name}: its webhooks call service "
                                                           f"{service.get('name')} there")
-    return KaiPlace(NAMESPACE, f"KAI's default namespace (no Config {CONFIG_NAME}, no KAI webhook configuration)")
+    try:
+        pods = [p for p in ctx.api.list(r.PODS, labels=FIND_SELECTOR) if is_component_pod(p)]
+    except (GatewayError, SideUnavailable):
+        pods = []
+    if pods:
+        counts = Counter(podinfo.namespace(p) for p in pods)
+        namespace = sorted(counts, key=lambda ns: (-counts[ns], ns))[0]
+        return KaiPlace(namespace, f"KAI's component pods run there ({counts[namespace]} pod(s) with KAI's app labels "
+                                   f"and images; no Config {CONFIG_NAME}, no KAI webhook configuration)")
+    return KaiPlace(NAMESPACE, f"KAI's default namespace (no Config {CONFIG_NAME}, no KAI webhook configuration, no "
+                               f"KAI component pod)")
 
 
 def _kai_namespace(ctx: FactContext) -> str:
@@ -154,6 +172,21 @@ def _kai_traces(ctx: FactContext) -> Callable[[], Tuple[str, ...]]:
     KAI would add a second set of fail-closed webhooks."""
     def traces() -> Tuple[str, ...]:
         found = []
+        try:
+            pods = [p for p in ctx.api.list(r.PODS, labels=FIND_SELECTOR) if is_component_pod(p)]
+        except GatewayError:
+            pods = []  # not readable: no sign either way
+        for namespace in sorted({podinfo.namespace(p) for p in pods}):
+            apps = sorted({str(podinfo.labels(p).get("app")) for p in pods if podinfo.namespace(p) == namespace})
+            found.append(f"KAI component pods run in namespace {namespace} ({', '.join(apps)})")
+        try:
+            releases = ctx.api.list(r.SECRETS, labels=HELM_RELEASE_SELECTOR, metadata_only=True)
+        except GatewayError:
+            releases = ()
+        for namespace in sorted({podinfo.namespace(s) for s in releases}):
+            status = sorted({str(podinfo.labels(s).get("status")) for s in releases
+                             if podinfo.namespace(s) == namespace})
+            found.append(f"Helm release {compat.RELEASE_NAME} in namespace {namespace} ({', '.join(status)})")
         for resource, what in ((r.PODGROUPS, "PodGroup(s), which only KAI's pod-grouper creates"),
                                (r.QUEUES, "KAI Queue(s): KAI's CRDs are installed")):
             try:
@@ -260,7 +293,9 @@ FACTS = (
     Fact("kai_place", f"where KAI runs and how that was found: Config spec.namespace, the namespace its webhook "
          f"configurations call, else {NAMESPACE}", _kai_place,
          (Read("list", r.MUTATING_WEBHOOKS, when="without a Config naming KAI's namespace", optional=True),
-          Read("list", r.VALIDATING_WEBHOOKS, when="without a Config naming KAI's namespace", optional=True)),
+          Read("list", r.VALIDATING_WEBHOOKS, when="without a Config naming KAI's namespace", optional=True),
+          Read("list", r.PODS, labels=FIND_SELECTOR, when="without a Config or webhook configuration naming KAI's "
+                                                          "namespace")),
          needs=("kai_config",)),
     Fact("kai_namespace", "where KAI runs (kai_place)", _kai_namespace, needs=("kai_place",)),
     Fact("kai_pods", "every pod in KAI's namespace", _kai_pods, (Read("list", r.PODS, RUNTIME),),
@@ -269,7 +304,10 @@ FACTS = (
          _namespace_exists, (Read("get", r.NAMESPACES, name=RUNTIME, when="when it runs no pods"),),
          needs=("kai_namespace",)),
     Fact("kai_traces", "signs that KAI runs or ran elsewhere in the cluster (asked only when its namespace runs no "
-         "pods)", _kai_traces, (Read("list", r.PODGROUPS, metadata_only=True, when="when KAI's namespace runs no pods",
+         "pods)", _kai_traces, (Read("list", r.PODS, labels=FIND_SELECTOR, when="when KAI's namespace runs no pods"),
+                                Read("list", r.SECRETS, labels=HELM_RELEASE_SELECTOR, metadata_only=True,
+                                     when="when KAI's namespace runs no pods", optional=True),
+                                Read("list", r.PODGROUPS, metadata_only=True, when="when KAI's namespace runs no pods",
                                      optional=True),
                                 Read("list", r.QUEUES, metadata_only=True, when="when KAI's namespace runs no pods",
                                      optional=True))),
