@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, NoReturn, Optional, Tuple
 
 import click
 from click.shell_completion import CompletionItem
 
-from vcdoctor.model import ExitCode
+from vcdoctor.model import ErrorCode, ExitCode
 
 EXIT_CODES = """\b
 Exit codes:
@@ -18,12 +18,14 @@ Exit codes:
   1  at least one check ended fail or error (see --fail-on)
   2  usage error (bad flag, unknown --vcluster, pod not found, unreadable snapshot)
   3  kubeconfig missing/invalid, cluster unreachable, credentials or an answer refused
+  4  internal error: vcdoctor crashed (a bug; -v shows the traceback)
   130  interrupted (Ctrl-C, SIGTERM); the report holds what finished"""
 COLLECT_EXIT_CODES = """\b
 Exit codes:
   0  the snapshot is written (whatever the checks found)
   2  usage error (the file exists, the cluster is too big for one snapshot, several contexts)
   3  kubeconfig missing/invalid, cluster unreachable, credentials or an answer refused
+  4  internal error: vcdoctor crashed (a bug; -v shows the traceback)
   130  interrupted (Ctrl-C, SIGTERM); nothing is written"""
 API_LOG = "vcdoctor.api"
 
@@ -254,13 +256,10 @@ class JsonAwareGroup(click.Group):
             exc.message = shown(exc.message)  # type: ignore[misc]
             exc.show()
             if _wants_json(argv):
-                from vcdoctor import report as reporting
-                from vcdoctor.render import render
-
-                click.echo(render(reporting.build([], error={"code": "usage", "message": exc.format_message()}),
-                                  "json"))
+                _error_document(ErrorCode.USAGE, exc.format_message())
             sys.exit(int(ExitCode.USAGE))
-
+        except Exception as exc:  # whatever escaped is vcdoctor's bug, and said as such
+            internal_error(exc, _wants_json(argv))
 
     def command_first(self, argv: List[str]) -> List[str]:
         """`vcdoctor -n ml run` as `vcdoctor run -n ml`: kubectl takes flags before or after the verb. Only when
@@ -275,6 +274,35 @@ class JsonAwareGroup(click.Group):
                     return [word, *lead, *argv[i + 1:]]
                 return argv
         return argv
+
+
+#: how much of a crash's own message the one line keeps (the traceback, with -v, has all of it)
+CRASH_MESSAGE_CHARS = 200
+
+
+def internal_error(exc: BaseException, as_json: bool) -> NoReturn:
+    """A crash is a bug in vcdoctor, not a finding about the cluster: its own exit code (as pytest's
+    INTERNAL_ERROR), one inert line naming it, the traceback only with -v, and with -o json still one document."""
+    import traceback
+
+    said = " ".join(str(exc).split())
+    said = said[:CRASH_MESSAGE_CHARS] + ("..." if len(said) > CRASH_MESSAGE_CHARS else "")
+    message = (f"internal error: {type(exc).__name__}{': ' + said if said else ''} (a bug in vcdoctor, not a "
+               "finding about the cluster; -v shows the traceback)")
+    if logging.getLogger(API_LOG).isEnabledFor(logging.INFO):  # -v (or -v=N, N > 0) of this run
+        for line in "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).splitlines():
+            say(line)
+    say(message)
+    if as_json:
+        _error_document(ErrorCode.INTERNAL_ERROR, message)
+    sys.exit(int(ExitCode.INTERNAL_ERROR))
+
+
+def _error_document(code: ErrorCode, message: str) -> None:
+    from vcdoctor import report as reporting
+    from vcdoctor.render import render
+
+    click.echo(render(reporting.build([], error={"code": code.value, "message": message}), "json"))
 
 
 def _wants_json(argv: List[str]) -> bool:

@@ -48,10 +48,30 @@ class ExitCode(enum.IntEnum):
     FINDINGS = 1
     #: Bad flag, unknown --vcluster, pod not found.
     USAGE = 2
-    #: Kubeconfig missing/invalid, cluster unreachable or credentials refused.
+    #: Kubeconfig missing/invalid, cluster unreachable, credentials or an answer refused.
     CLUSTER = 3
+    #: vcdoctor itself crashed (a bug, not a finding about the cluster), as pytest's INTERNAL_ERROR.
+    INTERNAL_ERROR = 4
     #: Ctrl-C (128 + SIGINT); the report holds what finished.
     INTERRUPTED = 130
+
+
+class ErrorCode(str, enum.Enum):
+    """Why a run produced no check results (``error.code`` in the JSON report)."""
+
+    USAGE = "usage"
+    KUBECONFIG = "kubeconfig"
+    UNREACHABLE = "unreachable"
+    UNAUTHORIZED = "unauthorized"
+    NOT_FOUND = "not-found"
+    FORBIDDEN = "forbidden"
+    API_ERROR = "api-error"
+    NOT_IN_SNAPSHOT = "not-in-snapshot"
+    #: the server's answer broke a bound vcdoctor keeps (a bomb, an endless body or list, deep nesting)
+    REFUSED_ANSWER = "refused-answer"
+    INTERRUPTED = "interrupted"
+    #: vcdoctor crashed (exit code INTERNAL_ERROR)
+    INTERNAL_ERROR = "internal-error"
 
 
 @dataclass(frozen=True)

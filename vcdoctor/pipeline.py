@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import enum
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -16,28 +15,12 @@ from vcdoctor.engine.facts import HOST, VIRTUAL, Fact, FactStore, run_inputs
 from vcdoctor.engine.plan import Plan, make_plan
 from vcdoctor.engine.runner import Interrupted, run_checks
 from vcdoctor.gateway import Gateway, GatewayError, NotInSnapshot, Transport, Unauthorized, Unreachable
-from vcdoctor.model import CheckResult, ExitCode, Status
+from vcdoctor.model import CheckResult, ErrorCode, ExitCode, Status
 from vcdoctor.scope import Scope, Target, UsageError
 from vcdoctor.sides import ClusterKind, classify
 
 #: Per-request timeout ceiling; --timeout bounds the whole run.
 REQUEST_TIMEOUT = 30.0
-
-
-class ErrorCode(str, enum.Enum):
-    """Why a run produced no check results (``error.code`` in the JSON report)."""
-
-    USAGE = "usage"
-    KUBECONFIG = "kubeconfig"
-    UNREACHABLE = "unreachable"
-    UNAUTHORIZED = "unauthorized"
-    NOT_FOUND = "not-found"
-    FORBIDDEN = "forbidden"
-    API_ERROR = "api-error"
-    NOT_IN_SNAPSHOT = "not-in-snapshot"
-    #: the server's answer broke a bound vcdoctor keeps (a bomb, an endless body or list, deep nesting)
-    REFUSED_ANSWER = "refused-answer"
-    INTERRUPTED = "interrupted"
 
 
 class Failure(Exception):

@@ -7,7 +7,7 @@ import os
 from typing import Optional, Sequence
 
 from vcdoctor import __version__
-from vcdoctor.model import CheckResult, ExitCode, Status
+from vcdoctor.model import CheckResult, Status
 from vcdoctor.remedy import plan
 
 SCHEMA_VERSION = "vcdoctor.report/v1"
@@ -61,8 +61,3 @@ def now() -> datetime.datetime:
         return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc)
     return datetime.datetime.now(datetime.timezone.utc)
 
-
-def exit_code(results: Sequence[CheckResult]) -> ExitCode:
-    if any(r.status in (Status.FAIL, Status.ERROR) for r in results):
-        return ExitCode.FINDINGS
-    return ExitCode.OK

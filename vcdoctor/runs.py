@@ -8,9 +8,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from vcdoctor import report as reporting
 from vcdoctor.cli_options import say
-from vcdoctor.model import ExitCode
+from vcdoctor.model import ErrorCode, ExitCode
 from vcdoctor.pipeline import (
-    ErrorCode,
     Failure,
     Options,
     RunInterrupted,
