@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
+from typing import Dict, List, Optional, Set, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor import remedy
@@ -12,6 +13,7 @@ from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.remedy.script import said
 from vcdoctor.remedy.steps import Inspect
+from vcdoctor.scope import Scope
 
 #: a pod younger than this may simply not have been processed yet
 GRACE = datetime.timedelta(seconds=60)
@@ -34,7 +36,9 @@ def _group_evidence(ref: str, group: dict) -> Evidence:
                                               or [])][:5]})
 
 
-def run(scope, now, examined_kai_pods, podgroup_refs, target_podgroups, kai_pods, kai_settings, context) -> Verdict:
+def run(scope: Scope, now: datetime.datetime, examined_kai_pods: List[dict], podgroup_refs: Set[Tuple[str, str]],
+        target_podgroups: Dict[Tuple[str, str], dict], kai_pods: Tuple[dict, ...], kai_settings: kai.KaiSettings,
+        context: Optional[str]) -> Verdict:
     namespace = kai_settings.namespace
     pods = examined_kai_pods
     if not pods:

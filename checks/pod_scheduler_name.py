@@ -115,7 +115,7 @@ def _targeted(host_pods: Sequence[dict], scheduler: str, context: Optional[str])
                    _scheduler_fix(context, wrong, scheduler))
 
 
-def run(scope, examined_pods, kai_settings, context) -> Verdict:
+def run(scope: Scope, examined_pods: List[dict], kai_settings: kai.KaiSettings, context: Optional[str]) -> Verdict:
     scheduler = kai_settings.scheduler
     if scope.host_pods is not None:
         return (_targeted(scope.host_pods, scheduler, context) if scope.host_pods

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Tuple
 
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 from vcdoctor.products import vcluster as vcl
+from vcdoctor.products.vcluster.facts import SettingsByVCluster
 from vcdoctor.remedy.script import said
 
 PRIVATE_NODES_FIX = ("Private nodes sync nothing to the host cluster, so the host's KAI never sees these pods, and "
@@ -29,7 +30,7 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, context: Optional[str]) -
     return Verdict(Status.PASS, f"{vc.ref}: runs its workloads on host nodes", (ev,))
 
 
-def run(vclusters, vcluster_settings, context) -> Verdict:
+def run(vclusters: Tuple[vcl.VCluster, ...], vcluster_settings: SettingsByVCluster, context: Optional[str]) -> Verdict:
     return vcl.each_vcluster(vclusters, vcluster_settings, lambda vc, settings: _examine(vc, settings, context),
                              context)
 

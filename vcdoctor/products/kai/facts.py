@@ -27,6 +27,18 @@ from vcdoctor.products.kai.release import UNKNOWN, KaiRelease, KaiSettings, dete
 RESERVATION_NAMESPACES = ("kai-resource-reservation", "runai-reservation")
 
 
+#: the facts whose reads wait until a check asks: each hands the check a function to call for the answer
+NamespaceExists = Callable[[], bool]
+Traces = Callable[[], Tuple[str, ...]]
+#: the reservation pods, read from the namespace given first (default: the v0.6+ one)
+ReservationPods = Callable[..., Tuple[dict, ...]]
+Nodes = Callable[[], Tuple[dict, ...]]
+#: events about one object (namespace, kind, name), newest first
+EventsAbout = Callable[[str, str, str], List[dict]]
+#: may this user get Services in this namespace
+ServiceAccess = Callable[[str, str], bool]
+
+
 @dataclass
 class PodGrouperLogs:
     pods: List[dict]
@@ -80,7 +92,7 @@ def _kai_pods(ctx: FactContext) -> Tuple[dict, ...]:
     return ctx.api.list(r.PODS, ctx.fact("kai_namespace"))
 
 
-def _namespace_exists(ctx: FactContext) -> Callable[[], bool]:
+def _namespace_exists(ctx: FactContext) -> NamespaceExists:
     def exists() -> bool:
         try:
             ctx.api.get(r.NAMESPACES, ctx.fact("kai_namespace"))
@@ -148,7 +160,7 @@ def _kai_settings(ctx: FactContext) -> KaiSettings:
                    namespace_source=place.how)
 
 
-def _kai_traces(ctx: FactContext) -> Callable[[], Tuple[str, ...]]:
+def _kai_traces(ctx: FactContext) -> Traces:
     """Signs that KAI runs, or ran, in this cluster though its namespace holds no KAI pod: PodGroups (only KAI's
     pod-grouper creates them) and Queues (KAI's CRD is served). Asked only then: an install fix beside a working
     KAI would add a second set of fail-closed webhooks."""
@@ -193,7 +205,7 @@ def _target_podgroups(ctx: FactContext) -> Dict[Tuple[str, str], dict]:
     return found
 
 
-def _reservation_pods(ctx: FactContext) -> Callable[..., Tuple[dict, ...]]:
+def _reservation_pods(ctx: FactContext) -> ReservationPods:
     """Read only when GPU sharing is on: the release's namespace first, then the other."""
     def pods(first: str = RESERVATION_NAMESPACES[0]) -> Tuple[dict, ...]:
         order = [first] + [n for n in RESERVATION_NAMESPACES if n != first]
@@ -213,12 +225,12 @@ def _reservation_pods(ctx: FactContext) -> Callable[..., Tuple[dict, ...]]:
     return pods
 
 
-def _nodes(ctx: FactContext) -> Callable[[], Tuple[dict, ...]]:
+def _nodes(ctx: FactContext) -> Nodes:
     """Read when a check gets that far: inside a vCluster, GPU requests are judged without the host's nodes."""
     return lambda: ctx.api.list(r.NODES)
 
 
-def _target_events(ctx: FactContext) -> Callable[[str, str, str], List[dict]]:
+def _target_events(ctx: FactContext) -> EventsAbout:
     """Events about one object of the --pod target, newest first (a field-selected LIST per object)."""
     def about(namespace: str, kind: str, name: str) -> List[dict]:
         selector = f"involvedObject.kind={kind},involvedObject.name={name}"
@@ -227,7 +239,7 @@ def _target_events(ctx: FactContext) -> Callable[[str, str, str], List[dict]]:
     return about
 
 
-def _service_access(ctx: FactContext) -> Callable[[str, str], bool]:
+def _service_access(ctx: FactContext) -> ServiceAccess:
     """May this identity get Services in this namespace? A SubjectAccessReview, asked only when a check needs it."""
     def may(user: str, namespace: str) -> bool:
         return ctx.api.may(user, "get", "services", namespace)
