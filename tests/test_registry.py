@@ -11,7 +11,7 @@ from typing import Any, List, Optional, Union
 
 import pytest
 
-from vcdoctor.engine.facts import INPUTS, Fact
+from vcdoctor.engine.facts import INPUTS, Fact, FactStore
 from vcdoctor.model import CHECK_ID, Check, Severity, Status, Verdict
 from vcdoctor.products.vcluster import tenant
 from vcdoctor.registry import INPUT_TYPES, RegistryError, load_checks, load_facts, select_checks
@@ -161,3 +161,27 @@ def test_every_input_has_a_type_and_every_tenant_variant_returns_what_the_fact_i
     facts = load_facts()
     for variant in tenant.TENANT_FACTS:
         assert variant.returns() == facts[variant.name].returns(), variant.name
+
+
+def _answer(ctx) -> int:
+    return 1
+
+
+def _variant(ctx) -> int:
+    return 2
+
+
+def _asks(ctx) -> int:
+    return ctx.fact(ASKED) * 10
+
+
+ASKED = Fact("answer", "the host's answer", _answer)
+
+
+def test_a_fact_asked_by_itself_is_the_runs_fact_of_that_name():
+    """Typed access (store.value(FACT) -> T) still gets the run's variant of the fact, a tenant run's say."""
+    asker = Fact("asker", "needs answer", _asks, needs=("answer",))
+    host = FactStore(None, {"answer": ASKED, "asker": asker}, {})
+    tenant_run = FactStore(None, {"answer": Fact("answer", "the tenant's answer", _variant), "asker": asker}, {})
+    assert (host.value(ASKED), host.value("asker")) == (1, 10)
+    assert (tenant_run.value(ASKED), tenant_run.value("asker")) == (2, 20)
