@@ -11,6 +11,7 @@ import click
 from click.shell_completion import CompletionItem
 
 from vcdoctor.model import ErrorCode, ExitCode
+from vcdoctor.render import FORMATS, OutputFormat
 
 EXIT_CODES = """\b
 Exit codes:
@@ -30,12 +31,11 @@ Exit codes:
 API_LOG = "vcdoctor.api"
 
 
-def report_targets(ctx: click.Context, param: click.Parameter, values: Tuple[str, ...]) -> List[Tuple[str, str]]:
+def report_targets(ctx: click.Context, param: click.Parameter,
+                   values: Tuple[str, ...]) -> List[Tuple[OutputFormat, str]]:
     """--report FORMAT=PATH, checked before the cluster is read: a format vcdoctor has, a path it can write (or
     "-" for stdout), each path once."""
-    from vcdoctor.render import FORMATS
-
-    found: List[Tuple[str, str]] = []
+    found: List[Tuple[OutputFormat, str]] = []
     for value in values:
         fmt, sep, path = value.partition("=")
         if not sep or fmt not in FORMATS or not path:
@@ -46,7 +46,7 @@ def report_targets(ctx: click.Context, param: click.Parameter, values: Tuple[str
         if path != "-" and (os.path.isdir(path) or not os.path.isdir(directory) or not os.access(directory, os.W_OK)):
             why = "is a directory" if os.path.isdir(path) else f"cannot be written (directory {directory})"
             raise click.BadParameter(f"{value!r}: {path} {why}")
-        found.append((fmt, path))
+        found.append((OutputFormat(fmt), path))
     return found
 
 
@@ -142,6 +142,17 @@ def a_selector(ctx: click.Context, param: click.Parameter, value: Optional[str])
     except SelectorError as exc:
         raise click.BadParameter(str(exc), ctx, param) from None
     return value
+
+
+class EnumChoice(click.Choice):
+    """A choice among an Enum's values that hands the command the member (click before 8.2 takes strings only)."""
+
+    def __init__(self, choices: Any) -> None:
+        super().__init__([member.value for member in choices])
+        self.enum = choices
+
+    def convert(self, value: Any, param: Optional[click.Parameter], ctx: Optional[click.Context]) -> Any:
+        return self.enum(super().convert(getattr(value, "value", value), param, ctx))
 
 
 class Duration(click.ParamType):

@@ -29,6 +29,20 @@ def worst(statuses: Iterable[Status]) -> Status:
     return max(statuses, key=STATUS_RANK.__getitem__, default=Status.SKIP)
 
 
+class FailOn(str, enum.Enum):
+    """--fail-on: which results make the exit code FINDINGS (and JUnit's failures)."""
+
+    FAIL = "fail"
+    WARN = "warn"
+    NEVER = "never"
+
+    @property
+    def failing(self) -> Tuple[Status, ...]:
+        """The statuses that fail a run (fail includes error: a check that could not look is no pass)."""
+        return {FailOn.FAIL: (Status.FAIL, Status.ERROR), FailOn.WARN: (Status.FAIL, Status.ERROR, Status.WARN),
+                FailOn.NEVER: ()}[self]
+
+
 class Severity(str, enum.Enum):
     """How much a failure of the check hurts scheduling."""
 

@@ -15,7 +15,7 @@ from vcdoctor.engine.facts import HOST, VIRTUAL, Fact, FactStore, run_inputs
 from vcdoctor.engine.plan import Plan, make_plan
 from vcdoctor.engine.runner import Interrupted, run_checks
 from vcdoctor.gateway import Gateway, GatewayError, NotInSnapshot, Transport, Unauthorized, Unreachable
-from vcdoctor.model import CheckResult, ErrorCode, ExitCode, Status
+from vcdoctor.model import CheckResult, ErrorCode, ExitCode, FailOn, Status
 from vcdoctor.scope import Scope, Target, UsageError
 from vcdoctor.sides import ClusterKind, classify
 
@@ -250,7 +250,7 @@ def _in_time(executor: Executor, fn: Callable[..., Any], *args: Any, what: str) 
 
 
 def diagnose(options: Options, on_done: Optional[Callable[[CheckResult], None]] = None,
-             fail_on: str = "fail") -> Outcome:
+             fail_on: FailOn = FailOn.FAIL) -> Outcome:
     """One cluster or snapshot, start to end; Failure for a run that cannot produce results."""
     executor = Executor(Deadline(options.timeout))
     try:
@@ -354,7 +354,7 @@ def _selection(executor: Executor, store: FactStore, scope: Scope) -> None:
 
 
 def _outcome(results: List[CheckResult], source: Source, plan: Plan, executor: Executor, target: Target,
-             store: FactStore, fail_on: str, explain: bool = True) -> Outcome:
+             store: FactStore, fail_on: FailOn, explain: bool = True) -> Outcome:
     gateway = source.gateway
     scope: Optional[Scope] = store.peek("scope")
     shown = scope.to_dict() if scope is not None else dict(target.to_dict(), vclusters=[], host_pods=None, notes=[])
@@ -450,10 +450,8 @@ def explain_refusals(gateway: Gateway, plan: Plan, executor: Executor) -> Dict[s
     return {"checked": len(permissions), "missing": missing, "unavailable": None}
 
 
-def exit_code(results: Sequence[CheckResult], fail_on: str) -> ExitCode:
-    failing = {"fail": (Status.FAIL, Status.ERROR), "warn": (Status.FAIL, Status.ERROR, Status.WARN),
-               "never": ()}[fail_on]
-    return ExitCode.FINDINGS if any(r.status in failing for r in results) else ExitCode.OK
+def exit_code(results: Sequence[CheckResult], fail_on: FailOn) -> ExitCode:
+    return ExitCode.FINDINGS if any(r.status in fail_on.failing for r in results) else ExitCode.OK
 
 
 def fleet_exit_code(codes: Sequence[ExitCode]) -> ExitCode:
