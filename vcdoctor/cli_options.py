@@ -313,7 +313,7 @@ def _error_document(code: ErrorCode, message: str) -> None:
     from vcdoctor import report as reporting
     from vcdoctor.render import render
 
-    click.echo(render(reporting.build([], error={"code": code.value, "message": message}), "json"))
+    click.echo(render(reporting.Report.failed(code.value, message).to_dict(), "json"))
 
 
 def _wants_json(argv: List[str]) -> bool:

@@ -64,13 +64,14 @@ def run_one(options: Options, fail_on: FailOn, progress: bool = False) -> Tuple[
         return failure_report(failure, options.context), failure.exit_code
     except RunInterrupted as stop:
         say("interrupted; the report below is partial")
-        return stop.outcome.report, ExitCode.INTERRUPTED
+        return stop.outcome.report.to_dict(), ExitCode.INTERRUPTED
     except KeyboardInterrupt:
         stopped = Failure(ExitCode.USAGE, ErrorCode.INTERRUPTED, "interrupted before any check ran")
         say(stopped.message)
         return failure_report(stopped, options.context), ExitCode.INTERRUPTED
-    _announce(outcome.report)
-    return outcome.report, outcome.exit_code
+    report = outcome.report.to_dict()
+    _announce(report)
+    return report, outcome.exit_code
 
 
 def _selected(options: Options) -> int:
@@ -104,7 +105,7 @@ def collect(options: Options, out_path: Optional[str], redact: bool) -> str:
     from vcdoctor import snapshot
 
     outcome = diagnose(options)
-    report = outcome.report
+    report = outcome.report.to_dict()
     out_path = out_path or default_snapshot_name(report["cluster"].get("context"), report["generated_at"])
     metadata = {
         "tool": report["tool"],
