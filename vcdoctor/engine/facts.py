@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import typing
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Generic, Iterable, Mapping, Optional, Tuple, TypeVar, Union, overload
@@ -126,13 +127,19 @@ class Fact(Generic[T]):
         """The type ``compute`` is annotated to return, resolved (TypeError when it has none or it does not
         resolve): what a check's parameter of this name must be annotated as."""
         try:
-            hints = typing.get_type_hints(self.compute)
+            hints = _type_hints(self.compute)
         except Exception as exc:  # a name the annotation uses is not importable where compute is defined
             raise TypeError(f"fact {self.name!r}: the return annotation of its compute does not resolve ({exc})") \
                 from None
         if "return" not in hints:
             raise TypeError(f"fact {self.name!r}: its compute has no return annotation")
         return hints["return"]
+
+
+@functools.lru_cache(maxsize=None)
+def _type_hints(compute: Callable[..., Any]) -> Dict[str, Any]:
+    # resolved once per function: every check naming a fact asks for its type each time the checks load
+    return typing.get_type_hints(compute)
 
 
 class _MissingSide:
