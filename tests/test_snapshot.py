@@ -279,3 +279,11 @@ def test_collect_redacts_by_default_names_its_file_and_says_so(cluster, kubeconf
     raw = gzip.decompress(written.read_bytes())
     assert b"gpu-sharing-pod" not in raw and json.loads(invoke("run", "--snapshot", str(written), "-o", "json")
                                                        .stdout)["snapshot"]["redacted"] is True
+
+
+def test_a_flag_written_as_two_words_keeps_its_value_and_nothing_else():
+    from vcdoctor.snapshot import kept_args
+
+    assert kept_args(["--namespace-label-selector", "kai=on", "--token", "s3cret", "--zap-devel", "positional",
+                      "--scheduler-name", "--password=x"]) == ["--namespace-label-selector", "kai=on", "--zap-devel",
+                                                               "--scheduler-name"]

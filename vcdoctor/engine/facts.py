@@ -120,6 +120,8 @@ class Fact(Generic[T]):
     #: other facts ``compute`` may ask for (only these); a fact whose reads depend on what a check asks
     #: returns a function, and its reads happen when the check calls it
     needs: Tuple[str, ...] = ()
+    #: facts only the function it returns asks for, when a check calls it: never prefetched
+    later: Tuple[str, ...] = ()
     #: which cluster its reads go to (HOST or VIRTUAL)
     side: str = HOST
 
@@ -204,9 +206,10 @@ class FactContext:
     def fact(self, name: Fact[T]) -> T: ...
 
     def fact(self, name: Union[str, Fact[Any]]) -> Any:
-        """Another fact's value, by name or (typed as it returns) by the Fact itself; only one ``needs`` names."""
+        """Another fact's value, by name or (typed as it returns) by the Fact itself; only one ``needs`` or
+        ``later`` names."""
         key = name.name if isinstance(name, Fact) else name
-        if key not in self._fact.needs:
+        if key not in self._fact.needs and key not in self._fact.later:
             raise UndeclaredRead(f"fact {self._fact.name!r} asked for fact {key!r} without declaring it")
         return self._store.value(key)
 
@@ -263,8 +266,9 @@ def run_inputs(target: Any, now: datetime.datetime, context: Optional[str] = Non
     return {"target": target, "now": now, "context": context}
 
 
-def closure(names: Iterable[str], facts: Mapping[str, Fact]) -> Tuple[str, ...]:
-    """Every fact ``names`` reach through ``needs``, dependencies first (inputs left out)."""
+def closure(names: Iterable[str], facts: Mapping[str, Fact], later: bool = True) -> Tuple[str, ...]:
+    """Every fact ``names`` reach through ``needs`` (and ``later``, unless told not to), dependencies first
+    (inputs left out)."""
     ordered: Dict[str, None] = {}
 
     def visit(name: str, trail: Tuple[str, ...]) -> None:
@@ -272,7 +276,7 @@ def closure(names: Iterable[str], facts: Mapping[str, Fact]) -> Tuple[str, ...]:
             return
         if name in trail:
             raise ValueError(f"facts depend on each other in a circle: {' -> '.join(trail + (name,))}")
-        for need in facts[name].needs:
+        for need in facts[name].needs + (facts[name].later if later else ()):
             visit(need, trail + (name,))
         ordered[name] = None
     for name in names:

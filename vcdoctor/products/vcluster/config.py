@@ -179,7 +179,7 @@ class Settings:
 
 
 #: v0.19 bool flags (pkg/options/flags.go@v0.19.0): --set-owner defaults to true, the others to false
-_BOOL_FLAGS = ("--set-owner", "--multi-namespace-mode", "--enable-scheduler", "--enable-priority-classes")
+BOOL_FLAGS = ("--set-owner", "--multi-namespace-mode", "--enable-scheduler", "--enable-priority-classes")
 
 
 def syncer_flags(args) -> Dict[str, Any]:
@@ -190,7 +190,7 @@ def syncer_flags(args) -> Dict[str, Any]:
     flags: Dict[str, Any] = {"--set-owner": True, "--sync-labels": [], "--sync": []}
     for arg in args:
         name, _, value = arg.partition("=")
-        if name in _BOOL_FLAGS:
+        if name in BOOL_FLAGS:
             # pflag bools take no separate value; "--set-owner" alone means true
             text = value.lower() if value else "true"
             flags[name] = {"true": True, "1": True, "t": True, "false": False, "0": False, "f": False}.get(text, text)
