@@ -80,18 +80,22 @@ def _pod_evidence(pod: dict, component: str) -> Evidence:
                      "image": podinfo.image_tag(pod)})
 
 
-def _blocks(component: compat.Component, release: kai.KaiRelease) -> str:
-    """What its fail-closed webhooks refuse while it is down, as this release configures them."""
-    rows = compat.outages(component.key, release.effective)
+def _blocks(component: compat.Component, settings: kai.KaiSettings) -> str:
+    """What its fail-closed webhooks refuse while it is down, as this release and its Config configure them."""
+    rows = compat.outages(component.key, settings.release.effective)
+    narrowed = ""
+    if component.key == "admission" and settings.webhooks_need_queue_label:
+        narrowed = (f"; only in namespaces labelled {settings.queue_label.value or 'with the queue label'} (Config "
+                    f"spec.admission.queueLabelSelector)")
     return "".join(f"; it serves KAI's webhooks, which fail closed: while it is down the API server refuses "
-                   f"{row.value.refuses} ({row.source})" for row in rows)
+                   f"{row.value.refuses} ({row.source})" for row in rows) + (narrowed if rows else "")
 
 
 def _health(component: compat.Component, members: List[dict],
-            release: kai.KaiRelease) -> Tuple[Optional[str], Optional[str]]:
+            settings: kai.KaiSettings) -> Tuple[Optional[str], Optional[str]]:
     """(failure, warning) of one component's pods."""
     ready = [p for p in members if podinfo.is_ready(p)]
-    blocks = _blocks(component, release)
+    blocks = _blocks(component, settings)
     if not ready:
         return f"{component.key} not ready ({podinfo.state_summary(members[0])}){blocks}", None
     if len(ready) < len(members):
@@ -200,7 +204,7 @@ def run(kai_pods: Tuple[dict, ...], kai_namespace_exists: kai.NamespaceExists, k
         expected += 1
         evidence += [_pod_evidence(p, component.key) for p in members]
         for label, group in _shards(component, members, kai_settings, pending_kai_pods):
-            failure, warning = _health(component, group, release)
+            failure, warning = _health(component, group, kai_settings)
             if failure or warning:
                 bad = [p for p in group if not podinfo.is_ready(p) or podinfo.restarts(p) >= RESTART_WARNING]
                 inspect += bad[:1]

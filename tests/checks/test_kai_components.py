@@ -296,3 +296,12 @@ def test_the_numa_placement_exporter_is_judged_from_v0_16(cluster, run_check, ve
     result = run_check(CHECK)
     assert (result.status is Status.FAIL) is judged, result.message
     assert ("numa-placement-exporter not ready" in result.message) is judged
+
+
+def test_a_config_that_narrows_the_webhooks_to_queue_labelled_namespaces_says_so(cluster, run_check):
+    objs = kr.install("v0.14.0", broken={"admission": {"ready": False, "waiting": "CrashLoopBackOff"}})
+    objs[-1]["spec"]["admission"]["queueLabelSelector"] = True
+    cluster.add(*objs)
+    result = run_check(CHECK)
+    assert ("only in namespaces labelled kai.scheduler/queue (Config spec.admission.queueLabelSelector)"
+            in result.message)

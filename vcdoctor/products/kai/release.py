@@ -126,6 +126,9 @@ class KaiSettings:
     #: the pod-grouper's --pod-label-selector and --namespace-label-selector, as it parses them (v0.7+)
     pod_selector: Tuple[Tuple[str, str], ...] = ()
     namespace_selector: Tuple[Tuple[str, str], ...] = ()
+    #: Config spec.admission.queueLabelSelector (v0.9+): the pod webhooks match only namespaces with the queue label
+    #: key (operands/admission/resources.go:158@v0.9.0, :156@v0.12.0)
+    webhooks_need_queue_label: bool = False
 
     @property
     def scheduler(self) -> str:
@@ -147,6 +150,7 @@ def settings(release: KaiRelease, kai_pods: Sequence[dict], config: Optional[dic
     return KaiSettings(release, _scheduler_name(glob, kai_pods), _queue_label(release, glob, grouper),
                        _node_pool_label(release, glob, grouper), *_json_log(release, glob, grouper), problems,
                        switched_off=_switched_off(config),
+                       webhooks_need_queue_label=_admission(config).get("queueLabelSelector") is True,
                        pod_selector=_selector(grouper, compat.POD_LABEL_SELECTOR_FLAG),
                        namespace_selector=_selector(grouper, compat.NAMESPACE_LABEL_SELECTOR_FLAG))
 
@@ -161,6 +165,11 @@ def _selector(grouper: Optional[dict], flag: str) -> Tuple[Tuple[str, str], ...]
         if equals:
             pairs[key.strip()] = wanted.strip()
     return tuple(sorted(pairs.items()))
+
+
+def _admission(config: Optional[dict]) -> dict:
+    admission = ((config or {}).get("spec") or {}).get("admission")
+    return admission if isinstance(admission, dict) else {}
 
 
 def _switched_off(config: Optional[dict]) -> Tuple[str, ...]:
