@@ -62,6 +62,14 @@ def test_a_crash_while_writing_a_snapshot_is_an_internal_error_too(cluster, kube
                             "the cluster; -v shows the traceback)\n"
 
 
+def test_a_command_without_verbose_does_not_offer_it(mocker):
+    mocker.patch("vcdoctor.explain.check_list", side_effect=ValueError("bad row"))
+    result = CliRunner().invoke(main, ["checks"])
+    assert result.exit_code == 4
+    assert result.stderr == "vcdoctor: internal error: ValueError: bad row (a bug in vcdoctor, not a finding about " \
+                            "the cluster)\n"
+
+
 def test_the_exit_codes_keep_their_numbers_and_the_help_names_each():
     assert {c.name: c.value for c in ExitCode} == {"OK": 0, "FINDINGS": 1, "USAGE": 2, "CLUSTER": 3,
                                                    "INTERNAL_ERROR": 4, "INTERRUPTED": 130}

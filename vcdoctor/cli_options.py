@@ -270,7 +270,9 @@ class JsonAwareGroup(click.Group):
                 _error_document(ErrorCode.USAGE, exc.format_message())
             sys.exit(int(ExitCode.USAGE))
         except Exception as exc:  # whatever escaped is vcdoctor's bug, and said as such
-            internal_error(exc, _wants_json(argv))
+            command = self.commands.get(argv[0]) if argv else None
+            internal_error(exc, _wants_json(argv), command is not None and any(
+                "-v" in param.opts for param in command.params if isinstance(param, click.Option)))
 
     def command_first(self, argv: List[str]) -> List[str]:
         """`vcdoctor -n ml run` as `vcdoctor run -n ml`: kubectl takes flags before or after the verb. Only when
@@ -291,15 +293,16 @@ class JsonAwareGroup(click.Group):
 CRASH_MESSAGE_CHARS = 200
 
 
-def internal_error(exc: BaseException, as_json: bool) -> NoReturn:
+def internal_error(exc: BaseException, as_json: bool, has_verbose: bool = True) -> NoReturn:
     """A crash is a bug in vcdoctor, not a finding about the cluster: its own exit code (as pytest's
-    INTERNAL_ERROR), one inert line naming it, the traceback only with -v, and with -o json still one document."""
+    INTERNAL_ERROR), one inert line naming it, the traceback only with -v (of a command that has it), and with
+    -o json still one document."""
     import traceback
 
     said = " ".join(str(exc).split())
     said = said[:CRASH_MESSAGE_CHARS] + ("..." if len(said) > CRASH_MESSAGE_CHARS else "")
     message = (f"internal error: {type(exc).__name__}{': ' + said if said else ''} (a bug in vcdoctor, not a "
-               "finding about the cluster; -v shows the traceback)")
+               f"finding about the cluster{'; -v shows the traceback' if has_verbose else ''})")
     if logging.getLogger(API_LOG).isEnabledFor(logging.INFO):  # -v (or -v=N, N > 0) of this run
         for line in "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).splitlines():
             say(line)
