@@ -131,7 +131,8 @@ def fits(annotation: Any, returned: Any) -> bool:
     would leave the body unchecked."""
     if annotation is Any:
         return False
-    if isinstance(annotation, type) and isinstance(returned, type) and typing.get_origin(returned) is None:
+    plain = [t for t in (annotation, returned) if isinstance(t, type) and typing.get_origin(t) is None]
+    if len(plain) == 2:
         return issubclass(returned, annotation)
     return _shape(annotation) == _shape(returned)
 
