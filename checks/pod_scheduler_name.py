@@ -124,7 +124,15 @@ def _runtime_class_refusals(refusals: Sequence[syncer_log.RuntimeClassRefusals],
         evidence.append(Evidence(f"RuntimeClass {refused.runtime_class}", "not found" if refused.exists is False
                                  else "could not be read: the syncer log is the only evidence"))
         failures.append(f"{said} ({named}{' ...' if len(refused.pods) > 5 else ''})")
-        remediation.append(_runtime_remediation(refused.runtime_class, release))
+        if refused.set_by_vcluster:
+            remediation.append(
+                f"The host has no RuntimeClass {refused.runtime_class}, and vCluster "
+                + ", ".join(f"{ref} ({source})" for ref, source in refused.set_by_vcluster)
+                + " gives it to every synced pod (sync.toHost.pods.runtimeClassName), replacing the class KAI's "
+                  "admission sets. Create that RuntimeClass on the host (the NVIDIA GPU operator creates nvidia), "
+                  "or change sync.toHost.pods.runtimeClassName to a class the host has, then recreate the pods.")
+        else:
+            remediation.append(_runtime_remediation(refused.runtime_class, release))
     if failures:
         return Verdict(Status.FAIL, "; ".join(failures), tuple(evidence), " ".join(remediation),
                        _runtime_class_fix(context))

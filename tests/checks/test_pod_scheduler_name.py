@@ -156,3 +156,15 @@ def test_an_unreadable_runtime_class_leaves_the_syncer_log_as_evidence(cluster, 
     result = run_check(CHECK)
     assert result.status is Status.FAIL
     assert any("could not be read" in e.observation for e in result.evidence)
+
+
+@pytest.mark.parametrize("version, chooser", [("0.22.0", "KAI v0.14.0's admission"), ("0.23.0", "vCluster vc-ns/")])
+def test_a_runtime_class_the_vcluster_gives_every_pod_is_blamed_on_it_from_v0_23(cluster, run_check, version, chooser):
+    from tests.fakeapi import kai_releases as kr
+    from tests.fakeapi import vcluster_releases as vr
+
+    cluster.add(*f.vcluster(VC, NS, version=version, extra_values=vr.pod_classes(runtime_class="nvidia")),
+                *kr.install("v0.14.0"))
+    cluster.set_log(NS, f"{VC}-0", "syncer", REFUSED.format(name="trainer"))
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL and chooser in result.remediation

@@ -19,6 +19,7 @@ from vcdoctor.products.vcluster.config import (
     Settings,
     config_outline,
     load_config,
+    pod_runtime_class,
     reduce_config,
     syncer_flags,
 )
@@ -234,7 +235,8 @@ def _runtime_class_refusals(ctx: FactContext) -> Tuple[syncer_log.RuntimeClassRe
         return ()
     synced = {(owner_key(p), virtual_ref(p)) for p in examined}
     waiting: Dict[str, Dict[str, Refusal]] = {}
-    for vc in ctx.fact("vclusters"):
+    vclusters = ctx.fact("vclusters")
+    for vc in vclusters:
         for ref, lines in logs_by_vcluster.get(vc.ref, ()):
             if isinstance(lines, GatewayError):
                 continue
@@ -243,7 +245,27 @@ def _runtime_class_refusals(ctx: FactContext) -> Tuple[syncer_log.RuntimeClassRe
                 if missing and ((vc.namespace, vc.name), pod) not in synced:
                     waiting.setdefault(missing.group(1), {})[pod] = refusal
     return tuple(syncer_log.RuntimeClassRefusals(name, _exists(ctx.api, r.RUNTIME_CLASSES, name),
-                                                 tuple(pods.items())) for name, pods in sorted(waiting.items()))
+                                                 tuple(pods.items()), _set_by(ctx, vclusters, name, pods))
+                 for name, pods in sorted(waiting.items()))
+
+
+def _set_by(ctx: FactContext, vclusters: Sequence[VCluster], runtime_class: str,
+            pods: Mapping[str, Refusal]) -> Tuple[Tuple[str, str], ...]:
+    """The refusing vClusters that give every synced pod this class themselves (v0.23+): then they, not KAI's
+    admission, chose it."""
+    refs = {refusal.vcluster for refusal in pods.values()}
+    try:
+        settings = ctx.fact("vcluster_settings")
+    except (GatewayError, SideUnavailable):
+        return ()
+    found = []
+    for vc in vclusters:
+        own = settings.get(vc.ref)
+        if vc.ref in refs and isinstance(own, Settings):
+            chosen = pod_runtime_class(own, vc.version)
+            if chosen.name == runtime_class:
+                found.append((vc.ref, chosen.source))
+    return tuple(found)
 
 
 def _exists(api: ScopedApi, resource: r.Resource, name: str) -> Optional[bool]:
@@ -298,7 +320,7 @@ FACTS = (
          "without a host pod, and whether it exists now", _runtime_class_refusals,
          (Read("get", r.RUNTIME_CLASSES, name=RUNTIME, when="when a syncer log says the host refused a pod for a "
                                                             "missing RuntimeClass", optional=True),),
-         needs=("vclusters", "syncer_logs", "examined_pods")),
+         needs=("vclusters", "syncer_logs", "examined_pods", "vcluster_settings")),
     Fact("vcluster_chart_schemas", "each examined vCluster's chart schema, from its current Helm release",
          _chart_schemas, (Read("list", r.SECRETS, namespace=RUNTIME, labels=RUNTIME, metadata_only=True,
                                when="with --read-helm-release", option="helm_release"),

@@ -44,6 +44,8 @@ class RuntimeClassRefusals:
     exists: Optional[bool]
     #: (virtual namespace/name, the newest refusal) per pod
     pods: Tuple[Tuple[str, Refusal], ...]
+    #: vClusters (ref, citation) whose sync.toHost.pods.runtimeClassName gives every synced pod this class
+    set_by_vcluster: Tuple[Tuple[str, str], ...] = ()
 
 
 #: controller-runtime's "Reconciler error" names the syncer in ``controller`` ("pod"), and the virtual object in
