@@ -13,7 +13,9 @@ from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.kai import compat
 from vcdoctor.products.vcluster import MANAGED_BY
+from vcdoctor.products.vcluster.facts import SyncerLogs
 from vcdoctor.remedy.steps import Inspect, Manual, inside_vcluster
+from vcdoctor.scope import Scope
 
 MAX_LISTED = 10
 DENIAL = "denied the request"
@@ -25,7 +27,8 @@ RESERVATIONS = ("The binder reserves each shared GPU with a reservation pod on t
                 "driver or device plugin is missing on that node.")
 
 
-def _syncer_denials(scope, vclusters, syncer_logs) -> Tuple[List[Evidence], List[GatewayError], List[str]]:
+def _syncer_denials(scope: Scope, vclusters: Tuple[vcl.VCluster, ...],
+                    syncer_logs: SyncerLogs) -> Tuple[List[Evidence], List[GatewayError], List[str]]:
     """Webhook denials in each vCluster syncer's log tail (the only trace a denied pod leaves on the host)."""
     found: List[Evidence] = []
     problems: List[GatewayError] = []
@@ -55,15 +58,16 @@ def _pod_evidence(pod: dict) -> Evidence:
     return Evidence(f"pod {podinfo.ref(pod)}", "requests a GPU share", data)
 
 
-def _vcluster_of(pods: List[dict], denials: List[Evidence], vclusters) -> Optional[str]:
+def _vcluster_of(pods: List[dict], denials: List[Evidence]) -> Optional[str]:
     refs = {str(d.data.get("vcluster")) for d in denials}
     refs |= {f"{podinfo.namespace(p)}/{podinfo.labels(p)[MANAGED_BY]}" for p in pods
              if podinfo.labels(p).get(MANAGED_BY)}
     return next(iter(refs)) if len(refs) == 1 else None
 
 
-def run(scope, vclusters, examined_pods, syncer_logs, gpu_sharing, reservation_pods, kai_release, kai_settings,
-        context) -> Verdict:
+def run(scope: Scope, vclusters: Tuple[vcl.VCluster, ...], examined_pods: List[dict], syncer_logs: SyncerLogs,
+        gpu_sharing: kai.SharingState, reservation_pods: kai.ReservationPods, kai_release: kai.KaiRelease,
+        kai_settings: kai.KaiSettings, context: Optional[str]) -> Verdict:
     examined = examined_pods
     shared = [p for p in examined if kai.wants_gpu_share(p)]
     denials, problems, unread = _syncer_denials(scope, vclusters, syncer_logs)
@@ -86,7 +90,7 @@ def run(scope, vclusters, examined_pods, syncer_logs, gpu_sharing, reservation_p
     state_ev = Evidence("GPU sharing", f"enabled = {state.enabled}", {"source": state.source,
                                                                       "kai_release": release.text})
     evidence = tuple([state_ev] + pod_ev + denials[:MAX_LISTED])
-    vcluster = _vcluster_of(shared, denials, vclusters)
+    vcluster = _vcluster_of(shared, denials)
     if state.enabled is None:
         return Verdict(Status.ERROR, f"{len(shared)} pod(s) request GPU shares but KAI's GPU sharing state could not "
                                      f"be read: {state.source}", evidence,

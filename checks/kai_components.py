@@ -148,8 +148,9 @@ def _elsewhere(traces: Tuple[str, ...], namespace: str, context: Optional[str]) 
                                                           kai.FIND_SELECTOR),))))
 
 
-def run(kai_pods, kai_namespace_exists, kai_traces, kai_release, kai_settings, pending_kai_pods,
-        context) -> Verdict:
+def run(kai_pods: Tuple[dict, ...], kai_namespace_exists: kai.NamespaceExists, kai_traces: kai.Traces,
+        kai_release: kai.KaiRelease, kai_settings: kai.KaiSettings, pending_kai_pods: kai.PendingKaiPods,
+        context: Optional[str]) -> Verdict:
     namespace = kai_settings.namespace
     pods = [p for p in kai_pods if podinfo.phase(p) != "Succeeded" and kai.is_component_pod(p)]
     if not pods:

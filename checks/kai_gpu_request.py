@@ -58,7 +58,8 @@ def _plain(pod: dict, text: str) -> str:
     return ""
 
 
-def run(examined_kai_pods, nodes, kai_settings, context) -> Verdict:
+def run(examined_kai_pods: List[dict], nodes: kai.Nodes, kai_settings: kai.KaiSettings,
+        context: Optional[str]) -> Verdict:
     pods = [p for p in examined_kai_pods
             if kai.wants_gpu_share(p) or kai.whole_gpus(p) or GPU_ANNOTATIONS & set(podinfo.annotations(p))]
     if not pods:
@@ -74,16 +75,16 @@ def run(examined_kai_pods, nodes, kai_settings, context) -> Verdict:
                        tuple(Evidence(f"pod {podinfo.ref(p)}", ", ".join(problems),
                                       {k: podinfo.annotations(p).get(k) for k in (kai.GPU_FRACTION, kai.GPU_MEMORY)})
                              for p, problems in invalid[:10]), VALID, fix)
-    nodes = nodes()
+    all_nodes = nodes()
     capacity = {}
-    for node in nodes:
+    for node in all_nodes:
         value = ((node.get("status") or {}).get("allocatable") or {}).get(kai.GPU_RESOURCE)
         try:
             capacity[node["metadata"]["name"]] = int(str(value)) if value is not None else 0
         except ValueError:
             capacity[node["metadata"]["name"]] = 0
     gpu_nodes = {n: c for n, c in capacity.items() if c > 0}
-    nodes_ev = Evidence("nodes", f"{len(gpu_nodes)} of {len(nodes)} advertise nvidia.com/gpu",
+    nodes_ev = Evidence("nodes", f"{len(gpu_nodes)} of {len(all_nodes)} advertise nvidia.com/gpu",
                         {"allocatable": dict(sorted(gpu_nodes.items(), key=lambda kv: -kv[1])[:10])})
     if not gpu_nodes:
         return Verdict(Status.FAIL, f"{len(pods)} pod(s) request GPUs but no node advertises nvidia.com/gpu",
@@ -98,7 +99,7 @@ def run(examined_kai_pods, nodes, kai_settings, context) -> Verdict:
                        f"Request at most {gpu_nodes[biggest]} GPUs per pod, or split the work over several pods "
                        f"(KAI gang-schedules the pods of one PodGroup).")
     memory_pods = [p for p in pods if kai.GPU_MEMORY in podinfo.annotations(p)]
-    labelled = [n for n in nodes if GPU_MEMORY_LABEL in ((n.get("metadata") or {}).get("labels") or {})]
+    labelled = [n for n in all_nodes if GPU_MEMORY_LABEL in ((n.get("metadata") or {}).get("labels") or {})]
     if memory_pods and not labelled:
         return Verdict(Status.WARN, f"{len(memory_pods)} pod(s) request gpu-memory but no node has the "
                                     f"{GPU_MEMORY_LABEL} label KAI needs to place them", (nodes_ev,),

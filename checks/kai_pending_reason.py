@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import List, Optional
 
 from vcdoctor import pods as podinfo
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.remedy.script import said
+from vcdoctor.scope import Scope
 
 MAX_EVENTS = 8
 
@@ -25,8 +26,8 @@ def _when(event: dict) -> str:
     return event.get("lastTimestamp") or event.get("eventTime") or ""
 
 
-def _targeted(scope, events_about, scheduler: str, context: Optional[str]) -> Verdict:
-    pods = kai.kai_pods_of(scope.host_pods, scheduler)
+def _targeted(scope: Scope, events_about: kai.EventsAbout, scheduler: str, context: Optional[str]) -> Verdict:
+    pods = kai.kai_pods_of(scope.host_pods or (), scheduler)
     if not pods:
         return Verdict(Status.SKIP, "the examined pod is not scheduled by kai-scheduler",
                        (Evidence("examined pods", "no kai-scheduler pod"),))
@@ -67,7 +68,8 @@ def _targeted(scope, events_about, scheduler: str, context: Optional[str]) -> Ve
                                f"involvedObject.name={name}"))
 
 
-def run(scope, examined_kai_pods, target_events, kai_settings, context) -> Verdict:
+def run(scope: Scope, examined_kai_pods: List[dict], target_events: kai.EventsAbout, kai_settings: kai.KaiSettings,
+        context: Optional[str]) -> Verdict:
     if scope.host_pods is not None:
         return _targeted(scope, target_events, kai_settings.scheduler, context)
     pods = examined_kai_pods

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor import remedy
@@ -14,6 +14,7 @@ from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.kai import compat
 from vcdoctor.remedy.script import said
 from vcdoctor.remedy.steps import Inspect, Manual, inside_vcluster
+from vcdoctor.scope import Scope
 
 #: a pod younger than this may simply not have been processed yet
 GRACE = datetime.timedelta(seconds=60)
@@ -37,7 +38,8 @@ def _group_evidence(ref: str, group: dict) -> Evidence:
                                               or [])][:5]})
 
 
-def _why_ungrouped(pod: dict, settings: kai.KaiSettings, namespace_labels) -> Tuple[str, Optional[str]]:
+def _why_ungrouped(pod: dict, settings: kai.KaiSettings,
+                   namespace_labels: kai.NamespaceLabels) -> Tuple[str, Optional[str]]:
     """(kind, reason) the pod-grouper left this pod alone by its own rules; kind "" when none applies."""
     skip = compat.SKIP_PODGROUPER
     if podinfo.annotations(pod).get(skip.value) == "true" and settings.release.has(skip) is not False:
@@ -61,8 +63,8 @@ def _why_ungrouped(pod: dict, settings: kai.KaiSettings, namespace_labels) -> Tu
     return "", None
 
 
-def _ungrouped_by_rule(unprocessed: List[dict], settings: kai.KaiSettings, namespace_labels, evidence: List[Evidence],
-                       context: Optional[str]) -> Optional[Verdict]:
+def _ungrouped_by_rule(unprocessed: List[dict], settings: kai.KaiSettings, namespace_labels: kai.NamespaceLabels,
+                       evidence: List[Evidence], context: Optional[str]) -> Optional[Verdict]:
     """Pods the pod-grouper's own selectors or a skip annotation exclude: not a broken pod-grouper."""
     reasons = [(pod, *_why_ungrouped(pod, settings, namespace_labels)) for pod in unprocessed]
     explained = [(pod, kind, why) for pod, kind, why in reasons if kind]
@@ -95,8 +97,9 @@ def _ungrouped_by_rule(unprocessed: List[dict], settings: kai.KaiSettings, names
                    remedy.fix(context, *steps))
 
 
-def run(scope, now, examined_kai_pods, podgroup_refs, target_podgroups, kai_pods, kai_settings, namespace_labels,
-        context) -> Verdict:
+def run(scope: Scope, now: datetime.datetime, examined_kai_pods: List[dict], podgroup_refs: Set[Tuple[str, str]],
+        target_podgroups: Dict[Tuple[str, str], dict], kai_pods: Tuple[dict, ...], kai_settings: kai.KaiSettings,
+        namespace_labels: kai.NamespaceLabels, context: Optional[str]) -> Verdict:
     namespace = kai_settings.namespace
     pods = examined_kai_pods
     if not pods:

@@ -31,7 +31,8 @@ def _parent_for(tree: QueueTree) -> Tuple[str, bool]:
     return "default-parent-queue", "default-parent-queue" not in tree.names
 
 
-def run(examined_kai_pods, queues, target_podgroups, kai_settings, context) -> Verdict:
+def run(examined_kai_pods: List[dict], queues: QueueTree, target_podgroups: Dict[Tuple[str, str], dict],
+        kai_settings: kai.KaiSettings, context: Optional[str]) -> Verdict:
     pods = examined_kai_pods
     if not pods:
         return kai.NO_KAI_PODS

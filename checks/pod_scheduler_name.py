@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor import remedy
@@ -161,7 +161,9 @@ def _targeted(host_pods: Sequence[dict], scheduler: str, context: Optional[str])
                    _scheduler_fix(context, wrong, scheduler))
 
 
-def run(scope, examined_pods, runtime_class_refusals, kai_settings, context) -> Verdict:
+def run(scope: Scope, examined_pods: List[dict],
+        runtime_class_refusals: Tuple[syncer_log.RuntimeClassRefusals, ...], kai_settings: kai.KaiSettings,
+        context: Optional[str]) -> Verdict:
     scheduler = kai_settings.scheduler
     if scope.host_pods is not None:
         return (_targeted(scope.host_pods, scheduler, context) if scope.host_pods

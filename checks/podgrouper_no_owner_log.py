@@ -36,7 +36,7 @@ def _annotations(examined: List[dict]) -> Evidence:
                                                  f"pod-group-name annotation", data)
 
 
-def run(pod_grouper_logs, examined_kai_pods, kai_settings) -> Verdict:
+def run(pod_grouper_logs: kai.PodGrouperLogs, examined_kai_pods: List[dict], kai_settings: kai.KaiSettings) -> Verdict:
     logs = pod_grouper_logs
     if not logs.pods:
         return Verdict(Status.SKIP, f"no pod-grouper pod in namespace {kai_settings.namespace}; see kai-components",

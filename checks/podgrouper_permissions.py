@@ -14,7 +14,9 @@ from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.kai import compat
 from vcdoctor.products.kai.pod_grouper_log import Finding
+from vcdoctor.products.vcluster.facts import SettingsByVCluster
 from vcdoctor.remedy.script import said
+from vcdoctor.scope import Scope
 
 MAX_EXAMPLES = 5
 Key = Tuple[str, str]
@@ -34,13 +36,13 @@ ONE_GANG = ("the pod-grouper may read the vCluster Service, so it climbs to it a
             "the vCluster into one PodGroup: KAI gang-schedules unrelated pods together")
 
 
-def _service_account(logs) -> str:
+def _service_account(logs: kai.PodGrouperLogs) -> str:
     pod = logs.pods[0]
     account = (pod.get("spec") or {}).get("serviceAccountName") or "pod-grouper"
     return f"system:serviceaccount:{podinfo.namespace(pod)}:{account}"
 
 
-def _fix_for(vc: vcl.VCluster, vcluster_settings) -> str:
+def _fix_for(vc: vcl.VCluster, vcluster_settings: SettingsByVCluster) -> str:
     """What vcluster-set-owner prescribes for this vCluster: setOwner off, or, when it already is off but not
     applied, the restart."""
     settings = vcluster_settings.get(vc.ref)
@@ -52,7 +54,7 @@ def _fix_for(vc: vcl.VCluster, vcluster_settings) -> str:
     return f"{vc.ref}: turn setOwner off ({how})."
 
 
-def _fixes(vcs: Sequence[vcl.VCluster], vcluster_settings, context) -> Tuple[str, Optional[Fix]]:
+def _fixes(vcs: Sequence[vcl.VCluster], vcluster_settings: SettingsByVCluster) -> Tuple[str, Optional[Fix]]:
     # the fix script belongs to vcluster-set-owner, in the same report: printed twice it would be pasted twice
     text = ("Stop vCluster from setting the Service owner reference on the pods it syncs, for the vCluster(s) "
             "concerned only; the remedy does it under vcluster-set-owner (one upgrade per vCluster).")
@@ -61,7 +63,8 @@ def _fixes(vcs: Sequence[vcl.VCluster], vcluster_settings, context) -> Tuple[str
     return text + "\n" + "\n".join(_fix_for(vc, vcluster_settings) for vc in vcs), None
 
 
-def _access(service_access, user: str, namespaces: Sequence[str]) -> Tuple[Dict[str, Optional[bool]], Optional[str]]:
+def _access(service_access: kai.ServiceAccess, user: str,
+            namespaces: Sequence[str]) -> Tuple[Dict[str, Optional[bool]], Optional[str]]:
     """namespace -> may the pod-grouper get Services there (None: could not ask), and why not."""
     found: Dict[str, Optional[bool]] = {}
     problem = None
@@ -94,8 +97,9 @@ def _judge(release: kai.KaiRelease, user: str, access: Dict[str, Optional[bool]]
     return Status.WARN, f"{what}; KAI {release.text}: {HARMLESS}{unknown}", review
 
 
-def run(scope, pod_grouper_logs, examined_kai_pods, service_access, kai_release, kai_settings, vcluster_settings,
-        context) -> Verdict:
+def run(scope: Scope, pod_grouper_logs: kai.PodGrouperLogs, examined_kai_pods: List[dict],
+        service_access: kai.ServiceAccess, kai_release: kai.KaiRelease, kai_settings: kai.KaiSettings,
+        vcluster_settings: SettingsByVCluster, context: Optional[str]) -> Verdict:
     logs = pod_grouper_logs
     if not logs.pods:
         return Verdict(Status.ERROR, f"could not look: no pod-grouper pod in namespace {kai_settings.namespace}",
@@ -134,7 +138,7 @@ def run(scope, pod_grouper_logs, examined_kai_pods, service_access, kai_release,
         other = [f for f in findings if f.service is None and not f.subject.endswith("cannot get services")]
         services = sorted({f.service for f in findings if f.service})
         vcs = [examined[s] for s in services if s in examined]
-        text, fix = _fixes(vcs, vcluster_settings, context)
+        text, fix = _fixes(vcs, vcluster_settings)
         if other:
             # a refusal on another owner kind (Deployment, Job, ...) stops the climb early: grouping changes
             return Verdict(Status.FAIL, f"{what}; the pod-grouper may not read owners of kind(s) it needs, so it "
@@ -160,13 +164,14 @@ def run(scope, pod_grouper_logs, examined_kai_pods, service_access, kai_release,
     owned = [p for p in examined_kai_pods if vcl.service_owner(p, podinfo.labels(p).get(vcl.MANAGED_BY, ""))]
     if owned:
         return _predict(owned, examined, service_access, release, kai_settings, vcluster_settings, user,
-                        read_ev, context)
+                        read_ev)
     return Verdict(Status.PASS, f"no permission errors in {scan.lines} pod-grouper log lines and no pod owned by a "
                                 f"vCluster Service", (read_ev,))
 
 
-def _predict(owned: List[dict], examined: Dict[Key, vcl.VCluster], service_access, release: kai.KaiRelease,
-             settings: kai.KaiSettings, vcluster_settings, user: str, read_ev: Evidence, context) -> Verdict:
+def _predict(owned: List[dict], examined: Dict[Key, vcl.VCluster], service_access: kai.ServiceAccess,
+             release: kai.KaiRelease, settings: kai.KaiSettings, vcluster_settings: SettingsByVCluster, user: str,
+             read_ev: Evidence) -> Verdict:
     """No refusal logged, but pods point at their vCluster's Service: ask the API server (SubjectAccessReview)
     whether the pod-grouper may read it, and say what follows."""
     owned_ev = Evidence("host pods", "ownerReference v1/Service present",
@@ -181,7 +186,7 @@ def _predict(owned: List[dict], examined: Dict[Key, vcl.VCluster], service_acces
     access, problem = _access(service_access, user, sorted({ns for ns, _ in keys}))
     what = f"no permission errors logged, but {len(owned)} KAI pod(s) carry their vCluster's Service owner reference"
     status, message, review = _judge(release, user, access, problem, what)
-    text, fix = _fixes([examined[k] for k in keys if k in examined], vcluster_settings, context)
+    text, fix = _fixes([examined[k] for k in keys if k in examined], vcluster_settings)
     if settings.json_log:
         text += ("\nTo see the fallback lines, turn JSON logging off (Helm value global.jsonLog=false, KAI v0.15+) "
                  "and re-run vcdoctor.")

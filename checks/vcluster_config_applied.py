@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Optional
+from typing import Optional, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor import remedy
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.vcluster import compat
+from vcdoctor.products.vcluster.facts import SettingsByVCluster
 from vcdoctor.remedy import join
 
 
-def _examine(vc: vcl.VCluster, settings: vcl.Settings, control_plane, context: Optional[str]) -> Verdict:
+def _examine(vc: vcl.VCluster, settings: vcl.Settings, control_plane: Tuple[dict, ...],
+             context: Optional[str]) -> Verdict:
     if settings.legacy or not vc.template_config_hash:
         return Verdict(Status.SKIP, f"{vc.ref}: vCluster {vc.version_text} keeps no config hash to compare",
                        (Evidence(f"{vc.workload_kind} {vc.ref}", f"no {vcl.CONFIG_HASH} on the pod template"),))
@@ -64,7 +66,8 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, control_plane, context: O
     return Verdict(Status.PASS, f"{vc.ref}: the control plane runs the stored config", tuple(evidence))
 
 
-def run(vclusters, vcluster_settings, control_plane_pods, context) -> Verdict:
+def run(vclusters: Tuple[vcl.VCluster, ...], vcluster_settings: SettingsByVCluster,
+        control_plane_pods: Tuple[dict, ...], context: Optional[str]) -> Verdict:
     return vcl.each_vcluster(vclusters, vcluster_settings,
                              lambda vc, settings: _examine(vc, settings, control_plane_pods, context), context)
 

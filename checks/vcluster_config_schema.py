@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional, Union
+from typing import List, Optional, Tuple, Union
 
 from vcdoctor import remedy
 from vcdoctor.engine.verdicts import could_not_look
@@ -11,8 +11,8 @@ from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Ve
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.helm.release import ChartSchema, MalformedRelease, NoRelease
 from vcdoctor.products.vcluster import compat
-from vcdoctor.products.vcluster.config_schema import UNKNOWN_KEY, UnusableSchema, problems
-from vcdoctor.products.vcluster.facts import ChartSchemas
+from vcdoctor.products.vcluster.config_schema import UNKNOWN_KEY, SchemaProblem, UnusableSchema, problems
+from vcdoctor.products.vcluster.facts import ChartSchemas, SettingsByVCluster
 from vcdoctor.scope import Target
 
 #: enough to act on; the count says how many more there are
@@ -102,7 +102,7 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, target: Target, schemas: 
                    tuple(evidence) + (source,), _remediation(vc, found), _fix(vc, found, context))
 
 
-def _renames(found) -> list:
+def _renames(found: List[SchemaProblem]) -> list:
     lines = []
     for p in found[:LISTED]:
         if p.suggestion:
@@ -114,7 +114,7 @@ def _renames(found) -> list:
     return lines
 
 
-def _remediation(vc: vcl.VCluster, found) -> str:
+def _remediation(vc: vcl.VCluster, found: List[SchemaProblem]) -> str:
     return ("Helm's schema and the vCluster CLI refuse these keys, so the Helm values cannot hold them: the "
             "vc-config Secret was edited by hand. The remedy renders it again from the Helm values at the installed "
             f"chart version {vc.version_text} and rolls the control plane (on the host cluster, where {vc.ref} is "
@@ -124,7 +124,7 @@ def _remediation(vc: vcl.VCluster, found) -> str:
             "Values from an older vCluster version can be converted with `vcluster convert config`.")
 
 
-def _fix(vc: vcl.VCluster, found, context: Optional[str]) -> Optional[Fix]:
+def _fix(vc: vcl.VCluster, found: List[SchemaProblem], context: Optional[str]) -> Optional[Fix]:
     if not context:
         return None
     notes = ["The keys vCluster does not know (put a setting you meant into the values under its right key):"]
@@ -133,7 +133,8 @@ def _fix(vc: vcl.VCluster, found, context: Optional[str]) -> Optional[Fix]:
                                                  f"again from the Helm values.", *notes)))
 
 
-def run(target, vclusters, vcluster_settings, vcluster_chart_schemas, context) -> Verdict:
+def run(target: Target, vclusters: Tuple[vcl.VCluster, ...], vcluster_settings: SettingsByVCluster,
+        vcluster_chart_schemas: ChartSchemas, context: Optional[str]) -> Verdict:
     return vcl.each_vcluster(vclusters, vcluster_settings,
                              lambda vc, settings: _examine(vc, settings, target, vcluster_chart_schemas, context),
                              context)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor import remedy
@@ -10,6 +10,7 @@ from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Ve
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.vcluster import compat
+from vcdoctor.products.vcluster.facts import SettingsByVCluster
 from vcdoctor.remedy.steps import Inspect, inside_vcluster
 
 MAX_LISTED = 10
@@ -98,7 +99,9 @@ def _inspect_fix(vc: vcl.VCluster, lost: List[dict], context: Optional[str]) -> 
                    "--show-labels"))))
 
 
-def run(vclusters, vcluster_settings, pods_by_vcluster, kai_settings, context) -> Verdict:
+def run(vclusters: Tuple[vcl.VCluster, ...], vcluster_settings: SettingsByVCluster,
+        pods_by_vcluster: Dict[Tuple[str, str], List[dict]], kai_settings: kai.KaiSettings,
+        context: Optional[str]) -> Verdict:
     queue_label = kai_settings.queue_label.value or kai.QUEUE_LABEL
     return vcl.each_vcluster(vclusters, vcluster_settings, lambda vc, settings: _examine(
         vc, settings, pods_by_vcluster.get((vc.namespace, vc.name), []), context, queue_label), context)

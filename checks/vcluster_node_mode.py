@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Tuple
 
 from vcdoctor import remedy
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.vcluster import compat
+from vcdoctor.products.vcluster.facts import SettingsByVCluster
 from vcdoctor.remedy.script import said
 
 PRIVATE = "privateNodes.enabled"
@@ -68,7 +69,7 @@ def _refused_with_k3s(vc: vcl.VCluster, distro: str, ev: Evidence, context: Opti
                        f"start and the host's KAI schedule its pods.",))))
 
 
-def run(vclusters, vcluster_settings, context) -> Verdict:
+def run(vclusters: Tuple[vcl.VCluster, ...], vcluster_settings: SettingsByVCluster, context: Optional[str]) -> Verdict:
     return vcl.each_vcluster(vclusters, vcluster_settings, lambda vc, settings: _examine(vc, settings, context),
                              context)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import yaml
 
@@ -13,6 +13,7 @@ from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.vcluster import compat
+from vcdoctor.products.vcluster.facts import SettingsByVCluster
 from vcdoctor.remedy.script import said
 
 TO_HOST = "sync.toHost.priorityClasses.enabled"
@@ -127,7 +128,9 @@ def _one_class(vc: vcl.VCluster) -> str:
             f"each host pod that class in place of its own ({era.source}).")
 
 
-def run(vclusters, vcluster_settings, pods_by_vcluster, kai_settings, context) -> Verdict:
+def run(vclusters: Tuple[vcl.VCluster, ...], vcluster_settings: SettingsByVCluster,
+        pods_by_vcluster: Dict[Tuple[str, str], List[dict]], kai_settings: kai.KaiSettings,
+        context: Optional[str]) -> Verdict:
     scheduler = kai_settings.scheduler
     return vcl.each_vcluster(vclusters, vcluster_settings, lambda vc, settings: _examine(
         vc, settings, kai.kai_pods_of(pods_by_vcluster.get((vc.namespace, vc.name), []), scheduler), context),

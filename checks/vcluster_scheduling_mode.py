@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from vcdoctor import remedy
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.vcluster import compat
+from vcdoctor.products.vcluster.facts import SettingsByVCluster
 
 VIRTUAL = "controlPlane.distro.k8s.scheduler.enabled"
 VIRTUAL_OLD = "controlPlane.advanced.virtualScheduler.enabled"
@@ -95,7 +97,8 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, context: Optional[str], s
                                 f"schedules it", (ev,))
 
 
-def run(vclusters, vcluster_settings, kai_settings, context) -> Verdict:
+def run(vclusters: Tuple[vcl.VCluster, ...], vcluster_settings: SettingsByVCluster, kai_settings: kai.KaiSettings,
+        context: Optional[str]) -> Verdict:
     return vcl.each_vcluster(vclusters, vcluster_settings,
                              lambda vc, settings: _examine(vc, settings, context, kai_settings.scheduler),
                              context)

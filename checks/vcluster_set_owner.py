@@ -8,6 +8,7 @@ from typing import List, Optional, Sequence, Tuple
 from vcdoctor import pods as podinfo
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Verdict
 from vcdoctor.products import vcluster as vcl
+from vcdoctor.products.vcluster.facts import SettingsByVCluster
 from vcdoctor.remedy import fix
 from vcdoctor.remedy.steps import Step, inside_vcluster
 
@@ -50,7 +51,8 @@ def roll_fix(vc: vcl.VCluster, context: Optional[str], owned: List[dict], stale:
     return " ".join(lines), fix(context, *steps)
 
 
-def _examine(vc: vcl.VCluster, settings: vcl.Settings, synced_pods, control_plane, context) -> Verdict:
+def _examine(vc: vcl.VCluster, settings: vcl.Settings, synced_pods: Tuple[dict, ...], control_plane: Tuple[dict, ...],
+             context: Optional[str]) -> Verdict:
     setting = vcl.owner_setting(settings)
     config_ev = Evidence(setting.source, "experimental.syncSettings.setOwner = "
                          + ("unknown" if setting.value is None else str(setting.value).lower()),
@@ -99,7 +101,7 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, synced_pods, control_plan
     return Verdict(Status.PASS, f"{vc.ref}: setOwner is false and no synced pod is owned by the Service", (config_ev,))
 
 
-def _ignored_because(settings: vcl.Settings, vc: vcl.VCluster):
+def _ignored_because(settings: vcl.Settings, vc: vcl.VCluster) -> Optional[str]:
     """vCluster skips setOwner in multi-namespace mode, and (<= v0.28) with a foreign targetNamespace."""
     if settings.multi_namespace:
         return "multi-namespace mode is on"
@@ -109,14 +111,15 @@ def _ignored_because(settings: vcl.Settings, vc: vcl.VCluster):
     return None
 
 
-def _stale_control_plane(control_plane, vc: vcl.VCluster) -> List[Evidence]:
+def _stale_control_plane(control_plane: Tuple[dict, ...], vc: vcl.VCluster) -> List[Evidence]:
     return [Evidence(f"pod {podinfo.ref(pod)}", f"{vcl.CONFIG_HASH} differs from the {vc.workload_kind} template",
                      {"pod_hash": podinfo.annotations(pod).get(vcl.CONFIG_HASH),
                       "template_hash": vc.template_config_hash})
             for pod in vcl.stale_control_plane(control_plane, vc)]
 
 
-def run(vclusters, vcluster_settings, synced_pods, control_plane_pods, context) -> Verdict:
+def run(vclusters: Tuple[vcl.VCluster, ...], vcluster_settings: SettingsByVCluster, synced_pods: Tuple[dict, ...],
+        control_plane_pods: Tuple[dict, ...], context: Optional[str]) -> Verdict:
     return vcl.each_vcluster(vclusters, vcluster_settings,
                              lambda vc, settings: _examine(vc, settings, synced_pods, control_plane_pods, context),
                              context)

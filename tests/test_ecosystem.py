@@ -7,6 +7,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import threading
 import xml.etree.ElementTree as ET
 
 import jsonschema
@@ -61,6 +62,23 @@ def test_several_contexts_make_one_fleet_report(fleet_kubeconfig):
     # setowner-on: vcluster-set-owner fails; podgrouper-permissions warns (KAI >= v0.4.2 falls back to the pod)
     assert fleet["reports"][0]["summary"]["fail"] == 0 and fleet["reports"][1]["summary"]["fail"] == 1
     assert fleet["summary"]["fail"] == 1 and result.exit_code == 1
+
+
+def test_a_fleet_runs_each_cluster_on_a_daemon_thread_of_the_engine(fleet_kubeconfig, mocker):
+    """No second thread pool: a fleet's runs are the executor's daemon threads, which cannot hold the process open
+    after Ctrl-C or a deadline (a ThreadPoolExecutor's workers would)."""
+    seen = {}
+    real = runs.run_one
+
+    def recorded(options, fail_on, progress=False):
+        thread = threading.current_thread()
+        seen[options.context] = (thread.name, thread.daemon)
+        return real(options, fail_on, progress)
+
+    mocker.patch.object(runs, "run_one", side_effect=recorded)
+    result = invoke("run", "--kubeconfig", fleet_kubeconfig, "--context", "healthy", "--context", "broken")
+    assert result.exit_code == 1
+    assert seen == {"healthy": ("context-healthy", True), "broken": ("context-broken", True)}
 
 
 def test_all_contexts_includes_the_unreachable_one(fleet_kubeconfig):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import datetime
 import json
 import pathlib
@@ -15,6 +16,7 @@ from click.testing import CliRunner
 from tests.fakeapi.scenarios import SCENARIOS, VC, VC_NS, guide_cluster
 from vcdoctor import registry
 from vcdoctor.cli import main
+from vcdoctor.report import Report
 
 ROOT = pathlib.Path(__file__).parents[1]
 EXAMPLES = sorted((ROOT / "docs" / "examples").glob("*.tar.gz"))
@@ -191,3 +193,14 @@ def test_multi_namespace_pods_that_cannot_be_listed_are_not_judged_as_absent(clu
                                        "-o", "json"])
     (check,) = json.loads(result.stdout)["checks"]
     assert check["status"] == "error" and "namespaces" in check["message"]
+
+
+def test_the_report_is_built_once_frozen_and_its_document_is_a_copy():
+    report = Report.failed("usage", "bad flag", context="ctx")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        report.error = None
+    document = report.to_dict()
+    assert document["cluster"]["context"] == "ctx" and document["error"]["code"] == "usage"
+    assert "remedy" not in document and "preflight" not in document
+    document["cluster"]["context"] = "changed"
+    assert report.to_dict()["cluster"]["context"] == "ctx"

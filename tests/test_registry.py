@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
 import importlib
 import pathlib
+import re
 from importlib.metadata import EntryPoint
+from typing import Any, List, Optional, Union
 
 import pytest
 
+from vcdoctor.engine.facts import INPUTS, Fact, FactStore
 from vcdoctor.model import CHECK_ID, Check, Severity, Status, Verdict
-from vcdoctor.registry import RegistryError, load_checks, select_checks
+from vcdoctor.products.vcluster import tenant
+from vcdoctor.registry import INPUT_TYPES, RegistryError, load_checks, load_facts, select_checks
 
 
 def _declared_in_setup_cfg():
@@ -113,3 +118,70 @@ def test_every_builtin_title_states_the_expectation():
     """A title reads right next to any verdict ("FAIL x: expected: ..."), in every output format."""
     for check in load_checks():
         assert check.title.startswith("expected: "), check.id
+
+
+def _typed(kai_pods: List[str]) -> Verdict:
+    return Verdict(Status.PASS, f"{len(kai_pods)}")
+
+
+def _untyped(kai_pods, context: Optional[str]) -> Verdict:
+    return Verdict(Status.PASS, f"{kai_pods} {context}")
+
+
+def _builtin_spelling(kai_pods: tuple[dict, ...], context: Union[str, None], now: datetime.datetime) -> Verdict:
+    return Verdict(Status.PASS, f"{kai_pods} {context} {now}")
+
+
+def _anything(scope: Any) -> Verdict:
+    return Verdict(Status.PASS, f"{scope}")
+
+
+@pytest.mark.parametrize("run, message", [
+    (_typed, "check 'typed' parameter 'kai_pods' is annotated List[str], but fact 'kai_pods' is Tuple[dict, ...]"),
+    (_untyped, "check 'typed' parameter 'kai_pods' has no annotation: annotate it Tuple[dict, ...]"),
+    (_anything, "check 'typed' parameter 'scope' is annotated Any, but fact 'scope' is Scope"),
+])
+def test_a_check_whose_parameters_are_not_typed_as_its_facts_is_refused_at_load(run, message):
+    with pytest.raises(RegistryError, match=re.escape(message)):
+        load_checks([_EP("typed", _check("typed", run=run))])
+
+
+def test_the_builtin_spelling_of_a_fact_type_is_the_same_type():
+    assert [c.id for c in load_checks([_EP("typed", _check("typed", run=_builtin_spelling))])] == ["typed"]
+
+
+def test_a_fact_without_a_return_type_is_refused_for_the_check_that_names_it():
+    facts = dict(load_facts(), kai_pods=Fact("kai_pods", "untyped", lambda ctx: ()))
+    with pytest.raises(RegistryError, match="parameter 'kai_pods': fact 'kai_pods': its compute has no return"):
+        load_checks([_EP("typed", _check("typed", run=_builtin_spelling))], facts=facts)
+
+
+def test_every_input_has_a_type_and_every_tenant_variant_returns_what_the_fact_it_replaces_does():
+    assert set(INPUT_TYPES) == set(INPUTS)
+    facts = load_facts()
+    for variant in tenant.TENANT_FACTS:
+        assert variant.returns() == facts[variant.name].returns(), variant.name
+
+
+def _answer(ctx) -> int:
+    return 1
+
+
+def _variant(ctx) -> int:
+    return 2
+
+
+def _asks(ctx) -> int:
+    return ctx.fact(ASKED) * 10
+
+
+ASKED = Fact("answer", "the host's answer", _answer)
+
+
+def test_a_fact_asked_by_itself_is_the_runs_fact_of_that_name():
+    """Typed access (store.value(FACT) -> T) still gets the run's variant of the fact, a tenant run's say."""
+    asker = Fact("asker", "needs answer", _asks, needs=("answer",))
+    host = FactStore(None, {"answer": ASKED, "asker": asker}, {})
+    tenant_run = FactStore(None, {"answer": Fact("answer", "the tenant's answer", _variant), "asker": asker}, {})
+    assert (host.value(ASKED), host.value("asker")) == (1, 10)
+    assert (tenant_run.value(ASKED), tenant_run.value("asker")) == (2, 20)

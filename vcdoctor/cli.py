@@ -14,6 +14,7 @@ from vcdoctor import __version__
 from vcdoctor.cli_options import (
     COLLECT_EXIT_CODES,
     EXIT_CODES,
+    EnumChoice,
     JsonAwareGroup,
     complete_checks,
     pod_flags,
@@ -23,10 +24,9 @@ from vcdoctor.cli_options import (
     target_options,
     use_colour,
 )
-from vcdoctor.model import ExitCode
-from vcdoctor.render import FAIL_ON, FORMATS
+from vcdoctor.model import ExitCode, FailOn
+from vcdoctor.render import OutputFormat
 
-OUTPUTS = list(FORMATS)
 #: one text for `vcdoctor version` and `vcdoctor --version`
 VERSION_TEXT = f"vcdoctor %(version)s (Python {sys.version.split()[0]})"
 
@@ -81,16 +81,16 @@ def _options(**flags: Any) -> Any:
 @click.option("--snapshot", type=click.Path(dir_okay=False),
               help="Replay a snapshot from `vcdoctor collect` instead of reading a cluster.")
 @click.option("--all-contexts", is_flag=True, help="Run against every context of the kubeconfig.")
-@click.option("-o", "--output", type=click.Choice(OUTPUTS), default="table", show_default=True)
+@click.option("-o", "--output", type=EnumChoice(OutputFormat), default="table", show_default=True)
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Colour the table; auto = only on a terminal and when NO_COLOR is unset.")
-@click.option("--fail-on", type=click.Choice(FAIL_ON), default="fail", show_default=True,
+@click.option("--fail-on", type=EnumChoice(FailOn), default="fail", show_default=True,
               help="Which results make the exit code 1 (fail includes error); JUnit marks them as failures.")
 @click.option("--report", "reports", multiple=True, metavar="FORMAT=PATH", callback=report_targets,
               help="Also write the report in FORMAT to PATH, from the same run (repeatable), e.g. junit=vcdoctor.xml.")
 @click.option("-q", "--quiet", is_flag=True, help="Table output: print only the summary line.")
-def run(snapshot: Optional[str], all_contexts: bool, output: str, color: str, fail_on: str,
-        reports: List[Tuple[str, str]], quiet: bool, **flags: Any) -> None:
+def run(snapshot: Optional[str], all_contexts: bool, output: OutputFormat, color: str, fail_on: FailOn,
+        reports: List[Tuple[OutputFormat, str]], quiet: bool, **flags: Any) -> None:
     """Run the checks against the current cluster (or a snapshot, or several clusters)."""
     from vcdoctor import runs
 
@@ -103,7 +103,7 @@ def run(snapshot: Optional[str], all_contexts: bool, output: str, color: str, fa
     except runs.Failure as failure:
         _emit(runs.failure_report(failure), output, color, fail_on, quiet)
         sys.exit(int(failure.exit_code))
-    progress = output == "table" and not quiet and runs.stderr_is_tty()
+    progress = output is OutputFormat.TABLE and not quiet and runs.stderr_is_tty()
     if len(contexts) > 1:
         report, code = runs.run_many([_options(**dict(flags, contexts=[c])) for c in contexts], fail_on)
     else:
@@ -232,15 +232,15 @@ def version() -> None:
     click.echo(VERSION_TEXT % {"version": __version__})
 
 
-def _emit(report: Dict[str, Any], output: str, color: str, fail_on: str = "fail", quiet: bool = False) -> None:
+def _emit(report: Dict[str, Any], output: OutputFormat, color: str, fail_on: FailOn, quiet: bool = False) -> None:
     from vcdoctor.render import render
 
-    if output == "table" and report.get("error"):
+    if output is OutputFormat.TABLE and report.get("error"):
         return  # the one-line message is on stderr already
-    if output == "table" and quiet:
+    if output is OutputFormat.TABLE and quiet:
         from vcdoctor.render.table import summary_line
         click.echo(summary_line(report))
         return
-    colour = output == "table" and use_colour(color)
+    colour = output is OutputFormat.TABLE and use_colour(color)
     # click strips ANSI codes off non-terminals unless told the colour is wanted
     click.echo(render(report, output, colour, fail_on=fail_on), color=colour)

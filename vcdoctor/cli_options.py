@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, NoReturn, Optional, Tuple
 
 import click
 from click.shell_completion import CompletionItem
 
-from vcdoctor.model import ExitCode
+from vcdoctor.model import ErrorCode, ExitCode
+from vcdoctor.render import FORMATS, OutputFormat
 
 EXIT_CODES = """\b
 Exit codes:
@@ -18,22 +19,23 @@ Exit codes:
   1  at least one check ended fail or error (see --fail-on)
   2  usage error (bad flag, unknown --vcluster, pod not found, unreadable snapshot)
   3  kubeconfig missing/invalid, cluster unreachable, credentials or an answer refused
+  4  internal error: vcdoctor crashed (a bug; -v shows the traceback)
   130  interrupted (Ctrl-C, SIGTERM); the report holds what finished"""
 COLLECT_EXIT_CODES = """\b
 Exit codes:
   0  the snapshot is written (whatever the checks found)
   2  usage error (the file exists, the cluster is too big for one snapshot, several contexts)
   3  kubeconfig missing/invalid, cluster unreachable, credentials or an answer refused
+  4  internal error: vcdoctor crashed (a bug; -v shows the traceback)
   130  interrupted (Ctrl-C, SIGTERM); nothing is written"""
 API_LOG = "vcdoctor.api"
 
 
-def report_targets(ctx: click.Context, param: click.Parameter, values: Tuple[str, ...]) -> List[Tuple[str, str]]:
+def report_targets(ctx: click.Context, param: click.Parameter,
+                   values: Tuple[str, ...]) -> List[Tuple[OutputFormat, str]]:
     """--report FORMAT=PATH, checked before the cluster is read: a format vcdoctor has, a path it can write (or
     "-" for stdout), each path once."""
-    from vcdoctor.render import FORMATS
-
-    found: List[Tuple[str, str]] = []
+    found: List[Tuple[OutputFormat, str]] = []
     for value in values:
         fmt, sep, path = value.partition("=")
         if not sep or fmt not in FORMATS or not path:
@@ -44,7 +46,7 @@ def report_targets(ctx: click.Context, param: click.Parameter, values: Tuple[str
         if path != "-" and (os.path.isdir(path) or not os.path.isdir(directory) or not os.access(directory, os.W_OK)):
             why = "is a directory" if os.path.isdir(path) else f"cannot be written (directory {directory})"
             raise click.BadParameter(f"{value!r}: {path} {why}")
-        found.append((fmt, path))
+        found.append((OutputFormat(fmt), path))
     return found
 
 
@@ -140,6 +142,17 @@ def a_selector(ctx: click.Context, param: click.Parameter, value: Optional[str])
     except SelectorError as exc:
         raise click.BadParameter(str(exc), ctx, param) from None
     return value
+
+
+class EnumChoice(click.Choice):
+    """A choice among an Enum's values that hands the command the member (click before 8.2 takes strings only)."""
+
+    def __init__(self, choices: Any) -> None:
+        super().__init__([member.value for member in choices])
+        self.enum = choices
+
+    def convert(self, value: Any, param: Optional[click.Parameter], ctx: Optional[click.Context]) -> Any:
+        return self.enum(super().convert(getattr(value, "value", value), param, ctx))
 
 
 class Duration(click.ParamType):
@@ -254,13 +267,12 @@ class JsonAwareGroup(click.Group):
             exc.message = shown(exc.message)  # type: ignore[misc]
             exc.show()
             if _wants_json(argv):
-                from vcdoctor import report as reporting
-                from vcdoctor.render import render
-
-                click.echo(render(reporting.build([], error={"code": "usage", "message": exc.format_message()}),
-                                  "json"))
+                _error_document(ErrorCode.USAGE, exc.format_message())
             sys.exit(int(ExitCode.USAGE))
-
+        except Exception as exc:  # whatever escaped is vcdoctor's bug, and said as such
+            command = self.commands.get(argv[0]) if argv else None
+            internal_error(exc, _wants_json(argv), command is not None and any(
+                "-v" in param.opts for param in command.params if isinstance(param, click.Option)))
 
     def command_first(self, argv: List[str]) -> List[str]:
         """`vcdoctor -n ml run` as `vcdoctor run -n ml`: kubectl takes flags before or after the verb. Only when
@@ -275,6 +287,36 @@ class JsonAwareGroup(click.Group):
                     return [word, *lead, *argv[i + 1:]]
                 return argv
         return argv
+
+
+#: how much of a crash's own message the one line keeps (the traceback, with -v, has all of it)
+CRASH_MESSAGE_CHARS = 200
+
+
+def internal_error(exc: BaseException, as_json: bool, has_verbose: bool = True) -> NoReturn:
+    """A crash is a bug in vcdoctor, not a finding about the cluster: its own exit code (as pytest's
+    INTERNAL_ERROR), one inert line naming it, the traceback only with -v (of a command that has it), and with
+    -o json still one document."""
+    import traceback
+
+    said = " ".join(str(exc).split())
+    said = said[:CRASH_MESSAGE_CHARS] + ("..." if len(said) > CRASH_MESSAGE_CHARS else "")
+    message = (f"internal error: {type(exc).__name__}{': ' + said if said else ''} (a bug in vcdoctor, not a "
+               f"finding about the cluster{'; -v shows the traceback' if has_verbose else ''})")
+    if logging.getLogger(API_LOG).isEnabledFor(logging.INFO):  # -v (or -v=N, N > 0) of this run
+        for line in "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).splitlines():
+            say(line)
+    say(message)
+    if as_json:
+        _error_document(ErrorCode.INTERNAL_ERROR, message)
+    sys.exit(int(ExitCode.INTERNAL_ERROR))
+
+
+def _error_document(code: ErrorCode, message: str) -> None:
+    from vcdoctor import report as reporting
+    from vcdoctor.render import render
+
+    click.echo(render(reporting.Report.failed(code.value, message).to_dict(), "json"))
 
 
 def _wants_json(argv: List[str]) -> bool:

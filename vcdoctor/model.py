@@ -29,6 +29,20 @@ def worst(statuses: Iterable[Status]) -> Status:
     return max(statuses, key=STATUS_RANK.__getitem__, default=Status.SKIP)
 
 
+class FailOn(str, enum.Enum):
+    """--fail-on: which results make the exit code FINDINGS (and JUnit's failures)."""
+
+    FAIL = "fail"
+    WARN = "warn"
+    NEVER = "never"
+
+    @property
+    def failing(self) -> Tuple[Status, ...]:
+        """The statuses that fail a run (fail includes error: a check that could not look is no pass)."""
+        return {FailOn.FAIL: (Status.FAIL, Status.ERROR), FailOn.WARN: (Status.FAIL, Status.ERROR, Status.WARN),
+                FailOn.NEVER: ()}[self]
+
+
 class Severity(str, enum.Enum):
     """How much a failure of the check hurts scheduling."""
 
@@ -48,10 +62,30 @@ class ExitCode(enum.IntEnum):
     FINDINGS = 1
     #: Bad flag, unknown --vcluster, pod not found.
     USAGE = 2
-    #: Kubeconfig missing/invalid, cluster unreachable or credentials refused.
+    #: Kubeconfig missing/invalid, cluster unreachable, credentials or an answer refused.
     CLUSTER = 3
+    #: vcdoctor itself crashed (a bug, not a finding about the cluster), as pytest's INTERNAL_ERROR.
+    INTERNAL_ERROR = 4
     #: Ctrl-C (128 + SIGINT); the report holds what finished.
     INTERRUPTED = 130
+
+
+class ErrorCode(str, enum.Enum):
+    """Why a run produced no check results (``error.code`` in the JSON report)."""
+
+    USAGE = "usage"
+    KUBECONFIG = "kubeconfig"
+    UNREACHABLE = "unreachable"
+    UNAUTHORIZED = "unauthorized"
+    NOT_FOUND = "not-found"
+    FORBIDDEN = "forbidden"
+    API_ERROR = "api-error"
+    NOT_IN_SNAPSHOT = "not-in-snapshot"
+    #: the server's answer broke a bound vcdoctor keeps (a bomb, an endless body or list, deep nesting)
+    REFUSED_ANSWER = "refused-answer"
+    INTERRUPTED = "interrupted"
+    #: vcdoctor crashed (exit code INTERNAL_ERROR)
+    INTERNAL_ERROR = "internal-error"
 
 
 @dataclass(frozen=True)

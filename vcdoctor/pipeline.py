@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import enum
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -16,28 +15,12 @@ from vcdoctor.engine.facts import HOST, VIRTUAL, Fact, FactStore, run_inputs
 from vcdoctor.engine.plan import Plan, make_plan
 from vcdoctor.engine.runner import Interrupted, run_checks
 from vcdoctor.gateway import Gateway, GatewayError, NotInSnapshot, Transport, Unauthorized, Unreachable
-from vcdoctor.model import CheckResult, ExitCode, Status
+from vcdoctor.model import CheckResult, ErrorCode, ExitCode, FailOn, Status
 from vcdoctor.scope import Scope, Target, UsageError
 from vcdoctor.sides import ClusterKind, classify
 
 #: Per-request timeout ceiling; --timeout bounds the whole run.
 REQUEST_TIMEOUT = 30.0
-
-
-class ErrorCode(str, enum.Enum):
-    """Why a run produced no check results (``error.code`` in the JSON report)."""
-
-    USAGE = "usage"
-    KUBECONFIG = "kubeconfig"
-    UNREACHABLE = "unreachable"
-    UNAUTHORIZED = "unauthorized"
-    NOT_FOUND = "not-found"
-    FORBIDDEN = "forbidden"
-    API_ERROR = "api-error"
-    NOT_IN_SNAPSHOT = "not-in-snapshot"
-    #: the server's answer broke a bound vcdoctor keeps (a bomb, an endless body or list, deep nesting)
-    REFUSED_ANSWER = "refused-answer"
-    INTERRUPTED = "interrupted"
 
 
 class Failure(Exception):
@@ -112,7 +95,7 @@ class Source:
 
 @dataclass
 class Outcome:
-    report: Dict[str, Any]
+    report: reporting.Report
     results: List[CheckResult] = field(default_factory=list)
     exit_code: ExitCode = ExitCode.OK
     source: Optional[Source] = None
@@ -267,7 +250,7 @@ def _in_time(executor: Executor, fn: Callable[..., Any], *args: Any, what: str) 
 
 
 def diagnose(options: Options, on_done: Optional[Callable[[CheckResult], None]] = None,
-             fail_on: str = "fail") -> Outcome:
+             fail_on: FailOn = FailOn.FAIL) -> Outcome:
     """One cluster or snapshot, start to end; Failure for a run that cannot produce results."""
     executor = Executor(Deadline(options.timeout))
     try:
@@ -371,39 +354,40 @@ def _selection(executor: Executor, store: FactStore, scope: Scope) -> None:
 
 
 def _outcome(results: List[CheckResult], source: Source, plan: Plan, executor: Executor, target: Target,
-             store: FactStore, fail_on: str, explain: bool = True) -> Outcome:
+             store: FactStore, fail_on: FailOn, explain: bool = True) -> Outcome:
     gateway = source.gateway
     scope: Optional[Scope] = store.peek("scope")
     shown = scope.to_dict() if scope is not None else dict(target.to_dict(), vclusters=[], host_pods=None, notes=[])
     cluster = {k: v for k, v in source.cluster.items() if k != "host_missing"}
-    report = reporting.build(results, cluster, shown, permissions=_permissions(source))
     if source.kind.virtual and scope is not None and len(scope.found_vclusters) == 1:
         found = scope.found_vclusters[0]  # a renamed vCluster context: the host told which vCluster it is
-        named = report["cluster"]["vcluster"]
-        named["name"], named["namespace"] = named["name"] or found.name, named["namespace"] or found.namespace
+        named = cluster["vcluster"]
+        cluster["vcluster"] = dict(named, name=named["name"] or found.name,
+                                   namespace=named["namespace"] or found.namespace)
     if source.cluster.get("host_missing"):
-        report["target"].setdefault("notes", []).append(f"host cluster not examined: {source.cluster['host_missing']}")
+        shown["notes"] = [*shown.get("notes", []), f"host cluster not examined: {source.cluster['host_missing']}"]
     if not explain:
-        report["preflight"] = _no_review("interrupted")
+        preflight = _no_review("interrupted")
     elif source.kind.virtual:
-        report["preflight"] = _preflight_sides(source, plan, store.facts, executor, target)
+        preflight = _preflight_sides(source, plan, store.facts, executor, target)
     else:
-        report["preflight"] = explain_refusals(gateway, plan, executor)
+        preflight = explain_refusals(gateway, plan, executor)
     # a permission is "needed by" the checks whose verdict it changed: those that could not look (or were
     # skipped for it); a check that passed without it did not need it this time
     unjudged = {r.id for r in results if r.status in (Status.ERROR, Status.SKIP)}
-    for missing in report["preflight"].get("missing") or []:
-        missing["needed_by"] = [c for c in missing["needed_by"] if c in unjudged] or missing["needed_by"]
+    preflight["missing"] = [dict(missing, needed_by=[c for c in missing["needed_by"] if c in unjudged]
+                                 or missing["needed_by"]) for missing in preflight.get("missing") or []]
+    platform = None
     if source.kind.virtual and source.host is None:
         from vcdoctor.products.vcluster import tenant
 
-        report["platform"] = tenant.platform_ticket(source.kind, target)
-    report["duration_ms"] = executor.deadline.elapsed_ms()
+        platform = tenant.platform_ticket(source.kind, target)
     meta = source.snapshot_meta
-    if meta is not None:
-        report["snapshot"] = {"collected_at": meta.get("collected_at"),
-                              "tool_version": (meta.get("tool") or {}).get("version"),
-                              "redacted": bool(meta.get("redacted"))}
+    snapshot = None if meta is None else {"collected_at": meta.get("collected_at"),
+                                          "tool_version": (meta.get("tool") or {}).get("version"),
+                                          "redacted": bool(meta.get("redacted"))}
+    report = reporting.Report(tuple(results), cluster, shown, tuple(_permissions(source)), preflight=preflight,
+                              platform=platform, duration_ms=executor.deadline.elapsed_ms(), snapshot=snapshot)
     return Outcome(report, results, exit_code(results, fail_on), source)
 
 
@@ -467,10 +451,8 @@ def explain_refusals(gateway: Gateway, plan: Plan, executor: Executor) -> Dict[s
     return {"checked": len(permissions), "missing": missing, "unavailable": None}
 
 
-def exit_code(results: Sequence[CheckResult], fail_on: str) -> ExitCode:
-    failing = {"fail": (Status.FAIL, Status.ERROR), "warn": (Status.FAIL, Status.ERROR, Status.WARN),
-               "never": ()}[fail_on]
-    return ExitCode.FINDINGS if any(r.status in failing for r in results) else ExitCode.OK
+def exit_code(results: Sequence[CheckResult], fail_on: FailOn) -> ExitCode:
+    return ExitCode.FINDINGS if any(r.status in fail_on.failing for r in results) else ExitCode.OK
 
 
 def fleet_exit_code(codes: Sequence[ExitCode]) -> ExitCode:
@@ -483,6 +465,4 @@ def fleet_exit_code(codes: Sequence[ExitCode]) -> ExitCode:
 
 
 def failure_report(failure: Failure, context: Optional[str] = None) -> Dict[str, Any]:
-    report = reporting.build([], error={"code": failure.code.value, "message": failure.message})
-    report["cluster"]["context"] = context
-    return report
+    return reporting.Report.failed(failure.code.value, failure.message, context).to_dict()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import importlib
+import re
+import typing
 from importlib.metadata import EntryPoint, entry_points
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Union
 
 from vcdoctor.engine.facts import INPUTS, Fact, closure
 from vcdoctor.model import Check
+from vcdoctor.scope import Target
 
 GROUP = "vcdoctor.checks"
 #: plugins add facts here (each entry point names a tuple of Fact); built-ins are listed below, explicitly
@@ -18,6 +22,10 @@ BUILTIN_FACT_MODULES = (
     "vcdoctor.products.vcluster.facts",
     "vcdoctor.products.kai.facts",
 )
+
+
+#: the type of each run input (engine.facts.INPUTS) a check or fact may name
+INPUT_TYPES: Dict[str, Any] = {"target": Target, "now": datetime.datetime, "context": Optional[str]}
 
 
 class RegistryError(Exception):
@@ -78,6 +86,8 @@ def load_checks(eps: Optional[Iterable[EntryPoint]] = None, facts: Optional[Dict
                     near = difflib.get_close_matches(name, list(facts) + list(INPUTS), 1)
                     problems.append(f"check {check.id!r} asks for unknown fact {name!r}"
                                     + (f" (did you mean {near[0]!r}?)" if near else ""))
+        if not problems:
+            problems += type_problems(check, facts)
         if check.id != ep.name:
             problems.append(f"entry point {ep.name!r} does not match check id {check.id!r}")
         if check.id in found:
@@ -89,6 +99,61 @@ def load_checks(eps: Optional[Iterable[EntryPoint]] = None, facts: Optional[Dict
         raise RegistryError("no checks registered: vcdoctor is not installed (run: pip install .)")
     _refuse_cycles(found)
     return sorted(found.values(), key=lambda c: (c.order, c.id))
+
+
+def type_problems(check: Check, facts: Dict[str, Fact]) -> List[str]:
+    """Each parameter of ``run`` must be annotated with the type its fact's compute returns (or the input's type),
+    as pluggy checks a hook implementation's arguments at registration: a mismatch fails at load, naming the check
+    and the parameter, not in the middle of a run (and mypy then holds every check's body to that type)."""
+    try:
+        annotations = typing.get_type_hints(check.run)
+    except Exception as exc:  # a name the annotations use is not importable in the check's module
+        return [f"check {check.id!r}: the annotations of run do not resolve ({exc})"]
+    found = []
+    for name in check.needs:
+        try:
+            wanted = INPUT_TYPES[name] if name in INPUTS else facts[name].returns()
+        except TypeError as exc:
+            found.append(f"check {check.id!r} parameter {name!r}: {exc}")
+            continue
+        if name not in annotations:
+            found.append(f"check {check.id!r} parameter {name!r} has no annotation: annotate it "
+                         f"{type_name(wanted)} (the type of {'input' if name in INPUTS else 'fact'} {name!r})")
+        elif not fits(annotations[name], wanted):
+            found.append(f"check {check.id!r} parameter {name!r} is annotated {type_name(annotations[name])}, "
+                         f"but {'input' if name in INPUTS else 'fact'} {name!r} is {type_name(wanted)}")
+    return found
+
+
+def fits(annotation: Any, returned: Any) -> bool:
+    """Whether a parameter annotated ``annotation`` takes a value of type ``returned``: the same type (typing's
+    and the builtins' spellings alike, a Union in any order), or a base class of a plain class. Never Any: that
+    would leave the body unchecked."""
+    if annotation is Any:
+        return False
+    plain = [t for t in (annotation, returned) if isinstance(t, type) and typing.get_origin(t) is None]
+    if len(plain) == 2:
+        return issubclass(returned, annotation)
+    return _shape(annotation) == _shape(returned)
+
+
+def _shape(annotation: Any) -> Any:
+    """A comparable form of a type: Tuple[X, ...] and tuple[X, ...] alike, Optional[X] as Union[X, None]."""
+    if isinstance(annotation, list):  # the parameters of a Callable
+        return tuple(_shape(a) for a in annotation)
+    origin = typing.get_origin(annotation)
+    if origin is None:
+        return annotation
+    args = typing.get_args(annotation)
+    if origin is Union or type(annotation).__name__ == "UnionType":
+        return (Union, frozenset(_shape(a) for a in args))
+    return (origin, tuple(_shape(a) for a in args))
+
+
+def type_name(annotation: Any) -> str:
+    """A type as it is written in a check (Tuple[VCluster, ...], not its module path)."""
+    text = annotation.__qualname__ if isinstance(annotation, type) else repr(annotation)
+    return re.sub(r"(?:\b[A-Za-z_]\w*\.)+([A-Za-z_]\w*)", r"\1", text)
 
 
 def _refuse_cycles(checks: Dict[str, Check]) -> None:

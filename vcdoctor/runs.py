@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from vcdoctor import report as reporting
 from vcdoctor.cli_options import say
-from vcdoctor.model import ExitCode
+from vcdoctor.deadline import Deadline
+from vcdoctor.engine.executor import Executor
+from vcdoctor.model import ErrorCode, ExitCode, FailOn
 from vcdoctor.pipeline import (
-    ErrorCode,
     Failure,
     Options,
     RunInterrupted,
@@ -52,7 +52,7 @@ def stderr_is_tty() -> bool:
 
 
 
-def run_one(options: Options, fail_on: str, progress: bool = False) -> Tuple[Dict[str, Any], ExitCode]:
+def run_one(options: Options, fail_on: FailOn, progress: bool = False) -> Tuple[Dict[str, Any], ExitCode]:
     """(report, exit code) for one cluster or snapshot; never raises for cluster problems."""
     from vcdoctor.progress import Progress
 
@@ -64,13 +64,14 @@ def run_one(options: Options, fail_on: str, progress: bool = False) -> Tuple[Dic
         return failure_report(failure, options.context), failure.exit_code
     except RunInterrupted as stop:
         say("interrupted; the report below is partial")
-        return stop.outcome.report, ExitCode.INTERRUPTED
+        return stop.outcome.report.to_dict(), ExitCode.INTERRUPTED
     except KeyboardInterrupt:
         stopped = Failure(ExitCode.USAGE, ErrorCode.INTERRUPTED, "interrupted before any check ran")
         say(stopped.message)
         return failure_report(stopped, options.context), ExitCode.INTERRUPTED
-    _announce(outcome.report)
-    return outcome.report, outcome.exit_code
+    report = outcome.report.to_dict()
+    _announce(report)
+    return report, outcome.exit_code
 
 
 def _selected(options: Options) -> int:
@@ -88,10 +89,14 @@ def _announce(report: Dict[str, Any]) -> None:
              f"{', '.join(missing['needed_by'])}")
 
 
-def run_many(options: Sequence[Options], fail_on: str) -> Tuple[Dict[str, Any], ExitCode]:
-    """One report for several clusters: each diagnosed on its own, concurrently."""
-    with ThreadPoolExecutor(len(options)) as pool:
-        outcomes = list(pool.map(lambda o: run_one(o, fail_on), options))
+def run_many(options: Sequence[Options], fail_on: FailOn) -> Tuple[Dict[str, Any], ExitCode]:
+    """One report for several clusters: each diagnosed on its own, concurrently, on the engine's executor (daemon
+    threads: Ctrl-C ends the fleet at once, as it does one run). Each run keeps its own --timeout, so the fleet
+    waits without a deadline of its own."""
+    fleet = Executor(Deadline())
+    started = [fleet.submit(run_one, o, fail_on, name=f"context-{o.context}") for o in options]
+    fleet.wait(started)
+    outcomes = [run.result() for run in started]
     return reporting.fleet([r for r, _ in outcomes]), fleet_exit_code([c for _, c in outcomes])
 
 
@@ -100,7 +105,7 @@ def collect(options: Options, out_path: Optional[str], redact: bool) -> str:
     from vcdoctor import snapshot
 
     outcome = diagnose(options)
-    report = outcome.report
+    report = outcome.report.to_dict()
     out_path = out_path or default_snapshot_name(report["cluster"].get("context"), report["generated_at"])
     metadata = {
         "tool": report["tool"],

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import functools
+import typing
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Generic, Iterable, Mapping, Optional, Tuple, TypeVar, Union, overload
 
 from vcdoctor.gateway import ApiRequest, Gateway
 from vcdoctor.gateway.resources import Resource
@@ -103,13 +105,17 @@ class UndeclaredRead(Exception):
     """A fact sent a request its declaration does not list: a bug, caught by the tests and reported as one."""
 
 
+T = TypeVar("T")
+
+
 @dataclass(frozen=True)
-class Fact:
-    """A named answer about the cluster that checks receive as a parameter of the same name."""
+class Fact(Generic[T]):
+    """A named answer about the cluster that checks receive as a parameter of the same name, typed as ``compute``
+    declares it returns (the registry refuses a check whose parameter is annotated otherwise)."""
 
     name: str
     doc: str
-    compute: Callable[["FactContext"], Any]
+    compute: Callable[["FactContext"], T]
     reads: Tuple[Read, ...] = ()
     #: other facts ``compute`` may ask for (only these); a fact whose reads depend on what a check asks
     #: returns a function, and its reads happen when the check calls it
@@ -118,6 +124,24 @@ class Fact:
     later: Tuple[str, ...] = ()
     #: which cluster its reads go to (HOST or VIRTUAL)
     side: str = HOST
+
+    def returns(self) -> Any:
+        """The type ``compute`` is annotated to return, resolved (TypeError when it has none or it does not
+        resolve): what a check's parameter of this name must be annotated as."""
+        try:
+            hints = _type_hints(self.compute)
+        except Exception as exc:  # a name the annotation uses is not importable where compute is defined
+            raise TypeError(f"fact {self.name!r}: the return annotation of its compute does not resolve ({exc})") \
+                from None
+        if "return" not in hints:
+            raise TypeError(f"fact {self.name!r}: its compute has no return annotation")
+        return hints["return"]
+
+
+@functools.lru_cache(maxsize=None)
+def _type_hints(compute: Callable[..., Any]) -> Dict[str, Any]:
+    # resolved once per function: every check naming a fact asks for its type each time the checks load
+    return typing.get_type_hints(compute)
 
 
 class _MissingSide:
@@ -176,10 +200,18 @@ class FactContext:
     def inputs(self) -> Mapping[str, Any]:
         return self._store.inputs
 
-    def fact(self, name: str) -> Any:
-        if name not in self._fact.needs and name not in self._fact.later:
-            raise UndeclaredRead(f"fact {self._fact.name!r} asked for fact {name!r} without declaring it")
-        return self._store.value(name)
+    @overload
+    def fact(self, name: str) -> Any: ...
+    @overload
+    def fact(self, name: Fact[T]) -> T: ...
+
+    def fact(self, name: Union[str, Fact[Any]]) -> Any:
+        """Another fact's value, by name or (typed as it returns) by the Fact itself; only one ``needs`` or
+        ``later`` names."""
+        key = name.name if isinstance(name, Fact) else name
+        if key not in self._fact.needs and key not in self._fact.later:
+            raise UndeclaredRead(f"fact {self._fact.name!r} asked for fact {key!r} without declaring it")
+        return self._store.value(key)
 
 
 class FactStore:
@@ -197,11 +229,19 @@ class FactStore:
         self.inputs = dict(inputs)
         self._memo = SingleFlight()
 
-    def value(self, name: str) -> Any:
-        if name in self.inputs:
-            return self.inputs[name]
-        fact = self.facts[name]
-        return self._memo.get(name, lambda: fact.compute(FactContext(self, fact)))
+    @overload
+    def value(self, name: str) -> Any: ...
+    @overload
+    def value(self, name: Fact[T]) -> T: ...
+
+    def value(self, name: Union[str, Fact[Any]]) -> Any:
+        """A fact's (or input's) value, by name or, typed as the fact returns, by the Fact itself. Either way the
+        run's own fact of that name computes it (a tenant run's variant, say)."""
+        key = name.name if isinstance(name, Fact) else name
+        if key in self.inputs:
+            return self.inputs[key]
+        fact = self.facts[key]
+        return self._memo.get(key, lambda: fact.compute(FactContext(self, fact)))
 
     def gateway_for(self, fact: Fact) -> Any:
         gateway = self.sides.get(fact.side)

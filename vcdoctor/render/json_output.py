@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
+from vcdoctor.model import FailOn
 
-def render(report: dict, colour: bool = False, fail_on: str = "fail") -> str:
+
+def render(report: dict, colour: bool = False, fail_on: FailOn = FailOn.FAIL) -> str:
     # values stay exactly as seen: json.dumps (ensure_ascii) escapes every control character
     return json.dumps(report, indent=2, default=str)

@@ -5,19 +5,20 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
+from vcdoctor.model import FailOn
 from vcdoctor.render import inert
 from vcdoctor.render.scope import fix_of
 
 HEADER = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
-def render(report: dict, colour: bool = False, fail_on: str = "fail") -> str:
+def render(report: dict, colour: bool = False, fail_on: FailOn = FailOn.FAIL) -> str:
     suite = _suite(report, "vcdoctor", fail_on)
     ET.indent(suite)
     return HEADER + ET.tostring(suite, encoding="unicode")
 
 
-def render_fleet(fleet: dict, colour: bool = False, fail_on: str = "fail") -> str:
+def render_fleet(fleet: dict, colour: bool = False, fail_on: FailOn = FailOn.FAIL) -> str:
     suites = ET.Element("testsuites", {"name": "vcdoctor"})
     for report in fleet["reports"]:
         context = (report.get("cluster") or {}).get("context") or "?"
@@ -35,13 +36,13 @@ def _element(parent: ET.Element, tag: str, attrs: dict[str, object], body: objec
     return node
 
 
-def _failing(status: str, fail_on: str) -> bool:
+def _failing(status: str, fail_on: FailOn) -> bool:
     # a fail is a failed test whatever --fail-on says; a warn is one only with --fail-on warn,
     # so the suite fails exactly when vcdoctor's exit code does (--fail-on never aside)
-    return status == "fail" or (status == "warn" and fail_on == "warn")
+    return status == "fail" or (status == "warn" and fail_on is FailOn.WARN)
 
 
-def _suite(report: dict, name: str, fail_on: str) -> ET.Element:
+def _suite(report: dict, name: str, fail_on: FailOn) -> ET.Element:
     checks = report.get("checks") or []
     suite = ET.Element("testsuite", {
         "name": inert.xml(name),

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 
+from vcdoctor.model import FailOn
 from vcdoctor.render import inert
 from vcdoctor.render.scope import groups, remedy_of, remedy_summary, scope_lines, steps_for, without_citations
 
 ICONS = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "⛔", "skip": "➖"}
 
 
-def render(report: dict, colour: bool = False, fail_on: str = "fail", heading: str | None = None) -> str:
+def render(report: dict, colour: bool = False, fail_on: FailOn = FailOn.FAIL, heading: str | None = None) -> str:
     # every value from the cluster or a snapshot goes through inert.md_code/md_fence: in a code
     # span or block no heading, link, image or HTML can form, whatever the text holds
     lines = [heading or "## vcdoctor report", ""]
@@ -94,7 +95,7 @@ def _remedy(report: dict) -> list[str]:
     return lines + ["", "Paste into bash:", "", inert.md_verbatim(remedy["script"], "sh")]
 
 
-def render_fleet(fleet: dict, colour: bool = False, fail_on: str = "fail") -> str:
+def render_fleet(fleet: dict, colour: bool = False, fail_on: FailOn = FailOn.FAIL) -> str:
     parts = [f"# vcdoctor fleet report ({len(fleet['reports'])} clusters)", ""]
     for report in fleet["reports"]:
         context = (report.get("cluster") or {}).get("context") or "?"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import time
 
+from vcdoctor.model import FailOn
 from vcdoctor.render import inert
 
 STATUSES = ("pass", "warn", "fail", "error", "skip")
@@ -23,11 +24,11 @@ FAMILIES = {
 Sample = tuple[dict[str, str], float]
 
 
-def render(report: dict, colour: bool = False, fail_on: str = "fail") -> str:
+def render(report: dict, colour: bool = False, fail_on: FailOn = FailOn.FAIL) -> str:
     return _exposition([report])
 
 
-def render_fleet(fleet: dict, colour: bool = False, fail_on: str = "fail") -> str:
+def render_fleet(fleet: dict, colour: bool = False, fail_on: FailOn = FailOn.FAIL) -> str:
     # one family each, with a context label per cluster: the format wants a family's samples together
     return _exposition(fleet.get("reports") or [])
 

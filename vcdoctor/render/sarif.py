@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from vcdoctor.model import FailOn
 from vcdoctor.render import inert
 from vcdoctor.render.scope import fix_of
 
@@ -12,11 +13,11 @@ SEVERITY_LEVELS = {"critical": "error", "high": "error", "medium": "warning", "l
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
-def render(report: dict, colour: bool = False, fail_on: str = "fail") -> str:
+def render(report: dict, colour: bool = False, fail_on: FailOn = FailOn.FAIL) -> str:
     return json.dumps(_document([_run(report)]), indent=2)
 
 
-def render_fleet(fleet: dict, colour: bool = False, fail_on: str = "fail") -> str:
+def render_fleet(fleet: dict, colour: bool = False, fail_on: FailOn = FailOn.FAIL) -> str:
     return json.dumps(_document([_run(r) for r in fleet["reports"]]), indent=2)
 
 

@@ -8,6 +8,7 @@ import shutil
 import textwrap
 from collections.abc import Sequence
 
+from vcdoctor.model import FailOn
 from vcdoctor.render import inert
 from vcdoctor.render.scope import groups, remedy_of, remedy_summary, scope_lines, steps_for, without_citations
 
@@ -63,7 +64,7 @@ def wrap(text: str, width: int, indent: str = "") -> list[str]:
     return out
 
 
-def render(report: dict, colour: bool = False, fail_on: str = "fail", width: int | None = None) -> str:
+def render(report: dict, colour: bool = False, fail_on: FailOn = FailOn.FAIL, width: int | None = None) -> str:
     width = width or terminal_width()
     lines = [inert.one_line(line) for line in scope_lines(report)]
     lines = [wrapped for line in lines for wrapped in wrap(line, width)]
@@ -207,7 +208,7 @@ def summary_line(report: dict) -> str:
     return text
 
 
-def render_fleet(fleet: dict, colour: bool = False, fail_on: str = "fail", width: int | None = None) -> str:
+def render_fleet(fleet: dict, colour: bool = False, fail_on: FailOn = FailOn.FAIL, width: int | None = None) -> str:
     width = width or terminal_width()
     sections: list[str] = []
     for report in fleet["reports"]:

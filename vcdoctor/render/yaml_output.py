@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import yaml
 
+from vcdoctor.model import FailOn
 from vcdoctor.render import inert
 
 
-def render(report: dict, colour: bool = False, fail_on: str = "fail") -> str:
+def render(report: dict, colour: bool = False, fail_on: FailOn = FailOn.FAIL) -> str:
     text = yaml.safe_dump(report, sort_keys=False, allow_unicode=True, width=120).rstrip("\n")
     if inert.unsafe(text):
         # PyYAML escapes C0/C1 controls itself but writes printable-to-YAML bidi overrides raw;

@@ -10,7 +10,18 @@ from vcdoctor.products.kai.components import (  # noqa: F401
     POD_GROUPER_CONTAINERS,
     component_of,
 )
-from vcdoctor.products.kai.facts import RESERVATION_NAMESPACES, PodGrouperLogs  # noqa: F401
+from vcdoctor.products.kai.facts import (  # noqa: F401
+    RESERVATION_NAMESPACES,
+    EventsAbout,
+    NamespaceExists,
+    NamespaceLabels,
+    Nodes,
+    PendingKaiPods,
+    PodGrouperLogs,
+    ReservationPods,
+    ServiceAccess,
+    Traces,
+)
 from vcdoctor.products.kai.fixes import (  # noqa: F401
     ENABLE_GPU_SHARING,
     VALID_GPU_SHARE_VALUES,

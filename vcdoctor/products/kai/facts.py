@@ -35,6 +35,22 @@ from vcdoctor.products.kai.release import UNKNOWN, KaiRelease, KaiSettings, dete
 RESERVATION_NAMESPACES = ("kai-resource-reservation", "runai-reservation")
 
 
+#: the facts whose reads wait until a check asks: each hands the check a function to call for the answer
+NamespaceExists = Callable[[], bool]
+Traces = Callable[[], Tuple[str, ...]]
+#: the reservation pods, read from the namespace given first (default: the v0.6+ one)
+ReservationPods = Callable[..., Tuple[dict, ...]]
+Nodes = Callable[[], Tuple[dict, ...]]
+#: events about one object (namespace, kind, name), newest first
+EventsAbout = Callable[[str, str, str], List[dict]]
+#: may this user get Services in this namespace
+ServiceAccess = Callable[[str, str], bool]
+#: a host namespace's labels, None when it cannot be read
+NamespaceLabels = Callable[[str], Optional[Dict[str, str]]]
+#: the Pending pods that name KAI's scheduler, None when they cannot be listed
+PendingKaiPods = Callable[[], Optional[List[dict]]]
+
+
 @dataclass
 class PodGrouperLogs:
     pods: List[dict]
@@ -98,7 +114,7 @@ def _kai_pods(ctx: FactContext) -> Tuple[dict, ...]:
     return ctx.api.list(r.PODS, ctx.fact("kai_namespace"))
 
 
-def _namespace_exists(ctx: FactContext) -> Callable[[], bool]:
+def _namespace_exists(ctx: FactContext) -> NamespaceExists:
     def exists() -> bool:
         try:
             ctx.api.get(r.NAMESPACES, ctx.fact("kai_namespace"))
@@ -166,7 +182,7 @@ def _kai_settings(ctx: FactContext) -> KaiSettings:
                    namespace_source=place.how)
 
 
-def _kai_traces(ctx: FactContext) -> Callable[[], Tuple[str, ...]]:
+def _kai_traces(ctx: FactContext) -> Traces:
     """Signs that KAI runs, or ran, in this cluster though its namespace holds no KAI pod: PodGroups (only KAI's
     pod-grouper creates them) and Queues (KAI's CRD is served). Asked only then: an install fix beside a working
     KAI would add a second set of fail-closed webhooks."""
@@ -203,7 +219,7 @@ def _examined_kai_pods(ctx: FactContext) -> List[dict]:
     return names.kai_pods_of(ctx.fact("examined_pods"), ctx.fact("kai_settings").scheduler)
 
 
-def _pending_kai_pods(ctx: FactContext) -> Callable[[], Optional[List[dict]]]:
+def _pending_kai_pods(ctx: FactContext) -> PendingKaiPods:
     """The examined pods naming KAI's scheduler that wait unbound, asked only when a scheduler shard is down (to
     name who waits for it); None when they cannot be read."""
     def pending() -> Optional[List[dict]]:
@@ -238,7 +254,7 @@ def _target_podgroups(ctx: FactContext) -> Dict[Tuple[str, str], dict]:
     return found
 
 
-def _reservation_pods(ctx: FactContext) -> Callable[..., Tuple[dict, ...]]:
+def _reservation_pods(ctx: FactContext) -> ReservationPods:
     """Read only when GPU sharing is on: the release's namespace first, then the other."""
     def pods(first: str = RESERVATION_NAMESPACES[0]) -> Tuple[dict, ...]:
         order = [first] + [n for n in RESERVATION_NAMESPACES if n != first]
@@ -258,12 +274,12 @@ def _reservation_pods(ctx: FactContext) -> Callable[..., Tuple[dict, ...]]:
     return pods
 
 
-def _nodes(ctx: FactContext) -> Callable[[], Tuple[dict, ...]]:
+def _nodes(ctx: FactContext) -> Nodes:
     """Read when a check gets that far: inside a vCluster, GPU requests are judged without the host's nodes."""
     return lambda: ctx.api.list(r.NODES)
 
 
-def _namespace_labels(ctx: FactContext) -> Callable[[str], Optional[Dict[str, str]]]:
+def _namespace_labels(ctx: FactContext) -> NamespaceLabels:
     """A host namespace's labels; None when it cannot be read."""
     def labels(namespace: str) -> Optional[Dict[str, str]]:
         try:
@@ -273,7 +289,7 @@ def _namespace_labels(ctx: FactContext) -> Callable[[str], Optional[Dict[str, st
     return labels
 
 
-def _target_events(ctx: FactContext) -> Callable[[str, str, str], List[dict]]:
+def _target_events(ctx: FactContext) -> EventsAbout:
     """Events about one object of the --pod target, newest first (a field-selected LIST per object)."""
     def about(namespace: str, kind: str, name: str) -> List[dict]:
         selector = f"involvedObject.kind={kind},involvedObject.name={name}"
@@ -282,7 +298,7 @@ def _target_events(ctx: FactContext) -> Callable[[str, str, str], List[dict]]:
     return about
 
 
-def _service_access(ctx: FactContext) -> Callable[[str, str], bool]:
+def _service_access(ctx: FactContext) -> ServiceAccess:
     """May this identity get Services in this namespace? A SubjectAccessReview, asked only when a check needs it."""
     def may(user: str, namespace: str) -> bool:
         return ctx.api.may(user, "get", "services", namespace)
