@@ -8,7 +8,7 @@ from vcdoctor import pods as podinfo
 from vcdoctor import remedy
 from vcdoctor.engine.verdicts import remediation as access_remediation
 from vcdoctor.gateway import GatewayError
-from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Verdict
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Fix, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.kai import compat
@@ -75,15 +75,15 @@ def run(scope: Scope, vclusters: Tuple[vcl.VCluster, ...], examined_pods: List[d
     if not shared and not denials:
         if problems:
             exc = problems[0]
-            return Verdict(Status.ERROR,
-                           f"no host pod requests a GPU share, but the syncer log of {', '.join(unread)} could not be "
-                           f"read ({exc.kind}); pods denied by KAI's webhook would only show there",
-                           tuple(Evidence(e.request.describe() if e.request else "the API server", e.reason,
-                                          {"outcome": e.kind}) for e in problems),
-                           access_remediation(exc))
-        return Verdict(Status.SKIP, "no pod requests a GPU share (gpu-fraction/gpu-memory) and no syncer log shows a "
-                                    "KAI webhook denial",
-                       (Evidence("examined pods", f"{len(examined)} without gpu-fraction/gpu-memory"),))
+            return LOG_UNREADABLE.verdict(
+                f"no host pod requests a GPU share, but the syncer log of {', '.join(unread)} could not be "
+                f"read ({exc.kind}); pods denied by KAI's webhook would only show there",
+                tuple(Evidence(e.request.describe() if e.request else "the API server", e.reason,
+                 {"outcome": e.kind}) for e in problems),
+                access_remediation(exc))
+        return NO_SHARES.verdict("no pod requests a GPU share (gpu-fraction/gpu-memory) and no syncer log shows a "
+                                              "KAI webhook denial",
+                                 (Evidence("examined pods", f"{len(examined)} without gpu-fraction/gpu-memory"),))
 
     release: kai.KaiRelease = kai_release
     state = gpu_sharing
@@ -92,9 +92,10 @@ def run(scope: Scope, vclusters: Tuple[vcl.VCluster, ...], examined_pods: List[d
     evidence = tuple([state_ev] + pod_ev + denials[:MAX_LISTED])
     vcluster = _vcluster_of(shared, denials)
     if state.enabled is None:
-        return Verdict(Status.ERROR, f"{len(shared)} pod(s) request GPU shares but KAI's GPU sharing state could not "
-                                     f"be read: {state.source}", evidence,
-                       "Check the KAI install: kubectl get configs.kai.scheduler kai-config -o yaml")
+        return STATE_UNREADABLE.verdict(
+            f"{len(shared)} pod(s) request GPU shares but KAI's GPU sharing state could not "
+            f"be read: {state.source}", evidence,
+            "Check the KAI install: kubectl get configs.kai.scheduler kai-config -o yaml")
     if not state.enabled:
         what = []
         if shared:
@@ -102,16 +103,16 @@ def run(scope: Scope, vclusters: Tuple[vcl.VCluster, ...], examined_pods: List[d
         if denials:
             what.append(f"KAI's admission webhook denied {len(denials)} pod creation(s) in the syncer log")
         names = [vcl.virtual_ref(p) or podinfo.ref(p) for p in shared[:MAX_LISTED]]
-        return Verdict(Status.FAIL, f"GPU sharing is disabled but {' and '.join(what)}", evidence,
-                       kai.ENABLE_GPU_SHARING, kai.gpu_sharing_fix(release, context, vcluster, names,
-                                                                        kai_settings.namespace))
+        return SHARING_OFF.verdict(f"GPU sharing is disabled but {' and '.join(what)}", evidence,
+                                   kai.ENABLE_GPU_SHARING, kai.gpu_sharing_fix(release, context, vcluster, names,
+                                                                                    kai_settings.namespace))
     invalid = [d for d in denials if d.data.get("denial") in kai.INVALID_REQUEST_DENIALS]
     if invalid:
         quoted = sorted({str(d.data["denial"]) for d in invalid})
         fix = remedy.fix(context, inside_vcluster(vcluster, tuple(f"KAI's webhook said: {text}" for text in quoted) + (
             "Fix the gpu-fraction / gpu-memory annotation (or the nvidia.com/gpu limit) and recreate the pod.",)))
-        return Verdict(Status.FAIL, f"KAI's admission webhook rejected {len(invalid)} pod(s) for their GPU request: "
-                                    + "; ".join(quoted), evidence, kai.VALID_GPU_SHARE_VALUES, fix)
+        return REJECTED.verdict(f"KAI's admission webhook rejected {len(invalid)} pod(s) for their GPU request: "
+                                             + "; ".join(quoted), evidence, kai.VALID_GPU_SHARE_VALUES, fix)
     row = compat.at(compat.RESERVATION, release.effective)
     namespace = row.value.namespace if row else kai.RESERVATION_NAMESPACES[0]
     return _reservations(list(reservation_pods(namespace)), shared, evidence, release, namespace, context,
@@ -164,24 +165,51 @@ def _reservations(reservations: List[dict], shared: List[dict], evidence: tuple,
         said = [Evidence(f"reservation pod {podinfo.ref(p)}", _termination(p),
                          {"node": podinfo.node_name(p), "state": podinfo.state_summary(p)}) for p in relevant[:3]]
         waiting = (f"; {len(pending)} fractional pod(s) wait to bind" if pending else "")
-        return Verdict(Status.FAIL, "reservation pod(s) not running: " + "; ".join(
-            f"{podinfo.ref(p)} ({podinfo.state_summary(p)}): {_termination(p)}" for p in relevant[:2]) + waiting,
-            evidence + tuple(said), RESERVATIONS, _reservation_fix(context, relevant, release, kai_namespace))
+        return RESERVATION_DOWN.verdict(
+            "reservation pod(s) not running: " + "; ".join(
+ f"{podinfo.ref(p)} ({podinfo.state_summary(p)}): {_termination(p)}" for p in relevant[:2]) + waiting,
+ evidence + tuple(said), RESERVATIONS, _reservation_fix(context, relevant, release, kai_namespace))
     scheduled_nodes = {node for node in map(podinfo.node_name, scheduled) if node}  # every scheduled pod has one
     uncovered = sorted(scheduled_nodes - set(by_node))
     if uncovered:
-        return Verdict(Status.FAIL, f"GPU sharing is on but node(s) {', '.join(uncovered)} run shared pods without a "
-                                    f"reservation pod in {namespace}", evidence, RESERVATIONS,
-                       _reservation_fix(context, [], release, kai_namespace))
+        return NO_RESERVATION.verdict(f"GPU sharing is on but node(s) {', '.join(uncovered)} run shared pods without a "
+                                                   f"reservation pod in {namespace}", evidence, RESERVATIONS,
+                                      _reservation_fix(context, [], release, kai_namespace))
     if pending and not reservations:
-        return Verdict(Status.WARN, f"GPU sharing is on; {len(pending)} fractional pod(s) are not bound and no "
-                                    f"reservation pod exists yet in {namespace} (the binder creates them at bind "
-                                    f"time)", evidence, RESERVATIONS)
+        return NOT_BOUND_YET.verdict(
+            f"GPU sharing is on; {len(pending)} fractional pod(s) are not bound and no "
+            f"reservation pod exists yet in {namespace} (the binder creates them at bind "
+            f"time)", evidence, RESERVATIONS)
     if not shared:
-        return Verdict(Status.WARN, "GPU sharing is on; the syncer log shows earlier webhook denials of GPU-share pods",
-                       evidence, "Recreate the denied pods inside the vCluster now that sharing is on.")
+        return EARLIER_DENIALS.verdict(
+            "GPU sharing is on; the syncer log shows earlier webhook denials of GPU-share pods",
+            evidence, "Recreate the denied pods inside the vCluster now that sharing is on.")
     return Verdict(Status.PASS, f"GPU sharing is on; {len(scheduled)} bound fractional pod(s) have reservation pods "
                                 f"on their nodes" + (f", {len(pending)} not bound yet" if pending else ""), evidence)
+
+
+SHARING_OFF = Finding("VCD350", Status.FAIL, "sharing off while pods ask for shares or the syncer log shows denials",
+                      "Turn KAI's GPU sharing on (global.gpuSharing), then recreate the refused pods.")
+REJECTED = Finding("VCD351", Status.FAIL, "sharing on, and the webhook rejected GPU requests (quoted)",
+                   "Fix the pods' GPU share requests (valid gpu-fraction / gpu-memory values) and recreate them.")
+RESERVATION_DOWN = Finding("VCD352", Status.FAIL, "a reservation pod on a relevant node is not running: its "
+                           "termination message is quoted (e.g. `unable to initialize NVML`)",
+                           "Fix the node's GPU runtime (the quoted message), then delete the reservation pod so the "
+                           "binder recreates it.")
+NO_RESERVATION = Finding("VCD353", Status.FAIL, "a node runs shared pods without a reservation pod",
+                         "Check KAI's binder and the reservation namespace; recreate the shared pods.")
+NOT_BOUND_YET = Finding("VCD354", Status.WARN, "sharing on, fractional pods not bound yet and no reservation pod yet"
+                        " (the binder creates them at bind time)",
+                        "Wait for the pods to bind, or examine one with --pod.")
+EARLIER_DENIALS = Finding("VCD355", Status.WARN, "sharing on, no shared pod left, but the syncer log shows earlier "
+                          "denials",
+                          "Recreate the pods that were denied, if they are still wanted.")
+NO_SHARES = Finding("VCD356", Status.SKIP, "no pod asks for a share and no denial in the syncer logs",
+                    "Nothing to do.")
+STATE_UNREADABLE = Finding("VCD357", Status.ERROR, "the sharing state cannot be read",
+                           "Grant vcdoctor read access to KAI's Config or its components (`vcdoctor rbac`).")
+LOG_UNREADABLE = Finding("VCD358", Status.ERROR, "no shared pod, but a syncer log is unreadable",
+                         "Grant get on pods/log of the vCluster control plane (`vcdoctor rbac`).")
 
 
 CHECK = Check(
@@ -190,5 +218,8 @@ CHECK = Check(
     severity=Severity.HIGH,
     run=run,
     order=40,
+    findings=(SHARING_OFF, REJECTED, RESERVATION_DOWN, NO_RESERVATION, NOT_BOUND_YET, EARLIER_DENIALS, NO_SHARES,
+              STATE_UNREADABLE, LOG_UNREADABLE),
+    passes=("sharing on, and each node running bound shared pods has a reservation pod",),
     docs_url=f"{DOCS_BASE}#gpu-sharing-reservations",
 )

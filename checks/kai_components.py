@@ -6,7 +6,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor import remedy
-from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Verdict
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Fix, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.kai import compat
@@ -126,26 +126,28 @@ def _unknown_release(pods: List[dict], release: kai.KaiRelease, evidence: List[E
     evidence += [_pod_evidence(p, podinfo.labels(p).get("app") or "?") for p in pods]
     if down:
         fix = kai.restart_fix(context, [], "Inspect the KAI pods that are not ready:", down, namespace)
-        return Verdict(Status.FAIL, "; ".join(f"{podinfo.ref(p)} not ready ({podinfo.state_summary(p)})"
-                                             for p in down[:3]) + "; " + parts[0], tuple(evidence),
-                       "Inspect the failing pods' previous run (commands below).", fix)
-    return Verdict(Status.WARN, parts[0], tuple(evidence),
-                   "Run a KAI release vcdoctor knows, or check the components against that release's own docs.")
+        return UNKNOWN_RELEASE_DOWN.verdict("; ".join(f"{podinfo.ref(p)} not ready ({podinfo.state_summary(p)})"
+                                                                  for p in down[:3]) + "; " + parts[0], tuple(evidence),
+                                            "Inspect the failing pods' previous run (commands below).", fix)
+    return UNKNOWN_RELEASE.verdict(
+        parts[0], tuple(evidence),
+        "Run a KAI release vcdoctor knows, or check the components against that release's own docs.")
 
 
 def _elsewhere(traces: Tuple[str, ...], namespace: str, context: Optional[str]) -> Verdict:
     """No KAI pod where vcdoctor looked, but KAI left its marks: find it, never install a second one."""
-    return Verdict(Status.FAIL, f"no KAI pod in {namespace}, but KAI runs or ran in this cluster: "
-                                + "; ".join(traces), (Evidence(f"namespace {namespace}", "no KAI component pod"),)
-                   + tuple(Evidence("cluster", t) for t in traces),
-                   "KAI may run in another namespace (a chart installed with `helm install -n <namespace>`) or be "
-                   "scaled down. Find its components before anything else; installing KAI again would add a second "
-                   "set of fail-closed webhooks beside the first:\n  "
-                   + said(context, "kubectl", "get", "pods", "--all-namespaces", "--selector", kai.FIND_SELECTOR),
-                   remedy.fix(context, Inspect(why=("Where KAI's components run (a second install would compete "
-                                                    "with them):",),
-                                               commands=(("kubectl", "get", "pods", "--all-namespaces", "--selector",
-                                                          kai.FIND_SELECTOR),))))
+    return KAI_ELSEWHERE.verdict(
+        f"no KAI pod in {namespace}, but KAI runs or ran in this cluster: "
+        + "; ".join(traces), (Evidence(f"namespace {namespace}", "no KAI component pod"),)
+        + tuple(Evidence("cluster", t) for t in traces),
+        "KAI may run in another namespace (a chart installed with `helm install -n <namespace>`) or be "
+        "scaled down. Find its components before anything else; installing KAI again would add a second "
+        "set of fail-closed webhooks beside the first:\n  "
+        + said(context, "kubectl", "get", "pods", "--all-namespaces", "--selector", kai.FIND_SELECTOR),
+        remedy.fix(context, Inspect(why=("Where KAI's components run (a second install would compete "
+                            "with them):",),
+                       commands=(("kubectl", "get", "pods", "--all-namespaces", "--selector",
+                                  kai.FIND_SELECTOR),))))
 
 
 def run(kai_pods: Tuple[dict, ...], kai_namespace_exists: kai.NamespaceExists, kai_traces: kai.Traces,
@@ -158,13 +160,13 @@ def run(kai_pods: Tuple[dict, ...], kai_namespace_exists: kai.NamespaceExists, k
         if traces:
             return _elsewhere(traces, namespace, context)
         if not kai_namespace_exists():
-            return Verdict(Status.FAIL, f"KAI not installed: namespace {namespace} does not exist",
-                           (Evidence(f"namespace {namespace}", "not found"),), INSTALL,
-                           _install_fix(context, namespace))
-        return Verdict(Status.FAIL, f"namespace {namespace} exists but runs no KAI pods",
-                       (Evidence(f"namespace {namespace}", "no KAI component pod"),),
-                       "KAI's operator or Helm release is missing or scaled to zero. " + INSTALL,
-                       _install_fix(context, namespace))
+            return NOT_INSTALLED.verdict(f"KAI not installed: namespace {namespace} does not exist",
+                                         (Evidence(f"namespace {namespace}", "not found"),), INSTALL,
+                                         _install_fix(context, namespace))
+        return NOT_INSTALLED.verdict(f"namespace {namespace} exists but runs no KAI pods",
+                                     (Evidence(f"namespace {namespace}", "no KAI component pod"),),
+                                     "KAI's operator or Helm release is missing or scaled to zero. " + INSTALL,
+                                     _install_fix(context, namespace))
     release: kai.KaiRelease = kai_release
     scheduler = kai_settings.scheduler
     family = release.family()
@@ -217,30 +219,68 @@ def run(kai_pods: Tuple[dict, ...], kai_namespace_exists: kai.NamespaceExists, k
                                          inspect, namespace))
         if missing:
             fixes.append(_missing_fix(context, family, missing, namespace))
-        status = Status.FAIL if failures else Status.WARN
-        return Verdict(status, "; ".join(failures or warnings), tuple(evidence),
-                       "Inspect the failing components' previous run, fix the cause, then restart them; a missing "
-                       "component points at the " + ("operator" if family.operator else "Helm release") + ".",
-                       join(fixes))
+        finding = COMPONENT_DOWN if failures else COMPONENT_DEGRADED
+        return finding.verdict("; ".join(failures or warnings), tuple(evidence),
+                               "Inspect the failing components' previous run, fix the cause, then restart them; a "
+                               "missing component points at the " + ("operator" if family.operator else "Helm release")
+                               + ".", join(fixes))
     needed = [key for key in disabled if key in NEEDED_TO_SCHEDULE]
     if needed:
-        return Verdict(Status.WARN, f"KAI {release.text}: {', '.join(needed)} switched off in Config "
-                                    f"{kai.CONFIG_NAME}; {expected} other component(s) Running and Ready",
-                       tuple(evidence),
-                       "Without them no pod that names KAI's scheduler is " + ", ".join(
-                           NEEDED_TO_SCHEDULE[k] for k in needed) + " by this install. If another deployment does "
-                       "their job, accept this warning; otherwise set spec.<component>.service.enabled: true in the "
-                       "Config (or the matching value of KAI's Helm chart) and the operator creates them.",
-                       remedy.fix(context, Inspect(why=("What the Config switches off:",), commands=(
-                           ("kubectl", "get", f"configs.kai.scheduler/{kai.CONFIG_NAME}", "--output", "yaml"),))))
+        return SWITCHED_OFF.verdict(
+            f"KAI {release.text}: {', '.join(needed)} switched off in Config "
+            f"{kai.CONFIG_NAME}; {expected} other component(s) Running and Ready",
+            tuple(evidence),
+            "Without them no pod that names KAI's scheduler is " + ", ".join(
+                NEEDED_TO_SCHEDULE[k] for k in needed) + " by this install. If another deployment does "
+            "their job, accept this warning; otherwise set spec.<component>.service.enabled: true in the "
+            "Config (or the matching value of KAI's Helm chart) and the operator creates them.",
+            remedy.fix(context, Inspect(why=("What the Config switches off:",), commands=(
+                ("kubectl", "get", f"configs.kai.scheduler/{kai.CONFIG_NAME}", "--output", "yaml"),))))
     summary = (f"all {expected} KAI components Running and Ready (KAI {release.text}, {family.name}; "
                f"scheduler name {scheduler})" + (f"; switched off in Config {kai.CONFIG_NAME}: {', '.join(disabled)}"
                                                   if disabled else ""))
     if release.note and release.found in compat.RETRACTED.span:
-        return Verdict(Status.WARN, f"{summary}; but {release.note}", tuple(evidence),
-                       "Move to a supported release (upstream retracted v0.20.x): upgrade to the newest "
-                       f"{show(compat.NEWEST)} with your saved values.")
+        return RETRACTED.verdict(f"{summary}; but {release.note}", tuple(evidence),
+                                 "Move to a supported release (upstream retracted v0.20.x): upgrade to the newest "
+                                 f"{show(compat.NEWEST)} with your saved values.")
     return Verdict(Status.PASS, summary, tuple(evidence))
+
+
+KAI_ELSEWHERE = Finding("VCD300", Status.FAIL, "no KAI pod in its namespace while KAI's component pods, its Helm "
+                        "release (`owner=helm,name=kai-scheduler`, optional read), PodGroups "
+                        "or Queues exist elsewhere: KAI runs or ran there (scaled down, or a "
+                        "chart installed with `helm install -n <namespace>`); each trace is "
+                        "named with its namespace, and the fix finds its pods, never installs"
+                        " a second KAI",
+                        "Find the KAI install the traces name and scale it up (or point vcdoctor at its namespace); "
+                        "never install a second KAI.")
+NOT_INSTALLED = Finding("VCD301", Status.FAIL, 'namespace `kai-scheduler` missing ("KAI not installed": no PodGroup,'
+                        " no Queue), or no KAI pod in it",
+                        "Install KAI with its Helm chart (the fix script), or scale its components up.")
+COMPONENT_DOWN = Finding("VCD302", Status.FAIL, "a component missing, or none of its pods Ready (the last state and "
+                         "exit are shown; for a webhook component: while it is down the API "
+                         "server refuses the pods its webhooks match, so the syncer cannot "
+                         "create host pods); or a SchedulingShard's scheduler has no ready "
+                         "pod (each shard schedules its own node pool), named with its pool "
+                         "and the Pending pods that wait for it",
+                         "Inspect the failing components' previous run, fix the cause, then restart them; a missing "
+                         "component points at the operator or the Helm release.")
+COMPONENT_DEGRADED = Finding("VCD303", Status.WARN, "a component is Ready but another replica is not, or restarted 5"
+                             " times or more",
+                             "Inspect the replica's previous run (`kubectl logs --previous`) and fix why it "
+                             "restarts.")
+SWITCHED_OFF = Finding("VCD304", Status.WARN, "the scheduler, binder or pod-grouper switched off in the Config",
+                       "If another deployment does their job, accept this finding (--ignore); else enable them in "
+                       "KAI's Config.")
+UNKNOWN_RELEASE_DOWN = Finding("VCD305", Status.FAIL, "release not in the table and a pod is not Ready",
+                               "Inspect the failing pods' previous run and fix the cause.")
+UNKNOWN_RELEASE = Finding("VCD306", Status.WARN, "release not in the table (e.g. v0.18+): only Running/Ready is "
+                          "checked, and the message names the version found and the releases "
+                          "vcdoctor knows",
+                          "Run a KAI release vcdoctor knows, or a vcdoctor release that knows this KAI release.")
+RETRACTED = Finding("VCD307", Status.WARN, "all Ready, but the release is a retracted v0.20.x (judged as v0.10.2 "
+                    "everywhere)",
+                    "Upgrade KAI to the newest supported release with your saved values.")
 
 
 CHECK = Check(
@@ -249,5 +289,8 @@ CHECK = Check(
     severity=Severity.CRITICAL,
     run=run,
     order=30,
+    findings=(KAI_ELSEWHERE, NOT_INSTALLED, COMPONENT_DOWN, COMPONENT_DEGRADED, SWITCHED_OFF, UNKNOWN_RELEASE_DOWN,
+              UNKNOWN_RELEASE, RETRACTED),
+    passes=("every component has a Ready pod (components switched off in the Config are named)",),
     docs_url=f"{DOCS_BASE}#kai-components",
 )

@@ -6,7 +6,7 @@ from typing import List, Optional
 
 from vcdoctor import pods as podinfo
 from vcdoctor import remedy
-from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.kai import compat
@@ -63,18 +63,19 @@ def run(examined_kai_pods: List[dict], nodes: kai.Nodes, kai_settings: kai.KaiSe
     pods = [p for p in examined_kai_pods
             if kai.wants_gpu_share(p) or kai.whole_gpus(p) or GPU_ANNOTATIONS & set(podinfo.annotations(p))]
     if not pods:
-        return Verdict(Status.SKIP, "no kai-scheduler pod requests a GPU",
-                       (Evidence("examined pods", "no gpu-fraction, gpu-memory or nvidia.com/gpu request"),))
+        return NO_GPU_POD.verdict("no kai-scheduler pod requests a GPU",
+                                  (Evidence("examined pods", "no gpu-fraction, gpu-memory or nvidia.com/gpu request"),))
     invalid = [(p, found) for p, found in ((p, _problems(p, kai_settings.release)) for p in pods) if found]
     if invalid:
         fix = remedy.fix(context, inside_vcluster(_vcluster(invalid[0][0]), tuple(
             f"{vcl.virtual_ref(p) or podinfo.ref(p)}: {', '.join(problems)}" for p, problems in invalid[:5]) + (
             "Fix the GPU request of these pods (see the accepted forms above) and recreate them.",)))
-        return Verdict(Status.FAIL, "; ".join(f"{podinfo.ref(p)}: {', '.join(problems)}"
-                                              for p, problems in invalid[:3]),
-                       tuple(Evidence(f"pod {podinfo.ref(p)}", ", ".join(problems),
-                                      {k: podinfo.annotations(p).get(k) for k in (kai.GPU_FRACTION, kai.GPU_MEMORY)})
-                             for p, problems in invalid[:10]), VALID, fix)
+        return REJECTED.verdict(
+            "; ".join(f"{podinfo.ref(p)}: {', '.join(problems)}"
+                      for p, problems in invalid[:3]),
+            tuple(Evidence(f"pod {podinfo.ref(p)}", ", ".join(problems),
+              {k: podinfo.annotations(p).get(k) for k in (kai.GPU_FRACTION, kai.GPU_MEMORY)})
+                  for p, problems in invalid[:10]), VALID, fix)
     all_nodes = nodes()
     capacity = {}
     for node in all_nodes:
@@ -87,26 +88,42 @@ def run(examined_kai_pods: List[dict], nodes: kai.Nodes, kai_settings: kai.KaiSe
     nodes_ev = Evidence("nodes", f"{len(gpu_nodes)} of {len(all_nodes)} advertise nvidia.com/gpu",
                         {"allocatable": dict(sorted(gpu_nodes.items(), key=lambda kv: -kv[1])[:10])})
     if not gpu_nodes:
-        return Verdict(Status.FAIL, f"{len(pods)} pod(s) request GPUs but no node advertises nvidia.com/gpu",
-                       (nodes_ev,), NO_GPUS)
+        return NO_GPU_NODE.verdict(f"{len(pods)} pod(s) request GPUs but no node advertises nvidia.com/gpu",
+                                   (nodes_ev,), NO_GPUS)
     biggest = max(gpu_nodes, key=gpu_nodes.__getitem__)
     too_big = [p for p in pods if kai.whole_gpus(p) > gpu_nodes[biggest]]
     if too_big:
-        return Verdict(Status.FAIL, f"{podinfo.ref(too_big[0])} asks for {kai.whole_gpus(too_big[0])} GPUs; the "
-                                    f"biggest node, {biggest}, has {gpu_nodes[biggest]}",
-                       (nodes_ev,) + tuple(Evidence(f"pod {podinfo.ref(p)}", f"nvidia.com/gpu: {kai.whole_gpus(p)}")
-                                           for p in too_big[:10]),
-                       f"Request at most {gpu_nodes[biggest]} GPUs per pod, or split the work over several pods "
-                       f"(KAI gang-schedules the pods of one PodGroup).")
+        return TOO_BIG.verdict(
+            f"{podinfo.ref(too_big[0])} asks for {kai.whole_gpus(too_big[0])} GPUs; the "
+            f"biggest node, {biggest}, has {gpu_nodes[biggest]}",
+            (nodes_ev,) + tuple(Evidence(f"pod {podinfo.ref(p)}", f"nvidia.com/gpu: {kai.whole_gpus(p)}")
+                   for p in too_big[:10]),
+            f"Request at most {gpu_nodes[biggest]} GPUs per pod, or split the work over several pods "
+            f"(KAI gang-schedules the pods of one PodGroup).")
     memory_pods = [p for p in pods if kai.GPU_MEMORY in podinfo.annotations(p)]
     labelled = [n for n in all_nodes if GPU_MEMORY_LABEL in ((n.get("metadata") or {}).get("labels") or {})]
     if memory_pods and not labelled:
-        return Verdict(Status.WARN, f"{len(memory_pods)} pod(s) request gpu-memory but no node has the "
-                                    f"{GPU_MEMORY_LABEL} label KAI needs to place them", (nodes_ev,),
-                       "Label GPU nodes with their memory (GPU feature discovery does this), e.g.\n"
-                       f"  kubectl get nodes -L {GPU_MEMORY_LABEL}")
+        return NO_MEMORY_LABEL.verdict(f"{len(memory_pods)} pod(s) request gpu-memory but no node has the "
+                                                    f"{GPU_MEMORY_LABEL} label KAI needs to place them", (nodes_ev,),
+                                       "Label GPU nodes with their memory (GPU feature discovery does this), e.g.\n"
+                                       f"  kubectl get nodes -L {GPU_MEMORY_LABEL}")
     return Verdict(Status.PASS, f"{len(pods)} GPU request(s) are valid and fit on nodes with GPUs "
                                 f"(up to {gpu_nodes[biggest]} on {biggest})", (nodes_ev,))
+
+
+REJECTED = Finding("VCD330", Status.FAIL, "KAI's validator rejects a request: vcdoctor's plain words, then KAI's "
+                   "text verbatim",
+                   "Fix the pod's GPU request (annotations and limits) inside the vCluster and recreate it.")
+NO_GPU_NODE = Finding("VCD331", Status.FAIL, "no node advertises `nvidia.com/gpu`",
+                      "Install the NVIDIA GPU operator (or device plugin) on the GPU nodes.")
+TOO_BIG = Finding("VCD332", Status.FAIL, "a pod asks for more whole GPUs than the biggest node has (named)",
+                  "Lower the pod's GPU request, or add a node with enough GPUs.")
+NO_MEMORY_LABEL = Finding("VCD333", Status.WARN, "`gpu-memory` requests but no node has the `nvidia.com/gpu.memory` "
+                          "label",
+                          "Run GPU feature discovery (the GPU operator) so nodes carry `nvidia.com/gpu.memory`, or "
+                          "request gpu-fraction instead.")
+NO_GPU_POD = Finding("VCD334", Status.SKIP, "no examined pod requests a GPU",
+                     "Nothing to do.")
 
 
 CHECK = Check(
@@ -116,5 +133,7 @@ CHECK = Check(
     run=run,
     order=33,
     after=("kai-podgroup",),
+    findings=(REJECTED, NO_GPU_NODE, TOO_BIG, NO_MEMORY_LABEL, NO_GPU_POD),
+    passes=("requests are valid and the biggest GPU node can hold them",),
     docs_url=f"{DOCS_BASE}#kai-gpu-request",
 )

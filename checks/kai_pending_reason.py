@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import List, Optional
 
 from vcdoctor import pods as podinfo
-from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.remedy.script import said
@@ -29,8 +29,8 @@ def _when(event: dict) -> str:
 def _targeted(scope: Scope, events_about: kai.EventsAbout, scheduler: str, context: Optional[str]) -> Verdict:
     pods = kai.kai_pods_of(scope.host_pods or (), scheduler)
     if not pods:
-        return Verdict(Status.SKIP, "the examined pod is not scheduled by kai-scheduler",
-                       (Evidence("examined pods", "no kai-scheduler pod"),))
+        return NOT_KAI_TARGET.verdict("the examined pod is not scheduled by kai-scheduler",
+                                      (Evidence("examined pods", "no kai-scheduler pod"),))
     pending = [p for p in pods if podinfo.phase(p) == "Pending" and not podinfo.node_name(p)]
     if not pending:
         return Verdict(Status.PASS, ", ".join(f"{podinfo.ref(p)} is bound to {podinfo.node_name(p)}" for p in pods
@@ -54,18 +54,20 @@ def _targeted(scope: Scope, events_about: kai.EventsAbout, scheduler: str, conte
     said_about += [f"PodGroup {group}: {e.get('reason')}: {e.get('message')}" for e in group_events[:1]]
     if said_about or scheduled.get("message"):
         message = "; ".join(said_about) if said_about else scheduled.get("message")
-        return Verdict(Status.FAIL, f"{podinfo.ref(pod)} is Pending; the scheduler says: {message}", tuple(evidence),
-                       "Act on the scheduler's message above; the full history, on the host cluster:\n"
-                       "  " + said(context, "kubectl", "describe", "pod", name, "--namespace", ns)
-                       + ("\n  " + said(context, "kubectl", "describe", "podgroups.scheduling.run.ai", group,
-                                         "--namespace", ns) if group else ""))
-    return Verdict(Status.WARN, f"{podinfo.ref(pod)} is Pending and no scheduler has said anything about it "
-                                f"(no condition, no events): KAI has not considered it", tuple(evidence),
-                   "KAI only schedules pods that have a PodGroup; see the kai-podgroup and kai-components checks"
-                   + (", and for a pod that shares a GPU gpu-sharing-reservations (the binder waits for the "
-                      "reservation pod)" if kai.wants_gpu_share(pod) else "") + ", and on the host cluster\n"
-                   "  " + said(context, "kubectl", "get", "events", "--namespace", ns, "--field-selector",
-                               f"involvedObject.name={name}"))
+        return PENDING_WITH_REASON.verdict(
+            f"{podinfo.ref(pod)} is Pending; the scheduler says: {message}", tuple(evidence),
+            "Act on the scheduler's message above; the full history, on the host cluster:\n"
+            "  " + said(context, "kubectl", "describe", "pod", name, "--namespace", ns)
+            + ("\n  " + said(context, "kubectl", "describe", "podgroups.scheduling.run.ai", group,
+                 "--namespace", ns) if group else ""))
+    return PENDING_UNSEEN.verdict(
+        f"{podinfo.ref(pod)} is Pending and no scheduler has said anything about it "
+        f"(no condition, no events): KAI has not considered it", tuple(evidence),
+        "KAI only schedules pods that have a PodGroup; see the kai-podgroup and kai-components checks"
+        + (", and for a pod that shares a GPU gpu-sharing-reservations (the binder waits for the "
+           "reservation pod)" if kai.wants_gpu_share(pod) else "") + ", and on the host cluster\n"
+        "  " + said(context, "kubectl", "get", "events", "--namespace", ns, "--field-selector",
+                    f"involvedObject.name={name}"))
 
 
 def run(scope: Scope, examined_kai_pods: List[dict], target_events: kai.EventsAbout, kai_settings: kai.KaiSettings,
@@ -84,11 +86,24 @@ def run(scope: Scope, examined_kai_pods: List[dict], target_events: kai.EventsAb
     first = pending[0]
     # the pod's name as its owner knows it: inside the vCluster when it is a synced pod, else the host's
     ns, _, name = (vcl.virtual_ref(first) or podinfo.ref(first)).partition("/")
-    return Verdict(Status.WARN, f"{len(pending)} of {len(pods)} kai-scheduler pod(s) are Pending", evidence,
-                   "Examine one to get its cause first, the earlier links checked in order (by its name inside the "
-                   "vCluster, against the host cluster):\n"
-                   "  " + said(None, "vcdoctor", "run", *(("--context", context) if context else ()), "--namespace",
-                               ns, "--pod", name))
+    return PENDING_PODS.verdict(
+        f"{len(pending)} of {len(pods)} kai-scheduler pod(s) are Pending", evidence,
+        "Examine one to get its cause first, the earlier links checked in order (by its name inside the "
+        "vCluster, against the host cluster):\n"
+        "  " + said(None, "vcdoctor", "run", *(("--context", context) if context else ()), "--namespace",
+                    ns, "--pod", name))
+
+
+PENDING_WITH_REASON = Finding("VCD340", Status.FAIL, "the pod is Pending and the scheduler said why (the newest "
+                              "warning, or the condition's message, is the message)",
+                              "Act on the scheduler's reason (quota, resources, node affinity).")
+PENDING_UNSEEN = Finding("VCD341", Status.WARN, "the pod is Pending with no condition and no events: KAI has not "
+                         "considered it",
+                         "Check the earlier links of the chain (queue, PodGroup) and that KAI's scheduler runs.")
+PENDING_PODS = Finding("VCD342", Status.WARN, "without `--pod`: Pending pods exist (examine one with `--pod`)",
+                       "Examine one of them: vcdoctor run --pod NAMESPACE/NAME.")
+NOT_KAI_TARGET = Finding("VCD343", Status.SKIP, "the `--pod` target does not name KAI's scheduler",
+                         "See pod-scheduler-name.")
 
 
 CHECK = Check(
@@ -98,5 +113,7 @@ CHECK = Check(
     run=run,
     order=34,
     after=("kai-gpu-request",),
+    findings=(kai.NO_KAI_POD, PENDING_WITH_REASON, PENDING_UNSEEN, PENDING_PODS, NOT_KAI_TARGET),
+    passes=("the pod is bound, or none of the examined pods is Pending",),
     docs_url=f"{DOCS_BASE}#kai-pending-reason",
 )

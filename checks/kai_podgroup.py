@@ -8,7 +8,7 @@ from typing import Dict, List, Optional, Set, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor import remedy
-from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.kai import compat
@@ -76,9 +76,10 @@ def _ungrouped_by_rule(unprocessed: List[dict], settings: kai.KaiSettings, names
     message = (f"{len(unprocessed)} KAI pod(s) have no PodGroup because the pod-grouper's own rules exclude them "
                f"(first: {podinfo.ref(explained[0][0])}: {first}); KAI ignores a pod without a PodGroup")
     if kinds == {"skipped"}:
-        return Verdict(Status.WARN, message, tuple(evidence),
-                       "Whoever set the skip annotation must create the PodGroup and annotate the pod with it; "
-                       "otherwise remove the annotation inside the vCluster and recreate the pod.")
+        return SKIP_PODGROUPER.verdict(
+            message, tuple(evidence),
+            "Whoever set the skip annotation must create the PodGroup and annotate the pod with it; "
+            "otherwise remove the annotation inside the vCluster and recreate the pod.")
     lines: List[str] = []
     for namespace in sorted({podinfo.namespace(p) for p, kind, _ in explained if kind == "namespace"}):
         lines.append("label the host namespace so the pod-grouper watches it: " + said(
@@ -91,10 +92,11 @@ def _ungrouped_by_rule(unprocessed: List[dict], settings: kai.KaiSettings, names
         steps.append(inside_vcluster(None, tuple(f"{vcl.virtual_ref(p) or podinfo.ref(p)}: add the label(s) {wanted} "
                                                  f"(the vCluster must sync them to the host pod) and recreate it"
                                                  for p in pods[:MAX_LISTED])))
-    return Verdict(Status.FAIL, message, tuple(evidence),
-                   "Either give the pods and namespaces the labels KAI's pod-grouper selects (global.podLabelSelector "
-                   "and global.namespaceLabelSelector of KAI's Config or chart), or widen those selectors.",
-                   remedy.fix(context, *steps))
+    return OUTSIDE_SELECTORS.verdict(
+        message, tuple(evidence),
+        "Either give the pods and namespaces the labels KAI's pod-grouper selects (global.podLabelSelector "
+        "and global.namespaceLabelSelector of KAI's Config or chart), or widen those selectors.",
+        remedy.fix(context, *steps))
 
 
 def run(scope: Scope, now: datetime.datetime, examined_kai_pods: List[dict], podgroup_refs: Set[Tuple[str, str]],
@@ -136,24 +138,49 @@ def run(scope: Scope, now: datetime.datetime, examined_kai_pods: List[dict], pod
                          for pod in grouper[:2]) or (("kubectl", "get", "pods", "--namespace", namespace),)
         look = Inspect(why=("The pod-grouper's log (see also kai-components and podgrouper-permissions):"
                             if grouper else f"No pod-grouper pod runs in {namespace}:",), commands=commands)
-        return Verdict(Status.FAIL, f"{len(unprocessed)} KAI pod(s) have no {kai.PODGROUP_ANNOTATION} "
-                                    f"annotation: the pod-grouper has not processed them, and KAI ignores a pod "
-                                    f"without a PodGroup (Pending, no scheduler events)", tuple(evidence),
-                       "Check the pod-grouper first (checks kai-components and podgrouper-permissions).",
-                       remedy.fix(context, look))
+        return NO_PODGROUP.verdict(
+            f"{len(unprocessed)} KAI pod(s) have no {kai.PODGROUP_ANNOTATION} "
+            f"annotation: the pod-grouper has not processed them, and KAI ignores a pod "
+            f"without a PodGroup (Pending, no scheduler events)", tuple(evidence),
+            "Check the pod-grouper first (checks kai-components and podgrouper-permissions).",
+            remedy.fix(context, look))
     if dangling:
-        return Verdict(Status.FAIL, f"{len(dangling)} pod(s) name a PodGroup that does not exist", tuple(evidence),
-                       "The podgroup-controller or pod-grouper lost the PodGroup; recreate the pods from inside the "
-                       "vCluster, and check on the host cluster:\n  "
-                       + said(context, "kubectl", "get", "pods", "--namespace", namespace, "--selector",
-                              "app=podgroup-controller"))
+        return DANGLING.verdict(
+            f"{len(dangling)} pod(s) name a PodGroup that does not exist", tuple(evidence),
+            "The podgroup-controller or pod-grouper lost the PodGroup; recreate the pods from inside the "
+            "vCluster, and check on the host cluster:\n  "
+            + said(context, "kubectl", "get", "pods", "--namespace", namespace, "--selector",
+                   "app=podgroup-controller"))
     if one_group:
-        return Verdict(Status.WARN, f"PodGroup(s) {', '.join(sorted(one_group)[:3])} hold the pods of a whole "
-                                    f"vCluster: "
-                                    f"the pod-grouper followed the owner reference to the vCluster Service, so gang "
-                                    f"scheduling treats unrelated pods as one workload", tuple(evidence),
-                       "Turn setOwner off in the vCluster (see the vcluster-set-owner check) and recreate the pods.")
+        return ONE_GANG.verdict(
+            f"PodGroup(s) {', '.join(sorted(one_group)[:3])} hold the pods of a whole "
+            f"vCluster: "
+            f"the pod-grouper followed the owner reference to the vCluster Service, so gang "
+            f"scheduling treats unrelated pods as one workload", tuple(evidence),
+            "Turn setOwner off in the vCluster (see the vcluster-set-owner check) and recreate the pods.")
     return Verdict(Status.PASS, f"{len(pods)} kai-scheduler pod(s) belong to existing PodGroups", tuple(evidence))
+
+
+NO_PODGROUP = Finding("VCD320", Status.FAIL, "a pod older than a minute (or the `--pod` target) has no annotation: "
+                      "the pod-grouper has not processed it, and KAI ignores it",
+                      "Check the pod-grouper (podgrouper-permissions, kai-components) and recreate the pod once it "
+                      "runs.")
+OUTSIDE_SELECTORS = Finding("VCD321", Status.FAIL, "such pods are outside the pod-grouper's label selectors: the "
+                            "pod's labels or its host namespace's labels lack what they "
+                            "select, named (the fix labels the namespace, by hand, or says "
+                            "which labels the pods need)",
+                            "Give the pods and namespaces the labels KAI's pod-grouper selects, or widen those "
+                            "selectors.")
+SKIP_PODGROUPER = Finding("VCD322", Status.WARN, 'such pods carry `kai.scheduler/skip-podgrouper: "true"` (v0.15+): '
+                          "whoever set it must create their PodGroup",
+                          "Create the PodGroup and annotate the pod with it, or remove the annotation inside the "
+                          "vCluster and recreate the pod.")
+DANGLING = Finding("VCD323", Status.FAIL, "a pod names a PodGroup that does not exist",
+                   "Recreate the pod so the pod-grouper creates its PodGroup again.")
+ONE_GANG = Finding("VCD324", Status.WARN, "several pods share a `pg-<vcluster>-…` group: the pod-grouper followed "
+                   "the owner reference to the vCluster Service, so a whole vCluster is one "
+                   "gang",
+                   "Turn setOwner off for the vCluster (see vcluster-set-owner) and recreate its pods.")
 
 
 CHECK = Check(
@@ -163,5 +190,7 @@ CHECK = Check(
     run=run,
     order=32,
     after=("kai-queue",),
+    findings=(kai.NO_KAI_POD, NO_PODGROUP, OUTSIDE_SELECTORS, SKIP_PODGROUPER, DANGLING, ONE_GANG),
+    passes=("every pod points at an existing PodGroup",),
     docs_url=f"{DOCS_BASE}#kai-podgroup",
 )

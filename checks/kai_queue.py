@@ -7,7 +7,7 @@ from typing import Dict, List, Optional, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor import remedy
-from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products.kai import compat
 from vcdoctor.products.kai.queues import PodQueue, QueueTree, pod_queue
@@ -68,10 +68,11 @@ def run(examined_kai_pods: List[dict], queues: QueueTree, target_podgroups: Dict
         fix = kai.queue_fix(context, plan, f"Create the missing queue(s) in the host cluster under {parent} (KAI "
                                            f"gives jobs only to leaf queues; unlimited quota, adjust to taste):",
                            release.has(compat.QUEUE_WEBHOOK))
-        return Verdict(Status.FAIL, f"queue(s) {', '.join(missing)} do not exist ({count(missing)} pod(s)); KAI "
-                                    f"leaves their pods Pending (v0.13+: QueueDoesNotExist)", tuple(evidence),
-                       f"Create the queue(s), or point the pods at an existing leaf queue ({leaves}) with the label "
-                       f"{key or kai.QUEUE_LABEL}.", fix)
+        return QUEUE_MISSING.verdict(
+            f"queue(s) {', '.join(missing)} do not exist ({count(missing)} pod(s)); KAI "
+            f"leaves their pods Pending (v0.13+: QueueDoesNotExist)", tuple(evidence),
+            f"Create the queue(s), or point the pods at an existing leaf queue ({leaves}) with the label "
+            f"{key or kai.QUEUE_LABEL}.", fix, objects=missing)
     dropped = sorted(q for q in placed if q in orphans)
     if dropped:
         absent = sorted({orphans[q] for q in dropped})
@@ -79,17 +80,20 @@ def run(examined_kai_pods: List[dict], queues: QueueTree, target_podgroups: Dict
                             f"Create the missing parent queue(s) {', '.join(absent)}; the scheduler then keeps their "
                             f"children:", release.has(compat.QUEUE_WEBHOOK))
         doomed = ", ".join(f"{q} (parent {orphans[q]} does not exist)" for q in dropped)
-        return Verdict(Status.FAIL, f"queue(s) {doomed}"
-                       + f": the scheduler deletes a queue whose parent is missing, with its children, so their "
-                         f"{count(dropped)} pod(s) are never scheduled", tuple(evidence),
-                       f"KAI drops orphan queues in every release ({compat.ORPHAN_QUEUES_SOURCE}; logged only at "
-                       f"scheduler verbosity 2). Create the parent, or move the queue under an existing one.", fix)
+        return PARENT_MISSING.verdict(
+            f"queue(s) {doomed}"
+            + f": the scheduler deletes a queue whose parent is missing, with its children, so their "
+              f"{count(dropped)} pod(s) are never scheduled", tuple(evidence),
+            f"KAI drops orphan queues in every release ({compat.ORPHAN_QUEUES_SOURCE}; logged only at "
+            f"scheduler verbosity 2). Create the parent, or move the queue under an existing one.", fix,
+            objects=dropped)
     parents = sorted(q for q in placed if q in tree.parents)
     if parents:
-        return Verdict(Status.FAIL, f"queue(s) {', '.join(parents)} are parent queues; KAI schedules pods only in "
-                                    f"leaf queues and leaves these Pending without a clear message",
-                       tuple(evidence), f"Use a leaf queue in the {key or kai.QUEUE_LABEL} label inside the vCluster: "
-                                        f"{', '.join(q for q in tree.leaves if q not in orphans) or '(create one)'}")
+        return PARENT_QUEUE.verdict(
+            f"queue(s) {', '.join(parents)} are parent queues; KAI schedules pods only in "
+            f"leaf queues and leaves these Pending without a clear message",
+            tuple(evidence), f"Use a leaf queue in the {key or kai.QUEUE_LABEL} label inside the vCluster: "
+                f"{', '.join(q for q in tree.leaves if q not in orphans) or '(create one)'}", objects=parents)
     roots = sorted(q for q in placed if q in tree.root_leaves())
     usable = release.has(compat.ROOT_LEAF_QUEUES)
     if roots and usable is not True:
@@ -102,9 +106,10 @@ def run(examined_kai_pods: List[dict], queues: QueueTree, target_podgroups: Dict
         steps = ([kai.Queues(why=(f"Create the parent queue {parent}:",), queues=((parent, None),),
                              webhook=release.has(compat.QUEUE_WEBHOOK))]
                  if create_parent else []) + [patch]
-        return Verdict(Status.FAIL if usable is False else Status.WARN, text, tuple(evidence),
-                       f"Put the queue(s) under a parent queue (e.g. {parent}), or upgrade KAI to v0.13.0 or later.",
-                       remedy.fix(context, *steps))
+        finding = ROOT_QUEUE if usable is False else ROOT_QUEUE_UNKNOWN
+        return finding.verdict(text, tuple(evidence),
+                               f"Put the queue(s) under a parent queue (e.g. {parent}), or upgrade KAI to v0.13.0 or "
+                               f"later.", remedy.fix(context, *steps), objects=roots)
     ignored = [(p, found) for q in placed for p, found in placed[q] if found.ignored_label]
     if ignored:
         pod, found = ignored[0]
@@ -113,12 +118,31 @@ def run(examined_kai_pods: List[dict], queues: QueueTree, target_podgroups: Dict
         fix = remedy.fix(context, inside_vcluster(vcluster, (
             f"Add the label {key}={value} to the pods (spec.template.metadata.labels of their controller), "
             f"then recreate them." + (f" {keep}." if keep else ""),)))
-        return Verdict(Status.WARN, f"{len(ignored)} pod(s) carry {label}={value}, which KAI {release.text} does not "
-                                    f"read (it reads {key}, {settings.queue_label.source}): {podinfo.ref(pod)} lands "
-                                    f"in {found.queue}", tuple(evidence),
-                       f"Label the pods with {key} inside the vCluster (vCluster must sync that label).", fix)
+        return LABEL_NOT_READ.verdict(
+            f"{len(ignored)} pod(s) carry {label}={value}, which KAI {release.text} does not "
+            f"read (it reads {key}, {settings.queue_label.source}): {podinfo.ref(pod)} lands "
+            f"in {found.queue}", tuple(evidence),
+            f"Label the pods with {key} inside the vCluster (vCluster must sync that label).", fix)
     return Verdict(Status.PASS, f"{len(pods)} KAI pod(s) in existing leaf queue(s): {', '.join(sorted(placed))}",
                    tuple(evidence))
+
+
+QUEUE_MISSING = Finding("VCD310", Status.FAIL, "a queue does not exist: KAI leaves its pods Pending (v0.13+ says "
+                        "`QueueDoesNotExist`)",
+                        "Create the queue under a parent queue, or point the pods at an existing leaf queue.")
+PARENT_MISSING = Finding("VCD311", Status.FAIL, "a queue's parent does not exist: the scheduler deletes such a queue"
+                         " and its children (every release)",
+                         "Create the parent queue, or move the queue under an existing one.")
+PARENT_QUEUE = Finding("VCD312", Status.FAIL, "a queue is a parent queue: KAI schedules only into leaf queues",
+                       "Use a leaf queue in the pods' queue label.")
+ROOT_QUEUE = Finding("VCD313", Status.FAIL, "a queue has no parent, on KAI before v0.13.0 (root leaf queues get jobs"
+                     " only from v0.13.0)",
+                     "Put the queue under a parent queue, or upgrade KAI to v0.13.0 or later.")
+ROOT_QUEUE_UNKNOWN = Finding("VCD314", Status.WARN, "the same, when the release is unknown",
+                             "Put the queue under a parent queue, or upgrade KAI to v0.13.0 or later.")
+LABEL_NOT_READ = Finding("VCD315", Status.WARN, "pods carry a queue label this release does not read (e.g. "
+                         "`runai/queue` on v0.6+)",
+                         "Label the pods with the queue label this release reads, inside the vCluster.")
 
 
 CHECK = Check(
@@ -128,5 +152,8 @@ CHECK = Check(
     run=run,
     order=31,
     after=("pod-scheduler-name",),
+    findings=(kai.NO_KAI_POD, QUEUE_MISSING, PARENT_MISSING, PARENT_QUEUE, ROOT_QUEUE, ROOT_QUEUE_UNKNOWN,
+              LABEL_NOT_READ),
+    passes=("every pod is in an existing leaf queue",),
     docs_url=f"{DOCS_BASE}#kai-queue",
 )

@@ -6,7 +6,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor import remedy
-from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Verdict
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Fix, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.kai import compat
@@ -54,13 +54,14 @@ def _never_synced(scope: Scope, release: kai.KaiRelease, context: Optional[str],
     denial = kai.denial_of(newest.reason)
     message = f"virtual pod {pod} never reached the host ({newest.count} syncer line(s)): {newest.reason}"
     if denial == kai.compat.SHARING_DISABLED:
-        return Verdict(Status.FAIL, f"{message} (see gpu-sharing-reservations)", evidence,
-                       kai.ENABLE_GPU_SHARING, kai.gpu_sharing_fix(release, context, vcluster, [pod], namespace))
+        return NEVER_SYNCED_SHARING.verdict(
+            f"{message} (see gpu-sharing-reservations)", evidence,
+            kai.ENABLE_GPU_SHARING, kai.gpu_sharing_fix(release, context, vcluster, [pod], namespace))
     if denial is not None:
         fix = remedy.fix(context, inside_vcluster(vcluster, (f"KAI's webhook refused {pod}: {denial}",
                                                              "Fix its GPU request and recreate it.")))
-        return Verdict(Status.FAIL, f"{message} (see gpu-sharing-reservations)", evidence,
-                       kai.VALID_GPU_SHARE_VALUES, fix)
+        return NEVER_SYNCED_GPU.verdict(f"{message} (see gpu-sharing-reservations)", evidence,
+                                        kai.VALID_GPU_SHARE_VALUES, fix)
     missing_class = syncer_log.RUNTIME_CLASS_MISSING.search(newest.reason)
     if missing_class:
         return _runtime_class_missing(message, evidence, missing_class.group(1), release, context)
@@ -68,19 +69,19 @@ def _never_synced(scope: Scope, release: kai.KaiRelease, context: Optional[str],
         look = Inspect(why=(f"A ResourceQuota in {host_ns or 'the vCluster host namespace'} refused the pod (vCluster "
                             f"creates one when policies.resourceQuota is on):",),
                        commands=(("kubectl", "describe", "resourcequota", "--namespace", host_ns),) if host_ns else ())
-        return Verdict(Status.FAIL, message, evidence, "Raise the quota or lower the pod's requests.",
-                       remedy.fix(context, look))
+        return NEVER_SYNCED_QUOTA.verdict(message, evidence, "Raise the quota or lower the pod's requests.",
+                                          remedy.fix(context, look))
     fix = remedy.fix(context, inside_vcluster(vcluster, (
         f"kubectl describe pod {scope.target.pod} -n {scope.target.namespace}   # look for SyncError events",)))
-    return Verdict(Status.FAIL, message, evidence, "The host cluster refused the pod the syncer tried to create; the "
-                                                   "quoted reason names the webhook or policy.", fix)
+    return NEVER_SYNCED.verdict(message, evidence, "The host cluster refused the pod the syncer tried to create; the "
+                                                                "quoted reason names the webhook or policy.", fix)
 
 
 def _runtime_class_missing(message: str, evidence: tuple, runtime_class: str, release: kai.KaiRelease,
                            context: Optional[str]) -> Verdict:
     """The host's RuntimeClass admission refused the pod: KAI's own admission may have put that class on it."""
-    return Verdict(Status.FAIL, message, evidence, _runtime_remediation(runtime_class, release),
-                   _runtime_class_fix(context))
+    return NEVER_SYNCED_RUNTIME.verdict(message, evidence, _runtime_remediation(runtime_class, release),
+                                        _runtime_class_fix(context))
 
 
 def _runtime_class_fix(context: Optional[str]) -> Fix:
@@ -134,12 +135,13 @@ def _runtime_class_refusals(refusals: Sequence[syncer_log.RuntimeClassRefusals],
         else:
             remediation.append(_runtime_remediation(refused.runtime_class, release))
     if failures:
-        return Verdict(Status.FAIL, "; ".join(failures), tuple(evidence), " ".join(remediation),
-                       _runtime_class_fix(context))
+        return RUNTIME_CLASS_REFUSED.verdict("; ".join(failures), tuple(evidence), " ".join(remediation),
+                                             _runtime_class_fix(context))
     if healed:
-        return Verdict(Status.WARN, "; ".join(healed), tuple(evidence),
-                       "The syncer retries a refused pod; one that still has no host pod can be recreated inside its "
-                       "vCluster now that the RuntimeClass exists.")
+        return RUNTIME_CLASS_HEALED.verdict(
+            "; ".join(healed), tuple(evidence),
+            "The syncer retries a refused pod; one that still has no host pod can be recreated inside its "
+            "vCluster now that the RuntimeClass exists.")
     return None
 
 
@@ -157,8 +159,8 @@ def _targeted(host_pods: Sequence[dict], scheduler: str, context: Optional[str])
         if intent:
             text += f" although it carries KAI settings ({', '.join(intent)}) that this scheduler ignores"
         parts.append(text)
-    return Verdict(Status.FAIL, "; ".join(parts), evidence, FIX.format(scheduler=scheduler),
-                   _scheduler_fix(context, wrong, scheduler))
+    return WRONG_SCHEDULER.verdict("; ".join(parts), evidence, FIX.format(scheduler=scheduler),
+                                   _scheduler_fix(context, wrong, scheduler), [podinfo.ref(p) for p in wrong])
 
 
 def run(scope: Scope, examined_pods: List[dict],
@@ -176,13 +178,14 @@ def run(scope: Scope, examined_pods: List[dict],
     if verdict.status is not Status.FAIL:
         return refused
     return Verdict(Status.FAIL, f"{refused.message}; {verdict.message}", refused.evidence + verdict.evidence,
-                   f"{refused.remediation}\n{verdict.remediation}", remedy.join([refused.fix, verdict.fix]))
+                   f"{refused.remediation}\n{verdict.remediation}", remedy.join([refused.fix, verdict.fix]),
+                   (refused if refused.status is Status.FAIL else verdict).code, verdict.objects, (refused, verdict))
 
 
 def _whole_cluster(examined: Sequence[dict], scheduler: str, context: Optional[str]) -> Verdict:
     if not examined:
-        return Verdict(Status.SKIP, "no vCluster-synced pods to examine",
-                       (Evidence("pods, all namespaces", f"none labelled {vcl.MANAGED_BY}"),))
+        return NO_SYNCED_POD.verdict("no vCluster-synced pods to examine",
+                                     (Evidence("pods, all namespaces", f"none labelled {vcl.MANAGED_BY}"),))
     on_kai = sum(1 for p in examined if podinfo.scheduler_name(p) == scheduler)
     wrong = [p for p in examined if podinfo.scheduler_name(p) != scheduler and kai.kai_intent(p)]
     summary = Evidence("synced pods", f"{len(examined)} examined, {on_kai} use {scheduler}",
@@ -191,10 +194,52 @@ def _whole_cluster(examined: Sequence[dict], scheduler: str, context: Optional[s
         return Verdict(Status.PASS, f"{len(examined)} synced pod(s): every pod with KAI settings uses {scheduler}",
                        (summary,))
     listed = tuple(_evidence(p) for p in wrong[:MAX_LISTED])
-    return Verdict(Status.FAIL,
-                   f"{len(wrong)} synced pod(s) carry KAI settings but another scheduler ignores them: "
-                   + ", ".join(podinfo.ref(p) for p in wrong[:5]) + (" ..." if len(wrong) > 5 else ""),
-                   (summary,) + listed, FIX.format(scheduler=scheduler), _scheduler_fix(context, wrong, scheduler))
+    return KAI_SETTINGS_IGNORED.verdict(
+        f"{len(wrong)} synced pod(s) carry KAI settings but another scheduler ignores them: "
+        + ", ".join(podinfo.ref(p) for p in wrong[:5]) + (" ..." if len(wrong) > 5 else ""),
+        (summary,) + listed, FIX.format(scheduler=scheduler), _scheduler_fix(context, wrong, scheduler),
+        [podinfo.ref(p) for p in wrong])
+
+
+WRONG_SCHEDULER = Finding("VCD200", Status.FAIL, "the `--pod` target uses another scheduler (the message says when "
+                          "it carries KAI settings, `kai.scheduler/queue`, `gpu-fraction`, "
+                          "`gpu-memory`, that this scheduler ignores)",
+                          "Set `schedulerName: kai-scheduler` in the pod spec (its controller's template) inside the"
+                          " vCluster and recreate the pod.")
+KAI_SETTINGS_IGNORED = Finding("VCD201", Status.FAIL, "without `--pod`: synced pods carry KAI settings but name "
+                               "another scheduler",
+                               "Set `schedulerName: kai-scheduler` in those pods' specs inside the vCluster and "
+                               "recreate them.")
+NEVER_SYNCED_SHARING = Finding("VCD202", Status.FAIL, "the virtual pod never reached the host: KAI's webhook refused"
+                               " a GPU share because GPU sharing is disabled",
+                               "Turn KAI's GPU sharing on (global.gpuSharing), then recreate the pod (see "
+                               "gpu-sharing-reservations).")
+NEVER_SYNCED_GPU = Finding("VCD203", Status.FAIL, "the virtual pod never reached the host: KAI's webhook refused an "
+                           "invalid GPU request (quoted)",
+                           "Fix the pod's GPU request inside the vCluster and recreate it.")
+NEVER_SYNCED_QUOTA = Finding("VCD204", Status.FAIL, "the virtual pod never reached the host: a ResourceQuota refused"
+                             " it",
+                             "Raise the quota or lower the pod's requests.")
+NEVER_SYNCED = Finding("VCD205", Status.FAIL, "the virtual pod never reached the host: another webhook or policy "
+                       "refused it (the syncer's reason is quoted with its line count)",
+                       "Read the quoted reason: it names the webhook or policy that refused the pod; fix it, then "
+                       "recreate the pod.")
+NEVER_SYNCED_RUNTIME = Finding("VCD206", Status.FAIL, "the virtual pod never reached the host: a RuntimeClass the "
+                               "host lacks (KAI's admission sets one on a GPU pod from "
+                               "v0.9.7, on fractional ones only from v0.16.0)",
+                               "Create the RuntimeClass on the host (the NVIDIA GPU operator creates nvidia), or "
+                               "clear the class KAI's admission sets.")
+RUNTIME_CLASS_REFUSED = Finding("VCD207", Status.FAIL, "without `--pod`: a syncer log shows virtual pods the host "
+                                "refused for a RuntimeClass it still lacks (or that could not"
+                                " be read), named with their vCluster",
+                                "Create the RuntimeClass on the host, or change the class set on the pods (KAI's "
+                                "admission or `sync.toHost.pods.runtimeClassName`), then recreate them.")
+RUNTIME_CLASS_HEALED = Finding("VCD208", Status.WARN, "without `--pod`: pods were refused for a RuntimeClass that "
+                               "exists now (the syncer retries; recreate a pod that still has"
+                               " no host pod)",
+                               "Recreate, inside its vCluster, a pod that still has no host pod.")
+NO_SYNCED_POD = Finding("VCD209", Status.SKIP, "no vCluster-synced pod to examine",
+                        "Nothing to do until a vCluster syncs pods to the host.")
 
 
 CHECK = Check(
@@ -203,5 +248,8 @@ CHECK = Check(
     severity=Severity.HIGH,
     run=run,
     order=20,
+    findings=(WRONG_SCHEDULER, KAI_SETTINGS_IGNORED, NEVER_SYNCED_SHARING, NEVER_SYNCED_GPU, NEVER_SYNCED_QUOTA,
+              NEVER_SYNCED, NEVER_SYNCED_RUNTIME, RUNTIME_CLASS_REFUSED, RUNTIME_CLASS_HEALED, NO_SYNCED_POD),
+    passes=("the `--pod` target uses the configured scheduler; or every synced pod with KAI settings does",),
     docs_url=f"{DOCS_BASE}#pod-scheduler-name",
 )

@@ -7,7 +7,7 @@ from typing import Dict, List
 
 from vcdoctor import pods as podinfo
 from vcdoctor.engine.verdicts import remediation as access_remediation
-from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products.kai import compat
 
@@ -39,9 +39,9 @@ def _annotations(examined: List[dict]) -> Evidence:
 def run(pod_grouper_logs: kai.PodGrouperLogs, examined_kai_pods: List[dict], kai_settings: kai.KaiSettings) -> Verdict:
     logs = pod_grouper_logs
     if not logs.pods:
-        return Verdict(Status.SKIP, f"no pod-grouper pod in namespace {kai_settings.namespace}; see kai-components",
-                       (Evidence(f"pods in {kai_settings.namespace}",
-                                 "none labelled app=pod-grouper or app=podgrouper"),))
+        return NO_GROUPER.verdict(f"no pod-grouper pod in namespace {kai_settings.namespace}; see kai-components",
+                                  (Evidence(f"pods in {kai_settings.namespace}",
+                                            "none labelled app=pod-grouper or app=podgrouper"),))
     annotation_ev = _annotations(examined_kai_pods)
     seen = logs.scan.no_owner
     if seen:
@@ -50,9 +50,10 @@ def run(pod_grouper_logs: kai.PodGrouperLogs, examined_kai_pods: List[dict], kai
                        (Evidence("pod-grouper logs", seen[0], {"count": len(seen)}), annotation_ev))
     if logs.failures:
         ref, exc = logs.failures[0]
-        return Verdict(Status.ERROR, f"could not read the pod-grouper log of {ref}: {exc.kind}",
-                       tuple(Evidence(f"log of {r}", e.reason, {"outcome": e.kind}) for r, e in logs.failures)
-                       + (annotation_ev,), access_remediation(exc))
+        return LOG_UNREADABLE.verdict(
+            f"could not read the pod-grouper log of {ref}: {exc.kind}",
+            tuple(Evidence(f"log of {r}", e.reason, {"outcome": e.kind}) for r, e in logs.failures)
+            + (annotation_ev,), access_remediation(exc))
     release = kai_settings.release
     logs_it = release.has(compat.NO_OWNER_LOG)
     if logs_it is False:
@@ -63,10 +64,19 @@ def run(pod_grouper_logs: kai.PodGrouperLogs, examined_kai_pods: List[dict], kai
         why = "KAI v0.7+ no longer logs it; up to v0.6 it appears only for pods with a podgroup but no owner"
     if kai_settings.json_log:
         why += f"; jsonLog is on, which hides DEBUG lines ({kai_settings.json_log_source})"
-    return Verdict(Status.SKIP, f"'{kai.NO_OWNER_MESSAGE}' not seen in {logs.scan.lines} lines ({why}); "
-                                f"{annotation_ev.observation}",
-                   (Evidence("pod-grouper logs", f"{logs.scan.lines} lines read", {"pods_read": logs.read}),
-                    annotation_ev))
+    return NOT_SEEN.verdict(f"'{kai.NO_OWNER_MESSAGE}' not seen in {logs.scan.lines} lines ({why}); "
+                                         f"{annotation_ev.observation}",
+                            (Evidence("pod-grouper logs", f"{logs.scan.lines} lines read", {"pods_read": logs.read}),
+                             annotation_ev))
+
+
+NOT_SEEN = Finding("VCD410", Status.SKIP, "not seen; the message says whether the release logs it at all and whether"
+                   " `jsonLog` hides it",
+                   "Nothing to do: the line is informational (KAI v0.2–v0.6 log it for pods without owners).")
+NO_GROUPER = Finding("VCD411", Status.SKIP, "no pod-grouper pod",
+                     "See kai-components: KAI's pod-grouper does not run.")
+LOG_UNREADABLE = Finding("VCD412", Status.ERROR, "the logs cannot be read",
+                         "Grant get on pods/log in KAI's namespace (`vcdoctor rbac`).")
 
 
 CHECK = Check(
@@ -75,5 +85,7 @@ CHECK = Check(
     severity=Severity.INFO,
     run=run,
     order=60,
+    findings=(NOT_SEEN, NO_GROUPER, LOG_UNREADABLE),
+    passes=("the line was seen: informational, expected",),
     docs_url=f"{DOCS_BASE}#podgrouper-no-owner-log",
 )

@@ -9,11 +9,11 @@ import yaml
 from vcdoctor import pods as podinfo
 from vcdoctor.engine.verdicts import remediation as access_remediation
 from vcdoctor.gateway import GatewayError
-from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Verdict
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Fix, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.kai import compat
-from vcdoctor.products.kai.pod_grouper_log import Finding
+from vcdoctor.products.kai.pod_grouper_log import Finding as LogFinding
 from vcdoctor.products.vcluster.facts import SettingsByVCluster
 from vcdoctor.remedy.script import said
 from vcdoctor.scope import Scope
@@ -78,7 +78,7 @@ def _access(service_access: kai.ServiceAccess, user: str,
 
 
 def _judge(release: kai.KaiRelease, user: str, access: Dict[str, Optional[bool]], problem: Optional[str],
-           what: str) -> Tuple[Status, str, Evidence]:
+           what: str) -> Tuple[Finding, str, Evidence]:
     """The severity of refused (or would-be refused) owner lookups of ``what``, and which case applies."""
     readable = sorted(ns for ns, ok in access.items() if ok)
     review = Evidence(f"SubjectAccessReview for {user}",
@@ -86,15 +86,15 @@ def _judge(release: kai.KaiRelease, user: str, access: Dict[str, Optional[bool]]
                       + (f" (could not ask: {problem})" if problem else ""),
                       {"access": {ns: ok for ns, ok in access.items()}})
     if readable:
-        return Status.FAIL, f"{what}; {ONE_GANG} (in {', '.join(readable)})", review
+        return ONE_GANG_FINDING, f"{what}; {ONE_GANG} (in {', '.join(readable)})", review
     graceful = release.has(compat.GRACEFUL_OWNER_LOOKUP)
     if graceful is False:
-        return Status.FAIL, f"{what}; KAI {release.text}: {CRASHES}", review
+        return CRASH_FINDING, f"{what}; KAI {release.text}: {CRASHES}", review
     if graceful is None:
-        return Status.FAIL, (f"{what}; {release.outside_message()}, so vcdoctor cannot rule out the crash of releases "
-                             f"before v0.4.2 ({CRASHES})"), review
+        return CRASH_FINDING, (f"{what}; {release.outside_message()}, so vcdoctor cannot rule out the crash of "
+                               f"releases before v0.4.2 ({CRASHES})"), review
     unknown = " (whether it may read the Service could not be asked)" if problem else ""
-    return Status.WARN, f"{what}; KAI {release.text}: {HARMLESS}{unknown}", review
+    return HARMLESS_FINDING, f"{what}; KAI {release.text}: {HARMLESS}{unknown}", review
 
 
 def run(scope: Scope, pod_grouper_logs: kai.PodGrouperLogs, examined_kai_pods: List[dict],
@@ -102,10 +102,10 @@ def run(scope: Scope, pod_grouper_logs: kai.PodGrouperLogs, examined_kai_pods: L
         vcluster_settings: SettingsByVCluster, context: Optional[str]) -> Verdict:
     logs = pod_grouper_logs
     if not logs.pods:
-        return Verdict(Status.ERROR, f"could not look: no pod-grouper pod in namespace {kai_settings.namespace}",
-                       (Evidence(f"pods in {kai_settings.namespace}",
-                                 "none labelled app=pod-grouper or app=podgrouper"),),
-                       NO_POD_GROUPER.format(namespace=kai_settings.namespace))
+        return NO_LOG.verdict(f"could not look: no pod-grouper pod in namespace {kai_settings.namespace}",
+                              (Evidence(f"pods in {kai_settings.namespace}",
+                                        "none labelled app=pod-grouper or app=podgrouper"),),
+                              NO_POD_GROUPER.format(namespace=kai_settings.namespace))
     release: kai.KaiRelease = kai_release
     failed = tuple(Evidence(f"log of {ref}", exc.reason, {"outcome": exc.kind}) for ref, exc in logs.failures)
     scan = logs.scan
@@ -116,7 +116,7 @@ def run(scope: Scope, pod_grouper_logs: kai.PodGrouperLogs, examined_kai_pods: L
     examined: Dict[Key, vcl.VCluster] = {(vc.namespace, vc.name): vc for vc in scope.found_vclusters}
     narrowed = scope.target.names_vcluster
 
-    def concerned(finding: Finding) -> bool:
+    def concerned(finding: LogFinding) -> bool:
         # a line about a vCluster's Service belongs to that vCluster; with --vcluster, only the examined ones count
         if finding.service is None:
             return True
@@ -141,26 +141,28 @@ def run(scope: Scope, pod_grouper_logs: kai.PodGrouperLogs, examined_kai_pods: L
         text, fix = _fixes(vcs, vcluster_settings)
         if other:
             # a refusal on another owner kind (Deployment, Job, ...) stops the climb early: grouping changes
-            return Verdict(Status.FAIL, f"{what}; the pod-grouper may not read owners of kind(s) it needs, so it "
-                                        f"groups those workloads by a lower owner", (read_ev,) + examples + failed,
-                           f"Restore KAI's stock ClusterRole for {user} (kubectl get clusterrole kai-podgrouper -o "
-                           f"yaml). " + text, fix)
+            return OTHER_OWNER_KIND.verdict(
+                f"{what}; the pod-grouper may not read owners of kind(s) it needs, so it "
+                f"groups those workloads by a lower owner", (read_ev,) + examples + failed,
+                f"Restore KAI's stock ClusterRole for {user} (kubectl get clusterrole kai-podgrouper -o "
+                f"yaml). " + text, fix)
         access, problem = _access(service_access, user, sorted({ns for ns, _ in services}))
-        status, message, review = _judge(release, user, access, problem, what)
-        return Verdict(status, message, (read_ev,) + examples + (review,) + failed, text, fix)
+        finding, message, review = _judge(release, user, access, problem, what)
+        return finding.verdict(message, (read_ev,) + examples + (review,) + failed, text, fix)
     if logs.failures:
         ref, exc = logs.failures[0]
-        return Verdict(Status.ERROR, f"could not read the pod-grouper log of {ref}: {exc.kind}",
-                       (read_ev,) + failed, access_remediation(exc))
+        return NO_LOG.verdict(f"could not read the pod-grouper log of {ref}: {exc.kind}",
+                              (read_ev,) + failed, access_remediation(exc))
     not_ready = [p for p in logs.pods if not podinfo.is_ready(p)]
     if not_ready:
         state = podinfo.state_summary(not_ready[0])
-        return Verdict(Status.WARN, f"no permission errors in {scan.lines} log lines, but pod-grouper "
-                                    f"{podinfo.ref(not_ready[0])} is not ready ({state}); "
-                                    f"the log covers only its current, failing run",
-                       (read_ev,), NOT_READY + said(context, "kubectl", "logs", podinfo.name(not_ready[0]),
-                                                    "--namespace", podinfo.namespace(not_ready[0]), "--previous",
-                                                    "--tail", "100"))
+        return GROUPER_NOT_READY.verdict(
+            f"no permission errors in {scan.lines} log lines, but pod-grouper "
+            f"{podinfo.ref(not_ready[0])} is not ready ({state}); "
+            f"the log covers only its current, failing run",
+            (read_ev,), NOT_READY + said(context, "kubectl", "logs", podinfo.name(not_ready[0]),
+                            "--namespace", podinfo.namespace(not_ready[0]), "--previous",
+                            "--tail", "100"))
     owned = [p for p in examined_kai_pods if vcl.service_owner(p, podinfo.labels(p).get(vcl.MANAGED_BY, ""))]
     if owned:
         return _predict(owned, examined, service_access, release, kai_settings, vcluster_settings, user,
@@ -185,12 +187,37 @@ def _predict(owned: List[dict], examined: Dict[Key, vcl.VCluster], service_acces
                  f"predate these pods' last reconcile")
     access, problem = _access(service_access, user, sorted({ns for ns, _ in keys}))
     what = f"no permission errors logged, but {len(owned)} KAI pod(s) carry their vCluster's Service owner reference"
-    status, message, review = _judge(release, user, access, problem, what)
+    finding, message, review = _judge(release, user, access, problem, what)
     text, fix = _fixes([examined[k] for k in keys if k in examined], vcluster_settings)
     if settings.json_log:
         text += ("\nTo see the fallback lines, turn JSON logging off (Helm value global.jsonLog=false, KAI v0.15+) "
                  "and re-run vcdoctor.")
-    return Verdict(status, f"{message}; {quiet}", (read_ev, owned_ev, review), text, fix)
+    return finding.verdict(f"{message}; {quiet}", (read_ev, owned_ev, review), text, fix)
+
+
+HARMLESS_FINDING = Finding("VCD400", Status.WARN, "refused Service lookups (logged, or predicted from owned pods) on"
+                           " KAI v0.4.2+ while the pod-grouper may not read the Service: the "
+                           "pod becomes its own top owner and is grouped as with setOwner "
+                           "off; the cost is log noise and a setup that deviates from the "
+                           "documented one",
+                           "Turn setOwner off for the vCluster(s) concerned (the vcluster-set-owner upgrade script),"
+                           " or restart the control plane when it is already off but not applied.")
+ONE_GANG_FINDING = Finding("VCD401", Status.FAIL, "the pod-grouper may read the Service: it climbs to it and puts "
+                           "every pod of the vCluster into one PodGroup",
+                           "Turn setOwner off for the vCluster(s) concerned (the vcluster-set-owner upgrade script) "
+                           "and recreate their pods.")
+CRASH_FINDING = Finding("VCD402", Status.FAIL, "the same refusals on KAI before v0.4.2 (the reconciler crashes), or "
+                        "on a release vcdoctor does not know",
+                        "Turn setOwner off for the vCluster(s) concerned, or upgrade KAI to v0.4.2 or later.")
+OTHER_OWNER_KIND = Finding("VCD403", Status.FAIL, "refusals on another owner kind (Deployment, Job, ...): those "
+                           "workloads are grouped by a lower owner",
+                           "Restore KAI's stock ClusterRole `kai-podgrouper` for the pod-grouper's ServiceAccount.")
+GROUPER_NOT_READY = Finding("VCD404", Status.WARN, "no errors, but a pod-grouper pod is not Ready: the log covers "
+                            "only its failing run",
+                            "Read the pod-grouper's previous log (`kubectl logs --previous`) and fix why it fails.")
+NO_LOG = Finding("VCD405", Status.ERROR, "no pod-grouper pod, or its log cannot be read",
+                 "Check that KAI's pod-grouper runs (see kai-components) and that vcdoctor may get pods/log in KAI's"
+                 " namespace.")
 
 
 CHECK = Check(
@@ -199,5 +226,7 @@ CHECK = Check(
     severity=Severity.HIGH,
     run=run,
     order=50,
+    findings=(HARMLESS_FINDING, ONE_GANG_FINDING, CRASH_FINDING, OTHER_OWNER_KIND, GROUPER_NOT_READY, NO_LOG),
+    passes=("no permission error and no examined pod owned by a vCluster Service",),
     docs_url=f"{DOCS_BASE}#podgrouper-permissions",
 )

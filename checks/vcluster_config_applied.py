@@ -7,7 +7,7 @@ from typing import Optional, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor import remedy
-from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Severity, Status, Verdict
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.vcluster import compat
 from vcdoctor.products.vcluster.facts import SettingsByVCluster
@@ -17,8 +17,8 @@ from vcdoctor.remedy import join
 def _examine(vc: vcl.VCluster, settings: vcl.Settings, control_plane: Tuple[dict, ...],
              context: Optional[str]) -> Verdict:
     if settings.legacy or not vc.template_config_hash:
-        return Verdict(Status.SKIP, f"{vc.ref}: vCluster {vc.version_text} keeps no config hash to compare",
-                       (Evidence(f"{vc.workload_kind} {vc.ref}", f"no {vcl.CONFIG_HASH} on the pod template"),))
+        return NO_HASH.verdict(f"{vc.ref}: vCluster {vc.version_text} keeps no config hash to compare",
+                               (Evidence(f"{vc.workload_kind} {vc.ref}", f"no {vcl.CONFIG_HASH} on the pod template"),))
     rule = compat.CONFIG_HASH.at(vc.version)
     evidence = [Evidence(f"{vc.workload_kind} {vc.ref}",
                          f"template {vcl.CONFIG_HASH} = {vc.template_config_hash[:12]}…",
@@ -26,13 +26,14 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, control_plane: Tuple[dict
                           "read": compat.CONFIG_HASH.source(vc.version)})]
     if rule not in compat.ROLLS_ON_CHANGE:
         # the hash covers only privateNodes: an equal hash says nothing about the rest of the config
-        return Verdict(Status.WARN, f"{vc.ref}: vCluster {vc.version_text} hashes only privateNodes into its pod "
-                                    f"template, so vcdoctor cannot tell whether the control plane runs the stored "
-                                    f"config", tuple(evidence),
-                       f"On {vc.version_text} an upgrade that changes other values does not restart the control "
-                       f"plane ({compat.CONFIG_HASH.source(vc.version)}; fixed in v0.28.1): roll it after every "
-                       f"config change, or upgrade to v0.28.1 or later.",
-                       remedy.fix(context, replace(vcl.control_plane_rollout(vc), cures=False)) if context else None)
+        return HASH_BLIND.verdict(
+            f"{vc.ref}: vCluster {vc.version_text} hashes only privateNodes into its pod "
+            f"template, so vcdoctor cannot tell whether the control plane runs the stored "
+            f"config", tuple(evidence),
+            f"On {vc.version_text} an upgrade that changes other values does not restart the control "
+            f"plane ({compat.CONFIG_HASH.source(vc.version)}; fixed in v0.28.1): roll it after every "
+            f"config change, or upgrade to v0.28.1 or later.",
+            remedy.fix(context, replace(vcl.control_plane_rollout(vc), cures=False)) if context else None)
     stale = vcl.stale_control_plane(control_plane, vc)
     evidence += [Evidence(f"pod {podinfo.ref(p)}", f"runs {vcl.CONFIG_HASH} "
                           f"{(podinfo.annotations(p).get(vcl.CONFIG_HASH) or '')[:12]}…") for p in stale]
@@ -61,8 +62,8 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, control_plane: Tuple[dict
                                                              f"render it again from the Helm values.",)))
                        if context else None)
     if problems:
-        return Verdict(Status.WARN, f"{vc.ref}: " + "; ".join(problems), tuple(evidence), "\n".join(fixes),
-                       join(scripts))
+        return (STALE_CONFIG if stale else SECRET_EDITED).verdict(f"{vc.ref}: " + "; ".join(problems),
+                                                                 tuple(evidence), "\n".join(fixes), join(scripts))
     return Verdict(Status.PASS, f"{vc.ref}: the control plane runs the stored config", tuple(evidence))
 
 
@@ -72,11 +73,28 @@ def run(vclusters: Tuple[vcl.VCluster, ...], vcluster_settings: SettingsByVClust
                              lambda vc, settings: _examine(vc, settings, control_plane_pods, context), context)
 
 
+STALE_CONFIG = Finding("VCD150", Status.WARN, "a control-plane pod runs an older config hash",
+                       "Roll the control plane of the vCluster on the host cluster so the syncer reads the stored "
+                       "config.")
+SECRET_EDITED = Finding("VCD151", Status.WARN, "v0.20–v0.27: the Secret differs from what Helm rendered (edited by "
+                        "hand?)",
+                        "Put the change into the Helm values and render the Secret again with a pinned upgrade; then"
+                        " roll the control plane.")
+HASH_BLIND = Finding("VCD152", Status.WARN, "v0.28.0: the hash covers only `privateNodes`, so vcdoctor cannot tell "
+                     "whether the control plane runs the stored config",
+                     "Roll the control plane after every config change, or upgrade the vCluster to v0.28.1 or later.")
+NO_HASH = Finding("VCD153", Status.SKIP, "no config hash to compare (v0.19, or no hash on the template)",
+                  "Nothing to do: this release keeps no config hash; restart the control plane after a config "
+                  "change.")
+
+
 CHECK = Check(
     id="vcluster-config-applied",
     title="expected: the vCluster runs its stored config",
     severity=Severity.MEDIUM,
     run=run,
     order=15,
+    findings=(*vcl.EVERY_VCLUSTER, STALE_CONFIG, SECRET_EDITED, HASH_BLIND, NO_HASH),
+    passes=("the control plane runs the config the template was rendered with (and, v0.20–v0.27, the Secret matches)",),
     docs_url=f"{DOCS_BASE}#vcluster-config-applied",
 )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import List, Optional, Tuple, Union
 
 from vcdoctor import remedy
-from vcdoctor.engine.verdicts import could_not_look
+from vcdoctor.engine.verdicts import COULD_NOT_LOOK, could_not_look
 from vcdoctor.gateway import GatewayError
-from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Verdict
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Fix, Severity, Status, Verdict
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.helm.release import ChartSchema, MalformedRelease, NoRelease
 from vcdoctor.products.vcluster import compat
@@ -33,35 +33,38 @@ def _schema(target: Target, schemas: ChartSchemas, vc: vcl.VCluster) -> Union[Ch
         return target.config_schema
     subject = f"vCluster {vc.ref}"
     if not target.helm_release:
-        return Verdict(Status.SKIP, f"{vc.ref}: not validated; no config schema was given",
-                       (Evidence(subject, "no --vcluster-schema file and no --read-helm-release",
-                                 {"vcluster": vc.ref}),),
-                       "Validate against the schema of the installed chart, either from a file:\n"
-                       f"{_schema_file_hint(vc)}\n"
-                       "or from the Helm release (needs list on secrets in the vCluster namespace; metadata only):\n"
-                       f"  vcdoctor run --vcluster {vc.name} --vcluster-namespace {vc.namespace} --read-helm-release")
+        return NO_SCHEMA.verdict(
+            f"{vc.ref}: not validated; no config schema was given",
+            (Evidence(subject, "no --vcluster-schema file and no --read-helm-release",
+                      {"vcluster": vc.ref}),),
+            "Validate against the schema of the installed chart, either from a file:\n"
+            f"{_schema_file_hint(vc)}\n"
+            "or from the Helm release (needs list on secrets in the vCluster namespace; metadata only):\n"
+            f"  vcdoctor run --vcluster {vc.name} --vcluster-namespace {vc.namespace} --read-helm-release")
     found = schemas.get(vc.ref)
     if isinstance(found, GatewayError):
         looked = could_not_look(found, f"the Helm release of {vc.ref}")
-        return Verdict(looked.status, f"{vc.ref}: {looked.message}", looked.evidence,
-                       f"{looked.remediation}\nOr give the schema as a file instead:\n{_schema_file_hint(vc)}")
+        return COULD_NOT_LOOK.verdict(f"{vc.ref}: {looked.message}", looked.evidence, f"{looked.remediation}\nOr give "
+                                      f"the schema as a file instead:\n{_schema_file_hint(vc)}")
     if isinstance(found, NoRelease):
-        return Verdict(Status.SKIP, f"{vc.ref}: not validated; installed without a Helm release",
-                       (Evidence(f"Secrets in namespace {vc.namespace}", str(found), {"vcluster": vc.ref}),),
-                       f"Installed by `helm template`, Argo CD or similar; give the schema as a file:\n"
-                       f"{_schema_file_hint(vc)}")
+        return NO_SCHEMA.verdict(f"{vc.ref}: not validated; installed without a Helm release",
+                                 (Evidence(f"Secrets in namespace {vc.namespace}", str(found), {"vcluster": vc.ref}),),
+                                 f"Installed by `helm template`, Argo CD or similar; give the schema as a file:\n"
+                                 f"{_schema_file_hint(vc)}")
     if isinstance(found, UnusableSchema):
-        return Verdict(Status.ERROR, f"{vc.ref}: {found}", (Evidence(f"Helm release of {vc.ref}", str(found)),),
-                       f"Use the schema of the installed chart instead:\n{_schema_file_hint(vc)}")
+        return SCHEMA_UNUSABLE.verdict(f"{vc.ref}: {found}", (Evidence(f"Helm release of {vc.ref}", str(found)),),
+                                       f"Use the schema of the installed chart instead:\n{_schema_file_hint(vc)}")
     if isinstance(found, (MalformedRelease, Exception)):
-        return Verdict(Status.ERROR, f"{vc.ref}: the Helm release cannot be decoded: {found}",
-                       (Evidence(f"Helm release of {vc.ref}", str(found), {"vcluster": vc.ref}),),
-                       f"Inspect it with `helm history {vc.name} -n {vc.namespace}`, or give the schema as a file:\n"
-                       f"{_schema_file_hint(vc)}")
+        return SCHEMA_UNUSABLE.verdict(
+            f"{vc.ref}: the Helm release cannot be decoded: {found}",
+            (Evidence(f"Helm release of {vc.ref}", str(found), {"vcluster": vc.ref}),),
+            f"Inspect it with `helm history {vc.name} -n {vc.namespace}`, or give the schema as a file:\n"
+            f"{_schema_file_hint(vc)}")
     if found is None:
-        return Verdict(Status.SKIP, f"{vc.ref}: not validated; its chart carries no schema",
-                       (Evidence(f"Helm release of {vc.ref}", "chart.schema is empty", {"vcluster": vc.ref}),),
-                       f"Give the schema as a file:\n{_schema_file_hint(vc)}")
+        return NO_SCHEMA.verdict(
+            f"{vc.ref}: not validated; its chart carries no schema",
+            (Evidence(f"Helm release of {vc.ref}", "chart.schema is empty", {"vcluster": vc.ref}),),
+            f"Give the schema as a file:\n{_schema_file_hint(vc)}")
     return found
 
 
@@ -69,9 +72,9 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, target: Target, schemas: 
              context: Optional[str]) -> Verdict:
     data = {"vcluster": vc.ref, "version": vc.version_text}
     if settings.legacy or settings.outline is None:
-        return Verdict(Status.SKIP, f"{vc.ref}: vCluster {vc.version_text} is configured by syncer flags; config "
-                                    f"schemas start with v0.20",
-                       (Evidence(settings.source, "no vc-config Secret to validate", data),))
+        return FLAGS_RELEASE.verdict(f"{vc.ref}: vCluster {vc.version_text} is configured by syncer flags; config "
+                                                  f"schemas start with v0.20",
+                                     (Evidence(settings.source, "no vc-config Secret to validate", data),))
     schema = _schema(target, schemas, vc)
     if isinstance(schema, Verdict):
         return schema
@@ -80,8 +83,8 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, target: Target, schemas: 
     try:
         found = problems(schema.validator, settings.outline, schema.source)
     except UnusableSchema as exc:
-        return Verdict(Status.ERROR, f"{vc.ref}: {exc}", (source,),
-                       f"Use the schema of the installed chart instead:\n{_schema_file_hint(vc)}")
+        return SCHEMA_UNUSABLE.verdict(f"{vc.ref}: {exc}", (source,),
+                                       f"Use the schema of the installed chart instead:\n{_schema_file_hint(vc)}")
     if not found:
         return Verdict(Status.PASS, f"{vc.ref}: every config key is known to the schema and typed as it expects",
                        (Evidence(settings.source, "validated key names and value types", data), source))
@@ -94,12 +97,13 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, target: Target, schemas: 
     strict = compat.STRICT_PARSING.era(vc.version)
     if strict is not None:
         evidence.append(Evidence("vCluster config parsing", strict.value, {**data, "read": strict.source}))
-    return Verdict(Status.FAIL, f"{vc.ref}: {len(found)} config problem(s), {kinds}: "
-                                f"{', '.join(p.path for p in found[:3])}{'…' if len(found) > 3 else ''}; "
-                                f"vCluster parses its config strictly, so the syncer refuses to start on it at its "
-                                f"next restart, and Helm and the vCluster CLI reject such values: they were written "
-                                f"into the vc-config Secret by hand",
-                   tuple(evidence) + (source,), _remediation(vc, found), _fix(vc, found, context))
+    return INVALID_CONFIG.verdict(
+        f"{vc.ref}: {len(found)} config problem(s), {kinds}: "
+        f"{', '.join(p.path for p in found[:3])}{'…' if len(found) > 3 else ''}; "
+        f"vCluster parses its config strictly, so the syncer refuses to start on it at its "
+        f"next restart, and Helm and the vCluster CLI reject such values: they were written "
+        f"into the vc-config Secret by hand",
+        tuple(evidence) + (source,), _remediation(vc, found), _fix(vc, found, context))
 
 
 def _renames(found: List[SchemaProblem]) -> list:
@@ -140,11 +144,29 @@ def run(target: Target, vclusters: Tuple[vcl.VCluster, ...], vcluster_settings: 
                              context)
 
 
+INVALID_CONFIG = Finding("VCD160", Status.FAIL, "unknown keys or wrongly typed values: vCluster parses its config "
+                         "strictly, so the syncer refuses to start on it at its next restart,"
+                         " and Helm and the vCluster CLI reject them: they were written into "
+                         "the Secret by hand",
+                         "Remove or correct the keys named in the Helm values and render the Secret again with a "
+                         "pinned upgrade.")
+NO_SCHEMA = Finding("VCD161", Status.SKIP, "no schema to validate against: none given, installed without a Helm "
+                    "release, or the chart carries no schema",
+                    "Give the schema of the installed chart with --vcluster-schema FILE, or read it from the release"
+                    " with --read-helm-release.")
+FLAGS_RELEASE = Finding("VCD162", Status.SKIP, "v0.19: configured by syncer flags, which have no schema",
+                        "Nothing to validate: v0.19 takes syncer flags; schemas start with v0.20.")
+SCHEMA_UNUSABLE = Finding("VCD163", Status.ERROR, "the Helm release cannot be decoded, or the schema is unusable",
+                          "Give the schema of the installed chart as a file (--vcluster-schema FILE).")
+
+
 CHECK = Check(
     id="vcluster-config-schema",
     title="expected: vCluster config valid for its chart's schema",
     severity=Severity.HIGH,
     run=run,
     order=16,
+    findings=(*vcl.EVERY_VCLUSTER, INVALID_CONFIG, NO_SCHEMA, FLAGS_RELEASE, SCHEMA_UNUSABLE),
+    passes=("every key is known to the schema and typed as it expects",),
     docs_url=f"{DOCS_BASE}#vcluster-config-schema",
 )

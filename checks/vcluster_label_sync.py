@@ -6,7 +6,7 @@ from typing import Dict, List, Optional, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor import remedy
-from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Verdict
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Fix, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.vcluster import compat
@@ -71,18 +71,20 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context
                 if lost else (step,)
             fix = remedy.fix(context, *steps)
             # pods that ask for a queue are mis-queued now; without such pods it is a trap for the next one
-            status = Status.FAIL if wanting else Status.WARN
-            return Verdict(status, f"{vc.ref}: {queue_label} is rewritten on the way to the host "
-                                   f"({vc.version_text} without it in {key}); KAI puts such pods in default-queue",
-                           (ev, pods_ev), remediation, fix)
+            finding = QUEUE_LABEL_REWRITTEN if wanting else QUEUE_LABEL_TRAP
+            return finding.verdict(
+                f"{vc.ref}: {queue_label} is rewritten on the way to the host "
+                f"({vc.version_text} without it in {key}); KAI puts such pods in default-queue",
+                (ev, pods_ev), remediation, fix)
         return Verdict(Status.PASS, f"{vc.ref}: {key} keeps the KAI labels", (ev, pods_ev))
     if lost:
-        return Verdict(Status.FAIL, f"{vc.ref}: {len(lost)} pod(s) asked for a KAI queue inside the vCluster but the "
-                                    f"host pod has no {queue_label} label", (ev, pods_ev),
-                       "vCluster keeps this label in this release, so something between the virtual and the host pod "
-                       "strips it (a vCluster Pro pod patch, or a host mutating webhook): inspect, on the host "
-                       "cluster (the commands the fix runs)",
-                       _inspect_fix(vc, lost, context))
+        return QUEUE_LABEL_LOST.verdict(
+            f"{vc.ref}: {len(lost)} pod(s) asked for a KAI queue inside the vCluster but the "
+            f"host pod has no {queue_label} label", (ev, pods_ev),
+            "vCluster keeps this label in this release, so something between the virtual and the host pod "
+            "strips it (a vCluster Pro pod patch, or a host mutating webhook): inspect, on the host "
+            "cluster (the commands the fix runs)",
+            _inspect_fix(vc, lost, context))
     return Verdict(Status.PASS, f"{vc.ref}: vCluster {vc.version_text} keeps pod labels; "
                                 f"{len(wanting)} pod(s) carry their queue label on the host", (ev, pods_ev))
 
@@ -107,11 +109,27 @@ def run(vclusters: Tuple[vcl.VCluster, ...], vcluster_settings: SettingsByVClust
         vc, settings, pods_by_vcluster.get((vc.namespace, vc.name), []), context, queue_label), context)
 
 
+QUEUE_LABEL_REWRITTEN = Finding("VCD130", Status.FAIL, "v0.19–v0.20 without the queue label listed, and a pod asks "
+                                "for a queue: KAI puts it in `default-queue`",
+                                "Add `kai.scheduler/queue` to the syncLabels list "
+                                "(`experimental.syncSettings.syncLabels`; v0.19: `--sync-labels`), upgrade the "
+                                "vCluster and recreate the pods.")
+QUEUE_LABEL_TRAP = Finding("VCD131", Status.WARN, "the same setting, but no pod asks for a queue yet",
+                           "Add `kai.scheduler/queue` to the syncLabels list before a pod asks for a queue.")
+QUEUE_LABEL_LOST = Finding("VCD132", Status.FAIL, "v0.21+ (labels kept): a host pod lost `kai.scheduler/queue` "
+                           "anyway (a Pro pod patch or a host mutating webhook)",
+                           "Find what strips the label between the virtual and the host pod (a vCluster Pro pod "
+                           "patch, a host mutating webhook) and stop it.")
+
+
 CHECK = Check(
     id="vcluster-label-sync",
     title="expected: KAI queue labels reach the host pods",
     severity=Severity.HIGH,
     run=run,
     order=13,
+    findings=(*vcl.EVERY_VCLUSTER, QUEUE_LABEL_REWRITTEN, QUEUE_LABEL_TRAP, QUEUE_LABEL_LOST),
+    passes=("v0.19–v0.20: the list keeps `kai.scheduler/queue`; v0.21+: every host pod whose virtual pod asked for a"
+            " queue carries the label",),
     docs_url=f"{DOCS_BASE}#vcluster-label-sync",
 )

@@ -9,7 +9,7 @@ import yaml
 
 from vcdoctor import pods as podinfo
 from vcdoctor import remedy
-from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.vcluster import compat
@@ -59,10 +59,11 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context
         data["pod_priority_class_rule"] = given.source
     ev = Evidence(settings.source, f"priority class sync: {read}; {given.key} = {given.name or '(not set)'}", data)
     if given.problem:
-        return Verdict(Status.ERROR, f"{vc.ref}: {given.problem}", (ev,),
-                       "vCluster refuses a config whose value is not a string. Fix the value in the vCluster's Helm "
-                       "values (on the host cluster):\n  "
-                       + said(context, "vcluster", "describe", vc.name, "--namespace", vc.namespace))
+        return CLASS_NOT_STRING.verdict(
+            f"{vc.ref}: {given.problem}", (ev,),
+            "vCluster refuses a config whose value is not a string. Fix the value in the vCluster's Helm "
+            "values (on the host cluster):\n  "
+            + said(context, "vcluster", "describe", vc.name, "--namespace", vc.namespace))
     if keeps:
         also = f"; a pod without a class of its own gets {given.name} ({given.key})" if given.name else ""
         return Verdict(Status.PASS, f"{vc.ref}: priority classes are synced; host pods keep priorityClassName{also}",
@@ -77,13 +78,14 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context
         f"vCluster {vc.version_text}: sync priority classes, so host pods keep priorityClassName.",))
     if compat.PRIORITY_CLASSES.at(vc.version) == "to-host" and settings.get(FROM_HOST) is True:
         # v0.21-v0.22 accept the fromHost key but the pod translator reads only toHost (translator.go:104@v0.21.0)
-        return Verdict(Status.WARN, f"{vc.ref}: {FROM_HOST} is on, but vCluster {vc.version_text} ignores it for "
-                                    f"pods: host pods lose spec.priorityClassName unless {TO_HOST} is on", (ev,),
-                       f"vCluster before v0.23 keeps a pod's priority class only with {TO_HOST} "
-                       f"({compat.PRIORITY_CLASSES.source(vc.version)}); from v0.23 {FROM_HOST} alone keeps it. "
-                       + vcl.upgrade_explained(vc, change, context),
-                       remedy.fix(context, replace(step, why=(f"vCluster {vc.version_text} reads only {TO_HOST} for "
-                                                              f"pods.",))))
+        return FROM_HOST_IGNORED.verdict(
+            f"{vc.ref}: {FROM_HOST} is on, but vCluster {vc.version_text} ignores it for "
+            f"pods: host pods lose spec.priorityClassName unless {TO_HOST} is on", (ev,),
+            f"vCluster before v0.23 keeps a pod's priority class only with {TO_HOST} "
+            f"({compat.PRIORITY_CLASSES.source(vc.version)}); from v0.23 {FROM_HOST} alone keeps it. "
+            + vcl.upgrade_explained(vc, change, context),
+            remedy.fix(context, replace(step, why=(f"vCluster {vc.version_text} reads only {TO_HOST} for "
+                                      f"pods.",))))
     unlabelled = [p for p in pods if LABEL not in podinfo.labels(p)]
     # with a vCluster-wide class, a pod whose label is lost still gets a class: only one asking for another lost it
     lost = [p for p in unlabelled if vcl.virtual_label(p, LABEL) not in (None, given.name)]
@@ -101,9 +103,10 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context
                        f"Keep the KAI label on the pod ({LABEL}: train|build|inference|build-preemptible), or sync "
                        f"priority classes so each pod keeps its own class ({given.name} then goes only to pods "
                        f"without one). " + vcl.upgrade_explained(vc, change, context))
-        return Verdict(Status.WARN, f"{vc.ref}: {len(lost)} pod(s) set another {LABEL} inside the vCluster, but the "
-                                    f"host pod has no such label and priority class {given.name}", (ev, pods_ev),
-                       remediation, remedy.fix(context, step))
+        return OTHER_CLASS_LOST.verdict(
+            f"{vc.ref}: {len(lost)} pod(s) set another {LABEL} inside the vCluster, but the "
+            f"host pod has no such label and priority class {given.name}", (ev, pods_ev),
+            remediation, remedy.fix(context, step))
     if not lost:
         return Verdict(Status.PASS, f"{vc.ref}: priority class sync is off, so a virtual pod's spec.priorityClassName "
                                     f"is dropped on the host; the {LABEL} label that KAI reads is kept", (ev, pods_ev))
@@ -115,8 +118,9 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context
                    f"train|build|inference|build-preemptible), or sync priority classes.{label_note}{_one_class(vc)} "
                    + vcl.upgrade_explained(vc, change, context))
     fix = remedy.fix(context, step)
-    return Verdict(Status.WARN, f"{vc.ref}: {len(lost)} pod(s) set {LABEL} inside the vCluster but the host pod "
-                                f"has neither the label nor the priority class", (ev, pods_ev), remediation, fix)
+    return CLASS_LOST.verdict(
+        f"{vc.ref}: {len(lost)} pod(s) set {LABEL} inside the vCluster but the host pod "
+        f"has neither the label nor the priority class", (ev, pods_ev), remediation, fix)
 
 
 def _one_class(vc: vcl.VCluster) -> str:
@@ -137,11 +141,34 @@ def run(vclusters: Tuple[vcl.VCluster, ...], vcluster_settings: SettingsByVClust
         context)
 
 
+FROM_HOST_IGNORED = Finding("VCD140", Status.WARN, "v0.21–v0.22 with only `sync.fromHost.priorityClasses` on, which "
+                            "this release ignores for pods",
+                            "Turn on `sync.toHost.priorityClasses.enabled` (v0.21–v0.22), or upgrade to v0.23+, "
+                            "where the fromHost key keeps it.")
+CLASS_LOST = Finding("VCD141", Status.WARN, "a pod set the `priorityClassName` label inside the vCluster and the "
+                     "host pod has neither label nor class",
+                     "Sync priority classes (the values snippet for the release), then recreate the pods from inside"
+                     " the vCluster.")
+OTHER_CLASS_LOST = Finding("VCD142", Status.WARN, "v0.23+, a pod lost a label asking for another class than "
+                           "`sync.toHost.pods.priorityClassName`",
+                           "Sync priority classes, or change `sync.toHost.pods.priorityClassName` to the class the "
+                           "pods ask for.")
+CLASS_NOT_STRING = Finding("VCD143", Status.ERROR, "`sync.toHost.pods.priorityClassName` is not a string",
+                           "Set `sync.toHost.pods.priorityClassName` to a PriorityClass name (a string) and upgrade "
+                           "the vCluster.")
+
+
 CHECK = Check(
     id="vcluster-priority-class",
     title="expected: pod priority classes reach KAI",
     severity=Severity.MEDIUM,
     run=run,
     order=14,
+    findings=(*vcl.EVERY_VCLUSTER, FROM_HOST_IGNORED, CLASS_LOST, OTHER_CLASS_LOST, CLASS_NOT_STRING),
+    passes=("priority classes are synced, so host pods keep `priorityClassName`",
+            "sync off, but no pod lost its `priorityClassName` label (the message says `spec.priorityClassName` is "
+            "dropped)",
+            "v0.23+, sync off, `sync.toHost.pods.priorityClassName` set and no pod lost a label asking for another "
+            "class",),
     docs_url=f"{DOCS_BASE}#vcluster-priority-class",
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Tuple
 
 from vcdoctor import remedy
-from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.vcluster import compat
@@ -70,12 +70,13 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, context: Optional[str], s
         change = hybrid_values(scheduler, list(host_schedulers))
         if scheduler in host_schedulers:
             return Verdict(Status.PASS, f"{vc.ref}: hybrid scheduling hands {scheduler} pods to the host", (ev,))
-        return Verdict(Status.FAIL, f"{vc.ref}: hybrid scheduling is on but {scheduler} is not in hostSchedulers, "
-                                    f"so {scheduler} pods wait for a scheduler inside the vCluster",
-                       (ev,), f"Add {scheduler} to the host schedulers (vCluster Pro). "
-                       + vcl.upgrade_explained(vc, change, context),
-                       remedy.fix(context, vcl.VClusterValues(vc=vc, values=change, why=(
-                           f"Hand {scheduler} pods to the host scheduler (hybrid scheduling).",))))
+        return HYBRID_WITHOUT_KAI.verdict(
+            f"{vc.ref}: hybrid scheduling is on but {scheduler} is not in hostSchedulers, "
+            f"so {scheduler} pods wait for a scheduler inside the vCluster",
+            (ev,), f"Add {scheduler} to the host schedulers (vCluster Pro). "
+            + vcl.upgrade_explained(vc, change, context),
+            remedy.fix(context, vcl.VClusterValues(vc=vc, values=change, why=(
+                f"Hand {scheduler} pods to the host scheduler (hybrid scheduling).",))))
     if keys:
         change = off_values(vc, keys)
         # v0.19-v0.25 and OSS v0.26+ wait for a node name on every pod, whatever its schedulerName
@@ -86,13 +87,14 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, context: Optional[str], s
         legacy_flags = (f"{LEGACY_FLAG}=false",) if LEGACY_FLAG in keys else ()
         legacy_note = (" The remedy also sets --enable-scheduler=false in syncer.extraArgs, in case it was added there."
                        if LEGACY_FLAG in keys else "")
-        return Verdict(Status.FAIL, f"{vc.ref}: the virtual scheduler ({', '.join(keys)}) binds every pod inside "
-                                    f"the vCluster before it is synced; the host KAI scheduler is bypassed and "
-                                    f"{scheduler} pods stay Pending unless KAI runs inside the vCluster",
-                       (ev,), f"Turn the virtual scheduler off{alternative}.{legacy_note} "
-                       + vcl.upgrade_explained(vc, change, context),
-                       remedy.fix(context, vcl.VClusterValues(vc=vc, values=change, legacy_flags=legacy_flags, why=(
-                           "Turn the virtual scheduler off, so pods reach the host unbound.",))))
+        return VIRTUAL_SCHEDULER.verdict(
+            f"{vc.ref}: the virtual scheduler ({', '.join(keys)}) binds every pod inside "
+            f"the vCluster before it is synced; the host KAI scheduler is bypassed and "
+            f"{scheduler} pods stay Pending unless KAI runs inside the vCluster",
+            (ev,), f"Turn the virtual scheduler off{alternative}.{legacy_note} "
+            + vcl.upgrade_explained(vc, change, context),
+            remedy.fix(context, vcl.VClusterValues(vc=vc, values=change, legacy_flags=legacy_flags, why=(
+                "Turn the virtual scheduler off, so pods reach the host unbound.",))))
     return Verdict(Status.PASS, f"{vc.ref}: pods reach the host unbound; the host scheduler named in each pod "
                                 f"schedules it", (ev,))
 
@@ -104,11 +106,25 @@ def run(vclusters: Tuple[vcl.VCluster, ...], vcluster_settings: SettingsByVClust
                              context)
 
 
+VIRTUAL_SCHEDULER = Finding("VCD120", Status.FAIL, "a virtual scheduler key is on (named): every pod is bound inside"
+                            " the vCluster before it is synced and KAI is bypassed",
+                            "Turn the virtual scheduler off in the vCluster's values (the key named) and upgrade it,"
+                            " so pods reach the host unbound.")
+HYBRID_WITHOUT_KAI = Finding("VCD121", Status.FAIL, "hybrid scheduling on without `kai-scheduler` in "
+                             "`hostSchedulers`: kai-scheduler pods wait for a scheduler "
+                             "inside the vCluster",
+                             "Add KAI's scheduler name to `sync.toHost.pods.hybridScheduling.hostSchedulers` and "
+                             "upgrade the vCluster.")
+
+
 CHECK = Check(
     id="vcluster-scheduling-mode",
     title="expected: the vCluster leaves scheduling to the host",
     severity=Severity.CRITICAL,
     run=run,
     order=12,
+    findings=(*vcl.EVERY_VCLUSTER, VIRTUAL_SCHEDULER, HYBRID_WITHOUT_KAI),
+    passes=("no virtual scheduler: pods reach the host unbound; or hybrid scheduling with `kai-scheduler` in "
+            "`hostSchedulers`",),
     docs_url=f"{DOCS_BASE}#vcluster-scheduling-mode",
 )

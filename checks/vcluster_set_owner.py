@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import List, Optional, Sequence, Tuple
 
 from vcdoctor import pods as podinfo
-from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Verdict
+from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Fix, Severity, Status, Verdict
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.vcluster.facts import SettingsByVCluster
 from vcdoctor.remedy import fix
@@ -58,8 +58,8 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, synced_pods: Tuple[dict, 
                          + ("unknown" if setting.value is None else str(setting.value).lower()),
                          {"vcluster": vc.ref, "version": vc.version_text, **setting.keys})
     if setting.value is None:
-        return Verdict(Status.ERROR, f"{vc.ref}: cannot tell whether setOwner is off: {setting.problem}",
-                       (config_ev,), *owner_fix(vc, settings, context))
+        return SET_OWNER_UNREADABLE.verdict(f"{vc.ref}: cannot tell whether setOwner is off: {setting.problem}",
+                                            (config_ev,), *owner_fix(vc, settings, context))
     ignored = _ignored_because(settings, vc)
     if ignored:
         return Verdict(Status.PASS, f"{vc.ref}: setOwner has no effect: {ignored}; synced pods get no Service "
@@ -84,10 +84,11 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, synced_pods: Tuple[dict, 
                            f"experimental.syncSettings.setOwner counts. Helm and the vCluster CLI reject that key, so "
                            f"it was written into the vc-config Secret by hand; the upgrade rewrites the Secret from "
                            f"your Helm values (see vcluster-config-schema). " + remediation)
-        return Verdict(Status.FAIL, f"{vc.ref}: setOwner is on (KAI's pod-grouper must then read the vCluster "
-                                    f"Service)" + (f"; setOwner is also set at {astray[0]}, which vCluster ignores"
-                                                   if astray else ""), tuple([config_ev] + owned_ev), remediation,
-                       owner)
+        return SET_OWNER_ON.verdict(
+            f"{vc.ref}: setOwner is on (KAI's pod-grouper must then read the vCluster "
+            f"Service)" + (f"; setOwner is also set at {astray[0]}, which vCluster ignores"
+                           if astray else ""), tuple([config_ev] + owned_ev), remediation,
+            owner)
 
     stale_ev = _stale_control_plane(control_plane, vc)
     if owned or stale_ev:
@@ -96,8 +97,9 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, synced_pods: Tuple[dict, 
             why.append("the control plane runs an older config")
         if owned:
             why.append(f"{len(owned)} host pod(s) still carry the Service owner reference")
-        return Verdict(Status.WARN, f"{vc.ref}: setOwner is false but not in effect yet: " + "; ".join(why),
-                       tuple([config_ev] + stale_ev + owned_ev), *roll_fix(vc, context, owned, bool(stale_ev)))
+        return SET_OWNER_PENDING.verdict(
+            f"{vc.ref}: setOwner is false but not in effect yet: " + "; ".join(why),
+            tuple([config_ev] + stale_ev + owned_ev), *roll_fix(vc, context, owned, bool(stale_ev)))
     return Verdict(Status.PASS, f"{vc.ref}: setOwner is false and no synced pod is owned by the Service", (config_ev,))
 
 
@@ -125,11 +127,31 @@ def run(vclusters: Tuple[vcl.VCluster, ...], vcluster_settings: SettingsByVClust
                              context)
 
 
+SET_OWNER_ON = Finding("VCD100", Status.FAIL, "setOwner is `true` or absent; a `setOwner` written elsewhere (e.g. "
+                       "`experimental.syncSetting.setOwner`) is named, with the note that "
+                       "Helm and the vCluster CLI refuse that key, so it was written into the"
+                       " Secret by hand",
+                       "Set `experimental.syncSettings.setOwner: false` (v0.19: `--set-owner=false`) with a pinned "
+                       "upgrade of the vCluster (the fix script), then recreate the pods created before the change.")
+SET_OWNER_PENDING = Finding("VCD101", Status.WARN, "setOwner is `false` but not in effect: a control-plane pod runs "
+                            "an older config hash, or host pods created before the change "
+                            "still carry the owner reference",
+                            "Roll the control plane so the syncer reads the stored config, and recreate the pods "
+                            "created before the change from inside the vCluster.")
+SET_OWNER_UNREADABLE = Finding("VCD102", Status.ERROR, "setOwner is not a boolean",
+                               "Set `experimental.syncSettings.setOwner: false` (a boolean) in the vCluster's values"
+                               " and upgrade it.")
+
+
 CHECK = Check(
     id="vcluster-set-owner",
     title="expected: vCluster syncs pods without owner references (setOwner: false)",
     severity=Severity.CRITICAL,
     run=run,
     order=10,
+    findings=(*vcl.EVERY_VCLUSTER, SET_OWNER_ON, SET_OWNER_PENDING, SET_OWNER_UNREADABLE),
+    passes=("setOwner is `false` and no synced pod carries the Service owner reference",
+            "setOwner has no effect: multi-namespace mode is on, or (up to v0.28) `targetNamespace` differs from the"
+            " control-plane namespace",),
     docs_url=f"{DOCS_BASE}#vcluster-set-owner",
 )

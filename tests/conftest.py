@@ -16,6 +16,32 @@ from vcdoctor.gateway.live import connect
 from vcdoctor.report import now as now_
 from vcdoctor.scope import Target
 
+#: every finding code a check produced in this test session, recorded where the engine turns a verdict into a
+#: result (runner._result): tests/test_finding_coverage.py holds the suite to producing each declared code
+PRODUCED: set = set()
+COVERAGE_TEST = "test_finding_coverage.py"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _record_finding_codes():
+    from vcdoctor.engine import runner
+
+    original = runner._result
+
+    def recording(check, verdict, duration_ms):
+        result = original(check, verdict, duration_ms)
+        PRODUCED.update(found.code for found in result.findings)
+        return result
+
+    runner._result = recording
+    yield
+    runner._result = original
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The finding-coverage test runs last: it judges what every other test produced."""
+    items.sort(key=lambda item: item.path.name == COVERAGE_TEST)
+
 
 @pytest.fixture
 def cluster() -> FakeCluster:

@@ -382,3 +382,20 @@ def test_a_selector_that_selects_nothing_or_cannot_be_read_is_a_usage_error(clus
     guide_cluster(cluster)
     result = vcdoctor(*args)
     assert result.exit_code == 2 and said in result.output
+
+
+def test_explain_takes_a_finding_code_as_well_as_a_check_id():
+    from click.testing import CliRunner
+
+    from vcdoctor.cli import main
+
+    code = CliRunner().invoke(main, ["explain", "VCD310"])
+    assert code.exit_code == 0 and code.output.startswith("VCD310 (FAIL)")
+    said = " ".join(code.output.split())
+    assert "a queue does not exist" in said and "--ignore VCD310:NAMESPACE/NAME" in said
+    assert "Given by kai-queue" in said and said.endswith("#kai-queue")
+    engine = CliRunner().invoke(main, ["explain", "vcd001", "--markdown"])
+    assert engine.output.startswith("## `VCD001` (error)") and "any check" in engine.output
+    assert CliRunner().invoke(main, ["explain", "kai-queue"]).output.startswith("KAI-QUEUE")
+    unknown = CliRunner().invoke(main, ["explain", "VCD999"])
+    assert unknown.exit_code == 2 and "unknown finding code 'VCD999'" in unknown.output

@@ -109,3 +109,41 @@ def test_a_kai_row_of_a_shape_the_generator_does_not_know_is_written_field_by_fi
         annotation: str
 
     assert _versions_generator().value_text(Gate("skip", "kai.scheduler/skip")) == "skip (`kai.scheduler/skip`)"
+
+
+def _findings_generator():
+    """docs/findings/generate.py, which writes the verdict tables of docs/checks.md from the declared findings."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("findings_tables", ROOT / "docs" / "findings" / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_verdict_tables_are_the_declared_findings():
+    generator = _findings_generator()
+    docs = (ROOT / "docs" / "checks.md").read_text(encoding="utf-8")
+    for name, text in generator.render(load_checks()).items():
+        assert generator.region(docs, name) == text, \
+            f"the verdict table of {name} differs from its declared findings: run python docs/findings/generate.py"
+
+
+def test_a_changed_finding_changes_the_page_and_check_mode_says_so(monkeypatch, tmp_path, capsys):
+    import dataclasses
+
+    generator = _findings_generator()
+    checks = load_checks()
+    page = tmp_path / "checks.md"
+    page.write_text("intro\n" + "\n\n".join(generator.render(checks).values()) + "\nafter\n", encoding="utf-8")
+    monkeypatch.setattr(generator, "CHECKS_MD", page)
+    assert generator.main(["--check"]) == 0
+    queue = next(c for c in checks if c.id == "kai-queue")
+    renamed = dataclasses.replace(queue, findings=tuple(
+        dataclasses.replace(f, title="a queue is gone") if f.code == "VCD310" else f for f in queue.findings))
+    monkeypatch.setattr(generator.registry, "load_checks", lambda: [renamed if c is queue else c for c in checks])
+    assert generator.main(["--check"]) == 1 and "kai-queue" in capsys.readouterr().err
+    assert generator.main([]) == 0 and generator.main(["--check"]) == 0
+    assert "| `VCD310` | fail | a queue is gone |" in page.read_text(encoding="utf-8")
+    assert page.read_text(encoding="utf-8").startswith("intro\n") and page.read_text().endswith("\nafter\n")

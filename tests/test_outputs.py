@@ -56,14 +56,19 @@ def test_junit_has_one_testcase_per_check():
     assert suite.get("failures") == "1"  # podgrouper-permissions warns: KAI v0.10.2 falls back to the pod
 
 
-def test_sarif_has_rules_and_one_result_per_non_pass_check():
+def test_sarif_has_a_rule_per_finding_code_and_one_result_per_finding():
     sarif = json.loads(render("-o", "sarif").stdout)
     run = sarif["runs"][0]
     assert sarif["version"] == "2.1.0"
-    assert run["tool"]["driver"]["rules"][0]["id"] == "vcluster-set-owner"
-    assert {r["ruleId"] for r in run["results"]} == {"vcluster-set-owner", "podgrouper-permissions",
-                                                      "podgrouper-no-owner-log"}
+    rules = run["tool"]["driver"]["rules"]
+    assert [(r["id"], r["properties"]["check"]) for r in rules] == [
+        ("VCD100", "vcluster-set-owner"), ("VCD400", "podgrouper-permissions"), ("VCD410", "podgrouper-no-owner-log")]
+    assert rules[0]["shortDescription"]["text"].startswith("setOwner is `true` or absent")
+    assert [(r["ruleId"], rules[r["ruleIndex"]]["id"]) for r in run["results"]] == [(r["id"], r["id"]) for r in rules]
     assert all(r["level"] in ("error", "warning", "note", "none") for r in run["results"])
+    assert "suppressions" not in run["results"][0]
+    accepted = json.loads(render("-o", "sarif", "--ignore", "VCD100").stdout)["runs"][0]["results"][0]
+    assert accepted["suppressions"][0]["kind"] == "external" and accepted["ruleId"] == "VCD100"
 
 
 def test_fail_on_controls_the_exit_code():

@@ -12,7 +12,7 @@ from typing import Any, List, Optional, Union
 import pytest
 
 from vcdoctor.engine.facts import INPUTS, Fact, FactStore
-from vcdoctor.model import CHECK_ID, Check, Severity, Status, Verdict
+from vcdoctor.model import CHECK_ID, Check, Finding, Severity, Status, Verdict
 from vcdoctor.products.vcluster import tenant
 from vcdoctor.registry import INPUT_TYPES, RegistryError, load_checks, load_facts, select_checks
 
@@ -185,3 +185,67 @@ def test_a_fact_asked_by_itself_is_the_runs_fact_of_that_name():
     tenant_run = FactStore(None, {"answer": Fact("answer", "the tenant's answer", _variant), "asker": asker}, {})
     assert (host.value(ASKED), host.value("asker")) == (1, 10)
     assert (tenant_run.value(ASKED), tenant_run.value("asker")) == (2, 20)
+
+
+def _builtins():
+    from vcdoctor.registry import GROUP, _group_entry_points
+
+    return list(_group_entry_points(GROUP))
+
+
+def _quiet() -> Verdict:
+    return Verdict(Status.PASS, "ok")
+
+
+def test_a_plugin_check_declares_its_findings_and_loads_beside_the_builtins():
+    from tests import plugin_checks
+    from vcdoctor.registry import findings_by_code
+
+    checks = load_checks(_builtins() + [_EP("acme-quota", plugin_checks.DECLARED)])
+    known = findings_by_code(checks)
+    assert known["ACME101"] == (plugin_checks.QUOTA_GONE, ("acme-quota",))
+    assert known["VCD001"][1] == () and known["VCD010"][1][0] == "vcluster-set-owner"
+
+
+def test_a_finding_the_check_can_return_but_does_not_declare_is_refused_at_load():
+    from tests import plugin_checks
+
+    with pytest.raises(RegistryError, match=r"'acme-quota' can return finding ACME101 \(QUOTA_GONE\) but does not "
+                                            r"declare it"):
+        load_checks(_builtins() + [_EP("acme-quota", plugin_checks.UNDECLARED)])
+
+
+@pytest.mark.parametrize("findings, message", [
+    ((Finding("VCD310", Status.FAIL, "mine", "x"),), "finding code VCD310 is declared by several checks: kai-queue, "
+                                                      "acme-copy"),
+    ((Finding("VCD001", Status.ERROR, "mine", "x"),), "declares finding VCD001, which vcdoctor's engine gives"),
+    ((Finding("VCD010", Status.SKIP, "another meaning", "x", shared=True),), "VCD010 is declared by several checks"),
+])
+def test_a_code_means_one_thing_across_checks(findings, message):
+    plugin = _check("acme-copy", run=_quiet, findings=findings)
+    with pytest.raises(RegistryError, match=message):
+        load_checks(_builtins() + [_EP("acme-copy", plugin)])
+
+
+def test_the_same_shared_finding_may_be_declared_by_several_checks():
+    from vcdoctor.products.vcluster import EVERY_VCLUSTER
+
+    plugin = _check("acme-vc", run=_quiet, findings=EVERY_VCLUSTER)
+    assert "acme-vc" in [c.id for c in load_checks(_builtins() + [_EP("acme-vc", plugin)])]
+
+
+@pytest.mark.parametrize("finding, message", [
+    (Finding("acme-1", Status.FAIL, "t", "r"), "finding code 'acme-1' is not letters then digits"),
+    (Finding("ACME1", Status.PASS, "t", "r"), "a finding is warn, fail, skip or error"),
+    (Finding("ACME1", Status.FAIL, " ", "r"), "finding 'ACME1' has no title"),
+    (Finding("ACME1", Status.FAIL, "t", ""), "finding 'ACME1' has no remediation"),
+])
+def test_malformed_findings_are_refused_by_name(finding, message):
+    with pytest.raises(RegistryError, match=message):
+        load_checks([_EP("x-check", _check(run=_quiet, findings=(finding,)))])
+
+
+def test_a_code_declared_twice_by_one_check_is_refused():
+    twice = (Finding("ACME1", Status.FAIL, "t", "r"), Finding("ACME1", Status.WARN, "u", "r"))
+    with pytest.raises(RegistryError, match="declares finding 'ACME1' twice"):
+        load_checks([_EP("x-check", _check(run=_quiet, findings=twice))])

@@ -117,3 +117,32 @@ def test_reports_of_different_clusters_or_scopes_are_not_compared_unless_forced(
         refused = runner.invoke(main, ["diff", str(paths["old"]), str(paths[name])])
         assert refused.exit_code == 2 and "different clusters or scopes" in refused.output and name in refused.output
         assert runner.invoke(main, ["diff", "--force", str(paths["old"]), str(paths[name])]).exit_code == 0
+
+
+def _found(check_id, status, *findings, ignored=()):
+    """A check with findings: (code, object) pairs, those in ``ignored`` accepted."""
+    listed = [{"code": code, "status": status, "objects": [obj] if obj else [], "message": "m",
+               "ignored": (code, obj) in ignored} for code, obj in findings]
+    return make_check(check_id, status, code=findings[0][0] if findings else None, findings=listed)
+
+
+def test_findings_are_compared_by_code_and_object_within_a_check():
+    old = make_report(_found("kai-queue", "fail", ("VCD310", "q1"), ("VCD310", "q2")),
+                      _found("vcluster-set-owner", "fail", ("VCD100", "ns/a")))
+    new = make_report(_found("kai-queue", "fail", ("VCD310", "q2"), ("VCD310", "q3")),
+                      _found("vcluster-set-owner", "fail", ("VCD100", "ns/a"), ignored={("VCD100", "ns/a")}))
+    diff = diff_reports(old, new)
+    assert diff.changed == ()  # every check kept its status
+    assert [(f.code, f.object, f.status) for f in diff.findings_appeared] == [("VCD310", "q3", "fail")]
+    assert [(f.code, f.object) for f in diff.findings_disappeared] == [("VCD310", "q1")]
+    assert [(f.code, f.old, f.new, f.worse) for f in diff.findings_changed] == [("VCD100", "fail", "ignored", False)]
+    assert diff.worse  # a queue missing that was not before, though kai-queue failed both times
+    assert "new     kai-queue VCD310 on q3: fail" in render_diff(diff)
+    assert "better  vcluster-set-owner VCD100 on ns/a: fail -> ignored" in render_diff(diff)
+    assert json.loads(render_diff(diff, "json"))["findings_appeared"][0]["object"] == "q3"
+
+
+def test_accepting_or_fixing_findings_is_not_worse():
+    old = make_report(_found("kai-queue", "fail", ("VCD310", "q1"), ("VCD310", "q2")))
+    new = make_report(_found("kai-queue", "fail", ("VCD310", "q2"), ignored={("VCD310", "q2")}))
+    assert diff_reports(old, new).worse is False

@@ -10,7 +10,7 @@ from vcdoctor.engine.facts import FactStore
 from vcdoctor.engine.runner import run_checks
 from vcdoctor.gateway import ApiRequest, Forbidden
 from vcdoctor.gateway import resources as r
-from vcdoctor.model import Check, Evidence, Severity, Status, Verdict
+from vcdoctor.model import Check, Evidence, Finding, Severity, Status, Verdict
 
 
 def _check(check_id, run):
@@ -62,3 +62,34 @@ def test_deadline_reports_unfinished_checks():
     release.set()
     assert results[0].status is Status.ERROR and results[0].message.startswith("deadline")
     assert results[1].status is Status.PASS
+
+
+def test_the_engine_gives_its_own_finding_codes():
+    def denied():
+        raise Forbidden(ApiRequest("list", r.PODS, "kai-scheduler"), "pods is forbidden", 403)
+
+    crashed, refused = _run([_check("a", lambda: {}["x"]), _check("b", denied)])
+    assert (crashed.code, refused.code) == ("VCD005", "VCD001")
+    assert refused.findings[0].title.startswith("a read the check needs was refused")
+
+
+def test_a_verdict_whose_code_the_check_did_not_declare_is_a_bug_said_as_such():
+    declared = Finding("XYZ100", Status.FAIL, "declared", "fix it")
+    stray = Finding("XYZ101", Status.FAIL, "not declared", "fix it")
+    warned = Finding("XYZ102", Status.WARN, "declared as warn", "fix it")
+    evidence = (Evidence("x", "y"),)
+
+    def check(check_id, verdict):
+        return Check(id=check_id, title=check_id, severity=Severity.LOW, run=lambda: verdict,
+                     findings=(declared, warned))
+
+    good, undeclared, uncoded, mismatched = _run([
+        check("good", declared.verdict("bad", evidence)),
+        check("undeclared", stray.verdict("bad", evidence)),
+        check("uncoded", Verdict(Status.FAIL, "bad", evidence, "fix")),
+        check("mismatched", Verdict(Status.FAIL, "bad", evidence, "fix", code="XYZ102")),
+    ])
+    assert (good.status, good.code, good.findings[0].title) == (Status.FAIL, "XYZ100", "declared")
+    assert undeclared.code == "VCD005" and "returned finding XYZ101, which it does not declare" in undeclared.message
+    assert uncoded.code == "VCD005" and "returned fail without a finding code" in uncoded.message
+    assert mismatched.code == "VCD005" and "XYZ102 as fail; it is declared warn" in mismatched.message

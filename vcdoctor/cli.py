@@ -17,6 +17,7 @@ from vcdoctor.cli_options import (
     EnumChoice,
     JsonAwareGroup,
     complete_checks,
+    finding_options,
     pod_flags,
     report_targets,
     say,
@@ -78,6 +79,7 @@ def _options(**flags: Any) -> Any:
 
 @main.command(epilog=EXIT_CODES)
 @target_options
+@finding_options
 @click.option("--snapshot", type=click.Path(dir_okay=False),
               help="Replay a snapshot from `vcdoctor collect` instead of reading a cluster.")
 @click.option("--all-contexts", is_flag=True, help="Run against every context of the kubeconfig.")
@@ -174,23 +176,17 @@ def list_checks(output: str, wide: bool) -> None:
 
 
 @main.command()
-@click.argument("check_id", shell_complete=complete_checks)
+@click.argument("check_id", metavar="ID|CODE", shell_complete=complete_checks)
 @click.option("--markdown", is_flag=True, help="The section of docs/checks.md as markdown, for a ticket or a wiki.")
 def explain(check_id: str, markdown: bool) -> None:
-    """What a check verifies and reads, every verdict it gives and its remediation (offline)."""
-    from vcdoctor import registry
-    from vcdoctor.engine.plan import reads_of
-    from vcdoctor.explain import explain as explained
+    """What a check verifies and reads, every verdict it gives and its remediation; or what a finding code (e.g.
+    VCD310) means and how to accept it (offline)."""
+    from vcdoctor.explain import explain_word
 
-    facts = registry.load_facts()
     try:
-        (check,) = registry.select_checks(registry.load_checks(facts=facts), [check_id])
-    except (registry.RegistryError, ValueError) as exc:
+        click.echo(explain_word(check_id, markdown), nl=False)
+    except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    from vcdoctor.render.table import terminal_width
-
-    reads = "; ".join(r.describe() for r in reads_of(check, facts))
-    click.echo(explained(check, reads, markdown, min(terminal_width(), 100)), nl=False)
 
 
 @main.command()

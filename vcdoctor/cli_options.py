@@ -238,6 +238,34 @@ TARGET_OPTIONS = [
 ]
 
 
+def ignored_findings(ctx: click.Context, param: click.Parameter, values: Tuple[str, ...]) -> Tuple[Any, ...]:
+    """--ignore CODE[:NAMESPACE/NAME], read now: a malformed one is a usage error before any request (an unknown
+    code is one too, once the registry is loaded)."""
+    from vcdoctor.ignores import IgnoreError, parse
+
+    try:
+        return tuple(parse(part, "--ignore") for value in values for part in value.split(",") if part.strip())
+    except IgnoreError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+
+
+FINDING_OPTIONS = [
+    click.option("--ignore", "ignores", multiple=True, metavar="CODE[:NAMESPACE/NAME]", callback=ignored_findings,
+                 help="Accept a known finding (repeatable, or comma-separated): it is still shown, marked ignored, "
+                      "but decides no exit code and gets no remedy step; with an object, only where the finding "
+                      "names it (`vcdoctor explain CODE` says what a code means)."),
+    click.option("--config", type=click.Path(dir_okay=False), metavar="FILE",
+                 help="Accepted findings from FILE (YAML: `ignore: [CODE[:NAMESPACE/NAME], ...]`); default: "
+                      "./.vcdoctor.yaml when it exists."),
+]
+
+
+def finding_options(fn: Any) -> Any:
+    for option in reversed(FINDING_OPTIONS):
+        fn = option(fn)
+    return fn
+
+
 def target_options(fn: Any) -> Any:
     for option in reversed(TARGET_OPTIONS):
         fn = option(fn)

@@ -1,13 +1,14 @@
-"""`vcdoctor explain ID`: a check's section of docs/checks.md, which ships inside the package, read offline."""
+"""`vcdoctor explain ID|CODE`: a check's section of docs/checks.md (shipped inside the package), or what a finding code
+means, read offline."""
 
 from __future__ import annotations
 
 import importlib.resources
 import pathlib
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
-from vcdoctor.model import DOCS_BASE, Check
+from vcdoctor.model import DOCS_BASE, FINDING_CODE, Check, Finding
 
 
 def check_list(output: str, wide: bool = False) -> str:
@@ -80,6 +81,47 @@ def explain(check: Check, reads: str, markdown: bool = False, width: int = 100) 
         for line in trailer) + "\n"
 
 
+def explain_word(word: str, markdown: bool = False) -> str:
+    """`vcdoctor explain WORD`: a finding code (VCD310) or a check id; ValueError names what is unknown."""
+    import difflib
+
+    from vcdoctor import registry
+    from vcdoctor.engine.plan import reads_of
+    from vcdoctor.render.table import terminal_width
+
+    width = min(terminal_width(), 100)
+    try:
+        facts = registry.load_facts()
+        checks = registry.load_checks(facts=facts)
+        if FINDING_CODE.match(word.upper()):
+            known = registry.findings_by_code(checks)
+            if word.upper() not in known:
+                near = difflib.get_close_matches(word.upper(), list(known), 1, 0.6)
+                raise ValueError(f"unknown finding code {word!r}" + (f" (did you mean {near[0]}?)" if near else "")
+                                 + "; the codes are listed in docs/checks.md, under each check")
+            finding, owners = known[word.upper()]
+            return explain_finding(finding, [c for c in checks if c.id in owners], markdown, width)
+        (check,) = registry.select_checks(checks, [word])
+    except registry.RegistryError as exc:
+        raise ValueError(str(exc)) from None
+    return explain(check, "; ".join(r.describe() for r in reads_of(check, facts)), markdown, width)
+
+
+def explain_finding(finding: Finding, checks: Sequence[Check], markdown: bool = False, width: int = 100) -> str:
+    """One finding: its code and status, when it is given, what to do, which checks give it and how to accept it."""
+    given = (", ".join(f"`{c.id}` (`vcdoctor explain {c.id}`)" for c in checks) if checks
+             else "any check: vcdoctor's engine gives it when a check could not be evaluated")
+    text = (f"## `{finding.code}` ({finding.status.value})\n\n{finding.title}\n\n"
+            f"**Remediation.** {finding.remediation}\n\n**Given by** {given}.\n\n"
+            f"**Accept it** (reported as ignored, no exit code, no remedy step): `--ignore {finding.code}`, or "
+            f"`--ignore {finding.code}:NAMESPACE/NAME` for the findings that name that object, or under `ignore:` "
+            f"in `.vcdoctor.yaml`.\n")
+    docs = checks[0].docs_url if len(checks) == 1 and checks[0].docs_url else f"{DOCS_BASE}#finding-codes"
+    if markdown:
+        return text + f"\nDocs: {docs}\n"
+    return for_terminal(text, width) + f"\nDocs: {docs}\n"
+
+
 _MARKUP = re.compile(r"\*\*|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|`")
 
 
@@ -93,6 +135,8 @@ def for_terminal(markdown: str, width: int) -> str:
     out: List[str] = []
     for block in re.split(r"\n\s*\n", markdown.strip()):
         lines = block.splitlines()
+        if block.lstrip().startswith("<!--") and block.rstrip().endswith("-->"):
+            continue  # a generator's marker: nothing a reader needs
         if all(line.lstrip().startswith("|") for line in lines):
             rows = [[_MARKUP.sub("", cell).strip() for cell in line.strip().strip("|").split("|")]
                     for line in lines if not re.fullmatch(r"\|?[\s|:-]+\|?", line.strip())]

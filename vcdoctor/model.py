@@ -119,13 +119,84 @@ class Fix:
 
 @dataclass(frozen=True)
 class Verdict:
-    """What a check function returns: the remediation explains, the fix (when there is one) applies it."""
+    """What a check function returns: the remediation explains, the fix (when there is one) applies it.
+
+    A non-pass verdict carries the ``code`` of the :class:`Finding` it is (built with ``Finding.verdict``) and the
+    ``objects`` it concerns (``namespace/name``, or a cluster-scoped name): what ``--ignore CODE:OBJECT`` matches.
+    A verdict folded from several (one per vCluster) keeps the non-pass ones as ``parts``."""
 
     status: Status
     message: str
     evidence: Tuple[Evidence, ...] = ()
     remediation: Optional[str] = None
     fix: Optional[Fix] = None
+    code: Optional[str] = None
+    objects: Tuple[str, ...] = ()
+    parts: Tuple["Verdict", ...] = ()
+
+    def occurrences(self) -> Tuple["Occurrence", ...]:
+        """Each finding this verdict reports: its parts', or its own (none for a pass)."""
+        if self.parts:
+            return tuple(o for part in self.parts for o in part.occurrences())
+        if self.status is Status.PASS or self.code is None:
+            return ()
+        return (Occurrence(self.code, self.status, self.objects, self.message),)
+
+
+#: a finding's code: letters then digits, as flake8's (built-ins: VCD and three digits; docs/checks.md#finding-codes)
+FINDING_CODE = re.compile(r"^[A-Z]{2,8}[0-9]{2,5}$")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One non-pass result a check can give, declared as data beside the check (as popeye's and flake8's codes):
+    a stable ``code`` that --ignore, SARIF rules, ``diff`` and ``vcdoctor explain CODE`` key on, the ``status`` it
+    carries, a ``title`` saying when it is given, and the ``remediation`` a verdict of it gets unless the check
+    words its own for the case (``{name}`` fields are filled from the keywords of :meth:`verdict`)."""
+
+    code: str
+    status: Status
+    title: str
+    remediation: str
+    #: the same finding declared by several checks (the rows every vCluster check shares): not a duplicate code
+    shared: bool = False
+
+    def verdict(self, message: str, evidence: Iterable[Evidence] = (), remediation: Optional[str] = None,
+                fix: Optional[Fix] = None, objects: Iterable[str] = (), **fields: Any) -> Verdict:
+        """A verdict of this finding: its status and code, the check's remediation or the template filled."""
+        text = remediation if remediation is not None else self.remediation.format(**fields) if fields \
+            else self.remediation
+        return Verdict(self.status, message, tuple(evidence), text, fix, self.code, tuple(objects))
+
+    def problems(self, owner: str) -> List[str]:
+        found = []
+        if not isinstance(self.code, str) or not FINDING_CODE.match(self.code):
+            found.append(f"{owner}: finding code {self.code!r} is not letters then digits (e.g. VCD101)")
+        if not isinstance(self.status, Status) or self.status is Status.PASS:
+            found.append(f"{owner}: finding {self.code!r} has status {self.status!r}; a finding is warn, fail, "
+                         f"skip or error")
+        if not (self.title or "").strip():
+            found.append(f"{owner}: finding {self.code!r} has no title")
+        if not (self.remediation or "").strip():
+            found.append(f"{owner}: finding {self.code!r} has no remediation")
+        return found
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One finding as a run reported it: which code, on which objects, and whether the user accepted it."""
+
+    code: str
+    status: Status
+    objects: Tuple[str, ...]
+    message: str
+    ignored: bool = False
+    #: what the code means (its Finding's title): a saved report explains itself
+    title: str = ""
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"code": self.code, "status": self.status.value, "title": self.title, "objects": list(self.objects),
+                "message": self.message, "ignored": self.ignored}
 
 
 CHECK_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -152,6 +223,15 @@ class Check:
     #: ids of the earlier links in the "why is this pod Pending?" chain; when one of them fails for
     #: a --pod target, this check is skipped as "blocked by <id>" instead of piling up failures
     after: Tuple[str, ...] = ()
+    #: every non-pass result ``run`` can give, as data (docs/checks.md's verdict tables are generated from it);
+    #: the engine's own findings (could not look, crashed, ...) come on top, undeclared
+    findings: Tuple[Finding, ...] = ()
+    #: when the check passes, one line each (the pass rows of the docs' verdict table)
+    passes: Tuple[str, ...] = ()
+
+    @property
+    def codes(self) -> Dict[str, Finding]:
+        return {f.code: f for f in self.findings}
 
     @property
     def needs(self) -> Tuple[str, ...]:
@@ -173,6 +253,15 @@ class Check:
             kinds = {p.kind for p in inspect.signature(self.run).parameters.values()}
             if kinds - {inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY}:
                 found.append(f"check {self.id!r}: run may take only named parameters (the facts it needs)")
+        seen = set()
+        for finding in self.findings:
+            if not isinstance(finding, Finding):
+                found.append(f"check {self.id!r} declares a {type(finding).__name__} among its findings")
+                continue
+            found += finding.problems(f"check {self.id!r}")
+            if finding.code in seen:
+                found.append(f"check {self.id!r} declares finding {finding.code!r} twice")
+            seen.add(finding.code)
         return found
 
 
@@ -190,6 +279,13 @@ class CheckResult:
     docs_url: Optional[str]
     duration_ms: int
     fix: Optional[Fix] = None
+    #: the leading finding's code (None for a pass) and the objects the findings concern
+    code: Optional[str] = None
+    objects: Tuple[str, ...] = ()
+    findings: Tuple[Occurrence, ...] = ()
+    #: every finding of this result was accepted (--ignore, .vcdoctor.yaml): shown, but it decides no exit code
+    #: and its remedy steps are left out
+    ignored: bool = False
 
     def to_dict(self) -> Dict[str, Any]:
         out: Dict[str, Any] = {
@@ -205,4 +301,9 @@ class CheckResult:
         }
         if self.fix is not None:
             out["fix"] = self.fix.to_dict()
+        if self.code is not None:
+            out["code"] = self.code
+            out["objects"] = list(self.objects)
+            out["findings"] = [o.to_dict() for o in self.findings]
+        out["ignored"] = self.ignored
         return out

@@ -7,7 +7,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from vcdoctor import registry
+from vcdoctor import ignores, registry
 from vcdoctor import report as reporting
 from vcdoctor.deadline import Deadline
 from vcdoctor.engine.executor import Executor
@@ -15,6 +15,7 @@ from vcdoctor.engine.facts import HOST, VIRTUAL, Fact, FactStore, run_inputs
 from vcdoctor.engine.plan import Plan, make_plan
 from vcdoctor.engine.runner import Interrupted, run_checks
 from vcdoctor.gateway import Gateway, GatewayError, NotInSnapshot, Transport, Unauthorized, Unreachable
+from vcdoctor.ignores import Ignore
 from vcdoctor.model import CheckResult, ErrorCode, ExitCode, FailOn, Status
 from vcdoctor.scope import Scope, Target, UsageError
 from vcdoctor.sides import ClusterKind, classify
@@ -66,6 +67,9 @@ class Options:
     record: bool = False
     #: the host cluster's context when --context is a vCluster: both sides are examined in one run
     host_context: Optional[str] = None
+    #: accepted findings (--ignore), and the config file that lists more (None: ./.vcdoctor.yaml if present)
+    ignores: Tuple[Ignore, ...] = ()
+    config: Optional[str] = None
 
 
 @dataclass
@@ -254,10 +258,15 @@ def diagnose(options: Options, on_done: Optional[Callable[[CheckResult], None]] 
     """One cluster or snapshot, start to end; Failure for a run that cannot produce results."""
     executor = Executor(Deadline(options.timeout))
     try:
-        checks = registry.select_checks(registry.load_checks(), options.only, options.skipped)
+        every = registry.load_checks()
+        checks = registry.select_checks(every, options.only, options.skipped)
         facts = registry.load_facts()
-    except registry.RegistryError as exc:
+        accepted = ignores.from_config(options.config) + tuple(options.ignores)
+        problem = ignores.unknown(accepted, list(registry.findings_by_code(every)))
+    except (registry.RegistryError, ignores.IgnoreError) as exc:
         raise Failure(ExitCode.USAGE, ErrorCode.USAGE, str(exc)) from None
+    if problem:
+        raise Failure(ExitCode.USAGE, ErrorCode.USAGE, problem)
     source = open_source(options, executor)
     target = make_target(options, source)
     gateway = source.gateway
@@ -293,9 +302,11 @@ def diagnose(options: Options, on_done: Optional[Callable[[CheckResult], None]] 
     if target.pod or target.selector or target.names_vcluster or source.kind.virtual:
         _resolve(executor, store, target)
     try:
-        results = run_checks(checks, store, executor, chained=target.pod is not None, on_done=on_done)
+        results = ignores.accept(run_checks(checks, store, executor, chained=target.pod is not None,
+                                            on_done=on_done), accepted)
     except Interrupted as stop:
-        outcome = _outcome(stop.results, source, plan, executor, target, store, fail_on, explain=False)
+        outcome = _outcome(ignores.accept(stop.results, accepted), source, plan, executor, target, store, fail_on,
+                           explain=False)
         outcome.exit_code = ExitCode.INTERRUPTED
         raise RunInterrupted(outcome) from None
     for side in (source, source.host):
@@ -452,7 +463,8 @@ def explain_refusals(gateway: Gateway, plan: Plan, executor: Executor) -> Dict[s
 
 
 def exit_code(results: Sequence[CheckResult], fail_on: FailOn) -> ExitCode:
-    return ExitCode.FINDINGS if any(r.status in fail_on.failing for r in results) else ExitCode.OK
+    """An accepted (ignored) finding decides nothing, as flake8's --extend-ignore."""
+    return ExitCode.FINDINGS if any(r.status in fail_on.failing and not r.ignored for r in results) else ExitCode.OK
 
 
 def fleet_exit_code(codes: Sequence[ExitCode]) -> ExitCode:

@@ -6,12 +6,14 @@ import datetime
 import difflib
 import importlib
 import re
+import sys
 import typing
 from importlib.metadata import EntryPoint, entry_points
-from typing import Any, Dict, Iterable, List, Optional, Union
+from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 
 from vcdoctor.engine.facts import INPUTS, Fact, closure
-from vcdoctor.model import Check
+from vcdoctor.engine.verdicts import ENGINE_FINDINGS
+from vcdoctor.model import Check, Finding, Verdict
 from vcdoctor.scope import Target
 
 GROUP = "vcdoctor.checks"
@@ -87,7 +89,7 @@ def load_checks(eps: Optional[Iterable[EntryPoint]] = None, facts: Optional[Dict
                     problems.append(f"check {check.id!r} asks for unknown fact {name!r}"
                                     + (f" (did you mean {near[0]!r}?)" if near else ""))
         if not problems:
-            problems += type_problems(check, facts)
+            problems += type_problems(check, facts) + undeclared_findings(check)
         if check.id != ep.name:
             problems.append(f"entry point {ep.name!r} does not match check id {check.id!r}")
         if check.id in found:
@@ -97,6 +99,7 @@ def load_checks(eps: Optional[Iterable[EntryPoint]] = None, facts: Optional[Dict
         found[check.id] = check
     if not found:
         raise RegistryError("no checks registered: vcdoctor is not installed (run: pip install .)")
+    _refuse_duplicate_codes(found)
     _refuse_cycles(found)
     return sorted(found.values(), key=lambda c: (c.order, c.id))
 
@@ -154,6 +157,50 @@ def type_name(annotation: Any) -> str:
     """A type as it is written in a check (Tuple[VCluster, ...], not its module path)."""
     text = annotation.__qualname__ if isinstance(annotation, type) else repr(annotation)
     return re.sub(r"(?:\b[A-Za-z_]\w*\.)+([A-Za-z_]\w*)", r"\1", text)
+
+
+def undeclared_findings(check: Check) -> List[str]:
+    """A finding (or a ready-made verdict with a code) defined in the check's module that the check does not
+    declare: the check could return it, so it must be on the Check, where docs, explain and --ignore see it. The
+    runner catches the rest at run time (a verdict with an undeclared code is an error naming the bug)."""
+    module = sys.modules.get(getattr(check.run, "__module__", "") or "")
+    declared = set(check.codes)
+    found = []
+    for name, value in sorted(vars(module).items()) if module is not None else ():
+        code = value.code if isinstance(value, (Finding, Verdict)) else None
+        if code is not None and code not in declared and code not in ENGINE_CODES:
+            found.append(f"check {check.id!r} can return finding {code} ({name}) but does not declare it in "
+                         f"Check(findings=...)")
+    return found
+
+
+ENGINE_CODES = {f.code: f for f in ENGINE_FINDINGS}
+
+
+def _refuse_duplicate_codes(checks: Dict[str, Check]) -> None:
+    """A code means one thing: two checks may declare it only as the same shared finding (the rows every vCluster
+    check gives), and no check may declare one of the engine's codes."""
+    owners: Dict[str, List[Tuple[str, Finding]]] = {}
+    for check in checks.values():
+        for finding in check.findings:
+            owners.setdefault(finding.code, []).append((check.id, finding))
+    for code, declared in sorted(owners.items()):
+        if code in ENGINE_CODES:
+            raise RegistryError(f"check {declared[0][0]!r} declares finding {code}, which vcdoctor's engine gives "
+                                f"({ENGINE_CODES[code].title}): choose another code")
+        first = declared[0][1]
+        if len(declared) > 1 and not all(f.shared and f == first for _, f in declared):
+            raise RegistryError(f"finding code {code} is declared by several checks: "
+                                f"{', '.join(i for i, _ in declared)}; each code must be unique")
+
+
+def findings_by_code(checks: Iterable[Check]) -> Dict[str, Tuple[Finding, Tuple[str, ...]]]:
+    """Every finding a run can give: the engine's (any check) and each check's, with the checks that declare it."""
+    found: Dict[str, Tuple[Finding, Tuple[str, ...]]] = {f.code: (f, ()) for f in ENGINE_FINDINGS}
+    for check in checks:
+        for finding in check.findings:
+            found[finding.code] = (finding, found.get(finding.code, (finding, ()))[1] + (check.id,))
+    return dict(sorted(found.items()))
 
 
 def _refuse_cycles(checks: Dict[str, Check]) -> None:

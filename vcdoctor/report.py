@@ -48,6 +48,8 @@ class Report:
         summary = {s.value: 0 for s in Status}
         for result in self.results:
             summary[result.status.value] += 1
+        if any(r.ignored for r in self.results):
+            summary["ignored"] = sum(1 for r in self.results if r.ignored)
         report: Dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": "vcdoctor", "version": __version__},
@@ -79,7 +81,7 @@ def fleet(reports: Sequence[dict]) -> dict:
     summary = {s.value: 0 for s in Status}
     for report in reports:
         for status, count in report["summary"].items():
-            summary[status] += count
+            summary[status] = summary.get(status, 0) + count
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "vcdoctor", "version": __version__},

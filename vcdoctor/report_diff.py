@@ -1,16 +1,17 @@
-"""Compare two reports (or fleets) check by check: what changed status, appeared or disappeared."""
+"""Compare two reports (or fleets) check by check, and within a check finding by finding (code and object): what
+changed status, appeared or disappeared."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Optional, Tuple
 
 from vcdoctor.render import inert
 
 #: how bad a status is for "did it get worse?": skip and pass are both fine (a check that passes once the thing
 #: it examines exists is not a regression, nor one that finds nothing left to examine)
-RANK = {"skip": 0, "pass": 0, "warn": 2, "error": 3, "fail": 4}
+RANK = {"skip": 0, "pass": 0, "ignored": 0, "warn": 2, "error": 3, "fail": 4}
 
 
 @dataclass(frozen=True)
@@ -37,18 +38,51 @@ class CheckPresence:
 
 
 @dataclass(frozen=True)
+class FindingChange:
+    """One finding (a code on an object) in both reports whose status differs (``ignored`` when accepted)."""
+
+    context: str | None
+    check: str
+    code: str
+    object: str
+    old: str
+    new: str
+
+    @property
+    def worse(self) -> bool:
+        return RANK.get(self.new, 0) > RANK.get(self.old, 0)
+
+
+@dataclass(frozen=True)
+class FindingPresence:
+    """A finding (a code on an object; "" for none named) only one report has, of a check both reports ran."""
+
+    context: str | None
+    check: str
+    code: str
+    object: str
+    status: str
+
+
+@dataclass(frozen=True)
 class ReportDiff:
-    """What changed from the old report to the new one; every tuple is sorted by context, check."""
+    """What changed from the old report to the new one; every tuple is sorted by context, check (then code and
+    object)."""
 
     changed: tuple[CheckChange, ...]
     appeared: tuple[CheckPresence, ...]
     disappeared: tuple[CheckPresence, ...]
-    #: a check's status got worse than pass or skip allow, or a check appeared with a warn, error or fail
+    #: a check's status got worse than pass or skip allow, a check appeared with a warn, error or fail, or a
+    #: finding did (a new queue missing, where another was missing before, is worse though the status is the same)
     worse: bool
+    findings_changed: tuple[FindingChange, ...] = ()
+    findings_appeared: tuple[FindingPresence, ...] = ()
+    findings_disappeared: tuple[FindingPresence, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not (self.changed or self.appeared or self.disappeared)
+        return not (self.changed or self.appeared or self.disappeared or self.findings_changed
+                    or self.findings_appeared or self.findings_disappeared)
 
 
 def _statuses(document: dict, by_context: bool) -> dict[tuple[str | None, str], str]:
@@ -64,6 +98,25 @@ def _statuses(document: dict, by_context: bool) -> dict[tuple[str | None, str], 
     pairs = [((r.get("cluster") or {}).get("context") if by_context else None, r) for r in reports]
     return {(context, check["id"]): check["status"]
             for context, report in pairs for check in report.get("checks") or []}
+
+
+#: (context, check id, code, object)
+FindingKey = Tuple[Optional[str], str, str, str]
+
+
+def _findings(document: dict, by_context: bool) -> dict[FindingKey, str]:
+    """(context, check id, code, object) -> status (``ignored`` when accepted), one key per object a finding names
+    (object "" when it names none). A report made before codes has none: it is compared check by check only."""
+    reports = list(document.get("reports") or []) if document.get("kind") == "fleet" else [document]
+    found: dict[FindingKey, str] = {}
+    for report in reports:
+        context = (report.get("cluster") or {}).get("context") if by_context else None
+        for check in report.get("checks") or []:
+            for finding in check.get("findings") or []:
+                status = "ignored" if finding.get("ignored") is True else str(finding.get("status"))
+                for obj in finding.get("objects") or [""]:
+                    found[(context, check["id"], str(finding.get("code")), str(obj))] = status
+    return found
 
 
 #: what makes two reports comparable: the same cluster and the same scope
@@ -110,14 +163,31 @@ def diff_reports(old: dict, new: dict) -> ReportDiff:
     appeared = tuple(CheckPresence(k[0], k[1], after[k]) for k in sorted(after.keys() - before.keys(), key=order))
     disappeared = tuple(CheckPresence(k[0], k[1], before[k])
                         for k in sorted(before.keys() - after.keys(), key=order))
-    worse = any(c.worse for c in changed) or any(RANK.get(a.status, 0) > 0 for a in appeared)
-    return ReportDiff(changed, appeared, disappeared, worse)
+    # findings are compared within the checks both reports ran (a check that came or went is said above)
+    both = before.keys() & after.keys()
+    old_found = {k: v for k, v in _findings(old, by_context).items() if k[:2] in both}
+    new_found = {k: v for k, v in _findings(new, by_context).items() if k[:2] in both}
+
+    def key(k: FindingKey) -> tuple[str, str, str, str]:
+        return (k[0] or "", k[1], k[2], k[3])
+
+    findings_changed = tuple(FindingChange(*k, old_found[k], new_found[k])
+                             for k in sorted(old_found.keys() & new_found.keys(), key=key)
+                             if old_found[k] != new_found[k])
+    findings_appeared = tuple(FindingPresence(*k, new_found[k])
+                              for k in sorted(new_found.keys() - old_found.keys(), key=key))
+    findings_disappeared = tuple(FindingPresence(*k, old_found[k])
+                                 for k in sorted(old_found.keys() - new_found.keys(), key=key))
+    worse = (any(c.worse for c in changed) or any(RANK.get(a.status, 0) > 0 for a in appeared)
+             or any(c.worse for c in findings_changed) or any(RANK.get(a.status, 0) > 0 for a in findings_appeared))
+    return ReportDiff(changed, appeared, disappeared, worse, findings_changed, findings_appeared, findings_disappeared)
 
 
 def render_diff(diff: ReportDiff, output: str = "table") -> str:
     """The diff as text for a terminal ("table") or as one JSON document ("json")."""
     if output == "json":
-        return json.dumps({**asdict(diff), "changed": [{**asdict(c), "worse": c.worse} for c in diff.changed]},
+        return json.dumps({**asdict(diff), "changed": [{**asdict(c), "worse": c.worse} for c in diff.changed],
+                           "findings_changed": [{**asdict(c), "worse": c.worse} for c in diff.findings_changed]},
                           indent=2)
     if output != "table":
         raise ValueError(f"render_diff output must be table or json, not {output!r}")
@@ -137,5 +207,17 @@ def render_diff(diff: ReportDiff, output: str = "table") -> str:
         lines.append(f"{'new':<7} {name(presence.context, presence.check)}: {inert.one_line(presence.status)}")
     for presence in diff.disappeared:
         lines.append(f"{'gone':<7} {name(presence.context, presence.check)}: was {inert.one_line(presence.status)}")
+
+    def finding(found: FindingChange | FindingPresence) -> str:
+        on = f" on {inert.one_line(found.object)}" if found.object else ""
+        return f"{name(found.context, found.check)} {inert.one_line(found.code)}{on}"
+
+    for fchange in diff.findings_changed:
+        trend = "worse" if fchange.worse else "better"
+        lines.append(f"{trend:<7} {finding(fchange)}: {inert.one_line(fchange.old)} -> {inert.one_line(fchange.new)}")
+    for fpresence in diff.findings_appeared:
+        lines.append(f"{'new':<7} {finding(fpresence)}: {inert.one_line(fpresence.status)}")
+    for fpresence in diff.findings_disappeared:
+        lines.append(f"{'gone':<7} {finding(fpresence)}: was {inert.one_line(fpresence.status)}")
     lines += ["", "Worse than before." if diff.worse else "Not worse than before."]
     return "\n".join(lines)

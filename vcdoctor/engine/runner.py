@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import Future
+from dataclasses import replace
 from typing import Callable, Dict, List, Optional, Sequence
 
 from vcdoctor.engine.executor import Executor
 from vcdoctor.engine.facts import FactStore, SideUnavailable
-from vcdoctor.engine.verdicts import could_not_look, side_unavailable
+from vcdoctor.engine.verdicts import BLOCKED, CHECK_BUG, ENGINE_FINDINGS, UNFINISHED, could_not_look, side_unavailable
 from vcdoctor.gateway import GatewayError
 from vcdoctor.model import Check, CheckResult, Evidence, Status, Verdict
 
-BUG = "This is a bug in the check; attach this JSON report to an issue."
+BUG = CHECK_BUG.remediation
+ENGINE = {f.code: f for f in ENGINE_FINDINGS}
+ENGINE_CODES = frozenset(ENGINE)
 
 
 class Interrupted(Exception):
@@ -55,9 +58,8 @@ def _collect(checks: Sequence[Check], futures: Dict[str, Future], executor: Exec
     elapsed = executor.deadline.elapsed_ms()
     fix = ("Retry with a longer deadline, e.g. vcdoctor run --timeout 120" if reason.startswith("deadline")
            else "Run vcdoctor again and let it finish.")
-    unfinished = Verdict(Status.ERROR, reason, (Evidence("run", reason.split(":")[0],
-                                                         {"elapsed_ms": elapsed,
-                                                          "timeout_s": executor.deadline.seconds}),), fix)
+    seen = Evidence("run", reason.split(":")[0], {"elapsed_ms": elapsed, "timeout_s": executor.deadline.seconds})
+    unfinished = UNFINISHED.verdict(reason, (seen,), fix)
     return [futures[c.id].result() if futures[c.id].done() else _result(c, unfinished, elapsed) for c in checks]
 
 
@@ -80,8 +82,8 @@ def _root_blocker(result: CheckResult) -> Optional[str]:
 
 def _blocked(check: Check, blocker: CheckResult) -> CheckResult:
     root = _root_blocker(blocker) or blocker.id
-    verdict = Verdict(Status.SKIP, f"blocked by {root}: fix that first",
-                      (Evidence(f"check {root}", "an earlier link of the chain failed", {"blocked_by": root}),))
+    verdict = BLOCKED.verdict(f"blocked by {root}: fix that first",
+                              (Evidence(f"check {root}", "an earlier link of the chain failed", {"blocked_by": root}),))
     return _result(check, verdict, 0)
 
 
@@ -95,8 +97,9 @@ def _evaluate(check: Check, store: FactStore) -> CheckResult:
     except GatewayError as exc:
         verdict = could_not_look(exc)
     except Exception as exc:  # a crashing check must not take the others down
-        verdict = Verdict(Status.ERROR, f"check crashed: {type(exc).__name__}: {exc}",
-                          (Evidence(f"check {check.id}", "raised an exception", {"type": type(exc).__name__}),), BUG)
+        verdict = CHECK_BUG.verdict(f"check crashed: {type(exc).__name__}: {exc}",
+                                    (Evidence(f"check {check.id}", "raised an exception",
+                                              {"type": type(exc).__name__}),))
     return _result(check, verdict, int((time.monotonic() - started) * 1000))
 
 
@@ -111,10 +114,27 @@ def _enforce(check: Check, verdict: object) -> Verdict:
         problem = f"returned {verdict.status.value} without evidence"
     elif verdict.status in (Status.WARN, Status.FAIL, Status.ERROR) and not verdict.remediation:
         problem = f"returned {verdict.status.value} without a remediation"
+    else:
+        problem = _code_problem(check, verdict)
     if problem is None:
         assert isinstance(verdict, Verdict)
         return verdict
-    return Verdict(Status.ERROR, f"check {check.id} {problem}", (Evidence(f"check {check.id}", problem),), BUG)
+    return CHECK_BUG.verdict(f"check {check.id} {problem}", (Evidence(f"check {check.id}", problem),))
+
+
+def _code_problem(check: Check, verdict: Verdict) -> Optional[str]:
+    """Every finding a verdict reports must be one its check declared, with the status declared for it (or one of
+    the engine's): an undeclared code is a bug in the check, said as such, never passed on."""
+    if verdict.status is not Status.PASS and not verdict.occurrences():
+        return f"returned {verdict.status.value} without a finding code"
+    declared = check.codes
+    for found in verdict.occurrences():
+        finding = declared.get(found.code)
+        if finding is None and found.code not in ENGINE_CODES:
+            return f"returned finding {found.code}, which it does not declare"
+        if finding is not None and finding.status is not found.status:
+            return f"returned finding {found.code} as {found.status.value}; it is declared {finding.status.value}"
+    return None
 
 
 def _result(check: Check, verdict: Verdict, duration_ms: int) -> CheckResult:
@@ -123,4 +143,12 @@ def _result(check: Check, verdict: Verdict, duration_ms: int) -> CheckResult:
         message=verdict.message, evidence=tuple(verdict.evidence), remediation=verdict.remediation,
         docs_url=check.docs_url, duration_ms=duration_ms,
         fix=verdict.fix if verdict.status is not Status.PASS else None,
+        code=verdict.code if verdict.status is not Status.PASS else None,
+        objects=verdict.objects if verdict.status is not Status.PASS else (),
+        findings=tuple(replace(o, title=_title(check, o.code)) for o in verdict.occurrences()),
     )
+
+
+def _title(check: Check, code: str) -> str:
+    found = check.codes.get(code) or ENGINE.get(code)
+    return found.title if found is not None else ""

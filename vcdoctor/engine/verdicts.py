@@ -6,8 +6,27 @@ from typing import List
 
 from vcdoctor.engine.facts import SideUnavailable
 from vcdoctor.gateway import Forbidden, GatewayError, NotFound, Unreachable
-from vcdoctor.model import Evidence, Status, Verdict, worst
+from vcdoctor.model import Evidence, Finding, Status, Verdict, worst
 from vcdoctor.remedy import join
+
+#: findings any check can end in, given by the engine, not the check (VCD0xx: docs/checks.md#finding-codes)
+COULD_NOT_LOOK = Finding("VCD001", Status.ERROR, "a read the check needs was refused or failed (forbidden, not found, "
+                         "timeout, API error): the request and the RBAC rule that allows it are named",
+                         "Grant the permission named (`vcdoctor rbac` prints the minimal set) or fix the "
+                         "connectivity, then run again.")
+NEEDS_SIDE = Finding("VCD002", Status.SKIP, "the check needs a cluster this run cannot reach (the host cluster of a "
+                     "tenant-only run)", "Run with --host-context NAME, or with a kubeconfig that has the host "
+                     "cluster's context.")
+BLOCKED = Finding("VCD003", Status.SKIP, "for a `--pod` target: an earlier link of the \"why is this pod Pending?\" "
+                  "chain failed, so this one is not judged", "Fix the failing earlier check first, then run again.")
+UNFINISHED = Finding("VCD004", Status.ERROR, "the check did not finish within the run's deadline (`--timeout`), or the "
+                     "run was interrupted", "Retry with a longer deadline, e.g. vcdoctor run --timeout 120, and let it "
+                                            "finish.")
+CHECK_BUG = Finding("VCD005", Status.ERROR, "the check crashed, or returned a verdict vcdoctor cannot trust (no "
+                    "evidence, no remediation, a code it did not declare): a bug in the check",
+                    "This is a bug in the check; attach the JSON report to an issue.")
+#: given by the engine to any check, declared by none (the registry refuses a check that declares one of these codes)
+ENGINE_FINDINGS = (COULD_NOT_LOOK, NEEDS_SIDE, BLOCKED, UNFINISHED, CHECK_BUG)
 
 
 def could_not_look(exc: GatewayError, what: str = "") -> Verdict:
@@ -16,15 +35,15 @@ def could_not_look(exc: GatewayError, what: str = "") -> Verdict:
     subject = request.describe() if request else "API server"
     message = f"could not look{(' at ' + what) if what else ''}: {exc.kind} on {subject}"
     evidence = (Evidence(subject, exc.reason, {"outcome": exc.kind, "http_status": exc.status}),)
-    return Verdict(Status.ERROR, message, evidence, remediation(exc))
+    return COULD_NOT_LOOK.verdict(message, evidence, remediation(exc))
 
 
 def side_unavailable(exc: SideUnavailable) -> Verdict:
     """A ``skip`` for a check that needs a cluster the run cannot reach: it says how to give that access."""
     how = exc.hint or "run vcdoctor with --host-context NAME, or with a kubeconfig that has the host cluster's context"
     message = f"needs access to the {exc.side} cluster, which this run does not have: {how}"
-    return Verdict(Status.SKIP, message, (Evidence(f"{exc.side} cluster", "not reachable from this run",
-                                                   {"needs_side": exc.side, "fact": exc.fact}),))
+    return NEEDS_SIDE.verdict(message, (Evidence(f"{exc.side} cluster", "not reachable from this run",
+                                                 {"needs_side": exc.side, "fact": exc.fact}),), how)
 
 
 def remediation(exc: GatewayError) -> str:
@@ -61,4 +80,7 @@ def fold(verdicts: List[Verdict]) -> Verdict:
     evidence = tuple(e for v in verdicts for e in v.evidence)
     fixes = [v.remediation for v in leading + others if v.remediation and v.status is not Status.PASS]
     scripts = join([v.fix for v in leading + others if v.status is not Status.PASS])
-    return Verdict(status, message, evidence, "\n\n".join(dict.fromkeys(fixes)) or None, scripts)
+    parts = tuple(v for v in leading + others if v.status is not Status.PASS)
+    objects = tuple(dict.fromkeys(o for v in parts for o in v.objects))
+    return Verdict(status, message, evidence, "\n\n".join(dict.fromkeys(fixes)) or None, scripts,
+                   leading[0].code if status is not Status.PASS else None, objects, parts)

@@ -113,8 +113,9 @@ def plan(requests: Sequence[Tuple[str, Sequence[Step]]], context: Optional[str])
 
 
 def for_results(results: Sequence[CheckResult], context: Optional[str]) -> Remedy:
-    """The run's remedy: the steps of every check that failed or warned."""
-    requests = [(r.id, r.fix.steps) for r in results if r.status in ACTED_ON and r.fix is not None]
+    """The run's remedy: the steps of every check that failed or warned, unless its findings were accepted."""
+    requests = [(r.id, r.fix.steps) for r in results
+                if r.status in ACTED_ON and r.fix is not None and not r.ignored]
     return plan(requests, _aim(context))
 
 

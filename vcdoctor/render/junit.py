@@ -36,10 +36,15 @@ def _element(parent: ET.Element, tag: str, attrs: dict[str, object], body: objec
     return node
 
 
-def _failing(status: str, fail_on: FailOn) -> bool:
-    # a fail is a failed test whatever --fail-on says; a warn is one only with --fail-on warn,
-    # so the suite fails exactly when vcdoctor's exit code does (--fail-on never aside)
-    return status == "fail" or (status == "warn" and fail_on is FailOn.WARN)
+def _failing(check: dict, fail_on: FailOn) -> bool:
+    # a fail is a failed test whatever --fail-on says; a warn is one only with --fail-on warn, and an accepted
+    # (ignored) finding never is, so the suite fails exactly when vcdoctor's exit code does (--fail-on never aside)
+    status = check["status"]
+    return not _ignored(check) and (status == "fail" or (status == "warn" and fail_on is FailOn.WARN))
+
+
+def _ignored(check: dict) -> bool:
+    return check.get("ignored") is True
 
 
 def _suite(report: dict, name: str, fail_on: FailOn) -> ET.Element:
@@ -47,9 +52,10 @@ def _suite(report: dict, name: str, fail_on: FailOn) -> ET.Element:
     suite = ET.Element("testsuite", {
         "name": inert.xml(name),
         "tests": str(len(checks) + (1 if report.get("error") else 0)),
-        "failures": str(sum(_failing(c["status"], fail_on) for c in checks)),
-        "errors": str(sum(c["status"] == "error" for c in checks) + (1 if report.get("error") else 0)),
-        "skipped": str(sum(c["status"] == "skip" for c in checks)),
+        "failures": str(sum(_failing(c, fail_on) for c in checks)),
+        "errors": str(sum(c["status"] == "error" and not _ignored(c) for c in checks)
+                      + (1 if report.get("error") else 0)),
+        "skipped": str(sum(c["status"] == "skip" or _ignored(c) for c in checks)),
         "timestamp": inert.xml(report.get("generated_at") or ""),
         "time": f"{sum(c.get('duration_ms') or 0 for c in checks) / 1000:.3f}",
     })
@@ -64,7 +70,10 @@ def _suite(report: dict, name: str, fail_on: FailOn) -> ET.Element:
         case = _element(suite, "testcase", {"classname": f"vcdoctor.{check.get('severity')}", "name": check["id"],
                                             "time": f"{(check.get('duration_ms') or 0) / 1000:.3f}"})
         status = check["status"]
-        if _failing(status, fail_on):
+        if _ignored(check):
+            _element(case, "skipped", {"message": f"ignored: accepted finding {check.get('code')} ({status}): "
+                                                  f"{check['message']}"})
+        elif _failing(check, fail_on):
             _element(case, "failure", {"type": status, "message": check["message"]}, _details(check, report))
         elif status == "error":
             _element(case, "error", {"type": "error", "message": check["message"]}, _details(check, report))

@@ -6,9 +6,18 @@ import json
 
 from vcdoctor.model import FailOn
 from vcdoctor.render import inert
-from vcdoctor.render.scope import groups, remedy_of, remedy_summary, scope_lines, steps_for, without_citations
+from vcdoctor.render.scope import (
+    finding_text,
+    groups,
+    remedy_of,
+    remedy_summary,
+    scope_lines,
+    shown_status,
+    steps_for,
+    without_citations,
+)
 
-ICONS = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "⛔", "skip": "➖"}
+ICONS = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "⛔", "skip": "➖", "ignored": "🔕"}
 
 
 def render(report: dict, colour: bool = False, fail_on: FailOn = FailOn.FAIL, heading: str | None = None) -> str:
@@ -24,7 +33,8 @@ def render(report: dict, colour: bool = False, fail_on: FailOn = FailOn.FAIL, he
         lines.append(f"**Error** ({inert.md_code(error.get('code'))}): {inert.md_code(error.get('message'))}")
         return "\n".join(lines)
     summary = report.get("summary") or {}
-    lines.append(" · ".join(f"{summary.get(s, 0)} {s}" for s in ("pass", "warn", "fail", "error", "skip")))
+    lines.append(" · ".join(f"{summary.get(s, 0)} {s}" for s in ("pass", "warn", "fail", "error", "skip"))
+                 + (f" ({summary['ignored']} ignored: accepted findings)" if summary.get("ignored") else ""))
     missing = (report.get("preflight") or {}).get("missing") or []
     if missing:
         lines += ["", "**Missing permissions** (cluster-wide; `vcdoctor rbac` prints the RBAC that grants them):", ""]
@@ -33,12 +43,12 @@ def render(report: dict, colour: bool = False, fail_on: FailOn = FailOn.FAIL, he
     blocks = groups(report.get("checks") or [])
     lines += ["", "| Status | Check | Finding |", "|---|---|---|"]
     for block in blocks:
-        status = block[0]["status"]
+        status = shown_status(block[0])
         ids = "<br>".join(inert.md_code(c["id"], table=True) for c in block)
-        finding = inert.md_code(without_citations(block[0]["message"]), table=True)
+        finding = inert.md_code(without_citations(finding_text(block[0])), table=True)
         lines.append(f"| {ICONS.get(status, '')} {status} | {ids} | {finding} |")
     for block in blocks:
-        if block[0]["status"] != "pass":
+        if shown_status(block[0]) not in ("pass", "ignored"):
             lines += _details(block, report)
     lines += _remedy(report)
     lines += _platform(report.get("platform"))

@@ -1,4 +1,5 @@
-"""SARIF 2.1.0 rendering: one rule per check, one result per finding, errors as notifications."""
+"""SARIF 2.1.0 rendering: one rule per finding code, one result per finding, errors as notifications, accepted
+findings as suppressed results."""
 
 from __future__ import annotations
 
@@ -25,12 +26,23 @@ def _document(runs: list[dict]) -> dict:
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": runs}
 
 
-def _rule(check: dict) -> dict:
+def findings_of(check: dict) -> list[dict]:
+    """The check's findings as the report lists them; a report made before codes: the check as its own finding."""
+    found = [f for f in check.get("findings") or [] if isinstance(f, dict) and isinstance(f.get("code"), str)]
+    if found or check.get("status") == "pass":
+        return found
+    return [{"code": check.get("code") or check["id"], "status": check["status"], "title": check.get("title"),
+             "objects": check.get("objects") or [], "message": check["message"], "ignored": bool(check.get("ignored"))}]
+
+
+def _rule(check: dict, finding: dict) -> dict:
+    """The rule of one code: named after its check, described by the finding's title."""
+    code = str(finding["code"])
     rule = {
-        "id": check["id"],
-        "name": check["id"].title().replace("-", ""),
-        "shortDescription": {"text": inert.one_line(check.get("title")) or check["id"]},
-        "properties": {"severity": check.get("severity")},
+        "id": code,
+        "name": check["id"].title().replace("-", "") + (code if code != check["id"] else ""),
+        "shortDescription": {"text": inert.one_line(finding.get("title") or check.get("title")) or code},
+        "properties": {"check": check["id"], "severity": check.get("severity"), "status": finding.get("status")},
     }
     if check.get("severity") in SEVERITY_LEVELS:
         rule["defaultConfiguration"] = {"level": SEVERITY_LEVELS[check["severity"]]}
@@ -39,10 +51,10 @@ def _rule(check: dict) -> dict:
     return rule
 
 
-def _text(check: dict, report: dict) -> str:
+def _text(check: dict, report: dict, message: object = None) -> str:
     # viewers (and terminals printing SARIF) show message.text: it gets no control characters;
     # properties keep the evidence exactly as seen
-    text = inert.clean(check["message"])
+    text = inert.clean(check["message"] if message is None else message)
     if check.get("remediation"):
         text += f"\n\nRemediation:\n{inert.clean(check['remediation'])}"
     fix = fix_of(check)
@@ -55,37 +67,25 @@ def _text(check: dict, report: dict) -> str:
 
 def _run(report: dict) -> dict:
     checks = report.get("checks") or []
+    rules: dict[str, dict] = {}
     results = []
     notifications = []
-    for index, check in enumerate(checks):
-        status = check["status"]
-        if status == "pass":
-            continue
-        if status == "error":
-            # an error is vcdoctor failing to evaluate, not a finding about the cluster: SARIF
-            # calls that a tool execution notification
-            notifications.append({
-                "level": "error",
-                "message": {"text": _text(check, report)},
-                "associatedRule": {"id": check["id"], "index": index},
-                "properties": {"evidence": check.get("evidence") or []},
-            })
-            continue
-        result = {
-            "ruleId": check["id"],
-            "ruleIndex": index,
-            "level": LEVELS.get(status, "note"),
-            "kind": "notApplicable" if status == "skip" else "fail",
-            "message": {"text": _text(check, report)},
-            "locations": [{"logicalLocations": [{"fullyQualifiedName": str(e.get("subject")), "kind": "resource"}]}
-                          for e in (check.get("evidence") or [])[:5]],
-            "properties": {"status": status, "evidence": check.get("evidence") or []},
-        }
-        fix = fix_of(check)
-        if fix:
-            # SARIF's own fixes[] describe file edits (artifactChanges): a shell script is no such thing
-            result["properties"]["fix"] = {"script": fix["script"], "context": fix.get("context")}
-        results.append(result)
+    for check in checks:
+        for finding in findings_of(check):
+            code, status = str(finding["code"]), str(finding.get("status"))
+            rules.setdefault(code, _rule(check, finding))
+            index = list(rules).index(code)
+            if status == "error":
+                # an error is vcdoctor failing to evaluate, not a finding about the cluster: SARIF
+                # calls that a tool execution notification
+                notifications.append({
+                    "level": "error",
+                    "message": {"text": _text(check, report, finding.get("message"))},
+                    "associatedRule": {"id": code, "index": index},
+                    "properties": {"check": check["id"], "evidence": check.get("evidence") or []},
+                })
+                continue
+            results.append(_result(check, finding, index, report))
     if report.get("error"):
         notifications.insert(0, {"level": "error", "message": {"text": inert.clean(report["error"].get("message"))},
                                  "properties": {"code": report["error"].get("code")}})
@@ -94,8 +94,34 @@ def _run(report: dict) -> dict:
         invocation["toolExecutionNotifications"] = notifications
     return {
         "tool": {"driver": {"name": "vcdoctor", "version": str((report.get("tool") or {}).get("version")),
-                            "rules": [_rule(c) for c in checks]}},
+                            "rules": list(rules.values())}},
         "invocations": [invocation],
         "results": results,
         "properties": {"cluster": report.get("cluster"), "target": report.get("target")},
     }
+
+
+def _result(check: dict, finding: dict, index: int, report: dict) -> dict:
+    status = str(finding.get("status"))
+    objects = [str(o) for o in finding.get("objects") or []]
+    # the objects the finding names locate it; a finding naming none, the objects its evidence is about
+    where = objects or [str(e.get("subject")) for e in check.get("evidence") or []]
+    properties: dict = {"status": status, "check": check["id"], "objects": objects,
+                        "evidence": check.get("evidence") or []}
+    result: dict = {
+        "ruleId": str(finding["code"]),
+        "ruleIndex": index,
+        "level": LEVELS.get(status, "note"),
+        "kind": "notApplicable" if status == "skip" else "fail",
+        "message": {"text": _text(check, report, finding.get("message"))},
+        "locations": [{"logicalLocations": [{"fullyQualifiedName": name, "kind": "resource"}]} for name in where[:5]],
+        "properties": properties,
+    }
+    if finding.get("ignored"):
+        # accepted by the user (--ignore, .vcdoctor.yaml): SARIF's own word for it, so viewers hide it
+        result["suppressions"] = [{"kind": "external", "justification": "accepted with --ignore or .vcdoctor.yaml"}]
+    fix = fix_of(check)
+    if fix:
+        # SARIF's own fixes[] describe file edits (artifactChanges): a shell script is no such thing
+        properties["fix"] = {"script": fix["script"], "context": fix.get("context")}
+    return result

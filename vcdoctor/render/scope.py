@@ -7,14 +7,28 @@ from collections.abc import Callable, Sequence
 
 from vcdoctor.render import inert
 
-#: the order a reader triages in: what is broken, what could not be judged, then the rest
-DISPLAY_ORDER = ("fail", "error", "warn", "skip", "pass")
+#: the order a reader triages in: what is broken, what could not be judged, then the rest (accepted findings last
+#: but one: they were looked at already)
+DISPLAY_ORDER = ("fail", "error", "warn", "skip", "ignored", "pass")
+
+
+def shown_status(check: dict) -> str:
+    """The status a reader sees: a result whose findings were all accepted reads ``ignored`` (the JSON keeps its
+    own status beside ``ignored: true``)."""
+    return "ignored" if check.get("ignored") is True else str(check.get("status"))
+
+
+def finding_text(check: dict) -> str:
+    """The message, led by the finding's code when it has one (what --ignore and `vcdoctor explain` take)."""
+    code = check.get("code")
+    message = str(check.get("message"))
+    return f"{code} {message}" if isinstance(code, str) and code and check.get("status") != "pass" else message
 
 
 def ordered(checks: Sequence[dict]) -> list[dict]:
     """Checks worst first; the report's own order within one status (sorted() is stable)."""
     rank = {s: i for i, s in enumerate(DISPLAY_ORDER)}
-    return sorted(checks, key=lambda c: rank.get(str(c.get("status")), len(rank)))
+    return sorted(checks, key=lambda c: rank.get(shown_status(c), len(rank)))
 
 
 def fix_of(check: dict) -> dict[str, str] | None:
@@ -87,7 +101,7 @@ def remedy_summary(remedy: dict, name: Callable[[object], str] = inert.one_line)
 
 def _fold_key(check: dict) -> tuple:
     fix = fix_of(check) or {}
-    return (check.get("status"), inert.one_line(check.get("message")), check.get("remediation") or "",
+    return (shown_status(check), inert.one_line(finding_text(check)), check.get("remediation") or "",
             fix.get("script"), fix.get("context"))
 
 

@@ -10,9 +10,19 @@ from collections.abc import Sequence
 
 from vcdoctor.model import FailOn
 from vcdoctor.render import inert
-from vcdoctor.render.scope import groups, remedy_of, remedy_summary, scope_lines, steps_for, without_citations
+from vcdoctor.render.scope import (
+    finding_text,
+    groups,
+    remedy_of,
+    remedy_summary,
+    scope_lines,
+    shown_status,
+    steps_for,
+    without_citations,
+)
 
-STATUS_COLOURS = {"pass": "GREEN", "warn": "YELLOW", "fail": "RED", "error": "MAGENTA", "skip": "CYAN"}
+STATUS_COLOURS = {"pass": "GREEN", "warn": "YELLOW", "fail": "RED", "error": "MAGENTA", "skip": "CYAN",
+                  "ignored": "BLUE"}
 #: width when stdout is no terminal and COLUMNS is unset (a pipe, a pager, a CI log): as kubectl, lines are not
 #: folded below what they need; the pager or the reader's window wraps (COLUMNS=N lays out for N columns)
 DEFAULT_WIDTH = 1000
@@ -92,19 +102,19 @@ def render(report: dict, colour: bool = False, fail_on: FailOn = FailOn.FAIL, wi
 
 
 def _table(blocks: Sequence[list[dict]], width: int, colour: bool) -> list[str]:
-    status_w = max(len("STATUS"), *(len(b[0]["status"]) for b in blocks)) if blocks else len("STATUS")
+    status_w = max(len("STATUS"), *(len(shown_status(b[0])) for b in blocks)) if blocks else len("STATUS")
     check_w = max([len("CHECK")] + [len(inert.one_line(c["id"])) for b in blocks for c in b])
     finding_w = width - status_w - check_w - 2 * len(GAP)
     if finding_w < MIN_FINDING:
         return _stacked(blocks, width, colour)
     # the rule under FINDING is as long as the longest finding needs, not the (possibly unbounded) width
-    longest = max((len(inert.one_line(without_citations(b[0]["message"]))) for b in blocks), default=len("FINDING"))
+    longest = max((len(inert.one_line(without_citations(finding_text(b[0])))) for b in blocks), default=len("FINDING"))
     lines = [GAP.join(["STATUS".ljust(status_w), "CHECK".ljust(check_w), "FINDING"]),
              GAP.join(["-" * status_w, "-" * check_w, "-" * min(finding_w, max(longest, len("FINDING")))])]
     for block in blocks:
-        status = block[0]["status"]
+        status = shown_status(block[0])
         ids = [inert.one_line(c["id"]) for c in block]
-        finding = wrap(inert.one_line(without_citations(block[0]["message"])), finding_w)
+        finding = wrap(inert.one_line(without_citations(finding_text(block[0]))), finding_w)
         for row in range(max(len(ids), len(finding))):
             cell = (status.upper() if row == 0 else "").ljust(status_w)
             if row == 0:
@@ -119,19 +129,19 @@ def _stacked(blocks: Sequence[list[dict]], width: int, colour: bool) -> list[str
     """A terminal too narrow for columns: status and ids on one line, the finding indented below."""
     lines: list[str] = []
     for block in blocks:
-        status = block[0]["status"]
+        status = shown_status(block[0])
         head = _paint(status.upper(), STATUS_COLOURS.get(status, "WHITE"), colour)
         ids = ", ".join(inert.one_line(c["id"]) for c in block)
         lines += [f"{head} {line}" if i == 0 else line
                   for i, line in enumerate(wrap(ids, width - len(status) - 1))]
-        lines += wrap(inert.one_line(without_citations(block[0]["message"])), width - 4, "    ")
+        lines += wrap(inert.one_line(without_citations(finding_text(block[0]))), width - 4, "    ")
     return lines
 
 
 def _details(block: list[dict], report: dict, width: int, colour: bool) -> list[str]:
     first = block[0]
     steps = steps_for(report, block)
-    if first["status"] == "pass" or not (first.get("remediation") or steps):
+    if shown_status(first) in ("pass", "ignored") or not (first.get("remediation") or steps):
         return []
     status = first["status"]
     if len(block) == 1:
@@ -201,6 +211,8 @@ def remedy_lines(report: dict, width: int, colour: bool) -> list[str]:
 def summary_line(report: dict) -> str:
     summary = report["summary"]
     text = "Summary: " + ", ".join(f"{summary[k]} {k}" for k in ("pass", "warn", "fail", "error", "skip"))
+    if summary.get("ignored"):
+        text += f" ({summary['ignored']} ignored: accepted findings)"
     if report.get("kind") == "fleet":
         text += f" across {len(report['reports'])} clusters"
         if report.get("clusters_failed"):

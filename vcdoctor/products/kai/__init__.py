@@ -53,4 +53,4 @@ from vcdoctor.products.kai.names import (  # noqa: F401
 from vcdoctor.products.kai.pod_grouper_log import NO_OWNER_MESSAGE  # noqa: F401
 from vcdoctor.products.kai.queues import DEFAULT_QUEUE, QueueTree, pod_queue, queue_tree  # noqa: F401
 from vcdoctor.products.kai.release import KaiRelease, KaiSettings, flag_value, is_component_pod  # noqa: F401
-from vcdoctor.products.kai.verdicts import NO_KAI_PODS  # noqa: F401
+from vcdoctor.products.kai.verdicts import NO_KAI_POD, NO_KAI_PODS  # noqa: F401

@@ -52,4 +52,4 @@ from vcdoctor.products.vcluster.names import (  # noqa: F401
     virtual_labels,
     virtual_ref,
 )
-from vcdoctor.products.vcluster.per_vcluster import each_vcluster  # noqa: F401
+from vcdoctor.products.vcluster.per_vcluster import EVERY_VCLUSTER, each_vcluster  # noqa: F401

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable, List, Optional, Sequence
 
 from vcdoctor.engine.verdicts import could_not_look, fold
 from vcdoctor.gateway import Forbidden
-from vcdoctor.model import Evidence, Fix, Status, Verdict
+from vcdoctor.model import Evidence, Finding, Fix, Status, Verdict
 from vcdoctor.products.vcluster import compat
 from vcdoctor.products.vcluster.config import Settings
 from vcdoctor.products.vcluster.discovery import VCLUSTER_SELECTOR, VCluster
@@ -19,9 +20,25 @@ Examine = Callable[[VCluster, Settings], Verdict]
 #: kubectl's go-template printer decodes a Secret key itself (no pipe to base64 in a command)
 CONFIG_TEMPLATE = 'go-template={{index .data "config.yaml" | base64decode}}'
 
-NO_VCLUSTER = Verdict(Status.SKIP, "no vCluster found in the host cluster",
-                      (Evidence("StatefulSets and Deployments, all namespaces",
-                                f"none labelled {VCLUSTER_SELECTOR} with a release label"),))
+#: the rows every vCluster check shares (declared by each: ``findings=(*EVERY_VCLUSTER, ...)``)
+NO_VCLUSTER_FOUND = Finding("VCD010", Status.SKIP, "no vCluster in the host cluster (no StatefulSet/Deployment "
+                            "labelled `app=vcluster` with a `release` label)",
+                            "Nothing to do if no vCluster should run here; else check the context (`--context`) and "
+                            "that the vCluster was installed by its chart (which sets those labels).", shared=True)
+NOT_JUDGED = Finding("VCD011", Status.WARN, "the vCluster's release is outside the releases vcdoctor knows, or unknown "
+                     "(no chart label, no image tag): \"not judged\", naming the version",
+                     "Use a vcdoctor release that covers this vCluster release.", shared=True)
+CONFIG_UNREADABLE = Finding("VCD012", Status.ERROR, "the config cannot be read: the `vc-config-<name>` Secret is "
+                            "forbidden (fix: `kubectl auth can-i get secrets -n NS`), missing on v0.20+, lacks "
+                            "`config.yaml`, or is not a YAML mapping (fix: a read-only script that decodes the Secret "
+                            "and prints `helm get values`)",
+                            "Grant get on secrets in the vCluster's namespace, or inspect the stored config (`vcluster "
+                            "describe`, `kubectl get secret vc-config-NAME`).", shared=True)
+EVERY_VCLUSTER = (NO_VCLUSTER_FOUND, NOT_JUDGED, CONFIG_UNREADABLE)
+
+NO_VCLUSTER = NO_VCLUSTER_FOUND.verdict("no vCluster found in the host cluster",
+                                        (Evidence("StatefulSets and Deployments, all namespaces",
+                                                  f"none labelled {VCLUSTER_SELECTOR} with a release label"),))
 
 
 def each_vcluster(vclusters: Sequence[VCluster], settings: SettingsByVCluster, examine: Examine,
@@ -37,12 +54,14 @@ def each_vcluster(vclusters: Sequence[VCluster], settings: SettingsByVCluster, e
             continue
         found = settings[vc.ref]
         verdicts.append(unreadable(found, context) if isinstance(found, ConfigProblem) else examine(vc, found))
-    return fold(verdicts)
+    # each vCluster's finding concerns that vCluster (what --ignore CODE:namespace/name matches)
+    return fold([v if v.objects or v.status is Status.PASS else replace(v, objects=(vc.ref,))
+                 for v, vc in zip(verdicts, vclusters)])
 
 
 def unsupported(vc: VCluster) -> Verdict:
     why = compat.unsupported_message(vc.version)
-    return Verdict(Status.WARN, f"{vc.ref}: not judged: {why}",
+    return NOT_JUDGED.verdict(f"{vc.ref}: not judged: {why}",
                    (Evidence(f"{vc.workload_kind} {vc.ref}", f"chart label / syncer image say {vc.version_text}",
                              {"vcluster": vc.ref, "version": vc.version_text}),),
                    f"vcdoctor knows vCluster {compat.SUPPORTED.describe()}; what this release does with the settings "
@@ -55,9 +74,9 @@ def unreadable(problem: ConfigProblem, context: Optional[str] = None) -> Verdict
     if problem.error is not None:
         looked = could_not_look(problem.error, f"vCluster {vc.ref}")
         fix = _access_fix(vc, problem, context) if isinstance(problem.error, Forbidden) else None
-        return Verdict(looked.status, f"{vc.ref}: {looked.message}", looked.evidence, looked.remediation, fix)
-    return Verdict(
-        Status.ERROR, f"{vc.ref}: config unreadable: {problem.reason}",
+        return CONFIG_UNREADABLE.verdict(f"{vc.ref}: {looked.message}", looked.evidence, looked.remediation, fix)
+    return CONFIG_UNREADABLE.verdict(
+        f"{vc.ref}: config unreadable: {problem.reason}",
         (Evidence(f"Secret {vc.namespace}/{vc.config_secret}", problem.reason, {"vcluster": vc.ref}),),
         "Inspect the config, on the host cluster:\n  "
         + said(context, "vcluster", "describe", vc.name, "--namespace", vc.namespace) + "\n  "
