@@ -148,7 +148,8 @@ def run(scope: Scope, pod_grouper_logs: kai.PodGrouperLogs, examined_kai_pods: L
                 f"yaml). " + text, fix)
         access, problem = _access(service_access, user, sorted({ns for ns, _ in services}))
         finding, message, review = _judge(release, user, access, problem, what)
-        return finding.verdict(message, (read_ev,) + examples + (review,) + failed, text, fix)
+        return finding.verdict(message, (read_ev,) + examples + (review,) + failed, text, fix,
+                               [f"{ns}/{name}" for ns, name in services])
     if logs.failures:
         ref, exc = logs.failures[0]
         return NO_LOG.verdict(f"could not read the pod-grouper log of {ref}: {exc.kind}",
@@ -192,7 +193,8 @@ def _predict(owned: List[dict], examined: Dict[Key, vcl.VCluster], service_acces
     if settings.json_log:
         text += ("\nTo see the fallback lines, turn JSON logging off (Helm value global.jsonLog=false, KAI v0.15+) "
                  "and re-run vcdoctor.")
-    return finding.verdict(f"{message}; {quiet}", (read_ev, owned_ev, review), text, fix)
+    return finding.verdict(f"{message}; {quiet}", (read_ev, owned_ev, review), text, fix,
+                           [f"{ns}/{name}" for ns, name in keys])
 
 
 HARMLESS_FINDING = Finding("VCD400", Status.WARN, "refused Service lookups (logged, or predicted from owned pods) on"

@@ -85,6 +85,8 @@ def test_checks_command_lists_metadata():
     rows = json.loads(result.stdout)
     assert [r["id"] for r in rows][:2] == ["vcluster-set-owner", "vcluster-node-mode"]
     assert all(r["reads"] and r["severity"] and r["docs_url"] for r in rows)
+    assert {"code": "VCD310", "status": "fail", "title": "a queue does not exist: KAI leaves its pods Pending (v0.13+ "
+            "says `QueueDoesNotExist`)"} in next(r for r in rows if r["id"] == "kai-queue")["findings"]
 
 
 def test_markdown_lists_missing_permissions(cluster, kubeconfig):

@@ -23,7 +23,9 @@ def check_list(output: str, wide: bool = False) -> str:
     checks = registry.load_checks(facts=facts)
     rows: List[Dict[str, Any]] = [
         {"id": c.id, "severity": c.severity.value, "title": c.title, "facts": list(c.needs),
-         "reads": [read.describe() for read in reads_of(c, facts)], "docs_url": c.docs_url} for c in checks]
+         "reads": [read.describe() for read in reads_of(c, facts)], "docs_url": c.docs_url,
+         "findings": [{"code": f.code, "status": f.status.value, "title": f.title} for f in c.findings]}
+        for c in checks]
     if output == "json":
         return json.dumps(rows, indent=2)
     from tabulate import tabulate

@@ -218,3 +218,11 @@ def test_a_kai_upgrade_that_recreates_its_config_restarts_the_components(cluster
     result = run_check(CHECK)
     assert result.status is Status.FAIL
     assert ("kubectl rollout restart deployment --namespace kai-scheduler" in result.fix.script) is restarts
+
+
+def test_fractional_pods_waiting_to_bind_without_a_reservation_pod_warn(cluster, run_check):
+    cluster.add(*f.vcluster(VC, VC_NS), *kr.install("v0.12.3"), f.node("gpu-node-1", gpus=8),
+                f.synced_pod("frac", "team-a", VC, VC_NS, annotations={"gpu-fraction": "0.5"}, phase="Pending",
+                             node=None))
+    result = run_check(CHECK)
+    assert (result.status, result.code) == (Status.WARN, "VCD354"), result.message

@@ -316,3 +316,16 @@ def test_a_config_that_narrows_the_webhooks_to_queue_labelled_namespaces_says_so
     result = run_check(CHECK)
     assert ("only in namespaces labelled kai.scheduler/queue (Config spec.admission.queueLabelSelector)"
             in result.message)
+
+
+def test_release_outside_the_table_with_a_pod_down_fails_naming_it(cluster, run_check):
+    cluster.add(*kr.install("v0.17.0"))
+    pods = cluster.objects[("", "pods")]
+    for pod in pods:
+        for c in pod["spec"]["containers"]:
+            c["image"] = c["image"].replace("v0.17.0", "v0.25.0")
+    for status in pods[0]["status"]["containerStatuses"]:
+        status["ready"] = False
+    result = run_check(CHECK)
+    assert (result.status, result.code) == (Status.FAIL, "VCD305")
+    assert "not ready" in result.message and "found v0.25.0" in result.message

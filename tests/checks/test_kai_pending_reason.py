@@ -54,3 +54,10 @@ def test_a_normal_podgroup_event_is_the_schedulers_word(cluster, run_check):
     result = run_check(CHECK, namespace="team-a", pod="p")
     assert result.status is Status.FAIL and "Waiting for 4 pods" in result.message
     assert f"PodGroup {group}: NotReady" in result.message
+
+
+def test_a_target_another_scheduler_schedules_is_skipped(cluster, run_check):
+    cluster.add(*f.vcluster("vc", "ns"), f.synced_pod("p", "team-a", "vc", "ns", scheduler="default-scheduler",
+                                                      phase="Pending", node=None))
+    result = run_check(CHECK, namespace="team-a", pod="p")
+    assert (result.status, result.code) == (Status.SKIP, "VCD343")

@@ -153,3 +153,12 @@ def test_the_queue_step_warns_of_the_fail_closed_webhook_from_v0_6(cluster, run_
     script = run_check(CHECK).fix.script
     assert "kubectl apply --filename" in script
     assert ("failed calling webhook" in script) is warned
+
+
+def test_a_root_leaf_queue_on_an_unknown_release_warns(cluster, run_check):
+    _cluster(cluster, {"kai.scheduler/queue": "solo"}, version="v0.12.9", queues=(("solo", None),))
+    for pod in cluster.objects[("", "pods")]:
+        for c in pod["spec"]["containers"]:
+            c["image"] = c["image"].replace("v0.12.9", "v0.30.0")
+    result = run_check(CHECK)
+    assert (result.status, result.code, result.objects) == (Status.WARN, "VCD314", ("solo",)), result.message

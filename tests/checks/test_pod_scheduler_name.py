@@ -168,3 +168,13 @@ def test_a_runtime_class_the_vcluster_gives_every_pod_is_blamed_on_it_from_v0_23
     cluster.set_log(NS, f"{VC}-0", "syncer", REFUSED.format(name="trainer"))
     result = run_check(CHECK)
     assert result.status is Status.FAIL and chooser in result.remediation
+
+
+def test_refused_by_another_webhook_quotes_it(cluster, run_check):
+    line = ("2026-11-20T10:00:01.000Z\tINFO\tpod\terror syncing Pod team-a/web to host cluster: admission webhook "
+            '"policy.example.com" denied the request: image registry not allowed')
+    cluster.add(*f.vcluster(VC, NS))
+    cluster.set_log(NS, f"{VC}-0", "syncer", line + "\n")
+    result = run_check(CHECK, namespace="team-a", pod="web")
+    assert (result.status, result.code) == (Status.FAIL, "VCD205")
+    assert "image registry not allowed" in result.message and "names the webhook or policy" in result.remediation

@@ -87,3 +87,9 @@ def test_a_release_outside_the_table_is_not_judged_on_node_mode(cluster, run_che
     result = run_check(CHECK)
     assert result.status is Status.WARN and "not judged" in result.message and result.fix is None
     assert ("v0.37.0" if version else "version is unknown") in result.message
+
+
+def test_a_private_nodes_switch_that_is_not_a_boolean_is_an_error(cluster, run_check):
+    cluster.add(*f.vcluster("vc", "ns", version="0.27.0", extra_values={"privateNodes": {"enabled": "yes"}}))
+    result = run_check(CHECK)
+    assert (result.status, result.code, result.objects) == (Status.ERROR, "VCD113", ("ns/vc",))
