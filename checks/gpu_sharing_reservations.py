@@ -79,10 +79,10 @@ def run(scope: Scope, vclusters: Tuple[vcl.VCluster, ...], examined_pods: List[d
                 f"no host pod requests a GPU share, but the syncer log of {', '.join(unread)} could not be "
                 f"read ({exc.kind}); pods denied by KAI's webhook would only show there",
                 tuple(Evidence(e.request.describe() if e.request else "the API server", e.reason,
-                 {"outcome": e.kind}) for e in problems),
+                               {"outcome": e.kind}) for e in problems),
                 access_remediation(exc))
         return NO_SHARES.verdict("no pod requests a GPU share (gpu-fraction/gpu-memory) and no syncer log shows a "
-                                              "KAI webhook denial",
+                                 "KAI webhook denial",
                                  (Evidence("examined pods", f"{len(examined)} without gpu-fraction/gpu-memory"),))
 
     release: kai.KaiRelease = kai_release
@@ -112,7 +112,7 @@ def run(scope: Scope, vclusters: Tuple[vcl.VCluster, ...], examined_pods: List[d
         fix = remedy.fix(context, inside_vcluster(vcluster, tuple(f"KAI's webhook said: {text}" for text in quoted) + (
             "Fix the gpu-fraction / gpu-memory annotation (or the nvidia.com/gpu limit) and recreate the pod.",)))
         return REJECTED.verdict(f"KAI's admission webhook rejected {len(invalid)} pod(s) for their GPU request: "
-                                             + "; ".join(quoted), evidence, kai.VALID_GPU_SHARE_VALUES, fix)
+                                + "; ".join(quoted), evidence, kai.VALID_GPU_SHARE_VALUES, fix)
     row = compat.at(compat.RESERVATION, release.effective)
     namespace = row.value.namespace if row else kai.RESERVATION_NAMESPACES[0]
     return _reservations(list(reservation_pods(namespace)), shared, evidence, release, namespace, context,
@@ -173,7 +173,7 @@ def _reservations(reservations: List[dict], shared: List[dict], evidence: tuple,
     uncovered = sorted(scheduled_nodes - set(by_node))
     if uncovered:
         return NO_RESERVATION.verdict(f"GPU sharing is on but node(s) {', '.join(uncovered)} run shared pods without a "
-                                                   f"reservation pod in {namespace}", evidence, RESERVATIONS,
+                                      f"reservation pod in {namespace}", evidence, RESERVATIONS,
                                       _reservation_fix(context, [], release, kai_namespace))
     if pending and not reservations:
         return NOT_BOUND_YET.verdict(

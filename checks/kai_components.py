@@ -127,7 +127,7 @@ def _unknown_release(pods: List[dict], release: kai.KaiRelease, evidence: List[E
     if down:
         fix = kai.restart_fix(context, [], "Inspect the KAI pods that are not ready:", down, namespace)
         return UNKNOWN_RELEASE_DOWN.verdict("; ".join(f"{podinfo.ref(p)} not ready ({podinfo.state_summary(p)})"
-                                                                  for p in down[:3]) + "; " + parts[0], tuple(evidence),
+                                                      for p in down[:3]) + "; " + parts[0], tuple(evidence),
                                             "Inspect the failing pods' previous run (commands below).", fix)
     return UNKNOWN_RELEASE.verdict(
         parts[0], tuple(evidence),
@@ -145,9 +145,9 @@ def _elsewhere(traces: Tuple[str, ...], namespace: str, context: Optional[str]) 
         "set of fail-closed webhooks beside the first:\n  "
         + said(context, "kubectl", "get", "pods", "--all-namespaces", "--selector", kai.FIND_SELECTOR),
         remedy.fix(context, Inspect(why=("Where KAI's components run (a second install would compete "
-                            "with them):",),
-                       commands=(("kubectl", "get", "pods", "--all-namespaces", "--selector",
-                                  kai.FIND_SELECTOR),))))
+                                         "with them):",),
+                                    commands=(("kubectl", "get", "pods", "--all-namespaces", "--selector",
+                                               kai.FIND_SELECTOR),))))
 
 
 def run(kai_pods: Tuple[dict, ...], kai_namespace_exists: kai.NamespaceExists, kai_traces: kai.Traces,

@@ -71,11 +71,10 @@ def run(examined_kai_pods: List[dict], nodes: kai.Nodes, kai_settings: kai.KaiSe
             f"{vcl.virtual_ref(p) or podinfo.ref(p)}: {', '.join(problems)}" for p, problems in invalid[:5]) + (
             "Fix the GPU request of these pods (see the accepted forms above) and recreate them.",)))
         return REJECTED.verdict(
-            "; ".join(f"{podinfo.ref(p)}: {', '.join(problems)}"
-                      for p, problems in invalid[:3]),
+            "; ".join(f"{podinfo.ref(p)}: {', '.join(problems)}" for p, problems in invalid[:3]),
             tuple(Evidence(f"pod {podinfo.ref(p)}", ", ".join(problems),
-              {k: podinfo.annotations(p).get(k) for k in (kai.GPU_FRACTION, kai.GPU_MEMORY)})
-                  for p, problems in invalid[:10]), VALID, fix)
+                           {k: podinfo.annotations(p).get(k) for k in (kai.GPU_FRACTION, kai.GPU_MEMORY)})
+                  for p, problems in invalid[:10]), VALID, fix, [podinfo.ref(p) for p, _ in invalid])
     all_nodes = nodes()
     capacity = {}
     for node in all_nodes:
@@ -97,14 +96,14 @@ def run(examined_kai_pods: List[dict], nodes: kai.Nodes, kai_settings: kai.KaiSe
             f"{podinfo.ref(too_big[0])} asks for {kai.whole_gpus(too_big[0])} GPUs; the "
             f"biggest node, {biggest}, has {gpu_nodes[biggest]}",
             (nodes_ev,) + tuple(Evidence(f"pod {podinfo.ref(p)}", f"nvidia.com/gpu: {kai.whole_gpus(p)}")
-                   for p in too_big[:10]),
+                                for p in too_big[:10]),
             f"Request at most {gpu_nodes[biggest]} GPUs per pod, or split the work over several pods "
-            f"(KAI gang-schedules the pods of one PodGroup).")
+            f"(KAI gang-schedules the pods of one PodGroup).", objects=[podinfo.ref(p) for p in too_big])
     memory_pods = [p for p in pods if kai.GPU_MEMORY in podinfo.annotations(p)]
     labelled = [n for n in all_nodes if GPU_MEMORY_LABEL in ((n.get("metadata") or {}).get("labels") or {})]
     if memory_pods and not labelled:
         return NO_MEMORY_LABEL.verdict(f"{len(memory_pods)} pod(s) request gpu-memory but no node has the "
-                                                    f"{GPU_MEMORY_LABEL} label KAI needs to place them", (nodes_ev,),
+                                       f"{GPU_MEMORY_LABEL} label KAI needs to place them", (nodes_ev,),
                                        "Label GPU nodes with their memory (GPU feature discovery does this), e.g.\n"
                                        f"  kubectl get nodes -L {GPU_MEMORY_LABEL}")
     return Verdict(Status.PASS, f"{len(pods)} GPU request(s) are valid and fit on nodes with GPUs "

@@ -59,7 +59,7 @@ def _targeted(scope: Scope, events_about: kai.EventsAbout, scheduler: str, conte
             "Act on the scheduler's message above; the full history, on the host cluster:\n"
             "  " + said(context, "kubectl", "describe", "pod", name, "--namespace", ns)
             + ("\n  " + said(context, "kubectl", "describe", "podgroups.scheduling.run.ai", group,
-                 "--namespace", ns) if group else ""))
+                              "--namespace", ns) if group else ""), objects=[podinfo.ref(pod)])
     return PENDING_UNSEEN.verdict(
         f"{podinfo.ref(pod)} is Pending and no scheduler has said anything about it "
         f"(no condition, no events): KAI has not considered it", tuple(evidence),
@@ -67,7 +67,7 @@ def _targeted(scope: Scope, events_about: kai.EventsAbout, scheduler: str, conte
         + (", and for a pod that shares a GPU gpu-sharing-reservations (the binder waits for the "
            "reservation pod)" if kai.wants_gpu_share(pod) else "") + ", and on the host cluster\n"
         "  " + said(context, "kubectl", "get", "events", "--namespace", ns, "--field-selector",
-                    f"involvedObject.name={name}"))
+                    f"involvedObject.name={name}"), objects=[podinfo.ref(pod)])
 
 
 def run(scope: Scope, examined_kai_pods: List[dict], target_events: kai.EventsAbout, kai_settings: kai.KaiSettings,

@@ -143,14 +143,14 @@ def run(scope: Scope, now: datetime.datetime, examined_kai_pods: List[dict], pod
             f"annotation: the pod-grouper has not processed them, and KAI ignores a pod "
             f"without a PodGroup (Pending, no scheduler events)", tuple(evidence),
             "Check the pod-grouper first (checks kai-components and podgrouper-permissions).",
-            remedy.fix(context, look))
+            remedy.fix(context, look), [podinfo.ref(p) for p in unprocessed])
     if dangling:
         return DANGLING.verdict(
             f"{len(dangling)} pod(s) name a PodGroup that does not exist", tuple(evidence),
             "The podgroup-controller or pod-grouper lost the PodGroup; recreate the pods from inside the "
             "vCluster, and check on the host cluster:\n  "
             + said(context, "kubectl", "get", "pods", "--namespace", namespace, "--selector",
-                   "app=podgroup-controller"))
+                   "app=podgroup-controller"), objects=[podinfo.ref(p) for p, _ in dangling])
     if one_group:
         return ONE_GANG.verdict(
             f"PodGroup(s) {', '.join(sorted(one_group)[:3])} hold the pods of a whole "

@@ -74,7 +74,7 @@ def _never_synced(scope: Scope, release: kai.KaiRelease, context: Optional[str],
     fix = remedy.fix(context, inside_vcluster(vcluster, (
         f"kubectl describe pod {scope.target.pod} -n {scope.target.namespace}   # look for SyncError events",)))
     return NEVER_SYNCED.verdict(message, evidence, "The host cluster refused the pod the syncer tried to create; the "
-                                                                "quoted reason names the webhook or policy.", fix)
+                                                   "quoted reason names the webhook or policy.", fix)
 
 
 def _runtime_class_missing(message: str, evidence: tuple, runtime_class: str, release: kai.KaiRelease,

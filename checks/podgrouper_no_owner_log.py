@@ -65,7 +65,7 @@ def run(pod_grouper_logs: kai.PodGrouperLogs, examined_kai_pods: List[dict], kai
     if kai_settings.json_log:
         why += f"; jsonLog is on, which hides DEBUG lines ({kai_settings.json_log_source})"
     return NOT_SEEN.verdict(f"'{kai.NO_OWNER_MESSAGE}' not seen in {logs.scan.lines} lines ({why}); "
-                                         f"{annotation_ev.observation}",
+                            f"{annotation_ev.observation}",
                             (Evidence("pod-grouper logs", f"{logs.scan.lines} lines read", {"pods_read": logs.read}),
                              annotation_ev))
 

@@ -162,8 +162,8 @@ def run(scope: Scope, pod_grouper_logs: kai.PodGrouperLogs, examined_kai_pods: L
             f"{podinfo.ref(not_ready[0])} is not ready ({state}); "
             f"the log covers only its current, failing run",
             (read_ev,), NOT_READY + said(context, "kubectl", "logs", podinfo.name(not_ready[0]),
-                            "--namespace", podinfo.namespace(not_ready[0]), "--previous",
-                            "--tail", "100"))
+                                         "--namespace", podinfo.namespace(not_ready[0]), "--previous",
+                                         "--tail", "100"))
     owned = [p for p in examined_kai_pods if vcl.service_owner(p, podinfo.labels(p).get(vcl.MANAGED_BY, ""))]
     if owned:
         return _predict(owned, examined, service_access, release, kai_settings, vcluster_settings, user,

@@ -63,7 +63,7 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, control_plane: Tuple[dict
                        if context else None)
     if problems:
         return (STALE_CONFIG if stale else SECRET_EDITED).verdict(f"{vc.ref}: " + "; ".join(problems),
-                                                                 tuple(evidence), "\n".join(fixes), join(scripts))
+                                                                  tuple(evidence), "\n".join(fixes), join(scripts))
     return Verdict(Status.PASS, f"{vc.ref}: the control plane runs the stored config", tuple(evidence))
 
 

@@ -73,7 +73,7 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, target: Target, schemas: 
     data = {"vcluster": vc.ref, "version": vc.version_text}
     if settings.legacy or settings.outline is None:
         return FLAGS_RELEASE.verdict(f"{vc.ref}: vCluster {vc.version_text} is configured by syncer flags; config "
-                                                  f"schemas start with v0.20",
+                                     f"schemas start with v0.20",
                                      (Evidence(settings.source, "no vc-config Secret to validate", data),))
     schema = _schema(target, schemas, vc)
     if isinstance(schema, Verdict):

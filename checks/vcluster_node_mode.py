@@ -36,7 +36,7 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, context: Optional[str]) -
     if distro is not None and settings.get(distro) is True:
         return _refused_with_k3s(vc, distro, ev, context)
     return PRIVATE_NODES.verdict(f"{vc.ref}: uses private nodes; nothing is synced to the host, so the host "
-                                              f"KAI scheduler cannot schedule its pods", (ev,), PRIVATE_NODES_FIX)
+                                 f"KAI scheduler cannot schedule its pods", (ev,), PRIVATE_NODES_FIX)
 
 
 def _no_private_nodes(vc: vcl.VCluster, private: object, ev: Evidence, context: Optional[str]) -> Verdict:
@@ -52,8 +52,8 @@ def _no_private_nodes(vc: vcl.VCluster, private: object, ev: Evidence, context: 
         f"holding it was written by hand and the syncer does not start with it. Render the config again "
         f"from the Helm values (vcluster-config-schema, with --read-helm-release, lists every such key).",
         remedy.fix(context, *vcl.reapply(vc, (f"{vc.ref}: vc-config holds {PRIVATE}, which vCluster "
-                               f"{vc.version_text} does not know; render it again from the "
-                               f"Helm values.",))))
+                                              f"{vc.version_text} does not know; render it again from the "
+                                              f"Helm values.",))))
 
 
 def _refused_with_k3s(vc: vcl.VCluster, distro: str, ev: Evidence, context: Optional[str]) -> Verdict:

@@ -85,7 +85,7 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context
             f"({compat.PRIORITY_CLASSES.source(vc.version)}); from v0.23 {FROM_HOST} alone keeps it. "
             + vcl.upgrade_explained(vc, change, context),
             remedy.fix(context, replace(step, why=(f"vCluster {vc.version_text} reads only {TO_HOST} for "
-                                      f"pods.",))))
+                                                   f"pods.",))))
     unlabelled = [p for p in pods if LABEL not in podinfo.labels(p)]
     # with a vCluster-wide class, a pod whose label is lost still gets a class: only one asking for another lost it
     lost = [p for p in unlabelled if vcl.virtual_label(p, LABEL) not in (None, given.name)]

@@ -93,3 +93,11 @@ def test_a_verdict_whose_code_the_check_did_not_declare_is_a_bug_said_as_such():
     assert undeclared.code == "VCD005" and "returned finding XYZ101, which it does not declare" in undeclared.message
     assert uncoded.code == "VCD005" and "returned fail without a finding code" in uncoded.message
     assert mismatched.code == "VCD005" and "XYZ102 as fail; it is declared warn" in mismatched.message
+
+
+def test_a_finding_fills_its_remediation_template_unless_the_check_words_its_own():
+    missing = Finding("XYZ200", Status.FAIL, "a queue is missing", "Create the queue {queue}.")
+    assert missing.verdict("m", (Evidence("x", "y"),), queue="team-a").remediation == "Create the queue team-a."
+    assert missing.verdict("m", (), "Create it by hand.", queue="team-a").remediation == "Create it by hand."
+    verdict = missing.verdict("m", (), objects=["team-a"])
+    assert (verdict.status, verdict.code, verdict.objects) == (Status.FAIL, "XYZ200", ("team-a",))
