@@ -146,14 +146,20 @@ def _open_live(options: Options, executor: Executor) -> Source:
 
 def _open_snapshot(path: str, executor: Executor) -> Source:
     from vcdoctor import snapshot
+    from vcdoctor.archives import reader
 
+    transport: Transport  # a vcdoctor snapshot's, or another tool's archive's (the same gateway reads both)
     try:
-        meta, sides, _ = snapshot.read_sides(path)
+        archive, sides = reader.read(path), {}  # type: Optional[reader.Archive], Dict[str, Any]
+        if archive is None:
+            meta, sides, _ = snapshot.read_sides(path)
+            transport = snapshot.ReplayTransport(sides.pop(snapshot.PRIMARY))
+        else:
+            meta, transport = archive.meta, archive.transport
     except snapshot.SnapshotError as exc:
         raise Failure(ExitCode.USAGE, ErrorCode.USAGE, str(exc)) from None
     cluster = dict(meta.get("cluster") or {})
-    records = sides.pop(snapshot.PRIMARY)
-    gateway = Gateway(snapshot.ReplayTransport(records), deadline=executor.deadline)
+    gateway = Gateway(transport, deadline=executor.deadline)
     return Source(gateway, {k: cluster.get(k) for k in ("context", "server", "kubernetes_version")},
                   (meta.get("target") or {}).get("namespace") or "default", snapshot_meta=meta,
                   snapshot_sides=sides)
@@ -383,6 +389,7 @@ def _outcome(results: List[CheckResult], source: Source, plan: Plan, executor: E
         named["name"], named["namespace"] = named["name"] or found.name, named["namespace"] or found.namespace
     if source.cluster.get("host_missing"):
         report["target"].setdefault("notes", []).append(f"host cluster not examined: {source.cluster['host_missing']}")
+    report["target"].setdefault("notes", []).extend((source.snapshot_meta or {}).get("notes") or [])
     if not explain:
         report["preflight"] = _no_review("interrupted")
     elif source.kind.virtual:
@@ -401,7 +408,8 @@ def _outcome(results: List[CheckResult], source: Source, plan: Plan, executor: E
     report["duration_ms"] = executor.deadline.elapsed_ms()
     meta = source.snapshot_meta
     if meta is not None:
-        report["snapshot"] = {"collected_at": meta.get("collected_at"),
+        report["snapshot"] = {"collected_at": meta.get("collected_at"), "format": meta.get("format"),
+                              "tool": (meta.get("tool") or {}).get("name") or "vcdoctor",
                               "tool_version": (meta.get("tool") or {}).get("version"),
                               "redacted": bool(meta.get("redacted"))}
     return Outcome(report, results, exit_code(results, fail_on), source)

@@ -1,0 +1,58 @@
+"""Which archive a file is, from its layout, and the replay source (transport and metadata) it gives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Optional
+
+from vcdoctor.archives import debug_collect, support_bundle
+from vcdoctor.archives.store import ArchiveTransport, TooManyObjects
+from vcdoctor.snapshot import FORMAT, META_FILE, SnapshotError, read_files
+
+#: another tool's archive holds one file per object: far more members than a vcdoctor snapshot may have (the byte
+#: caps stay those of snapshots)
+MAX_ARCHIVE_MEMBERS = 200_000
+FORMATS = (debug_collect, support_bundle)
+
+
+@dataclass(frozen=True)
+class Archive:
+    """A foreign archive ready to replay: its transport and what the report says about it."""
+
+    transport: ArchiveTransport
+    #: as snapshot.json is validated: format, tool, cluster, target, collected_at (and notes for the report)
+    meta: Dict[str, Any]
+
+
+def read(path: str) -> Optional[Archive]:
+    """The archive at ``path`` when another tool made it; None for a vcdoctor snapshot (snapshot.read_sides reads
+    those); SnapshotError with one line for anything else. One bounded pass, nothing written."""
+    members: Dict[str, bytes] = {}
+    names = []
+
+    def wanted(name: str) -> bool:
+        names.append(name)
+        return name == META_FILE or any(f.wanted(name) for f in FORMATS)
+
+    for name, data in read_files(path, wanted, MAX_ARCHIVE_MEMBERS):
+        members[name] = data
+    if META_FILE in members:
+        return None
+    layout: Optional[Any] = next((f for f in FORMATS if f.looks_like(names)), None)
+    if layout is None:
+        raise SnapshotError(f"{path} is not a {FORMAT} snapshot (format: missing), a `vcluster debug collect` archive "
+                            f"(release.json, host/, logs/) or a support bundle (support-bundle-<time>/version.yaml, "
+                            f"cluster-resources/)")
+    kept = {n: d for n, d in members.items() if layout.wanted(n)}
+    reader: Callable = layout.read
+    try:
+        index, about = reader(kept, path)
+    except TooManyObjects as exc:
+        raise SnapshotError(f"archive {path} is refused: {exc}") from None
+    vcluster = about.get("vcluster") or {}
+    meta = {"format": about["format"], "tool": {"name": about["tool"], "version": about.get("tool_version")},
+            "collected_at": None, "redacted": False, "notes": about.get("notes") or [],
+            "cluster": {"kind": "host", "context": None, "server": None,
+                        "kubernetes_version": about.get("kubernetes_version")},
+            "target": {"vcluster": vcluster.get("name"), "vcluster_namespace": vcluster.get("namespace")}}
+    return Archive(ArchiveTransport(index, f"this {about['tool']} archive"), meta)
