@@ -410,8 +410,9 @@ def _outcome(results: List[CheckResult], source: Source, plan: Plan, executor: E
     if meta is not None:
         report["snapshot"] = {"collected_at": meta.get("collected_at"), "format": meta.get("format"),
                               "tool": (meta.get("tool") or {}).get("name") or "vcdoctor",
-                              "tool_version": (meta.get("tool") or {}).get("version"),
-                              "redacted": bool(meta.get("redacted"))}
+                              "tool_version": (meta.get("tool") or {}).get("version")}
+        if "redacted" in meta:  # vcdoctor's own --redact; other tools redact in their own ways
+            report["snapshot"]["redacted"] = bool(meta["redacted"])
     return Outcome(report, results, exit_code(results, fail_on), source)
 
 

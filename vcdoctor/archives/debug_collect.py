@@ -5,6 +5,9 @@ Layout, as cmd/vclusterctl/cmd/debug/collect.go writes it (the same at v0.24.0 a
 from __future__ import annotations
 
 import base64
+import datetime
+import os
+import re
 from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
@@ -22,19 +25,21 @@ COLLECT = "cmd/vclusterctl/cmd/debug/collect.go"
 #: every layout fact the reader relies on, with where upstream lays it out
 LAYOUT = (
     ("members are named by their path in the collection folder, with a leading '/'", f"{COLLECT}:718@v0.24.0",
-     f"{COLLECT}:636@v0.36.1"),
+     f"{COLLECT}:648@v0.36.1"),
     ("release.json: the vCluster's Helm release (name, namespace, info, chart {metadata, values, schema}, config)",
-     f"{COLLECT}:551-556@v0.24.0", "pkg/helm/secrets.go:42-58,152-156@v0.24.0"),
+     f"{COLLECT}:551-556@v0.24.0", f"{COLLECT}:481-486@v0.36.1", "pkg/helm/secrets.go:42-58,152-156@v0.24.0"),
     ("host/version.json: the host's GET /version", f"{COLLECT}:368-375,521-537@v0.24.0",
-     f"{COLLECT}:286-293,439-455@v0.36.1"),
+     f"{COLLECT}:298-306,451-467@v0.36.1"),
     ("host/resources/<resource>[.<group>]/<namespace>/<name>.yaml, only the vCluster's namespace",
-     f"{COLLECT}:385,424-454@v0.24.0", f"{COLLECT}:303,342-372@v0.36.1"),
+     f"{COLLECT}:385,424-454@v0.24.0", f"{COLLECT}:315,354-384@v0.36.1"),
     ("host resources collected by default: pods, events, statefulsets, deployments (and others vcdoctor does not "
      "read); no Secrets", f"{COLLECT}:41-55@v0.24.0", f"{COLLECT}:38-52@v0.36.1"),
     ("logs/<pod>.log: the whole default-container log of each pod labelled app=vcluster,release=<name>; "
-     "<pod>.error.log when it could not be read", f"{COLLECT}:566-589@v0.24.0", f"{COLLECT}:484-507@v0.36.1"),
-    ("pods keep no vcluster.loft.sh/token-* annotation", f"{COLLECT}:435-443@v0.24.0"),
+     "<pod>.error.log when it could not be read", f"{COLLECT}:566-589@v0.24.0", f"{COLLECT}:496-519@v0.36.1"),
+    ("pods keep no vcluster.loft.sh/token-* annotation", f"{COLLECT}:435-443@v0.24.0", f"{COLLECT}:365-373@v0.36.1"),
 )
+#: the default file name holds the collection time (collect.go:254@v0.24.0, :267@v0.36.1); a renamed file has none
+FILE_TIME = re.compile(r"vcluster\.[^/]*\.debug\.(\d{1,12})\.tar\.gz")
 #: the host resources vcdoctor reads, by their folder under host/resources/
 HOST_RESOURCES = {"pods": r.PODS, "events": r.EVENTS, "statefulsets.apps": r.STATEFULSETS,
                   "deployments.apps": r.DEPLOYMENTS}
@@ -103,7 +108,10 @@ def read(members: Dict[str, bytes], path: str) -> Tuple[ArchiveIndex, Dict[str, 
     chart = _chart_version(release)
     if chart:
         notes.append(f"the archive does not record the vcluster CLI version; the vCluster runs {chart}")
-    about = {"format": FORMAT, "tool": TOOL, "tool_version": None,
+    named = FILE_TIME.fullmatch(os.path.basename(path))
+    collected = datetime.datetime.fromtimestamp(int(named.group(1)), datetime.timezone.utc).isoformat().replace(
+        "+00:00", "Z") if named else None
+    about = {"format": FORMAT, "tool": TOOL, "tool_version": None, "collected_at": collected,
              "vcluster": {"name": vc_name, "namespace": vc_ns} if vc_name and vc_ns else None,
              "kubernetes_version": (index.version or {}).get("gitVersion"),
              "notes": notes + [f"the archive holds only namespace {', '.join(sorted(held)) or '(none)'} of the host "

@@ -51,7 +51,7 @@ def read(path: str) -> Optional[Archive]:
         raise SnapshotError(f"archive {path} is refused: {exc}") from None
     vcluster = about.get("vcluster") or {}
     meta = {"format": about["format"], "tool": {"name": about["tool"], "version": about.get("tool_version")},
-            "collected_at": None, "redacted": False, "notes": about.get("notes") or [],
+            "collected_at": about.get("collected_at"), "notes": about.get("notes") or [],
             "cluster": {"kind": "host", "context": None, "server": None,
                         "kubernetes_version": about.get("kubernetes_version")},
             "target": {"vcluster": vcluster.get("name"), "vcluster_namespace": vcluster.get("namespace")}}

@@ -6,6 +6,7 @@ cluster-resources/ (JSON lists per namespace), pod logs, cluster-info/, secrets/
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any, Dict, List, Optional, Tuple
 
 from vcdoctor.archives.decode import json_member, yaml_member
@@ -53,6 +54,10 @@ HOW_SECRETS = ("add a `secret` collector with includeValue: true for it (the spe
                "`vcdoctor collect --troubleshoot-spec` has one for each vCluster's vc-config and Helm release)")
 
 
+#: the folder's name holds the collection time, in the collecting machine's zone (supportbundle.go:111@v0.133.0)
+FOLDER_TIME = re.compile(r"support-bundle-(\d{4}-\d\d-\d\d)T(\d\d)_(\d\d)_(\d\d)")
+
+
 def _split(member: str) -> str:
     """The path inside the bundle folder."""
     parts = member.split("/", 1)
@@ -70,7 +75,9 @@ def wanted(member: str) -> bool:
         return False
     if parts[1:3] == ["pods", "logs"]:
         return len(parts) == 6 and name.endswith(".log") and not name.endswith(("-previous.log", "-errors.log"))
-    return name.endswith(".json")
+    # bundles before the JSON copies (2022: testdata/supportbundle/support-bundle.tar.gz@v0.133.0) hold custom
+    # resources as YAML only
+    return name.endswith(".json") or (parts[1] == "custom-resources" and name.endswith(".yaml"))
 
 
 def looks_like(names: List[str]) -> bool:
@@ -137,7 +144,12 @@ def read(members: Dict[str, bytes], path: str) -> Tuple[ArchiveIndex, Dict[str, 
     if pods is not None and existing is None:
         notes.append(f"the bundle holds namespaces {', '.join(sorted(pods.namespaces or ()))} only: lists across "
                      f"namespaces are answered from them")
-    about = {"format": FORMAT, "tool": TOOL, "tool_version": version, "vcluster": None,
+    stamp = FOLDER_TIME.fullmatch(next(iter(members), "").split("/", 1)[0])
+    collected = f"{stamp.group(1)}T{stamp.group(2)}:{stamp.group(3)}:{stamp.group(4)}Z" if stamp else None
+    if collected:
+        notes.append(f"collected {collected[:-1]} by the bundle's folder name (the collecting machine's clock and "
+                     f"zone, taken as UTC)")
+    about = {"format": FORMAT, "tool": TOOL, "tool_version": version, "vcluster": None, "collected_at": collected,
              "kubernetes_version": (index.version or {}).get("gitVersion"), "notes": notes}
     return index, about
 
@@ -166,15 +178,16 @@ def _custom_resources(index: ArchiveIndex, files: Dict[str, bytes], load: Any,
         held = set()
         for name in sorted(files):
             parts = name.split("/")
-            if parts[:2] != ["cluster-resources", "custom-resources"] or not name.endswith(".json"):
+            stem, _, suffix = name.rpartition(".")
+            if parts[:2] != ["cluster-resources", "custom-resources"] or suffix not in ("json", "yaml") \
+                    or (suffix == "yaml" and stem + ".json" in files):
                 continue
             if resource.namespaced and len(parts) == 4 and parts[2] == crd:
-                held.add(parts[3][:-len(".json")])
-            elif not resource.namespaced and len(parts) == 3 and parts[2] == crd + ".json":
-                pass
-            else:
+                held.add(parts[3].rpartition(".")[0])
+            elif resource.namespaced or len(parts) != 3 or parts[2].rpartition(".")[0] != crd:
                 continue
-            for obj in _items(load(name)):
+            objects = load(name) if suffix == "json" else yaml_member(files[name], f"archive member {name[:100]}")
+            for obj in _items(objects):
                 index.add(resource, obj)
         # the collector writes a file only for a namespace that has objects: the others hold none
         index.coverage[key] = Coverage(HOW_RESOURCES, None if not resource.namespaced else
