@@ -98,6 +98,16 @@ def test_the_spec_with_the_helm_release_lets_the_schema_check_run(cluster, kubec
     assert {c: r["status"] for c, r in got.items()} == {c: r["status"] for c, r in live.items()}
 
 
+def test_release_json_gives_the_schema_check_its_chart_schema(cluster, kubeconfig, tmp_path):
+    SCENARIOS["setowner-misspelt"](cluster)
+    flags = ("--read-helm-release", *NARROWED)
+    live = checks_of(invoke("run", "--kubeconfig", kubeconfig, "-o", "json", *flags))
+    path = write(tmp_path, "vc.tar.gz", archives.debug_collect(cluster, VC, VC_NS))
+    got = checks_of(invoke("run", "--snapshot", path, "-o", "json", *flags))
+    assert got["vcluster-config-schema"]["status"] == live["vcluster-config-schema"]["status"] == "fail"
+    assert_live_or_honest_skip(got, live)
+
+
 def test_a_default_bundle_skips_what_it_lacks_with_the_collector_to_add(cluster, kubeconfig, tmp_path):
     SCENARIOS["setowner-on"](cluster)
     live = checks_of(invoke("run", "--kubeconfig", kubeconfig, "-o", "json"))
@@ -251,3 +261,17 @@ def test_layout_tables_cite_every_fact():
     for layout in (debug_collect.LAYOUT, support_bundle.LAYOUT):
         for fact, *sources in layout:
             assert fact and sources and all("@v" in s and ":" in s for s in sources), fact
+
+
+@pytest.mark.parametrize("name, fails, lacking", [
+    ("debug-collect-setowner-on", {"vcluster-set-owner"}, {"kai-components", "kai-queue", "kai-podgroup"}),
+    ("support-bundle-setowner-on", {"vcluster-set-owner"}, set()),
+])
+def test_shipped_archive_examples_replay(name, fails, lacking):
+    example = os.path.join(os.path.dirname(__file__), "..", "docs", "examples", f"{name}.tar.gz")
+    result = invoke("run", "--snapshot", example, "-o", "json")
+    checks = checks_of(result)
+    assert {c for c, r in checks.items() if r["status"] == "fail"} == fails and result.exit_code == 1
+    assert {c for c, r in checks.items() if "archive lacks" in r["message"]} >= lacking
+    if not lacking:
+        assert not [c for c, r in checks.items() if "archive lacks" in r["message"]]
