@@ -120,7 +120,7 @@ class Outcome:
 
 def open_source(options: Options, executor: Executor) -> Source:
     if options.snapshot:
-        return _open_snapshot(options.snapshot, executor)
+        return _open_snapshot(options.snapshot, executor, tenant=bool(options.pod))
     return _open_live(options, executor)
 
 
@@ -144,18 +144,19 @@ def _open_live(options: Options, executor: Executor) -> Source:
     return Source(gateway, cluster, identity.namespace, recorder)
 
 
-def _open_snapshot(path: str, executor: Executor) -> Source:
+def _open_snapshot(path: str, executor: Executor, tenant: bool = False) -> Source:
     from vcdoctor import snapshot
     from vcdoctor.archives import reader
 
     transport: Transport  # a vcdoctor snapshot's, or another tool's archive's (the same gateway reads both)
     try:
-        archive, sides = reader.read(path), {}  # type: Optional[reader.Archive], Dict[str, Any]
+        archive, sides = reader.read(path, tenant), {}  # type: Optional[reader.Archive], Dict[str, Any]
         if archive is None:
             meta, sides, _ = snapshot.read_sides(path)
             transport = snapshot.ReplayTransport(sides.pop(snapshot.PRIMARY))
         else:
             meta, transport = archive.meta, archive.transport
+            sides = {HOST: archive.host} if archive.host is not None else {}
     except snapshot.SnapshotError as exc:
         raise Failure(ExitCode.USAGE, ErrorCode.USAGE, str(exc)) from None
     cluster = dict(meta.get("cluster") or {})
@@ -193,7 +194,9 @@ def open_host(options: Options, source: Source, executor: Executor) -> Tuple[Opt
         if records is None:
             return None, "the snapshot holds no host cluster responses"
         recorded = (source.snapshot_meta.get("cluster") or {}).get("host") or {}
-        gateway = Gateway(snapshot.ReplayTransport(records), deadline=executor.deadline)
+        # another tool's archive hands its host side over as a transport, a snapshot as recorded responses
+        replay = records if hasattr(records, "send") else snapshot.ReplayTransport(records)
+        gateway = Gateway(replay, deadline=executor.deadline)
         return Source(gateway, {k: recorded.get(k) for k in ("context", "server", "kubernetes_version")},
                       "default"), None
     from vcdoctor.gateway.live import KubeconfigError, connect

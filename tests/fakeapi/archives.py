@@ -67,9 +67,25 @@ def current_release(cluster: FakeCluster, name: str, namespace: str) -> Optional
     return decode_release(base64.b64decode(newest["data"]["release"]))
 
 
-def debug_collect(cluster: FakeCluster, name: str, namespace: str, *, release: bool = True) -> bytes:
-    """`vcluster debug collect <name> -n <namespace>` with its defaults (collect.go:133-140@v0.24.0)."""
+#: virtual resources collect.go lists by default that vcdoctor reads, by their folder (collect.go:57-79@v0.24.0)
+VIRTUAL_FOLDERS = {("", "pods"): "pods", ("", "events"): "events", ("", "namespaces"): "namespaces",
+                   ("", "configmaps"): "configmaps"}
+
+
+def debug_collect(cluster: FakeCluster, name: str, namespace: str, *, release: bool = True,
+                  inside: Optional[FakeCluster] = None) -> bytes:
+    """`vcluster debug collect <name> -n <namespace>` with its defaults (collect.go:133-140@v0.24.0); ``inside``: the
+    vCluster's own API, whose resources land under /virtual (collect.go:348-366@v0.24.0)."""
     members: List[Tuple[str, Optional[bytes], str]] = []
+    if inside is not None:
+        members += [("/virtual", None, ""), ("/virtual/version.json", json.dumps(
+            {"major": "1", "minor": inside.git_version.split(".")[1], "gitVersion": inside.git_version}).encode(), ""),
+            ("/virtual/resources", None, "")]
+        for key, folder in VIRTUAL_FOLDERS.items():
+            for obj in _in(inside, key):
+                where = obj["metadata"].get("namespace")
+                members.append((f"/virtual/resources/{folder}/" + (f"{where}/" if where else "")
+                                + f"{obj['metadata']['name']}.yaml", yaml.safe_dump(obj).encode(), ""))
     record = current_release(cluster, name, namespace) if release else None
     if record is not None:
         config = next((s for s in _in(cluster, ("", "secrets"), namespace)

@@ -43,11 +43,17 @@ FILE_TIME = re.compile(r"vcluster\.[^/]*\.debug\.(\d{1,12})\.tar\.gz")
 #: the host resources vcdoctor reads, by their folder under host/resources/
 HOST_RESOURCES = {"pods": r.PODS, "events": r.EVENTS, "statefulsets.apps": r.STATEFULSETS,
                   "deployments.apps": r.DEPLOYMENTS}
+#: the virtual resources vcdoctor reads, by their folder under virtual/resources/ (collected by default, every
+#: namespace: collect.go:57-79,358-366@v0.24.0, :54-76,276-284@v0.36.1)
+VIRTUAL_RESOURCES = {"pods": r.PODS, "events": r.EVENTS, "namespaces": r.NAMESPACES}
 #: kubectl's default-container annotation, which the API server honours for a log without a container
 DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
 HOW = ("`vcluster debug collect` gathers only the vCluster's namespace and its own pod logs: run "
        "`kubectl support-bundle` with the spec of `vcdoctor collect --troubleshoot-spec`, or vcdoctor itself "
        "(`vcdoctor collect`)")
+HOW_VIRTUAL = ("`vcluster debug collect` gathers only the virtual resources it lists (`--virtual-resources`) and no "
+               "log inside the vCluster: run vcdoctor inside the vCluster (vcdoctor collect with the vcluster connect "
+               "context)")
 HOW_SECRETS = ("`vcluster debug collect` collects no Secret, and vc-config is derived only from a release.json: "
                "collect a support bundle with the spec of `vcdoctor collect --troubleshoot-spec`, or run vcdoctor")
 
@@ -59,8 +65,11 @@ def name_of(member: str) -> str:
 def wanted(member: str) -> bool:
     name = name_of(member)
     parts = name.split("/")
-    return (name in ("release.json", "host/version.json") or (parts[0] == "logs" and name.endswith(".log"))
+    return (name in ("release.json", "host/version.json", "virtual/version.json")
+            or (parts[0] == "logs" and name.endswith(".log"))
             or (parts[:2] == ["host", "resources"] and len(parts) == 5 and parts[2] in HOST_RESOURCES
+                and name.endswith(".yaml"))
+            or (parts[:2] == ["virtual", "resources"] and len(parts) in (4, 5) and parts[2] in VIRTUAL_RESOURCES
                 and name.endswith(".yaml")))
 
 
@@ -112,11 +121,29 @@ def read(members: Dict[str, bytes], path: str) -> Tuple[ArchiveIndex, Dict[str, 
     collected = datetime.datetime.fromtimestamp(int(named.group(1)), datetime.timezone.utc).isoformat().replace(
         "+00:00", "Z") if named else None
     about = {"format": FORMAT, "tool": TOOL, "tool_version": None, "collected_at": collected,
+             "virtual": _virtual(files, path),
              "vcluster": {"name": vc_name, "namespace": vc_ns} if vc_name and vc_ns else None,
              "kubernetes_version": (index.version or {}).get("gitVersion"),
              "notes": notes + [f"the archive holds only namespace {', '.join(sorted(held)) or '(none)'} of the host "
                                f"cluster: lists across namespaces are answered from it"]}
     return index, about
+
+
+def _virtual(files: Dict[str, bytes], path: str) -> Optional[ArchiveIndex]:
+    """The vCluster's own side: its pods, events and namespaces, every namespace (no logs, no Secrets)."""
+    if not any(n.startswith("virtual/resources/") for n in files):
+        return None
+    index = ArchiveIndex(log_how=HOW_VIRTUAL, default_how=HOW_VIRTUAL)
+    for name, data in sorted(files.items()):
+        parts = name.split("/")
+        if parts[:2] == ["virtual", "resources"] and len(parts) in (4, 5):
+            index.add(VIRTUAL_RESOURCES[parts[2]], yaml_member(data, f"{path}: {name[:100]}"))
+    for resource in VIRTUAL_RESOURCES.values():
+        index.coverage[(resource.group, resource.plural)] = Coverage(HOW_VIRTUAL)
+    if "virtual/version.json" in files:
+        decoded = json_member(files["virtual/version.json"], f"{path}: virtual/version.json")
+        index.version = decoded if isinstance(decoded, dict) else None
+    return index
 
 
 def _release(raw: Optional[bytes], path: str) -> Optional[dict]:

@@ -22,11 +22,15 @@ class Archive:
     transport: ArchiveTransport
     #: as snapshot.json is validated: format, tool, cluster, target, collected_at (and notes for the report)
     meta: Dict[str, Any]
+    #: the host side, when ``transport`` answers for the vCluster (the tenant view of a debug collect)
+    host: Optional[ArchiveTransport] = None
 
 
-def read(path: str) -> Optional[Archive]:
+def read(path: str, tenant: bool = False) -> Optional[Archive]:
     """The archive at ``path`` when another tool made it; None for a vcdoctor snapshot (snapshot.read_sides reads
-    those); SnapshotError with one line for anything else. One bounded pass, nothing written."""
+    those); SnapshotError with one line for anything else. One bounded pass, nothing written. With ``tenant`` (a pod
+    examined by its name inside the vCluster), an archive holding the vCluster's own side is replayed as a tenant
+    run with the host beside it, as `vcdoctor run` inside a vCluster with --host-context does."""
     members: Dict[str, bytes] = {}
     names = []
 
@@ -35,9 +39,9 @@ def read(path: str) -> Optional[Archive]:
         return name == META_FILE or any(f.wanted(name) for f in FORMATS)
 
     for name, data in read_files(path, wanted, MAX_ARCHIVE_MEMBERS):
+        if name == META_FILE:
+            return None  # vcdoctor writes it first: a snapshot is not decompressed twice
         members[name] = data
-    if META_FILE in members:
-        return None
     layout: Optional[Any] = next((f for f in FORMATS if f.looks_like(names)), None)
     if layout is None:
         raise SnapshotError(f"{path} is not a {FORMAT} snapshot (format: missing), a `vcluster debug collect` archive "
@@ -55,4 +59,14 @@ def read(path: str) -> Optional[Archive]:
             "cluster": {"kind": "host", "context": None, "server": None,
                         "kubernetes_version": about.get("kubernetes_version")},
             "target": {"vcluster": vcluster.get("name"), "vcluster_namespace": vcluster.get("namespace")}}
-    return Archive(ArchiveTransport(index, f"this {about['tool']} archive"), meta)
+    what = f"this {about['tool']} archive"
+    inside = about.get("virtual")
+    if tenant and inside is not None and vcluster:
+        host = dict(meta["cluster"], kind=None)
+        meta["cluster"] = {"kind": "virtual", "context": None, "server": None,
+                           "kubernetes_version": (inside.version or {}).get("gitVersion"),
+                           "vcluster": {"name": vcluster["name"], "namespace": vcluster["namespace"]},
+                           "host": {k: host[k] for k in ("context", "server", "kubernetes_version")}}
+        meta["target"] = {}
+        return Archive(ArchiveTransport(inside, what), meta, ArchiveTransport(index, what))
+    return Archive(ArchiveTransport(index, what), meta)
