@@ -3,19 +3,25 @@ skip naming the missing data and its collector for every other, and the same bou
 
 from __future__ import annotations
 
+import base64
 import gzip
 import io
 import json
 import os
+import pathlib
 import subprocess
 import tarfile
 
+import jsonschema
 import pytest
 import yaml
 from click.testing import CliRunner
 
 from tests.fakeapi import archives
-from tests.fakeapi.scenarios import SCENARIOS, VC, VC_NS, guide_cluster
+from tests.fakeapi import factories as f
+from tests.fakeapi import virtual as v
+from tests.fakeapi.scenarios import SCENARIOS, VC, VC_NS, guide_cluster, setowner_on
+from tests.fakeapi.server import FakeApiServer, FakeCluster
 from vcdoctor import logs, registry
 from vcdoctor.archives import debug_collect, spec, store, support_bundle
 from vcdoctor.cli import main
@@ -25,6 +31,7 @@ from vcdoctor.scope import Target
 
 NARROWED = ("--vcluster", VC, "--vcluster-namespace", VC_NS)
 TROUBLESHOOT = "/work/.mirror/replicatedhq+troubleshoot/repo"
+SCHEMA = json.loads((pathlib.Path(__file__).parents[1] / "docs" / "report.schema.json").read_text())
 
 
 def invoke(*args):
@@ -284,27 +291,21 @@ def test_shipped_archive_examples_replay(name, fails, lacking):
 
 @pytest.fixture
 def inside_api(tls_files):
-    from tests.fakeapi.server import FakeApiServer, FakeCluster
-
     server = FakeApiServer(FakeCluster(), tls=tls_files).start()
     yield server
     server.stop()
+    assert server.cluster.writes() == []
 
 
 def two_sided_kubeconfig(tmp_path, host_api, inside_api) -> str:
-    from tests.fakeapi import virtual
-
     context = f"vcluster_{VC}_{VC_NS}_host-admin"
     path = tmp_path / "kubeconfig"
-    path.write_text(yaml.safe_dump(virtual.kubeconfig({"host-admin": host_api, context: inside_api}, context)))
+    path.write_text(yaml.safe_dump(v.kubeconfig({"host-admin": host_api, context: inside_api}, context)))
     return str(path)
 
 
 @pytest.mark.parametrize("refused", [False, True], ids=["synced", "refused-by-the-host"])
 def test_the_virtual_side_feeds_the_tenant_view(cluster, api, inside_api, tmp_path, refused):
-    from tests.fakeapi import factories as f
-    from tests.fakeapi import virtual as v
-
     if refused:  # the host's webhook refused the pod: only its SyncError event inside the vCluster says why
         guide_cluster(cluster, gpu_sharing=False, reservations=False)
         err = v.denial(VC, VC_NS, "trainer-0", "ml", "while GPU sharing is disabled")
@@ -323,6 +324,7 @@ def test_the_virtual_side_feeds_the_tenant_view(cluster, api, inside_api, tmp_pa
     path = write(tmp_path, "vc.tar.gz", archives.debug_collect(cluster, VC, VC_NS, inside=inside_api.cluster))
     report = json.loads(invoke("run", "--snapshot", path, "-o", "json", *target).stdout)
     got = {c["id"]: c for c in report["checks"]}
+    jsonschema.validate(report, SCHEMA)
     assert report["cluster"]["kind"] == "virtual" and report["cluster"]["vcluster"]["name"] == VC
     assert report["target"]["host_pods"] == live_report["target"]["host_pods"]
     ran = assert_live_or_honest_skip(got, live)
@@ -332,3 +334,28 @@ def test_the_virtual_side_feeds_the_tenant_view(cluster, api, inside_api, tmp_pa
             got["pod-scheduler-name"]["message"]
     # without --pod the same archive is the host's view, as before
     assert json.loads(invoke("run", "--snapshot", path, "-o", "json").stdout)["cluster"]["kind"] == "host"
+
+
+def test_no_secret_value_of_an_archive_reaches_any_output(cluster, tmp_path):
+    """release.json and a secret collector carry the user's whole config (a password among it): only the keys
+    checks read may come out."""
+    canary = "CANARY-7f3e-password"
+    setowner_on(cluster)
+    secret = next(o for o in cluster.objects[("", "secrets")] if o["metadata"]["name"] == f"vc-config-{VC}")
+    config = yaml.safe_load(base64.b64decode(secret["data"]["config.yaml"])) or {}
+    config["controlPlane"] = {"backingStore": {"database": {"external": {"password": canary}}}}
+    secret["data"]["config.yaml"] = base64.b64encode(yaml.safe_dump(config).encode()).decode()
+    paths = [write(tmp_path, "vc.tar.gz", archives.debug_collect(cluster, VC, VC_NS)),
+             write(tmp_path, "b.tar.gz", archives.support_bundle(cluster, the_spec()))]
+    for path in paths:
+        assert canary.encode() in gzip.decompress(open(path, "rb").read())  # the archive holds it...
+        for output in ("table", "json", "markdown", "yaml", "sarif", "junit", "prometheus"):
+            for flags in ((), ("--read-helm-release",)):
+                assert canary not in invoke("run", "--snapshot", path, "-o", output, *flags).output  # ...no output
+
+
+def test_archive_reports_follow_the_report_schema(cluster, tmp_path):
+    guide_cluster(cluster)
+    for data in (archives.debug_collect(cluster, VC, VC_NS), archives.support_bundle(cluster, the_spec())):
+        jsonschema.validate(json.loads(invoke("run", "--snapshot", write(tmp_path, "a.tar.gz", data), "-o",
+                                              "json").stdout), SCHEMA)
