@@ -359,3 +359,15 @@ def test_archive_reports_follow_the_report_schema(cluster, tmp_path):
     for data in (archives.debug_collect(cluster, VC, VC_NS), archives.support_bundle(cluster, the_spec())):
         jsonschema.validate(json.loads(invoke("run", "--snapshot", write(tmp_path, "a.tar.gz", data), "-o",
                                               "json").stdout), SCHEMA)
+
+
+def test_a_bundle_packed_again_from_its_folder_is_read(cluster, tmp_path):
+    """`tar czf again.tar.gz ./support-bundle-<time>` after unpacking: every member starts with ./"""
+    guide_cluster(cluster)
+    original = archives.support_bundle(cluster, the_spec())
+    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(original))) as tar:
+        members = [("./" + m.name, tar.extractfile(m).read(), "file") for m in tar if m.isfile()]
+    first = json.loads(invoke("run", "--snapshot", write(tmp_path, "a.tar.gz", original), "-o", "json").stdout)
+    again = json.loads(invoke("run", "--snapshot", write(tmp_path, "b.tar.gz", tar_of(members)), "-o", "json").stdout)
+    assert again["snapshot"] == first["snapshot"]
+    assert [(c["id"], c["status"]) for c in again["checks"]] == [(c["id"], c["status"]) for c in first["checks"]]

@@ -37,6 +37,13 @@ LAYOUT = (
     ("logs/<pod>.log: the whole default-container log of each pod labelled app=vcluster,release=<name>; "
      "<pod>.error.log when it could not be read", f"{COLLECT}:566-589@v0.24.0", f"{COLLECT}:496-519@v0.36.1"),
     ("pods keep no vcluster.loft.sh/token-* annotation", f"{COLLECT}:435-443@v0.24.0", f"{COLLECT}:365-373@v0.36.1"),
+    ("virtual/version.json and virtual/resources/<resource>[.<group>]/[<namespace>/]<name>.yaml: the vCluster's own "
+     "objects in every namespace (pods, events and namespaces among the defaults)", f"{COLLECT}:57-79,348-366@v0.24.0",
+     f"{COLLECT}:54-76,278-296@v0.36.1"),
+    ("default file name vcluster.<name>.debug.<unix time>.tar.gz", f"{COLLECT}:254@v0.24.0", f"{COLLECT}:267@v0.36.1"),
+    ("vc-config holds toYaml of the release's values (chart defaults merged with the user's), labelled "
+     "app=vcluster,release=<name>", "chart/templates/config-secret.yaml:6-9,17@v0.24.0",
+     "chart/templates/config-secret.yaml:6-9,17@v0.36.1"),
 )
 #: the default file name holds the collection time (collect.go:254@v0.24.0, :267@v0.36.1); a renamed file has none
 FILE_TIME = re.compile(r"vcluster\.[^/]*\.debug\.(\d{1,12})\.tar\.gz")
@@ -44,7 +51,7 @@ FILE_TIME = re.compile(r"vcluster\.[^/]*\.debug\.(\d{1,12})\.tar\.gz")
 HOST_RESOURCES = {"pods": r.PODS, "events": r.EVENTS, "statefulsets.apps": r.STATEFULSETS,
                   "deployments.apps": r.DEPLOYMENTS}
 #: the virtual resources vcdoctor reads, by their folder under virtual/resources/ (collected by default, every
-#: namespace: collect.go:57-79,358-366@v0.24.0, :54-76,276-284@v0.36.1)
+#: namespace: collect.go:57-79,358-366@v0.24.0, :54-76,288-296@v0.36.1)
 VIRTUAL_RESOURCES = {"pods": r.PODS, "events": r.EVENTS, "namespaces": r.NAMESPACES}
 #: kubectl's default-container annotation, which the API server honours for a log without a container
 DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"

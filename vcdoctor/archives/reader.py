@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Dict, Optional
 
 from vcdoctor.archives import debug_collect, support_bundle
 from vcdoctor.archives.store import ArchiveTransport, TooManyObjects
@@ -48,9 +48,8 @@ def read(path: str, tenant: bool = False) -> Optional[Archive]:
                             f"(release.json, host/, logs/) or a support bundle (support-bundle-<time>/version.yaml, "
                             f"cluster-resources/)")
     kept = {n: d for n, d in members.items() if layout.wanted(n)}
-    reader: Callable = layout.read
     try:
-        index, about = reader(kept, path)
+        index, about = layout.read(kept, path)
     except TooManyObjects as exc:
         raise SnapshotError(f"archive {path} is refused: {exc}") from None
     vcluster = about.get("vcluster") or {}

@@ -59,8 +59,8 @@ FOLDER_TIME = re.compile(r"support-bundle-(\d{4}-\d\d-\d\d)T(\d\d)_(\d\d)_(\d\d)
 
 
 def _split(member: str) -> str:
-    """The path inside the bundle folder."""
-    parts = member.split("/", 1)
+    """The path inside the bundle folder (a bundle packed again with tar czf ./folder starts with ./)."""
+    parts = member.lstrip("/").removeprefix("./").split("/", 1)
     return parts[1] if len(parts) == 2 else ""
 
 
@@ -144,7 +144,7 @@ def read(members: Dict[str, bytes], path: str) -> Tuple[ArchiveIndex, Dict[str, 
     if pods is not None and existing is None:
         notes.append(f"the bundle holds namespaces {', '.join(sorted(pods.namespaces or ()))} only: lists across "
                      f"namespaces are answered from them")
-    stamp = FOLDER_TIME.fullmatch(next(iter(members), "").split("/", 1)[0])
+    stamp = FOLDER_TIME.fullmatch(next(iter(members), "").lstrip("/").removeprefix("./").split("/", 1)[0])
     collected = f"{stamp.group(1)}T{stamp.group(2)}:{stamp.group(3)}:{stamp.group(4)}Z" if stamp else None
     if collected:
         notes.append(f"collected {collected[:-1]} by the bundle's folder name (the collecting machine's clock and "
