@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor import remedy
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Verdict
 from vcdoctor.products import kai
+from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.kai import compat
 from vcdoctor.remedy import join
 from vcdoctor.remedy.script import said
@@ -15,16 +16,15 @@ from vcdoctor.remedy.steps import Inspect
 from vcdoctor.versions import show
 
 RESTART_WARNING = 5
+#: what a pod that names KAI's scheduler misses when the component is switched off
+NEEDED_TO_SCHEDULE = {"scheduler": "scheduled", "binder": "bound to its node", "pod-grouper": "grouped (no PodGroup)"}
 #: every app label a KAI component pod has had (component_of), as one set-based selector
 FIND_SELECTOR = "app in (" + ",".join(sorted({a for apps in kai.COMPONENT_APPS.values() for a in apps}
                                               | {"kai-scheduler-default"})) + ")"
 
 INSTALL = (f"Install KAI in the host cluster, pinned to a release (every KAI README installs with --version); "
            f"GPU sharing is an install-time setting. vcdoctor knows {compat.known_range()}.")
-#: webhooks of every release fail closed (binder-webhook.yaml@v0.2.0:15-18, admission-webhook.yaml@v0.7.13:17,60,
-#: operands/admission@v0.9.0): while their server is down the API server refuses the pods they match
-FAIL_CLOSED = ("it serves KAI's pod webhooks with failurePolicy Fail, so while it is down the API server refuses the "
-               "creation of the pods they match: vCluster's syncer cannot create host pods")
+
 
 
 def _install_fix(context: Optional[str], namespace: str) -> Fix:
@@ -40,7 +40,8 @@ def _members(component: compat.Component, pods: List[dict], scheduler: str) -> L
     return [p for p in pods if podinfo.labels(p).get("app") == app]
 
 
-def _shards(component: compat.Component, members: List[dict]) -> List[Tuple[str, List[dict]]]:
+def _shards(component: compat.Component, members: List[dict], settings: kai.KaiSettings,
+            waiting: Callable[[], Optional[List[dict]]]) -> List[Tuple[str, List[dict]]]:
     """Each SchedulingShard's scheduler is its own Deployment for its own node pool (resources_for_shard.go:65-76,
     394-396@v0.17.0): a partition, not a replica, judged on its own. Other components are one group."""
     if not (component.key == "scheduler" and component.operator_managed):
@@ -50,7 +51,27 @@ def _shards(component: compat.Component, members: List[dict]) -> List[Tuple[str,
         by_app.setdefault(str(podinfo.labels(pod).get("app")), []).append(pod)
     if len(by_app) == 1:
         return [("", members)]
-    return [(f"scheduler shard {app} (its node pool's pods wait for it)", pods) for app, pods in sorted(by_app.items())]
+    return [(_pool(app, pods, settings, waiting), pods) for app, pods in sorted(by_app.items())]
+
+
+def _pool(app: str, pods: List[dict], settings: kai.KaiSettings, waiting: Callable[[], Optional[List[dict]]]) -> str:
+    """The shard, its node pool and the Pending pods of that pool: the operator passes the pool as the scheduler's
+    --partition-label-value (resources_for_shard.go:310@v0.10.0, :361@v0.17.0); the default shard's is empty and
+    takes the objects without the node-pool label (kubernetes_lister.go:122-134@v0.17.0)."""
+    value = kai.flag_value(pods[0], compat.PARTITION_FLAG)
+    key = settings.node_pool_label.value
+    if value is None or not key:
+        return f"scheduler shard {app} (its node pool's pods wait for it)"
+    pool = f"node pool {key}={value}" if value else f"the pods without {key}"
+    if all(podinfo.is_ready(p) for p in pods):
+        return f"scheduler shard {app} ({pool})"
+    pending = waiting()
+    if pending is None:
+        return f"scheduler shard {app} ({pool}: its Pending pods could not be listed)"
+    stuck = [p for p in pending if (podinfo.labels(p).get(key) or "") == value]
+    named = ", ".join(vcl.virtual_ref(p) or podinfo.ref(p) for p in stuck[:5]) + (" ..." if len(stuck) > 5 else "")
+    return (f"scheduler shard {app} ({pool}: " + (f"{len(stuck)} Pending pod(s) wait for it: {named}" if stuck
+                                                  else "no examined pod of it is Pending") + ")")
 
 
 def _pod_evidence(pod: dict, component: str) -> Evidence:
@@ -59,10 +80,22 @@ def _pod_evidence(pod: dict, component: str) -> Evidence:
                      "image": podinfo.image_tag(pod)})
 
 
-def _health(component: compat.Component, members: List[dict]) -> Tuple[Optional[str], Optional[str]]:
+def _blocks(component: compat.Component, settings: kai.KaiSettings) -> str:
+    """What its fail-closed webhooks refuse while it is down, as this release and its Config configure them."""
+    rows = compat.outages(component.key, settings.release.effective)
+    narrowed = ""
+    if component.key == "admission" and settings.webhooks_need_queue_label:
+        narrowed = (f"; only in namespaces labelled {settings.queue_label.value or 'with the queue label'} (Config "
+                    f"spec.admission.queueLabelSelector)")
+    return "".join(f"; it serves KAI's webhooks, which fail closed: while it is down the API server refuses "
+                   f"{row.value.refuses} ({row.source})" for row in rows) + (narrowed if rows else "")
+
+
+def _health(component: compat.Component, members: List[dict],
+            settings: kai.KaiSettings) -> Tuple[Optional[str], Optional[str]]:
     """(failure, warning) of one component's pods."""
     ready = [p for p in members if podinfo.is_ready(p)]
-    blocks = f"; {FAIL_CLOSED}" if component.webhooks else ""
+    blocks = _blocks(component, settings)
     if not ready:
         return f"{component.key} not ready ({podinfo.state_summary(members[0])}){blocks}", None
     if len(ready) < len(members):
@@ -118,7 +151,8 @@ def _elsewhere(traces: Tuple[str, ...], namespace: str, context: Optional[str]) 
                                                           FIND_SELECTOR),))))
 
 
-def run(kai_pods, kai_namespace_exists, kai_traces, kai_release, kai_settings, context) -> Verdict:
+def run(kai_pods, kai_namespace_exists, kai_traces, kai_release, kai_settings, pending_kai_pods,
+        context) -> Verdict:
     namespace = kai_settings.namespace
     pods = [p for p in kai_pods if podinfo.phase(p) != "Succeeded" and kai.is_component_pod(p)]
     if not pods:
@@ -147,12 +181,18 @@ def run(kai_pods, kai_namespace_exists, kai_traces, kai_release, kai_settings, c
     missing: List[str] = []
     inspect: List[dict] = []
     restart: Dict[str, None] = {}
+    disabled: List[str] = []
     expected = 0
     for component in family.components:
         members = _members(component, pods, scheduler)
         if not members:
             if component.only_with:
                 continue  # installed only with that setting (default off): absent is normal
+            if component.config_field in kai_settings.switched_off:
+                disabled.append(component.key)
+                evidence.append(Evidence(f"component {component.key}", "no pod: switched off in Config "
+                                         f"{kai.CONFIG_NAME} spec.{component.config_field}.service.enabled: false"))
+                continue
             app = component.app.format(scheduler_name=scheduler)
             missing.append(app)
             failures.append(f"{component.key} missing (no pod labelled app={app}"
@@ -162,8 +202,8 @@ def run(kai_pods, kai_namespace_exists, kai_traces, kai_release, kai_settings, c
             continue
         expected += 1
         evidence += [_pod_evidence(p, component.key) for p in members]
-        for label, group in _shards(component, members):
-            failure, warning = _health(component, group)
+        for label, group in _shards(component, members, kai_settings, pending_kai_pods):
+            failure, warning = _health(component, group, kai_settings)
             if failure or warning:
                 bad = [p for p in group if not podinfo.is_ready(p) or podinfo.restarts(p) >= RESTART_WARNING]
                 inspect += bad[:1]
@@ -184,8 +224,20 @@ def run(kai_pods, kai_namespace_exists, kai_traces, kai_release, kai_settings, c
                        "Inspect the failing components' previous run, fix the cause, then restart them; a missing "
                        "component points at the " + ("operator" if family.operator else "Helm release") + ".",
                        join(fixes))
+    needed = [key for key in disabled if key in NEEDED_TO_SCHEDULE]
+    if needed:
+        return Verdict(Status.WARN, f"KAI {release.text}: {', '.join(needed)} switched off in Config "
+                                    f"{kai.CONFIG_NAME}; {expected} other component(s) Running and Ready",
+                       tuple(evidence),
+                       "Without them no pod that names KAI's scheduler is " + ", ".join(
+                           NEEDED_TO_SCHEDULE[k] for k in needed) + " by this install. If another deployment does "
+                       "their job, accept this warning; otherwise set spec.<component>.service.enabled: true in the "
+                       "Config (or the matching value of KAI's Helm chart) and the operator creates them.",
+                       remedy.fix(context, Inspect(why=("What the Config switches off:",), commands=(
+                           ("kubectl", "get", f"configs.kai.scheduler/{kai.CONFIG_NAME}", "--output", "yaml"),))))
     summary = (f"all {expected} KAI components Running and Ready (KAI {release.text}, {family.name}; "
-               f"scheduler name {scheduler})")
+               f"scheduler name {scheduler})" + (f"; switched off in Config {kai.CONFIG_NAME}: {', '.join(disabled)}"
+                                                  if disabled else ""))
     if release.note and release.found in compat.RETRACTED.span:
         return Verdict(Status.WARN, f"{summary}; but {release.note}", tuple(evidence),
                        "Move to a supported release (upstream retracted v0.20.x): upgrade to the newest "

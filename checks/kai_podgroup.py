@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
+from typing import List, Optional, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor import remedy
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
+from vcdoctor.products.kai import compat
 from vcdoctor.remedy.script import said
-from vcdoctor.remedy.steps import Inspect
+from vcdoctor.remedy.steps import Inspect, Manual, inside_vcluster
 
 #: a pod younger than this may simply not have been processed yet
 GRACE = datetime.timedelta(seconds=60)
+MAX_LISTED = 10
 
 
 def _old_enough(pod: dict, now: datetime.datetime) -> bool:
@@ -34,7 +37,66 @@ def _group_evidence(ref: str, group: dict) -> Evidence:
                                               or [])][:5]})
 
 
-def run(scope, now, examined_kai_pods, podgroup_refs, target_podgroups, kai_pods, kai_settings, context) -> Verdict:
+def _why_ungrouped(pod: dict, settings: kai.KaiSettings, namespace_labels) -> Tuple[str, Optional[str]]:
+    """(kind, reason) the pod-grouper left this pod alone by its own rules; kind "" when none applies."""
+    skip = compat.SKIP_PODGROUPER
+    if podinfo.annotations(pod).get(skip.value) == "true" and settings.release.has(skip) is not False:
+        return "skipped", (f"annotated {skip.value}=true: the pod-grouper leaves it to whoever creates its PodGroup "
+                           f"(from KAI v0.15.0, {skip.source})")
+    labels = podinfo.labels(pod)
+    lacking = [f"{k}={v}" for k, v in settings.pod_selector if labels.get(k) != v]
+    if lacking:
+        return "pod", (f"its labels lack {', '.join(lacking)}: the pod-grouper watches only pods matching its "
+                       f"{compat.POD_LABEL_SELECTOR_FLAG} ({compat.GROUPER_SELECTORS.source})")
+    if settings.namespace_selector:
+        ns = podinfo.namespace(pod)
+        found = namespace_labels(ns)
+        if found is None:
+            return "", None
+        lacking = [f"{k}={v}" for k, v in settings.namespace_selector if found.get(k) != v]
+        if lacking:
+            return "namespace", (f"host namespace {ns} lacks the label(s) {', '.join(lacking)}: the pod-grouper "
+                                 f"ignores pods of namespaces that do not match its "
+                                 f"{compat.NAMESPACE_LABEL_SELECTOR_FLAG} ({compat.GROUPER_SELECTORS.source})")
+    return "", None
+
+
+def _ungrouped_by_rule(unprocessed: List[dict], settings: kai.KaiSettings, namespace_labels, evidence: List[Evidence],
+                       context: Optional[str]) -> Optional[Verdict]:
+    """Pods the pod-grouper's own selectors or a skip annotation exclude: not a broken pod-grouper."""
+    reasons = [(pod, *_why_ungrouped(pod, settings, namespace_labels)) for pod in unprocessed]
+    explained = [(pod, kind, why) for pod, kind, why in reasons if kind]
+    if len(explained) < len(unprocessed):
+        return None
+    evidence += [Evidence(f"pod {podinfo.ref(pod)}", str(why)) for pod, _, why in explained[:MAX_LISTED]]
+    kinds = {kind for _, kind, _ in explained}
+    first = explained[0][2]
+    message = (f"{len(unprocessed)} KAI pod(s) have no PodGroup because the pod-grouper's own rules exclude them "
+               f"(first: {podinfo.ref(explained[0][0])}: {first}); KAI ignores a pod without a PodGroup")
+    if kinds == {"skipped"}:
+        return Verdict(Status.WARN, message, tuple(evidence),
+                       "Whoever set the skip annotation must create the PodGroup and annotate the pod with it; "
+                       "otherwise remove the annotation inside the vCluster and recreate the pod.")
+    lines: List[str] = []
+    for namespace in sorted({podinfo.namespace(p) for p, kind, _ in explained if kind == "namespace"}):
+        lines.append("label the host namespace so the pod-grouper watches it: " + said(
+            context, "kubectl", "label", "namespace", namespace,
+            *(f"{k}={v}" for k, v in settings.namespace_selector)))
+    steps = [Manual(where="on the host cluster", lines=tuple(lines))] if lines else []
+    pods = [p for p, kind, _ in explained if kind == "pod"]
+    if pods:
+        wanted = ", ".join(f"{k}={v}" for k, v in settings.pod_selector)
+        steps.append(inside_vcluster(None, tuple(f"{vcl.virtual_ref(p) or podinfo.ref(p)}: add the label(s) {wanted} "
+                                                 f"(the vCluster must sync them to the host pod) and recreate it"
+                                                 for p in pods[:MAX_LISTED])))
+    return Verdict(Status.FAIL, message, tuple(evidence),
+                   "Either give the pods and namespaces the labels KAI's pod-grouper selects (global.podLabelSelector "
+                   "and global.namespaceLabelSelector of KAI's Config or chart), or widen those selectors.",
+                   remedy.fix(context, *steps))
+
+
+def run(scope, now, examined_kai_pods, podgroup_refs, target_podgroups, kai_pods, kai_settings, namespace_labels,
+        context) -> Verdict:
     namespace = kai_settings.namespace
     pods = examined_kai_pods
     if not pods:
@@ -62,6 +124,9 @@ def run(scope, now, examined_kai_pods, podgroup_refs, target_podgroups, kai_pods
                         "missing_podgroups": [f"{p['metadata']['namespace']}/{n}" for p, n in dangling[:10]]})
     evidence.insert(0, summary)
     if unprocessed:
+        by_rule = _ungrouped_by_rule(unprocessed, kai_settings, namespace_labels, evidence, context)
+        if by_rule is not None:
+            return by_rule
         # select the pod-grouper by its pods: the pre-operator Deployment has no labels
         grouper = [p for p in kai_pods if kai.component_of(p) == "pod-grouper"]
         commands = tuple(("kubectl", "logs", podinfo.name(pod), "--namespace", podinfo.namespace(pod), "--tail", "100")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Optional, Sequence
 
 from vcdoctor import pods as podinfo
@@ -11,12 +10,11 @@ from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Ve
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.kai import compat
+from vcdoctor.products.vcluster import syncer_log
 from vcdoctor.remedy.steps import Inspect, inside_vcluster
 from vcdoctor.scope import Scope
 
 MAX_LISTED = 20
-#: Kubernetes' RuntimeClass admission plugin refusing a pod (plugin/pkg/admission/runtimeclass)
-RUNTIME_CLASS_MISSING = re.compile(r'RuntimeClass \\?"([^"\\]{1,253})\\?" not found')
 
 FIX = ("Set the scheduler in the pod spec inside the vCluster (spec.schedulerName is copied to the host pod "
        "unchanged) and recreate the pod; schedulerName cannot be changed on an existing pod:\n"
@@ -63,7 +61,7 @@ def _never_synced(scope: Scope, release: kai.KaiRelease, context: Optional[str],
                                                              "Fix its GPU request and recreate it.")))
         return Verdict(Status.FAIL, f"{message} (see gpu-sharing-reservations)", evidence,
                        kai.VALID_GPU_SHARE_VALUES, fix)
-    missing_class = RUNTIME_CLASS_MISSING.search(newest.reason)
+    missing_class = syncer_log.RUNTIME_CLASS_MISSING.search(newest.reason)
     if missing_class:
         return _runtime_class_missing(message, evidence, missing_class.group(1), release, context)
     if "exceeded quota" in newest.reason or "failed quota" in newest.reason:
@@ -81,6 +79,16 @@ def _never_synced(scope: Scope, release: kai.KaiRelease, context: Optional[str],
 def _runtime_class_missing(message: str, evidence: tuple, runtime_class: str, release: kai.KaiRelease,
                            context: Optional[str]) -> Verdict:
     """The host's RuntimeClass admission refused the pod: KAI's own admission may have put that class on it."""
+    return Verdict(Status.FAIL, message, evidence, _runtime_remediation(runtime_class, release),
+                   _runtime_class_fix(context))
+
+
+def _runtime_class_fix(context: Optional[str]) -> Fix:
+    return remedy.fix(context, Inspect(why=("The RuntimeClasses the host has (the refused pod asks for one it has "
+                                            "not):",), commands=(("kubectl", "get", "runtimeclass"),)))
+
+
+def _runtime_remediation(runtime_class: str, release: kai.KaiRelease) -> str:
     row = compat.at(compat.ADMISSION_RUNTIME_CLASS, release.effective)
     if row:
         who = f"KAI {release.text}'s admission sets it on {row.value} ({row.source})"
@@ -88,13 +96,51 @@ def _runtime_class_missing(message: str, evidence: tuple, runtime_class: str, re
         who = f"KAI {release.text}'s admission sets no RuntimeClass (that starts at v0.9.7), so something else set it"
     else:
         who = "KAI's admission sets it on GPU pods of its scheduler from v0.9.7 (fractional ones only from v0.16.0)"
-    remediation = (f"The host has no RuntimeClass {runtime_class}. {who}. Install the NVIDIA container runtime and "
-                   f"its RuntimeClass on the GPU nodes (the NVIDIA GPU operator does), or set that Config field to "
-                   f"the class your nodes have; on vCluster v0.23+ sync.toHost.pods.runtimeClassName overrides the "
-                   f"host pod's class. Recreate the pod inside the vCluster afterwards.")
-    return Verdict(Status.FAIL, message, evidence, remediation, remedy.fix(context, Inspect(
-        why=("The RuntimeClasses the host has (the refused pod asks for one it has not):",),
-        commands=(("kubectl", "get", "runtimeclass"),))))
+    return (f"The host has no RuntimeClass {runtime_class}. {who}. Install the NVIDIA container runtime and "
+            f"its RuntimeClass on the GPU nodes (the NVIDIA GPU operator does), or set that Config field to "
+            f"the class your nodes have; on vCluster v0.23+ sync.toHost.pods.runtimeClassName overrides the "
+            f"host pod's class. Recreate the pod inside the vCluster afterwards.")
+
+
+def _runtime_class_refusals(refusals: Sequence[syncer_log.RuntimeClassRefusals], release: kai.KaiRelease,
+                            context: Optional[str]) -> Optional[Verdict]:
+    """Pods that never reached the host because it has no RuntimeClass they ask for (KAI's admission sets one
+    from v0.9.7): seen in every run, from the syncer logs, not only when the pod is named."""
+    failures: List[str] = []
+    healed: List[str] = []
+    evidence: List[Evidence] = []
+    remediation: List[str] = []
+    for refused in refusals:
+        evidence += [Evidence(f"syncer log of {refusal.source}", refusal.reason,
+                              {"virtual_pod": pod, "vcluster": refusal.vcluster})
+                     for pod, refusal in refused.pods[:MAX_LISTED]]
+        named = ", ".join(f"{refusal.vcluster}: {pod}" for pod, refusal in refused.pods[:5])
+        said = (f"the host refused {len(refused.pods)} virtual pod(s) for a missing RuntimeClass "
+                f"{refused.runtime_class}")
+        if refused.exists:
+            evidence.append(Evidence(f"RuntimeClass {refused.runtime_class}", "exists now"))
+            healed.append(f"{said}, which exists now ({named}{' ...' if len(refused.pods) > 5 else ''})")
+            continue
+        evidence.append(Evidence(f"RuntimeClass {refused.runtime_class}", "not found" if refused.exists is False
+                                 else "could not be read: the syncer log is the only evidence"))
+        failures.append(f"{said} ({named}{' ...' if len(refused.pods) > 5 else ''})")
+        if refused.set_by_vcluster:
+            remediation.append(
+                f"The host has no RuntimeClass {refused.runtime_class}, and vCluster "
+                + ", ".join(f"{ref} ({source})" for ref, source in refused.set_by_vcluster)
+                + " gives it to every synced pod (sync.toHost.pods.runtimeClassName), replacing the class KAI's "
+                  "admission sets. Create that RuntimeClass on the host (the NVIDIA GPU operator creates nvidia), "
+                  "or change sync.toHost.pods.runtimeClassName to a class the host has, then recreate the pods.")
+        else:
+            remediation.append(_runtime_remediation(refused.runtime_class, release))
+    if failures:
+        return Verdict(Status.FAIL, "; ".join(failures), tuple(evidence), " ".join(remediation),
+                       _runtime_class_fix(context))
+    if healed:
+        return Verdict(Status.WARN, "; ".join(healed), tuple(evidence),
+                       "The syncer retries a refused pod; one that still has no host pod can be recreated inside its "
+                       "vCluster now that the RuntimeClass exists.")
+    return None
 
 
 def _targeted(host_pods: Sequence[dict], scheduler: str, context: Optional[str]) -> Verdict:
@@ -115,12 +161,23 @@ def _targeted(host_pods: Sequence[dict], scheduler: str, context: Optional[str])
                    _scheduler_fix(context, wrong, scheduler))
 
 
-def run(scope, examined_pods, kai_settings, context) -> Verdict:
+def run(scope, examined_pods, runtime_class_refusals, kai_settings, context) -> Verdict:
     scheduler = kai_settings.scheduler
     if scope.host_pods is not None:
         return (_targeted(scope.host_pods, scheduler, context) if scope.host_pods
                 else _never_synced(scope, kai_settings.release, context, kai_settings.namespace))
     examined = examined_pods
+    refused = _runtime_class_refusals(runtime_class_refusals, kai_settings.release, context)
+    verdict = _whole_cluster(examined, scheduler, context)
+    if refused is None:
+        return verdict
+    if verdict.status is not Status.FAIL:
+        return refused
+    return Verdict(Status.FAIL, f"{refused.message}; {verdict.message}", refused.evidence + verdict.evidence,
+                   f"{refused.remediation}\n{verdict.remediation}", remedy.join([refused.fix, verdict.fix]))
+
+
+def _whole_cluster(examined: Sequence[dict], scheduler: str, context: Optional[str]) -> Verdict:
     if not examined:
         return Verdict(Status.SKIP, "no vCluster-synced pods to examine",
                        (Evidence("pods, all namespaces", f"none labelled {vcl.MANAGED_BY}"),))

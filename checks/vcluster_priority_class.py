@@ -13,6 +13,7 @@ from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.vcluster import compat
+from vcdoctor.remedy.script import said
 
 TO_HOST = "sync.toHost.priorityClasses.enabled"
 FROM_HOST = "sync.fromHost.priorityClasses.enabled"
@@ -51,10 +52,19 @@ def settings_key_on(values: dict, key: str) -> bool:
 
 def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context: Optional[str]) -> Verdict:
     keeps, read = kept(vc, settings)
-    ev = Evidence(settings.source, f"priority class sync: {read}",
-                  {"vcluster": vc.ref, "version": vc.version_text, "rule": compat.PRIORITY_CLASSES.source(vc.version)})
+    given = vcl.pod_priority_class(settings, vc.version)
+    data = {"vcluster": vc.ref, "version": vc.version_text, "rule": compat.PRIORITY_CLASSES.source(vc.version)}
+    if settings.get(given.key) is not None:
+        data["pod_priority_class_rule"] = given.source
+    ev = Evidence(settings.source, f"priority class sync: {read}; {given.key} = {given.name or '(not set)'}", data)
+    if given.problem:
+        return Verdict(Status.ERROR, f"{vc.ref}: {given.problem}", (ev,),
+                       "vCluster refuses a config whose value is not a string. Fix the value in the vCluster's Helm "
+                       "values (on the host cluster):\n  "
+                       + said(context, "vcluster", "describe", vc.name, "--namespace", vc.namespace))
     if keeps:
-        return Verdict(Status.PASS, f"{vc.ref}: priority classes are synced; host pods keep priorityClassName",
+        also = f"; a pod without a class of its own gets {given.name} ({given.key})" if given.name else ""
+        return Verdict(Status.PASS, f"{vc.ref}: priority classes are synced; host pods keep priorityClassName{also}",
                        (ev,))
     change = yaml.safe_load(compat.PRIORITY_SNIPPET.at(vc.version) or "{}")
     if compat.PRIORITY_CLASSES_EXCLUSIVE.at(vc.version):
@@ -74,10 +84,25 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context
                        remedy.fix(context, replace(step, why=(f"vCluster {vc.version_text} reads only {TO_HOST} for "
                                                               f"pods.",))))
     unlabelled = [p for p in pods if LABEL not in podinfo.labels(p)]
-    lost = [p for p in unlabelled if vcl.virtual_label(p, LABEL) is not None]
+    # with a vCluster-wide class, a pod whose label is lost still gets a class: only one asking for another lost it
+    lost = [p for p in unlabelled if vcl.virtual_label(p, LABEL) not in (None, given.name)]
     pods_ev = Evidence(f"kai-scheduler pods of {vc.ref}",
                        f"{len(pods) - len(unlabelled)} of {len(pods)} carry the {LABEL} label",
                        {"lost_label": [podinfo.ref(p) for p in lost[:10]]})
+    if given.name:
+        instead = (f"vCluster gives every host pod priority class {given.name} ({given.key}) in place of the class "
+                   f"it sets inside the vCluster")
+        if not lost:
+            return Verdict(Status.PASS, f"{vc.ref}: priority class sync is off; {instead}, and the {LABEL} label "
+                                        f"that KAI reads first is kept", (ev, pods_ev))
+        remediation = (f"{instead} ({compat.POD_PRIORITY_CLASS.source}); KAI reads the {LABEL} label first and, "
+                       f"without it, that class. "
+                       f"Keep the KAI label on the pod ({LABEL}: train|build|inference|build-preemptible), or sync "
+                       f"priority classes so each pod keeps its own class ({given.name} then goes only to pods "
+                       f"without one). " + vcl.upgrade_explained(vc, change, context))
+        return Verdict(Status.WARN, f"{vc.ref}: {len(lost)} pod(s) set another {LABEL} inside the vCluster, but the "
+                                    f"host pod has no such label and priority class {given.name}", (ev, pods_ev),
+                       remediation, remedy.fix(context, step))
     if not lost:
         return Verdict(Status.PASS, f"{vc.ref}: priority class sync is off, so a virtual pod's spec.priorityClassName "
                                     f"is dropped on the host; the {LABEL} label that KAI reads is kept", (ev, pods_ev))
@@ -86,11 +111,20 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context
     remediation = ("vCluster strips spec.priorityClassName from host pods while priority class sync is off "
                    f"({compat.PRIORITY_CLASSES.source(vc.version)}), and KAI then derives priority and "
                    f"preemptibility from the workload type. Keep the KAI label on the pod ({LABEL}: "
-                   f"train|build|inference|build-preemptible), or sync priority classes.{label_note} "
+                   f"train|build|inference|build-preemptible), or sync priority classes.{label_note}{_one_class(vc)} "
                    + vcl.upgrade_explained(vc, change, context))
     fix = remedy.fix(context, step)
     return Verdict(Status.WARN, f"{vc.ref}: {len(lost)} pod(s) set {LABEL} inside the vCluster but the host pod "
                                 f"has neither the label nor the priority class", (ev, pods_ev), remediation, fix)
+
+
+def _one_class(vc: vcl.VCluster) -> str:
+    """v0.23+: the vCluster-wide class, an alternative only when every pod may have the same one."""
+    era = compat.POD_PRIORITY_CLASS
+    if vc.version is None or vc.version not in era.span:
+        return ""
+    return (f" If every pod of {vc.ref} may run at one priority, {era.value}: <a PriorityClass of the host> gives "
+            f"each host pod that class in place of its own ({era.source}).")
 
 
 def run(vclusters, vcluster_settings, pods_by_vcluster, kai_settings, context) -> Verdict:

@@ -65,6 +65,19 @@ def run_check(kubeconfig, facts):
     return evaluate
 
 
+@pytest.fixture
+def read_fact(kubeconfig, facts):
+    """One fact's value as a run computes it against the fake API server (fresh facts each call)."""
+
+    def value(name, context="fake", **target):
+        executor = Executor(Deadline(30))
+        transport, _ = connect(kubeconfig, None, 5, executor.deadline)
+        gateway = Gateway(transport, deadline=executor.deadline, spawn=executor.submit)
+        return FactStore(gateway, facts, run_inputs(Target(**target), now_(), context)).value(name)
+
+    return value
+
+
 
 
 #: the diagnosed cluster of the remedy tests: never the kubeconfig's current context

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pathlib
 import re
 
+import pytest
+
 from vcdoctor.engine.facts import INPUTS
 from vcdoctor.explain import section
 from vcdoctor.registry import load_checks
@@ -42,3 +44,68 @@ def test_explain_sections_stand_on_their_own():
     for check in registry.load_checks():
         text = section(markdown, check.id) or ""
         assert not re.search(r"\b(described|shown|rows|see) (above|below)\b|\bcommon rows\b", text), check.id
+
+
+def _versions_generator():
+    """docs/versions/generate.py, which writes the supported-versions tables of docs/checks.md."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("supported_versions", ROOT / "docs" / "versions" / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_supported_versions_are_the_compat_tables():
+    generator = _versions_generator()
+    docs = (ROOT / "docs" / "checks.md").read_text(encoding="utf-8")
+    assert generator.region(docs) == generator.render(), \
+        "docs/checks.md and the compat tables disagree: run python docs/versions/generate.py"
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert f"KAI ({generator.known_range(generator.kai.SUPPORTED)})" in readme
+    assert f"vCluster ({generator.known_range(generator.vcluster.SUPPORTED)})" in readme
+
+
+def test_a_changed_table_changes_the_page_and_check_mode_says_so(monkeypatch, tmp_path, capsys):
+    from vcdoctor.products.kai import compat as kai
+    from vcdoctor.products.vcluster import compat as vcluster
+    from vcdoctor.versions import Span
+
+    generator = _versions_generator()
+    page = tmp_path / "checks.md"
+    page.write_text("intro\n" + generator.render() + "\nafter\n", encoding="utf-8")
+    monkeypatch.setattr(generator, "CHECKS_MD", page)
+    assert generator.main(["--check"]) == 0
+    monkeypatch.setattr(vcluster, "PRIVATE_NODES", vcluster.Table("private nodes", (
+        vcluster.Era(Span((0, 19, 0), (0, 37, 0)), "privateNodes.enabled", "config/config.go:1@v0.19.0"),)))
+    monkeypatch.setattr(kai, "SUPPORTED", Span((0, 2, 0), (0, 19, 0)))
+    assert "| private nodes | v0.19+: `privateNodes.enabled` |" in generator.render()
+    assert "### KAI (v0.2–v0.18)" in generator.render()
+    assert generator.main(["--check"]) == 1 and "run python docs/versions/generate.py" in capsys.readouterr().err
+    assert generator.main([]) == 0 and generator.main(["--check"]) == 0
+    assert page.read_text(encoding="utf-8").startswith("intro\n") and page.read_text().endswith("\nafter\n")
+
+
+@pytest.mark.parametrize("first, until, said", [
+    ((0, 19, 0), (0, 20, 0), "v0.19"), ((0, 21, 0), (0, 23, 0), "v0.21–v0.22"), ((0, 28, 0), (0, 28, 1), "v0.28.0"),
+    ((0, 28, 1), (0, 37, 0), "v0.28.1+"), ((0, 12, 23), (0, 13, 0), "v0.12.23–v0.12.x"),
+    ((0, 12, 0), (0, 12, 22), "v0.12.0–v0.12.21"), ((0, 0, 1), (0, 10, 1), "v0.2–v0.10.0"),
+    ((0, 20, 0), None, "v0.20+"), ((0, 38, 0), (0, 39, 0), "v0.38")])
+def test_release_spans_read_as_people_say_them(first, until, said):
+    """Spans inside the known releases (v0.2-v0.36 here); one past them is said as it is, never as "+"."""
+    from vcdoctor.versions import Span
+
+    assert _versions_generator().releases(Span(first, until), Span((0, 2, 0), (0, 37, 0))) == said
+
+
+def test_a_kai_row_of_a_shape_the_generator_does_not_know_is_written_field_by_field():
+    """kai/compat.py changes on its own: a new value shape is written out, never an error."""
+    import dataclasses
+
+    @dataclasses.dataclass(frozen=True)
+    class Gate:
+        name: str
+        annotation: str
+
+    assert _versions_generator().value_text(Gate("skip", "kai.scheduler/skip")) == "skip (`kai.scheduler/skip`)"

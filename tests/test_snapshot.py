@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import pathlib
@@ -279,3 +280,31 @@ def test_collect_redacts_by_default_names_its_file_and_says_so(cluster, kubeconf
     raw = gzip.decompress(written.read_bytes())
     assert b"gpu-sharing-pod" not in raw and json.loads(invoke("run", "--snapshot", str(written), "-o", "json")
                                                        .stdout)["snapshot"]["redacted"] is True
+
+
+def test_a_flag_written_as_two_words_keeps_its_value_and_nothing_else():
+    from vcdoctor.snapshot import kept_args
+
+    assert kept_args(["--namespace-label-selector", "kai=on", "--token", "s3cret", "--zap-devel", "positional",
+                      "--scheduler-name", "--password=x"]) == ["--namespace-label-selector", "kai=on", "--zap-devel",
+                                                               "--scheduler-name"]
+
+
+def test_the_classes_vcluster_sets_on_host_pods_survive_a_snapshot(cluster, kubeconfig, tmp_path):
+    """sync.toHost.pods.priorityClassName / runtimeClassName (v0.23+) are values checks read: kept, not blanked."""
+    from tests.fakeapi import vcluster_releases as vr
+
+    cluster.add(*f.vcluster(VC, VC_NS, version="0.23.0", extra_values=vr.pod_classes("kata", "train")),
+                f.synced_pod("p", "team-a", VC, VC_NS, labels={"priorityClassName": "train"}, hashed_labels=True))
+    out = tmp_path / "snap.tar.gz"
+    assert invoke("collect", "--no-redact", "--kubeconfig", kubeconfig, "--out", str(out)).exit_code == 0
+    replayed = json.loads(invoke("run", "--snapshot", str(out), "-o", "json", "--check",
+                                 "vcluster-priority-class").stdout)
+    (check,) = replayed["checks"]
+    assert check["status"] == "pass" and "priority class train (sync.toHost.pods.priorityClassName)" in check["message"]
+    with tarfile.open(out) as archive:
+        secrets = [json.loads(archive.extractfile(m).read()) for m in archive.getmembers()
+                   if m.isfile() and "secrets" in m.name]
+    stored = [base64.b64decode(s["body"]["data"]["config.yaml"]) for s in secrets if "config.yaml" in
+              (s.get("body") or {}).get("data", {})]
+    assert stored and all(b"runtimeClassName: kata" in text for text in stored)

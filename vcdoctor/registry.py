@@ -48,7 +48,7 @@ def load_facts(eps: Optional[Iterable[EntryPoint]] = None) -> Dict[str, Fact]:
                 raise RegistryError(f"fact {fact.name!r} is defined twice ({origin})")
             found[fact.name] = fact
     for fact in found.values():
-        unknown = [n for n in fact.needs if n not in found and n not in INPUTS]
+        unknown = [n for n in fact.needs + fact.later if n not in found and n not in INPUTS]
         if unknown:
             raise RegistryError(f"fact {fact.name!r} needs unknown fact(s): {', '.join(unknown)}")
     try:

@@ -42,6 +42,8 @@ LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 #: The only command-line flags any check parses, as each product declares them; every other container argument
 #: is dropped from a snapshot. A product that starts reading a flag adds it to its SNAPSHOT_FLAGS.
 READ_FLAGS = frozenset(kai_facts.SNAPSHOT_FLAGS + vcluster_facts.SNAPSHOT_FLAGS)
+#: Go's bool flags never take the next word as their value: that word is someone else's
+BOOL_FLAGS = frozenset(kai_facts.SNAPSHOT_BOOL_FLAGS + vcluster_facts.SNAPSHOT_BOOL_FLAGS)
 #: The only annotations any check reads, by exact key; every other annotation is dropped from a snapshot.
 READ_ANNOTATIONS = frozenset(kai_facts.SNAPSHOT_ANNOTATIONS + vcluster_facts.SNAPSHOT_ANNOTATIONS)
 #: ... and the snapshot's own digests, by prefix (no product's annotation is kept by prefix: vCluster keeps each
@@ -176,11 +178,19 @@ def _strip_state_messages(status: Any) -> None:
 
 
 def kept_args(args: Any) -> list[str]:
-    """The container arguments vcdoctor parses (READ_FLAGS, as ``--flag`` or ``--flag=value``); the rest can
-    hold passwords, tokens and internal hostnames, and no check reads them."""
+    """The container arguments vcdoctor parses (READ_FLAGS, as ``--flag=value``, or ``--flag value`` as KAI's
+    operator writes them); the rest can hold passwords, tokens and internal hostnames, and no check reads them."""
     if not isinstance(args, list):
         return []
-    return [a for a in args if isinstance(a, str) and a.split("=", 1)[0] in READ_FLAGS]
+    kept: list[str] = []
+    for i, arg in enumerate(args):
+        if not (isinstance(arg, str) and arg.split("=", 1)[0] in READ_FLAGS):
+            continue
+        kept.append(arg)
+        following = args[i + 1] if i + 1 < len(args) else None
+        if arg in READ_FLAGS and arg not in BOOL_FLAGS and isinstance(following, str) and not following.startswith("-"):
+            kept.append(following)
+    return kept
 
 
 def _strip_containers(spec: Any) -> None:

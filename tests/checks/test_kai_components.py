@@ -85,12 +85,52 @@ def test_pod_grouper_is_found_by_pod_label_before_the_operator(cluster, run_chec
     assert "kubectl rollout restart deployment/podgrouper --namespace kai-scheduler --context fake" in script
 
 
-@pytest.mark.parametrize("version, app", [("v0.7.12", "binder"), ("v0.8.1", "kai-admission"), ("v0.14.0", "admission")])
-def test_broken_webhook_server_is_flagged_as_blocking_pod_creation(cluster, run_check, version, app):
+@pytest.mark.parametrize("version, app, refused", [
+    ("v0.2.0", "binder", "every pod outside KAI's namespace (kube-system's pods too)"),
+    ("v0.3.0", "binder", "every pod outside kube-system and KAI's namespace, the vCluster's own control plane"),
+    ("v0.8.1", "kai-admission", "every pod outside kube-system and KAI's namespace"),
+    ("v0.12.23", "admission", "every pod outside kube-system and KAI's namespace"),
+    ("v0.13.0", "admission", "pods whose schedulerName is KAI's (matchConditions): other pods, the vCluster's"),
+    ("v0.10.0", "podgroup-controller", "the creation and update of PodGroups"),
+    ("v0.6.0", "queuecontroller", "the creation and update of Queues"),
+])
+def test_a_down_webhook_server_says_what_the_release_refuses(cluster, run_check, version, app, refused):
     cluster.add(*kr.install(version, broken={app: {"ready": False, "waiting": "CrashLoopBackOff"}}))
     result = run_check(CHECK)
-    assert result.status is Status.FAIL and "failurePolicy Fail" in result.message
-    assert "refuses the creation" in result.message
+    assert result.status is Status.FAIL and "which fail closed" in result.message
+    assert f"refuses the creation of {refused}" in result.message or f"refuses {refused}" in result.message
+
+
+def test_podgroup_controller_serves_no_webhook_before_v0_10(cluster, run_check):
+    cluster.add(*kr.install("v0.9.20", broken={"podgroup-controller": {"ready": False, "waiting": "CrashLoopBackOff"}}))
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL and "fail closed" not in result.message
+
+
+@pytest.mark.parametrize("version", ["v0.9.0", "v0.17.0"])
+def test_a_component_switched_off_in_the_config_is_not_missing(cluster, run_check, version):
+    objs = kr.install(version, skip=("queue-controller",))
+    objs[-1]["spec"]["queueController"] = {"service": {"enabled": False}}
+    cluster.add(*objs)
+    result = run_check(CHECK)
+    assert result.status is Status.PASS, result.message
+    assert "switched off in Config kai-config: queue-controller" in result.message
+
+
+def test_switching_off_what_schedules_pods_is_a_warning(cluster, run_check):
+    objs = kr.install("v0.17.0", skip=("pod-grouper",))
+    objs[-1]["spec"]["podGrouper"] = {"service": {"enabled": False}}
+    cluster.add(*objs)
+    result = run_check(CHECK)
+    assert result.status is Status.WARN and "pod-grouper switched off in Config kai-config" in result.message
+    assert "grouped (no PodGroup)" in result.remediation
+
+
+def test_an_absent_component_the_config_leaves_on_is_missing(cluster, run_check):
+    objs = kr.install("v0.17.0", skip=("queue-controller",))
+    objs[-1]["spec"]["queueController"] = {"service": {"enabled": True}}
+    cluster.add(*objs)
+    assert run_check(CHECK).status is Status.FAIL
 
 
 def test_the_binder_is_no_webhook_server_from_v0_7_13(cluster, run_check):
@@ -221,3 +261,47 @@ def test_an_unrelated_webhook_says_nothing_about_kai(cluster, run_check):
     cluster.add(*_in_namespace(kr.install("v0.7.11"), "gpu-platform"), _webhooks("istio-sidecar", "istiod", "istio"),
                 f.podgroup("pg-x", "vc-ns"))
     assert "runs or ran in this cluster" in run_check(CHECK).message
+
+
+def test_a_stranded_pool_names_its_pending_pods(cluster, run_check):
+    cluster.add(*kr.install("v0.17.0"), *f.vcluster("vc", "ns"))
+    cluster.add(f.pod("kai-scheduler-gpu-pool-a-7d9f8c-abcde", "kai-scheduler",
+                      labels={"app": "kai-scheduler-gpu-pool-a"},
+                      containers=("scheduler",), ready=False, waiting="CrashLoopBackOff",
+                      image="ghcr.io/nvidia/kai-scheduler/scheduler:v0.17.0",
+                      args=["--nodepool-label-key=kai.scheduler/node-pool", "--partition-label-value=pool-a"]))
+    cluster.add(f.synced_pod("trainer", "team-a", "vc", "ns", phase="Pending", node=None,
+                             labels={"kai.scheduler/node-pool": "pool-a"}),
+                f.synced_pod("other", "team-a", "vc", "ns", phase="Pending", node=None))
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL
+    assert ("scheduler shard kai-scheduler-gpu-pool-a (node pool kai.scheduler/node-pool=pool-a: 1 Pending pod(s) "
+            "wait for it: team-a/trainer)") in result.message
+
+
+@pytest.mark.parametrize("version, topology", [("v0.16.8", False), ("v0.17.0", True)])
+def test_the_admission_validates_topologies_from_v0_17(cluster, run_check, version, topology):
+    cluster.add(*kr.install(version, broken={"admission": {"ready": False, "waiting": "CrashLoopBackOff"}}))
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL and ("Topology objects" in result.message) is topology
+
+
+@pytest.mark.parametrize("version, judged", [("v0.15.3", False), ("v0.16.0", True)])
+def test_the_numa_placement_exporter_is_judged_from_v0_16(cluster, run_check, version, judged):
+    cluster.add(*kr.install(version), f.pod("numa-placement-exporter-x7k2p", "kai-scheduler",
+                                            labels={"app": "numa-placement-exporter"},
+                                            containers=("numa-placement-exporter",), ready=False,
+                                            waiting="CrashLoopBackOff",
+                                            image=f"ghcr.io/nvidia/kai-scheduler/numa-placement-exporter:{version}"))
+    result = run_check(CHECK)
+    assert (result.status is Status.FAIL) is judged, result.message
+    assert ("numa-placement-exporter not ready" in result.message) is judged
+
+
+def test_a_config_that_narrows_the_webhooks_to_queue_labelled_namespaces_says_so(cluster, run_check):
+    objs = kr.install("v0.14.0", broken={"admission": {"ready": False, "waiting": "CrashLoopBackOff"}})
+    objs[-1]["spec"]["admission"]["queueLabelSelector"] = True
+    cluster.add(*objs)
+    result = run_check(CHECK)
+    assert ("only in namespaces labelled kai.scheduler/queue (Config spec.admission.queueLabelSelector)"
+            in result.message)

@@ -116,3 +116,55 @@ def test_a_missing_runtime_class_names_the_pods_kais_admission_gives_it_to(clust
     said = result.remediation.split(". ")[1]
     assert said.startswith(f"KAI {version}'s admission sets it on {pods} (" if pods else
                            f"KAI {version}'s admission sets no RuntimeClass (that starts at v0.9.7)")
+
+
+REFUSED = ("2026-11-20T10:00:01.000Z\tINFO\tpod\terror syncing Pod team-a/{name} to host cluster: pods "
+           '"{name}-x-team-a-x-my-vcluster" is forbidden: pod rejected: RuntimeClass "nvidia" not found\n')
+NVIDIA = {"apiVersion": "node.k8s.io/v1", "kind": "RuntimeClass", "metadata": {"name": "nvidia"}, "handler": "nvidia"}
+
+
+def test_every_run_names_the_pods_refused_for_a_missing_runtime_class(cluster, run_check):
+    from tests.fakeapi import kai_releases as kr
+
+    cluster.add(*f.vcluster(VC, NS), *kr.install("v0.14.0"), f.synced_pod("ok", "team-a", VC, NS))
+    cluster.set_log(NS, f"{VC}-0", "syncer", REFUSED.format(name="trainer") + REFUSED.format(name="trainer"))
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL
+    assert result.message == ("the host refused 1 virtual pod(s) for a missing RuntimeClass nvidia "
+                              f"({NS}/{VC}: team-a/trainer)")
+    assert "KAI v0.14.0's admission sets it on every GPU pod" in result.remediation
+    assert any(e.subject == "RuntimeClass nvidia" and e.observation == "not found" for e in result.evidence)
+
+
+def test_a_refusal_before_the_runtime_class_existed_is_a_warning(cluster, run_check):
+    cluster.add(*f.vcluster(VC, NS), NVIDIA, f.synced_pod("ok", "team-a", VC, NS))
+    cluster.set_log(NS, f"{VC}-0", "syncer", REFUSED.format(name="trainer"))
+    result = run_check(CHECK)
+    assert result.status is Status.WARN and "which exists now" in result.message
+
+
+def test_a_refused_pod_that_reached_the_host_since_is_not_reported(cluster, run_check):
+    cluster.add(*f.vcluster(VC, NS), f.synced_pod("trainer", "team-a", VC, NS))
+    cluster.set_log(NS, f"{VC}-0", "syncer", REFUSED.format(name="trainer"))
+    assert run_check(CHECK).status is Status.PASS
+
+
+def test_an_unreadable_runtime_class_leaves_the_syncer_log_as_evidence(cluster, run_check):
+    cluster.add(*f.vcluster(VC, NS))
+    cluster.set_log(NS, f"{VC}-0", "syncer", REFUSED.format(name="trainer"))
+    cluster.deny("get", "runtimeclasses.node.k8s.io")
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL
+    assert any("could not be read" in e.observation for e in result.evidence)
+
+
+@pytest.mark.parametrize("version, chooser", [("0.22.0", "KAI v0.14.0's admission"), ("0.23.0", "vCluster vc-ns/")])
+def test_a_runtime_class_the_vcluster_gives_every_pod_is_blamed_on_it_from_v0_23(cluster, run_check, version, chooser):
+    from tests.fakeapi import kai_releases as kr
+    from tests.fakeapi import vcluster_releases as vr
+
+    cluster.add(*f.vcluster(VC, NS, version=version, extra_values=vr.pod_classes(runtime_class="nvidia")),
+                *kr.install("v0.14.0"))
+    cluster.set_log(NS, f"{VC}-0", "syncer", REFUSED.format(name="trainer"))
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL and chooser in result.remediation

@@ -21,7 +21,9 @@ from vcdoctor.checks import (
 )
 from vcdoctor.checks.pod_scheduler_name import CHECK as POD_SCHEDULER_NAME
 from vcdoctor.model import Status
+from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.vcluster import compat
+from vcdoctor.versions import parse_version
 
 QUEUE = {"kai.scheduler/queue": "team-a"}
 PRIORITY = {"priorityClassName": "train"}
@@ -320,3 +322,82 @@ def test_multi_namespace_pods_are_not_searched_for_pro_releases(cluster, run_che
     cluster.add(vr.host_namespace("ml", "vc", "vc-ns"), vr.multi_namespace_pod("a", "ml", "vc", "vc-ns"))
     with pytest.raises(Exception, match="not found"):
         run_check(POD_SCHEDULER_NAME, pod="a", namespace="ml")
+
+
+# -- classes the translator sets on host pods: none v0.22.6 | sync.toHost.pods.<kind>ClassName v0.23.0+ -------
+
+@pytest.mark.parametrize("version, applies, line", [("0.22.6", False, "translator.go:347-350@v0.23.0"),
+                                                    ("0.23.0", True, "translator.go:347-350@v0.23.0"),
+                                                    ("0.36.1", True, ":418-421@v0.36.1")])
+def test_pod_runtime_class_is_read_from_v023(cluster, read_fact, version, applies, line):
+    cluster.add(*f.vcluster("vc", "ns", version=version, extra_values=vr.pod_classes(runtime_class="kata")))
+    setting = vcl.pod_runtime_class(read_fact("vcluster_settings")["ns/vc"], parse_version(version))
+    assert setting.key == "sync.toHost.pods.runtimeClassName" and line in setting.source and setting.problem is None
+    assert setting.name == ("kata" if applies else None)
+    assert applies or "not read by vCluster v0.22.6" in setting.source
+
+
+@pytest.mark.parametrize("value, problem", [("", None), (7, "is 7 (int), not a string")])
+def test_pod_runtime_class_unset_or_malformed_names_no_class(cluster, read_fact, value, problem):
+    cluster.add(*f.vcluster("vc", "ns", version="0.23.0", extra_values=vr.pod_classes(runtime_class=value)))
+    setting = vcl.pod_runtime_class(read_fact("vcluster_settings")["ns/vc"], (0, 23, 0))
+    assert setting.name is None and (setting.problem is None if problem is None else problem in setting.problem)
+
+
+def test_pod_classes_of_a_v019_vcluster_are_never_set(cluster, read_fact):
+    cluster.add(*vr.legacy("old", "ns"))
+    settings = read_fact("vcluster_settings")["ns/old"]
+    assert vcl.pod_runtime_class(settings, (0, 19, 5)).name is None
+    assert vcl.pod_priority_class(settings, (0, 19, 5)).name is None
+
+
+# -- sync.toHost.pods.priorityClassName: not read v0.22.6 | the class of every classless host pod v0.23.0+ ----
+
+@pytest.mark.parametrize("version, status", [("0.22.6", Status.WARN), ("0.23.0", Status.PASS),
+                                             ("0.36.1", Status.PASS)])
+def test_a_vcluster_wide_class_is_not_a_lost_class_from_v023(cluster, run_check, version, status):
+    """Both syncs off, the translator drops the pod's own class, then gives it the configured one
+    (translator.go:188-199@v0.23.0): a pod asking for that class keeps it. v0.22.6 has no such key."""
+    cluster.add(*f.vcluster("vc", "ns", version=version, extra_values=vr.pod_classes(priority_class="train")),
+                f.synced_pod("p", "t", "vc", "ns", labels=PRIORITY, hashed_labels=True))
+    result = run_check(vcluster_priority_class.CHECK)
+    assert result.status is status
+    if status is Status.PASS:
+        assert "priority class train (sync.toHost.pods.priorityClassName" in result.message and result.fix is None
+    else:
+        assert "not read by vCluster v0.22.6" in str(result.evidence[0].data)
+        assert "sync.toHost.pods.priorityClassName" not in result.remediation + result.fix.script
+
+
+def test_a_vcluster_wide_class_replaces_another_class_the_pod_asked_for(cluster, run_check):
+    cluster.add(*f.vcluster("vc", "ns", version="0.23.0", extra_values=vr.pod_classes(priority_class="inference")),
+                f.synced_pod("p", "t", "vc", "ns", labels=PRIORITY, hashed_labels=True))
+    result = run_check(vcluster_priority_class.CHECK)
+    assert result.status is Status.WARN and "priority class inference" in result.message
+    (step,) = result.fix.steps
+    assert step.values == {"sync": {"fromHost": {"priorityClasses": {"enabled": True}},
+                                    "toHost": {"priorityClasses": {"enabled": False}}}}
+
+
+def test_synced_classes_with_a_vcluster_wide_class_pass_naming_it(cluster, run_check):
+    values = vr.pod_classes(priority_class="build", from_host=True)
+    cluster.add(*f.vcluster("vc", "ns", version="0.23.0", extra_values=values),
+                f.synced_pod("p", "t", "vc", "ns", labels=PRIORITY, hashed_labels=True))
+    result = run_check(vcluster_priority_class.CHECK)
+    assert result.status is Status.PASS and "without a class of its own gets build" in result.message
+
+
+@pytest.mark.parametrize("version, proposed", [("0.22.6", False), ("0.23.0", True)])
+def test_the_vcluster_wide_class_is_proposed_only_where_it_exists(cluster, run_check, version, proposed):
+    cluster.add(*f.vcluster("vc", "ns", version=version),
+                f.synced_pod("p", "t", "vc", "ns", labels=PRIORITY, hashed_labels=True))
+    result = run_check(vcluster_priority_class.CHECK)
+    assert result.status is Status.WARN
+    assert ("sync.toHost.pods.priorityClassName: <a PriorityClass of the host>" in result.remediation) is proposed
+    assert "pods.priorityClassName" not in result.fix.script  # which class is the user's choice: never scripted
+
+
+def test_a_vcluster_wide_class_that_is_no_string_is_an_error(cluster, run_check):
+    cluster.add(*f.vcluster("vc", "ns", version="0.23.0", extra_values=vr.pod_classes(priority_class=["train"])))
+    result = run_check(vcluster_priority_class.CHECK)
+    assert result.status is Status.ERROR and "not a string" in result.message

@@ -247,6 +247,7 @@ VCLUSTER_SCHEMA = {
     "$defs": {
         "SyncSettings": _closed(setOwner={"type": "boolean"}, targetNamespace={"type": "string"}),
         "Pods": _closed(enabled={"type": "boolean"}, priorityClassName={"type": "string"},
+                        runtimeClassName={"type": "string"},
                         hybridScheduling=_closed(enabled={"type": "boolean"},
                                                  hostSchedulers={"type": "array", "items": {"type": "string"}})),
         "Labels": {"type": "object", "additionalProperties": {"type": "string"}},

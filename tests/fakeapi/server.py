@@ -55,6 +55,7 @@ KINDS = [
     Kind("kai.scheduler", "v1", "configs", "Config", False),
     Kind("scheduling.run.ai", "v2", "queues", "Queue", False),
     Kind("scheduling.run.ai", "v2alpha2", "podgroups", "PodGroup", True),
+    Kind("node.k8s.io", "v1", "runtimeclasses", "RuntimeClass", False),
     Kind("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", False),
     Kind("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration",
          False),

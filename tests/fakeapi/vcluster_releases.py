@@ -17,6 +17,21 @@ def legacy(name: str, ns: str, *args: str, version: str = "0.19.5") -> List[dict
     return f.vcluster(name, ns, version=version, with_secret=False, syncer_args=list(args))
 
 
+def pod_classes(runtime_class: object = None, priority_class: object = None, **priority_classes: bool) -> dict:
+    """Values setting sync.toHost.pods.runtimeClassName / priorityClassName (v0.23+) and, as ``to_host`` /
+    ``from_host``, the priority class syncs."""
+    pods: Dict = {"enabled": True}
+    if runtime_class is not None:
+        pods["runtimeClassName"] = runtime_class
+    if priority_class is not None:
+        pods["priorityClassName"] = priority_class
+    sync: Dict = {"toHost": {"pods": pods}}
+    for direction, key in (("to_host", "toHost"), ("from_host", "fromHost")):
+        if direction in priority_classes:
+            sync.setdefault(key, {})["priorityClasses"] = {"enabled": priority_classes[direction]}
+    return {"sync": sync}
+
+
 def multi_namespace(name: str, ns: str, version: str = "0.22.0", extra_values: Optional[dict] = None,
                     **kwargs) -> List[dict]:
     """A vCluster in multi-namespace mode: the v0.19 flag, the v0.20-v0.25 key or the v0.26+ Pro key."""

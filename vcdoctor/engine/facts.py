@@ -114,6 +114,8 @@ class Fact:
     #: other facts ``compute`` may ask for (only these); a fact whose reads depend on what a check asks
     #: returns a function, and its reads happen when the check calls it
     needs: Tuple[str, ...] = ()
+    #: facts only the function it returns asks for, when a check calls it: never prefetched
+    later: Tuple[str, ...] = ()
     #: which cluster its reads go to (HOST or VIRTUAL)
     side: str = HOST
 
@@ -175,7 +177,7 @@ class FactContext:
         return self._store.inputs
 
     def fact(self, name: str) -> Any:
-        if name not in self._fact.needs:
+        if name not in self._fact.needs and name not in self._fact.later:
             raise UndeclaredRead(f"fact {self._fact.name!r} asked for fact {name!r} without declaring it")
         return self._store.value(name)
 
@@ -224,8 +226,9 @@ def run_inputs(target: Any, now: datetime.datetime, context: Optional[str] = Non
     return {"target": target, "now": now, "context": context}
 
 
-def closure(names: Iterable[str], facts: Mapping[str, Fact]) -> Tuple[str, ...]:
-    """Every fact ``names`` reach through ``needs``, dependencies first (inputs left out)."""
+def closure(names: Iterable[str], facts: Mapping[str, Fact], later: bool = True) -> Tuple[str, ...]:
+    """Every fact ``names`` reach through ``needs`` (and ``later``, unless told not to), dependencies first
+    (inputs left out)."""
     ordered: Dict[str, None] = {}
 
     def visit(name: str, trail: Tuple[str, ...]) -> None:
@@ -233,7 +236,7 @@ def closure(names: Iterable[str], facts: Mapping[str, Fact]) -> Tuple[str, ...]:
             return
         if name in trail:
             raise ValueError(f"facts depend on each other in a circle: {' -> '.join(trail + (name,))}")
-        for need in facts[name].needs:
+        for need in facts[name].needs + (facts[name].later if later else ()):
             visit(need, trail + (name,))
         ordered[name] = None
     for name in names:

@@ -34,7 +34,7 @@ class Permission:
 @dataclass(frozen=True)
 class Plan:
     checks: Tuple[Check, ...]
-    #: every fact the checks reach, dependencies first: what a run computes (and so prefetches)
+    #: every fact the checks reach at once, dependencies first: what a run prefetches (not facts asked later)
     facts: Tuple[str, ...]
     #: check id -> the reads its facts may make
     reads: Mapping[str, Tuple[Read, ...]]
@@ -70,4 +70,5 @@ def reads_of(check: Check, facts: Mapping[str, Fact], target: Any = None) -> Tup
 
 def make_plan(checks: Sequence[Check], facts: Mapping[str, Fact], target: Any = None) -> Plan:
     needs = [name for check in checks for name in check.needs]
-    return Plan(tuple(checks), closure(needs, facts), {c.id: reads_of(c, facts, target) for c in checks})
+    return Plan(tuple(checks), closure(needs, facts, later=False),
+                {c.id: reads_of(c, facts, target) for c in checks})

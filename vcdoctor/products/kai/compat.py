@@ -54,10 +54,10 @@ class Component:
     container: str
     #: installed only when this setting is on (else optional: checked when present)
     only_with: Optional[str] = None
-    #: it serves KAI's pod webhooks, which fail closed: down, it blocks pod creation
-    webhooks: bool = False
     #: created by the operator (v0.9+), not by the Helm chart
     operator_managed: bool = False
+    #: the operator creates it only while Config spec.<config_field>.service.enabled is true (its default)
+    config_field: Optional[str] = None
 
 
 #: the scheduler of v0.10+ is <spec.global.schedulerName>-<SchedulingShard>; its app label starts with this
@@ -71,16 +71,23 @@ _NSA = Component("node-scale-adjuster", "node-scale-adjuster", "node-scale-adjus
 _PG_CONTROLLER = Component("podgroup-controller", "podgroup-controller", "podgroup-controller")
 _QUEUE_CONTROLLER = Component("queue-controller", "queuecontroller", "queuecontroller")
 _OPERATOR = Component("operator", "kai-operator", "operator")
-_OP_PODGROUPER = Component("pod-grouper", "pod-grouper", "pod-grouper", operator_managed=True)
-_OP_QUEUE_CONTROLLER = Component("queue-controller", "queue-controller", "queue-controller", operator_managed=True)
+#: the operator honours spec.<config_field>.service.enabled (default true, apis/kai/v1/common/service.go:14,31
+#: @v0.9.0) for each operand: operands/{pod_grouper,queue_controller,pod_group_controller,admission,binder,
+#: node_scale_adjuster}/*.go:27,29,26,28,27,27@v0.9.0 and :31,33,33,32,31,27@v0.17.0; the scheduler from v0.10.0
+#: (operands/scheduler/scheduler.go:51@v0.10.0, @v0.17.0)
+_OP_PODGROUPER = Component("pod-grouper", "pod-grouper", "pod-grouper", operator_managed=True,
+                           config_field="podGrouper")
+_OP_QUEUE_CONTROLLER = Component("queue-controller", "queue-controller", "queue-controller", operator_managed=True,
+                                 config_field="queueController")
 _OP_PG_CONTROLLER = Component("podgroup-controller", "podgroup-controller", "podgroup-controller",
-                              operator_managed=True)
-_OP_ADMISSION = Component("admission", "admission", "admission", webhooks=True, operator_managed=True)
+                              operator_managed=True, config_field="podGroupController")
+_OP_ADMISSION = Component("admission", "admission", "admission", operator_managed=True, config_field="admission")
 _OP_NSA = Component("node-scale-adjuster", "node-scale-adjuster", "node-scale-adjuster",
-                    only_with="global.clusterAutoscaling", operator_managed=True)
-_OP_BINDER = Component("binder", "binder", "binder", operator_managed=True)
+                    only_with="global.clusterAutoscaling", operator_managed=True, config_field="nodeScaleAdjuster")
+_OP_BINDER = Component("binder", "binder", "binder", operator_managed=True, config_field="binder")
 #: app = container = Deployment = "<schedulerName>-<shard>", e.g. kai-scheduler-default
-_OP_SCHEDULER = Component("scheduler", "{scheduler_name}-default", "{scheduler_name}-default", operator_managed=True)
+_OP_SCHEDULER = Component("scheduler", "{scheduler_name}-default", "{scheduler_name}-default", operator_managed=True,
+                          config_field="scheduler")
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,9 @@ class Family:
     operator: bool
 
 
+_V0_10 = (_OPERATOR, _OP_SCHEDULER, _OP_BINDER, _OP_PODGROUPER, _OP_QUEUE_CONTROLLER, _OP_PG_CONTROLLER, _OP_ADMISSION,
+          _OP_NSA)
+
 FAMILIES: Tuple[Known[Family], ...] = (
     # chart/templates/services/{scheduler,binder,podgrouper}.yaml@v0.2.0:7,18,22 (no metadata.labels, no
     # namespace: the release namespace); node-scale-adjuster chart/templates/services/nodescaleadjuster.yaml@v0.5.0
@@ -100,12 +110,12 @@ FAMILIES: Tuple[Known[Family], ...] = (
     # podgroup-controller and queuecontroller absent @v0.5.5. The binder serves the pod webhooks, failurePolicy
     # Fail (chart/templates/binder-webhook.yaml@v0.2.0:15-18,48-51).
     Known(Span((0, 2, 0), (0, 6, 0)), Family("v0.2–v0.5 (chart: scheduler, binder, podgrouper)", (
-        _SCHEDULER, Component("binder", "binder", "binder", webhooks=True), _PODGROUPER, _NSA), False),
+        _SCHEDULER, _BINDER, _PODGROUPER, _NSA), False),
           "chart/templates/services/*.yaml@v0.2.0, @v0.4.20, @v0.5.0, @v0.5.5"),
     # chart/templates/services/podgroup-controller.yaml@v0.6.0:7,16,20, queuecontroller.yaml@v0.6.0:7,16,20;
     # the binder still serves the webhooks up to v0.7.12 (config kai-binder @v0.7.12)
     Known(Span((0, 6, 0), (0, 7, 13)), Family("v0.6–v0.7.12 (chart; binder serves the webhooks)", (
-        _SCHEDULER, Component("binder", "binder", "binder", webhooks=True), _PODGROUPER, _NSA, _PG_CONTROLLER,
+        _SCHEDULER, _BINDER, _PODGROUPER, _NSA, _PG_CONTROLLER,
         _QUEUE_CONTROLLER), False),
           "chart/templates/services/podgroup-controller.yaml@v0.6.0, queuecontroller.yaml@v0.6.0, "
           "binder-webhook.yaml@v0.7.12"),
@@ -113,7 +123,7 @@ FAMILIES: Tuple[Known[Family], ...] = (
     # failurePolicy Fail (chart/templates/admission-webhook.yaml@v0.7.13:17,60, same @v0.8.5)
     Known(Span((0, 7, 13), (0, 9, 0)), Family("v0.7.13–v0.8 (chart; kai-admission serves the webhooks)", (
         _SCHEDULER, _BINDER, _PODGROUPER, _NSA, _PG_CONTROLLER, _QUEUE_CONTROLLER,
-        Component("admission", "kai-admission", "kai-admission", webhooks=True)), False),
+        Component("admission", "kai-admission", "kai-admission")), False),
           "chart/templates/services/admission.yaml@v0.7.13, admission-webhook.yaml@v0.7.13, @v0.8.5"),
     # operator chart/templates/services/operator.yaml@v0.9.0:7-10,19,23; the chart still deploys scheduler and
     # binder (chart/templates/services/{scheduler,binder}.yaml@v0.9.0, @v0.9.20; operator has them commented out,
@@ -128,16 +138,81 @@ FAMILIES: Tuple[Known[Family], ...] = (
     # scheduler <schedulerName>-<shard> (pkg/operator/operands/scheduler/resources_for_shard.go@v0.10.0:38,62,70;
     # @v0.17.0:67,75), shard "default" (chart/templates/default-shard.yaml@v0.10.0:7), container name = Deployment
     # name (operands/common/common.go@v0.17.0:178); binder from the operator (operands/binder/resources.go@v0.10.0:30)
-    Known(Span((0, 10, 0), (0, 18, 0)), Family("v0.10+ (operator runs every component)", (
-        _OPERATOR, _OP_SCHEDULER, _OP_BINDER, _OP_PODGROUPER, _OP_QUEUE_CONTROLLER, _OP_PG_CONTROLLER, _OP_ADMISSION,
-        _OP_NSA), True),
+    Known(Span((0, 10, 0), (0, 16, 0)), Family("v0.10–v0.15 (operator runs every component)", _V0_10, True),
           "pkg/operator/operands/scheduler/resources_for_shard.go@v0.10.0, @v0.17.0; operands/binder/resources.go"
           "@v0.10.0"),
+    # DaemonSet numa-placement-exporter, pods app=<name> (operands/numa_placement_exporter/resources.go:22,36-38
+    # @v0.16.0; operands/common/common.go:201-210@v0.16.0), deployed when Config spec.numaPlacementExporter.service
+    # .enabled says so, else when a shard enables the numa plugin (numa_placement_exporter.go:57-80@v0.16.0)
+    Known(Span((0, 16, 0), (0, 18, 0)), Family("v0.16+ (operator runs every component)", _V0_10 + (
+        Component("numa-placement-exporter", "numa-placement-exporter", "numa-placement-exporter",
+                  only_with="a shard's numa plugin", operator_managed=True, config_field="numaPlacementExporter"),),
+        True), "pkg/operator/operands/numa_placement_exporter/resources.go@v0.16.0"),
 )
+
+#: What the API server refuses while a component that serves KAI's webhooks is down: every such webhook fails
+#: closed (failurePolicy Fail), and which objects it matches changed across releases.
+@dataclass(frozen=True)
+class Outage:
+    component: str
+    refuses: str
+
+
+_EVERY_POD = ("the creation of every pod outside {excluded}, the vCluster's own control plane and every pod its "
+              "syncer creates included")
+WEBHOOK_OUTAGES: Tuple[Known[Outage], ...] = (
+    Known(Span((0, 2, 0), (0, 3, 0)), Outage("binder", _EVERY_POD.format(excluded="KAI's namespace (kube-system's "
+                                                                                  "pods too)")),
+          "deployments/kai-scheduler/templates/binder-webhook.yaml:17-24@v0.2.0"),
+    Known(Span((0, 3, 0), (0, 7, 13)), Outage("binder", _EVERY_POD.format(excluded="kube-system and KAI's namespace")),
+          "deployments/kai-scheduler/templates/binder-webhook.yaml:19-25@v0.3.0, @v0.6.0"),
+    Known(Span((0, 7, 13), (0, 13, 0)), Outage("admission", _EVERY_POD.format(
+        excluded="kube-system and KAI's namespace (narrowed only by KAI's namespace and pod label selectors)")),
+          "deployments/kai-scheduler/templates/admission-webhook.yaml:17-30@v0.7.13; "
+          "pkg/operator/operands/admission/resources.go:151-154@v0.9.0, "
+          ":149-152@v0.12.23 (NotIn kube-system, KAI namespace)"),
+    Known(Span((0, 13, 0), (0, 18, 0)), Outage("admission", "the creation of pods whose schedulerName is KAI's "
+                                                            "(matchConditions): other pods, the vCluster's control "
+                                                            "plane included, are admitted"),
+          "pkg/operator/operands/admission/resources.go:182-191,224,235@v0.13.0"),
+    Known(Span((0, 10, 0), (0, 18, 0)), Outage("podgroup-controller", "the creation and update of PodGroups: the "
+                                                                      "pod-grouper cannot group new pods, so they "
+                                                                      "stay Pending"),
+          "pkg/operator/operands/pod_group_controller/resources.go:178-195@v0.10.0, :182-199@v0.17.0 (none @v0.9.20)"),
+    Known(Span((0, 17, 0), (0, 18, 0)), Outage("admission", "the creation and update of Topology objects"),
+          "pkg/operator/operands/admission/resources.go:321-340@v0.17.0 (none @v0.16.0)"),
+    Known(Span((0, 6, 0), (0, 18, 0)), Outage("queue-controller", "the creation and update of Queues"),
+          "deployments/kai-scheduler/templates/queuecontroller-webhook.yaml@v0.6.0:24; "
+          "pkg/operator/operands/queue_controller/resources.go@v0.9.0:203, @v0.17.0:202"),
+)
+
+
+def outages(component: str, version: Optional[Version]) -> Tuple[Known[Outage], ...]:
+    """What a down ``component`` blocks at ``version`` (empty for an unknown release)."""
+    if version is None:
+        return ()
+    return tuple(row for row in WEBHOOK_OUTAGES if row.value.component == component and version in row.span)
+
+
+#: the pod-grouper groups only pods whose labels, and whose namespace's labels, match these flags ("k=v,k2=v2",
+#: parsed by splitting on "," then the first "="): cmd/podgrouper/app/options.go:45-46@v0.7.0, :48-49@v0.17.0;
+#: the pod selector filters its watch (app.go:131-132@v0.7.0, :187-188@v0.17.0), the namespace selector each event
+#: (pkg/podgrouper/pod_controller.go:204-215@v0.7.0, :259-270@v0.17.0). Set from global.podLabelSelector /
+#: namespaceLabelSelector (chart templates/services/podgrouper.yaml:26,29@v0.7.0; Config spec.global, operands/
+#: pod_grouper/resources.go:87,91@v0.9.0, :104,108@v0.17.0). Absent before v0.7.0.
+POD_LABEL_SELECTOR_FLAG = "--pod-label-selector"
+NAMESPACE_LABEL_SELECTOR_FLAG = "--namespace-label-selector"
+GROUPER_SELECTORS = Known(Span((0, 7, 0)), True, "cmd/podgrouper/app/options.go:45-46@v0.7.0, :48-49@v0.17.0")
+#: a pod, or any of its owners, annotated so is left to whoever creates its PodGroup (pkg/common/constants/
+#: constants.go:39@v0.15.0, :55@v0.17.0; pkg/podgrouper/pod_controller.go:100,118@v0.15.0, :101,119@v0.17.0)
+SKIP_PODGROUPER = Known(Span((0, 15, 0)), "kai.scheduler/skip-podgrouper",
+                        "pkg/common/constants/constants.go:39@v0.15.0, :55@v0.17.0")
+
 
 #: every app label a KAI component has had, for recognising pods when the release is unknown
 ALL_APPS = ("kai-operator", "scheduler", "binder", "podgrouper", "pod-grouper", "node-scale-adjuster",
-            "podgroup-controller", "queuecontroller", "queue-controller", "kai-admission", "admission")
+            "podgroup-controller", "queuecontroller", "queue-controller", "kai-admission", "admission",
+            "numa-placement-exporter")
 
 
 # -- names a pod is read by --------------------------------------------------------------------------------
@@ -174,6 +249,8 @@ SCHEDULER_NAME_FLAG = "--scheduler-name"
 #: the pod-grouper's node-pool label flag, the zap development switch global.jsonLog turns off, and the
 #: pre-operator GPU-sharing flag of the binder / kai-admission (rows above cite where each is read)
 NODE_POOL_LABEL_FLAG = "--nodepool-label-key"
+#: a shard's scheduler schedules the node pool of this value (resources_for_shard.go:310@v0.10.0, :361@v0.17.0)
+PARTITION_FLAG = "--partition-label-value"
 ZAP_DEVEL_FLAG = "--zap-devel"
 GPU_SHARING_FLAG = "--gpu-sharing-enabled"
 

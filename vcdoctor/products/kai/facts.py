@@ -170,6 +170,18 @@ def _examined_kai_pods(ctx: FactContext) -> List[dict]:
     return names.kai_pods_of(ctx.fact("examined_pods"), ctx.fact("kai_settings").scheduler)
 
 
+def _pending_kai_pods(ctx: FactContext) -> Callable[[], Optional[List[dict]]]:
+    """The examined pods naming KAI's scheduler that wait unbound, asked only when a scheduler shard is down (to
+    name who waits for it); None when they cannot be read."""
+    def pending() -> Optional[List[dict]]:
+        try:
+            pods = ctx.fact("examined_kai_pods")
+        except (GatewayError, SideUnavailable):
+            return None
+        return [p for p in pods if podinfo.phase(p) == "Pending" and not podinfo.node_name(p)]
+    return pending
+
+
 def _queues(ctx: FactContext) -> QueueTree:
     return queue_tree(ctx.api.list(r.QUEUES))
 
@@ -218,6 +230,16 @@ def _nodes(ctx: FactContext) -> Callable[[], Tuple[dict, ...]]:
     return lambda: ctx.api.list(r.NODES)
 
 
+def _namespace_labels(ctx: FactContext) -> Callable[[str], Optional[Dict[str, str]]]:
+    """A host namespace's labels; None when it cannot be read."""
+    def labels(namespace: str) -> Optional[Dict[str, str]]:
+        try:
+            return dict(podinfo.labels(ctx.api.get(r.NAMESPACES, namespace)))
+        except GatewayError:
+            return None
+    return labels
+
+
 def _target_events(ctx: FactContext) -> Callable[[str, str, str], List[dict]]:
     """Events about one object of the --pod target, newest first (a field-selected LIST per object)."""
     def about(namespace: str, kind: str, name: str) -> List[dict]:
@@ -264,6 +286,8 @@ FACTS = (
          needs=("kai_pods", "kai_release", "kai_config", "kai_place")),
     Fact("examined_kai_pods", "the examined pods that name KAI's configured scheduler", _examined_kai_pods,
          needs=("examined_pods", "kai_settings")),
+    Fact("pending_kai_pods", "the examined KAI pods waiting unbound (asked only when a scheduler shard is down)",
+         _pending_kai_pods, later=("examined_kai_pods",)),
 
     Fact("queues", "KAI's queue tree", _queues, (Read("list", r.QUEUES),)),
     Fact("podgroup_refs", "(namespace, name) of every PodGroup", _podgroup_refs,
@@ -278,6 +302,10 @@ FACTS = (
          needs=("gpu_sharing", "kai_release")),
     Fact("nodes", "every node (allocatable GPUs)", _nodes,
          (Read("list", r.NODES, when="when GPU requests are valid"),)),
+    Fact("namespace_labels", "the labels of a host namespace whose pods KAI's pod-grouper left ungrouped",
+         _namespace_labels, (Read("get", r.NAMESPACES, name=RUNTIME, when="when the pod-grouper watches only "
+                                                                          "labelled namespaces and a pod has no "
+                                                                          "PodGroup"),)),
     Fact("target_events", "events about the --pod target and its PodGroup", _target_events,
          (Read("list", r.EVENTS, namespace=RUNTIME, fields=RUNTIME, when="with --pod, for a Pending pod",
                option="pod"),)),
@@ -290,10 +318,12 @@ FACTS = (
 #: what a snapshot keeps of KAI's objects (every other annotation and container argument is dropped): the
 #: annotations and component flags vcdoctor reads
 SNAPSHOT_ANNOTATIONS = (names.PODGROUP_ANNOTATION, names.GPU_FRACTION, names.GPU_MEMORY, GPU_FRACTION_NUM_DEVICES,
-                        MPS, GPU_LIMIT_ANNOTATION)
+                        MPS, GPU_LIMIT_ANNOTATION, compat.SKIP_PODGROUPER.value)
 #: the namespaces whose pods' termination messages a check quotes (the reservation pods'); every other pod's
 #: are dropped (a FallbackToLogsOnError message is a log tail, and log tails hold passwords)
 SNAPSHOT_MESSAGE_NAMESPACES = RESERVATION_NAMESPACES
 SNAPSHOT_FLAGS = (compat.GPU_SHARING_FLAG, compat.QUEUE_LABEL_FLAG, compat.SCHEDULER_NAME_FLAG,
-                  compat.NODE_POOL_LABEL_FLAG, compat.ZAP_DEVEL_FLAG)
+                  compat.NODE_POOL_LABEL_FLAG, compat.ZAP_DEVEL_FLAG, compat.POD_LABEL_SELECTOR_FLAG,
+                  compat.NAMESPACE_LABEL_SELECTOR_FLAG, compat.PARTITION_FLAG)
+SNAPSHOT_BOOL_FLAGS = (compat.GPU_SHARING_FLAG, compat.ZAP_DEVEL_FLAG)
 

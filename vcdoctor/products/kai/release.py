@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor.products.kai import compat
@@ -121,6 +121,14 @@ class KaiSettings:
     namespace: str = compat.DEFAULT_NAMESPACE
     #: how ``namespace`` was found
     namespace_source: str = "KAI's default namespace"
+    #: Config spec fields whose service.enabled is false: components switched off on purpose
+    switched_off: Tuple[str, ...] = ()
+    #: the pod-grouper's --pod-label-selector and --namespace-label-selector, as it parses them (v0.7+)
+    pod_selector: Tuple[Tuple[str, str], ...] = ()
+    namespace_selector: Tuple[Tuple[str, str], ...] = ()
+    #: Config spec.admission.queueLabelSelector (v0.9+): the pod webhooks match only namespaces with the queue label
+    #: key (operands/admission/resources.go:158@v0.9.0, :156@v0.12.0)
+    webhooks_need_queue_label: bool = False
 
     @property
     def scheduler(self) -> str:
@@ -140,7 +148,34 @@ def settings(release: KaiRelease, kai_pods: Sequence[dict], config: Optional[dic
     glob = _global(config)
     grouper = _grouper(kai_pods)
     return KaiSettings(release, _scheduler_name(glob, kai_pods), _queue_label(release, glob, grouper),
-                       _node_pool_label(release, glob, grouper), *_json_log(release, glob, grouper), problems)
+                       _node_pool_label(release, glob, grouper), *_json_log(release, glob, grouper), problems,
+                       switched_off=_switched_off(config),
+                       webhooks_need_queue_label=_admission(config).get("queueLabelSelector") is True,
+                       pod_selector=_selector(grouper, compat.POD_LABEL_SELECTOR_FLAG),
+                       namespace_selector=_selector(grouper, compat.NAMESPACE_LABEL_SELECTOR_FLAG))
+
+
+def _selector(grouper: Optional[dict], flag: str) -> Tuple[Tuple[str, str], ...]:
+    """key=value pairs as the pod-grouper parses them: split on ",", then on the first "=", trimmed; a pair
+    without "=" is dropped."""
+    value = flag_value(grouper, flag) if grouper else None
+    pairs: Dict[str, str] = {}
+    for pair in (value or "").split(","):
+        key, equals, wanted = pair.partition("=")
+        if equals:
+            pairs[key.strip()] = wanted.strip()
+    return tuple(sorted(pairs.items()))
+
+
+def _admission(config: Optional[dict]) -> dict:
+    admission = ((config or {}).get("spec") or {}).get("admission")
+    return admission if isinstance(admission, dict) else {}
+
+
+def _switched_off(config: Optional[dict]) -> Tuple[str, ...]:
+    spec = (config or {}).get("spec") or {}
+    return tuple(sorted(key for key, value in spec.items() if isinstance(value, dict)
+                        and isinstance(value.get("service"), dict) and value["service"].get("enabled") is False))
 
 
 def _scheduler_name(glob: dict, kai_pods: Sequence[dict]) -> Setting:

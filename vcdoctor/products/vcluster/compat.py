@@ -138,6 +138,36 @@ PRIORITY_SNIPPET: Table[str] = Table("priority class snippet", (
         "translator.go:106-107,177-192@v0.23.0 (fromHost alone keeps the name as is: the host's classes)"),
 ))
 
+#: sync.toHost.pods.priorityClassName: the translator gives it to every host pod whose class is empty after the
+#: priority class rules above, i.e. a pod without one of its own or, with both syncs off, every pod (its own class
+#: was just dropped); never to a pod that keeps its own class. The name is not translated: it is a host class
+POD_PRIORITY_CLASS = Era(Span((0, 23, 0), (0, 37, 0)), "sync.toHost.pods.priorityClassName",
+                         "config/config.go:706-707@v0.23.0, :1642-1643@v0.36.1; pkg/controllers/resources/pods/"
+                         "translate/translator.go:188-192,194-199@v0.23.0, :246-250,252-257@v0.36.1 (same condition "
+                         "at every tag v0.23.0-v0.36.1; absent from config/config.go@v0.22.6)")
+
+# -- node mode -------------------------------------------------------------------------------------------
+
+#: the switch to private nodes (nothing is synced to the host, so a host KAI never sees a pod); None: the release
+#: has no such mode, and a stray key is an unknown key its strict parsing refuses (STRICT_PARSING)
+PRIVATE_NODES: Table[Optional[str]] = Table("private nodes", (
+    Era(Span((0, 19, 0), (0, 26, 0)), None, "absent from pkg/options/flags.go@v0.19.0, config/config.go@v0.25.2 "
+        "and chart/values.schema.json@v0.25.2"),
+    Era(Span((0, 26, 0), (0, 37, 0)), "privateNodes.enabled",
+        "config/config.go:63-64,97-101@v0.26.0, :71-72,111-115@v0.36.1; chart/values.schema.json:4737@v0.26.0, "
+        ":5815@v0.36.1; no sync controllers: pkg/controllers/register.go:45-48@v0.26.0, :56-59@v0.36.1"),
+))
+#: the distro key that makes v0.26-v0.32 refuse private nodes at start ("private nodes mode is only supported for
+#: kubernetes"); None: no private nodes yet (v0.19-v0.25) or no k3s distro any more (v0.33+)
+PRIVATE_NODES_REFUSED_WITH: Table[Optional[str]] = Table("private nodes refused at start with", (
+    Era(Span((0, 19, 0), (0, 26, 0)), None, "no private nodes before v0.26.0 (config/config.go@v0.25.2)"),
+    Era(Span((0, 26, 0), (0, 33, 0)), "controlPlane.distro.k3s.enabled",
+        "pkg/config/validation.go:216,931-934@v0.26.0, :212,797-800@v0.32.3 (from ParseConfig: pkg/config/parse.go:52"
+        "@v0.26.0, :62@v0.32.3); Distro(): config/config.go:686-694@v0.26.0"),
+    Era(Span((0, 33, 0), (0, 37, 0)), None, "k3s absent from config/config.go@v0.33.0 and from $defs.Distro of "
+        "chart/values.schema.json:1184@v0.33.0 (only k8s; DistroK3s at :1222@v0.32.3), same @v0.36.1"),
+))
+
 # -- scheduling ------------------------------------------------------------------------------------------
 
 #: the settings that turn on a virtual scheduler (which binds every pod before it reaches the host)
@@ -158,6 +188,15 @@ SCHEDULER_KEYS: Table[Tuple[str, ...]] = Table("virtual scheduler keys", (
 #: hybrid scheduling (Pro) hands pods of the listed host schedulers to the host
 HYBRID_SCHEDULING = Era(Span((0, 26, 0), (0, 37, 0)), "sync.toHost.pods.hybridScheduling",
                         "config/config.go:834@v0.26.0; pkg/controllers/resources/pods/scheduling/config.go@v0.26.0")
+
+# -- runtime class --------------------------------------------------------------------------------------
+
+#: sync.toHost.pods.runtimeClassName: set on every synced host pod, replacing the pod's own runtimeClassName
+#: (unconditional, unlike priorityClassName); a host RuntimeClass name, not translated
+POD_RUNTIME_CLASS = Era(Span((0, 23, 0), (0, 37, 0)), "sync.toHost.pods.runtimeClassName",
+                        "config/config.go:703-704@v0.23.0, :1639-1640@v0.36.1; pkg/controllers/resources/pods/"
+                        "translate/translator.go:347-350@v0.23.0, :418-421@v0.36.1 (same at every tag v0.23.0-v0.36.1; "
+                        "absent from config/config.go@v0.22.6)")
 
 # -- multi-namespace mode --------------------------------------------------------------------------------
 
@@ -228,7 +267,7 @@ SYNCER_LOG: Table[str] = Table("syncer log format", (
 TABLES: Dict[str, Table] = {t.topic: t for t in (
     CONFIG_SOURCE, STRICT_PARSING, LABEL_REWRITING, SYNC_LABELS_KEY, PRIORITY_CLASSES, PRIORITY_SNIPPET,
     SCHEDULER_KEYS, MULTI_NAMESPACE_KEY, MULTI_NAMESPACE_NAMING, SET_OWNER_KEY, CONFIG_HASH, SYNCER_LOG,
-    PRIORITY_CLASSES_EXCLUSIVE)}
+    PRIORITY_CLASSES_EXCLUSIVE, PRIVATE_NODES, PRIVATE_NODES_REFUSED_WITH)}
 
 
 def unsupported_message(version: Optional[Version]) -> str:

@@ -7,6 +7,9 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
+from vcdoctor.products.vcluster import compat
+from vcdoctor.versions import Version, show
+
 #: The only config keys vcdoctor reads; everything else in vc-config stays unread and unreported.
 CONFIG_KEYS = (
     ("experimental", "syncSettings", "setOwner"),
@@ -24,6 +27,7 @@ CONFIG_KEYS = (
     ("sync", "toHost", "priorityClasses", "enabled"),
     ("sync", "fromHost", "priorityClasses", "enabled"),
     ("sync", "toHost", "pods", "priorityClassName"),
+    ("sync", "toHost", "pods", "runtimeClassName"),
 )
 
 
@@ -179,7 +183,7 @@ class Settings:
 
 
 #: v0.19 bool flags (pkg/options/flags.go@v0.19.0): --set-owner defaults to true, the others to false
-_BOOL_FLAGS = ("--set-owner", "--multi-namespace-mode", "--enable-scheduler", "--enable-priority-classes")
+BOOL_FLAGS = ("--set-owner", "--multi-namespace-mode", "--enable-scheduler", "--enable-priority-classes")
 
 
 def syncer_flags(args) -> Dict[str, Any]:
@@ -190,7 +194,7 @@ def syncer_flags(args) -> Dict[str, Any]:
     flags: Dict[str, Any] = {"--set-owner": True, "--sync-labels": [], "--sync": []}
     for arg in args:
         name, _, value = arg.partition("=")
-        if name in _BOOL_FLAGS:
+        if name in BOOL_FLAGS:
             # pflag bools take no separate value; "--set-owner" alone means true
             text = value.lower() if value else "true"
             flags[name] = {"true": True, "1": True, "t": True, "false": False, "0": False, "f": False}.get(text, text)
@@ -211,3 +215,40 @@ def owner_setting(settings: Settings) -> OwnerSetting:
                             problem=f"{key} is {value!r} ({type(value).__name__}), not a boolean")
     return OwnerSetting(value, settings.source, shown)
 
+
+@dataclass(frozen=True)
+class PodClassSetting:
+    """A class vCluster's pod translator writes into synced host pods (``sync.toHost.pods.<kind>ClassName``)."""
+
+    #: the dotted config key
+    key: str
+    #: the host class the translator sets; None when unset, empty, not read by this release or not a string
+    name: Optional[str]
+    #: where upstream says what the key does (compat's ``path:line@tag``), or why this release ignores it
+    source: str
+    #: the value as found when it is not a string (the syncer refuses such a config at start)
+    problem: Optional[str] = None
+
+
+def _pod_class(settings: Settings, version: Optional[Version], era: compat.Era[str]) -> PodClassSetting:
+    key = era.value
+    value = settings.get(key)
+    if settings.legacy or version is None or version not in era.span:
+        note = f"; {key} is set but not read by vCluster {show(version)}" if value not in (None, "") else ""
+        return PodClassSetting(key, None, f"{key} exists from {era.span.describe()} ({era.source}){note}")
+    if value is None or value == "":
+        return PodClassSetting(key, None, era.source)
+    if not isinstance(value, str):
+        return PodClassSetting(key, None, era.source, f"{key} is {value!r} ({type(value).__name__}), not a string")
+    return PodClassSetting(key, value, era.source)
+
+
+def pod_runtime_class(settings: Settings, version: Optional[Version]) -> PodClassSetting:
+    """sync.toHost.pods.runtimeClassName (v0.23+): the RuntimeClass every synced host pod gets, replacing its own."""
+    return _pod_class(settings, version, compat.POD_RUNTIME_CLASS)
+
+
+def pod_priority_class(settings: Settings, version: Optional[Version]) -> PodClassSetting:
+    """sync.toHost.pods.priorityClassName (v0.23+): the PriorityClass a host pod gets when it has none once the
+    priority class sync rules ran (compat.POD_PRIORITY_CLASS)."""
+    return _pod_class(settings, version, compat.POD_PRIORITY_CLASS)

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Dict, List, Mapping, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from vcdoctor import logs
 from vcdoctor import pods as podinfo
-from vcdoctor.engine.facts import RUNTIME, Fact, FactContext, Read, ScopedApi
+from vcdoctor.engine.facts import RUNTIME, Fact, FactContext, Read, ScopedApi, SideUnavailable
 from vcdoctor.gateway import GatewayError, NotFound
 from vcdoctor.gateway import resources as r
 from vcdoctor.products.helm.release import ChartSchema, MalformedRelease, NoRelease, chart_schema
 from vcdoctor.products.vcluster import compat, syncer_log
 from vcdoctor.products.vcluster.config import (
+    BOOL_FLAGS,
     ConfigMissing,
     MalformedConfig,
     Settings,
     config_outline,
     load_config,
+    pod_runtime_class,
     reduce_config,
     syncer_flags,
 )
@@ -31,6 +33,7 @@ from vcdoctor.products.vcluster.discovery import (
     VCluster,
     discover,
     is_control_plane_of,
+    owner_key,
 )
 from vcdoctor.products.vcluster.names import (
     MANAGED_BY,
@@ -44,6 +47,7 @@ from vcdoctor.products.vcluster.names import (
     is_multi_namespace_of,
     multi_namespace_host_namespace,
     note_owner,
+    virtual_ref,
 )
 from vcdoctor.products.vcluster.syncer_log import Refusal
 from vcdoctor.secret_values import DERIVED_FROM, SecretKeyMissing, decode_key, stored_digest
@@ -223,6 +227,59 @@ def _syncer_logs(ctx: FactContext) -> SyncerLogs:
     return {vc.ref: read_syncer_logs(ctx.api, control_plane, vc) for vc in vclusters}
 
 
+def _runtime_class_refusals(ctx: FactContext) -> Tuple[syncer_log.RuntimeClassRefusals, ...]:
+    """Pods the syncer logs say the host refused for a missing RuntimeClass (KAI's admission sets one on GPU pods),
+    those without a host pod since, and whether the class exists now. Nothing when the logs are out of reach: the
+    check that reads the logs reports that."""
+    try:
+        logs_by_vcluster, examined = ctx.fact("syncer_logs"), ctx.fact("examined_pods")
+    except (GatewayError, SideUnavailable):
+        return ()
+    synced = {(owner_key(p), virtual_ref(p)) for p in examined}
+    waiting: Dict[str, Dict[str, Refusal]] = {}
+    vclusters = ctx.fact("vclusters")
+    for vc in vclusters:
+        for ref, lines in logs_by_vcluster.get(vc.ref, ()):
+            if isinstance(lines, GatewayError):
+                continue
+            for pod, refusal in syncer_log.refused_pods(lines, ref, vc.ref):
+                missing = syncer_log.RUNTIME_CLASS_MISSING.search(refusal.reason)
+                if missing and ((vc.namespace, vc.name), pod) not in synced:
+                    waiting.setdefault(missing.group(1), {})[pod] = refusal
+    return tuple(syncer_log.RuntimeClassRefusals(name, _exists(ctx.api, r.RUNTIME_CLASSES, name),
+                                                 tuple(pods.items()), _set_by(ctx, vclusters, name, pods))
+                 for name, pods in sorted(waiting.items()))
+
+
+def _set_by(ctx: FactContext, vclusters: Sequence[VCluster], runtime_class: str,
+            pods: Mapping[str, Refusal]) -> Tuple[Tuple[str, str], ...]:
+    """The refusing vClusters that give every synced pod this class themselves (v0.23+): then they, not KAI's
+    admission, chose it."""
+    refs = {refusal.vcluster for refusal in pods.values()}
+    try:
+        settings = ctx.fact("vcluster_settings")
+    except (GatewayError, SideUnavailable):
+        return ()
+    found = []
+    for vc in vclusters:
+        own = settings.get(vc.ref)
+        if vc.ref in refs and isinstance(own, Settings):
+            chosen = pod_runtime_class(own, vc.version)
+            if chosen.name == runtime_class:
+                found.append((vc.ref, chosen.source))
+    return tuple(found)
+
+
+def _exists(api: ScopedApi, resource: r.Resource, name: str) -> Optional[bool]:
+    try:
+        api.get(resource, name)
+    except NotFound:
+        return False
+    except GatewayError:
+        return None
+    return True
+
+
 #: per vCluster ref: its chart's schema (validator compiled), None when the chart has none, or why it is unknown
 ChartSchemas = Mapping[str, Union[ChartSchema, None, Exception]]
 
@@ -261,6 +318,11 @@ FACTS = (
          (CONTROL_PLANE_READ,)),
     Fact("syncer_logs", "each examined vCluster's syncer log tail", _syncer_logs, (SYNCER_LOG_READ,),
          needs=("vclusters", "control_plane_pods")),
+    Fact("runtime_class_refusals", "pods the syncer logs say the host refused for a missing RuntimeClass, still "
+         "without a host pod, and whether it exists now", _runtime_class_refusals,
+         (Read("get", r.RUNTIME_CLASSES, name=RUNTIME, when="when a syncer log says the host refused a pod for a "
+                                                            "missing RuntimeClass", optional=True),),
+         needs=("vclusters", "syncer_logs", "examined_pods", "vcluster_settings")),
     Fact("vcluster_chart_schemas", "each examined vCluster's chart schema, from its current Helm release",
          _chart_schemas, (Read("list", r.SECRETS, namespace=RUNTIME, labels=RUNTIME, metadata_only=True,
                                when="with --read-helm-release", option="helm_release"),
@@ -276,4 +338,5 @@ SNAPSHOT_ANNOTATIONS = (CONFIG_HASH, HELM_RELEASE_ANNOTATION, HELM_NAMESPACE_ANN
                         OBJECT_NAMESPACE, VIRTUAL_LABELS, POD_NAME_ANNOTATION, POD_NAMESPACE_ANNOTATION)
 SNAPSHOT_FLAGS = ("--set-owner", "--sync-labels", "--multi-namespace-mode", "--target-namespace",
                   "--enable-scheduler", "--sync", "--enable-priority-classes")
+SNAPSHOT_BOOL_FLAGS = BOOL_FLAGS
 

@@ -16,6 +16,8 @@ _SYNCING = re.compile(r'error syncing [Pp]od (?P<ns>[^/\s"\\]+)/(?P<name>[^\s"\\
                       r'(?P<err>.*)')
 #: texts of a host-side refusal (admission webhooks, quota, policy)
 REFUSAL_MARKERS = ("denied the request", "is forbidden", "exceeded quota", "failed quota", "rror syncing")
+#: Kubernetes' RuntimeClass admission plugin refusing a pod (plugin/pkg/admission/runtimeclass), as quoted in a log
+RUNTIME_CLASS_MISSING = re.compile(r'RuntimeClass \\?"([^"\\]{1,253})\\?" not found')
 #: a quoted reason longer than this is cut at a word boundary (it is evidence, not a payload)
 MAX_REASON = 1000
 
@@ -31,6 +33,19 @@ class Refusal:
     count: int = 1
     #: namespace/name of the vCluster whose pod was refused, when known
     vcluster: str = ""
+
+
+@dataclass(frozen=True)
+class RuntimeClassRefusals:
+    """Virtual pods the host refused for lacking one RuntimeClass, and still without a host pod."""
+
+    runtime_class: str
+    #: whether the host has it now; None when that could not be read
+    exists: Optional[bool]
+    #: (virtual namespace/name, the newest refusal) per pod
+    pods: Tuple[Tuple[str, Refusal], ...]
+    #: vClusters (ref, citation) whose sync.toHost.pods.runtimeClassName gives every synced pod this class
+    set_by_vcluster: Tuple[Tuple[str, str], ...] = ()
 
 
 #: controller-runtime's "Reconciler error" names the syncer in ``controller`` ("pod"), and the virtual object in
@@ -93,6 +108,22 @@ def refusals(lines: Iterable[str], source: str, vcluster: str, namespace: str, n
     for line in lines:
         if any(marker in line for marker in REFUSAL_MARKERS) and concerns(line, vcluster, namespace, name):
             found.append(Refusal(source, reason_of(_fields(line)[0]), vcluster=vcluster_ref))
+    return found
+
+
+def refused_pods(lines: Iterable[str], source: str, vcluster_ref: str) -> List[Tuple[str, Refusal]]:
+    """Every virtual pod (namespace/name) the host refused in these lines, with the refusal: a run without --pod
+    still sees pods that never reached the host."""
+    found = []
+    for line in lines:
+        if not any(marker in line for marker in REFUSAL_MARKERS):
+            continue
+        text, ns, name = _fields(line)
+        if ns is None or name is None:
+            match = _SYNCING.search(text)
+            ns, name = (match.group("ns"), match.group("name")) if match else ("", "")
+        if ns and name:
+            found.append((f"{ns}/{name}", Refusal(source, reason_of(text), vcluster=vcluster_ref)))
     return found
 
 
