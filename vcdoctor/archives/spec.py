@@ -1,7 +1,8 @@
 """A troubleshoot.sh/v1beta2 SupportBundle spec whose collectors gather exactly what vcdoctor's plan reads.
 
-Each read of the plan maps to one collector (READ_COLLECTORS); a read no collector answers fails generation, so a
-fact that starts reading something new cannot leave the spec behind (tests/test_archives.py)."""
+Each read of the plan maps to one collector (_collector); a read no collector answers fails generation, so a fact
+that starts reading something new cannot leave the spec behind (tests/test_archives.py). Only optional reads, which
+no verdict depends on, may have none (troubleshoot collects no RuntimeClass)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,8 @@ def _collector(fact: str, read: Read, vclusters: Sequence[Tuple[str, str]]) -> L
         return [{"secret": {"collectorName": f"vcdoctor-helm-release-{name}", "namespace": namespace,
                             "selector": ["owner=helm", f"name={name}"], "key": "release", "includeValue": True}}
                 for namespace, name in vclusters]
+    if read.optional and read.resource not in CLUSTER_RESOURCES + (r.SECRETS,):
+        return []  # no collector gathers it (RuntimeClasses); the checks give their verdict without it, as live
     if read.resource == r.SECRETS:
         if vclusters:
             return [{"secret": {"collectorName": f"vcdoctor-vc-config-{name}", "namespace": namespace,
