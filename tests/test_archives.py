@@ -371,3 +371,44 @@ def test_a_bundle_packed_again_from_its_folder_is_read(cluster, tmp_path):
     again = json.loads(invoke("run", "--snapshot", write(tmp_path, "b.tar.gz", tar_of(members)), "-o", "json").stdout)
     assert again["snapshot"] == first["snapshot"]
     assert [(c["id"], c["status"]) for c in again["checks"]] == [(c["id"], c["status"]) for c in first["checks"]]
+
+
+def _repacked(data: bytes, change) -> bytes:
+    """The archive with each regular member passed through change(name, content) -> content or None (dropped)."""
+    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(data))) as tar:
+        members = [(m.name, tar.extractfile(m).read(), "file") for m in tar if m.isfile()]
+    kept = [(name, change(name, content)) for name, content, _ in members]
+    return tar_of([(name, content, "file") for name, content in kept if content is not None])
+
+
+def test_a_namespace_the_collector_could_not_list_is_a_skip_quoting_why(cluster, tmp_path):
+    guide_cluster(cluster)
+    refused = 'pods is forbidden: User "support" cannot list resource "pods" in the namespace "kai-scheduler"'
+
+    def change(name, content):
+        if name.endswith("cluster-resources/pods/kai-scheduler.json"):
+            return None
+        if name.endswith("cluster-resources/pods-errors.json"):
+            return json.dumps({"kai-scheduler": refused}).encode()
+        return content
+
+    path = write(tmp_path, "b.tar.gz", _repacked(archives.support_bundle(cluster, the_spec()), change))
+    got = checks_of(invoke("run", "--snapshot", path, "-o", "json"))
+    assert got["kai-components"]["status"] == "skip" and "cannot list resource" in got["kai-components"]["message"]
+
+
+@pytest.mark.parametrize("junk", [b'"text"', b"[1, [2], null]", b'{"items": "none"}', b"null",
+                                  b'{"items": [{"metadata": "x", "spec": [1]}, 7]}'])
+def test_wrongly_typed_members_give_verdicts_not_tracebacks(cluster, tmp_path, junk):
+    guide_cluster(cluster)
+
+    def change(name, content):
+        return junk if name.endswith(".json") and "version" not in name else content
+
+    for data in (archives.support_bundle(cluster, the_spec()), archives.debug_collect(cluster, VC, VC_NS)):
+        result = invoke("run", "--snapshot", write(tmp_path, "j.tar.gz", _repacked(data, change)), "-o", "json")
+        assert result.exit_code in (0, 1, 2), result.output
+        if result.exit_code == 2:
+            assert len(result.stderr.strip().splitlines()) == 1
+        else:
+            assert not [c for c in json.loads(result.stdout)["checks"] if "crashed" in c["message"]]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, Optional
 
 from vcdoctor.archives import debug_collect, support_bundle
-from vcdoctor.archives.store import ArchiveTransport, TooManyObjects
+from vcdoctor.archives.store import ArchiveTransport, Unusable
 from vcdoctor.snapshot import FORMAT, META_FILE, SnapshotError, read_files
 
 #: another tool's archive holds one file per object: far more members than a vcdoctor snapshot may have (the byte
@@ -50,7 +50,7 @@ def read(path: str, tenant: bool = False) -> Optional[Archive]:
     kept = {n: d for n, d in members.items() if layout.wanted(n)}
     try:
         index, about = layout.read(kept, path)
-    except TooManyObjects as exc:
+    except Unusable as exc:
         raise SnapshotError(f"archive {path} is refused: {exc}") from None
     vcluster = about.get("vcluster") or {}
     meta = {"format": about["format"], "tool": {"name": about["tool"], "version": about.get("tool_version")},

@@ -18,8 +18,24 @@ from vcdoctor.gateway.resources import Resource
 MAX_OBJECTS = 500_000
 
 
-class TooManyObjects(Exception):
-    """The archive holds more objects than MAX_OBJECTS."""
+class Unusable(Exception):
+    """The archive holds more objects than MAX_OBJECTS, or one that is not shaped as the API serves objects."""
+
+
+#: parts of an object the API always serves as mappings; checks rely on it as they do live
+MAPPINGS = (("metadata",), ("spec",), ("status",), ("metadata", "labels"), ("metadata", "annotations"))
+
+
+def _unshaped(resource: Resource, obj: dict) -> str:
+    """Why ``obj`` is not an object the API could have served (empty when it is)."""
+    for path in MAPPINGS:
+        node: object = obj
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        if node is not None and not isinstance(node, dict):
+            return f"a {resource.plural} object whose {'.'.join(path)} is not a mapping"
+    name = (obj.get("metadata") or {}).get("name")
+    return "" if isinstance(name, str) and name else f"a {resource.plural} object without metadata.name"
 
 
 @dataclass
@@ -58,11 +74,15 @@ class ArchiveIndex:
     count: int = 0
 
     def add(self, resource: Resource, obj: object) -> None:
+        """Index one object (raises Unusable)."""
         if not isinstance(obj, dict):
-            return
+            raise Unusable(f"it holds a {resource.plural} item that is no object")
+        why = _unshaped(resource, obj)
+        if why:
+            raise Unusable(f"it holds {why}")
         self.count += 1
         if self.count > MAX_OBJECTS:
-            raise TooManyObjects(f"it holds more than {MAX_OBJECTS} objects")
+            raise Unusable(f"it holds more than {MAX_OBJECTS} objects")
         self.objects.setdefault(_key(resource), []).append(obj)
 
 
