@@ -412,3 +412,9 @@ def test_wrongly_typed_members_give_verdicts_not_tracebacks(cluster, tmp_path, j
             assert len(result.stderr.strip().splitlines()) == 1
         else:
             assert not [c for c in json.loads(result.stdout)["checks"] if "crashed" in c["message"]]
+
+
+def test_a_file_name_with_an_impossible_time_has_no_time(cluster, tmp_path):
+    guide_cluster(cluster)
+    path = write(tmp_path, f"vcluster.{VC}.debug.999999999999.tar.gz", archives.debug_collect(cluster, VC, VC_NS))
+    assert json.loads(invoke("run", "--snapshot", path, "-o", "json").stdout)["snapshot"]["collected_at"] is None

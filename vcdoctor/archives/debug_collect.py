@@ -64,6 +64,7 @@ HOW_VIRTUAL = ("`vcluster debug collect` gathers only the virtual resources it l
 HOW_SECRETS = ("`vcluster debug collect` collects no Secret, and vc-config is derived only from a release.json: "
                "collect a support bundle with the spec of `vcdoctor collect --troubleshoot-spec`, or run vcdoctor")
 
+
 def name_of(member: str) -> str:
     """A member's path in the collection folder (collect.go writes it with a leading '/')."""
     return member.lstrip("/").removeprefix("./")
@@ -124,16 +125,23 @@ def read(members: Dict[str, bytes], path: str) -> Tuple[ArchiveIndex, Dict[str, 
     chart = _chart_version(release)
     if chart:
         notes.append(f"the archive does not record the vcluster CLI version; the vCluster runs {chart}")
-    named = FILE_TIME.fullmatch(os.path.basename(path))
-    collected = datetime.datetime.fromtimestamp(int(named.group(1)), datetime.timezone.utc).isoformat().replace(
-        "+00:00", "Z") if named else None
-    about = {"format": FORMAT, "tool": TOOL, "tool_version": None, "collected_at": collected,
+    about = {"format": FORMAT, "tool": TOOL, "tool_version": None, "collected_at": _collected(path),
              "virtual": _virtual(files, path),
              "vcluster": {"name": vc_name, "namespace": vc_ns} if vc_name and vc_ns else None,
              "kubernetes_version": (index.version or {}).get("gitVersion"),
              "notes": notes + [f"the archive holds only namespace {', '.join(sorted(held)) or '(none)'} of the host "
                                f"cluster: lists across namespaces are answered from it"]}
     return index, about
+
+
+def _collected(path: str) -> Optional[str]:
+    """The collection time the default file name holds (UTC), if it is one."""
+    named = FILE_TIME.fullmatch(os.path.basename(path))
+    try:
+        stamp = datetime.datetime.fromtimestamp(int(named.group(1)), datetime.timezone.utc) if named else None
+    except (ValueError, OverflowError, OSError):  # a year past 9999 is a name, not a time
+        return None
+    return stamp.isoformat().replace("+00:00", "Z") if stamp else None
 
 
 def _virtual(files: Dict[str, bytes], path: str) -> Optional[ArchiveIndex]:
