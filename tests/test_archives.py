@@ -418,3 +418,18 @@ def test_a_file_name_with_an_impossible_time_has_no_time(cluster, tmp_path):
     guide_cluster(cluster)
     path = write(tmp_path, f"vcluster.{VC}.debug.999999999999.tar.gz", archives.debug_collect(cluster, VC, VC_NS))
     assert json.loads(invoke("run", "--snapshot", path, "-o", "json").stdout)["snapshot"]["collected_at"] is None
+
+
+def test_namespaces_the_collector_left_out_are_named_and_never_judged_empty(cluster, tmp_path):
+    """clusterResources skips the namespaces its identity may not read: they exist, so they are not empty."""
+    guide_cluster(cluster)
+
+    def change(name, content):
+        return None if "/kai-scheduler.json" in name else content
+
+    path = write(tmp_path, "b.tar.gz", _repacked(archives.support_bundle(cluster, the_spec()), change))
+    report = json.loads(invoke("run", "--snapshot", path, "-o", "json").stdout)
+    assert any("no pods of namespace(s) kai-scheduler" in note for note in report["target"]["notes"])
+    got = {c["id"]: c for c in report["checks"]}
+    assert got["kai-components"]["status"] == "skip" and "pods in namespace kai-scheduler" in \
+        got["kai-components"]["message"]

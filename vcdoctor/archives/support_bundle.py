@@ -144,6 +144,12 @@ def read(members: Dict[str, bytes], path: str) -> Tuple[ArchiveIndex, Dict[str, 
     if pods is not None and existing is None:
         notes.append(f"the bundle holds namespaces {', '.join(sorted(pods.namespaces or ()))} only: lists across "
                      f"namespaces are answered from them")
+    elif pods is not None and existing is not None and existing - (pods.namespaces or frozenset()):
+        # clusterResources leaves out the namespaces its identity may not read (cluster_resources.go:153-167@v0.133.0)
+        left = sorted(existing - (pods.namespaces or frozenset()))
+        shown = ", ".join(left[:10]) + (" ..." if len(left) > 10 else "")
+        notes.append(f"the bundle holds no pods of namespace(s) {shown}: lists across namespaces are answered "
+                     f"without them")
     stamp = FOLDER_TIME.fullmatch(next(iter(members), "").lstrip("/").removeprefix("./").split("/", 1)[0])
     collected = f"{stamp.group(1)}T{stamp.group(2)}:{stamp.group(3)}:{stamp.group(4)}Z" if stamp else None
     if collected:
