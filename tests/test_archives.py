@@ -213,8 +213,11 @@ def test_links_and_devices_are_never_followed(cluster, tmp_path):
 @pytest.mark.parametrize("content, message", [
     (b"a: &a [x, x]\nb: [*a, *a]\n", "aliases"),
     (b"[" * 5000 + b"]" * 5000, "not valid YAML"),
+    (b"- " * 5000 + b"x\n", "not valid YAML"),  # compact sequences nest without brackets or indentation
+    (b"? " * 5000 + b"x\n", "not valid YAML"),
+    ("".join(f"{' ' * i}k{i}:\n" for i in range(3000)).encode() + b" " * 3000 + b"v\n", "not valid YAML"),
     (b"\xff\xfe", "not UTF-8"),
-])
+], ids=["aliases", "flow", "compact-sequences", "complex-keys", "indentation", "not-utf8"])
 def test_hostile_yaml_is_one_line_and_exit_2(tmp_path, content, message):
     path = write(tmp_path, "vc.tar.gz", tar_of([("/host/resources/pods/vc-ns/p.yaml", content, "file")]))
     result = invoke("run", "--snapshot", path)
@@ -433,3 +436,13 @@ def test_namespaces_the_collector_left_out_are_named_and_never_judged_empty(clus
     got = {c["id"]: c for c in report["checks"]}
     assert got["kai-components"]["status"] == "skip" and "pods in namespace kai-scheduler" in \
         got["kai-components"]["message"]
+
+
+def test_both_yaml_loaders_read_what_debug_collect_writes_alike(cluster):
+    from vcdoctor.archives import decode
+
+    guide_cluster(cluster)
+    for obj in [o for objs in cluster.objects.values() for o in objs]:
+        text = yaml.safe_dump(obj)
+        assert decode._plain(text) == ("&" not in text and "*" not in text and "?" not in text)
+        assert decode.yaml_member(text.encode(), "x") == yaml.load(text, Loader=decode._BoundedLoader) == obj

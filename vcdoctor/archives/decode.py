@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Optional
 
 import yaml
@@ -31,6 +32,22 @@ class _BoundedLoader(yaml.SafeLoader):
             self.depth -= 1
 
 
+#: what nests without brackets or indentation in YAML (compact sequences "- - x", complex keys "? "), or refers back
+#: (anchors, aliases): a document without any of it nests only as deep as its brackets and indentation say
+_SELF_NESTING = re.compile(r"[&*?]|-\s+-")
+_INDENT = re.compile(r"^[ \t]*", re.MULTILINE)
+
+
+def _plain(text: str) -> bool:
+    """Whether libyaml's loader may read ``text``: nothing can nest past MAX_YAML_DEPTH or expand (its composer
+    recurses in C, so only such documents are handed to it; the rest take the bounded pure-Python loader)."""
+    if _SELF_NESTING.search(text):
+        return False
+    if max((len(m) for m in _INDENT.findall(text)), default=0) > MAX_YAML_DEPTH:
+        return False
+    return json_input.depth_ok(text.encode(), MAX_YAML_DEPTH // 2)
+
+
 def json_member(raw: bytes, where: str) -> Any:
     try:
         return json_input.decode(raw)
@@ -40,7 +57,9 @@ def json_member(raw: bytes, where: str) -> Any:
 
 def yaml_member(raw: bytes, where: str) -> Any:
     try:
-        return yaml.load(raw.decode("utf-8"), Loader=_BoundedLoader)  # noqa: S506 - a SafeLoader
+        text = raw.decode("utf-8")
+        fast = getattr(yaml, "CSafeLoader", None) if _plain(text) else None
+        return yaml.load(text, Loader=fast or _BoundedLoader)  # noqa: S506 - both safe loaders
     except UnicodeDecodeError:
         raise SnapshotError(f"archive {where} is damaged: not UTF-8 text") from None
     except (yaml.YAMLError, RecursionError) as exc:
