@@ -61,6 +61,11 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, control_plane: Tuple[dict
         scripts.append(remedy.fix(context, *vcl.reapply(vc, (f"{vc.ref}: vc-config differs from what Helm rendered; "
                                                              f"render it again from the Helm values.",)))
                        if context else None)
+    if rule == "secret" and settings.digest is None and not problems:
+        return SECRET_NOT_READ.verdict(f"{vc.ref}: whether vc-config was edited by hand after the last helm upgrade "
+                                       f"is unknown: its stored text was not read ({settings.source}); collect the "
+                                       f"Secret (vcdoctor collect, or a bundle made with vcdoctor collect "
+                                       f"--troubleshoot-spec)", tuple(evidence))
     if problems:
         return (STALE_CONFIG if stale else SECRET_EDITED).verdict(f"{vc.ref}: " + "; ".join(problems),
                                                                   tuple(evidence), "\n".join(fixes), join(scripts))
@@ -83,6 +88,10 @@ SECRET_EDITED = Finding("VCD151", Status.WARN, "v0.20–v0.27: the Secret differ
 HASH_BLIND = Finding("VCD152", Status.WARN, "v0.28.0: the hash covers only `privateNodes`, so vcdoctor cannot tell "
                      "whether the control plane runs the stored config",
                      "Roll the control plane after every config change, or upgrade the vCluster to v0.28.1 or later.")
+SECRET_NOT_READ = Finding("VCD154", Status.SKIP, "v0.20–v0.27: the Secret's stored text was not read (an archive "
+                          "without it), so a hand edit cannot be ruled out",
+                          "Collect the Secret: vcdoctor collect, or a bundle made with vcdoctor collect "
+                          "--troubleshoot-spec.")
 NO_HASH = Finding("VCD153", Status.SKIP, "no config hash to compare (v0.19, or no hash on the template)",
                   "Nothing to do: this release keeps no config hash; restart the control plane after a config "
                   "change.")
@@ -94,7 +103,7 @@ CHECK = Check(
     severity=Severity.MEDIUM,
     run=run,
     order=15,
-    findings=(*vcl.EVERY_VCLUSTER, STALE_CONFIG, SECRET_EDITED, HASH_BLIND, NO_HASH),
+    findings=(*vcl.EVERY_VCLUSTER, STALE_CONFIG, SECRET_EDITED, HASH_BLIND, NO_HASH, SECRET_NOT_READ),
     passes=("the control plane runs the config the template was rendered with (and, v0.20–v0.27, the Secret matches)",),
     docs_url=f"{DOCS_BASE}#vcluster-config-applied",
 )

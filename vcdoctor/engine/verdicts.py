@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import List
 
 from vcdoctor.engine.facts import SideUnavailable
-from vcdoctor.gateway import Forbidden, GatewayError, NotFound, Unreachable
+from vcdoctor.gateway import Forbidden, GatewayError, NotFound, NotInArchive, Unreachable
 from vcdoctor.model import Evidence, Finding, Status, Verdict, worst
 from vcdoctor.remedy import join
 
@@ -25,14 +25,23 @@ UNFINISHED = Finding("VCD004", Status.ERROR, "the check did not finish within th
 CHECK_BUG = Finding("VCD005", Status.ERROR, "the check crashed, or returned a verdict vcdoctor cannot trust (no "
                     "evidence, no remediation, a code it did not declare): a bug in the check",
                     "This is a bug in the check; attach the JSON report to an issue.")
+NOT_IN_ARCHIVE = Finding("VCD006", Status.SKIP, "the replayed archive (another tool's: `vcluster debug collect`, a "
+                         "support bundle) lacks what the check reads; the message names it and how to collect it",
+                         "Collect what the message names (or run vcdoctor collect, or vcdoctor run against the "
+                         "cluster), then run again.")
 #: given by the engine to any check, declared by none (the registry refuses a check that declares one of these codes)
-ENGINE_FINDINGS = (COULD_NOT_LOOK, NEEDS_SIDE, BLOCKED, UNFINISHED, CHECK_BUG)
+ENGINE_FINDINGS = (COULD_NOT_LOOK, NEEDS_SIDE, BLOCKED, UNFINISHED, CHECK_BUG, NOT_IN_ARCHIVE)
 
 
 def could_not_look(exc: GatewayError, what: str = "") -> Verdict:
-    """An ``error`` verdict for a read that failed; never a pass."""
+    """An ``error`` verdict for a read that failed (a ``skip`` naming the missing data and how to collect it when
+    another tool's archive lacks it); never a pass."""
     request = exc.request
     subject = request.describe() if request else "API server"
+    if isinstance(exc, NotInArchive):
+        return NOT_IN_ARCHIVE.verdict(f"the archive lacks {exc.reason}{(' (for ' + what + ')') if what else ''}; "
+                                      f"{exc.how}", (Evidence(subject, exc.reason, {"outcome": exc.kind,
+                                                                                    "collect": exc.how}),), exc.how)
     message = f"could not look{(' at ' + what) if what else ''}: {exc.kind} on {subject}"
     evidence = (Evidence(subject, exc.reason, {"outcome": exc.kind, "http_status": exc.status}),)
     return COULD_NOT_LOOK.verdict(message, evidence, remediation(exc))

@@ -74,6 +74,8 @@ def unreadable(problem: ConfigProblem, context: Optional[str] = None) -> Verdict
     if problem.error is not None:
         looked = could_not_look(problem.error, f"vCluster {vc.ref}")
         fix = _access_fix(vc, problem, context) if isinstance(problem.error, Forbidden) else None
+        if looked.status is not Status.ERROR:  # an archive without the Secret: the engine's skip saying so
+            return replace(looked, message=f"{vc.ref}: {looked.message}")
         return CONFIG_UNREADABLE.verdict(f"{vc.ref}: {looked.message}", looked.evidence, looked.remediation, fix)
     return CONFIG_UNREADABLE.verdict(
         f"{vc.ref}: config unreadable: {problem.reason}",
