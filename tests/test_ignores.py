@@ -125,3 +125,15 @@ def test_a_folded_result_is_accepted_only_when_every_finding_is():
     assert not partly.ignored and [f.ignored for f in partly.findings] == [True, False]
     (whole,) = accept([_result(a, b)], [Ignore("VCD100", "ns/a"), Ignore("VCD100", "ns/b")])
     assert whole.ignored
+
+
+def test_collect_reads_no_config_file(tmp_path, monkeypatch, cluster, kubeconfig):
+    from tests.fakeapi.scenarios import guide_cluster
+
+    guide_cluster(cluster)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".vcdoctor.yaml").write_text("ignore: [not-a-code]\n")
+    assert run().exit_code == 2  # a run reads it, and says what is wrong
+    out = tmp_path / "snap.tar.gz"
+    collected = CliRunner().invoke(main, ["collect", "--kubeconfig", kubeconfig, "--out", str(out)])
+    assert collected.exit_code == 0 and out.exists(), collected.output

@@ -270,7 +270,8 @@ def diagnose(options: Options, on_done: Optional[Callable[[CheckResult], None]] 
         every = registry.load_checks()
         checks = registry.select_checks(every, options.only, options.skipped)
         facts = registry.load_facts()
-        accepted = ignores.from_config(options.config) + tuple(options.ignores)
+        # collect records what checks read and judges nothing for the user: a config file there cannot stop it
+        accepted = (() if options.record else ignores.from_config(options.config)) + tuple(options.ignores)
         problem = ignores.unknown(accepted, list(registry.findings_by_code(every)))
     except (registry.RegistryError, ignores.IgnoreError) as exc:
         raise Failure(ExitCode.USAGE, ErrorCode.USAGE, str(exc)) from None

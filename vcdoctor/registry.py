@@ -28,6 +28,8 @@ BUILTIN_FACT_MODULES = (
 
 #: the type of each run input (engine.facts.INPUTS) a check or fact may name
 INPUT_TYPES: Dict[str, Any] = {"target": Target, "now": datetime.datetime, "context": Optional[str]}
+#: the findings the engine gives any check (could not look, crashed, ...): no check may declare their codes
+ENGINE_CODES = {f.code: f for f in ENGINE_FINDINGS}
 
 
 class RegistryError(Exception):
@@ -173,8 +175,6 @@ def undeclared_findings(check: Check) -> List[str]:
                          f"Check(findings=...)")
     return found
 
-
-ENGINE_CODES = {f.code: f for f in ENGINE_FINDINGS}
 
 
 def _refuse_duplicate_codes(checks: Dict[str, Check]) -> None:
