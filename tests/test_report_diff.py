@@ -142,6 +142,14 @@ def test_findings_are_compared_by_code_and_object_within_a_check():
     assert json.loads(render_diff(diff, "json"))["findings_appeared"][0]["object"] == "q3"
 
 
+def test_a_check_whose_findings_are_all_accepted_reads_ignored_and_is_not_worse():
+    accepted = make_report(make_check("kai-queue", "fail", ignored=True))
+    assert diff_reports(report(kai_queue="pass"), accepted).changed == (
+        CheckChange(None, "kai-queue", "pass", "ignored"),)
+    assert diff_reports(report(kai_queue="pass"), accepted).worse is False
+    assert diff_reports(accepted, report(kai_queue="fail")).worse is True
+
+
 def test_accepting_or_fixing_findings_is_not_worse():
     old = make_report(_found("kai-queue", "fail", ("VCD310", "q1"), ("VCD310", "q2")))
     new = make_report(_found("kai-queue", "fail", ("VCD310", "q2"), ignored={("VCD310", "q2")}))

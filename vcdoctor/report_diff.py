@@ -96,7 +96,8 @@ def _statuses(document: dict, by_context: bool) -> dict[tuple[str | None, str], 
     else:
         reports = [document]
     pairs = [((r.get("cluster") or {}).get("context") if by_context else None, r) for r in reports]
-    return {(context, check["id"]): check["status"]
+    # a result whose findings were all accepted reads "ignored": accepting a finding is not getting worse
+    return {(context, check["id"]): "ignored" if check.get("ignored") is True else check["status"]
             for context, report in pairs for check in report.get("checks") or []}
 
 
