@@ -235,18 +235,10 @@ def _reduced_config(encoded: Any) -> str:
     return base64.b64encode(yaml.safe_dump(outline, sort_keys=True).encode()).decode()
 
 
-def _expected_type(path: tuple[str, ...]) -> str:
-    if path[-1] in ("enabled", "setOwner"):
-        return "bool"
-    if path[-1] in ("syncLabels", "hostSchedulers"):
-        return "strings"
-    return "str"
-
-
 def _blank_mistyped(outline: dict) -> dict:
     """The values of the keys checks read stay whole only when they have the type vCluster expects: a
     mapping or a long text under ``setOwner`` is the user's data, and its type is all a check reports."""
-    from vcdoctor.products.vcluster.config import CONFIG_KEYS, blank_value
+    from vcdoctor.products.vcluster.config import CONFIG_KEYS, blank_value, has_declared_type
 
     for path in CONFIG_KEYS:
         node: Any = outline
@@ -254,11 +246,8 @@ def _blank_mistyped(outline: dict) -> dict:
             node = node.get(key) if isinstance(node, dict) else None
         if not isinstance(node, dict) or node.get(path[-1]) is None:
             continue
-        value, expected = node[path[-1]], _expected_type(path)
-        fits = (isinstance(value, bool) if expected == "bool" else isinstance(value, str) if expected == "str"
-                else isinstance(value, list) and all(isinstance(v, str) for v in value))
-        if not fits:
-            node[path[-1]] = blank_value(value)
+        if not has_declared_type(".".join(path), node[path[-1]]):
+            node[path[-1]] = blank_value(node[path[-1]])
     return outline
 
 

@@ -14,6 +14,7 @@ from vcdoctor.products.helm.release import ChartSchema, MalformedRelease, NoRele
 from vcdoctor.products.vcluster import compat, syncer_log
 from vcdoctor.products.vcluster.config import (
     BOOL_FLAGS,
+    FLAGS,
     ConfigMissing,
     MalformedConfig,
     Settings,
@@ -334,7 +335,6 @@ FACTS = (
 #: Helm and Argo CD), the syncer's translation annotations, and the v0.19 syncer flags vcdoctor reads
 SNAPSHOT_ANNOTATIONS = (CONFIG_HASH, HELM_RELEASE_ANNOTATION, HELM_NAMESPACE_ANNOTATION, *ARGOCD_KEYS, OBJECT_NAME,
                         OBJECT_NAMESPACE, VIRTUAL_LABELS, POD_NAME_ANNOTATION, POD_NAMESPACE_ANNOTATION)
-SNAPSHOT_FLAGS = ("--set-owner", "--sync-labels", "--multi-namespace-mode", "--target-namespace",
-                  "--enable-scheduler", "--sync", "--enable-priority-classes")
+SNAPSHOT_FLAGS = tuple(FLAGS)
 SNAPSHOT_BOOL_FLAGS = BOOL_FLAGS
 
