@@ -14,8 +14,8 @@ from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.kai import compat
 from vcdoctor.products.vcluster import MANAGED_BY
 from vcdoctor.products.vcluster.facts import SyncerLogs
+from vcdoctor.products.vcluster.scope import Scope
 from vcdoctor.remedy.steps import Inspect, Manual, inside_vcluster
-from vcdoctor.scope import Scope
 
 MAX_LISTED = 10
 DENIAL = "denied the request"

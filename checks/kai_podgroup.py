@@ -12,9 +12,9 @@ from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.kai import compat
+from vcdoctor.products.vcluster.scope import Scope
 from vcdoctor.remedy.script import said
 from vcdoctor.remedy.steps import Inspect, Manual, inside_vcluster
-from vcdoctor.scope import Scope
 
 #: a pod younger than this may simply not have been processed yet
 GRACE = datetime.timedelta(seconds=60)

@@ -15,8 +15,8 @@ from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.kai import compat
 from vcdoctor.products.kai.pod_grouper_log import Finding
 from vcdoctor.products.vcluster.facts import SettingsByVCluster
+from vcdoctor.products.vcluster.scope import Scope
 from vcdoctor.remedy.script import said
-from vcdoctor.scope import Scope
 
 MAX_EXAMPLES = 5
 Key = Tuple[str, str]

@@ -14,7 +14,7 @@ from vcdoctor.engine.runner import run_checks
 from vcdoctor.gateway import Gateway
 from vcdoctor.gateway.live import connect
 from vcdoctor.report import now as now_
-from vcdoctor.scope import Target
+from vcdoctor.target import Target
 
 
 @pytest.fixture

@@ -16,8 +16,9 @@ from vcdoctor.engine.plan import Plan, make_plan
 from vcdoctor.engine.runner import Interrupted, run_checks
 from vcdoctor.gateway import Gateway, GatewayError, NotInSnapshot, Transport, Unauthorized, Unreachable
 from vcdoctor.model import CheckResult, ErrorCode, ExitCode, FailOn, Status
-from vcdoctor.scope import Scope, Target, UsageError
-from vcdoctor.sides import ClusterKind, classify
+from vcdoctor.products.vcluster.scope import Scope
+from vcdoctor.products.vcluster.sides import ClusterKind, classify
+from vcdoctor.target import Target, UsageError
 
 #: Per-request timeout ceiling; --timeout bounds the whole run.
 REQUEST_TIMEOUT = 30.0

@@ -12,13 +12,13 @@ from typing import Any, Dict, Iterable, List, Optional, Union
 
 from vcdoctor.engine.facts import INPUTS, Fact, closure
 from vcdoctor.model import Check
-from vcdoctor.scope import Target
+from vcdoctor.target import Target
 
 GROUP = "vcdoctor.checks"
 #: plugins add facts here (each entry point names a tuple of Fact); built-ins are listed below, explicitly
 FACT_GROUP = "vcdoctor.facts"
 BUILTIN_FACT_MODULES = (
-    "vcdoctor.scope",
+    "vcdoctor.products.vcluster.scope",
     "vcdoctor.products.vcluster.facts",
     "vcdoctor.products.kai.facts",
 )

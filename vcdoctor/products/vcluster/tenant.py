@@ -15,8 +15,9 @@ from vcdoctor.products.vcluster import names as vcnames
 from vcdoctor.products.vcluster import syncer_log
 from vcdoctor.products.vcluster.discovery import VCluster, owner_key
 from vcdoctor.products.vcluster.facts import SYNCER_LOG_READ, syncer_log_refusals
-from vcdoctor.scope import Scope, Target, UsageError, open_multi_namespace, selected
-from vcdoctor.sides import ClusterKind
+from vcdoctor.products.vcluster.scope import Scope, open_multi_namespace, selected
+from vcdoctor.products.vcluster.sides import ClusterKind
+from vcdoctor.target import Target, UsageError
 
 #: The syncer's event on the virtual pod when the host refused it: reason SyncError, message
 #: "Error syncing to physical cluster: <err>" v0.19.0–v0.20.6 (namespaced_translator.go:74-78,94@v0.19.0,

@@ -1,4 +1,4 @@
-"""What the user asked to examine (the target), and the host objects it resolves to (the scope)."""
+"""The host objects a target resolves to in vCluster terms (the scope): its vClusters and their synced pods."""
 
 from __future__ import annotations
 
@@ -11,39 +11,11 @@ from vcdoctor import pods as podinfo
 from vcdoctor.engine.facts import RUNTIME, Fact, FactContext, Read
 from vcdoctor.gateway import Forbidden, GatewayError, NotFound
 from vcdoctor.gateway import resources as r
-from vcdoctor.products.helm.release import ChartSchema
 from vcdoctor.products.vcluster import compat, syncer_log
 from vcdoctor.products.vcluster import names as vcnames
 from vcdoctor.products.vcluster.discovery import VCluster, owner_key, select
 from vcdoctor.products.vcluster.facts import SYNCER_LOG_READ, syncer_log_refusals
-
-
-class UsageError(Exception):
-    """The request names something that does not exist (exit code 2)."""
-
-
-@dataclass(frozen=True)
-class Target:
-    namespace: Optional[str] = None
-    pod: Optional[str] = None
-    vcluster: Optional[str] = None
-    vcluster_namespace: Optional[str] = None
-    #: -l/--selector: only pods whose (virtual) labels match
-    selector: Optional[str] = None
-    #: the user allowed a metadata-only LIST of each vCluster's Helm release Secrets (--read-helm-release)
-    helm_release: bool = False
-    #: a config schema the user supplied (--vcluster-schema)
-    config_schema: Optional[ChartSchema] = None
-
-    @property
-    def names_vcluster(self) -> bool:
-        return bool(self.vcluster or self.vcluster_namespace)
-
-    def to_dict(self) -> dict:
-        return {"namespace": self.namespace, "pod": self.pod, "vcluster": self.vcluster,
-                "vcluster_namespace": self.vcluster_namespace, "selector": self.selector,
-                "helm_release": self.helm_release,
-                "config_schema": self.config_schema.source if self.config_schema else None}
+from vcdoctor.target import Target, UsageError
 
 
 @dataclass(frozen=True)
