@@ -161,7 +161,7 @@ def run(scope: Scope, pod_grouper_logs: kai.PodGrouperLogs, examined_kai_pods: L
                        (read_ev,), NOT_READY + said(context, "kubectl", "logs", podinfo.name(not_ready[0]),
                                                     "--namespace", podinfo.namespace(not_ready[0]), "--previous",
                                                     "--tail", "100"))
-    owned = [p for p in examined_kai_pods if vcl.service_owner(p, podinfo.labels(p).get(vcl.MANAGED_BY, ""))]
+    owned = [p for p in examined_kai_pods if vcl.service_owner(p, vcl.owner_key(p)[1])]
     if owned:
         return _predict(owned, examined, service_access, release, kai_settings, vcluster_settings, user,
                         read_ev)
