@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import shlex
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor.engine.facts import HOST, RUNTIME, VIRTUAL, Fact, FactContext, Read, SideUnavailable
@@ -15,7 +15,7 @@ from vcdoctor.products.vcluster import names as vcnames
 from vcdoctor.products.vcluster import syncer_log
 from vcdoctor.products.vcluster.discovery import VCluster, owner_key
 from vcdoctor.products.vcluster.facts import SYNCER_LOG_READ, syncer_log_refusals
-from vcdoctor.products.vcluster.scope import Scope, open_multi_namespace, selected
+from vcdoctor.products.vcluster.scope import Scope, host_pod, selected
 from vcdoctor.products.vcluster.sides import ClusterKind
 from vcdoctor.target import Target, UsageError
 
@@ -90,26 +90,6 @@ def _candidates(found: Sequence[VCluster], kind: ClusterKind) -> List[VCluster]:
             and (not kind.vcluster_namespace or vc.namespace == kind.vcluster_namespace)]
 
 
-def _host_pod(ctx: FactContext, vc: VCluster, ns: str, name: str) -> Optional[dict]:
-    """Where the host cluster keeps the tenant's pod: the single-namespace name, or (multi-namespace mode of
-    v0.19-v0.25) the pod's own name in the derived namespace (multi_namespace.go:98-114@v0.21.0)."""
-    try:
-        pod = ctx.api.get(r.PODS, vcnames.host_pod_name(name, ns, vc.name), vc.namespace)
-        if vcnames.is_virtual_pod(pod, vc.name, ns, name):
-            return pod
-    except NotFound:
-        pass
-    if not open_multi_namespace(vc):
-        return None
-    try:
-        pod = ctx.api.get(r.PODS, name, vcnames.multi_namespace_host_namespace(ns, vc.namespace, vc.name))
-    except NotFound:
-        return None
-    if vcnames.is_virtual_pod(pod, vc.name, ns, name, vc.namespace):
-        return vcnames.note_owner(pod, vc.namespace, vc.name)
-    return None
-
-
 def _scope(ctx: FactContext) -> Scope:
     """The target resolved inside the vCluster, then (with host access) mapped to the host pod."""
     target: Target = ctx.inputs["target"]
@@ -142,7 +122,7 @@ def _scope(ctx: FactContext) -> Scope:
         return Scope(target, tuple(chosen), None, tuple(notes))
     pods = []
     for vc in chosen:
-        pod = _host_pod(ctx, vc, ns, name)  # a refused lookup is the pipeline's "cannot resolve the target"
+        pod = host_pod(ctx.api, vc, ns, name)  # a refused lookup is the pipeline's "cannot resolve the target"
         if pod is not None:
             pods.append((vc, pod))
     if pods:
