@@ -255,8 +255,8 @@ def diagnose(options: Options, on_done: Optional[Callable[[CheckResult], None]] 
     """One cluster or snapshot, start to end; Failure for a run that cannot produce results."""
     executor = Executor(Deadline(options.timeout))
     try:
-        checks = registry.select_checks(registry.load_checks(), options.only, options.skipped)
-        facts = registry.load_facts()
+        table = registry.load_fact_table()
+        checks = registry.select_checks(registry.load_checks(facts=table.facts), options.only, options.skipped)
     except registry.RegistryError as exc:
         raise Failure(ExitCode.USAGE, ErrorCode.USAGE, str(exc)) from None
     source = open_source(options, executor)
@@ -280,15 +280,14 @@ def diagnose(options: Options, on_done: Optional[Callable[[CheckResult], None]] 
         source.cluster["host"] = source.host.cluster if source.host is not None else None
         if why:
             source.cluster["host_missing"] = why
-        facts = tenant.overlay(facts, source.host is not None)
         store_sides = {VIRTUAL: gateway, HOST: source.host.gateway if source.host is not None else None}
         hint = tenant.access_hint(source.kind) + (f" ({why})" if why else "")
         # fix scripts act on host objects: without the host's context they cannot name one, and stay comments
         context = source.host.cluster.get("context") if source.host is not None else None
+    # a tenant run answers some host facts inside the vCluster: the variants its kind declares
+    facts = table.for_run(source.kind.variants(source.host is not None))
     plan = make_plan(checks, facts, target)
-    inputs = run_inputs(target, run_time(source), context)
-    inputs["cluster"] = source.kind
-    store = FactStore(gateway, facts, inputs, store_sides, hint)
+    store = FactStore(gateway, facts, run_inputs(target, run_time(source), context, source.kind), store_sides, hint)
     for name in plan.facts:  # prefetch: every fact the plan needs starts now, concurrently
         executor.submit(_quietly, store.value, name, name=f"fact-{name}")
     if target.pod or target.selector or target.names_vcluster or source.kind.virtual:

@@ -65,6 +65,11 @@ def node_markers(node: dict) -> List[str]:
     return found
 
 
+#: the kinds of run whose fact variants vCluster declares (tenant.py): the context is a virtual cluster, and
+#: (TENANT_ONLY) the host cluster is out of reach
+TENANT, TENANT_ONLY = "tenant", "tenant-only"
+
+
 @dataclass(frozen=True)
 class ClusterKind:
     """Whether the context is a host or a virtual cluster, which vCluster, and why vcdoctor thinks so."""
@@ -83,6 +88,12 @@ class ClusterKind:
     @property
     def ref(self) -> str:
         return f"{self.vcluster_namespace or '?'}/{self.vcluster or '?'}"
+
+    def variants(self, host_reachable: bool) -> Tuple[str, ...]:
+        """The fact variants a run in this cluster uses (none on a host cluster)."""
+        if not self.virtual:
+            return ()
+        return (TENANT,) if host_reachable else (TENANT, TENANT_ONLY)
 
     def to_report(self) -> Dict[str, Any]:
         out: Dict[str, Any] = {"kind": self.kind}

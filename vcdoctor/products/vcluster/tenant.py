@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 import re
 import shlex
-from typing import Any, Dict, List, Mapping, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 from vcdoctor import pods as podinfo
-from vcdoctor.engine.facts import HOST, RUNTIME, VIRTUAL, Fact, FactContext, Read, SideUnavailable
+from vcdoctor.engine.facts import HOST, RUNTIME, VIRTUAL, Fact, FactContext, Read, SideUnavailable, SideVariant
 from vcdoctor.gateway import NotFound
 from vcdoctor.gateway import resources as r
 from vcdoctor.products.vcluster import names as vcnames
@@ -16,7 +16,7 @@ from vcdoctor.products.vcluster import syncer_log
 from vcdoctor.products.vcluster.discovery import VCluster, owner_key
 from vcdoctor.products.vcluster.facts import SYNCER_LOG_READ, syncer_log_refusals
 from vcdoctor.products.vcluster.scope import Scope, host_pod, selected
-from vcdoctor.products.vcluster.sides import ClusterKind
+from vcdoctor.products.vcluster.sides import TENANT, TENANT_ONLY, ClusterKind
 from vcdoctor.target import Target, UsageError
 
 #: The syncer's event on the virtual pod when the host refused it: reason SyncError, message
@@ -168,29 +168,22 @@ VIRTUAL_FACTS = (
          _virtual_pod_events, (Read("list", r.EVENTS, namespace=RUNTIME, fields=RUNTIME, when="with --pod",
                                     option="pod"),), side=VIRTUAL),
 )
-#: host facts a tenant run answers differently (they replace the facts of the same name)
+#: host facts a tenant run answers differently (the registry checks they return what the facts they replace do)
 TENANT_FACTS = (
     Fact("scope", "the target resolved inside the vCluster and, with host access, mapped to its host pod", _scope,
          (Read("get", r.PODS, namespace=RUNTIME, name=RUNTIME, when="with --pod and host access", option="pod"),
           dataclasses.replace(SYNCER_LOG_READ, when="with --pod, when the pod is not on the host", option="pod")),
-         needs=("virtual_pod", "virtual_pod_events", "vclusters_found", "control_plane_pods")),
+         needs=("virtual_pod", "virtual_pod_events", "vclusters_found", "control_plane_pods"), variant=TENANT),
     Fact("vclusters", "the vCluster of the context, found on the host", _vclusters,
-         needs=("vclusters_found", "scope")),
+         needs=("vclusters_found", "scope"), variant=TENANT),
     Fact("examined_pods", "the examined pods: host pods with host access, else the tenant's pods in the vCluster",
-         _examined_pods, needs=("scope", "synced_pods", "virtual_pods")),
+         _examined_pods, needs=("scope", "synced_pods", "virtual_pods"), variant=TENANT),
 )
-
-
-def overlay(facts: Mapping[str, Fact], host_reachable: bool) -> Dict[str, Fact]:
-    """The facts of a run whose context is a virtual cluster. Without the host, events about the examined pod are
-    read inside the vCluster, where its syncer copies the host's (KAI's Unschedulable among them): events syncer
-    pkg/controllers/resources/events/syncer.go:26-32@v0.19.0, sync.fromHost.events.enabled default true
-    chart/values.yaml:84-85@v0.20.0, :152-154@v0.36.1."""
-    out = dict(facts)
-    out.update({f.name: f for f in VIRTUAL_FACTS + TENANT_FACTS})
-    if not host_reachable and "target_events" in facts:
-        out["target_events"] = dataclasses.replace(facts["target_events"], side=VIRTUAL)
-    return out
+#: without the host, events about the examined pod are read inside the vCluster, where its syncer copies the
+#: host's (KAI's Unschedulable among them): events syncer pkg/controllers/resources/events/syncer.go:26-32@v0.19.0,
+#: sync.fromHost.events.enabled default true chart/values.yaml:84-85@v0.20.0, :152-154@v0.36.1
+TENANT_ONLY_FACTS = (SideVariant("target_events", VIRTUAL, TENANT_ONLY),)
+FACTS = VIRTUAL_FACTS + TENANT_FACTS + TENANT_ONLY_FACTS
 
 
 # -- the platform team's ticket ----------------------------------------------------------------------------------
@@ -217,4 +210,4 @@ def platform_ticket(kind: ClusterKind, target: Target) -> Dict[str, Any]:
             "host_pod": host_pod, "command": " ".join(shlex.quote(part) for part in command + ["-o", "markdown"])}
 
 
-__all__ = ["HOST", "VIRTUAL", "access_hint", "overlay", "platform_ticket", "sync_refusals"]
+__all__ = ["HOST", "VIRTUAL", "access_hint", "platform_ticket", "sync_refusals"]
