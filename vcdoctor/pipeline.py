@@ -274,14 +274,12 @@ def diagnose(options: Options, on_done: Optional[Callable[[CheckResult], None]] 
     source.cluster.update(source.kind.to_report())
     store_sides, hint, context = None, "", source.cluster.get("context")
     if source.kind.virtual:
-        from vcdoctor.products.vcluster import tenant
-
         source.host, why = open_host(options, source, executor)
         source.cluster["host"] = source.host.cluster if source.host is not None else None
         if why:
             source.cluster["host_missing"] = why
         store_sides = {VIRTUAL: gateway, HOST: source.host.gateway if source.host is not None else None}
-        hint = tenant.access_hint(source.kind) + (f" ({why})" if why else "")
+        hint = source.kind.access_hint() + (f" ({why})" if why else "")
         # fix scripts act on host objects: without the host's context they cannot name one, and stay comments
         context = source.host.cluster.get("context") if source.host is not None else None
     # a tenant run answers some host facts inside the vCluster: the variants its kind declares
@@ -359,11 +357,7 @@ def _outcome(results: List[CheckResult], source: Source, plan: Plan, executor: E
     scope: Optional[Scope] = store.peek("scope")
     shown = scope.to_dict() if scope is not None else dict(target.to_dict(), vclusters=[], host_pods=None, notes=[])
     cluster = {k: v for k, v in source.cluster.items() if k != "host_missing"}
-    if source.kind.virtual and scope is not None and len(scope.found_vclusters) == 1:
-        found = scope.found_vclusters[0]  # a renamed vCluster context: the host told which vCluster it is
-        named = cluster["vcluster"]
-        cluster["vcluster"] = dict(named, name=named["name"] or found.name,
-                                   namespace=named["namespace"] or found.namespace)
+    cluster.update(source.kind.to_report(scope.found_vclusters if scope is not None else ()))
     if source.cluster.get("host_missing"):
         shown["notes"] = [*shown.get("notes", []), f"host cluster not examined: {source.cluster['host_missing']}"]
     if not explain:
@@ -377,11 +371,7 @@ def _outcome(results: List[CheckResult], source: Source, plan: Plan, executor: E
     unjudged = {r.id for r in results if r.status in (Status.ERROR, Status.SKIP)}
     preflight["missing"] = [dict(missing, needed_by=[c for c in missing["needed_by"] if c in unjudged]
                                  or missing["needed_by"]) for missing in preflight.get("missing") or []]
-    platform = None
-    if source.kind.virtual and source.host is None:
-        from vcdoctor.products.vcluster import tenant
-
-        platform = tenant.platform_ticket(source.kind, target)
+    platform = source.kind.platform_ticket(target) if source.host is None else None
     meta = source.snapshot_meta
     snapshot = None if meta is None else {"collected_at": meta.get("collected_at"),
                                           "tool_version": (meta.get("tool") or {}).get("version"),

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import shlex
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor.engine.facts import HOST, RUNTIME, VIRTUAL, Fact, FactContext, Read, SideUnavailable, SideVariant
@@ -27,17 +26,6 @@ from vcdoctor.target import Target, UsageError
 SYNC_ERROR = "SyncError"
 _SYNC_PREFIX = re.compile(r"^Error syncing to (?:physical|host) cluster: ")
 EVENT_FIELDS = "involvedObject.kind=Pod,involvedObject.name={name}"
-
-
-def access_hint(kind: ClusterKind) -> str:
-    """How to give a tenant-only run the host cluster (shown in every skip for lack of it)."""
-    if kind.host_context:
-        return (f"give it the host cluster's context: vcdoctor run --host-context {shlex.quote(kind.host_context)} "
-                f"(the kubeconfig must hold context {kind.host_context!r}, or merge it in with "
-                f"KUBECONFIG=vcluster.yaml:host.yaml), or ask the platform team to run the command at the end of the "
-                f"report")
-    return ("give it the host cluster's context: vcdoctor run --host-context NAME (a context of the same kubeconfig), "
-            "or ask the platform team to run vcdoctor on the host")
 
 
 def sync_refusals(pod: dict, events: Sequence[dict], vc: str) -> Tuple[syncer_log.Refusal, ...]:
@@ -186,28 +174,4 @@ TENANT_ONLY_FACTS = (SideVariant("target_events", VIRTUAL, TENANT_ONLY),)
 FACTS = VIRTUAL_FACTS + TENANT_FACTS + TENANT_ONLY_FACTS
 
 
-# -- the platform team's ticket ----------------------------------------------------------------------------------
-
-def platform_ticket(kind: ClusterKind, target: Target) -> Dict[str, Any]:
-    """What the platform team needs to run vcdoctor on the host for this tenant (tenant-only runs)."""
-    command = ["vcdoctor", "run"]
-    if kind.host_context:
-        command += ["--context", kind.host_context]
-    if kind.vcluster:
-        command += ["--vcluster", kind.vcluster]
-    if kind.vcluster_namespace:
-        command += ["--vcluster-namespace", kind.vcluster_namespace]
-    if target.namespace:
-        command += ["-n", target.namespace]
-    if target.pod:
-        command += ["--pod", target.pod]
-    host_pod = None
-    if target.pod and target.namespace and kind.vcluster:
-        host_pod = (f"{kind.vcluster_namespace or '<vCluster namespace>'}/"
-                    f"{vcnames.host_pod_name(target.pod, target.namespace, kind.vcluster)}")
-    return {"vcluster": {"name": kind.vcluster, "namespace": kind.vcluster_namespace,
-                         "host_context": kind.host_context},
-            "host_pod": host_pod, "command": " ".join(shlex.quote(part) for part in command + ["-o", "markdown"])}
-
-
-__all__ = ["HOST", "VIRTUAL", "access_hint", "platform_ticket", "sync_refusals"]
+__all__ = ["HOST", "VIRTUAL", "sync_refusals"]
