@@ -6,8 +6,9 @@ from typing import List, Optional, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor import remedy
+from vcdoctor.engine.verdicts import could_not_look
 from vcdoctor.engine.verdicts import remediation as access_remediation
-from vcdoctor.gateway import GatewayError
+from vcdoctor.gateway import GatewayError, NotInArchive
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
@@ -73,6 +74,8 @@ def run(scope: Scope, vclusters: Tuple[vcl.VCluster, ...], examined_pods: List[d
     if not shared and not denials:
         if problems:
             exc = problems[0]
+            if isinstance(exc, NotInArchive):  # another tool's archive lacks it: a skip saying how to collect it
+                return could_not_look(exc, "the syncer log, where KAI webhook denials of pods would show")
             return Verdict(Status.ERROR,
                            f"no host pod requests a GPU share, but the syncer log of {', '.join(unread)} could not be "
                            f"read ({exc.kind}); pods denied by KAI's webhook would only show there",

@@ -6,7 +6,9 @@ import re
 from typing import Dict, List
 
 from vcdoctor import pods as podinfo
+from vcdoctor.engine.verdicts import could_not_look
 from vcdoctor.engine.verdicts import remediation as access_remediation
+from vcdoctor.gateway import NotInArchive
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products.kai import compat
@@ -50,6 +52,8 @@ def run(pod_grouper_logs: kai.PodGrouperLogs, examined_kai_pods: List[dict], kai
                        (Evidence("pod-grouper logs", seen[0], {"count": len(seen)}), annotation_ev))
     if logs.failures:
         ref, exc = logs.failures[0]
+        if isinstance(exc, NotInArchive):  # another tool's archive lacks it: a skip saying how to collect it
+            return could_not_look(exc, f"the pod-grouper log of {ref}")
         return Verdict(Status.ERROR, f"could not read the pod-grouper log of {ref}: {exc.kind}",
                        tuple(Evidence(f"log of {r}", e.reason, {"outcome": e.kind}) for r, e in logs.failures)
                        + (annotation_ev,), access_remediation(exc))

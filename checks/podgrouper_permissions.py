@@ -7,8 +7,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import yaml
 
 from vcdoctor import pods as podinfo
+from vcdoctor.engine.verdicts import could_not_look
 from vcdoctor.engine.verdicts import remediation as access_remediation
-from vcdoctor.gateway import GatewayError
+from vcdoctor.gateway import GatewayError, NotInArchive
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Fix, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
@@ -150,6 +151,8 @@ def run(scope: Scope, pod_grouper_logs: kai.PodGrouperLogs, examined_kai_pods: L
         return Verdict(status, message, (read_ev,) + examples + (review,) + failed, text, fix)
     if logs.failures:
         ref, exc = logs.failures[0]
+        if isinstance(exc, NotInArchive):  # another tool's archive lacks it: a skip saying how to collect it
+            return could_not_look(exc, f"the pod-grouper log of {ref}")
         return Verdict(Status.ERROR, f"could not read the pod-grouper log of {ref}: {exc.kind}",
                        (read_ev,) + failed, access_remediation(exc))
     not_ready = [p for p in logs.pods if not podinfo.is_ready(p)]

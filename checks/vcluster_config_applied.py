@@ -60,6 +60,11 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, control_plane: Tuple[dict
         scripts.append(remedy.fix(context, *vcl.reapply(vc, (f"{vc.ref}: vc-config differs from what Helm rendered; "
                                                              f"render it again from the Helm values.",)))
                        if context else None)
+    if rule == "secret" and settings.digest is None and not problems:
+        return Verdict(Status.SKIP, f"{vc.ref}: whether vc-config was edited by hand after the last helm upgrade is "
+                                    f"unknown: its stored text was not read ({settings.source}); collect the Secret "
+                                    f"(vcdoctor collect, or a bundle made with vcdoctor collect --troubleshoot-spec)",
+                       tuple(evidence))
     if problems:
         return Verdict(Status.WARN, f"{vc.ref}: " + "; ".join(problems), tuple(evidence), "\n".join(fixes),
                        join(scripts))

@@ -22,6 +22,7 @@ from vcdoctor.cli_options import (
     say,
     signals,
     target_options,
+    troubleshoot_spec_option,
     use_colour,
 )
 from vcdoctor.model import ExitCode, FailOn
@@ -133,6 +134,7 @@ def run(snapshot: Optional[str], all_contexts: bool, output: OutputFormat, color
 @click.option("--redact/--no-redact", default=True, show_default=True,
               help="Replace namespace and pod names by consistent hashes throughout the snapshot.")
 @click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
+@troubleshoot_spec_option
 def collect(out_path: Optional[str], redact: bool, force: bool, **flags: Any) -> None:
     """Record what the selected checks read into a snapshot for offline analysis.
 

@@ -335,3 +335,38 @@ def use_colour(choice: str, stream: Any = None) -> bool:
         return False
     stream = stream or sys.stdout
     return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def troubleshoot_spec_option(fn: Any) -> Any:
+    """`collect --troubleshoot-spec`: print a SupportBundle spec made from the selected checks' plan instead of
+    collecting (no cluster is read)."""
+    import functools
+
+    @functools.wraps(fn)
+    def collect_or_print(*args: Any, troubleshoot_spec: bool = False, **flags: Any) -> Any:
+        if not troubleshoot_spec:
+            return fn(*args, **flags)
+        from vcdoctor import registry
+        from vcdoctor.archives.spec import UnmappedRead
+        from vcdoctor.archives.spec import troubleshoot_spec as make_spec
+        from vcdoctor.target import Target
+
+        if flags.get("helm_release") and not (flags.get("vcluster") and flags.get("vcluster_namespace")):
+            raise click.UsageError("--troubleshoot-spec --read-helm-release needs --vcluster and --vcluster-namespace "
+                                   "(the Helm release Secret is collected by its release's name)")
+        try:
+            checks = registry.select_checks(registry.load_checks(), flags.get("only") or (), flags.get("skipped") or ())
+            target = Target(vcluster=flags.get("vcluster"), vcluster_namespace=flags.get("vcluster_namespace"),
+                            helm_release=bool(flags.get("helm_release")))
+            named = (flags["vcluster_namespace"], flags["vcluster"]) if flags.get("vcluster") and \
+                flags.get("vcluster_namespace") else None
+            click.echo(make_spec(checks, registry.load_facts(), target, named), nl=False)
+        except (registry.RegistryError, UnmappedRead) as exc:
+            say(str(exc))
+            sys.exit(int(ExitCode.USAGE))
+        return None
+
+    return click.option("--troubleshoot-spec", is_flag=True,
+                        help="Print a troubleshoot.sh SupportBundle spec (for `kubectl support-bundle`) that "
+                             "gathers what the selected checks read, instead of collecting (docs/snapshot.md)."
+                        )(collect_or_print)

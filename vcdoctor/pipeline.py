@@ -104,7 +104,7 @@ class Outcome:
 
 def open_source(options: Options, executor: Executor) -> Source:
     if options.snapshot:
-        return _open_snapshot(options.snapshot, executor)
+        return _open_snapshot(options.snapshot, executor, tenant=bool(options.pod))
     return _open_live(options, executor)
 
 
@@ -128,16 +128,23 @@ def _open_live(options: Options, executor: Executor) -> Source:
     return Source(gateway, cluster, identity.namespace, recorder)
 
 
-def _open_snapshot(path: str, executor: Executor) -> Source:
+def _open_snapshot(path: str, executor: Executor, tenant: bool = False) -> Source:
     from vcdoctor import snapshot
+    from vcdoctor.archives import reader
 
+    transport: Transport  # a vcdoctor snapshot's, or another tool's archive's (the same gateway reads both)
     try:
-        meta, sides, _ = snapshot.read_sides(path)
+        archive, sides = reader.read(path, tenant), {}  # type: Optional[reader.Archive], Dict[str, Any]
+        if archive is None:
+            meta, sides, _ = snapshot.read_sides(path)
+            transport = snapshot.ReplayTransport(sides.pop(snapshot.PRIMARY))
+        else:
+            meta, transport = archive.meta, archive.transport
+            sides = {HOST: archive.host} if archive.host is not None else {}
     except snapshot.SnapshotError as exc:
         raise Failure(ExitCode.USAGE, ErrorCode.USAGE, str(exc)) from None
     cluster = dict(meta.get("cluster") or {})
-    records = sides.pop(snapshot.PRIMARY)
-    gateway = Gateway(snapshot.ReplayTransport(records), deadline=executor.deadline)
+    gateway = Gateway(transport, deadline=executor.deadline)
     return Source(gateway, {k: cluster.get(k) for k in ("context", "server", "kubernetes_version")},
                   (meta.get("target") or {}).get("namespace") or "default", snapshot_meta=meta,
                   snapshot_sides=sides)
@@ -171,7 +178,9 @@ def open_host(options: Options, source: Source, executor: Executor) -> Tuple[Opt
         if records is None:
             return None, "the snapshot holds no host cluster responses"
         recorded = (source.snapshot_meta.get("cluster") or {}).get("host") or {}
-        gateway = Gateway(snapshot.ReplayTransport(records), deadline=executor.deadline)
+        # another tool's archive hands its host side over as a transport, a snapshot as recorded responses
+        replay = records if hasattr(records, "send") else snapshot.ReplayTransport(records)
+        gateway = Gateway(replay, deadline=executor.deadline)
         return Source(gateway, {k: recorded.get(k) for k in ("context", "server", "kubernetes_version")},
                       "default"), None
     from vcdoctor.gateway.live import KubeconfigError, connect
@@ -360,6 +369,7 @@ def _outcome(results: List[CheckResult], source: Source, plan: Plan, executor: E
     cluster.update(source.kind.to_report(scope.found_vclusters if scope is not None else ()))
     if source.cluster.get("host_missing"):
         shown["notes"] = [*shown.get("notes", []), f"host cluster not examined: {source.cluster['host_missing']}"]
+    shown["notes"] = [*shown.get("notes", []), *((source.snapshot_meta or {}).get("notes") or [])]
     if not explain:
         preflight = _no_review("interrupted")
     elif source.kind.virtual:
@@ -373,9 +383,13 @@ def _outcome(results: List[CheckResult], source: Source, plan: Plan, executor: E
                                  or missing["needed_by"]) for missing in preflight.get("missing") or []]
     platform = source.kind.platform_ticket(target) if source.host is None else None
     meta = source.snapshot_meta
-    snapshot = None if meta is None else {"collected_at": meta.get("collected_at"),
-                                          "tool_version": (meta.get("tool") or {}).get("version"),
-                                          "redacted": bool(meta.get("redacted"))}
+    snapshot: Optional[Dict[str, Any]] = None
+    if meta is not None:
+        snapshot = {"collected_at": meta.get("collected_at"), "format": meta.get("format"),
+                    "tool": (meta.get("tool") or {}).get("name") or "vcdoctor",
+                    "tool_version": (meta.get("tool") or {}).get("version")}
+        if "redacted" in meta:  # vcdoctor's own --redact; other tools redact in their own ways
+            snapshot["redacted"] = bool(meta["redacted"])
     report = reporting.Report(tuple(results), cluster, shown, tuple(_permissions(source)), preflight=preflight,
                               platform=platform, duration_ms=executor.deadline.elapsed_ms(), snapshot=snapshot)
     return Outcome(report, results, exit_code(results, fail_on), source)

@@ -35,7 +35,8 @@ class Report:
     #: a tenant-only run: what the platform team needs to run vcdoctor on the host
     platform: Optional[Mapping[str, Any]] = None
     duration_ms: Optional[int] = None
-    #: the replayed snapshot: when and by which version it was collected, whether names are redacted
+    #: the replayed snapshot or archive: its format, the tool and version that made it, when, whether names are
+    #: redacted (vcdoctor's own --redact)
     snapshot: Optional[Mapping[str, Any]] = None
     generated_at: datetime.datetime = field(default_factory=lambda: now())
 

@@ -11,6 +11,8 @@ from typing import Optional
 SNAPSHOT_DIGEST = "vcdoctor.snapshot/sha256-"
 #: annotation a snapshot puts on every Secret whose data it reduced
 SNAPSHOT_REDUCED = "vcdoctor.snapshot/reduced"
+#: annotation on a Secret another tool's archive lacks and vcdoctor derived from what it holds: says from what
+DERIVED_FROM = "vcdoctor.archive/derived-from"
 
 
 class SecretKeyMissing(Exception):

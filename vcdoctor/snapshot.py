@@ -15,7 +15,7 @@ import tarfile
 import threading
 import time
 import zlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import yaml
 
@@ -591,19 +591,9 @@ def read_sides(path: str) -> tuple[dict, dict[str, dict[str, RawResponse]], dict
     The file is hostile input: it must be a regular file, and the archive is streamed with every size,
     count and nesting depth bounded before it is read; every field is validated by type
     (``validate_meta``, ``validate_entry``) and every paged list must form a finite, complete chain."""
-    fh = _open_regular(path)
     records: dict[str, dict[str, RawResponse]] = {PRIMARY: {}}
     continues: dict[str, dict[str, str | None]] = {PRIMARY: {}}
-    with fh:
-        try:
-            meta, report = _read_members(fh, path, records, continues)
-        except SnapshotError:
-            raise
-        except EOFError:
-            raise SnapshotError(f"snapshot {path} is damaged: the compressed data ends early (truncated file?)") \
-                from None
-        except (OSError, zlib.error, tarfile.TarError, UnicodeDecodeError) as exc:
-            raise SnapshotError(f"snapshot {path} is damaged: {_one_line(exc)}") from None
+    meta, report = _read_members(path, records, continues)
     if meta is None:
         raise SnapshotError(f"{path} is not a {FORMAT} snapshot (format: missing)")
     for side, side_records in records.items():
@@ -658,61 +648,68 @@ _META_HEADERS = (tarfile.XHDTYPE, tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE, tarf
                  tarfile.GNUTYPE_LONGLINK)
 
 
-def _read_members(fh: io.BufferedReader, path: str, records: dict[str, dict[str, RawResponse]],
+def read_files(path: str, wanted: Callable[[str], bool], max_members: int = 0) -> Iterator[tuple[str, bytes]]:
+    """(name, content) of each regular member of the archive at ``path`` that ``wanted`` accepts, streamed with
+    every size and count bounded before it is read (the caps of every archive vcdoctor reads); links, directories
+    and devices are never followed or created, nothing is written; SnapshotError with one line otherwise."""
+    max_members = max_members or MAX_MEMBERS
+    with _open_regular(path) as fh:
+        try:
+            # gzip.GzipFile raises EOFError on truncation and checks the CRC; it is only read in bounded chunks
+            inner = gzip.GzipFile(fileobj=fh, mode="rb") if fh.peek(2)[:2] == b"\x1f\x8b" else fh
+            try:  # entered with `with` below: opening errors get a message of their own
+                tar = tarfile.open(fileobj=_Bounded(inner, MAX_TOTAL_BYTES, path), mode="r|",  # noqa: SIM115
+                                   tarinfo=_BoundedTarInfo)
+            except (OSError, EOFError, zlib.error, tarfile.TarError) as exc:
+                truncated = "the compressed data ends early (truncated file?)"
+                raise SnapshotError(f"cannot open snapshot {path}: " + (truncated if isinstance(exc, EOFError) else
+                                    f"not a gzip-compressed tar archive ({_one_line(exc)})")) from None
+            with tar:
+                for count, member in enumerate(tar, 1):
+                    if count > max_members:
+                        raise SnapshotError(f"snapshot {path} is refused: more than {max_members} members")
+                    if not member.isfile() or not wanted(member.name):
+                        continue
+                    if member.size > MAX_MEMBER_BYTES:
+                        raise SnapshotError(f"snapshot {path} is refused: member {member.name[:100]!r} is larger "
+                                            f"than {MAX_MEMBER_BYTES // 2**20} MiB")
+                    extracted = tar.extractfile(member)
+                    yield member.name, extracted.read(MAX_MEMBER_BYTES + 1) if extracted is not None else b""
+        except EOFError:
+            raise SnapshotError(f"snapshot {path} is damaged: the compressed data ends early (truncated file?)") \
+                from None
+        except (OSError, zlib.error, tarfile.TarError, UnicodeDecodeError) as exc:
+            raise SnapshotError(f"snapshot {path} is damaged: {_one_line(exc)}") from None
+
+
+def _read_members(path: str, records: dict[str, dict[str, RawResponse]],
                   continues: dict[str, dict[str, str | None]]) -> tuple[dict | None, dict | None]:
     """Streams the archive into ``records`` (and the continue token of each list page into ``continues``);
     returns (metadata, report). Each member is validated and converted as soon as it is read."""
-    compressed = fh.peek(2)[:2] == b"\x1f\x8b"
-    # gzip.GzipFile raises EOFError on truncation and checks the CRC; it is only read in bounded chunks
-    inner = gzip.GzipFile(fileobj=fh, mode="rb") if compressed else fh
-    stream = _Bounded(inner, MAX_TOTAL_BYTES, path)
-    try:
-        # entered with `with` below: opening errors get a message of their own
-        tar = tarfile.open(fileobj=stream, mode="r|", tarinfo=_BoundedTarInfo)  # noqa: SIM115
-    except SnapshotError:
-        raise
-    except EOFError:
-        raise SnapshotError(f"cannot open snapshot {path}: the compressed data ends early (truncated file?)") \
-            from None
-    except (OSError, zlib.error, tarfile.TarError) as exc:
-        raise SnapshotError(f"cannot open snapshot {path}: not a gzip-compressed tar archive "
-                            f"({_one_line(exc)})") from None
     meta, report = None, None
-    with tar:
-        for count, member in enumerate(tar, 1):
-            if count > MAX_MEMBERS:
-                raise SnapshotError(f"snapshot {path} is refused: more than {MAX_MEMBERS} members")
-            if not member.isfile():
-                continue  # links, directories and devices are never followed or created
-            wanted = member.name in (META_FILE, REPORT_FILE) or member.name.startswith(RESPONSES_DIR + "/")
-            if not wanted:
-                continue
-            if member.size > MAX_MEMBER_BYTES:
-                raise SnapshotError(f"snapshot {path} is refused: member {member.name[:100]!r} is larger than "
-                                    f"{MAX_MEMBER_BYTES // 2**20} MiB")
-            extracted = tar.extractfile(member)
-            where = f"{path}: {member.name[:100]}"
-            data = parse_json(extracted.read(MAX_MEMBER_BYTES + 1) if extracted is not None else b"", where)
-            if member.name == META_FILE:
-                if meta is not None:
-                    raise SnapshotError(f"snapshot {path} is damaged: two {META_FILE} members")
-                meta = validate_meta(data, path)
-            elif member.name == REPORT_FILE:
-                if not isinstance(data, dict):
-                    raise SnapshotError(f"snapshot {where} is damaged: not a JSON object")
-                report = data
-            else:
-                side = data.pop("side", PRIMARY) if isinstance(data, dict) else PRIMARY
-                if side != PRIMARY and side not in SIDES:
-                    raise SnapshotError(f"snapshot {where} is damaged: unknown side")
-                request, response, token = _checked_entry(data, where)
-                del data  # keep only the response (its body decoded once, here), not the whole member
-                key = request_key(request)
-                if key in records.setdefault(side, {}):
-                    raise SnapshotError(f"snapshot {where} is damaged: it records a request already recorded")
-                records[side][key] = response
-                if request.verb == "list" and 200 <= response.status < 300:
-                    continues.setdefault(side, {})[key] = token
+    for name, raw in read_files(path, lambda n: n in (META_FILE, REPORT_FILE) or n.startswith(RESPONSES_DIR + "/")):
+        where = f"{path}: {name[:100]}"
+        data = parse_json(raw, where)
+        if name == META_FILE:
+            if meta is not None:
+                raise SnapshotError(f"snapshot {path} is damaged: two {META_FILE} members")
+            meta = validate_meta(data, path)
+        elif name == REPORT_FILE:
+            if not isinstance(data, dict):
+                raise SnapshotError(f"snapshot {where} is damaged: not a JSON object")
+            report = data
+        else:
+            side = data.pop("side", PRIMARY) if isinstance(data, dict) else PRIMARY
+            if side != PRIMARY and side not in SIDES:
+                raise SnapshotError(f"snapshot {where} is damaged: unknown side")
+            request, response, token = _checked_entry(data, where)
+            del data  # keep only the response (its body decoded once, here), not the whole member
+            key = request_key(request)
+            if key in records.setdefault(side, {}):
+                raise SnapshotError(f"snapshot {where} is damaged: it records a request already recorded")
+            records[side][key] = response
+            if request.verb == "list" and 200 <= response.status < 300:
+                continues.setdefault(side, {})[key] = token
     return meta, report
 
 

@@ -19,7 +19,7 @@ import yaml
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.fakeapi import virtual  # noqa: E402
+from tests.fakeapi import archives, virtual  # noqa: E402
 from tests.fakeapi.scenarios import SCENARIOS, VC, VC_NS  # noqa: E402
 from tests.fakeapi.server import FakeApiServer, FakeCluster, make_certificate  # noqa: E402
 
@@ -32,6 +32,10 @@ POD_EXAMPLES = {"gpu-sharing-disabled-pod": ("gpu-sharing-disabled", ["-n", "tea
 #: examples run from inside a vCluster (a `vcluster connect` context) with the host's context beside it: the
 #: host scenario, and the tenant's pod as its owner sees it
 TENANT_EXAMPLES = {"tenant-setowner-on": ("setowner-on", "team-a", "gpu-pod")}
+#: other tools' archives of a scenario, laid out as upstream writes them (tests/fakeapi/archives.py): `vcluster debug
+#: collect` of its vCluster, and `kubectl support-bundle` run with the spec of `vcdoctor collect --troubleshoot-spec`
+ARCHIVE_EXAMPLES = {"debug-collect-setowner-on": ("setowner-on", "debug-collect"),
+                    "support-bundle-setowner-on": ("setowner-on", "support-bundle")}
 #: scenarios that make no example of their own
 NOT_SHIPPED = {"tenant-pod-mistakes"}
 
@@ -58,6 +62,15 @@ def generate(out_dir: pathlib.Path) -> None:
         for name, (scenario, namespace, pod) in TENANT_EXAMPLES.items():
             _tenant_example(out_dir / f"{name}.tar.gz", tls, pathlib.Path(tmp) / f"{name}.kubeconfig", scenario,
                             namespace, pod)
+    for name, (scenario, kind) in ARCHIVE_EXAMPLES.items():
+        cluster = SCENARIOS[scenario](FakeCluster())
+        if kind == "debug-collect":
+            data = archives.debug_collect(cluster, VC, VC_NS)
+        else:
+            spec = subprocess.run([sys.executable, "-m", "vcdoctor", "collect", "--troubleshoot-spec"], check=True,
+                                  capture_output=True, text=True).stdout
+            data = archives.support_bundle(cluster, spec)
+        (out_dir / f"{name}.tar.gz").write_bytes(data)
 
 
 def _tenant_example(out: pathlib.Path, tls, kubeconfig: pathlib.Path, scenario: str, namespace: str,

@@ -5,15 +5,20 @@ from __future__ import annotations
 from typing import List
 
 from vcdoctor.engine.facts import SideUnavailable
-from vcdoctor.gateway import Forbidden, GatewayError, NotFound, Unreachable
+from vcdoctor.gateway import Forbidden, GatewayError, NotFound, NotInArchive, Unreachable
 from vcdoctor.model import Evidence, Status, Verdict, worst
 from vcdoctor.remedy import join
 
 
 def could_not_look(exc: GatewayError, what: str = "") -> Verdict:
-    """An ``error`` verdict for a read that failed; never a pass."""
+    """An ``error`` verdict for a read that failed (a ``skip`` naming the missing data and how to collect it when
+    another tool's archive lacks it); never a pass."""
     request = exc.request
     subject = request.describe() if request else "API server"
+    if isinstance(exc, NotInArchive):
+        return Verdict(Status.SKIP, f"the archive lacks {exc.reason}{(' (for ' + what + ')') if what else ''}; "
+                                    f"{exc.how}", (Evidence(subject, exc.reason, {"outcome": exc.kind,
+                                                                                  "collect": exc.how}),))
     message = f"could not look{(' at ' + what) if what else ''}: {exc.kind} on {subject}"
     evidence = (Evidence(subject, exc.reason, {"outcome": exc.kind, "http_status": exc.status}),)
     return Verdict(Status.ERROR, message, evidence, remediation(exc))

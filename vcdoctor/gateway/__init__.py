@@ -5,6 +5,7 @@ from vcdoctor.gateway.errors import (  # noqa: F401
     Forbidden,
     GatewayError,
     NotFound,
+    NotInArchive,
     NotInSnapshot,
     RefusedAnswer,
     Unauthorized,

@@ -64,3 +64,14 @@ class NotInSnapshot(GatewayError):
     """Replaying a snapshot that never recorded this request (collected by an older check set)."""
 
     kind = "not-in-snapshot"
+
+
+class NotInArchive(NotInSnapshot):
+    """Another tool's archive (a vcluster debug collect, a support bundle) holds no answer to this request:
+    ``reason`` names what it lacks and ``how`` the collector or flag that gathers it. Checks end ``skip`` on it."""
+
+    kind = "not-in-archive"
+
+    def __init__(self, request: Optional[ApiRequest], reason: str, how: str):
+        super().__init__(request, reason)
+        self.how = how

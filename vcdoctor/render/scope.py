@@ -147,9 +147,11 @@ def scope_lines(report: dict, name: Callable[[object], str] = inert.one_line) ->
         lines.append(nothing.format(**{k: name(v) for k, v in target.items() if isinstance(v, str)}))
     snapshot = report.get("snapshot")
     if isinstance(snapshot, dict):
-        text = f"Snapshot: collected {name(snapshot.get('collected_at') or 'at an unknown time')}"
+        tool = snapshot.get("tool") or "vcdoctor"
+        text = "Snapshot" if tool == "vcdoctor" else f"Archive ({name(snapshot.get('format') or 'unknown format')})"
+        text += f": collected {name(snapshot.get('collected_at') or 'at an unknown time')} by {name(tool)}"
         if snapshot.get("tool_version"):
-            text += f" by vcdoctor {name(snapshot['tool_version'])}"
+            text += f" {name(snapshot['tool_version'])}"
         if "redacted" in snapshot:
             text += ", redacted" if snapshot["redacted"] else ", not redacted (holds names and log lines as seen)"
         lines.append(text + "; this is a replay, not the live cluster")

@@ -54,7 +54,7 @@ from vcdoctor.products.vcluster.names import (
     virtual_ref,
 )
 from vcdoctor.products.vcluster.syncer_log import Refusal
-from vcdoctor.secret_values import SecretKeyMissing, decode_key, stored_digest
+from vcdoctor.secret_values import DERIVED_FROM, SecretKeyMissing, decode_key, stored_digest
 
 CONFIG_KEY = "config.yaml"
 WORKLOAD_READS = (Read("list", r.STATEFULSETS, labels=VCLUSTER_SELECTOR),
@@ -167,7 +167,9 @@ def read_settings(api: ScopedApi, vc: VCluster) -> Settings:
                                     f"config there") from None
         else:
             loaded = load_config(decode_key(secret, CONFIG_KEY, where))
-            return Settings(f"Secret {where} key {CONFIG_KEY}", reduce_config(loaded), outline=config_outline(loaded),
+            derived = ((secret.get("metadata") or {}).get("annotations") or {}).get(DERIVED_FROM)
+            return Settings(f"Secret {where} key {CONFIG_KEY}" + (f", {derived}" if derived else ""),
+                            reduce_config(loaded), outline=config_outline(loaded),
                             digest=stored_digest(secret, CONFIG_KEY))
     return Settings(f"{vc.workload_kind} {vc.ref} syncer args", syncer_flags(vc.syncer_args), legacy=True)
 
