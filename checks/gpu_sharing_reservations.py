@@ -13,10 +13,9 @@ from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Fix, Severity, S
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.kai import compat
-from vcdoctor.products.vcluster import MANAGED_BY
 from vcdoctor.products.vcluster.facts import SyncerLogs
+from vcdoctor.products.vcluster.scope import Scope
 from vcdoctor.remedy.steps import Inspect, Manual, inside_vcluster
-from vcdoctor.scope import Scope
 
 MAX_LISTED = 10
 DENIAL = "denied the request"
@@ -61,8 +60,7 @@ def _pod_evidence(pod: dict) -> Evidence:
 
 def _vcluster_of(pods: List[dict], denials: List[Evidence]) -> Optional[str]:
     refs = {str(d.data.get("vcluster")) for d in denials}
-    refs |= {f"{podinfo.namespace(p)}/{podinfo.labels(p)[MANAGED_BY]}" for p in pods
-             if podinfo.labels(p).get(MANAGED_BY)}
+    refs |= {f"{ns}/{name}" for ns, name in map(vcl.owner_key, pods) if name}
     return next(iter(refs)) if len(refs) == 1 else None
 
 

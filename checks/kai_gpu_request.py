@@ -26,8 +26,8 @@ VALID = """Fix the pod inside the vCluster and recreate it. KAI accepts:
 
 
 def _vcluster(pod: dict) -> Optional[str]:
-    name = podinfo.labels(pod).get(vcl.MANAGED_BY)
-    return f"{podinfo.namespace(pod)}/{name}" if name else None
+    ns, name = vcl.owner_key(pod)
+    return f"{ns}/{name}" if name else None
 
 NO_GPUS = ("No node advertises allocatable nvidia.com/gpu: the NVIDIA GPU operator or device plugin is missing "
            "or unhealthy on the host cluster.\n"

@@ -8,8 +8,8 @@ from vcdoctor import pods as podinfo
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Severity, Status, Verdict
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
+from vcdoctor.products.vcluster.scope import Scope
 from vcdoctor.remedy.script import said
-from vcdoctor.scope import Scope
 
 MAX_EVENTS = 8
 

@@ -12,9 +12,9 @@ from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Severity, Status
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.kai import compat
+from vcdoctor.products.vcluster.scope import Scope
 from vcdoctor.remedy.script import said
 from vcdoctor.remedy.steps import Inspect, Manual, inside_vcluster
-from vcdoctor.scope import Scope
 
 #: a pod younger than this may simply not have been processed yet
 GRACE = datetime.timedelta(seconds=60)
@@ -120,7 +120,7 @@ def run(scope: Scope, now: datetime.datetime, examined_kai_pods: List[dict], pod
             dangling.append((pod, name))
         elif (ns, name) in target_podgroups:
             evidence.append(_group_evidence(f"{ns}/{name}", target_podgroups[(ns, name)]))
-    per_vcluster = tuple(f"pg-{name}-" for name in {podinfo.labels(p).get(vcl.MANAGED_BY) for p in pods} if name)
+    per_vcluster = tuple(f"pg-{name}-" for name in {vcl.owner_key(p)[1] for p in pods} if name)
     one_group = [name for name, count in shared.items() if name and count > 1 and name.startswith(per_vcluster)]
     summary = Evidence("kai-scheduler pods", f"{len(pods)} examined, {len(unprocessed)} without "
                                              f"{kai.PODGROUP_ANNOTATION}, "

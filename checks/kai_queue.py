@@ -11,15 +11,14 @@ from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Severity, Status
 from vcdoctor.products import kai
 from vcdoctor.products.kai import compat
 from vcdoctor.products.kai.queues import PodQueue, QueueTree, pod_queue
-from vcdoctor.products.vcluster import MANAGED_BY
+from vcdoctor.products.vcluster import owner_key
 from vcdoctor.remedy.steps import inside_vcluster
 
 MAX_LISTED = 10
 
 
 def _vcluster(pods: List[dict]) -> Optional[str]:
-    refs = {f"{podinfo.namespace(p)}/{podinfo.labels(p)[MANAGED_BY]}" for p in pods
-            if podinfo.labels(p).get(MANAGED_BY)}
+    refs = {f"{ns}/{name}" for ns, name in map(owner_key, pods) if name}
     return next(iter(refs)) if len(refs) == 1 else None
 
 

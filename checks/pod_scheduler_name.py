@@ -11,8 +11,8 @@ from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.kai import compat
 from vcdoctor.products.vcluster import syncer_log
+from vcdoctor.products.vcluster.scope import Scope
 from vcdoctor.remedy.steps import Inspect, inside_vcluster
-from vcdoctor.scope import Scope
 
 MAX_LISTED = 20
 

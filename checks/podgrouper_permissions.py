@@ -16,8 +16,8 @@ from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.kai import compat
 from vcdoctor.products.kai.pod_grouper_log import Finding as LogFinding
 from vcdoctor.products.vcluster.facts import SettingsByVCluster
+from vcdoctor.products.vcluster.scope import Scope
 from vcdoctor.remedy.script import said
-from vcdoctor.scope import Scope
 
 MAX_EXAMPLES = 5
 Key = Tuple[str, str]
@@ -167,7 +167,7 @@ def run(scope: Scope, pod_grouper_logs: kai.PodGrouperLogs, examined_kai_pods: L
             (read_ev,), NOT_READY + said(context, "kubectl", "logs", podinfo.name(not_ready[0]),
                                          "--namespace", podinfo.namespace(not_ready[0]), "--previous",
                                          "--tail", "100"))
-    owned = [p for p in examined_kai_pods if vcl.service_owner(p, podinfo.labels(p).get(vcl.MANAGED_BY, ""))]
+    owned = [p for p in examined_kai_pods if vcl.service_owner(p, vcl.owner_key(p)[1])]
     if owned:
         return _predict(owned, examined, service_access, release, kai_settings, vcluster_settings, user,
                         read_ev)

@@ -13,7 +13,7 @@ from vcdoctor.products.helm.release import ChartSchema, MalformedRelease, NoRele
 from vcdoctor.products.vcluster import compat
 from vcdoctor.products.vcluster.config_schema import UNKNOWN_KEY, SchemaProblem, UnusableSchema, problems
 from vcdoctor.products.vcluster.facts import ChartSchemas, SettingsByVCluster
-from vcdoctor.scope import Target
+from vcdoctor.target import Target
 
 #: enough to act on; the count says how many more there are
 LISTED = 20

@@ -13,8 +13,12 @@ from vcdoctor.engine.facts import FactStore, run_inputs
 from vcdoctor.engine.runner import run_checks
 from vcdoctor.gateway import Gateway
 from vcdoctor.gateway.live import connect
+from vcdoctor.products.vcluster.sides import ClusterKind
 from vcdoctor.report import now as now_
-from vcdoctor.scope import Target
+from vcdoctor.target import Target
+
+#: a run on the host cluster, as the pipeline classifies the fake API server
+HOST_RUN = ClusterKind()
 
 #: every finding code a check produced in this test session, recorded where the engine turns a verdict into a
 #: result (runner._result): tests/test_finding_coverage.py holds the suite to producing each declared code
@@ -83,7 +87,7 @@ def run_check(kubeconfig, facts):
         executor = Executor(Deadline(30))
         transport, _ = connect(kubeconfig, None, 5, executor.deadline)
         gateway = Gateway(transport, deadline=executor.deadline, spawn=executor.submit)
-        store = FactStore(gateway, facts, run_inputs(Target(**target), now or now_(), context))
+        store = FactStore(gateway, facts, run_inputs(Target(**target), now or now_(), context, HOST_RUN))
         if target.get("pod") or target.get("vcluster") or target.get("vcluster_namespace"):
             store.value("scope")  # as the pipeline does: an unknown target is a usage error, raised here
         return run_checks([check], store, executor, chained=bool(target.get("pod")))[0]
@@ -99,7 +103,7 @@ def read_fact(kubeconfig, facts):
         executor = Executor(Deadline(30))
         transport, _ = connect(kubeconfig, None, 5, executor.deadline)
         gateway = Gateway(transport, deadline=executor.deadline, spawn=executor.submit)
-        return FactStore(gateway, facts, run_inputs(Target(**target), now_(), context)).value(name)
+        return FactStore(gateway, facts, run_inputs(Target(**target), now_(), context, HOST_RUN)).value(name)
 
     return value
 

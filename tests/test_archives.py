@@ -27,7 +27,7 @@ from vcdoctor.archives import debug_collect, spec, store, support_bundle
 from vcdoctor.cli import main
 from vcdoctor.engine.facts import Fact, Read
 from vcdoctor.gateway.resources import Resource
-from vcdoctor.scope import Target
+from vcdoctor.target import Target
 
 NARROWED = ("--vcluster", VC, "--vcluster-namespace", VC_NS)
 TROUBLESHOOT = "/work/.mirror/replicatedhq+troubleshoot/repo"

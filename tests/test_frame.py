@@ -73,6 +73,49 @@ def test_no_import_cycle_anywhere_in_vcdoctor():
             visit(name, [name])
 
 
+def _package(name):
+    """The unit a package cycle is counted in: a product, a subpackage, checks/, or a top-level module."""
+    parts = name.split(".")
+    return ".".join(parts[:3] if parts[1:2] == ["products"] else parts[:2])
+
+
+def test_no_package_cycle_between_products_and_the_rest():
+    """A product's modules may use generic ones, and generic ones a product, but never both ways round."""
+    modules = _modules()
+    graph = {}
+    for name, path in modules.items():
+        graph.setdefault(_package(name), set()).update(_package(d) for d in _imports(path, name, modules))
+    reach = {}
+
+    def reached(start):
+        if start not in reach:
+            seen, todo = set(), list(graph.get(start, ()))
+            while todo:
+                unit = todo.pop()
+                if unit not in seen:
+                    seen.add(unit)
+                    todo.extend(graph.get(unit, ()))
+            reach[start] = seen
+        return reach[start]
+
+    cycles = sorted(f"{a} <-> {b}" for a in graph for b in graph[a] if a < b and a in reached(b) and a != b)
+    assert not cycles, cycles
+
+
+#: generic modules that still import a product; each shrinks off this list as the product registers what it
+#: needs (vcdoctor/contributions.py), and no module joins it
+STILL_IMPORTING_PRODUCTS = {"vcdoctor.archives.debug_collect", "vcdoctor.archives.spec", "vcdoctor.pipeline",
+                            "vcdoctor.registry", "vcdoctor.runs", "vcdoctor.snapshot", "vcdoctor.target"}
+
+
+def test_generic_modules_import_no_product_beyond_the_known_ones():
+    modules = _modules()
+    importing = {name for name, path in modules.items()
+                 if not name.startswith(("vcdoctor.products", "vcdoctor.checks"))
+                 and any(dep.startswith("vcdoctor.products.") for dep in _imports(path, name, modules))}
+    assert importing == STILL_IMPORTING_PRODUCTS
+
+
 def test_cli_module_stays_small():
     assert len((ROOT / "vcdoctor" / "cli.py").read_text().splitlines()) <= 250
 

@@ -11,9 +11,10 @@ from typing import Any, List, Optional, Union
 
 import pytest
 
-from vcdoctor.engine.facts import INPUTS, Fact, FactStore
+from vcdoctor.engine.facts import HOST, INPUTS, VIRTUAL, Fact, FactStore, SideVariant
 from vcdoctor.model import CHECK_ID, Check, Finding, Severity, Status, Verdict
 from vcdoctor.products.vcluster import tenant
+from vcdoctor.products.vcluster.sides import TENANT, TENANT_ONLY
 from vcdoctor.registry import INPUT_TYPES, RegistryError, load_checks, load_facts, select_checks
 
 
@@ -185,6 +186,44 @@ def test_a_fact_asked_by_itself_is_the_runs_fact_of_that_name():
     tenant_run = FactStore(None, {"answer": Fact("answer", "the tenant's answer", _variant), "asker": asker}, {})
     assert (host.value(ASKED), host.value("asker")) == (1, 10)
     assert (tenant_run.value(ASKED), tenant_run.value("asker")) == (2, 20)
+
+
+def test_a_tenant_run_uses_the_declared_variants_and_a_host_run_none():
+    host, tenant_run = load_facts(), load_facts(variants=(TENANT,))
+    tenant_only = load_facts(variants=(TENANT, TENANT_ONLY))
+    assert {n for n in host if host[n] is not tenant_run[n]} == {f.name for f in tenant.TENANT_FACTS}
+    assert (host["target_events"].side, tenant_run["target_events"].side, tenant_only["target_events"].side) == \
+        (HOST, HOST, VIRTUAL)
+
+
+def _variant_plugin(*facts):
+    return [_FactsEP("variants", facts)]
+
+
+@pytest.mark.parametrize("declared, message", [
+    ((Fact("scope", "a scope of another type", _answer, variant="probe"),),
+     "the 'probe' variant of fact 'scope' returns int, but the fact it replaces returns Scope"),
+    ((Fact("nothing", "replaces no fact", _answer, variant="probe"),),
+     "the 'probe' variant of fact 'nothing' replaces no fact of that name"),
+    ((SideVariant("nothing", VIRTUAL, "probe"),),
+     "the 'probe' variant of fact 'nothing' replaces no fact of that name"),
+    ((SideVariant("scope", "moon", "probe"),), "reads side 'moon'"),
+    ((Fact("scope", "asks what no fact answers", _asks, needs=("nothing",), variant="probe"),),
+     "fact 'scope' needs unknown fact(s): nothing"),
+])
+def test_a_variant_is_refused_at_load_unless_it_stands_for_a_fact_of_the_same_type(declared, message):
+    with pytest.raises(RegistryError, match=re.escape(message)):
+        load_facts(_variant_plugin(*declared))
+
+
+class _FactsEP:
+    """A fact plugin's entry point: a name and the tuple it loads."""
+
+    def __init__(self, name, facts):
+        self.name, self.value, self._facts = name, f"{name}:FACTS", facts
+
+    def load(self):
+        return self._facts
 
 
 def _builtins():

@@ -15,7 +15,7 @@ from tests.fakeapi import virtual as v
 from tests.fakeapi.scenarios import VC, VC_NS, guide_cluster
 from tests.fakeapi.server import FakeApiServer, FakeCluster
 from vcdoctor.cli import main
-from vcdoctor.sides import classify, parse_context
+from vcdoctor.products.vcluster.sides import classify, parse_context
 
 SCHEMA = json.loads((pathlib.Path(__file__).parents[1] / "docs" / "report.schema.json").read_text())
 VCTX = f"vcluster_{VC}_{VC_NS}_host-admin"

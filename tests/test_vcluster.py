@@ -142,3 +142,57 @@ def test_multi_namespace_pod_is_recognised_without_managed_by():
     assert is_virtual_pod(pod, "vc", "ml", "trainer-0", "vc-ns")
     assert not is_virtual_pod(pod, "vc", "ml", "trainer-0", "other-ns")    # same name, other vCluster
     assert not is_virtual_pod(pod, "vc", "ml", "trainer-0")                # single-namespace lookup
+
+
+# -- the settings table: every key a check reads is declared once, typed, cited, within the supported releases --
+
+from vcdoctor.products.vcluster import compat, config  # noqa: E402
+from vcdoctor.products.vcluster.config import Settings, UndeclaredSetting  # noqa: E402
+
+
+def test_reading_an_undeclared_setting_raises_instead_of_returning_the_default():
+    settings = Settings("test", {"privateNodes.enabled": True, "privateNodes.enabledd": True})
+    assert settings.get("privateNodes.enabled") is True
+    with pytest.raises(UndeclaredSetting, match="privateNodes.enabledd"):
+        settings.get("privateNodes.enabledd", False)
+
+
+def test_every_settings_row_is_unique_typed_cited_and_supported():
+    keys = [k for s in compat.SETTINGS for k in (s.path, s.flag) if k]
+    assert len(keys) == len(set(keys))
+    for setting in compat.SETTINGS:
+        assert setting.path or setting.flag
+        assert setting.type in (bool, str, list) and "@v0." in setting.source
+        assert setting.span.first >= compat.SUPPORTED.first and setting.span.until <= compat.SUPPORTED.until
+        if setting.flag:
+            assert setting.flag.startswith("--") and "pkg/options/flags.go" in setting.source
+
+
+def _keys_named_by_compat():
+    """Every config key or flag the compat tables tell checks to read, with the releases they read it in."""
+    tables = (compat.SYNC_LABELS_KEY, compat.SCHEDULER_KEYS, compat.MULTI_NAMESPACE_KEY, compat.SET_OWNER_KEY,
+              compat.PRIVATE_NODES, compat.PRIVATE_NODES_REFUSED_WITH)
+    eras = [e for t in tables for e in t.eras] + [compat.POD_PRIORITY_CLASS, compat.POD_RUNTIME_CLASS]
+    for era in eras:
+        for key in era.value if isinstance(era.value, tuple) else (era.value,):
+            if key:
+                yield key.partition("@")[0], era.span
+
+
+@pytest.mark.parametrize("key, span", list(_keys_named_by_compat()))
+def test_every_key_the_compat_tables_name_is_declared_for_those_releases(key, span):
+    setting = config.declared(key)
+    releases = setting.span if key == setting.path else compat.CONFIG_SOURCE.eras[0].span
+    assert releases.first <= span.first and span.until <= releases.until
+
+
+def test_syncer_flags_and_snapshot_flags_derive_from_the_table():
+    from vcdoctor.products.vcluster import facts
+
+    assert set(facts.SNAPSHOT_FLAGS) == {s.flag for s in compat.SETTINGS if s.flag}
+    assert set(config.BOOL_FLAGS) == {"--set-owner", "--multi-namespace-mode", "--enable-scheduler",
+                                      "--enable-priority-classes"}
+    assert config.syncer_flags(["--set-owner=false", "--sync-labels=a,b", "--sync=priorityclasses",
+                                "--target-namespace=t", "--multi-namespace-mode", "--tls-san=x"]) == {
+        "--set-owner": False, "--sync-labels": ["a", "b"], "--sync": ["priorityclasses"], "--target-namespace": "t",
+        "--multi-namespace-mode": True}

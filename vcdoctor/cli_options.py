@@ -377,7 +377,7 @@ def troubleshoot_spec_option(fn: Any) -> Any:
         from vcdoctor import registry
         from vcdoctor.archives.spec import UnmappedRead
         from vcdoctor.archives.spec import troubleshoot_spec as make_spec
-        from vcdoctor.scope import Target
+        from vcdoctor.target import Target
 
         if flags.get("helm_release") and not (flags.get("vcluster") and flags.get("vcluster_namespace")):
             raise click.UsageError("--troubleshoot-spec --read-helm-release needs --vcluster and --vcluster-namespace "

@@ -17,8 +17,9 @@ from vcdoctor.engine.runner import Interrupted, run_checks
 from vcdoctor.gateway import Gateway, GatewayError, NotInSnapshot, Transport, Unauthorized, Unreachable
 from vcdoctor.ignores import Ignore
 from vcdoctor.model import CheckResult, ErrorCode, ExitCode, FailOn, Status
-from vcdoctor.scope import Scope, Target, UsageError
-from vcdoctor.sides import ClusterKind, classify
+from vcdoctor.products.vcluster.scope import Scope
+from vcdoctor.products.vcluster.sides import ClusterKind, classify
+from vcdoctor.target import Target, UsageError
 
 #: Per-request timeout ceiling; --timeout bounds the whole run.
 REQUEST_TIMEOUT = 30.0
@@ -267,9 +268,9 @@ def diagnose(options: Options, on_done: Optional[Callable[[CheckResult], None]] 
     """One cluster or snapshot, start to end; Failure for a run that cannot produce results."""
     executor = Executor(Deadline(options.timeout))
     try:
-        every = registry.load_checks()
+        table = registry.load_fact_table()
+        every = registry.load_checks(facts=table.facts)
         checks = registry.select_checks(every, options.only, options.skipped)
-        facts = registry.load_facts()
         # collect records what checks read and judges nothing for the user: a config file there cannot stop it
         accepted = (() if options.record else ignores.from_config(options.config)) + tuple(options.ignores)
         problem = ignores.unknown(accepted, list(registry.findings_by_code(every)))
@@ -292,21 +293,18 @@ def diagnose(options: Options, on_done: Optional[Callable[[CheckResult], None]] 
     source.cluster.update(source.kind.to_report())
     store_sides, hint, context = None, "", source.cluster.get("context")
     if source.kind.virtual:
-        from vcdoctor.products.vcluster import tenant
-
         source.host, why = open_host(options, source, executor)
         source.cluster["host"] = source.host.cluster if source.host is not None else None
         if why:
             source.cluster["host_missing"] = why
-        facts = tenant.overlay(facts, source.host is not None)
         store_sides = {VIRTUAL: gateway, HOST: source.host.gateway if source.host is not None else None}
-        hint = tenant.access_hint(source.kind) + (f" ({why})" if why else "")
+        hint = source.kind.access_hint() + (f" ({why})" if why else "")
         # fix scripts act on host objects: without the host's context they cannot name one, and stay comments
         context = source.host.cluster.get("context") if source.host is not None else None
+    # a tenant run answers some host facts inside the vCluster: the variants its kind declares
+    facts = table.for_run(source.kind.variants(source.host is not None))
     plan = make_plan(checks, facts, target)
-    inputs = run_inputs(target, run_time(source), context)
-    inputs["cluster"] = source.kind
-    store = FactStore(gateway, facts, inputs, store_sides, hint)
+    store = FactStore(gateway, facts, run_inputs(target, run_time(source), context, source.kind), store_sides, hint)
     for name in plan.facts:  # prefetch: every fact the plan needs starts now, concurrently
         executor.submit(_quietly, store.value, name, name=f"fact-{name}")
     if target.pod or target.selector or target.names_vcluster or source.kind.virtual:
@@ -380,11 +378,7 @@ def _outcome(results: List[CheckResult], source: Source, plan: Plan, executor: E
     scope: Optional[Scope] = store.peek("scope")
     shown = scope.to_dict() if scope is not None else dict(target.to_dict(), vclusters=[], host_pods=None, notes=[])
     cluster = {k: v for k, v in source.cluster.items() if k != "host_missing"}
-    if source.kind.virtual and scope is not None and len(scope.found_vclusters) == 1:
-        found = scope.found_vclusters[0]  # a renamed vCluster context: the host told which vCluster it is
-        named = cluster["vcluster"]
-        cluster["vcluster"] = dict(named, name=named["name"] or found.name,
-                                   namespace=named["namespace"] or found.namespace)
+    cluster.update(source.kind.to_report(scope.found_vclusters if scope is not None else ()))
     if source.cluster.get("host_missing"):
         shown["notes"] = [*shown.get("notes", []), f"host cluster not examined: {source.cluster['host_missing']}"]
     shown["notes"] = [*shown.get("notes", []), *((source.snapshot_meta or {}).get("notes") or [])]
@@ -399,11 +393,7 @@ def _outcome(results: List[CheckResult], source: Source, plan: Plan, executor: E
     unjudged = {r.id for r in results if r.status in (Status.ERROR, Status.SKIP)}
     preflight["missing"] = [dict(missing, needed_by=[c for c in missing["needed_by"] if c in unjudged]
                                  or missing["needed_by"]) for missing in preflight.get("missing") or []]
-    platform = None
-    if source.kind.virtual and source.host is None:
-        from vcdoctor.products.vcluster import tenant
-
-        platform = tenant.platform_ticket(source.kind, target)
+    platform = source.kind.platform_ticket(target) if source.host is None else None
     meta = source.snapshot_meta
     snapshot: Optional[Dict[str, Any]] = None
     if meta is not None:

@@ -8,12 +8,10 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from vcdoctor.products.kai.components import NAMESPACE as KAI_NAMESPACE
-from vcdoctor.products.kai.facts import RESERVATION_NAMESPACES
-from vcdoctor.products.vcluster.names import MANAGED_BY, OBJECT_NAME, OBJECT_NAMESPACE, host_pod_name
+from vcdoctor import contributions
 
-#: Names checks look up literally; hashing them would change the verdicts.
-KEEP = frozenset({KAI_NAMESPACE, *RESERVATION_NAMESPACES, "default", "kube-system", "default-scheduler"})
+#: Names checks look up literally (the products' too); hashing them would change the verdicts.
+KEEP = contributions.every("literal_names") | {"default", "kube-system", "default-scheduler"}
 #: Object fields whose values are API syntax, never names: rewriting them would break decoding and checks.
 SYNTAX_KEYS = frozenset({"apiVersion", "kind", "schedulerName"})
 #: A run of the characters Kubernetes names are made of. A name is replaced only as a whole run, or as the
@@ -61,6 +59,7 @@ class Redactor:
     def learn_objects(self, objects: Iterable[Any], pods: bool) -> None:
         """Namespaces of every object; names of pods (synced ones through their virtual identity)."""
         triples = []
+        synced = contributions.virtual_pods()
         for obj in objects:
             meta = obj.get("metadata") if isinstance(obj, dict) else None
             if not isinstance(meta, dict):
@@ -69,9 +68,9 @@ class Redactor:
                 self._plain(meta["namespace"])
             ann, labels = meta.get("annotations"), meta.get("labels")
             ann, labels = ann if isinstance(ann, dict) else {}, labels if isinstance(labels, dict) else {}
-            vc, vname, vns = labels.get(MANAGED_BY), ann.get(OBJECT_NAME), ann.get(OBJECT_NAMESPACE)
-            if isinstance(vc, str) and isinstance(vname, str) and isinstance(vns, str) and vc and vname and vns:
-                triples.append((vname, vns, vc))
+            identity = synced.identity(labels, ann) if synced is not None else None
+            if identity is not None:
+                triples.append(identity)
             elif pods and isinstance(meta.get("name"), str):
                 self._plain(meta["name"])
         for triple in triples:
@@ -86,9 +85,12 @@ class Redactor:
     def learn_virtual_pod(self, name: str, namespace: str, vcluster: str) -> None:
         self._plain(name)
         self._plain(namespace)
-        host = host_pod_name(name, namespace, vcluster)
-        self.mapping[host] = host_pod_name(self.mapping.get(name, name), self.mapping.get(namespace, namespace),
-                                           vcluster)
+        synced = contributions.virtual_pods()
+        if synced is None:
+            return
+        host = synced.host_name(name, namespace, vcluster)
+        self.mapping[host] = synced.host_name(self.mapping.get(name, name), self.mapping.get(namespace, namespace),
+                                              vcluster)
         self._longest = max(self._longest, len(host))
 
     def learn_from_log(self, text: str) -> None:

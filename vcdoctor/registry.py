@@ -2,34 +2,41 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import difflib
 import importlib
 import re
 import sys
 import typing
+from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
-from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
-from vcdoctor.engine.facts import INPUTS, Fact, closure
+from vcdoctor.engine.facts import HOST, INPUTS, VIRTUAL, Fact, SideVariant, closure
 from vcdoctor.engine.verdicts import ENGINE_FINDINGS
 from vcdoctor.model import Check, Finding, Verdict
-from vcdoctor.scope import Target
+from vcdoctor.products.vcluster.sides import ClusterKind
+from vcdoctor.target import Target
 
 GROUP = "vcdoctor.checks"
-#: plugins add facts here (each entry point names a tuple of Fact); built-ins are listed below, explicitly
+#: plugins add facts here (each entry point names a tuple of Fact, and of SideVariant); built-ins are listed below
 FACT_GROUP = "vcdoctor.facts"
 BUILTIN_FACT_MODULES = (
-    "vcdoctor.scope",
+    "vcdoctor.products.vcluster.scope",
     "vcdoctor.products.vcluster.facts",
+    "vcdoctor.products.vcluster.tenant",
     "vcdoctor.products.kai.facts",
 )
 
 
 #: the type of each run input (engine.facts.INPUTS) a check or fact may name
-INPUT_TYPES: Dict[str, Any] = {"target": Target, "now": datetime.datetime, "context": Optional[str]}
+INPUT_TYPES: Dict[str, Any] = {"target": Target, "now": datetime.datetime, "context": Optional[str],
+                               "cluster": ClusterKind}
 #: the findings the engine gives any check (could not look, crashed, ...): no check may declare their codes
 ENGINE_CODES = {f.code: f for f in ENGINE_FINDINGS}
+
+Variant = Union[Fact, SideVariant]
 
 
 class RegistryError(Exception):
@@ -43,8 +50,31 @@ def _group_entry_points(group: str) -> List[EntryPoint]:
     return list(eps.get(group, []))  # Python < 3.10
 
 
-def load_facts(eps: Optional[Iterable[EntryPoint]] = None) -> Dict[str, Fact]:
-    """Every fact by name: the built-in modules' FACTS, then plugins'; a name given twice is an error."""
+@dataclass(frozen=True)
+class FactTable:
+    """Every fact by name, and the variants some kinds of run use instead (validated: same name, same type)."""
+
+    facts: Dict[str, Fact]
+    variants: Dict[str, Tuple[Variant, ...]]
+
+    def for_run(self, variants: Sequence[str] = ()) -> Dict[str, Fact]:
+        """The facts of a run of these kinds (their variants applied in order)."""
+        found = dict(self.facts)
+        for name in variants:
+            for variant in self.variants.get(name, ()):
+                found[variant.name] = (variant if isinstance(variant, Fact)
+                                       else dataclasses.replace(found[variant.name], side=variant.side))
+        return found
+
+
+def load_facts(eps: Optional[Iterable[EntryPoint]] = None, variants: Sequence[str] = ()) -> Dict[str, Fact]:
+    """Every fact by name, as a run of the kinds ``variants`` uses them (none: a host run)."""
+    return load_fact_table(eps).for_run(variants)
+
+
+def load_fact_table(eps: Optional[Iterable[EntryPoint]] = None) -> FactTable:
+    """The built-in modules' FACTS, then plugins'; a name given twice, a variant of no fact or of another type
+    is an error."""
     groups: List[Any] = [(name, importlib.import_module(name).FACTS) for name in BUILTIN_FACT_MODULES]
     for ep in _group_entry_points(FACT_GROUP) if eps is None else eps:
         try:
@@ -52,13 +82,32 @@ def load_facts(eps: Optional[Iterable[EntryPoint]] = None) -> Dict[str, Fact]:
         except Exception as exc:
             raise RegistryError(f"fact plugin {ep.name!r} ({ep.value}) failed to load: {exc}") from exc
     found: Dict[str, Fact] = {}
+    variants: Dict[str, Dict[str, Variant]] = {}
     for origin, facts in groups:
         for fact in facts:
+            if isinstance(fact, SideVariant) or (isinstance(fact, Fact) and fact.variant):
+                own = variants.setdefault(fact.variant, {})
+                if fact.name in own:
+                    raise RegistryError(f"fact {fact.name!r} has two variants for {fact.variant!r} runs ({origin})")
+                own[fact.name] = fact
+                continue
             if not isinstance(fact, Fact):
                 raise RegistryError(f"fact plugin {origin!r} holds a {type(fact).__name__}, not a Fact")
             if fact.name in found or fact.name in INPUTS:
                 raise RegistryError(f"fact {fact.name!r} is defined twice ({origin})")
             found[fact.name] = fact
+    table = FactTable(found, {name: tuple(own.values()) for name, own in variants.items()})
+    _check_facts(found)
+    for kind, declared in table.variants.items():
+        for variant in declared:
+            _check_variant(variant, found)
+        _check_facts(table.for_run((kind,)))
+        for variant in declared:
+            _check_variant_type(variant, found)
+    return table
+
+
+def _check_facts(found: Dict[str, Fact]) -> None:
     for fact in found.values():
         unknown = [n for n in fact.needs + fact.later if n not in found and n not in INPUTS]
         if unknown:
@@ -67,7 +116,29 @@ def load_facts(eps: Optional[Iterable[EntryPoint]] = None) -> Dict[str, Fact]:
         closure(found, found)
     except ValueError as exc:
         raise RegistryError(str(exc)) from None
-    return found
+
+
+def _check_variant(variant: Variant, found: Dict[str, Fact]) -> None:
+    """A variant stands for a fact checks already name: the same name, the same type (a check's parameter is
+    annotated once, whatever kind of run it is in), a side the engine knows."""
+    what = f"the {variant.variant!r} variant of fact {variant.name!r}"
+    if variant.name not in found:
+        raise RegistryError(f"{what} replaces no fact of that name")
+    if variant.side not in (HOST, VIRTUAL):
+        raise RegistryError(f"{what} reads side {variant.side!r}, neither {HOST!r} nor {VIRTUAL!r}")
+
+
+def _check_variant_type(variant: Variant, found: Dict[str, Fact]) -> None:
+    if isinstance(variant, SideVariant):
+        return  # the fact itself, read elsewhere
+    what = f"the {variant.variant!r} variant of fact {variant.name!r}"
+    try:
+        returned, wanted = variant.returns(), found[variant.name].returns()
+    except TypeError as exc:
+        raise RegistryError(f"{what}: {exc}") from None
+    if _shape(returned) != _shape(wanted):
+        raise RegistryError(f"{what} returns {type_name(returned)}, but the fact it replaces returns "
+                            f"{type_name(wanted)}")
 
 
 def load_checks(eps: Optional[Iterable[EntryPoint]] = None, facts: Optional[Dict[str, Fact]] = None) -> List[Check]:

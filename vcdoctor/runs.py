@@ -35,7 +35,7 @@ def all_contexts(kubeconfig: Optional[str]) -> List[str]:
         raise Failure(ExitCode.CLUSTER, ErrorCode.KUBECONFIG, str(exc)) from None
     if not names:
         raise Failure(ExitCode.CLUSTER, ErrorCode.KUBECONFIG, "the kubeconfig defines no contexts")
-    from vcdoctor.sides import parse_context
+    from vcdoctor.products.vcluster.sides import parse_context
 
     # a `vcluster connect` context whose host context is in the list too: the host's run examines that vCluster
     # (a second run would read the host again and count its findings twice)

@@ -21,14 +21,12 @@ import yaml
 
 if TYPE_CHECKING:
     from vcdoctor.redaction import Redactor
-from vcdoctor import json_input
+from vcdoctor import contributions, json_input
 from vcdoctor.gateway.errors import NotInSnapshot
 from vcdoctor.gateway.live import strip_userinfo
 from vcdoctor.gateway.requests import ApiRequest, RawResponse
 from vcdoctor.gateway.resources import SECRETS, Resource
 from vcdoctor.private_files import write_private
-from vcdoctor.products.kai import facts as kai_facts
-from vcdoctor.products.vcluster import facts as vcluster_facts
 from vcdoctor.secret_values import SNAPSHOT_DIGEST, SNAPSHOT_REDUCED
 
 FORMAT = "vcdoctor.snapshot/v1"
@@ -40,17 +38,17 @@ RESPONSES_DIR = "responses"
 SECRET_KEYS = ("config.yaml", "release")
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 #: The only command-line flags any check parses, as each product declares them; every other container argument
-#: is dropped from a snapshot. A product that starts reading a flag adds it to its SNAPSHOT_FLAGS.
-READ_FLAGS = frozenset(kai_facts.SNAPSHOT_FLAGS + vcluster_facts.SNAPSHOT_FLAGS)
+#: is dropped from a snapshot. A product that starts reading a flag adds it to its contribution.
+READ_FLAGS = contributions.every("flags")
 #: Go's bool flags never take the next word as their value: that word is someone else's
-BOOL_FLAGS = frozenset(kai_facts.SNAPSHOT_BOOL_FLAGS + vcluster_facts.SNAPSHOT_BOOL_FLAGS)
+BOOL_FLAGS = contributions.every("bool_flags")
 #: The only annotations any check reads, by exact key; every other annotation is dropped from a snapshot.
-READ_ANNOTATIONS = frozenset(kai_facts.SNAPSHOT_ANNOTATIONS + vcluster_facts.SNAPSHOT_ANNOTATIONS)
+READ_ANNOTATIONS = contributions.every("annotations")
 #: ... and the snapshot's own digests, by prefix (no product's annotation is kept by prefix: vCluster keeps each
 #: synced pod's ServiceAccount token under vcluster.loft.sh/token-<random>)
 READ_ANNOTATION_PREFIXES = ("vcdoctor.snapshot/",)
 #: the namespaces whose pods keep their containers' state messages (the products declare them)
-MESSAGE_NAMESPACES = frozenset(kai_facts.SNAPSHOT_MESSAGE_NAMESPACES)
+MESSAGE_NAMESPACES = contributions.every("message_namespaces")
 #: Container fields no check reads that commonly hold secrets or internal endpoints.
 DROPPED_CONTAINER_FIELDS = ("envFrom", "livenessProbe", "readinessProbe", "startupProbe", "lifecycle")
 #: Archives are untrusted input: every size is bounded before it is read, never after.
@@ -235,18 +233,10 @@ def _reduced_config(encoded: Any) -> str:
     return base64.b64encode(yaml.safe_dump(outline, sort_keys=True).encode()).decode()
 
 
-def _expected_type(path: tuple[str, ...]) -> str:
-    if path[-1] in ("enabled", "setOwner"):
-        return "bool"
-    if path[-1] in ("syncLabels", "hostSchedulers"):
-        return "strings"
-    return "str"
-
-
 def _blank_mistyped(outline: dict) -> dict:
     """The values of the keys checks read stay whole only when they have the type vCluster expects: a
     mapping or a long text under ``setOwner`` is the user's data, and its type is all a check reports."""
-    from vcdoctor.products.vcluster.config import CONFIG_KEYS, blank_value
+    from vcdoctor.products.vcluster.config import CONFIG_KEYS, blank_value, has_declared_type
 
     for path in CONFIG_KEYS:
         node: Any = outline
@@ -254,11 +244,8 @@ def _blank_mistyped(outline: dict) -> dict:
             node = node.get(key) if isinstance(node, dict) else None
         if not isinstance(node, dict) or node.get(path[-1]) is None:
             continue
-        value, expected = node[path[-1]], _expected_type(path)
-        fits = (isinstance(value, bool) if expected == "bool" else isinstance(value, str) if expected == "str"
-                else isinstance(value, list) and all(isinstance(v, str) for v in value))
-        if not fits:
-            node[path[-1]] = blank_value(value)
+        if not has_declared_type(".".join(path), node[path[-1]]):
+            node[path[-1]] = blank_value(node[path[-1]])
     return outline
 
 

@@ -7,7 +7,7 @@ import pytest
 from tests.fakeapi import factories as f
 from vcdoctor.checks.pod_scheduler_name import CHECK
 from vcdoctor.model import Status
-from vcdoctor.scope import UsageError
+from vcdoctor.target import UsageError
 
 VC, NS = "my-vcluster", "vc-ns"
 

@@ -89,6 +89,21 @@ def test_a_release_outside_the_table_is_not_judged_on_node_mode(cluster, run_che
     assert ("v0.37.0" if version else "version is unknown") in result.message
 
 
+PRIVATE_KEY = "privateNodes.enabled"
+
+
+def test_a_key_missing_from_the_settings_table_never_passes_private_nodes(cluster, run_check, monkeypatch):
+    """Dropping privateNodes.enabled from compat.SETTINGS must not read as 'not set' (host nodes): the read fails."""
+    from vcdoctor.products.vcluster import config
+
+    monkeypatch.delitem(config._DECLARED, PRIVATE_KEY)
+    monkeypatch.setattr(config, "CONFIG_KEYS", tuple(k for k in config.CONFIG_KEYS if ".".join(k) != PRIVATE_KEY))
+    cluster.add(*f.vcluster("vc", "ns", version="0.27.0", extra_values=PRIVATE))
+    result = run_check(CHECK)
+    assert result.status is Status.ERROR and "UndeclaredSetting" in str(result.evidence[0].data)
+
+
+
 def test_a_private_nodes_switch_that_is_not_a_boolean_is_an_error(cluster, run_check):
     cluster.add(*f.vcluster("vc", "ns", version="0.27.0", extra_values={"privateNodes": {"enabled": "yes"}}))
     result = run_check(CHECK)

@@ -317,6 +317,26 @@ def test_pod_checks_see_multi_namespace_pods(cluster, run_check):
     assert not [q for q in cluster.requests if q.path == "/api/v1/namespaces"]
 
 
+MULTI_NAMESPACE_VCLUSTER = ["inside vCluster vc-ns/vc (vcluster connect vc -n vc-ns), not the host cluster"]
+
+
+def test_a_multi_namespace_pod_is_attributed_to_its_vcluster_by_the_kai_checks(cluster, run_check, read_fact):
+    """Its host pod carries no managed-by label (labels.go:57-65@v0.21.0): owner_key still names its vCluster."""
+    from tests.fakeapi import kai_releases as kr
+    from vcdoctor.checks import gpu_sharing_reservations, kai_gpu_request, kai_queue
+
+    cluster.add(*vr.multi_namespace_install("vc", "vc-ns", [], version="0.22.0"),
+                vr.host_namespace("ml", "vc", "vc-ns"),
+                vr.multi_namespace_pod("a", "ml", "vc", "vc-ns", labels={"runai/queue": "team-a"},
+                                       annotations={"gpu-fraction": "1.5"}),
+                *kr.install("v0.6.0"), f.queue("team-a", "default-parent-queue"))
+    for check in (kai_gpu_request.CHECK, kai_queue.CHECK):
+        result = run_check(check)
+        assert result.status in (Status.FAIL, Status.WARN) and result.fix is not None, (check.id, result.message)
+        assert [s.target() for s in result.fix.steps if s.manual] == MULTI_NAMESPACE_VCLUSTER, check.id
+    assert gpu_sharing_reservations._vcluster_of(read_fact("examined_pods"), []) == "vc-ns/vc"
+
+
 def test_multi_namespace_pods_are_not_searched_for_pro_releases(cluster, run_check):
     cluster.add(*vr.multi_namespace("vc", "vc-ns", "0.26.0"))
     cluster.add(vr.host_namespace("ml", "vc", "vc-ns"), vr.multi_namespace_pod("a", "ml", "vc", "vc-ns"))

@@ -124,6 +124,9 @@ class Fact(Generic[T]):
     later: Tuple[str, ...] = ()
     #: which cluster its reads go to (HOST or VIRTUAL)
     side: str = HOST
+    #: the kind of run (a product names it) in which this fact replaces the fact of the same name, which it must
+    #: return the same type as; "" for the fact every other run uses
+    variant: str = ""
 
     def returns(self) -> Any:
         """The type ``compute`` is annotated to return, resolved (TypeError when it has none or it does not
@@ -142,6 +145,16 @@ class Fact(Generic[T]):
 def _type_hints(compute: Callable[..., Any]) -> Dict[str, Any]:
     # resolved once per function: every check naming a fact asks for its type each time the checks load
     return typing.get_type_hints(compute)
+
+
+@dataclass(frozen=True)
+class SideVariant:
+    """A fact that, in one kind of run, reads another cluster than it usually does (the same question, answered
+    where that run can see it)."""
+
+    name: str
+    side: str
+    variant: str
 
 
 class _MissingSide:
@@ -258,12 +271,13 @@ class FactStore:
 
 #: names every check and fact may use without a declaration of reads: the run's inputs
 #: (target: what was asked; now: the run's start, or the snapshot's collection time; context: the kube
-#: context diagnosed, which every fix script names)
-INPUTS = ("target", "now", "context")
+#: context diagnosed, which every fix script names; cluster: what kind of cluster the context is)
+INPUTS = ("target", "now", "context", "cluster")
 
 
-def run_inputs(target: Any, now: datetime.datetime, context: Optional[str] = None) -> Dict[str, Any]:
-    return {"target": target, "now": now, "context": context}
+def run_inputs(target: Any, now: datetime.datetime, context: Optional[str] = None,
+               cluster: Any = None) -> Dict[str, Any]:
+    return {"target": target, "now": now, "context": context, "cluster": cluster}
 
 
 def closure(names: Iterable[str], facts: Mapping[str, Fact], later: bool = True) -> Tuple[str, ...]:

@@ -8,6 +8,7 @@ from typing import Callable, Dict, List, Optional, Set, Tuple
 
 from vcdoctor import logs
 from vcdoctor import pods as podinfo
+from vcdoctor.contributions import Contribution
 from vcdoctor.engine.facts import RUNTIME, Fact, FactContext, Read, SideUnavailable
 from vcdoctor.gateway import GatewayError, NotFound
 from vcdoctor.gateway import resources as r
@@ -380,4 +381,6 @@ SNAPSHOT_FLAGS = (compat.GPU_SHARING_FLAG, compat.QUEUE_LABEL_FLAG, compat.SCHED
                   compat.NODE_POOL_LABEL_FLAG, compat.ZAP_DEVEL_FLAG, compat.POD_LABEL_SELECTOR_FLAG,
                   compat.NAMESPACE_LABEL_SELECTOR_FLAG, compat.PARTITION_FLAG)
 SNAPSHOT_BOOL_FLAGS = (compat.GPU_SHARING_FLAG, compat.ZAP_DEVEL_FLAG)
-
+CONTRIBUTION = Contribution("KAI", flags=SNAPSHOT_FLAGS, bool_flags=SNAPSHOT_BOOL_FLAGS,
+                            annotations=SNAPSHOT_ANNOTATIONS, message_namespaces=SNAPSHOT_MESSAGE_NAMESPACES,
+                            literal_names=(NAMESPACE, *RESERVATION_NAMESPACES))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Generic, Optional, Tuple, TypeVar
+from typing import Any, Dict, Generic, Optional, Tuple, TypeVar
 
 from vcdoctor.versions import Span, Version, show
 
@@ -263,6 +263,76 @@ SYNCER_LOG: Table[str] = Table("syncer log format", (
         "pkg/patcher/apply.go:59-61@v0.21.0, :66@v0.32.0, :68-77@v0.36.1; Reconciler error fields: "
         "pkg/syncer/syncer.go:423-430@v0.21.0"),
 ))
+
+# -- the settings vcdoctor reads ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Setting:
+    """One vCluster setting a check reads: its vc-config key (v0.20+) and the v0.19 syncer flag of the same meaning.
+
+    A key is read from a config only when it is listed here, and nothing else of a config is kept or shown."""
+
+    #: the dotted vc-config key; None for a v0.19 syncer flag that no config key replaced one for one
+    path: Optional[str]
+    #: bool, str or list (a list of strings); a value of another type is the user's mistake, reported as such
+    type: type
+    #: the releases whose config has the key (a flag alone: the releases configured by syncer flags)
+    span: Span
+    #: where upstream declares it, at its first and last release (``path:line@tag``)
+    source: str
+    #: the v0.19 syncer flag (pkg/options/flags.go@v0.19.0)
+    flag: Optional[str] = None
+    #: what the syncer assumes when the flag is absent
+    flag_default: Any = None
+
+
+_FLAGS_ONLY = Span((0, 19, 0), (0, 20, 0))  # CONFIG_SOURCE: syncer flags
+_OPEN = SUPPORTED.until
+
+SETTINGS: Tuple[Setting, ...] = (
+    Setting("experimental.syncSettings.setOwner", bool, Span((0, 20, 0), _OPEN),
+            "config/config.go:1715@v0.20.0, :3329@v0.36.1; pkg/options/flags.go:23@v0.19.0 (default true)",
+            flag="--set-owner", flag_default=True),
+    Setting("experimental.syncSettings.targetNamespace", str, Span((0, 20, 0), (0, 29, 0)),
+            "config/config.go:1712@v0.20.0, :2909@v0.28.2 (absent @v0.29.0); pkg/options/flags.go:21@v0.19.0",
+            flag="--target-namespace"),
+    Setting("experimental.syncSettings.syncLabels", list, Span((0, 20, 0), (0, 21, 0)),
+            "config/config.go:1718@v0.20.0, :1715@v0.20.6 (absent @v0.21.0); pkg/options/flags.go:57@v0.19.0",
+            flag="--sync-labels", flag_default=[]),
+    Setting("experimental.multiNamespaceMode.enabled", bool, Span((0, 20, 0), (0, 26, 0)),
+            "config/config.go:1663@v0.20.0, :2084@v0.25.2 (absent @v0.26.0); pkg/options/flags.go:67@v0.19.0",
+            flag="--multi-namespace-mode"),
+    Setting("sync.toHost.namespaces.enabled", bool, Span((0, 26, 0), _OPEN),
+            "config/config.go:999@v0.26.0, :1300@v0.36.1 (SyncToHost.Namespaces)"),
+    Setting("privateNodes.enabled", bool, Span((0, 26, 0), _OPEN),
+            "config/config.go:64,101@v0.26.0, :72,115@v0.36.1 (absent @v0.25.2)"),
+    Setting("controlPlane.distro.k8s.scheduler.enabled", bool, Span((0, 26, 0), _OPEN),
+            "config/config.go:1633@v0.26.0, :2052@v0.36.1 (DistroContainerEnabled; DistroContainer without 'enabled' "
+            "at :1158@v0.25.2)"),
+    Setting("controlPlane.distro.k3s.enabled", bool, Span((0, 20, 0), (0, 33, 0)),
+            "config/config.go:732@v0.20.0, :1903@v0.32.3 (absent @v0.33.0)"),
+    Setting("controlPlane.advanced.virtualScheduler.enabled", bool, Span((0, 20, 0), _OPEN),
+            "config/config.go:1148@v0.20.0, :2503@v0.36.1; pkg/options/flags.go:30@v0.19.0",
+            flag="--enable-scheduler"),
+    Setting("sync.toHost.pods.hybridScheduling.enabled", bool, Span((0, 26, 0), _OPEN),
+            "config/config.go:1268@v0.26.0, :1654@v0.36.1"),
+    Setting("sync.toHost.pods.hybridScheduling.hostSchedulers", list, Span((0, 26, 0), _OPEN),
+            "config/config.go:1292@v0.26.0, :1678@v0.36.1"),
+    Setting("sync.toHost.priorityClasses.enabled", bool, Span((0, 20, 0), _OPEN),
+            "config/config.go:364@v0.20.0, :1293@v0.36.1 (SyncToHost.PriorityClasses)"),
+    Setting("sync.fromHost.priorityClasses.enabled", bool, Span((0, 21, 0), _OPEN),
+            "config/config.go:482@v0.21.0, :1389@v0.36.1 (SyncFromHost.PriorityClasses; absent @v0.20.6)"),
+    Setting("sync.toHost.pods.priorityClassName", str, Span((0, 23, 0), _OPEN),
+            "config/config.go:707@v0.23.0, :1643@v0.36.1 (absent @v0.22.6)"),
+    Setting("sync.toHost.pods.runtimeClassName", str, Span((0, 23, 0), _OPEN),
+            "config/config.go:704@v0.23.0, :1640@v0.36.1 (absent @v0.22.6)"),
+    # v0.19 controllers: "priorityclasses" on, "-priorityclasses" off, the last mention wins
+    Setting(None, list, _FLAGS_ONLY, "pkg/options/flags.go:9@v0.19.0; pkg/setup/enable_controllers.go@v0.19.0",
+            flag="--sync", flag_default=[]),
+    Setting(None, bool, _FLAGS_ONLY, "pkg/options/flags.go:82@v0.19.0 (deprecated for --sync=priorityclasses)",
+            flag="--enable-priority-classes"),
+)
+
 
 TABLES: Dict[str, Table] = {t.topic: t for t in (
     CONFIG_SOURCE, STRICT_PARSING, LABEL_REWRITING, SYNC_LABELS_KEY, PRIORITY_CLASSES, PRIORITY_SNIPPET,

@@ -7,28 +7,37 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
+from vcdoctor.engine.facts import UndeclaredRead
 from vcdoctor.products.vcluster import compat
 from vcdoctor.versions import Version, show
 
-#: The only config keys vcdoctor reads; everything else in vc-config stays unread and unreported.
-CONFIG_KEYS = (
-    ("experimental", "syncSettings", "setOwner"),
-    ("experimental", "syncSettings", "targetNamespace"),
-    ("experimental", "syncSettings", "syncLabels"),
-    ("experimental", "multiNamespaceMode", "enabled"),
-    ("sync", "toHost", "namespaces", "enabled"),
-    ("privateNodes", "enabled"),
-    ("controlPlane", "distro", "k8s", "scheduler", "enabled"),
-    # v0.26-v0.32 honour k8s.scheduler only when the distro is k8s, i.e. k3s is not enabled (config.go:686-699@v0.26.0)
-    ("controlPlane", "distro", "k3s", "enabled"),
-    ("controlPlane", "advanced", "virtualScheduler", "enabled"),
-    ("sync", "toHost", "pods", "hybridScheduling", "enabled"),
-    ("sync", "toHost", "pods", "hybridScheduling", "hostSchedulers"),
-    ("sync", "toHost", "priorityClasses", "enabled"),
-    ("sync", "fromHost", "priorityClasses", "enabled"),
-    ("sync", "toHost", "pods", "priorityClassName"),
-    ("sync", "toHost", "pods", "runtimeClassName"),
-)
+#: The only config keys vcdoctor reads (compat.SETTINGS); everything else in vc-config stays unread and unreported.
+CONFIG_KEYS: Tuple[Tuple[str, ...], ...] = tuple(tuple(s.path.split(".")) for s in compat.SETTINGS if s.path)
+#: v0.19 syncer flags vcdoctor reads, each with its setting
+FLAGS: Dict[str, compat.Setting] = {s.flag: s for s in compat.SETTINGS if s.flag}
+#: Go's bool flags never take the next word as their value
+BOOL_FLAGS = tuple(flag for flag, s in FLAGS.items() if s.type is bool)
+_DECLARED: Dict[str, compat.Setting] = {**{s.path: s for s in compat.SETTINGS if s.path}, **FLAGS}
+
+
+class UndeclaredSetting(UndeclaredRead):
+    """A check read a setting compat.SETTINGS does not list: a bug (its value would never have been read)."""
+
+
+def declared(key: str) -> compat.Setting:
+    """The table's row for a dotted config key or a v0.19 flag (raises UndeclaredSetting)."""
+    try:
+        return _DECLARED[key]
+    except KeyError:
+        raise UndeclaredSetting(f"setting {key!r} is not declared in vcluster compat.SETTINGS") from None
+
+
+def has_declared_type(key: str, value: Any) -> bool:
+    """Whether ``value`` has the type the table declares for ``key`` (a list: of strings only)."""
+    expected = declared(key).type
+    if expected is list:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    return isinstance(value, expected)
 
 
 class MalformedConfig(Exception):
@@ -164,6 +173,8 @@ class Settings:
     digest: Optional[str] = None
 
     def get(self, key: str, default: Any = None) -> Any:
+        """The value of a declared setting (raises UndeclaredSetting for any other key: it was never read)."""
+        declared(key)
         return self.keys.get(key, default)
 
     def controller_enabled(self, controller: str) -> bool:
@@ -182,25 +193,23 @@ class Settings:
                     or self.get("--multi-namespace-mode"))
 
 
-#: v0.19 bool flags (pkg/options/flags.go@v0.19.0): --set-owner defaults to true, the others to false
-BOOL_FLAGS = ("--set-owner", "--multi-namespace-mode", "--enable-scheduler", "--enable-priority-classes")
-
-
 def syncer_flags(args) -> Dict[str, Any]:
-    """The pre-v0.20 syncer flags that matter here, with their defaults.
+    """The pre-v0.20 syncer flags in FLAGS, with their defaults.
 
     ``--sync`` is the controller list (``priorityclasses`` on, ``-priorityclasses`` off; later entries win,
     pkg/setup/enable_controllers.go@v0.19.0)."""
-    flags: Dict[str, Any] = {"--set-owner": True, "--sync-labels": [], "--sync": []}
+    flags: Dict[str, Any] = {flag: list(s.flag_default) if isinstance(s.flag_default, list) else s.flag_default
+                             for flag, s in FLAGS.items() if s.flag_default is not None}
     for arg in args:
         name, _, value = arg.partition("=")
-        if name in BOOL_FLAGS:
+        kind = FLAGS[name].type if name in FLAGS else None
+        if kind is bool:
             # pflag bools take no separate value; "--set-owner" alone means true
             text = value.lower() if value else "true"
             flags[name] = {"true": True, "1": True, "t": True, "false": False, "0": False, "f": False}.get(text, text)
-        elif name in ("--sync-labels", "--sync") and value:
-            flags[name] = flags[name] + [v.strip() for v in value.split(",") if v.strip()]
-        elif name == "--target-namespace" and value:
+        elif kind is list and value:
+            flags[name] = flags.get(name, []) + [v.strip() for v in value.split(",") if v.strip()]
+        elif kind is str and value:
             flags[name] = value
     return flags
 

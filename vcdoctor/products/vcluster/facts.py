@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from vcdoctor import logs
 from vcdoctor import pods as podinfo
+from vcdoctor.contributions import Contribution, VirtualPods
 from vcdoctor.engine.facts import RUNTIME, Fact, FactContext, Read, ScopedApi, SideUnavailable
 from vcdoctor.gateway import GatewayError, NotFound
 from vcdoctor.gateway import resources as r
@@ -14,6 +15,7 @@ from vcdoctor.products.helm.release import ChartSchema, MalformedRelease, NoRele
 from vcdoctor.products.vcluster import compat, syncer_log
 from vcdoctor.products.vcluster.config import (
     BOOL_FLAGS,
+    FLAGS,
     ConfigMissing,
     MalformedConfig,
     Settings,
@@ -44,9 +46,11 @@ from vcdoctor.products.vcluster.names import (
     POD_NAME_ANNOTATION,
     POD_NAMESPACE_ANNOTATION,
     VIRTUAL_LABELS,
+    host_pod_name,
     is_multi_namespace_of,
     multi_namespace_host_namespace,
     note_owner,
+    synced_identity,
     virtual_ref,
 )
 from vcdoctor.products.vcluster.syncer_log import Refusal
@@ -336,7 +340,8 @@ FACTS = (
 #: Helm and Argo CD), the syncer's translation annotations, and the v0.19 syncer flags vcdoctor reads
 SNAPSHOT_ANNOTATIONS = (CONFIG_HASH, HELM_RELEASE_ANNOTATION, HELM_NAMESPACE_ANNOTATION, *ARGOCD_KEYS, OBJECT_NAME,
                         OBJECT_NAMESPACE, VIRTUAL_LABELS, POD_NAME_ANNOTATION, POD_NAMESPACE_ANNOTATION)
-SNAPSHOT_FLAGS = ("--set-owner", "--sync-labels", "--multi-namespace-mode", "--target-namespace",
-                  "--enable-scheduler", "--sync", "--enable-priority-classes")
+SNAPSHOT_FLAGS = tuple(FLAGS)
 SNAPSHOT_BOOL_FLAGS = BOOL_FLAGS
-
+CONTRIBUTION = Contribution("vCluster", flags=SNAPSHOT_FLAGS, bool_flags=SNAPSHOT_BOOL_FLAGS,
+                            annotations=SNAPSHOT_ANNOTATIONS,
+                            virtual_pods=VirtualPods(identity=synced_identity, host_name=host_pod_name))

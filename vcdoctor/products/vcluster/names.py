@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Dict, Iterable, Optional, Tuple
+from typing import Dict, Iterable, Mapping, Optional, Tuple
 
 #: Label every host pod synced in single-namespace mode carries (value: the vCluster name).
 MANAGED_BY = "vcluster.loft.sh/managed-by"
@@ -118,6 +118,14 @@ def is_multi_namespace_of(host_namespace: str, vcluster_namespace: str, vcluster
     multi_namespace.go:52-79@v0.21.0)."""
     return (host_namespace.startswith("vcluster-")
             and host_namespace.endswith("-" + multi_namespace_suffix(vcluster_namespace, vcluster)))
+
+
+def synced_identity(labels: Mapping, annotations: Mapping) -> Optional[Tuple[str, str, str]]:
+    """(virtual name, virtual namespace, vCluster) of a host object synced in single-namespace mode, else None."""
+    vc, name, namespace = labels.get(MANAGED_BY), annotations.get(OBJECT_NAME), annotations.get(OBJECT_NAMESPACE)
+    if isinstance(vc, str) and isinstance(name, str) and isinstance(namespace, str) and vc and name and namespace:
+        return name, namespace, vc
+    return None
 
 
 def note_owner(pod: dict, vcluster_namespace: str, vcluster: str) -> dict:

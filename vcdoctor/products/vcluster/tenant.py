@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import shlex
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 from vcdoctor import pods as podinfo
-from vcdoctor.engine.facts import HOST, RUNTIME, VIRTUAL, Fact, FactContext, Read, SideUnavailable
+from vcdoctor.engine.facts import HOST, RUNTIME, VIRTUAL, Fact, FactContext, Read, SideUnavailable, SideVariant
 from vcdoctor.gateway import NotFound
 from vcdoctor.gateway import resources as r
 from vcdoctor.products.vcluster import names as vcnames
 from vcdoctor.products.vcluster import syncer_log
 from vcdoctor.products.vcluster.discovery import VCluster, owner_key
 from vcdoctor.products.vcluster.facts import SYNCER_LOG_READ, syncer_log_refusals
-from vcdoctor.scope import Scope, Target, UsageError, open_multi_namespace, selected
-from vcdoctor.sides import ClusterKind
+from vcdoctor.products.vcluster.scope import Scope, host_pod, selected
+from vcdoctor.products.vcluster.sides import TENANT, TENANT_ONLY, ClusterKind
+from vcdoctor.target import Target, UsageError
 
 #: The syncer's event on the virtual pod when the host refused it: reason SyncError, message
 #: "Error syncing to physical cluster: <err>" v0.19.0–v0.20.6 (namespaced_translator.go:74-78,94@v0.19.0,
@@ -26,17 +26,6 @@ from vcdoctor.sides import ClusterKind
 SYNC_ERROR = "SyncError"
 _SYNC_PREFIX = re.compile(r"^Error syncing to (?:physical|host) cluster: ")
 EVENT_FIELDS = "involvedObject.kind=Pod,involvedObject.name={name}"
-
-
-def access_hint(kind: ClusterKind) -> str:
-    """How to give a tenant-only run the host cluster (shown in every skip for lack of it)."""
-    if kind.host_context:
-        return (f"give it the host cluster's context: vcdoctor run --host-context {shlex.quote(kind.host_context)} "
-                f"(the kubeconfig must hold context {kind.host_context!r}, or merge it in with "
-                f"KUBECONFIG=vcluster.yaml:host.yaml), or ask the platform team to run the command at the end of the "
-                f"report")
-    return ("give it the host cluster's context: vcdoctor run --host-context NAME (a context of the same kubeconfig), "
-            "or ask the platform team to run vcdoctor on the host")
 
 
 def sync_refusals(pod: dict, events: Sequence[dict], vc: str) -> Tuple[syncer_log.Refusal, ...]:
@@ -89,26 +78,6 @@ def _candidates(found: Sequence[VCluster], kind: ClusterKind) -> List[VCluster]:
             and (not kind.vcluster_namespace or vc.namespace == kind.vcluster_namespace)]
 
 
-def _host_pod(ctx: FactContext, vc: VCluster, ns: str, name: str) -> Optional[dict]:
-    """Where the host cluster keeps the tenant's pod: the single-namespace name, or (multi-namespace mode of
-    v0.19-v0.25) the pod's own name in the derived namespace (multi_namespace.go:98-114@v0.21.0)."""
-    try:
-        pod = ctx.api.get(r.PODS, vcnames.host_pod_name(name, ns, vc.name), vc.namespace)
-        if vcnames.is_virtual_pod(pod, vc.name, ns, name):
-            return pod
-    except NotFound:
-        pass
-    if not open_multi_namespace(vc):
-        return None
-    try:
-        pod = ctx.api.get(r.PODS, name, vcnames.multi_namespace_host_namespace(ns, vc.namespace, vc.name))
-    except NotFound:
-        return None
-    if vcnames.is_virtual_pod(pod, vc.name, ns, name, vc.namespace):
-        return vcnames.note_owner(pod, vc.namespace, vc.name)
-    return None
-
-
 def _scope(ctx: FactContext) -> Scope:
     """The target resolved inside the vCluster, then (with host access) mapped to the host pod."""
     target: Target = ctx.inputs["target"]
@@ -141,7 +110,7 @@ def _scope(ctx: FactContext) -> Scope:
         return Scope(target, tuple(chosen), None, tuple(notes))
     pods = []
     for vc in chosen:
-        pod = _host_pod(ctx, vc, ns, name)  # a refused lookup is the pipeline's "cannot resolve the target"
+        pod = host_pod(ctx.api, vc, ns, name)  # a refused lookup is the pipeline's "cannot resolve the target"
         if pod is not None:
             pods.append((vc, pod))
     if pods:
@@ -187,53 +156,22 @@ VIRTUAL_FACTS = (
          _virtual_pod_events, (Read("list", r.EVENTS, namespace=RUNTIME, fields=RUNTIME, when="with --pod",
                                     option="pod"),), side=VIRTUAL),
 )
-#: host facts a tenant run answers differently (they replace the facts of the same name)
+#: host facts a tenant run answers differently (the registry checks they return what the facts they replace do)
 TENANT_FACTS = (
     Fact("scope", "the target resolved inside the vCluster and, with host access, mapped to its host pod", _scope,
          (Read("get", r.PODS, namespace=RUNTIME, name=RUNTIME, when="with --pod and host access", option="pod"),
           dataclasses.replace(SYNCER_LOG_READ, when="with --pod, when the pod is not on the host", option="pod")),
-         needs=("virtual_pod", "virtual_pod_events", "vclusters_found", "control_plane_pods")),
+         needs=("virtual_pod", "virtual_pod_events", "vclusters_found", "control_plane_pods"), variant=TENANT),
     Fact("vclusters", "the vCluster of the context, found on the host", _vclusters,
-         needs=("vclusters_found", "scope")),
+         needs=("vclusters_found", "scope"), variant=TENANT),
     Fact("examined_pods", "the examined pods: host pods with host access, else the tenant's pods in the vCluster",
-         _examined_pods, needs=("scope", "synced_pods", "virtual_pods")),
+         _examined_pods, needs=("scope", "synced_pods", "virtual_pods"), variant=TENANT),
 )
+#: without the host, events about the examined pod are read inside the vCluster, where its syncer copies the
+#: host's (KAI's Unschedulable among them): events syncer pkg/controllers/resources/events/syncer.go:26-32@v0.19.0,
+#: sync.fromHost.events.enabled default true chart/values.yaml:84-85@v0.20.0, :152-154@v0.36.1
+TENANT_ONLY_FACTS = (SideVariant("target_events", VIRTUAL, TENANT_ONLY),)
+FACTS = VIRTUAL_FACTS + TENANT_FACTS + TENANT_ONLY_FACTS
 
 
-def overlay(facts: Mapping[str, Fact], host_reachable: bool) -> Dict[str, Fact]:
-    """The facts of a run whose context is a virtual cluster. Without the host, events about the examined pod are
-    read inside the vCluster, where its syncer copies the host's (KAI's Unschedulable among them): events syncer
-    pkg/controllers/resources/events/syncer.go:26-32@v0.19.0, sync.fromHost.events.enabled default true
-    chart/values.yaml:84-85@v0.20.0, :152-154@v0.36.1."""
-    out = dict(facts)
-    out.update({f.name: f for f in VIRTUAL_FACTS + TENANT_FACTS})
-    if not host_reachable and "target_events" in facts:
-        out["target_events"] = dataclasses.replace(facts["target_events"], side=VIRTUAL)
-    return out
-
-
-# -- the platform team's ticket ----------------------------------------------------------------------------------
-
-def platform_ticket(kind: ClusterKind, target: Target) -> Dict[str, Any]:
-    """What the platform team needs to run vcdoctor on the host for this tenant (tenant-only runs)."""
-    command = ["vcdoctor", "run"]
-    if kind.host_context:
-        command += ["--context", kind.host_context]
-    if kind.vcluster:
-        command += ["--vcluster", kind.vcluster]
-    if kind.vcluster_namespace:
-        command += ["--vcluster-namespace", kind.vcluster_namespace]
-    if target.namespace:
-        command += ["-n", target.namespace]
-    if target.pod:
-        command += ["--pod", target.pod]
-    host_pod = None
-    if target.pod and target.namespace and kind.vcluster:
-        host_pod = (f"{kind.vcluster_namespace or '<vCluster namespace>'}/"
-                    f"{vcnames.host_pod_name(target.pod, target.namespace, kind.vcluster)}")
-    return {"vcluster": {"name": kind.vcluster, "namespace": kind.vcluster_namespace,
-                         "host_context": kind.host_context},
-            "host_pod": host_pod, "command": " ".join(shlex.quote(part) for part in command + ["-o", "markdown"])}
-
-
-__all__ = ["HOST", "VIRTUAL", "access_hint", "overlay", "platform_ticket", "sync_refusals"]
+__all__ = ["HOST", "VIRTUAL", "sync_refusals"]

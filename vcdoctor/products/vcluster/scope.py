@@ -1,4 +1,4 @@
-"""What the user asked to examine (the target), and the host objects it resolves to (the scope)."""
+"""The host objects a target resolves to in vCluster terms (the scope): its vClusters and their synced pods."""
 
 from __future__ import annotations
 
@@ -8,42 +8,14 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 from vcdoctor import label_selector
 from vcdoctor import pods as podinfo
-from vcdoctor.engine.facts import RUNTIME, Fact, FactContext, Read
+from vcdoctor.engine.facts import RUNTIME, Fact, FactContext, Read, ScopedApi
 from vcdoctor.gateway import Forbidden, GatewayError, NotFound
 from vcdoctor.gateway import resources as r
-from vcdoctor.products.helm.release import ChartSchema
 from vcdoctor.products.vcluster import compat, syncer_log
 from vcdoctor.products.vcluster import names as vcnames
 from vcdoctor.products.vcluster.discovery import VCluster, owner_key, select
 from vcdoctor.products.vcluster.facts import SYNCER_LOG_READ, syncer_log_refusals
-
-
-class UsageError(Exception):
-    """The request names something that does not exist (exit code 2)."""
-
-
-@dataclass(frozen=True)
-class Target:
-    namespace: Optional[str] = None
-    pod: Optional[str] = None
-    vcluster: Optional[str] = None
-    vcluster_namespace: Optional[str] = None
-    #: -l/--selector: only pods whose (virtual) labels match
-    selector: Optional[str] = None
-    #: the user allowed a metadata-only LIST of each vCluster's Helm release Secrets (--read-helm-release)
-    helm_release: bool = False
-    #: a config schema the user supplied (--vcluster-schema)
-    config_schema: Optional[ChartSchema] = None
-
-    @property
-    def names_vcluster(self) -> bool:
-        return bool(self.vcluster or self.vcluster_namespace)
-
-    def to_dict(self) -> dict:
-        return {"namespace": self.namespace, "pod": self.pod, "vcluster": self.vcluster,
-                "vcluster_namespace": self.vcluster_namespace, "selector": self.selector,
-                "helm_release": self.helm_release,
-                "config_schema": self.config_schema.source if self.config_schema else None}
+from vcdoctor.target import Target, UsageError
 
 
 @dataclass(frozen=True)
@@ -126,7 +98,7 @@ def _find_pod(ctx: FactContext, target: Target, chosen: List[VCluster]) -> Tuple
         searched.append(f"virtual pod {ns}/{name} in vCluster {vc.ref} (host name {vc.namespace}/{host_name}"
                         + (f" or, in multi-namespace mode, {_multi_namespace_ref(vc, ns, name)}"
                            if open_multi_namespace(vc) else "") + ")")
-        pod = _translated(ctx, vc, host_name, ns, name, denied)
+        pod = _translated(ctx, vc, ns, name, denied)
         if pod is not None:
             pods.append(pod)
     if len(pods) > 1:
@@ -148,27 +120,37 @@ def _multi_namespace_ref(vc: VCluster, ns: str, name: str) -> str:
     return f"{vcnames.multi_namespace_host_namespace(ns, vc.namespace, vc.name)}/{name}"
 
 
-def _get(ctx: FactContext, name: str, namespace: str, denied: List[str]) -> Optional[dict]:
+def host_pod(api: ScopedApi, vc: VCluster, ns: str, name: str, denied: Optional[List[str]] = None) -> Optional[dict]:
+    """Where the host keeps virtual pod ns/name of ``vc``: its single-namespace name in the vCluster's namespace, or
+    (multi-namespace mode of v0.19-v0.25) its own name in the derived namespace (multi_namespace.go:98-114@v0.21.0),
+    noted with its vCluster. A refused lookup is added to ``denied`` when given, else raised."""
+    pod = _get(api, vcnames.host_pod_name(name, ns, vc.name), vc.namespace, denied)
+    if pod is not None and vcnames.is_virtual_pod(pod, vc.name, ns, name):
+        return pod
+    if not open_multi_namespace(vc):
+        return None
+    pod = _get(api, name, vcnames.multi_namespace_host_namespace(ns, vc.namespace, vc.name), denied)
+    if pod is not None and vcnames.is_virtual_pod(pod, vc.name, ns, name, vc.namespace):
+        return vcnames.note_owner(pod, vc.namespace, vc.name)
+    return None
+
+
+def _get(api: ScopedApi, name: str, namespace: str, denied: Optional[List[str]]) -> Optional[dict]:
     try:
-        return ctx.api.get(r.PODS, name, namespace)
+        return api.get(r.PODS, name, namespace)
     except NotFound:
         return None
     except Forbidden as exc:
+        if denied is None:
+            raise
         denied.append(exc.reason)
         return None
 
 
-def _translated(ctx: FactContext, vc: VCluster, host_name: str, ns: str, name: str,
-                denied: List[str]) -> Optional[dict]:
-    pod = _get(ctx, host_name, vc.namespace, denied)
-    if pod is not None and vcnames.is_virtual_pod(pod, vc.name, ns, name):
+def _translated(ctx: FactContext, vc: VCluster, ns: str, name: str, denied: List[str]) -> Optional[dict]:
+    pod = host_pod(ctx.api, vc, ns, name, denied)
+    if pod is not None:
         return pod
-    if open_multi_namespace(vc):
-        # multi-namespace mode keeps the pod's name in a derived namespace (multi_namespace.go:98-114@v0.21.0)
-        host_ns = vcnames.multi_namespace_host_namespace(ns, vc.namespace, vc.name)
-        pod = _get(ctx, name, host_ns, denied)
-        if pod is not None and vcnames.is_virtual_pod(pod, vc.name, ns, name, vc.namespace):
-            return vcnames.note_owner(pod, vc.namespace, vc.name)
     # an unexpected name: match on the annotations instead
     try:
         synced = ctx.fact("synced_pods")

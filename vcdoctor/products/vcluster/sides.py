@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from vcdoctor.engine.facts import HOST, VIRTUAL
+from vcdoctor.products.vcluster.discovery import VCluster
+from vcdoctor.products.vcluster.names import host_pod_name
+from vcdoctor.target import Target
 
 #: `vcluster connect` names the context "vcluster_" + name + "_" + namespace + "_" + current context
 #: (cmd/vclusterctl/cmd/find/find.go:224@v0.19.0; pkg/cli/find/find.go:254@v0.20.0, :357@v0.36.1,
@@ -65,6 +69,11 @@ def node_markers(node: dict) -> List[str]:
     return found
 
 
+#: the kinds of run whose fact variants vCluster declares (tenant.py): the context is a virtual cluster, and
+#: (TENANT_ONLY) the host cluster is out of reach
+TENANT, TENANT_ONLY = "tenant", "tenant-only"
+
+
 @dataclass(frozen=True)
 class ClusterKind:
     """Whether the context is a host or a virtual cluster, which vCluster, and why vcdoctor thinks so."""
@@ -84,12 +93,55 @@ class ClusterKind:
     def ref(self) -> str:
         return f"{self.vcluster_namespace or '?'}/{self.vcluster or '?'}"
 
-    def to_report(self) -> Dict[str, Any]:
+    def variants(self, host_reachable: bool) -> Tuple[str, ...]:
+        """The fact variants a run in this cluster uses (none on a host cluster)."""
+        if not self.virtual:
+            return ()
+        return (TENANT,) if host_reachable else (TENANT, TENANT_ONLY)
+
+    def to_report(self, found: Sequence[VCluster] = ()) -> Dict[str, Any]:
+        """What the report says about the cluster; a renamed vCluster context is named by the one vCluster the
+        host ``found`` for it."""
         out: Dict[str, Any] = {"kind": self.kind}
         if self.virtual:
-            out["vcluster"] = {"name": self.vcluster, "namespace": self.vcluster_namespace,
-                               "host_context": self.host_context}
+            name, namespace = self.vcluster, self.vcluster_namespace
+            if len(found) == 1:
+                name, namespace = name or found[0].name, namespace or found[0].namespace
+            out["vcluster"] = {"name": name, "namespace": namespace, "host_context": self.host_context}
         return out
+
+    def access_hint(self) -> str:
+        """How to give a tenant-only run the host cluster (shown in every skip for lack of it)."""
+        if self.host_context:
+            return (f"give it the host cluster's context: vcdoctor run --host-context {shlex.quote(self.host_context)} "
+                    f"(the kubeconfig must hold context {self.host_context!r}, or merge it in with "
+                    f"KUBECONFIG=vcluster.yaml:host.yaml), or ask the platform team to run the command at the end of "
+                    f"the report")
+        return ("give it the host cluster's context: vcdoctor run --host-context NAME (a context of the same "
+                "kubeconfig), or ask the platform team to run vcdoctor on the host")
+
+    def platform_ticket(self, target: Target) -> Optional[Dict[str, Any]]:
+        """What the platform team needs to run vcdoctor on the host for this tenant (None on a host cluster)."""
+        if not self.virtual:
+            return None
+        command = ["vcdoctor", "run"]
+        if self.host_context:
+            command += ["--context", self.host_context]
+        if self.vcluster:
+            command += ["--vcluster", self.vcluster]
+        if self.vcluster_namespace:
+            command += ["--vcluster-namespace", self.vcluster_namespace]
+        if target.namespace:
+            command += ["-n", target.namespace]
+        if target.pod:
+            command += ["--pod", target.pod]
+        host_pod = None
+        if target.pod and target.namespace and self.vcluster:
+            host_pod = (f"{self.vcluster_namespace or '<vCluster namespace>'}/"
+                        f"{host_pod_name(target.pod, target.namespace, self.vcluster)}")
+        return {"vcluster": {"name": self.vcluster, "namespace": self.vcluster_namespace,
+                             "host_context": self.host_context},
+                "host_pod": host_pod, "command": " ".join(shlex.quote(part) for part in command + ["-o", "markdown"])}
 
     @staticmethod
     def from_report(cluster: Dict[str, Any]) -> Optional["ClusterKind"]:
