@@ -116,7 +116,7 @@ def test_decompression_bomb_is_refused_quickly_in_bounded_memory(tmp_path):
 
 
 def test_member_larger_than_the_cap_is_refused_before_it_is_read(tmp_path, monkeypatch):
-    monkeypatch.setattr(snapshot, "MAX_MEMBER_BYTES", 1024)
+    monkeypatch.setattr(snapshot.reading, "MAX_MEMBER_BYTES", 1024)
     content = archive([("responses/1.json", {"request": {"verb": "version"}, "status": 200,
                                              "body": {"x": "a" * 2048}})])
     with pytest.raises(SnapshotError, match="larger than"):
@@ -124,7 +124,7 @@ def test_member_larger_than_the_cap_is_refused_before_it_is_read(tmp_path, monke
 
 
 def test_too_many_members_are_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(snapshot, "MAX_MEMBERS", 5)
+    monkeypatch.setattr(snapshot.reading, "MAX_MEMBERS", 5)
     content = archive([(f"other/{i}", b"") for i in range(10)])
     with pytest.raises(SnapshotError, match="more than 5 members"):
         snapshot.read(write(tmp_path, content))
@@ -132,7 +132,7 @@ def test_too_many_members_are_refused(tmp_path, monkeypatch):
 
 def test_oversized_pax_header_is_refused(tmp_path):
     info = tarfile.TarInfo("x")
-    info.pax_headers = {"comment": "c" * (snapshot.MAX_HEADER_BYTES + 10)}
+    info.pax_headers = {"comment": "c" * (snapshot.reading.MAX_HEADER_BYTES + 10)}
     raw = info.tobuf(tarfile.PAX_FORMAT)
     with pytest.raises(SnapshotError, match="tar header"):
         snapshot.read(write(tmp_path, gzip.compress(raw + b"\0" * 1024)))

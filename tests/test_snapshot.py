@@ -215,11 +215,11 @@ def test_mistyped_config_values_are_blanked_not_kept():
 
     import yaml
 
-    from vcdoctor.snapshot import _reduced_config
+    from vcdoctor.products.vcluster.config import reduced_config
 
     config = {"experimental": {"syncSettings": {"setOwner": {"secret": CANARY}, "targetNamespace": "team-a",
                                                 "syncLabels": [CANARY, {"x": 1}]}}}
-    outline = yaml.safe_load(base64.b64decode(_reduced_config(base64.b64encode(yaml.safe_dump(config).encode()))))
+    outline = yaml.safe_load(base64.b64decode(reduced_config(base64.b64encode(yaml.safe_dump(config).encode()))))
     assert outline["experimental"]["syncSettings"] == {"setOwner": {"secret": ""}, "targetNamespace": "team-a",
                                                        "syncLabels": ["", {"x": 0}]}
 
@@ -260,10 +260,10 @@ def test_tokens_tracking_marks_and_log_tails_never_enter_a_snapshot(cluster, kub
 def test_collect_never_writes_what_replay_would_refuse(cluster, kubeconfig, tmp_path, monkeypatch):
     """One set of caps for writer and reader: a cluster too big for one snapshot is a usage error that says how
     to narrow it, and no file is left."""
-    from vcdoctor import snapshot
+    from vcdoctor.snapshot import reading
 
     guide_cluster(cluster)
-    monkeypatch.setattr(snapshot, "MAX_TOTAL_BYTES", 4 * 1024)  # the fake cluster is small: scale the cap down
+    monkeypatch.setattr(reading, "MAX_TOTAL_BYTES", 4 * 1024)  # the fake cluster is small: scale the cap down
     out = tmp_path / "snap.tar.gz"
     result = invoke("collect", "--kubeconfig", kubeconfig, "--out", str(out))
     assert result.exit_code == 2 and "narrow it with --namespace" in result.output and not out.exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import importlib
 from dataclasses import dataclass
-from typing import Callable, FrozenSet, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Mapping, Optional, Tuple
 
 #: the built-in products' modules that hold a CONTRIBUTION; imported by name, as the registry imports their facts,
 #: so that snapshot and redaction depend on no product
@@ -34,6 +34,9 @@ class Contribution:
     annotations: Tuple[str, ...] = ()
     #: namespaces whose pods keep their containers' state messages in a snapshot (a check quotes them)
     message_namespaces: Tuple[str, ...] = ()
+    #: Secret data keys its checks read, each with what a snapshot stores instead (base64 in, base64 out: the
+    #: value reduced to what checks read); every other data key is dropped
+    secret_values: Tuple[Tuple[str, Callable[[Any], str]], ...] = ()
     #: names its checks look up literally: redaction leaves them in clear, or the verdicts would change
     literal_names: Tuple[str, ...] = ()
     virtual_pods: Optional[VirtualPods] = None
@@ -47,6 +50,11 @@ def contributions() -> Tuple[Contribution, ...]:
 def every(field: str) -> FrozenSet[str]:
     """One field of every product's contribution, together."""
     return frozenset(value for c in contributions() for value in getattr(c, field))
+
+
+def secret_values() -> Dict[str, Callable[[Any], str]]:
+    """Every product's Secret data keys, each with its reducer."""
+    return {key: reduce for c in contributions() for key, reduce in c.secret_values}
 
 
 def virtual_pods() -> Optional[VirtualPods]:

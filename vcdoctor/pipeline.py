@@ -124,7 +124,7 @@ def _open_live(options: Options, executor: Executor) -> Source:
         raise Failure(ExitCode.CLUSTER, ErrorCode.KUBECONFIG, str(exc)) from None
     recorder = None
     if options.record:
-        from vcdoctor.snapshot import RecordingTransport
+        from vcdoctor.snapshot.transports import RecordingTransport
 
         transport = recorder = RecordingTransport(transport)
     gateway = Gateway(transport, deadline=executor.deadline, spawn=executor.submit)
@@ -204,7 +204,7 @@ def open_host(options: Options, source: Source, executor: Executor) -> Tuple[Opt
         return None, f"the host context {name!r} is not in the kubeconfig"
     recorder = None
     if options.record:
-        from vcdoctor.snapshot import RecordingTransport
+        from vcdoctor.snapshot.transports import RecordingTransport
 
         transport = recorder = RecordingTransport(transport)
     gateway = Gateway(transport, deadline=executor.deadline, spawn=executor.submit)

@@ -8,7 +8,7 @@ from typing import Any, Optional
 import yaml
 
 from vcdoctor import json_input
-from vcdoctor.snapshot import SnapshotError
+from vcdoctor.snapshot.layout import SnapshotError
 
 #: the nesting a Kubernetes object ever needs, with room to spare (json_input holds JSON to the same bound)
 MAX_YAML_DEPTH = json_input.MAX_DEPTH

@@ -7,7 +7,8 @@ from typing import Any, Dict, Optional
 
 from vcdoctor.archives import debug_collect, support_bundle
 from vcdoctor.archives.store import ArchiveTransport, Unusable
-from vcdoctor.snapshot import FORMAT, META_FILE, SnapshotError, read_files
+from vcdoctor.snapshot.layout import FORMAT, META_FILE, SnapshotError
+from vcdoctor.snapshot.reading import read_files
 
 #: another tool's archive holds one file per object: far more members than a vcdoctor snapshot may have (the byte
 #: caps stay those of snapshots)

@@ -132,3 +132,13 @@ def chart_schema(api: ScopedApi, namespace: str, release: str) -> Optional[Chart
         raise MalformedRelease(f"Secret {namespace}/{name}: chart.schema is not a JSON object")
     return ChartSchema(f"Helm release Secret {namespace}/{name} (chart {version or 'version unknown'})",
                        version, document)
+
+
+def reduced_release(encoded: Any) -> str:
+    """The base64 release record a snapshot keeps: without the user's values, manifests and templates
+    (reduce_release); an undecodable one is replaced by a placeholder."""
+    try:
+        release = decode_release(base64.b64decode(encoded, validate=True))
+    except (ValueError, TypeError, MalformedRelease):
+        return base64.b64encode(b"!not-a-release!").decode()
+    return base64.b64encode(encode_release(reduce_release(release))).decode()

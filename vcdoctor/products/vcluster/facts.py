@@ -11,7 +11,7 @@ from vcdoctor.contributions import Contribution, VirtualPods
 from vcdoctor.engine.facts import RUNTIME, Fact, FactContext, Read, ScopedApi, SideUnavailable
 from vcdoctor.gateway import GatewayError, NotFound
 from vcdoctor.gateway import resources as r
-from vcdoctor.products.helm.release import ChartSchema, MalformedRelease, NoRelease, chart_schema
+from vcdoctor.products.helm.release import ChartSchema, MalformedRelease, NoRelease, chart_schema, reduced_release
 from vcdoctor.products.vcluster import compat, syncer_log
 from vcdoctor.products.vcluster.config import (
     BOOL_FLAGS,
@@ -23,6 +23,7 @@ from vcdoctor.products.vcluster.config import (
     load_config,
     pod_runtime_class,
     reduce_config,
+    reduced_config,
     syncer_flags,
 )
 from vcdoctor.products.vcluster.config_schema import UnusableSchema, compile_schema
@@ -342,6 +343,9 @@ SNAPSHOT_ANNOTATIONS = (CONFIG_HASH, HELM_RELEASE_ANNOTATION, HELM_NAMESPACE_ANN
                         OBJECT_NAMESPACE, VIRTUAL_LABELS, POD_NAME_ANNOTATION, POD_NAMESPACE_ANNOTATION)
 SNAPSHOT_FLAGS = tuple(FLAGS)
 SNAPSHOT_BOOL_FLAGS = BOOL_FLAGS
+#: the Secret data a snapshot keeps, reduced: the vc-config outline, and the chart name, version and schema of a
+#: Helm release (with --read-helm-release)
+SNAPSHOT_SECRET_VALUES = (("config.yaml", reduced_config), ("release", reduced_release))
 CONTRIBUTION = Contribution("vCluster", flags=SNAPSHOT_FLAGS, bool_flags=SNAPSHOT_BOOL_FLAGS,
-                            annotations=SNAPSHOT_ANNOTATIONS,
+                            annotations=SNAPSHOT_ANNOTATIONS, secret_values=SNAPSHOT_SECRET_VALUES,
                             virtual_pods=VirtualPods(identity=synced_identity, host_name=host_pod_name))

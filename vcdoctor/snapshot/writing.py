@@ -1,0 +1,279 @@
+"""Writing a snapshot archive: reproducible, private, redacted on request, never one the reader would refuse."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import io
+import json
+import os
+import re
+import tarfile
+import time
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+if TYPE_CHECKING:
+    from vcdoctor.redaction import Redactor
+from vcdoctor import json_input
+from vcdoctor.gateway.live import strip_userinfo
+from vcdoctor.gateway.requests import ApiRequest, RawResponse
+from vcdoctor.private_files import write_private
+from vcdoctor.snapshot import reading
+from vcdoctor.snapshot.layout import (
+    FORMAT,
+    META_FILE,
+    PRIMARY,
+    REPORT_FILE,
+    RESPONSES_DIR,
+    SnapshotError,
+    request_from_dict,
+    request_to_dict,
+)
+
+
+def write(path: str, metadata: dict, records: dict[str, tuple[ApiRequest, RawResponse]],
+          report: dict | None = None, redact: bool = False,
+          sides: dict[str, dict[str, tuple[ApiRequest, RawResponse]]] | None = None) -> int:
+    """Write a reproducible archive (sorted members, fixed mtimes); returns the number of responses.
+
+    With ``redact`` every namespace and pod name is replaced by a consistent token (docs/snapshot.md).
+    ``sides`` holds the responses of the other sides of the run (the host cluster of a tenant run), by side.
+    """
+    mtime = int(os.environ.get("SOURCE_DATE_EPOCH", time.time()))
+    entries = [_entry(request, response) for request, response in records.values()]
+    for side, side_records in sorted((sides or {}).items()):
+        entries += [dict(_entry(request, response), side=side) for request, response in side_records.values()]
+    meta = {"format": FORMAT, **metadata, "responses": len(entries), "redacted": redact}
+    if isinstance(meta.get("cluster"), dict):
+        meta["cluster"] = dict(meta["cluster"], server=strip_userinfo(meta["cluster"].get("server")))
+    if report is not None and isinstance(report.get("cluster"), dict):
+        report = dict(report, cluster=dict(report["cluster"], server=strip_userinfo(report["cluster"].get("server"))))
+    if redact:
+        redactor = _redactor(entries, meta, report)
+        entries = [_redacted_entry(redactor, e) for e in entries]
+        meta["target"] = redactor.apply_json(meta.get("target"))
+        if isinstance(meta.get("cluster"), dict) and isinstance(meta["cluster"].get("vcluster"), dict):
+            meta["cluster"] = dict(meta["cluster"], vcluster=redactor.apply_json(meta["cluster"]["vcluster"]))
+        # the collecting run's report quotes names in truncated examples and dict keys: leave it out,
+        # a replay of the redacted responses rebuilds it
+        report = None
+    members: list[tuple[str, bytes]] = [(META_FILE, _dump(meta))]
+    if report is not None:
+        members.append((REPORT_FILE, _dump(report)))
+    entries.sort(key=lambda e: (e.get("side", PRIMARY), json.dumps(e["request"], sort_keys=True)))
+    for index, entry in enumerate(entries, 1):
+        members.append((f"{RESPONSES_DIR}/{index:04d}-{_slug(request_from_dict(entry['request']))}.json",
+                        _dump(entry)))
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime, info.mode = len(data), mtime, 0o644
+            tar.addfile(info, io.BytesIO(data))
+    _within_read_caps(buffer.getvalue(), path)
+    _write_private(path, buffer.getvalue(), mtime)
+    return len(entries)
+
+
+#: what to say when a cluster is too big for one snapshot
+NARROW = ("narrow it with --namespace, --vcluster or --check (a snapshot holds only what the selected checks read)")
+
+
+def _within_read_caps(tar: bytes, path: str) -> None:
+    """A snapshot the reader would refuse is never written: the writer reads it back under the reader's own caps
+    (and each member under the JSON bounds replay decodes it with)."""
+    try:
+        for name, data in reading.stream_files(io.BufferedReader(io.BytesIO(tar)), path, lambda _: True):
+            try:
+                json_input.check_bounds(data)
+            except json_input.JsonInputError as exc:
+                raise SnapshotError(f"not writing {path}: {name} would be refused on replay ({exc}); {NARROW}") \
+                    from None
+    except reading.Refused as exc:
+        raise SnapshotError(f"not writing {path}: replay would refuse it ({exc.reason}); {NARROW}") \
+            from None
+
+
+def _write_private(path: str, tar: bytes, mtime: int) -> None:
+    """Only the owner may read a snapshot, and it appears whole (vcdoctor.private_files)."""
+    compressed = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=compressed, mtime=mtime) as gz:
+        gz.write(tar)
+    write_private(path, compressed.getvalue())
+
+
+def _redactor(entries: list[dict], meta: dict, report: dict | None) -> Redactor:
+    """A Redactor that knows every namespace and pod name the entries, logs included, mention."""
+    from vcdoctor.redaction import Redactor, objects_in
+
+    vclusters = [ref.split("/", 1)[1] for ref in (report or {}).get("target", {}).get("vclusters", [])
+                 if isinstance(ref, str) and "/" in ref]
+    redactor = Redactor(keep=vclusters)  # vCluster names stay in clear: they are in every host pod name
+    for entry in entries:
+        request = entry["request"]
+        resource = (request.get("resource") or {}).get("plural")
+        objects = objects_in(entry.get("body"))
+        redactor.learn_objects(objects, pods=resource == "pods")
+        for obj in objects:
+            meta_: dict = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
+            if resource == "namespaces" and isinstance(meta_.get("name"), str):
+                redactor.learn_namespace(meta_["name"])
+            involved: dict = obj["involvedObject"] if isinstance(obj.get("involvedObject"), dict) else {}
+            if isinstance(involved.get("namespace"), str):
+                redactor.learn_namespace(involved["namespace"])
+            if involved.get("kind") == "Pod" and isinstance(involved.get("name"), str):
+                redactor.learn_pod(involved["name"])
+        if request.get("namespace"):
+            redactor.learn_namespace(request["namespace"])
+        if request.get("name") and (resource == "pods" or request.get("verb") == "log"):
+            redactor.learn_pod(request["name"])
+        if isinstance(entry.get("text"), str):
+            redactor.learn_from_log(entry["text"])
+        if resource == "secrets":
+            for obj in objects:
+                for key in _mapping_keys(_config_of(obj)):
+                    redactor.learn_namespace(key)
+    # pods that exist only in log lines (denied by a webhook, already deleted) by their host names
+    suffixes = [(f"-x-{vc}", vc) for vc in vclusters]
+    for entry in entries:
+        for run in _HOST_NAME_RUN.findall(entry.get("text", "")) if suffixes else ():
+            run = run.rstrip(".")
+            for suffix, vc in suffixes:
+                pod, found, namespace = run[:-len(suffix)].partition("-x-") if run.endswith(suffix) else ("", "", "")
+                if found and pod and namespace:
+                    redactor.learn_virtual_pod(pod, namespace, vc)
+    target = meta.get("target") or {}
+    if target.get("pod") and target.get("namespace"):
+        # translated names the target was looked up under, found or not, must not leak the real names
+        for vc in vclusters:
+            redactor.learn_virtual_pod(target["pod"], target["namespace"], vc)
+        redactor.learn_objects([{"metadata": {"namespace": target["namespace"], "name": target["pod"]}}], pods=True)
+    return redactor
+
+
+#: a run that can be a host pod name; split without backtracking (a lazy pattern is quadratic on long lines)
+_HOST_NAME_RUN = re.compile(r"[a-z0-9][a-z0-9.-]*")
+
+
+def _redacted_entry(redactor: Redactor, entry: dict) -> dict:
+    out = {"request": redactor.apply_request(entry["request"]), "status": entry["status"]}
+    if "side" in entry:
+        out["side"] = entry["side"]
+    if "text" in entry:
+        out["text"] = redactor.apply(entry["text"])
+    if "base64" in entry:
+        # undecodable bytes survive the round trip unchanged; names in the decodable parts do not
+        text = base64.b64decode(entry["base64"]).decode("utf-8", "surrogateescape")
+        out["base64"] = base64.b64encode(redactor.apply(text).encode("utf-8", "surrogateescape")).decode()
+    if "body" in entry:
+        body = entry["body"]
+        if (entry["request"].get("resource") or {}).get("plural") == "secrets":
+            out["body"] = _redacted_secrets(redactor, body)
+        else:
+            out["body"] = redactor.apply_json(body)
+    return out
+
+
+def _redacted_secrets(redactor: Redactor, body: Any) -> Any:
+    """Secret data is base64: a reduced vc-config outline is decoded and its values hashed (targetNamespace
+    names a namespace); a reduced Helm release holds only chart metadata and schema and stays as is."""
+    items = body.get("items") if isinstance(body, dict) and isinstance(body.get("items"), list) else None
+    for obj in items if items is not None else [body]:
+        if not isinstance(obj, dict):
+            continue
+        data = obj.pop("data", None)
+        redacted = redactor.apply_json(obj)
+        obj.clear()
+        obj.update(redacted)
+        if isinstance(data, dict):
+            obj["data"] = {k: _redacted_config(redactor, v) if k == "config.yaml" else v for k, v in data.items()}
+    return body
+
+
+def _decoded_config(encoded: Any) -> Any:
+    try:
+        return yaml.safe_load(base64.b64decode(encoded, validate=True))
+    except (ValueError, TypeError, yaml.YAMLError):
+        return None  # a placeholder for a malformed config: it holds no content
+
+
+def _config_of(secret: Any) -> Any:
+    data = secret.get("data") if isinstance(secret, dict) else None
+    return _decoded_config(data.get("config.yaml")) if isinstance(data, dict) else None
+
+
+#: vc-config keys whose own keys are names: sync.*.*.mappings.byName maps namespaces (or namespace/name refs)
+MAPPING_KEY = "byName"
+
+
+def _mapping_keys(config: Any) -> list[str]:
+    """Every key of every ``byName`` mapping in a config, split at "/" (namespace, name)."""
+    found: list[str] = []
+    stack = [config]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == MAPPING_KEY and isinstance(value, dict):
+                    found += [part for k in value for part in str(k).split("/") if part and part != "*"]
+                stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def _redacted_keys(redactor: Redactor, node: Any) -> Any:
+    """The config with the keys of its ``byName`` mappings hashed too (apply_json keeps keys)."""
+    if isinstance(node, list):
+        return [_redacted_keys(redactor, v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key == MAPPING_KEY and isinstance(value, dict):
+            out[key] = {_redacted_ref(redactor, str(k)): v for k, v in value.items()}
+        else:
+            out[key] = _redacted_keys(redactor, value)
+    return out
+
+
+def _redacted_ref(redactor: Redactor, key: str) -> str:
+    return "/".join(redactor.apply(part) for part in key.split("/"))
+
+
+def _redacted_config(redactor: Redactor, encoded: Any) -> Any:
+    loaded = _decoded_config(encoded)
+    if not isinstance(loaded, dict):
+        return encoded
+    redacted = _redacted_keys(redactor, redactor.apply_json(loaded))
+    return base64.b64encode(yaml.safe_dump(redacted, sort_keys=True).encode()).decode()
+
+
+def _dump(value: dict) -> bytes:
+    return (json.dumps(value, indent=2, sort_keys=True) + "\n").encode()
+
+
+def _slug(request: ApiRequest) -> str:
+    parts = [request.verb]
+    if request.resource is not None:
+        parts.append(request.resource.plural)
+    parts += [p for p in (request.namespace, request.name) if p]
+    return "-".join(parts).replace("/", "_")[:80]
+
+
+def _entry(request: ApiRequest, response: RawResponse) -> dict:
+    entry: dict[str, Any] = {"request": request_to_dict(request), "status": response.status}
+    if request.verb == "log":
+        try:
+            entry["text"] = response.body.decode("utf-8")
+        except UnicodeDecodeError:
+            entry["base64"] = base64.b64encode(response.body).decode()
+        return entry
+    try:
+        entry["body"] = json.loads(response.body)
+    except ValueError:
+        entry["base64"] = base64.b64encode(response.body).decode()
+    return entry
+
