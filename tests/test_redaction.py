@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vcdoctor.products.vcluster.names import host_pod_name
+from vcdoctor.products.vcluster.names import host_pod_name, virtual_of_host_pod_name
 from vcdoctor.redaction import Redactor
 
 
@@ -11,6 +11,13 @@ def test_host_names_map_to_the_translation_of_hashed_names():
     r.learn_virtual_pod("gpu-pod", "team-a", "my-vc")
     host = host_pod_name("gpu-pod", "team-a", "my-vc")
     assert r.apply(f"vc-ns/{host}") == f"vc-ns/{host_pod_name(r.token('gpu-pod'), r.token('team-a'), 'my-vc')}"
+
+
+def test_a_host_pod_name_in_a_log_spells_its_virtual_pod_only_for_its_own_vcluster():
+    host = host_pod_name("gpu-pod", "team-a", "my-vc")
+    assert virtual_of_host_pod_name(host, "my-vc") == ("gpu-pod", "team-a")
+    assert virtual_of_host_pod_name(host, "vc") is None
+    assert virtual_of_host_pod_name(host_pod_name("p" * 60, "team-a", "my-vc"), "my-vc") is None  # shortened
 
 
 def test_only_whole_names_are_replaced():

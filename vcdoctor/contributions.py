@@ -21,6 +21,9 @@ class VirtualPods:
     identity: Callable[[Mapping, Mapping], Optional[Tuple[str, str, str]]]
     #: the host pod's name for (virtual name, virtual namespace, owner)
     host_name: Callable[[str, str, str], str]
+    #: (virtual name, virtual namespace) a host pod name spells for an owner, None if it spells none (a log line
+    #: can name a host pod no object shows)
+    virtual_of: Callable[[str, str], Optional[Tuple[str, str]]]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import yaml
 
 if TYPE_CHECKING:
     from vcdoctor.redaction import Redactor
-from vcdoctor import json_input
+from vcdoctor import contributions, json_input
 from vcdoctor.gateway.live import strip_userinfo
 from vcdoctor.gateway.requests import ApiRequest, RawResponse
 from vcdoctor.private_files import write_private
@@ -135,15 +135,7 @@ def _redactor(entries: list[dict], meta: dict, report: dict | None) -> Redactor:
             for obj in objects:
                 for key in _mapping_keys(_config_of(obj)):
                     redactor.learn_namespace(key)
-    # pods that exist only in log lines (denied by a webhook, already deleted) by their host names
-    suffixes = [(f"-x-{vc}", vc) for vc in vclusters]
-    for entry in entries:
-        for run in _HOST_NAME_RUN.findall(entry.get("text", "")) if suffixes else ():
-            run = run.rstrip(".")
-            for suffix, vc in suffixes:
-                pod, found, namespace = run[:-len(suffix)].partition("-x-") if run.endswith(suffix) else ("", "", "")
-                if found and pod and namespace:
-                    redactor.learn_virtual_pod(pod, namespace, vc)
+    _learn_host_pods_in_logs(redactor, entries, vclusters)
     target = meta.get("target") or {}
     if target.get("pod") and target.get("namespace"):
         # translated names the target was looked up under, found or not, must not leak the real names
@@ -151,6 +143,20 @@ def _redactor(entries: list[dict], meta: dict, report: dict | None) -> Redactor:
             redactor.learn_virtual_pod(target["pod"], target["namespace"], vc)
         redactor.learn_objects([{"metadata": {"namespace": target["namespace"], "name": target["pod"]}}], pods=True)
     return redactor
+
+
+def _learn_host_pods_in_logs(redactor: Redactor, entries: list[dict], vclusters: list[str]) -> None:
+    """Pods that exist only in log lines (denied by a webhook, already deleted), by their host names."""
+    synced = contributions.virtual_pods()
+    if synced is None or not vclusters:
+        return
+    for entry in entries:
+        for run in _HOST_NAME_RUN.findall(entry.get("text", "")):
+            run = run.rstrip(".")
+            for vc in vclusters:
+                virtual = synced.virtual_of(run, vc)
+                if virtual is not None:
+                    redactor.learn_virtual_pod(*virtual, vc)
 
 
 #: a run that can be a host pod name; split without backtracking (a lazy pattern is quadratic on long lines)

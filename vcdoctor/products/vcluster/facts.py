@@ -52,6 +52,7 @@ from vcdoctor.products.vcluster.names import (
     multi_namespace_host_namespace,
     note_owner,
     synced_identity,
+    virtual_of_host_pod_name,
     virtual_ref,
 )
 from vcdoctor.products.vcluster.syncer_log import Refusal
@@ -348,4 +349,5 @@ SNAPSHOT_BOOL_FLAGS = BOOL_FLAGS
 SNAPSHOT_SECRET_VALUES = (("config.yaml", reduced_config), ("release", reduced_release))
 CONTRIBUTION = Contribution("vCluster", flags=SNAPSHOT_FLAGS, bool_flags=SNAPSHOT_BOOL_FLAGS,
                             annotations=SNAPSHOT_ANNOTATIONS, secret_values=SNAPSHOT_SECRET_VALUES,
-                            virtual_pods=VirtualPods(identity=synced_identity, host_name=host_pod_name))
+                            virtual_pods=VirtualPods(identity=synced_identity, host_name=host_pod_name,
+                                                     virtual_of=virtual_of_host_pod_name))

@@ -37,6 +37,15 @@ def host_pod_name(pod: str, namespace: str, vcluster: str) -> str:
     return full
 
 
+def virtual_of_host_pod_name(host_name: str, vcluster: str) -> Optional[Tuple[str, str]]:
+    """(pod, namespace) whose host_pod_name for ``vcluster`` is ``host_name`` unshortened, else None."""
+    suffix = f"-x-{vcluster}"
+    if not host_name.endswith(suffix):
+        return None
+    pod, found, namespace = host_name[:-len(suffix)].partition("-x-")
+    return (pod, namespace) if found and pod and namespace else None
+
+
 def virtual_labels(pod: dict) -> Dict[str, str]:
     """The virtual pod's labels as the syncer recorded them (annotation vcluster.loft.sh/labels)."""
     text = ((pod.get("metadata") or {}).get("annotations") or {}).get(VIRTUAL_LABELS) or ""
