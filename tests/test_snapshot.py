@@ -215,7 +215,7 @@ def test_mistyped_config_values_are_blanked_not_kept():
 
     import yaml
 
-    from vcdoctor.products.vcluster.config import reduced_config
+    from vcdoctor.products.vcluster.config_snapshot import reduced_config
 
     config = {"experimental": {"syncSettings": {"setOwner": {"secret": CANARY}, "targetNamespace": "team-a",
                                                 "syncLabels": [CANARY, {"x": 1}]}}}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import importlib
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, FrozenSet, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterable, Mapping, Optional, Protocol, Tuple
 
 #: the built-in products' modules that hold a CONTRIBUTION; imported by name, as the registry imports their facts,
 #: so that snapshot and redaction depend on no product
@@ -26,6 +26,38 @@ class VirtualPods:
     virtual_of: Callable[[str, str], Optional[Tuple[str, str]]]
 
 
+class NameHasher(Protocol):
+    """What a product's redaction of a Secret value may ask of vcdoctor.redaction.Redactor."""
+
+    def apply(self, text: str) -> str: ...
+
+    def apply_json(self, value: Any) -> Any: ...
+
+
+@dataclass(frozen=True)
+class NamedDocument:
+    """A kept Secret value that names namespaces where redaction cannot see them (in its keys): how --redact
+    reads it once, learns those names and rewrites it."""
+
+    #: the document in a kept (base64) value; None when it holds none (a placeholder stays as it is)
+    decode: Callable[[Any], Any]
+    #: the names in its keys: redaction learns them, so they are hashed everywhere
+    names: Callable[[Any], Iterable[str]]
+    #: the kept value again from the document, every name in it hashed
+    redacted: Callable[[Any, NameHasher], str]
+
+
+@dataclass(frozen=True)
+class SecretValue:
+    """A Secret data key checks read, and what a snapshot stores instead of its value."""
+
+    key: str
+    #: base64 in, base64 out: the value reduced to what checks read
+    reduce: Callable[[Any], str]
+    #: how --redact finds and hashes the names inside it; None: it holds none and stays as it is
+    names: Optional[NamedDocument] = None
+
+
 @dataclass(frozen=True)
 class Contribution:
     product: str
@@ -37,9 +69,8 @@ class Contribution:
     annotations: Tuple[str, ...] = ()
     #: namespaces whose pods keep their containers' state messages in a snapshot (a check quotes them)
     message_namespaces: Tuple[str, ...] = ()
-    #: Secret data keys its checks read, each with what a snapshot stores instead (base64 in, base64 out: the
-    #: value reduced to what checks read); every other data key is dropped
-    secret_values: Tuple[Tuple[str, Callable[[Any], str]], ...] = ()
+    #: Secret data keys its checks read, each with what a snapshot stores instead; every other data key is dropped
+    secret_values: Tuple[SecretValue, ...] = ()
     #: names its checks look up literally: redaction leaves them in clear, or the verdicts would change
     literal_names: Tuple[str, ...] = ()
     virtual_pods: Optional[VirtualPods] = None
@@ -55,9 +86,9 @@ def every(field: str) -> FrozenSet[str]:
     return frozenset(value for c in contributions() for value in getattr(c, field))
 
 
-def secret_values() -> Dict[str, Callable[[Any], str]]:
-    """Every product's Secret data keys, each with its reducer."""
-    return {key: reduce for c in contributions() for key, reduce in c.secret_values}
+def secret_values() -> Dict[str, SecretValue]:
+    """Every product's Secret data keys, by key."""
+    return {value.key: value for c in contributions() for value in c.secret_values}
 
 
 def virtual_pods() -> Optional[VirtualPods]:

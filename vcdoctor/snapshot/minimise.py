@@ -64,7 +64,7 @@ def _minimise_object(obj: Any, is_secret: bool) -> Any:
             # checks compare the digest of the original value with the pod template's config hash
             for key, value in kept.items():
                 annotations[SNAPSHOT_DIGEST + key] = hashlib.sha256(value.encode()).hexdigest()
-        obj["data"] = {k: SECRET_VALUES[k](v) for k, v in data.items() if k in SECRET_VALUES}
+        obj["data"] = {k: SECRET_VALUES[k].reduce(v) for k, v in data.items() if k in SECRET_VALUES}
         obj.pop("stringData", None)
         return obj
     _strip_containers(obj.get("spec"))

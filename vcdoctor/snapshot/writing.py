@@ -12,8 +12,6 @@ import tarfile
 import time
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 if TYPE_CHECKING:
     from vcdoctor.redaction import Redactor
 from vcdoctor import contributions, json_input
@@ -51,8 +49,9 @@ def write(path: str, metadata: dict, records: dict[str, tuple[ApiRequest, RawRes
     if report is not None and isinstance(report.get("cluster"), dict):
         report = dict(report, cluster=dict(report["cluster"], server=strip_userinfo(report["cluster"].get("server"))))
     if redact:
-        redactor = _redactor(entries, meta, report)
-        entries = [_redacted_entry(redactor, e) for e in entries]
+        documents = _Documents()
+        redactor = _redactor(entries, meta, report, documents)
+        entries = [_redacted_entry(redactor, documents, e) for e in entries]
         meta["target"] = redactor.apply_json(meta.get("target"))
         if isinstance(meta.get("cluster"), dict) and isinstance(meta["cluster"].get("vcluster"), dict):
             meta["cluster"] = dict(meta["cluster"], vcluster=redactor.apply_json(meta["cluster"]["vcluster"]))
@@ -104,7 +103,33 @@ def _write_private(path: str, tar: bytes, mtime: int) -> None:
     write_private(path, compressed.getvalue())
 
 
-def _redactor(entries: list[dict], meta: dict, report: dict | None) -> Redactor:
+class _Documents:
+    """The kept Secret values that name things in their keys (a vc-config), each decoded once for --redact:
+    first to learn the names, then to hash them."""
+
+    def __init__(self) -> None:
+        self._decoded: dict[tuple[str, str], Any] = {}
+        self._kinds = {key: value.names for key, value in contributions.secret_values().items() if value.names}
+
+    def learn(self, secret: Any) -> list[str]:
+        data = secret.get("data") if isinstance(secret, dict) else None
+        names: list[str] = []
+        for key, value in data.items() if isinstance(data, dict) else ():
+            kind = self._kinds.get(key)
+            if kind is not None and isinstance(value, str):
+                document = self._decoded.setdefault((key, value), kind.decode(value))
+                names += kind.names(document) if document is not None else []
+        return names
+
+    def redacted(self, redactor: Redactor, key: str, value: Any) -> Any:
+        kind = self._kinds.get(key)
+        if kind is None or not isinstance(value, str):
+            return value
+        document = self._decoded[(key, value)] if (key, value) in self._decoded else kind.decode(value)
+        return kind.redacted(document, redactor) if document is not None else value
+
+
+def _redactor(entries: list[dict], meta: dict, report: dict | None, documents: _Documents) -> Redactor:
     """A Redactor that knows every namespace and pod name the entries, logs included, mention."""
     from vcdoctor.redaction import Redactor, objects_in
 
@@ -133,8 +158,8 @@ def _redactor(entries: list[dict], meta: dict, report: dict | None) -> Redactor:
             redactor.learn_from_log(entry["text"])
         if resource == "secrets":
             for obj in objects:
-                for key in _mapping_keys(_config_of(obj)):
-                    redactor.learn_namespace(key)
+                for name in documents.learn(obj):
+                    redactor.learn_namespace(name)
     _learn_host_pods_in_logs(redactor, entries, vclusters)
     target = meta.get("target") or {}
     if target.get("pod") and target.get("namespace"):
@@ -163,7 +188,7 @@ def _learn_host_pods_in_logs(redactor: Redactor, entries: list[dict], vclusters:
 _HOST_NAME_RUN = re.compile(r"[a-z0-9][a-z0-9.-]*")
 
 
-def _redacted_entry(redactor: Redactor, entry: dict) -> dict:
+def _redacted_entry(redactor: Redactor, documents: _Documents, entry: dict) -> dict:
     out = {"request": redactor.apply_request(entry["request"]), "status": entry["status"]}
     if "side" in entry:
         out["side"] = entry["side"]
@@ -176,15 +201,16 @@ def _redacted_entry(redactor: Redactor, entry: dict) -> dict:
     if "body" in entry:
         body = entry["body"]
         if (entry["request"].get("resource") or {}).get("plural") == "secrets":
-            out["body"] = _redacted_secrets(redactor, body)
+            out["body"] = _redacted_secrets(redactor, documents, body)
         else:
             out["body"] = redactor.apply_json(body)
     return out
 
 
-def _redacted_secrets(redactor: Redactor, body: Any) -> Any:
-    """Secret data is base64: a reduced vc-config outline is decoded and its values hashed (targetNamespace
-    names a namespace); a reduced Helm release holds only chart metadata and schema and stays as is."""
+def _redacted_secrets(redactor: Redactor, documents: _Documents, body: Any) -> Any:
+    """Secret data is base64: a kept value that names things (a reduced vc-config outline: targetNamespace, the
+    keys of byName mappings) is rewritten by its product; one that holds no name (a reduced Helm release: chart
+    metadata and schema) stays as is."""
     items = body.get("items") if isinstance(body, dict) and isinstance(body.get("items"), list) else None
     for obj in items if items is not None else [body]:
         if not isinstance(obj, dict):
@@ -194,67 +220,8 @@ def _redacted_secrets(redactor: Redactor, body: Any) -> Any:
         obj.clear()
         obj.update(redacted)
         if isinstance(data, dict):
-            obj["data"] = {k: _redacted_config(redactor, v) if k == "config.yaml" else v for k, v in data.items()}
+            obj["data"] = {k: documents.redacted(redactor, k, v) for k, v in data.items()}
     return body
-
-
-def _decoded_config(encoded: Any) -> Any:
-    try:
-        return yaml.safe_load(base64.b64decode(encoded, validate=True))
-    except (ValueError, TypeError, yaml.YAMLError):
-        return None  # a placeholder for a malformed config: it holds no content
-
-
-def _config_of(secret: Any) -> Any:
-    data = secret.get("data") if isinstance(secret, dict) else None
-    return _decoded_config(data.get("config.yaml")) if isinstance(data, dict) else None
-
-
-#: vc-config keys whose own keys are names: sync.*.*.mappings.byName maps namespaces (or namespace/name refs)
-MAPPING_KEY = "byName"
-
-
-def _mapping_keys(config: Any) -> list[str]:
-    """Every key of every ``byName`` mapping in a config, split at "/" (namespace, name)."""
-    found: list[str] = []
-    stack = [config]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == MAPPING_KEY and isinstance(value, dict):
-                    found += [part for k in value for part in str(k).split("/") if part and part != "*"]
-                stack.append(value)
-        elif isinstance(node, list):
-            stack.extend(node)
-    return found
-
-
-def _redacted_keys(redactor: Redactor, node: Any) -> Any:
-    """The config with the keys of its ``byName`` mappings hashed too (apply_json keeps keys)."""
-    if isinstance(node, list):
-        return [_redacted_keys(redactor, v) for v in node]
-    if not isinstance(node, dict):
-        return node
-    out = {}
-    for key, value in node.items():
-        if key == MAPPING_KEY and isinstance(value, dict):
-            out[key] = {_redacted_ref(redactor, str(k)): v for k, v in value.items()}
-        else:
-            out[key] = _redacted_keys(redactor, value)
-    return out
-
-
-def _redacted_ref(redactor: Redactor, key: str) -> str:
-    return "/".join(redactor.apply(part) for part in key.split("/"))
-
-
-def _redacted_config(redactor: Redactor, encoded: Any) -> Any:
-    loaded = _decoded_config(encoded)
-    if not isinstance(loaded, dict):
-        return encoded
-    redacted = _redacted_keys(redactor, redactor.apply_json(loaded))
-    return base64.b64encode(yaml.safe_dump(redacted, sort_keys=True).encode()).decode()
 
 
 def _dump(value: dict) -> bytes:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -262,38 +261,3 @@ def pod_priority_class(settings: Settings, version: Optional[Version]) -> PodCla
     """sync.toHost.pods.priorityClassName (v0.23+): the PriorityClass a host pod gets when it has none once the
     priority class sync rules ran (compat.POD_PRIORITY_CLASS)."""
     return _pod_class(settings, version, compat.POD_PRIORITY_CLASS)
-
-
-def reduced_config(encoded: Any) -> str:
-    """The base64 vc-config value a snapshot keeps: its outline; a malformed one stays malformed, minus content."""
-    try:
-        raw = base64.b64decode(encoded, validate=True)
-    except (ValueError, TypeError):
-        return "!not-base64!"
-    try:
-        loaded = load_config(raw)
-    except MalformedConfig as exc:
-        text = str(exc)
-        if "UTF-8" in text:
-            placeholder = b"\xff\xfe"
-        elif "holds a" in text:
-            placeholder = b"- redacted\n"
-        else:
-            placeholder = b"redacted: [\n"
-        return base64.b64encode(placeholder).decode()
-    outline = _blank_mistyped(config_outline(loaded))
-    return base64.b64encode(yaml.safe_dump(outline, sort_keys=True).encode()).decode()
-
-
-def _blank_mistyped(outline: dict) -> dict:
-    """The values of the keys checks read stay whole only when they have the type vCluster expects: a
-    mapping or a long text under ``setOwner`` is the user's data, and its type is all a check reports."""
-    for path in CONFIG_KEYS:
-        node: Any = outline
-        for key in path[:-1]:
-            node = node.get(key) if isinstance(node, dict) else None
-        if not isinstance(node, dict) or node.get(path[-1]) is None:
-            continue
-        if not has_declared_type(".".join(path), node[path[-1]]):
-            node[path[-1]] = blank_value(node[path[-1]])
-    return outline

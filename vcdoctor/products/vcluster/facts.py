@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from vcdoctor import logs
 from vcdoctor import pods as podinfo
-from vcdoctor.contributions import Contribution, VirtualPods
+from vcdoctor.contributions import Contribution, SecretValue, VirtualPods
 from vcdoctor.engine.facts import RUNTIME, Fact, FactContext, Read, ScopedApi, SideUnavailable
 from vcdoctor.gateway import GatewayError, NotFound
 from vcdoctor.gateway import resources as r
@@ -23,10 +23,10 @@ from vcdoctor.products.vcluster.config import (
     load_config,
     pod_runtime_class,
     reduce_config,
-    reduced_config,
     syncer_flags,
 )
 from vcdoctor.products.vcluster.config_schema import UnusableSchema, compile_schema
+from vcdoctor.products.vcluster.config_snapshot import VC_CONFIG
 from vcdoctor.products.vcluster.discovery import (
     ARGOCD_KEYS,
     CONFIG_HASH,
@@ -346,7 +346,7 @@ SNAPSHOT_FLAGS = tuple(FLAGS)
 SNAPSHOT_BOOL_FLAGS = BOOL_FLAGS
 #: the Secret data a snapshot keeps, reduced: the vc-config outline, and the chart name, version and schema of a
 #: Helm release (with --read-helm-release)
-SNAPSHOT_SECRET_VALUES = (("config.yaml", reduced_config), ("release", reduced_release))
+SNAPSHOT_SECRET_VALUES = (VC_CONFIG, SecretValue("release", reduced_release))
 CONTRIBUTION = Contribution("vCluster", flags=SNAPSHOT_FLAGS, bool_flags=SNAPSHOT_BOOL_FLAGS,
                             annotations=SNAPSHOT_ANNOTATIONS, secret_values=SNAPSHOT_SECRET_VALUES,
                             virtual_pods=VirtualPods(identity=synced_identity, host_name=host_pod_name,
