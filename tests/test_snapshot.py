@@ -270,6 +270,21 @@ def test_collect_never_writes_what_replay_would_refuse(cluster, kubeconfig, tmp_
     assert not list(tmp_path.glob(".vcdoctor-*"))
 
 
+@pytest.mark.parametrize("cap, value", [("MAX_MEMBERS", 2), ("MAX_MEMBER_BYTES", 1024)])
+def test_the_writer_refuses_what_each_of_the_readers_caps_would_refuse(cap, value, tmp_path, monkeypatch):
+    from vcdoctor import snapshot
+    from vcdoctor.gateway.requests import ApiRequest, RawResponse
+
+    records = {str(i): (ApiRequest("get", name=f"n{i}"), RawResponse(200, json.dumps({"x": "a" * 2048}).encode()))
+               for i in range(3)}
+    out = tmp_path / "s.tar.gz"
+    snapshot.write(str(out), {}, records)  # within the shipped caps
+    monkeypatch.setattr(snapshot.reading, cap, value)
+    with pytest.raises(snapshot.SnapshotError, match="not writing .* replay would refuse it .* narrow it"):
+        snapshot.write(str(tmp_path / "t.tar.gz"), {}, records)
+    assert not (tmp_path / "t.tar.gz").exists()
+
+
 def test_collect_redacts_by_default_names_its_file_and_says_so(cluster, kubeconfig, tmp_path, monkeypatch):
     """As support-bundle tools do: names hashed unless --no-redact, a default file name, the choice said."""
     guide_cluster(cluster)

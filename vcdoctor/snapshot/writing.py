@@ -71,8 +71,10 @@ def write(path: str, metadata: dict, records: dict[str, tuple[ApiRequest, RawRes
             info = tarfile.TarInfo(name)
             info.size, info.mtime, info.mode = len(data), mtime, 0o644
             tar.addfile(info, io.BytesIO(data))
-    _within_read_caps(buffer.getvalue(), path)
-    _write_private(path, buffer.getvalue(), mtime)
+    archive = buffer.getvalue()
+    del buffer, members  # the archive is held once from here on
+    _within_read_caps(archive, path)
+    _write_private(path, archive, mtime)
     return len(entries)
 
 
