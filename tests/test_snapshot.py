@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import gzip
 import json
 import pathlib
@@ -285,6 +286,27 @@ def test_the_writer_refuses_what_each_of_the_readers_caps_would_refuse(cap, valu
     assert not (tmp_path / "t.tar.gz").exists()
 
 
+def test_redact_decodes_each_kept_vcluster_config_once(tmp_path, mocker):
+    from vcdoctor import contributions, snapshot
+    from vcdoctor.gateway.requests import ApiRequest, RawResponse
+    from vcdoctor.gateway.resources import SECRETS
+    from vcdoctor.products.vcluster import config_snapshot
+
+    decode = mocker.Mock(side_effect=config_snapshot.decoded_outline)
+    vc_config = contributions.SecretValue("config.yaml", config_snapshot.reduced_config, dataclasses.replace(
+        config_snapshot.VC_CONFIG.names, decode=decode))
+    mocker.patch.object(contributions, "secret_values", return_value={"config.yaml": vc_config})
+    value = base64.b64encode(b"sync:\n  toHost:\n    secrets:\n      mappings:\n        byName:\n"
+                             b"          team-a/db: x/y\n").decode()
+    secret = {"metadata": {"name": "vc-config-vc", "namespace": "vc-ns"}, "data": {"config.yaml": value}}
+    request = ApiRequest("get", SECRETS, "vc-ns", "vc-config-vc")
+    records = {"s": (request, RawResponse(200, json.dumps(secret).encode()))}
+    snapshot.write(str(tmp_path / "s.tar.gz"), {}, records, redact=True)
+    assert decode.call_count == 1
+    (kept,) = snapshot.read(str(tmp_path / "s.tar.gz"))[1].values()
+    assert b"team-a" not in base64.b64decode(kept.decoded["data"]["config.yaml"])  # its byName key hashed
+
+
 def test_collect_redacts_by_default_names_its_file_and_says_so(cluster, kubeconfig, tmp_path, monkeypatch):
     """As support-bundle tools do: names hashed unless --no-redact, a default file name, the choice said."""
     guide_cluster(cluster)
@@ -298,7 +320,7 @@ def test_collect_redacts_by_default_names_its_file_and_says_so(cluster, kubeconf
 
 
 def test_a_flag_written_as_two_words_keeps_its_value_and_nothing_else():
-    from vcdoctor.snapshot import kept_args
+    from vcdoctor.snapshot.minimise import kept_args
 
     assert kept_args(["--namespace-label-selector", "kai=on", "--token", "s3cret", "--zap-devel", "positional",
                       "--scheduler-name", "--password=x"]) == ["--namespace-label-selector", "kai=on", "--zap-devel",

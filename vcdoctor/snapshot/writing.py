@@ -119,7 +119,7 @@ class _Documents:
         for key, value in data.items() if isinstance(data, dict) else ():
             kind = self._kinds.get(key)
             if kind is not None and isinstance(value, str):
-                document = self._decoded.setdefault((key, value), kind.decode(value))
+                document = self._document(kind, key, value)
                 names += kind.names(document) if document is not None else []
         return names
 
@@ -127,8 +127,13 @@ class _Documents:
         kind = self._kinds.get(key)
         if kind is None or not isinstance(value, str):
             return value
-        document = self._decoded[(key, value)] if (key, value) in self._decoded else kind.decode(value)
+        document = self._document(kind, key, value)
         return kind.redacted(document, redactor) if document is not None else value
+
+    def _document(self, kind: contributions.NamedDocument, key: str, value: str) -> Any:
+        if (key, value) not in self._decoded:
+            self._decoded[(key, value)] = kind.decode(value)
+        return self._decoded[(key, value)]
 
 
 def _redactor(entries: list[dict], meta: dict, report: dict | None, documents: _Documents) -> Redactor:
