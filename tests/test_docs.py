@@ -147,3 +147,13 @@ def test_a_changed_finding_changes_the_page_and_check_mode_says_so(monkeypatch, 
     assert generator.main([]) == 0 and generator.main(["--check"]) == 0
     assert "| `VCD310` | fail | a queue is gone |" in page.read_text(encoding="utf-8")
     assert page.read_text(encoding="utf-8").startswith("intro\n") and page.read_text().endswith("\nafter\n")
+
+
+def test_verifying_a_new_kai_release_moves_two_bounds_not_every_row(monkeypatch):
+    from vcdoctor.products.kai import compat
+
+    monkeypatch.setattr(compat, "NEWEST", (0, 18, 2))
+    assert compat.known_range().startswith("KAI v0.2–v0.18 ")
+    ends = {row.span.until for name in dir(compat) if isinstance(getattr(compat, name), tuple)
+            for row in getattr(compat, name) if isinstance(row, compat.Known)}
+    assert max(e for e in ends if e is not None) <= compat.SUPPORTED.until  # no row outlives the table
