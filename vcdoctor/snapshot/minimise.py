@@ -13,7 +13,6 @@ from vcdoctor.secret_values import SNAPSHOT_DIGEST, SNAPSHOT_REDUCED
 
 #: Secret data keys that may enter a snapshot, each with what it is reduced to (the products declare them)
 SECRET_VALUES = contributions.secret_values()
-LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 #: The only command-line flags any check parses, as each product declares them; every other container argument
 #: is dropped from a snapshot. A product that starts reading a flag adds it to its contribution.
 READ_FLAGS = contributions.every("flags")
