@@ -53,17 +53,6 @@ def test_pages_whose_metadata_follows_the_items_are_read_in_turn():
     assert pages.asked == [None, "b"]
 
 
-def test_a_listed_page_holds_each_repeated_string_once(cluster, kubeconfig):
-    cluster.add(*[f.pod(f"p{i}", "ns1", labels={"app": "train"}, node="gpu-1") for i in range(3)])
-    pods = gateway_for(kubeconfig).list(r.PODS, "ns1")
-    assert [p["metadata"]["name"] for p in pods] == ["p0", "p1", "p2"]
-    first, *others = pods
-    for pod in others:
-        assert pod["spec"]["nodeName"] is first["spec"]["nodeName"] == "gpu-1"
-        assert pod["metadata"]["labels"]["app"] is first["metadata"]["labels"]["app"] == "train"
-        assert pod["spec"]["containers"][0]["image"] is first["spec"]["containers"][0]["image"]
-
-
 def test_refs_are_a_metadata_only_list_reduced_to_namespace_and_name(cluster, kubeconfig):
     cluster.add(*[f.podgroup(f"pg{i}", f"ns{i % 2}") for i in range(5)])
     gw = gateway_for(kubeconfig, page_size=2)

@@ -73,32 +73,3 @@ def decode(raw: Union[bytes, str]) -> Any:
         raise JsonInputError("JSON nested too deep") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise JsonInputError(f"not valid JSON: {str(exc).splitlines()[0][:200]}") from None
-
-
-def share_repeated_strings(items: list) -> None:
-    """Makes equal strings in ``items`` (decoded JSON, changed in place) one object each.
-
-    ``json`` shares repeated keys but builds every value anew: on a page of pods the namespace, node, image,
-    phase, timestamps and label values repeat thousands of times, and sharing them is over a quarter of the
-    page's decoded memory. The memo lives for one call (one page), so a run never holds a table of every string
-    it saw. Iterative, so nesting costs no recursion."""
-    memo: dict = {}
-    share = memo.setdefault
-    pending: list = list(items)
-    pop, push = pending.pop, pending.append
-    while pending:
-        node = pop()
-        if type(node) is dict:
-            for key, value in node.items():
-                kind = type(value)
-                if kind is str:
-                    node[key] = share(value, value)
-                elif kind is dict or kind is list:
-                    push(value)
-        else:
-            for i, value in enumerate(node):
-                kind = type(value)
-                if kind is str:
-                    node[i] = share(value, value)
-                elif kind is dict or kind is list:
-                    push(value)

@@ -89,7 +89,7 @@ class Gateway:
 
         ``metadata_only`` asks for PartialObjectMetadata: names, labels and annotations, no spec."""
         key = ("list", resource, namespace if resource.namespaced else None, labels, fields, metadata_only)
-        return self._once(key, lambda: self._list_all(*key[1:], keep=_shared_items))
+        return self._once(key, lambda: self._list_all(*key[1:], keep=_as_decoded))
 
     def list_refs(self, resource: Resource, namespace: Optional[str] = None,
                   labels: Optional[str] = None) -> Tuple[Tuple[str, str], ...]:
@@ -237,8 +237,7 @@ class Gateway:
                 self._permissions[key] = outcome
 
 
-def _shared_items(items: List[dict]) -> List[dict]:
-    json_input.share_repeated_strings(items)
+def _as_decoded(items: List[dict]) -> List[dict]:
     return items
 
 
