@@ -53,6 +53,14 @@ def test_pages_whose_metadata_follows_the_items_are_read_in_turn():
     assert pages.asked == [None, "b"]
 
 
+def test_listed_items_come_without_the_managed_fields_no_check_reads(cluster, kubeconfig):
+    pod = f.pod("p0", "ns1", labels={"app": "train"})
+    pod["metadata"]["managedFields"] = [{"manager": "kubelet", "fieldsV1": {"f:status": {}}}]
+    cluster.add(pod)
+    (listed,) = gateway_for(kubeconfig).list(r.PODS, "ns1")
+    assert "managedFields" not in listed["metadata"] and listed["metadata"]["labels"] == {"app": "train"}
+
+
 def test_refs_are_a_metadata_only_list_reduced_to_namespace_and_name(cluster, kubeconfig):
     cluster.add(*[f.podgroup(f"pg{i}", f"ns{i % 2}") for i in range(5)])
     gw = gateway_for(kubeconfig, page_size=2)
