@@ -53,6 +53,29 @@ def test_pages_whose_metadata_follows_the_items_are_read_in_turn():
     assert pages.asked == [None, "b"]
 
 
+def test_listed_items_come_without_the_managed_fields_no_check_reads(cluster, kubeconfig):
+    pod = f.pod("p0", "ns1", labels={"app": "train"})
+    pod["metadata"]["managedFields"] = [{"manager": "kubelet", "fieldsV1": {"f:status": {}}}]
+    cluster.add(pod)
+    (listed,) = gateway_for(kubeconfig).list(r.PODS, "ns1")
+    assert "managedFields" not in listed["metadata"] and listed["metadata"]["labels"] == {"app": "train"}
+
+
+def test_refs_are_a_metadata_only_list_reduced_to_namespace_and_name(cluster, kubeconfig):
+    cluster.add(*[f.podgroup(f"pg{i}", f"ns{i % 2}") for i in range(5)])
+    gw = gateway_for(kubeconfig, page_size=2)
+    assert sorted(gw.list_refs(r.PODGROUPS)) == [("ns0", "pg0"), ("ns0", "pg2"), ("ns0", "pg4"), ("ns1", "pg1"),
+                                                 ("ns1", "pg3")]
+    calls = list_requests(cluster, "/apis/scheduling.run.ai/v2alpha2/podgroups")
+    assert len(calls) == 1 and "PartialObjectMetadataList" in (calls[0].accept or "")
+    assert gw.list_refs(r.PODGROUPS) and len(list_requests(cluster, calls[0].path)) == 1  # asked once
+
+
+def test_refs_of_items_without_usable_metadata_are_empty_names():
+    pages = _Pages({None: (200, '{"items": [{"metadata": "x"}, {}, {"metadata": {"name": "a"}}], "metadata": {}}')})
+    assert Gateway(pages).list_refs(r.PODGROUPS) == (("", ""), ("", ""), ("", "a"))
+
+
 def test_a_failed_page_fetched_ahead_fails_the_list():
     pages = _Pages({None: (200, '{"kind": "PodList", "metadata": {"continue": "b"}, "items": [{"n": 1}]}'),
                     "b": (410, '{"kind": "Status", "message": "continue token expired"}')})

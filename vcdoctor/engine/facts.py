@@ -191,6 +191,12 @@ class ScopedApi:
                                label_selector=labels, field_selector=fields, metadata_only=metadata_only or None))
         return self._gateway.list(resource, namespace, labels, fields, metadata_only)
 
+    def list_refs(self, resource: Resource, namespace: Optional[str] = None,
+                  labels: Optional[str] = None) -> Tuple[Tuple[str, str], ...]:
+        self._allow(ApiRequest("list", resource, namespace if resource.namespaced else None, label_selector=labels,
+                               metadata_only=True))
+        return self._gateway.list_refs(resource, namespace, labels)
+
     def log(self, namespace: str, pod: str, container: Optional[str], tail_lines: int, limit_bytes: int) -> bytes:
         self._allow(ApiRequest("log", namespace=namespace, name=pod, container=container))
         return self._gateway.log(namespace, pod, container, tail_lines, limit_bytes)

@@ -207,7 +207,7 @@ def _kai_traces(ctx: FactContext) -> Traces:
         for resource, what in ((r.PODGROUPS, "PodGroup(s), which only KAI's pod-grouper creates"),
                                (r.QUEUES, "KAI Queue(s): KAI's CRDs are installed")):
             try:
-                count = len(ctx.api.list(resource, metadata_only=True))
+                count = len(ctx.api.list_refs(resource))
             except GatewayError:
                 continue  # not served, or not readable: no sign either way
             if count:
@@ -237,7 +237,7 @@ def _queues(ctx: FactContext) -> QueueTree:
 
 
 def _podgroup_refs(ctx: FactContext) -> Set[Tuple[str, str]]:
-    return {(podinfo.namespace(g), podinfo.name(g)) for g in ctx.api.list(r.PODGROUPS, metadata_only=True)}
+    return set(ctx.api.list_refs(r.PODGROUPS))
 
 
 def _target_podgroups(ctx: FactContext) -> Dict[Tuple[str, str], dict]:
