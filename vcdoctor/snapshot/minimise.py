@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from vcdoctor import contributions
+from vcdoctor.gateway.gateway import UNREAD_METADATA
 from vcdoctor.gateway.requests import ApiRequest, RawResponse
 from vcdoctor.gateway.resources import SECRETS
 from vcdoctor.secret_values import SNAPSHOT_DIGEST, SNAPSHOT_REDUCED
@@ -51,7 +52,8 @@ def _minimise_object(obj: Any, is_secret: bool) -> Any:
         return obj
     meta = obj.get("metadata")
     if isinstance(meta, dict):
-        meta.pop("managedFields", None)
+        for field in UNREAD_METADATA:
+            meta.pop(field, None)
         _keep_read_annotations(meta)
     if is_secret:
         data: dict = obj["data"] if isinstance(obj.get("data"), dict) else {}
