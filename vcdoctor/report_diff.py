@@ -14,18 +14,25 @@ from vcdoctor.render import inert
 RANK = {"skip": 0, "pass": 0, "ignored": 0, "warn": 2, "error": 3, "fail": 4}
 
 
-@dataclass(frozen=True)
-class CheckChange:
-    """One check present in both reports whose status differs."""
+class _StatusChange:
+    """A status that went from ``old`` to ``new``: worse when it ranks higher."""
 
-    context: str | None
-    check: str
     old: str
     new: str
 
     @property
     def worse(self) -> bool:
         return RANK.get(self.new, 0) > RANK.get(self.old, 0)
+
+
+@dataclass(frozen=True)
+class CheckChange(_StatusChange):
+    """One check present in both reports whose status differs."""
+
+    context: str | None
+    check: str
+    old: str
+    new: str
 
 
 @dataclass(frozen=True)
@@ -38,7 +45,7 @@ class CheckPresence:
 
 
 @dataclass(frozen=True)
-class FindingChange:
+class FindingChange(_StatusChange):
     """One finding (a code on an object) in both reports whose status differs (``ignored`` when accepted)."""
 
     context: str | None
@@ -47,10 +54,6 @@ class FindingChange:
     object: str
     old: str
     new: str
-
-    @property
-    def worse(self) -> bool:
-        return RANK.get(self.new, 0) > RANK.get(self.old, 0)
 
 
 @dataclass(frozen=True)
