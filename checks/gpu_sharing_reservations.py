@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor import remedy
@@ -28,16 +28,17 @@ RESERVATIONS = ("The binder reserves each shared GPU with a reservation pod on t
 
 
 def _syncer_denials(scope: Scope, vclusters: Tuple[vcl.VCluster, ...],
-                    syncer_logs: SyncerLogs) -> Tuple[List[Evidence], List[GatewayError], List[str]]:
-    """Webhook denials in each vCluster syncer's log tail (the only trace a denied pod leaves on the host)."""
+                    syncer_logs: SyncerLogs) -> Tuple[List[Evidence], List[GatewayError], Dict[str, str]]:
+    """Webhook denials in each vCluster syncer's log tail (the only trace a denied pod leaves on the host), and the
+    unread logs: what could not be read -> the vCluster it is of."""
     found: List[Evidence] = []
     problems: List[GatewayError] = []
-    unread: List[str] = []
+    unread: Dict[str, str] = {}
     for vc in vclusters:
         for ref, lines in syncer_logs.get(vc.ref, ()):
             if isinstance(lines, GatewayError):
                 problems.append(lines)
-                unread.append(ref)
+                unread[ref] = vc.ref
                 continue
             for line in lines:
                 denial = kai.denial_of(line) if DENIAL in line else None
@@ -56,6 +57,11 @@ def _pod_evidence(pod: dict) -> Evidence:
     data["node"] = podinfo.node_name(pod)
     data["phase"] = podinfo.phase(pod)
     return Evidence(f"pod {podinfo.ref(pod)}", "requests a GPU share", data)
+
+
+def _denied_in(denials: List[Evidence]) -> List[str]:
+    """The vCluster each denial is in: a denied pod never reached the host, its vCluster is the object to name."""
+    return list(dict.fromkeys(str(d.data.get("vcluster")) for d in denials))
 
 
 def _vcluster_of(pods: List[dict], denials: List[Evidence]) -> Optional[str]:
@@ -81,7 +87,7 @@ def run(scope: Scope, vclusters: Tuple[vcl.VCluster, ...], examined_pods: List[d
                 f"read ({exc.kind}); pods denied by KAI's webhook would only show there",
                 tuple(Evidence(e.request.describe() if e.request else "the API server", e.reason,
                                {"outcome": e.kind}) for e in problems),
-                access_remediation(exc))
+                access_remediation(exc), objects=dict.fromkeys(unread.values()))
         return NO_SHARES.verdict("no pod requests a GPU share (gpu-fraction/gpu-memory) and no syncer log shows a "
                                  "KAI webhook denial",
                                  (Evidence("examined pods", f"{len(examined)} without gpu-fraction/gpu-memory"),))
@@ -92,11 +98,12 @@ def run(scope: Scope, vclusters: Tuple[vcl.VCluster, ...], examined_pods: List[d
                                                                       "kai_release": release.text})
     evidence = tuple([state_ev] + pod_ev + denials[:MAX_LISTED])
     vcluster = _vcluster_of(shared, denials)
+    concerned = [podinfo.ref(p) for p in shared] + _denied_in(denials)
     if state.enabled is None:
         return STATE_UNREADABLE.verdict(
             f"{len(shared)} pod(s) request GPU shares but KAI's GPU sharing state could not "
             f"be read: {state.source}", evidence,
-            "Check the KAI install: kubectl get configs.kai.scheduler kai-config -o yaml")
+            "Check the KAI install: kubectl get configs.kai.scheduler kai-config -o yaml", objects=concerned)
     if not state.enabled:
         what = []
         if shared:
@@ -106,18 +113,20 @@ def run(scope: Scope, vclusters: Tuple[vcl.VCluster, ...], examined_pods: List[d
         names = [vcl.virtual_ref(p) or podinfo.ref(p) for p in shared[:MAX_LISTED]]
         return SHARING_OFF.verdict(f"GPU sharing is disabled but {' and '.join(what)}", evidence,
                                    kai.ENABLE_GPU_SHARING, kai.gpu_sharing_fix(release, context, vcluster, names,
-                                                                                    kai_settings.namespace))
+                                                                                    kai_settings.namespace),
+                                   objects=concerned)
     invalid = [d for d in denials if d.data.get("denial") in kai.INVALID_REQUEST_DENIALS]
     if invalid:
         quoted = sorted({str(d.data["denial"]) for d in invalid})
         fix = remedy.fix(context, inside_vcluster(vcluster, tuple(f"KAI's webhook said: {text}" for text in quoted) + (
             "Fix the gpu-fraction / gpu-memory annotation (or the nvidia.com/gpu limit) and recreate the pod.",)))
         return REJECTED.verdict(f"KAI's admission webhook rejected {len(invalid)} pod(s) for their GPU request: "
-                                + "; ".join(quoted), evidence, kai.VALID_GPU_SHARE_VALUES, fix)
+                                + "; ".join(quoted), evidence, kai.VALID_GPU_SHARE_VALUES, fix,
+                                objects=_denied_in(invalid))
     row = compat.at(compat.RESERVATION, release.effective)
     namespace = row.value.namespace if row else kai.RESERVATION_NAMESPACES[0]
     return _reservations(list(reservation_pods(namespace)), shared, evidence, release, namespace, context,
-                         kai_settings.namespace)
+                         kai_settings.namespace, _denied_in(denials))
 
 
 def _termination(pod: dict) -> str:
@@ -150,7 +159,7 @@ def _reservation_fix(context: Optional[str], broken: List[dict], release: kai.Ka
 
 
 def _reservations(reservations: List[dict], shared: List[dict], evidence: tuple, release: kai.KaiRelease,
-                  namespace: str, context: Optional[str], kai_namespace: str) -> Verdict:
+                  namespace: str, context: Optional[str], kai_namespace: str, denied_in: List[str]) -> Verdict:
     by_node: dict = {}
     for pod in reservations:
         by_node.setdefault(podinfo.node_name(pod), []).append(pod)
@@ -169,22 +178,27 @@ def _reservations(reservations: List[dict], shared: List[dict], evidence: tuple,
         return RESERVATION_DOWN.verdict(
             "reservation pod(s) not running: " + "; ".join(
  f"{podinfo.ref(p)} ({podinfo.state_summary(p)}): {_termination(p)}" for p in relevant[:2]) + waiting,
- evidence + tuple(said), RESERVATIONS, _reservation_fix(context, relevant, release, kai_namespace))
+ evidence + tuple(said), RESERVATIONS, _reservation_fix(context, relevant, release, kai_namespace),
+            objects=[podinfo.ref(p) for p in relevant] + sorted({node for node in map(podinfo.node_name, relevant)
+                                                                  if node}))
     scheduled_nodes = {node for node in map(podinfo.node_name, scheduled) if node}  # every scheduled pod has one
     uncovered = sorted(scheduled_nodes - set(by_node))
     if uncovered:
         return NO_RESERVATION.verdict(f"GPU sharing is on but node(s) {', '.join(uncovered)} run shared pods without a "
                                       f"reservation pod in {namespace}", evidence, RESERVATIONS,
-                                      _reservation_fix(context, [], release, kai_namespace))
+                                      _reservation_fix(context, [], release, kai_namespace),
+                                      objects=uncovered + [podinfo.ref(p) for p in scheduled
+                                                           if podinfo.node_name(p) in uncovered])
     if pending and not reservations:
         return NOT_BOUND_YET.verdict(
             f"GPU sharing is on; {len(pending)} fractional pod(s) are not bound and no "
             f"reservation pod exists yet in {namespace} (the binder creates them at bind "
-            f"time)", evidence, RESERVATIONS)
+            f"time)", evidence, RESERVATIONS, objects=[podinfo.ref(p) for p in pending])
     if not shared:
         return EARLIER_DENIALS.verdict(
             "GPU sharing is on; the syncer log shows earlier webhook denials of GPU-share pods",
-            evidence, "Recreate the denied pods inside the vCluster now that sharing is on.")
+            evidence, "Recreate the denied pods inside the vCluster now that sharing is on.",
+            objects=denied_in)
     return Verdict(Status.PASS, f"GPU sharing is on; {len(scheduled)} bound fractional pod(s) have reservation pods "
                                 f"on their nodes" + (f", {len(pending)} not bound yet" if pending else ""), evidence)
 

@@ -71,6 +71,17 @@ def _pool(app: str, pods: List[dict], settings: kai.KaiSettings, waiting: Callab
                                                   else "no examined pod of it is Pending") + ")")
 
 
+def _deployment(pod: dict) -> str:
+    """The component's Deployment, ``namespace/name``: KAI names each after its pods' app label (as restart_fix
+    does), and it outlives the pods, so an --ignore on it survives a restart."""
+    return f"{podinfo.namespace(pod)}/{podinfo.labels(pod).get('app') or '?'}"
+
+
+def _concerned(pods: List[dict]) -> List[str]:
+    """The objects a finding on these pods names: their Deployments, then the pods themselves."""
+    return list(dict.fromkeys([_deployment(p) for p in pods] + [podinfo.ref(p) for p in pods]))
+
+
 def _pod_evidence(pod: dict, component: str) -> Evidence:
     return Evidence(f"pod {podinfo.ref(pod)}", podinfo.state_summary(pod),
                     {"component": component, "ready": podinfo.is_ready(pod), "restarts": podinfo.restarts(pod),
@@ -128,10 +139,12 @@ def _unknown_release(pods: List[dict], release: kai.KaiRelease, evidence: List[E
         fix = kai.restart_fix(context, [], "Inspect the KAI pods that are not ready:", down, namespace)
         return UNKNOWN_RELEASE_DOWN.verdict("; ".join(f"{podinfo.ref(p)} not ready ({podinfo.state_summary(p)})"
                                                       for p in down[:3]) + "; " + parts[0], tuple(evidence),
-                                            "Inspect the failing pods' previous run (commands below).", fix)
+                                            "Inspect the failing pods' previous run (commands below).", fix,
+                                            objects=_concerned(down))
     return UNKNOWN_RELEASE.verdict(
         parts[0], tuple(evidence),
-        "Run a KAI release vcdoctor knows, or check the components against that release's own docs.")
+        "Run a KAI release vcdoctor knows, or check the components against that release's own docs.",
+        objects=dict.fromkeys(map(_deployment, pods)))
 
 
 def _elsewhere(traces: Tuple[str, ...], namespace: str, context: Optional[str]) -> Verdict:
@@ -147,7 +160,7 @@ def _elsewhere(traces: Tuple[str, ...], namespace: str, context: Optional[str]) 
         remedy.fix(context, Inspect(why=("Where KAI's components run (a second install would compete "
                                          "with them):",),
                                     commands=(("kubectl", "get", "pods", "--all-namespaces", "--selector",
-                                               kai.FIND_SELECTOR),))))
+                                               kai.FIND_SELECTOR),))), objects=(namespace,))
 
 
 def run(kai_pods: Tuple[dict, ...], kai_namespace_exists: kai.NamespaceExists, kai_traces: kai.Traces,
@@ -162,11 +175,11 @@ def run(kai_pods: Tuple[dict, ...], kai_namespace_exists: kai.NamespaceExists, k
         if not kai_namespace_exists():
             return NOT_INSTALLED.verdict(f"KAI not installed: namespace {namespace} does not exist",
                                          (Evidence(f"namespace {namespace}", "not found"),), INSTALL,
-                                         _install_fix(context, namespace))
+                                         _install_fix(context, namespace), objects=(namespace,))
         return NOT_INSTALLED.verdict(f"namespace {namespace} exists but runs no KAI pods",
                                      (Evidence(f"namespace {namespace}", "no KAI component pod"),),
                                      "KAI's operator or Helm release is missing or scaled to zero. " + INSTALL,
-                                     _install_fix(context, namespace))
+                                     _install_fix(context, namespace), objects=(namespace,))
     release: kai.KaiRelease = kai_release
     scheduler = kai_settings.scheduler
     family = release.family()
@@ -181,7 +194,8 @@ def run(kai_pods: Tuple[dict, ...], kai_namespace_exists: kai.NamespaceExists, k
     missing: List[str] = []
     inspect: List[dict] = []
     restart: Dict[str, None] = {}
-    disabled: List[str] = []
+    disabled: Dict[str, str] = {}  # component key -> its Deployment, namespace/app
+    concerned: Dict[str, None] = {}
     expected = 0
     for component in family.components:
         members = _members(component, pods, scheduler)
@@ -189,12 +203,13 @@ def run(kai_pods: Tuple[dict, ...], kai_namespace_exists: kai.NamespaceExists, k
             if component.only_with:
                 continue  # installed only with that setting (default off): absent is normal
             if component.config_field in kai_settings.switched_off:
-                disabled.append(component.key)
+                disabled[component.key] = f"{namespace}/{component.app.format(scheduler_name=scheduler)}"
                 evidence.append(Evidence(f"component {component.key}", "no pod: switched off in Config "
                                          f"{kai.CONFIG_NAME} spec.{component.config_field}.service.enabled: false"))
                 continue
             app = component.app.format(scheduler_name=scheduler)
             missing.append(app)
+            concerned[f"{namespace}/{app}"] = None
             failures.append(f"{component.key} missing (no pod labelled app={app}"
                             + (", any shard" if component.key == "scheduler" and component.operator_managed else "")
                             + f"; KAI {release.text} runs it)")
@@ -207,6 +222,7 @@ def run(kai_pods: Tuple[dict, ...], kai_namespace_exists: kai.NamespaceExists, k
             if failure or warning:
                 bad = [p for p in group if not podinfo.is_ready(p) or podinfo.restarts(p) >= RESTART_WARNING]
                 inspect += bad[:1]
+                concerned.update(dict.fromkeys(_concerned(bad)))
                 restart.update(dict.fromkeys(str(podinfo.labels(p).get("app")) for p in bad[:1]))
             if failure:
                 failures.append(f"{label}: {failure}" if label else failure)
@@ -223,7 +239,7 @@ def run(kai_pods: Tuple[dict, ...], kai_namespace_exists: kai.NamespaceExists, k
         return finding.verdict("; ".join(failures or warnings), tuple(evidence),
                                "Inspect the failing components' previous run, fix the cause, then restart them; a "
                                "missing component points at the " + ("operator" if family.operator else "Helm release")
-                               + ".", join(fixes))
+                               + ".", join(fixes), objects=concerned)
     needed = [key for key in disabled if key in NEEDED_TO_SCHEDULE]
     if needed:
         return SWITCHED_OFF.verdict(
@@ -235,14 +251,16 @@ def run(kai_pods: Tuple[dict, ...], kai_namespace_exists: kai.NamespaceExists, k
             "their job, accept this warning; otherwise set spec.<component>.service.enabled: true in the "
             "Config (or the matching value of KAI's Helm chart) and the operator creates them.",
             remedy.fix(context, Inspect(why=("What the Config switches off:",), commands=(
-                ("kubectl", "get", f"configs.kai.scheduler/{kai.CONFIG_NAME}", "--output", "yaml"),))))
+                ("kubectl", "get", f"configs.kai.scheduler/{kai.CONFIG_NAME}", "--output", "yaml"),))),
+            objects=[disabled[key] for key in needed])
     summary = (f"all {expected} KAI components Running and Ready (KAI {release.text}, {family.name}; "
                f"scheduler name {scheduler})" + (f"; switched off in Config {kai.CONFIG_NAME}: {', '.join(disabled)}"
                                                   if disabled else ""))
     if release.note and release.found in compat.RETRACTED.span:
         return RETRACTED.verdict(f"{summary}; but {release.note}", tuple(evidence),
                                  "Move to a supported release (upstream retracted v0.20.x): upgrade to the newest "
-                                 f"{show(compat.NEWEST)} with your saved values.")
+                                 f"{show(compat.NEWEST)} with your saved values.",
+                                 objects=dict.fromkeys(map(_deployment, pods)))
     return Verdict(Status.PASS, summary, tuple(evidence))
 
 

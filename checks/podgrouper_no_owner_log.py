@@ -43,7 +43,8 @@ def run(pod_grouper_logs: kai.PodGrouperLogs, examined_kai_pods: List[dict], kai
     if not logs.pods:
         return NO_GROUPER.verdict(f"no pod-grouper pod in namespace {kai_settings.namespace}; see kai-components",
                                   (Evidence(f"pods in {kai_settings.namespace}",
-                                            "none labelled app=pod-grouper or app=podgrouper"),))
+                                            "none labelled app=pod-grouper or app=podgrouper"),),
+                                  objects=(kai_settings.namespace,))
     annotation_ev = _annotations(examined_kai_pods)
     seen = logs.scan.no_owner
     if seen:
@@ -57,7 +58,7 @@ def run(pod_grouper_logs: kai.PodGrouperLogs, examined_kai_pods: List[dict], kai
         return LOG_UNREADABLE.verdict(
             f"could not read the pod-grouper log of {ref}: {exc.kind}",
             tuple(Evidence(f"log of {r}", e.reason, {"outcome": e.kind}) for r, e in logs.failures)
-            + (annotation_ev,), access_remediation(exc))
+            + (annotation_ev,), access_remediation(exc), objects=[r for r, _ in logs.failures])
     release = kai_settings.release
     logs_it = release.has(compat.NO_OWNER_LOG)
     if logs_it is False:
@@ -71,7 +72,7 @@ def run(pod_grouper_logs: kai.PodGrouperLogs, examined_kai_pods: List[dict], kai
     return NOT_SEEN.verdict(f"'{kai.NO_OWNER_MESSAGE}' not seen in {logs.scan.lines} lines ({why}); "
                             f"{annotation_ev.observation}",
                             (Evidence("pod-grouper logs", f"{logs.scan.lines} lines read", {"pods_read": logs.read}),
-                             annotation_ev))
+                             annotation_ev), objects=[podinfo.ref(p) for p in logs.pods])
 
 
 NOT_SEEN = Finding("VCD410", Status.SKIP, "not seen; the message says whether the release logs it at all and whether"

@@ -64,6 +64,13 @@ def test_an_object_scoped_ignore_accepts_only_the_findings_that_name_that_object
     assert other.exit_code == 1 and check(json.loads(other.stdout), "vcluster-set-owner")["ignored"] is False
 
 
+def test_a_finding_on_a_kai_pod_is_accepted_on_that_pod_only():
+    accepted = json.loads(run("-o", "json", "--ignore", "VCD410:kai-scheduler/pod-grouper-7d9f8c-abcde").stdout)
+    assert check(accepted, "podgrouper-no-owner-log")["ignored"] is True
+    other = json.loads(run("-o", "json", "--ignore", "VCD410:kai-scheduler/pod-grouper-other").stdout)
+    assert check(other, "podgrouper-no-owner-log")["ignored"] is False
+
+
 def test_fail_on_warn_still_counts_what_is_not_accepted():
     assert run("--ignore", "VCD100", "--fail-on", "warn").exit_code == 1  # VCD400 warns
     assert run("--ignore", "VCD100,VCD400", "--fail-on", "warn").exit_code == 0

@@ -8,7 +8,13 @@ from tests.fakeapi import factories as f
 from tests.fakeapi import kai_releases as kr
 from tests.fakeapi.scenarios import VC, VC_NS, guide_cluster
 from vcdoctor.checks.gpu_sharing_reservations import CHECK
+from vcdoctor.ignores import accept, parse
 from vcdoctor.model import Status
+
+
+def accepted(result, *ignores):
+    """Whether --ignore with these values accepts the result (as a run applies them)."""
+    return accept([result], [parse(i) for i in ignores])[0].ignored
 
 DISABLED_DENIAL = ('2026-11-20 10:00:01\tERROR\tsyncer\tError syncing pod\t{"error": "admission webhook '
                    '\\"pod-validation.kai.scheduler\\" denied the request: attempting to create a pod '
@@ -45,6 +51,9 @@ def test_fail_from_syncer_denial_when_no_host_pod_exists(cluster, run_check):
     cluster.set_log(VC_NS, f"{VC}-0", "syncer", "starting\n" + DISABLED_DENIAL + "\n")
     result = run_check(CHECK)
     assert result.status is Status.FAIL and "denied 1 pod creation" in result.message
+    # a denied pod never reached the host: the finding names the vCluster whose syncer was denied
+    assert result.objects == (f"{VC_NS}/{VC}",)
+    assert accepted(result, f"VCD350:{VC_NS}/{VC}") and not accepted(result, f"VCD350:{VC_NS}/other")
     assert any("while GPU sharing is disabled" in e.observation for e in result.evidence)
 
 
@@ -53,6 +62,9 @@ def test_fail_when_shared_pod_node_has_no_reservation_pod(cluster, run_check):
     result = run_check(CHECK)
     assert result.status is Status.FAIL and "gpu-node-1" in result.message
     assert "kai-resource-reservation" in result.message
+    # the node without a reservation pod and the shared pods on it: --ignore accepts it on that node only
+    assert result.objects[0] == "gpu-node-1" and "vc-ns/gpu-sharing-pod-x-team-a-x-my-vcluster" in result.objects
+    assert accepted(result, "VCD353:gpu-node-1") and not accepted(result, "VCD353:gpu-node-2")
 
 
 def test_fail_when_reservation_pod_is_broken(cluster, run_check):
@@ -60,6 +72,9 @@ def test_fail_when_reservation_pod_is_broken(cluster, run_check):
     cluster.add(f.reservation_pod("gpu-node-1", ready=False, waiting="CrashLoopBackOff"))
     result = run_check(CHECK)
     assert result.status is Status.FAIL and "CrashLoopBackOff" in result.message
+    (reservation,) = [o for o in result.objects if o.startswith("kai-resource-reservation/")]
+    assert result.objects == (reservation, "gpu-node-1")
+    assert accepted(result, f"VCD352:{reservation}") and not accepted(result, "VCD352:kai-resource-reservation/x")
 
 
 NVIDIA, KAI = "oci://ghcr.io/nvidia/kai-scheduler/kai-scheduler", "oci://ghcr.io/kai-scheduler/kai-scheduler/kai-scheduler"
@@ -226,3 +241,4 @@ def test_fractional_pods_waiting_to_bind_without_a_reservation_pod_warn(cluster,
                              node=None))
     result = run_check(CHECK)
     assert (result.status, result.code) == (Status.WARN, "VCD354"), result.message
+    assert result.objects == (f"{VC_NS}/frac-x-team-a-x-{VC}",)

@@ -7,7 +7,12 @@ import pytest
 from tests.fakeapi import factories as f
 from tests.fakeapi import kai_releases as kr
 from vcdoctor.checks.kai_components import CHECK
+from vcdoctor.ignores import accept, parse
 from vcdoctor.model import Status
+
+
+def accepted(result, *ignores):
+    return accept([result], [parse(i) for i in ignores])[0].ignored
 
 
 def _in_namespace(objs, namespace):
@@ -124,13 +129,16 @@ def test_switching_off_what_schedules_pods_is_a_warning(cluster, run_check):
     result = run_check(CHECK)
     assert result.status is Status.WARN and "pod-grouper switched off in Config kai-config" in result.message
     assert "grouped (no PodGroup)" in result.remediation
+    assert result.objects == ("kai-scheduler/pod-grouper",)  # the Deployment the Config switches off
+    assert accepted(result, "VCD304:kai-scheduler/pod-grouper") and not accepted(result, "VCD304:kai-scheduler/binder")
 
 
 def test_an_absent_component_the_config_leaves_on_is_missing(cluster, run_check):
     objs = kr.install("v0.17.0", skip=("queue-controller",))
     objs[-1]["spec"]["queueController"] = {"service": {"enabled": True}}
     cluster.add(*objs)
-    assert run_check(CHECK).status is Status.FAIL
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL and result.objects == ("kai-scheduler/queue-controller",)
 
 
 def test_the_binder_is_no_webhook_server_from_v0_7_13(cluster, run_check):
@@ -168,6 +176,7 @@ def test_untagged_images_warn_that_the_release_is_unknown(cluster, run_check):
 def test_fail_when_not_installed_gives_a_pinned_install(cluster, run_check):
     result = run_check(CHECK)
     assert result.status is Status.FAIL and "KAI not installed" in result.message
+    assert result.objects == ("kai-scheduler",)  # the namespace it looked in
     assert "--version v0.17.0 --set global.gpuSharing=true" in result.fix.script
     assert "oci://ghcr.io/kai-scheduler/kai-scheduler/kai-scheduler" in result.fix.script
 
@@ -176,6 +185,10 @@ def test_warn_on_many_restarts(cluster, run_check):
     cluster.add(*f.kai_install(broken={"binder": {"restarts": 7}}))
     result = run_check(CHECK)
     assert result.status is Status.WARN and "binder restarted 7 times" in result.message
+    # the Deployment (it outlives a restart) and the pod: --ignore accepts the binder's finding, not another's
+    assert result.objects[0] == "kai-scheduler/binder" and result.objects[1].startswith("kai-scheduler/binder-")
+    assert accepted(result, "VCD303:kai-scheduler/binder") and accepted(result, f"VCD303:{result.objects[1]}")
+    assert not accepted(result, "VCD303:kai-scheduler/kai-admission")
 
 
 def test_error_when_forbidden(cluster, run_check):
@@ -248,6 +261,7 @@ def test_kai_scaled_down_elsewhere_is_looked_for_never_installed_again(cluster, 
     assert result.status is Status.FAIL and "runs or ran in this cluster" in result.message
     assert [s.kind for s in result.fix.steps] == ["inspect"]
     assert "upgrade --install" not in result.fix.script and "--all-namespaces" in result.fix.script
+    assert result.objects == ("kai-scheduler",)
 
 
 def test_no_trace_of_kai_anywhere_gets_the_install(cluster, run_check):
@@ -329,3 +343,6 @@ def test_release_outside_the_table_with_a_pod_down_fails_naming_it(cluster, run_
     result = run_check(CHECK)
     assert (result.status, result.code) == (Status.FAIL, "VCD305")
     assert "not ready" in result.message and "found v0.25.0" in result.message
+    down = f"{pods[0]['metadata']['namespace']}/{pods[0]['metadata']['name']}"
+    assert down in result.objects and accepted(result, f"VCD305:{down}")
+    assert not accepted(result, f"VCD305:{down}-other")
