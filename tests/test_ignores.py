@@ -56,6 +56,9 @@ def test_an_accepted_finding_is_shown_as_ignored_decides_no_exit_code_and_gets_n
     assert "(1 ignored: accepted findings)" in table and "FAIL vcluster-set-owner" not in table
     assert "| 🔕 ignored | `vcluster-set-owner` |" in run("-o", "markdown", "--ignore", "vcd100").stdout
     assert '<skipped message="ignored: accepted finding VCD100' in run("-o", "junit", "--ignore", "VCD100").stdout
+    metrics = run("-o", "prometheus", "--ignore", "VCD100").stdout
+    assert re.search(r'^vcdoctor_check_ignored\{[^}]*check="vcluster-set-owner"[^}]*\} 1$', metrics, re.MULTILINE)
+    assert re.search(r'^vcdoctor_check_ignored\{[^}]*check="podgrouper-permissions"[^}]*\} 0$', metrics, re.MULTILINE)
 
 
 def test_an_object_scoped_ignore_accepts_only_the_findings_that_name_that_object():

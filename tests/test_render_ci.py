@@ -111,6 +111,23 @@ def test_prometheus_has_a_one_hot_status_per_check_and_run_metrics():
     assert counts == {"pass": 1, "warn": 1, "fail": 1, "error": 1, "skip": 1}
 
 
+def test_prometheus_marks_accepted_checks_in_a_gauge_of_their_own():
+    accepted = make_check("check-fail", "fail", ignored=True)
+    plain = prometheus(make_report(*every_status()))
+    report = make_report(accepted, make_check("check-warn", "warn"))
+    report["summary"]["ignored"] = 1  # as report.build() counts it
+    families = prometheus(report)
+    ignored = {s.labels["check"]: s.value for s in families["vcdoctor_check_ignored"].samples}
+    assert ignored == {"check-fail": 1, "check-warn": 0}
+    assert families["vcdoctor_checks_ignored"].samples[0].value == 1
+    assert plain["vcdoctor_checks_ignored"].samples[0].value == 0
+    # the status series keep their labels: accepting a finding starts no new series
+    assert {frozenset(s.labels) for s in families["vcdoctor_check_status"].samples} == \
+        {frozenset({"context", "check", "severity", "status"})}
+    on = {(s.labels["check"], s.labels["status"]) for s in families["vcdoctor_check_status"].samples if s.value}
+    assert ("check-fail", "fail") in on
+
+
 def test_prometheus_prefers_the_report_duration_and_marks_failed_runs():
     families = prometheus(make_report(make_check(), duration_ms=1500))
     assert families["vcdoctor_run_duration_seconds"].samples[0].value == 1.5

@@ -1,4 +1,4 @@
-"""Prometheus text exposition: per check and cluster a one-hot status gauge, plus run duration and time."""
+"""Prometheus text exposition: per check and cluster a one-hot status gauge and an ignored gauge, plus run metrics."""
 
 from __future__ import annotations
 
@@ -15,6 +15,11 @@ FAMILIES = {
     "vcdoctor_check_status": (
         "1 for the status the check ended in, 0 for the other four (one series per status).", "gauge"),
     "vcdoctor_checks": ("Number of checks that ended in each status.", "gauge"),
+    # a family of its own, not a label on vcdoctor_check_status: accepting a finding must not rename that series
+    "vcdoctor_check_ignored": (
+        "1 when every finding of the check was accepted (--ignore or .vcdoctor.yaml): it decides no exit code.",
+        "gauge"),
+    "vcdoctor_checks_ignored": ("Number of checks whose every finding was accepted.", "gauge"),
     "vcdoctor_run_success": ("1 when vcdoctor could examine the cluster, 0 when the run failed before any check.",
                              "gauge"),
     "vcdoctor_run_duration_seconds": ("Time the run's checks took.", "gauge"),
@@ -64,9 +69,13 @@ def _samples(report: dict) -> dict[str, list[Sample]]:
             labels = {"context": context, "check": check["id"], "severity": check.get("severity") or "",
                       "status": status}
             out["vcdoctor_check_status"].append((labels, 1 if check["status"] == status else 0))
+        out["vcdoctor_check_ignored"].append(({"context": context, "check": check["id"],
+                                               "severity": check.get("severity") or ""},
+                                              1 if check.get("ignored") is True else 0))
     summary = report.get("summary") or {}
     for status in STATUSES:
         out["vcdoctor_checks"].append(({"context": context, "status": status}, summary.get(status, 0)))
+    out["vcdoctor_checks_ignored"].append(({"context": context}, summary.get("ignored", 0)))
     out["vcdoctor_run_success"].append(({"context": context}, 0 if report.get("error") else 1))
     out["vcdoctor_run_duration_seconds"].append(({"context": context}, _duration_seconds(report)))
     stamp = _timestamp(report)
