@@ -71,15 +71,17 @@ def _pool(app: str, pods: List[dict], settings: kai.KaiSettings, waiting: Callab
                                                   else "no examined pod of it is Pending") + ")")
 
 
-def _deployment(pod: dict) -> str:
-    """The component's Deployment, ``namespace/name``: KAI names each after its pods' app label (as restart_fix
-    does), and it outlives the pods, so an --ignore on it survives a restart."""
-    return f"{podinfo.namespace(pod)}/{podinfo.labels(pod).get('app') or '?'}"
+def _deployments(pods: List[dict]) -> List[str]:
+    """The components' Deployments, ``namespace/name``: KAI names each after its pods' app label (as restart_fix
+    does), and one outlives its pods, so an --ignore on it survives a restart. A pod known only by its image names
+    none."""
+    apps = [(podinfo.namespace(p), podinfo.labels(p).get("app")) for p in pods]
+    return list(dict.fromkeys(f"{namespace}/{app}" for namespace, app in apps if app))
 
 
 def _concerned(pods: List[dict]) -> List[str]:
     """The objects a finding on these pods names: their Deployments, then the pods themselves."""
-    return list(dict.fromkeys([_deployment(p) for p in pods] + [podinfo.ref(p) for p in pods]))
+    return _deployments(pods) + [podinfo.ref(p) for p in pods]
 
 
 def _pod_evidence(pod: dict, component: str) -> Evidence:
@@ -144,7 +146,7 @@ def _unknown_release(pods: List[dict], release: kai.KaiRelease, evidence: List[E
     return UNKNOWN_RELEASE.verdict(
         parts[0], tuple(evidence),
         "Run a KAI release vcdoctor knows, or check the components against that release's own docs.",
-        objects=dict.fromkeys(map(_deployment, pods)))
+        objects=_deployments(pods))
 
 
 def _elsewhere(traces: Tuple[str, ...], namespace: str, context: Optional[str]) -> Verdict:
@@ -260,7 +262,7 @@ def run(kai_pods: Tuple[dict, ...], kai_namespace_exists: kai.NamespaceExists, k
         return RETRACTED.verdict(f"{summary}; but {release.note}", tuple(evidence),
                                  "Move to a supported release (upstream retracted v0.20.x): upgrade to the newest "
                                  f"{show(compat.NEWEST)} with your saved values.",
-                                 objects=dict.fromkeys(map(_deployment, pods)))
+                                 objects=_deployments(pods))
     return Verdict(Status.PASS, summary, tuple(evidence))
 
 

@@ -156,6 +156,7 @@ def test_release_outside_the_table_warns_naming_it(cluster, run_check, version):
     result = run_check(CHECK)
     assert result.status is Status.WARN
     assert f"vcdoctor knows KAI v0.2–v0.17 (v0.20.x retracted, treated as v0.10.2); found {version}" in result.message
+    assert "kai-scheduler/binder" in result.objects and all(o.count("/") == 1 for o in result.objects)
 
 
 def test_retracted_release_is_read_as_v0_10_2_and_warned(cluster, run_check):
