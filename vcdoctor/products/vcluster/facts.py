@@ -55,6 +55,7 @@ from vcdoctor.products.vcluster.names import (
     virtual_of_host_pod_name,
     virtual_ref,
 )
+from vcdoctor.products.vcluster.sides import host_context
 from vcdoctor.products.vcluster.syncer_log import Refusal
 from vcdoctor.secret_values import DERIVED_FROM, SecretKeyMissing, decode_key, stored_digest
 
@@ -350,4 +351,5 @@ SNAPSHOT_SECRET_VALUES = (VC_CONFIG, SecretValue("release", reduced_release))
 CONTRIBUTION = Contribution("vCluster", flags=SNAPSHOT_FLAGS, bool_flags=SNAPSHOT_BOOL_FLAGS,
                             annotations=SNAPSHOT_ANNOTATIONS, secret_values=SNAPSHOT_SECRET_VALUES,
                             virtual_pods=VirtualPods(identity=synced_identity, host_name=host_pod_name,
-                                                     virtual_of=virtual_of_host_pod_name))
+                                                     virtual_of=virtual_of_host_pod_name),
+                            host_context=host_context)
