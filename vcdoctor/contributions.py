@@ -1,11 +1,11 @@
 """What each product tells the generic modules about itself (what a snapshot keeps, what redaction leaves in clear,
-which kube contexts are its virtual clusters)."""
+which kube contexts are its virtual clusters, the types of the run inputs it fills)."""
 
 from __future__ import annotations
 
 import functools
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, FrozenSet, Iterable, Mapping, Optional, Protocol, Tuple
 
 #: the built-in products' modules that hold a CONTRIBUTION; imported by name, as the registry imports their facts,
@@ -78,6 +78,8 @@ class Contribution:
     #: the host cluster's context a kube context of one of its virtual clusters names (as its CLI writes them),
     #: None for any other context: --all-contexts examines that virtual cluster through its host's run
     host_context: Optional[Callable[[str], Optional[str]]] = None
+    #: the type of each run input (engine.facts.INPUTS) it describes: the registry holds checks' annotations to it
+    input_types: Mapping[str, Any] = field(default_factory=dict)
 
 
 @functools.lru_cache(maxsize=None)
@@ -104,3 +106,8 @@ def host_context(context: str) -> Optional[str]:
     """The host cluster's context that ``context`` names, if a product says it is one of its virtual clusters'."""
     return next((host for c in contributions() if c.host_context is not None
                  for host in [c.host_context(context)] if host is not None), None)
+
+
+def input_types() -> Dict[str, Any]:
+    """Every product's run input types, by input name."""
+    return {name: kind for c in contributions() for name, kind in c.input_types.items()}

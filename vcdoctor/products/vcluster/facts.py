@@ -55,7 +55,7 @@ from vcdoctor.products.vcluster.names import (
     virtual_of_host_pod_name,
     virtual_ref,
 )
-from vcdoctor.products.vcluster.sides import host_context
+from vcdoctor.products.vcluster.sides import ClusterKind, host_context
 from vcdoctor.products.vcluster.syncer_log import Refusal
 from vcdoctor.secret_values import DERIVED_FROM, SecretKeyMissing, decode_key, stored_digest
 
@@ -352,4 +352,4 @@ CONTRIBUTION = Contribution("vCluster", flags=SNAPSHOT_FLAGS, bool_flags=SNAPSHO
                             annotations=SNAPSHOT_ANNOTATIONS, secret_values=SNAPSHOT_SECRET_VALUES,
                             virtual_pods=VirtualPods(identity=synced_identity, host_name=host_pod_name,
                                                      virtual_of=virtual_of_host_pod_name),
-                            host_context=host_context)
+                            host_context=host_context, input_types={"cluster": ClusterKind})
