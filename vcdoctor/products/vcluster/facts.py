@@ -7,11 +7,12 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from vcdoctor import logs
 from vcdoctor import pods as podinfo
+from vcdoctor.chart_schema import ChartSchema
 from vcdoctor.contributions import Contribution, SecretValue, VirtualPods
 from vcdoctor.engine.facts import RUNTIME, Fact, FactContext, Read, ScopedApi, SideUnavailable
 from vcdoctor.gateway import GatewayError, NotFound
 from vcdoctor.gateway import resources as r
-from vcdoctor.products.helm.release import ChartSchema, MalformedRelease, NoRelease, chart_schema, reduced_release
+from vcdoctor.products.helm.release import MalformedRelease, NoRelease, chart_schema, reduced_release
 from vcdoctor.products.vcluster import compat, syncer_log
 from vcdoctor.products.vcluster.config import (
     BOOL_FLAGS,
