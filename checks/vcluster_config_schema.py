@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import List, Optional, Tuple, Union
 
 from vcdoctor import remedy
+from vcdoctor.chart_schema import ChartSchema
 from vcdoctor.engine.verdicts import COULD_NOT_LOOK, could_not_look
 from vcdoctor.gateway import GatewayError
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Fix, Severity, Status, Verdict
 from vcdoctor.products import vcluster as vcl
-from vcdoctor.products.helm.release import ChartSchema, MalformedRelease, NoRelease
+from vcdoctor.products.helm.release import MalformedRelease, NoRelease
 from vcdoctor.products.vcluster import compat
 from vcdoctor.products.vcluster.config_schema import UNKNOWN_KEY, SchemaProblem, UnusableSchema, problems
 from vcdoctor.products.vcluster.facts import ChartSchemas, SettingsByVCluster

@@ -1,10 +1,11 @@
-"""What each product tells the generic modules about itself (what a snapshot keeps, what redaction leaves in clear)."""
+"""What each product tells the generic modules about itself (what a snapshot keeps, what redaction leaves in clear,
+which kube contexts are its virtual clusters, the types of the run inputs it fills)."""
 
 from __future__ import annotations
 
 import functools
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, FrozenSet, Iterable, Mapping, Optional, Protocol, Tuple
 
 #: the built-in products' modules that hold a CONTRIBUTION; imported by name, as the registry imports their facts,
@@ -74,6 +75,11 @@ class Contribution:
     #: names its checks look up literally: redaction leaves them in clear, or the verdicts would change
     literal_names: Tuple[str, ...] = ()
     virtual_pods: Optional[VirtualPods] = None
+    #: the host cluster's context a kube context of one of its virtual clusters names (as its CLI writes them),
+    #: None for any other context: --all-contexts examines that virtual cluster through its host's run
+    host_context: Optional[Callable[[str], Optional[str]]] = None
+    #: the type of each run input (engine.facts.INPUTS) it describes: the registry holds checks' annotations to it
+    input_types: Mapping[str, Any] = field(default_factory=dict)
 
 
 @functools.lru_cache(maxsize=None)
@@ -94,3 +100,14 @@ def secret_values() -> Dict[str, SecretValue]:
 def virtual_pods() -> Optional[VirtualPods]:
     """The product that syncs virtual pods to host pods, if one does."""
     return next((c.virtual_pods for c in contributions() if c.virtual_pods is not None), None)
+
+
+def host_context(context: str) -> Optional[str]:
+    """The host cluster's context that ``context`` names, if a product says it is one of its virtual clusters'."""
+    return next((host for c in contributions() if c.host_context is not None
+                 for host in [c.host_context(context)] if host is not None), None)
+
+
+def input_types() -> Dict[str, Any]:
+    """Every product's run input types, by input name."""
+    return {name: kind for c in contributions() for name, kind in c.input_types.items()}

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
+from vcdoctor import contributions
 from vcdoctor.engine.facts import HOST, INPUTS, VIRTUAL, Fact, SideVariant, closure
 from vcdoctor.engine.verdicts import ENGINE_FINDINGS
 from vcdoctor.model import Check, Finding, Verdict
-from vcdoctor.products.vcluster.sides import ClusterKind
 from vcdoctor.target import Target
 
 GROUP = "vcdoctor.checks"
@@ -30,9 +30,8 @@ BUILTIN_FACT_MODULES = (
 )
 
 
-#: the type of each run input (engine.facts.INPUTS) a check or fact may name
-INPUT_TYPES: Dict[str, Any] = {"target": Target, "now": datetime.datetime, "context": Optional[str],
-                               "cluster": ClusterKind}
+#: the type of each generic run input (engine.facts.INPUTS) a check or fact may name; products add theirs
+INPUT_TYPES: Dict[str, Any] = {"target": Target, "now": datetime.datetime, "context": Optional[str]}
 #: the findings the engine gives any check (could not look, crashed, ...): no check may declare their codes
 ENGINE_CODES = {f.code: f for f in ENGINE_FINDINGS}
 
@@ -186,9 +185,10 @@ def type_problems(check: Check, facts: Dict[str, Fact]) -> List[str]:
     except Exception as exc:  # a name the annotations use is not importable in the check's module
         return [f"check {check.id!r}: the annotations of run do not resolve ({exc})"]
     found = []
+    inputs = input_types()
     for name in check.needs:
         try:
-            wanted = INPUT_TYPES[name] if name in INPUTS else facts[name].returns()
+            wanted = inputs[name] if name in INPUTS else facts[name].returns()
         except TypeError as exc:
             found.append(f"check {check.id!r} parameter {name!r}: {exc}")
             continue
@@ -199,6 +199,11 @@ def type_problems(check: Check, facts: Dict[str, Fact]) -> List[str]:
             found.append(f"check {check.id!r} parameter {name!r} is annotated {type_name(annotations[name])}, "
                          f"but {'input' if name in INPUTS else 'fact'} {name!r} is {type_name(wanted)}")
     return found
+
+
+def input_types() -> Dict[str, Any]:
+    """The type of every run input: the generic ones, and those the products describe."""
+    return {**contributions.input_types(), **INPUT_TYPES}
 
 
 def fits(annotation: Any, returned: Any) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from vcdoctor import contributions
 from vcdoctor import report as reporting
 from vcdoctor.cli_options import say
 from vcdoctor.deadline import Deadline
@@ -35,11 +36,9 @@ def all_contexts(kubeconfig: Optional[str]) -> List[str]:
         raise Failure(ExitCode.CLUSTER, ErrorCode.KUBECONFIG, str(exc)) from None
     if not names:
         raise Failure(ExitCode.CLUSTER, ErrorCode.KUBECONFIG, "the kubeconfig defines no contexts")
-    from vcdoctor.products.vcluster.sides import parse_context
-
-    # a `vcluster connect` context whose host context is in the list too: the host's run examines that vCluster
-    # (a second run would read the host again and count its findings twice)
-    hosts = {n: ref.host_context for n in names for ref in [parse_context(n)] if ref and ref.host_context in names}
+    # a virtual cluster's context (`vcluster connect`'s) whose host context is in the list too: the host's run
+    # examines that vCluster (a second run would read the host again and count its findings twice)
+    hosts = {n: host for n in names for host in [contributions.host_context(n)] if host in names}
     for name, host in hosts.items():
         say(f"--all-contexts: {name} is examined through its host context {host}")
     return [n for n in names if n not in hosts]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from vcdoctor.products.helm.release import ChartSchema
+from vcdoctor.chart_schema import ChartSchema
 
 
 class UsageError(Exception):

@@ -7,9 +7,9 @@ import binascii
 import gzip
 import json
 import zlib
-from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
+from vcdoctor.chart_schema import ChartSchema
 from vcdoctor.engine.facts import ScopedApi
 from vcdoctor.gateway import resources as r
 from vcdoctor.secret_values import decode_key
@@ -30,18 +30,6 @@ class MalformedRelease(Exception):
 
 class NoRelease(Exception):
     """No current Helm release of that name (installed by `helm template`, Argo CD and the like)."""
-
-
-@dataclass(frozen=True)
-class ChartSchema:
-    """A vCluster config JSON Schema and where it came from."""
-
-    source: str
-    #: the chart version that shipped it, when known
-    chart_version: Optional[str]
-    document: Mapping[str, Any] = field(compare=False, repr=False)
-    #: the compiled validator, when it was already built (checking a big schema takes a few 100 ms)
-    validator: Any = field(default=None, compare=False, repr=False)
 
 
 def current_release_secret(api: ScopedApi, namespace: str, release: str) -> Optional[str]:

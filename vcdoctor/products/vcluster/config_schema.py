@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from vcdoctor.products.helm.release import ChartSchema
+from vcdoctor.chart_schema import ChartSchema
 
 #: Schema files are small (vCluster's is about 150 KB); anything far bigger is the wrong file.
 MAX_SCHEMA_BYTES = 16 * 1024 * 1024

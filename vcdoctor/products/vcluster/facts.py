@@ -7,11 +7,12 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from vcdoctor import logs
 from vcdoctor import pods as podinfo
+from vcdoctor.chart_schema import ChartSchema
 from vcdoctor.contributions import Contribution, SecretValue, VirtualPods
 from vcdoctor.engine.facts import RUNTIME, Fact, FactContext, Read, ScopedApi, SideUnavailable
 from vcdoctor.gateway import GatewayError, NotFound
 from vcdoctor.gateway import resources as r
-from vcdoctor.products.helm.release import ChartSchema, MalformedRelease, NoRelease, chart_schema, reduced_release
+from vcdoctor.products.helm.release import MalformedRelease, NoRelease, chart_schema, reduced_release
 from vcdoctor.products.vcluster import compat, syncer_log
 from vcdoctor.products.vcluster.config import (
     BOOL_FLAGS,
@@ -55,6 +56,7 @@ from vcdoctor.products.vcluster.names import (
     virtual_of_host_pod_name,
     virtual_ref,
 )
+from vcdoctor.products.vcluster.sides import ClusterKind, host_context
 from vcdoctor.products.vcluster.syncer_log import Refusal
 from vcdoctor.secret_values import DERIVED_FROM, SecretKeyMissing, decode_key, stored_digest
 
@@ -350,4 +352,5 @@ SNAPSHOT_SECRET_VALUES = (VC_CONFIG, SecretValue("release", reduced_release))
 CONTRIBUTION = Contribution("vCluster", flags=SNAPSHOT_FLAGS, bool_flags=SNAPSHOT_BOOL_FLAGS,
                             annotations=SNAPSHOT_ANNOTATIONS, secret_values=SNAPSHOT_SECRET_VALUES,
                             virtual_pods=VirtualPods(identity=synced_identity, host_name=host_pod_name,
-                                                     virtual_of=virtual_of_host_pod_name))
+                                                     virtual_of=virtual_of_host_pod_name),
+                            host_context=host_context, input_types={"cluster": ClusterKind})

@@ -52,6 +52,12 @@ def parse_context(context: Optional[str]) -> Optional[ContextRef]:
     return ContextRef(name, namespace, host)
 
 
+def host_context(context: str) -> Optional[str]:
+    """The host context a ``vcluster connect`` context names, else None."""
+    ref = parse_context(context)
+    return ref.host_context if ref else None
+
+
 def node_markers(node: dict) -> List[str]:
     """What on ``node`` only vCluster writes (empty for a real node seen on the host)."""
     meta = node.get("metadata") or {}
