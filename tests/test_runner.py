@@ -101,3 +101,18 @@ def test_a_finding_fills_its_remediation_template_unless_the_check_words_its_own
     assert missing.verdict("m", (), "Create it by hand.", queue="team-a").remediation == "Create it by hand."
     verdict = missing.verdict("m", (), objects=["team-a"])
     assert (verdict.status, verdict.code, verdict.objects) == (Status.FAIL, "XYZ200", ("team-a",))
+
+
+def test_a_read_cut_by_the_deadline_is_the_deadline_whichever_thread_noticed_first():
+    """The socket timeout is the run's remaining time: the check's own read may fail a moment before the runner
+    stops waiting. Either way the verdict says deadline, not an unreachable server."""
+    from vcdoctor.gateway import Unreachable
+
+    def cut():
+        raise Unreachable(ApiRequest("log", r.PODS, "kai-scheduler", "pod-grouper-0"), "timed out: read timed out")
+
+    from vcdoctor.engine.runner import _evaluate
+
+    result = _evaluate(_check("a", cut), FactStore(None, {}, {}), Deadline(0.0))  # the check's own thread
+    assert result.status is Status.ERROR and result.message.startswith("deadline: not finished within 0 s")
+    assert any("read timed out" in e.observation for e in result.evidence)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from concurrent.futures import Future
 from dataclasses import replace
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
+from vcdoctor.deadline import Deadline
 from vcdoctor.engine.executor import Executor
 from vcdoctor.engine.facts import FactStore, SideUnavailable
 from vcdoctor.engine.verdicts import BLOCKED, CHECK_BUG, ENGINE_FINDINGS, UNFINISHED, could_not_look, side_unavailable
@@ -37,7 +38,7 @@ def run_checks(checks: Sequence[Check], store: FactStore, executor: Executor, ch
 
     def work(check: Check) -> CheckResult:
         blocker = _blocker(check, futures) if chained else None
-        result = _blocked(check, blocker) if blocker else _evaluate(check, store)
+        result = _blocked(check, blocker) if blocker else _evaluate(check, store, executor.deadline)
         if on_done is not None:
             on_done(result)
         return result
@@ -54,12 +55,20 @@ def run_checks(checks: Sequence[Check], store: FactStore, executor: Executor, ch
     return _collect(checks, futures, executor, f"deadline: not finished within {executor.deadline.seconds:g} s")
 
 
-def _collect(checks: Sequence[Check], futures: Dict[str, Future], executor: Executor, reason: str) -> List[CheckResult]:
-    elapsed = executor.deadline.elapsed_ms()
+def _unfinished(deadline: Deadline, exc: Optional[GatewayError] = None, reason: str = "") -> Verdict:
+    reason = reason or f"deadline: not finished within {deadline.seconds:g} s"
     fix = ("Retry with a longer deadline, e.g. vcdoctor run --timeout 120" if reason.startswith("deadline")
            else "Run vcdoctor again and let it finish.")
-    seen = Evidence("run", reason.split(":")[0], {"elapsed_ms": elapsed, "timeout_s": executor.deadline.seconds})
-    unfinished = UNFINISHED.verdict(reason, (seen,), fix)
+    seen: Tuple[Evidence, ...] = (Evidence("run", reason.split(":")[0], {"elapsed_ms": deadline.elapsed_ms(),
+                                                                      "timeout_s": deadline.seconds}),)
+    if exc is not None:
+        seen += (Evidence(exc.request.describe() if exc.request else "API server", exc.reason, {"outcome": exc.kind}),)
+    return UNFINISHED.verdict(reason, seen, fix)
+
+
+def _collect(checks: Sequence[Check], futures: Dict[str, Future], executor: Executor, reason: str) -> List[CheckResult]:
+    elapsed = executor.deadline.elapsed_ms()
+    unfinished = _unfinished(executor.deadline, reason=reason)
     return [futures[c.id].result() if futures[c.id].done() else _result(c, unfinished, elapsed) for c in checks]
 
 
@@ -87,7 +96,7 @@ def _blocked(check: Check, blocker: CheckResult) -> CheckResult:
     return _result(check, verdict, 0)
 
 
-def _evaluate(check: Check, store: FactStore) -> CheckResult:
+def _evaluate(check: Check, store: FactStore, deadline: Deadline) -> CheckResult:
     started = time.monotonic()
     try:
         arguments = {name: store.argument(name) for name in check.needs}
@@ -95,7 +104,8 @@ def _evaluate(check: Check, store: FactStore) -> CheckResult:
     except SideUnavailable as exc:
         verdict = side_unavailable(exc)
     except GatewayError as exc:
-        verdict = could_not_look(exc)
+        # a read cut by the run's deadline is the deadline's doing, whichever thread noticed it first
+        verdict = _unfinished(deadline, exc) if deadline.expired else could_not_look(exc)
     except Exception as exc:  # a crashing check must not take the others down
         verdict = CHECK_BUG.verdict(f"check crashed: {type(exc).__name__}: {exc}",
                                     (Evidence(f"check {check.id}", "raised an exception",
