@@ -96,7 +96,7 @@ def _blocks(component: compat.Component, settings: kai.KaiSettings) -> str:
     narrowed = ""
     if component.key == "admission" and settings.webhooks_need_queue_label:
         narrowed = (f"; only in namespaces labelled {settings.queue_label.value or 'with the queue label'} (Config "
-                    f"spec.admission.queueLabelSelector)")
+                    f"spec.admission.{compat.QUEUE_LABEL_SELECTOR.value})")
     return "".join(f"; it serves KAI's webhooks, which fail closed: while it is down the API server refuses "
                    f"{row.value.refuses} ({row.source})" for row in rows) + (narrowed if rows else "")
 

@@ -194,6 +194,12 @@ WEBHOOK_OUTAGES: Tuple[Known[Outage], ...] = (
 )
 
 
+#: Config spec.admission.<this> narrows the pod webhooks to namespaces that carry the queue label key
+QUEUE_LABEL_SELECTOR = Known(Span((0, 9, 0)), "queueLabelSelector",
+                            "pkg/operator/operands/admission/resources.go:158@v0.9.0, :156@v0.12.0; "
+                            "pkg/apis/kai/v1/admission/admission.go:37@v0.10.0, :42@v0.17.0")
+
+
 def outages(component: str, version: Optional[Version]) -> Tuple[Known[Outage], ...]:
     """What a down ``component`` blocks at ``version`` (empty for an unknown release)."""
     if version is None:

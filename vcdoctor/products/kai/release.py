@@ -126,8 +126,7 @@ class KaiSettings:
     #: the pod-grouper's --pod-label-selector and --namespace-label-selector, as it parses them (v0.7+)
     pod_selector: Tuple[Tuple[str, str], ...] = ()
     namespace_selector: Tuple[Tuple[str, str], ...] = ()
-    #: Config spec.admission.queueLabelSelector (v0.9+): the pod webhooks match only namespaces with the queue label
-    #: key (operands/admission/resources.go:158@v0.9.0, :156@v0.12.0)
+    #: compat.QUEUE_LABEL_SELECTOR: the pod webhooks match only namespaces with the queue label key
     webhooks_need_queue_label: bool = False
 
     @property
@@ -150,7 +149,7 @@ def settings(release: KaiRelease, kai_pods: Sequence[dict], config: Optional[dic
     return KaiSettings(release, _scheduler_name(glob, kai_pods), _queue_label(release, glob, grouper),
                        _node_pool_label(release, glob, grouper), *_json_log(release, glob, grouper), problems,
                        switched_off=_switched_off(config),
-                       webhooks_need_queue_label=_admission(config).get("queueLabelSelector") is True,
+                       webhooks_need_queue_label=_admission(config).get(compat.QUEUE_LABEL_SELECTOR.value) is True,
                        pod_selector=_selector(grouper, compat.POD_LABEL_SELECTOR_FLAG),
                        namespace_selector=_selector(grouper, compat.NAMESPACE_LABEL_SELECTOR_FLAG))
 
