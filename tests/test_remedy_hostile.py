@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import pathlib
 
+import pytest
 import yaml
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
@@ -161,3 +162,20 @@ def test_any_hostile_field_makes_exactly_the_intended_calls(name, namespace, val
     patch = ["kubectl", "patch", f"queues.scheduling.run.ai/{value}", "--type", "merge", "--patch",
              json.dumps({"spec": {"parentQueue": pod}}), "--context", CONTEXT]
     assert [c for c in calls if c[:2] == ["kubectl", "patch"]] == ([patch] if ok_value and usable(pod) else [])
+
+
+@pytest.mark.parametrize("flag", ["--namespace-label-selector", "--pod-label-selector"])
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_a_hostile_pod_grouper_selector_stays_a_quoted_comment(attack, flag, cluster, run_check, tmp_path):
+    """The pod-grouper's --namespace-label-selector and --pod-label-selector reach kai-podgroup's by-hand steps
+    (the labels to add): any text there stays a quoted word in a comment, or the step stops."""
+    from tests.fakeapi import kai_releases as kr
+    from vcdoctor.checks.kai_podgroup import CHECK
+
+    args = [flag, f"kai={attack}"]
+    cluster.add(*kr.install("v0.17.0", broken={"pod-grouper": {"args": args}}), *f.vcluster(VC, VC_NS),
+                f.synced_pod("p", "team-a", VC, VC_NS, podgroup=None))
+    result = run_check(CHECK, context=CONTEXT)
+    assert result.fix is not None and "lack" in result.message  # the selector explained the missing PodGroup
+    pasted = _paste(result.fix.script, cluster, tmp_path)
+    assert pasted.calls == []  # by hand only: nothing runs
