@@ -53,8 +53,36 @@ def kai_root_queue(cluster):
     cluster.set_log("kai-scheduler", "pod-grouper-7d9f8c-abcde", "pod-grouper", QUIET_LOG)
 
 
-#: clusters only the closed loop needs, for the step kinds no shipped example asks for
-LOOP_ONLY = {"kai-not-installed": kai_not_installed, "kai-root-queue": kai_root_queue}
+def runtime_class_refused(cluster):
+    """KAI v0.14 gave a GPU pod RuntimeClass nvidia, which the host lacks: the syncer logged the refusal."""
+    cluster.add(*f.vcluster(VC, VC_NS, set_owner=False), f.helm_release(VC, VC_NS, 1), *kr.install("v0.14.0"))
+    cluster.set_log("kai-scheduler", "pod-grouper-7d9f8c-abcde", "pod-grouper", QUIET_LOG)
+    cluster.set_log(VC_NS, f"{VC}-0", "syncer", "2026-11-20T10:00:01.000Z\tINFO\tpod\terror syncing Pod team-a/trainer "
+                    f'to host cluster: pods "trainer-x-team-a-x-{VC}" is forbidden: pod rejected: RuntimeClass '
+                    '"nvidia" not found\n')
+
+
+def namespace_outside_the_pod_grouper(cluster):
+    """The pod-grouper watches only namespaces labelled kai=on; the vCluster's host namespace is not."""
+    args = ["--queue-label-key=kai.scheduler/queue", "--namespace-label-selector", "kai=on"]
+    cluster.add(*f.vcluster(VC, VC_NS, set_owner=False), f.helm_release(VC, VC_NS, 1),
+                *kr.install("v0.17.0", broken={"pod-grouper": {"args": args}}),
+                f.synced_pod("p", "team-a", VC, VC_NS, podgroup=None))
+    cluster.set_log("kai-scheduler", "pod-grouper-7d9f8c-abcde", "pod-grouper", QUIET_LOG)
+
+
+def kai_scaled_down_elsewhere(cluster):
+    """KAI's chart was installed in gpu-system and scaled to zero: its Helm release is there, no pod runs."""
+    cluster.add(*f.vcluster(VC, VC_NS, set_owner=False), f.helm_release(VC, VC_NS, 1),
+                f.helm_release("kai-scheduler", "gpu-system", 2), f.synced_pod("p", "team-a", VC, VC_NS))
+
+
+#: clusters only the closed loop needs, for the step kinds no shipped example asks for, and for fixes that only
+#: look or are done by hand (their scripts must still paste cleanly and change nothing)
+LOOP_ONLY = {"kai-not-installed": kai_not_installed, "kai-root-queue": kai_root_queue,
+             "runtime-class-refused": runtime_class_refused,
+             "namespace-outside-the-pod-grouper": namespace_outside_the_pod_grouper,
+             "kai-scaled-down-elsewhere": kai_scaled_down_elsewhere}
 CLUSTERS = {**SCENARIOS, **LOOP_ONLY}
 UPSTREAM_CITATION = re.compile(r"\.(?:go|yaml|yml|tpl|md|json)(?::[\d,-]+)?@v\d")
 
