@@ -10,6 +10,7 @@ from vcdoctor.engine.verdicts import could_not_look
 from vcdoctor.engine.verdicts import remediation as access_remediation
 from vcdoctor.gateway import GatewayError, NotInArchive
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Fix, Severity, Status, Verdict
+from vcdoctor.pods import Pod
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.kai import compat
@@ -51,7 +52,7 @@ def _syncer_denials(scope: Scope, vclusters: Tuple[vcl.VCluster, ...],
     return found, problems, unread
 
 
-def _pod_evidence(pod: dict) -> Evidence:
+def _pod_evidence(pod: Pod) -> Evidence:
     data = {k: podinfo.annotations(pod)[k] for k in (kai.GPU_FRACTION, kai.GPU_MEMORY)
             if k in podinfo.annotations(pod)}
     data["node"] = podinfo.node_name(pod)
@@ -64,13 +65,13 @@ def _denied_in(denials: List[Evidence]) -> List[str]:
     return list(dict.fromkeys(str(d.data.get("vcluster")) for d in denials))
 
 
-def _vcluster_of(pods: List[dict], denials: List[Evidence]) -> Optional[str]:
+def _vcluster_of(pods: List[Pod], denials: List[Evidence]) -> Optional[str]:
     refs = {str(d.data.get("vcluster")) for d in denials}
     refs |= {f"{ns}/{name}" for ns, name in map(vcl.owner_key, pods) if name}
     return next(iter(refs)) if len(refs) == 1 else None
 
 
-def run(scope: Scope, vclusters: Tuple[vcl.VCluster, ...], examined_pods: List[dict], syncer_logs: SyncerLogs,
+def run(scope: Scope, vclusters: Tuple[vcl.VCluster, ...], examined_pods: List[Pod], syncer_logs: SyncerLogs,
         gpu_sharing: kai.SharingState, reservation_pods: kai.ReservationPods, kai_release: kai.KaiRelease,
         kai_settings: kai.KaiSettings, context: Optional[str]) -> Verdict:
     examined = examined_pods
@@ -129,20 +130,18 @@ def run(scope: Scope, vclusters: Tuple[vcl.VCluster, ...], examined_pods: List[d
                          kai_settings.namespace, _denied_in(denials))
 
 
-def _termination(pod: dict) -> str:
+def _termination(pod: Pod) -> str:
     """The container's own last words: the termination message, else the waiting message, else the reason."""
     for status in podinfo.container_statuses(pod):
-        for where in ((status.get("lastState") or {}).get("terminated"), (status.get("state") or {}).get("terminated"),
-                      (status.get("state") or {}).get("waiting")):
-            if where and where.get("message"):
-                return f"{status.get('name')}: {str(where['message']).strip()[:400]}"
-    for cond in (pod.get("status") or {}).get("conditions") or []:
-        if cond.get("message"):
-            return str(cond["message"])[:400]
-    return (pod.get("status") or {}).get("message") or podinfo.state_summary(pod)
+        if status.last_words:
+            return f"{status.name}: {status.last_words[:400]}"
+    for cond in pod.conditions:
+        if cond.message:
+            return cond.message[:400]
+    return pod.message or podinfo.state_summary(pod)
 
 
-def _reservation_fix(context: Optional[str], broken: List[dict], release: kai.KaiRelease, namespace: str) -> Fix:
+def _reservation_fix(context: Optional[str], broken: List[Pod], release: kai.KaiRelease, namespace: str) -> Fix:
     why = ["The reservation pods the binder could not start, and the binder's own account:"]
     look = kai.inspect_pods(broken[:3])
     commands = look.commands + (("kubectl", "logs", "deployment/binder", "--namespace", namespace, "--tail", "100"),)
@@ -158,7 +157,7 @@ def _reservation_fix(context: Optional[str], broken: List[dict], release: kai.Ka
                              lines=("Check the NVIDIA GPU operator / device plugin and the container runtime.",)))
 
 
-def _reservations(reservations: List[dict], shared: List[dict], evidence: tuple, release: kai.KaiRelease,
+def _reservations(reservations: List[Pod], shared: List[Pod], evidence: tuple, release: kai.KaiRelease,
                   namespace: str, context: Optional[str], kai_namespace: str, denied_in: List[str]) -> Verdict:
     by_node: dict = {}
     for pod in reservations:

@@ -7,6 +7,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 from vcdoctor import pods as podinfo
 from vcdoctor import remedy
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Fix, Severity, Status, Verdict
+from vcdoctor.pods import Pod
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.kai import compat
@@ -28,7 +29,7 @@ def _install_fix(context: Optional[str], namespace: str) -> Fix:
     return remedy.fix(context, kai.KaiInstall(namespace=namespace))
 
 
-def _members(component: compat.Component, pods: List[dict], scheduler: str) -> List[dict]:
+def _members(component: compat.Component, pods: List[Pod], scheduler: str) -> List[Pod]:
     app = component.app.format(scheduler_name=scheduler)
     if component.key == "scheduler" and component.operator_managed:
         # one Deployment per SchedulingShard: <schedulerName>-<shard> (resources_for_shard.go@v0.10.0:38)
@@ -37,13 +38,13 @@ def _members(component: compat.Component, pods: List[dict], scheduler: str) -> L
     return [p for p in pods if podinfo.labels(p).get("app") == app]
 
 
-def _shards(component: compat.Component, members: List[dict], settings: kai.KaiSettings,
-            waiting: Callable[[], Optional[List[dict]]]) -> List[Tuple[str, List[dict]]]:
+def _shards(component: compat.Component, members: List[Pod], settings: kai.KaiSettings,
+            waiting: Callable[[], Optional[List[Pod]]]) -> List[Tuple[str, List[Pod]]]:
     """Each SchedulingShard's scheduler is its own Deployment for its own node pool (resources_for_shard.go:65-76,
     394-396@v0.17.0): a partition, not a replica, judged on its own. Other components are one group."""
     if not (component.key == "scheduler" and component.operator_managed):
         return [("", members)]
-    by_app: Dict[str, List[dict]] = {}
+    by_app: Dict[str, List[Pod]] = {}
     for pod in members:
         by_app.setdefault(str(podinfo.labels(pod).get("app")), []).append(pod)
     if len(by_app) == 1:
@@ -51,7 +52,7 @@ def _shards(component: compat.Component, members: List[dict], settings: kai.KaiS
     return [(_pool(app, pods, settings, waiting), pods) for app, pods in sorted(by_app.items())]
 
 
-def _pool(app: str, pods: List[dict], settings: kai.KaiSettings, waiting: Callable[[], Optional[List[dict]]]) -> str:
+def _pool(app: str, pods: List[Pod], settings: kai.KaiSettings, waiting: Callable[[], Optional[List[Pod]]]) -> str:
     """The shard, its node pool and the Pending pods of that pool: the operator passes the pool as the scheduler's
     --partition-label-value (resources_for_shard.go:310@v0.10.0, :361@v0.17.0); the default shard's is empty and
     takes the objects without the node-pool label (kubernetes_lister.go:122-134@v0.17.0)."""
@@ -71,7 +72,7 @@ def _pool(app: str, pods: List[dict], settings: kai.KaiSettings, waiting: Callab
                                                   else "no examined pod of it is Pending") + ")")
 
 
-def _deployments(pods: List[dict]) -> List[str]:
+def _deployments(pods: List[Pod]) -> List[str]:
     """The components' Deployments, ``namespace/name``: KAI names each after its pods' app label (as restart_fix
     does), and one outlives its pods, so an --ignore on it survives a restart. A pod known only by its image names
     none."""
@@ -79,12 +80,12 @@ def _deployments(pods: List[dict]) -> List[str]:
     return list(dict.fromkeys(f"{namespace}/{app}" for namespace, app in apps if app))
 
 
-def _concerned(pods: List[dict]) -> List[str]:
+def _concerned(pods: List[Pod]) -> List[str]:
     """The objects a finding on these pods names: their Deployments, then the pods themselves."""
     return _deployments(pods) + [podinfo.ref(p) for p in pods]
 
 
-def _pod_evidence(pod: dict, component: str) -> Evidence:
+def _pod_evidence(pod: Pod, component: str) -> Evidence:
     return Evidence(f"pod {podinfo.ref(pod)}", podinfo.state_summary(pod),
                     {"component": component, "ready": podinfo.is_ready(pod), "restarts": podinfo.restarts(pod),
                      "image": podinfo.image_tag(pod)})
@@ -101,7 +102,7 @@ def _blocks(component: compat.Component, settings: kai.KaiSettings) -> str:
                    f"{row.value.refuses} ({row.source})" for row in rows) + (narrowed if rows else "")
 
 
-def _health(component: compat.Component, members: List[dict],
+def _health(component: compat.Component, members: List[Pod],
             settings: kai.KaiSettings) -> Tuple[Optional[str], Optional[str]]:
     """(failure, warning) of one component's pods."""
     ready = [p for p in members if podinfo.is_ready(p)]
@@ -130,7 +131,7 @@ def _missing_fix(context: Optional[str], family: compat.Family, missing: List[st
                   ("kubectl", "get", "deployments", "--namespace", namespace))))
 
 
-def _unknown_release(pods: List[dict], release: kai.KaiRelease, evidence: List[Evidence],
+def _unknown_release(pods: List[Pod], release: kai.KaiRelease, evidence: List[Evidence],
                      context: Optional[str], namespace: str) -> Verdict:
     """Outside the table: no list of expected components; say so, and still report pods that are down."""
     parts = [f"{release.outside_message()}: checked only that its {len(pods)} pod(s) are Running and Ready, not "
@@ -165,7 +166,7 @@ def _elsewhere(traces: Tuple[str, ...], namespace: str, context: Optional[str]) 
                                                kai.FIND_SELECTOR),))), objects=(namespace,))
 
 
-def run(kai_pods: Tuple[dict, ...], kai_namespace_exists: kai.NamespaceExists, kai_traces: kai.Traces,
+def run(kai_pods: Tuple[Pod, ...], kai_namespace_exists: kai.NamespaceExists, kai_traces: kai.Traces,
         kai_release: kai.KaiRelease, kai_settings: kai.KaiSettings, pending_kai_pods: kai.PendingKaiPods,
         context: Optional[str]) -> Verdict:
     namespace = kai_settings.namespace
@@ -194,7 +195,7 @@ def run(kai_pods: Tuple[dict, ...], kai_namespace_exists: kai.NamespaceExists, k
     failures: List[str] = []
     warnings: List[str] = []
     missing: List[str] = []
-    inspect: List[dict] = []
+    inspect: List[Pod] = []
     restart: Dict[str, None] = {}
     disabled: Dict[str, str] = {}  # component key -> its Deployment, namespace/app
     concerned: Dict[str, None] = {}

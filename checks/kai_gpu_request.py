@@ -7,6 +7,7 @@ from typing import List, Optional
 from vcdoctor import pods as podinfo
 from vcdoctor import remedy
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Severity, Status, Verdict
+from vcdoctor.pods import Pod
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.kai import compat
@@ -25,7 +26,7 @@ VALID = """Fix the pod inside the vCluster and recreate it. KAI accepts:
   resources.limits."nvidia.com/gpu": 1   # whole GPUs"""
 
 
-def _vcluster(pod: dict) -> Optional[str]:
+def _vcluster(pod: Pod) -> Optional[str]:
     ns, name = vcl.owner_key(pod)
     return f"{ns}/{name}" if name else None
 
@@ -35,7 +36,7 @@ NO_GPUS = ("No node advertises allocatable nvidia.com/gpu: the NVIDIA GPU operat
            "  kubectl get pods -A -l app=nvidia-device-plugin-daemonset")
 
 
-def _problems(pod: dict, release: kai.KaiRelease) -> List[str]:
+def _problems(pod: Pod, release: kai.KaiRelease) -> List[str]:
     """KAI's own answer for the installed release (its validator's first error), or vcdoctor's reading of the
     annotations when the release is unknown (the newest validator's rules)."""
     version = release.effective or compat.NEWEST
@@ -46,7 +47,7 @@ def _problems(pod: dict, release: kai.KaiRelease) -> List[str]:
     return [_plain(pod, text) + f"{who} rejects it: {text}"]
 
 
-def _plain(pod: dict, text: str) -> str:
+def _plain(pod: Pod, text: str) -> str:
     """vcdoctor's own words for the value KAI refuses, before KAI's verbatim text."""
     ann = podinfo.annotations(pod)
     if text.startswith("gpu-fraction annotation value must be a positive number"):
@@ -58,7 +59,7 @@ def _plain(pod: dict, text: str) -> str:
     return ""
 
 
-def run(examined_kai_pods: List[dict], nodes: kai.Nodes, kai_settings: kai.KaiSettings,
+def run(examined_kai_pods: List[Pod], nodes: kai.Nodes, kai_settings: kai.KaiSettings,
         context: Optional[str]) -> Verdict:
     pods = [p for p in examined_kai_pods
             if kai.wants_gpu_share(p) or kai.whole_gpus(p) or GPU_ANNOTATIONS & set(podinfo.annotations(p))]

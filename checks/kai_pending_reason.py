@@ -6,6 +6,7 @@ from typing import List, Optional
 
 from vcdoctor import pods as podinfo
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Severity, Status, Verdict
+from vcdoctor.pods import Pod
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.vcluster.scope import Scope
@@ -26,6 +27,11 @@ def _when(event: dict) -> str:
     return event.get("lastTimestamp") or event.get("eventTime") or ""
 
 
+def _scheduled_message(pod: Pod) -> Optional[str]:
+    scheduled = podinfo.condition(pod, "PodScheduled")
+    return scheduled.message if scheduled else None
+
+
 def _targeted(scope: Scope, events_about: kai.EventsAbout, scheduler: str, context: Optional[str]) -> Verdict:
     pods = kai.kai_pods_of(scope.host_pods or (), scheduler)
     if not pods:
@@ -37,23 +43,24 @@ def _targeted(scope: Scope, events_about: kai.EventsAbout, scheduler: str, conte
                                               if podinfo.node_name(p)) or "not Pending",
                        tuple(Evidence(f"pod {podinfo.ref(p)}", podinfo.state_summary(p)) for p in pods))
     pod = pending[0]
-    ns, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
+    ns, name = podinfo.namespace(pod), podinfo.name(pod)
     pod_events = list(events_about(ns, "Pod", name))
     group = podinfo.annotations(pod).get(kai.PODGROUP_ANNOTATION)
     group_events = list(events_about(ns, "PodGroup", group)) if group else []
     # both lists are newest first; merged, they must be again (the newest word leads the evidence)
     events = sorted(pod_events + group_events, key=_when, reverse=True)
-    scheduled = podinfo.condition(pod, "PodScheduled") or {}
-    spoken = f"{scheduled.get('reason', '')} {scheduled.get('message', '')}".strip()
+    scheduled = podinfo.condition(pod, "PodScheduled")
+    scheduler_said = scheduled.message if scheduled else None
+    spoken = f"{scheduled.reason or ''} {scheduler_said or ''}".strip() if scheduled else ""
     evidence = [Evidence(f"pod {podinfo.ref(pod)}",
-                         f"PodScheduled={scheduled.get('status', 'unset')}: {spoken}".strip())]
+                         f"PodScheduled={(scheduled.status if scheduled else None) or 'unset'}: {spoken}".strip())]
     evidence += [_event_evidence(e) for e in events[:MAX_EVENTS]]
     # an event of any type is something said: KAI reports a gang still waiting for its pods as a Normal event on
     # the PodGroup ("NotReady: Job is not ready for scheduling", default_status_updater.go:289-304@v0.17.0)
     said_about = [f"{e.get('reason')}: {e.get('message')}" for e in pod_events[:1]]
     said_about += [f"PodGroup {group}: {e.get('reason')}: {e.get('message')}" for e in group_events[:1]]
-    if said_about or scheduled.get("message"):
-        message = "; ".join(said_about) if said_about else scheduled.get("message")
+    if said_about or scheduler_said:
+        message = "; ".join(said_about) if said_about else scheduler_said
         return PENDING_WITH_REASON.verdict(
             f"{podinfo.ref(pod)} is Pending; the scheduler says: {message}", tuple(evidence),
             "Act on the scheduler's message above; the full history, on the host cluster:\n"
@@ -70,7 +77,7 @@ def _targeted(scope: Scope, events_about: kai.EventsAbout, scheduler: str, conte
                     f"involvedObject.name={name}"), objects=[podinfo.ref(pod)])
 
 
-def run(scope: Scope, examined_kai_pods: List[dict], target_events: kai.EventsAbout, kai_settings: kai.KaiSettings,
+def run(scope: Scope, examined_kai_pods: List[Pod], target_events: kai.EventsAbout, kai_settings: kai.KaiSettings,
         context: Optional[str]) -> Verdict:
     if scope.host_pods is not None:
         return _targeted(scope, target_events, kai_settings.scheduler, context)
@@ -81,7 +88,7 @@ def run(scope: Scope, examined_kai_pods: List[dict], target_events: kai.EventsAb
     if not pending:
         return Verdict(Status.PASS, f"none of {len(pods)} kai-scheduler pod(s) is Pending",
                        (Evidence("kai-scheduler pods", f"{len(pods)} bound or finished"),))
-    evidence = tuple(Evidence(f"pod {podinfo.ref(p)}", (podinfo.condition(p, "PodScheduled") or {}).get("message")
+    evidence = tuple(Evidence(f"pod {podinfo.ref(p)}", _scheduled_message(p)
                               or "no PodScheduled message") for p in pending[:10])
     first = pending[0]
     # the pod's name as its owner knows it: inside the vCluster when it is a synced pod, else the host's

@@ -9,6 +9,7 @@ from typing import Dict, List, Optional, Set, Tuple
 from vcdoctor import pods as podinfo
 from vcdoctor import remedy
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Severity, Status, Verdict
+from vcdoctor.pods import Pod
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.kai import compat
@@ -21,10 +22,9 @@ GRACE = datetime.timedelta(seconds=60)
 MAX_LISTED = 10
 
 
-def _old_enough(pod: dict, now: datetime.datetime) -> bool:
-    created = (pod.get("metadata") or {}).get("creationTimestamp")
+def _old_enough(pod: Pod, now: datetime.datetime) -> bool:
     try:
-        return now - datetime.datetime.fromisoformat(str(created).replace("Z", "+00:00")) > GRACE
+        return now - datetime.datetime.fromisoformat(str(pod.created).replace("Z", "+00:00")) > GRACE
     except ValueError:
         return True
 
@@ -38,7 +38,7 @@ def _group_evidence(ref: str, group: dict) -> Evidence:
                                               or [])][:5]})
 
 
-def _why_ungrouped(pod: dict, settings: kai.KaiSettings,
+def _why_ungrouped(pod: Pod, settings: kai.KaiSettings,
                    namespace_labels: kai.NamespaceLabels) -> Tuple[str, Optional[str]]:
     """(kind, reason) the pod-grouper left this pod alone by its own rules; kind "" when none applies."""
     skip = compat.SKIP_PODGROUPER
@@ -63,7 +63,7 @@ def _why_ungrouped(pod: dict, settings: kai.KaiSettings,
     return "", None
 
 
-def _ungrouped_by_rule(unprocessed: List[dict], settings: kai.KaiSettings, namespace_labels: kai.NamespaceLabels,
+def _ungrouped_by_rule(unprocessed: List[Pod], settings: kai.KaiSettings, namespace_labels: kai.NamespaceLabels,
                        evidence: List[Evidence], context: Optional[str]) -> Optional[Verdict]:
     """Pods the pod-grouper's own selectors or a skip annotation exclude: not a broken pod-grouper."""
     reasons = [(pod, *_why_ungrouped(pod, settings, namespace_labels)) for pod in unprocessed]
@@ -99,8 +99,8 @@ def _ungrouped_by_rule(unprocessed: List[dict], settings: kai.KaiSettings, names
         remedy.fix(context, *steps))
 
 
-def run(scope: Scope, now: datetime.datetime, examined_kai_pods: List[dict], podgroup_refs: Set[Tuple[str, str]],
-        target_podgroups: Dict[Tuple[str, str], dict], kai_pods: Tuple[dict, ...], kai_settings: kai.KaiSettings,
+def run(scope: Scope, now: datetime.datetime, examined_kai_pods: List[Pod], podgroup_refs: Set[Tuple[str, str]],
+        target_podgroups: Dict[Tuple[str, str], dict], kai_pods: Tuple[Pod, ...], kai_settings: kai.KaiSettings,
         namespace_labels: kai.NamespaceLabels, context: Optional[str]) -> Verdict:
     namespace = kai_settings.namespace
     pods = examined_kai_pods
@@ -111,7 +111,7 @@ def run(scope: Scope, now: datetime.datetime, examined_kai_pods: List[dict], pod
     shared: Counter = Counter()
     for pod in pods:
         name = podinfo.annotations(pod).get(kai.PODGROUP_ANNOTATION)
-        ns = pod["metadata"].get("namespace")
+        ns = podinfo.namespace(pod)
         shared[name] += 1
         if not name:
             if _old_enough(pod, now) or scope.host_pods is not None:
@@ -126,7 +126,7 @@ def run(scope: Scope, now: datetime.datetime, examined_kai_pods: List[dict], pod
                                              f"{kai.PODGROUP_ANNOTATION}, "
                                              f"{len(dangling)} pointing at a missing PodGroup",
                        {"without_annotation": [podinfo.ref(p) for p in unprocessed[:10]],
-                        "missing_podgroups": [f"{p['metadata']['namespace']}/{n}" for p, n in dangling[:10]]})
+                        "missing_podgroups": [f"{podinfo.namespace(p)}/{n}" for p, n in dangling[:10]]})
     evidence.insert(0, summary)
     if unprocessed:
         by_rule = _ungrouped_by_rule(unprocessed, kai_settings, namespace_labels, evidence, context)

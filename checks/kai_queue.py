@@ -8,6 +8,7 @@ from typing import Dict, List, Optional, Tuple
 from vcdoctor import pods as podinfo
 from vcdoctor import remedy
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Severity, Status, Verdict
+from vcdoctor.pods import Pod
 from vcdoctor.products import kai
 from vcdoctor.products.kai import compat
 from vcdoctor.products.kai.queues import PodQueue, QueueTree, pod_queue
@@ -17,7 +18,7 @@ from vcdoctor.remedy.steps import inside_vcluster
 MAX_LISTED = 10
 
 
-def _vcluster(pods: List[dict]) -> Optional[str]:
+def _vcluster(pods: List[Pod]) -> Optional[str]:
     refs = {f"{ns}/{name}" for ns, name in map(owner_key, pods) if name}
     return next(iter(refs)) if len(refs) == 1 else None
 
@@ -30,7 +31,7 @@ def _parent_for(tree: QueueTree) -> Tuple[str, bool]:
     return "default-parent-queue", "default-parent-queue" not in tree.names
 
 
-def run(examined_kai_pods: List[dict], queues: QueueTree, target_podgroups: Dict[Tuple[str, str], dict],
+def run(examined_kai_pods: List[Pod], queues: QueueTree, target_podgroups: Dict[Tuple[str, str], dict],
         kai_settings: kai.KaiSettings, context: Optional[str]) -> Verdict:
     pods = examined_kai_pods
     if not pods:
@@ -43,7 +44,7 @@ def run(examined_kai_pods: List[dict], queues: QueueTree, target_podgroups: Dict
     # (one per workload, never listed), else it follows the pod-grouper's order on the pod's labels
     podgroup_queues = {key: str((group.get("spec") or {}).get("queue") or "")
                        for key, group in target_podgroups.items()}
-    placed: Dict[str, List[Tuple[dict, PodQueue]]] = defaultdict(list)
+    placed: Dict[str, List[Tuple[Pod, PodQueue]]] = defaultdict(list)
     for pod in pods:
         found = pod_queue(pod, podgroup_queues, key, settings.node_pool_label.value)
         placed[found.queue].append((pod, found))

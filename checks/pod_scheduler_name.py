@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from vcdoctor import pods as podinfo
 from vcdoctor import remedy
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Fix, Severity, Status, Verdict
+from vcdoctor.pods import Pod
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.kai import compat
@@ -23,7 +24,7 @@ FIX = ("Set the scheduler in the pod spec inside the vCluster (spec.schedulerNam
        "For a Deployment/Job, set spec.template.spec.schedulerName and let the controller roll the pods.")
 
 
-def _scheduler_fix(context: Optional[str], pods: List[dict], scheduler: str) -> Fix:
+def _scheduler_fix(context: Optional[str], pods: List[Pod], scheduler: str) -> Fix:
     """The change is inside the vCluster: comments naming each pod's virtual name and its vCluster."""
     steps = []
     for key in sorted({vcl.owner_key(p) for p in pods}):
@@ -35,7 +36,7 @@ def _scheduler_fix(context: Optional[str], pods: List[dict], scheduler: str) -> 
     return remedy.fix(context, *steps)
 
 
-def _evidence(pod: dict) -> Evidence:
+def _evidence(pod: Pod) -> Evidence:
     intent = kai.kai_intent(pod)
     data: Dict[str, Any] = {"schedulerName": podinfo.scheduler_name(pod), "virtual_pod": vcl.virtual_ref(pod)}
     if intent:
@@ -145,7 +146,7 @@ def _runtime_class_refusals(refusals: Sequence[syncer_log.RuntimeClassRefusals],
     return None
 
 
-def _targeted(host_pods: Sequence[dict], scheduler: str, context: Optional[str]) -> Verdict:
+def _targeted(host_pods: Sequence[Pod], scheduler: str, context: Optional[str]) -> Verdict:
     """The --pod target's host pod(s)."""
     wrong = [p for p in host_pods if podinfo.scheduler_name(p) != scheduler]
     evidence = tuple(_evidence(p) for p in host_pods)
@@ -163,7 +164,7 @@ def _targeted(host_pods: Sequence[dict], scheduler: str, context: Optional[str])
                                    _scheduler_fix(context, wrong, scheduler), [podinfo.ref(p) for p in wrong])
 
 
-def run(scope: Scope, examined_pods: List[dict],
+def run(scope: Scope, examined_pods: List[Pod],
         runtime_class_refusals: Tuple[syncer_log.RuntimeClassRefusals, ...], kai_settings: kai.KaiSettings,
         context: Optional[str]) -> Verdict:
     scheduler = kai_settings.scheduler
@@ -182,7 +183,7 @@ def run(scope: Scope, examined_pods: List[dict],
                    (refused if refused.status is Status.FAIL else verdict).code, verdict.objects, (refused, verdict))
 
 
-def _whole_cluster(examined: Sequence[dict], scheduler: str, context: Optional[str]) -> Verdict:
+def _whole_cluster(examined: Sequence[Pod], scheduler: str, context: Optional[str]) -> Verdict:
     if not examined:
         return NO_SYNCED_POD.verdict("no vCluster-synced pods to examine",
                                      (Evidence("pods, all namespaces", f"none labelled {vcl.MANAGED_BY}"),))

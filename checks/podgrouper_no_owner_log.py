@@ -10,13 +10,14 @@ from vcdoctor.engine.verdicts import could_not_look
 from vcdoctor.engine.verdicts import remediation as access_remediation
 from vcdoctor.gateway import NotInArchive
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Severity, Status, Verdict
+from vcdoctor.pods import Pod
 from vcdoctor.products import kai
 from vcdoctor.products.kai import compat
 
 PODGROUP_NAME = re.compile(r"^pg-.+-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
-def _annotations(examined: List[dict]) -> Evidence:
+def _annotations(examined: List[Pod]) -> Evidence:
     examples: Dict[str, str] = {}
     unexpected: List[str] = []
     missing: List[str] = []
@@ -38,7 +39,7 @@ def _annotations(examined: List[dict]) -> Evidence:
                                                  f"pod-group-name annotation", data)
 
 
-def run(pod_grouper_logs: kai.PodGrouperLogs, examined_kai_pods: List[dict], kai_settings: kai.KaiSettings) -> Verdict:
+def run(pod_grouper_logs: kai.PodGrouperLogs, examined_kai_pods: List[Pod], kai_settings: kai.KaiSettings) -> Verdict:
     logs = pod_grouper_logs
     if not logs.pods:
         return NO_GROUPER.verdict(f"no pod-grouper pod in namespace {kai_settings.namespace}; see kai-components",

@@ -11,6 +11,7 @@ from vcdoctor.engine.verdicts import could_not_look
 from vcdoctor.engine.verdicts import remediation as access_remediation
 from vcdoctor.gateway import GatewayError, NotInArchive
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Fix, Severity, Status, Verdict
+from vcdoctor.pods import Pod
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.kai import compat
@@ -39,7 +40,7 @@ ONE_GANG = ("the pod-grouper may read the vCluster Service, so it climbs to it a
 
 def _service_account(logs: kai.PodGrouperLogs) -> str:
     pod = logs.pods[0]
-    account = (pod.get("spec") or {}).get("serviceAccountName") or "pod-grouper"
+    account = pod.service_account or "pod-grouper"
     return f"system:serviceaccount:{podinfo.namespace(pod)}:{account}"
 
 
@@ -98,7 +99,7 @@ def _judge(release: kai.KaiRelease, user: str, access: Dict[str, Optional[bool]]
     return HARMLESS_FINDING, f"{what}; KAI {release.text}: {HARMLESS}{unknown}", review
 
 
-def run(scope: Scope, pod_grouper_logs: kai.PodGrouperLogs, examined_kai_pods: List[dict],
+def run(scope: Scope, pod_grouper_logs: kai.PodGrouperLogs, examined_kai_pods: List[Pod],
         service_access: kai.ServiceAccess, kai_release: kai.KaiRelease, kai_settings: kai.KaiSettings,
         vcluster_settings: SettingsByVCluster, context: Optional[str]) -> Verdict:
     logs = pod_grouper_logs
@@ -175,7 +176,7 @@ def run(scope: Scope, pod_grouper_logs: kai.PodGrouperLogs, examined_kai_pods: L
                                 f"vCluster Service", (read_ev,))
 
 
-def _predict(owned: List[dict], examined: Dict[Key, vcl.VCluster], service_access: kai.ServiceAccess,
+def _predict(owned: List[Pod], examined: Dict[Key, vcl.VCluster], service_access: kai.ServiceAccess,
              release: kai.KaiRelease, settings: kai.KaiSettings, vcluster_settings: SettingsByVCluster, user: str,
              read_ev: Evidence) -> Verdict:
     """No refusal logged, but pods point at their vCluster's Service: ask the API server (SubjectAccessReview)

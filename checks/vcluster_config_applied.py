@@ -8,13 +8,14 @@ from typing import Optional, Tuple
 from vcdoctor import pods as podinfo
 from vcdoctor import remedy
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Severity, Status, Verdict
+from vcdoctor.pods import Pod
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.vcluster import compat
 from vcdoctor.products.vcluster.facts import SettingsByVCluster
 from vcdoctor.remedy import join
 
 
-def _examine(vc: vcl.VCluster, settings: vcl.Settings, control_plane: Tuple[dict, ...],
+def _examine(vc: vcl.VCluster, settings: vcl.Settings, control_plane: Tuple[Pod, ...],
              context: Optional[str]) -> Verdict:
     if settings.legacy or not vc.template_config_hash:
         return NO_HASH.verdict(f"{vc.ref}: vCluster {vc.version_text} keeps no config hash to compare",
@@ -73,7 +74,7 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, control_plane: Tuple[dict
 
 
 def run(vclusters: Tuple[vcl.VCluster, ...], vcluster_settings: SettingsByVCluster,
-        control_plane_pods: Tuple[dict, ...], context: Optional[str]) -> Verdict:
+        control_plane_pods: Tuple[Pod, ...], context: Optional[str]) -> Verdict:
     return vcl.each_vcluster(vclusters, vcluster_settings,
                              lambda vc, settings: _examine(vc, settings, control_plane_pods, context), context)
 

@@ -7,6 +7,7 @@ from typing import Dict, List, Optional, Tuple
 from vcdoctor import pods as podinfo
 from vcdoctor import remedy
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Fix, Severity, Status, Verdict
+from vcdoctor.pods import Pod
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.vcluster import compat
@@ -23,14 +24,14 @@ def sync_labels_values(patterns: List[object], queue_label: str) -> dict:
     return {"experimental": {"syncSettings": {"syncLabels": labels}}}
 
 
-def _queue_intent(pods: List[dict], queue_label: str) -> Tuple[List[dict], List[dict]]:
+def _queue_intent(pods: List[Pod], queue_label: str) -> Tuple[List[Pod], List[Pod]]:
     """Pods whose virtual labels carry a queue, and those whose host pod lost it."""
     wanting = [p for p in pods if vcl.virtual_label(p, queue_label) is not None]
     lost = [p for p in wanting if queue_label not in podinfo.labels(p)]
     return wanting, lost
 
 
-def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context: Optional[str],
+def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[Pod], context: Optional[str],
              queue_label: str) -> Verdict:
     wanting, lost = _queue_intent(pods, queue_label)
     data = {"vcluster": vc.ref, "version": vc.version_text}
@@ -89,7 +90,7 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context
                                 f"{len(wanting)} pod(s) carry their queue label on the host", (ev, pods_ev))
 
 
-def _inspect_fix(vc: vcl.VCluster, lost: List[dict], context: Optional[str]) -> Optional[Fix]:
+def _inspect_fix(vc: vcl.VCluster, lost: List[Pod], context: Optional[str]) -> Optional[Fix]:
     """Read-only: what could strip the label (nothing to change before the cause is known)."""
     if not context:
         return None
@@ -102,7 +103,7 @@ def _inspect_fix(vc: vcl.VCluster, lost: List[dict], context: Optional[str]) -> 
 
 
 def run(vclusters: Tuple[vcl.VCluster, ...], vcluster_settings: SettingsByVCluster,
-        pods_by_vcluster: Dict[Tuple[str, str], List[dict]], kai_settings: kai.KaiSettings,
+        pods_by_vcluster: Dict[Tuple[str, str], List[Pod]], kai_settings: kai.KaiSettings,
         context: Optional[str]) -> Verdict:
     queue_label = kai_settings.queue_label.value or kai.QUEUE_LABEL
     return vcl.each_vcluster(vclusters, vcluster_settings, lambda vc, settings: _examine(

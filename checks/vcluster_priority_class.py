@@ -10,6 +10,7 @@ import yaml
 from vcdoctor import pods as podinfo
 from vcdoctor import remedy
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Severity, Status, Verdict
+from vcdoctor.pods import Pod
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.vcluster import compat
@@ -51,7 +52,7 @@ def settings_key_on(values: dict, key: str) -> bool:
     return node is True
 
 
-def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[dict], context: Optional[str]) -> Verdict:
+def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[Pod], context: Optional[str]) -> Verdict:
     keeps, read = kept(vc, settings)
     given = vcl.pod_priority_class(settings, vc.version)
     data = {"vcluster": vc.ref, "version": vc.version_text, "rule": compat.PRIORITY_CLASSES.source(vc.version)}
@@ -133,7 +134,7 @@ def _one_class(vc: vcl.VCluster) -> str:
 
 
 def run(vclusters: Tuple[vcl.VCluster, ...], vcluster_settings: SettingsByVCluster,
-        pods_by_vcluster: Dict[Tuple[str, str], List[dict]], kai_settings: kai.KaiSettings,
+        pods_by_vcluster: Dict[Tuple[str, str], List[Pod]], kai_settings: kai.KaiSettings,
         context: Optional[str]) -> Verdict:
     scheduler = kai_settings.scheduler
     return vcl.each_vcluster(vclusters, vcluster_settings, lambda vc, settings: _examine(

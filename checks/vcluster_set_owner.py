@@ -7,6 +7,7 @@ from typing import List, Optional, Sequence, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor.model import DOCS_BASE, Check, Evidence, Finding, Fix, Severity, Status, Verdict
+from vcdoctor.pods import Pod
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.vcluster.facts import SettingsByVCluster
 from vcdoctor.remedy import fix
@@ -18,7 +19,7 @@ WHY = "vCluster must sync pods without the Service owner reference (experimental
 LEGACY_WHY = "vCluster must sync pods without the Service owner reference (v0.19 syncer flag --set-owner=false)."
 
 
-def _recreate(vc: vcl.VCluster, owned: List[dict]) -> Step:
+def _recreate(vc: vcl.VCluster, owned: List[Pod]) -> Step:
     """Pods keep the owner reference they were created with: recreated from inside the vCluster, they lose it."""
     more = f" (and {len(owned) - MAX_PODS_LISTED} more)" if len(owned) > MAX_PODS_LISTED else ""
     names = [vcl.virtual_ref(p) or podinfo.name(p) for p in owned[:MAX_PODS_LISTED]]
@@ -27,7 +28,7 @@ def _recreate(vc: vcl.VCluster, owned: List[dict]) -> Step:
 
 
 def owner_fix(vc: vcl.VCluster, settings: vcl.Settings, context: Optional[str],
-              owned: Sequence[dict] = ()) -> Tuple[str, Fix]:
+              owned: Sequence[Pod] = ()) -> Tuple[str, Fix]:
     if settings.legacy:
         step = vcl.VClusterValues(why=(LEGACY_WHY,), vc=vc, legacy_flags=("--set-owner=false",), cures=not owned)
     else:
@@ -36,7 +37,7 @@ def owner_fix(vc: vcl.VCluster, settings: vcl.Settings, context: Optional[str],
     return vcl.upgrade_explained(vc, step.change(), context), fix(context, *steps)
 
 
-def roll_fix(vc: vcl.VCluster, context: Optional[str], owned: List[dict], stale: bool) -> Tuple[str, Fix]:
+def roll_fix(vc: vcl.VCluster, context: Optional[str], owned: List[Pod], stale: bool) -> Tuple[str, Fix]:
     """Only what is still needed: a restart of the control plane, and the pods created before the change."""
     lines = []
     steps: List[Step] = []
@@ -51,7 +52,7 @@ def roll_fix(vc: vcl.VCluster, context: Optional[str], owned: List[dict], stale:
     return " ".join(lines), fix(context, *steps)
 
 
-def _examine(vc: vcl.VCluster, settings: vcl.Settings, synced_pods: Tuple[dict, ...], control_plane: Tuple[dict, ...],
+def _examine(vc: vcl.VCluster, settings: vcl.Settings, synced_pods: Tuple[Pod, ...], control_plane: Tuple[Pod, ...],
              context: Optional[str]) -> Verdict:
     setting = vcl.owner_setting(settings)
     config_ev = Evidence(setting.source, "experimental.syncSettings.setOwner = "
@@ -113,15 +114,15 @@ def _ignored_because(settings: vcl.Settings, vc: vcl.VCluster) -> Optional[str]:
     return None
 
 
-def _stale_control_plane(control_plane: Tuple[dict, ...], vc: vcl.VCluster) -> List[Evidence]:
+def _stale_control_plane(control_plane: Tuple[Pod, ...], vc: vcl.VCluster) -> List[Evidence]:
     return [Evidence(f"pod {podinfo.ref(pod)}", f"{vcl.CONFIG_HASH} differs from the {vc.workload_kind} template",
                      {"pod_hash": podinfo.annotations(pod).get(vcl.CONFIG_HASH),
                       "template_hash": vc.template_config_hash})
             for pod in vcl.stale_control_plane(control_plane, vc)]
 
 
-def run(vclusters: Tuple[vcl.VCluster, ...], vcluster_settings: SettingsByVCluster, synced_pods: Tuple[dict, ...],
-        control_plane_pods: Tuple[dict, ...], context: Optional[str]) -> Verdict:
+def run(vclusters: Tuple[vcl.VCluster, ...], vcluster_settings: SettingsByVCluster, synced_pods: Tuple[Pod, ...],
+        control_plane_pods: Tuple[Pod, ...], context: Optional[str]) -> Verdict:
     return vcl.each_vcluster(vclusters, vcluster_settings,
                              lambda vc, settings: _examine(vc, settings, synced_pods, control_plane_pods, context),
                              context)

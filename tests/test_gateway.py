@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from tests.fakeapi import factories as f
+from vcdoctor import pods as podinfo
 from vcdoctor.gateway import ApiError, Forbidden, Gateway, NotFound, Unauthorized, Unreachable
 from vcdoctor.gateway import resources as r
 from vcdoctor.gateway.live import KubeconfigError, connect
@@ -69,6 +70,34 @@ def test_refs_are_a_metadata_only_list_reduced_to_namespace_and_name(cluster, ku
     calls = list_requests(cluster, "/apis/scheduling.run.ai/v2alpha2/podgroups")
     assert len(calls) == 1 and "PartialObjectMetadataList" in (calls[0].accept or "")
     assert gw.list_refs(r.PODGROUPS) and len(list_requests(cluster, calls[0].path)) == 1  # asked once
+
+
+def test_pods_are_records_of_what_checks_read_decoded_page_by_page(cluster, kubeconfig):
+    gpu = f.synced_pod("train", "ml", "vc", "vc-ns", owner=True, gpus=2, labels={"app": "train"})
+    cluster.add(gpu, *[f.pod(f"p{i}", "vc-ns", waiting="CrashLoopBackOff", restarts=3, last_exit=("Error", 1))
+                       for i in range(3)])
+    gw = gateway_for(kubeconfig, page_size=2)
+    pods = gw.pods("vc-ns")
+    assert [p.name for p in pods] == ["p0", "p1", "p2", gpu["metadata"]["name"]]
+    assert len(list_requests(cluster, "/api/v1/namespaces/vc-ns/pods")) == 2
+    crashing, synced = pods[0], pods[3]
+    assert podinfo.state_summary(crashing) == ("Running, main: CrashLoopBackOff, last exit Error (code 1), "
+                                               "3 restarts")
+    assert synced.labels["app"] == "train" and synced.scheduler == "kai-scheduler" and synced.node == "gpu-node-1"
+    assert synced.owners == (podinfo.OwnerReference("v1", "Service", "vc", False),)
+    assert synced.containers[0].limit("nvidia.com/gpu") == "2" and synced.containers[0].request("cpu") is None
+    assert gw.pod(gpu["metadata"]["name"], "vc-ns") == synced
+
+
+def test_pod_fields_of_the_wrong_shape_read_as_absent():
+    pages = _Pages({None: (200, '{"items": [{"metadata": {"name": 7, "labels": []}, "spec": {"containers": [1, '
+                                '{"name": "c", "resources": {"limits": "x"}, "args": "--a"}]}, "status": '
+                                '{"phase": [], "conditions": {}, "containerStatuses": [{"restartCount": "many", '
+                                '"state": {"waiting": {}}}]}}, "text"], "metadata": {}}')})
+    pod, = Gateway(pages).pods()
+    assert (pod.name, pod.labels, podinfo.phase(pod), pod.conditions) == ("7", {}, "Unknown", ())
+    assert [(c.name, c.words, c.limits) for c in pod.containers] == [("c", (), ())]
+    assert podinfo.restarts(pod) == 0 and podinfo.state_summary(pod) == "Unknown"
 
 
 def test_refs_of_items_without_usable_metadata_are_empty_names():

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.fakeapi.server import parse_label_selector
+from vcdoctor import pods as podinfo
 from vcdoctor.products.kai.pod_grouper_log import parse_line, scan
 from vcdoctor.products.vcluster.config import MalformedConfig, parse_config
 from vcdoctor.products.vcluster.names import VIRTUAL_LABELS, host_pod_name, virtual_label, virtual_labels
@@ -90,5 +91,5 @@ def test_fake_server_label_selector_semantics(selector, labels, expected):
        st.sampled_from(['{k}="{v}"', "{k}={v}", " {k} = {v}"]))
 def test_virtual_label_lookup_agrees_with_the_full_parse(labels, key, line):
     text = "\n".join(line.format(k=k, v=v.replace("\n", " ")) for k, v in sorted(labels.items()))
-    pod = {"metadata": {"annotations": {VIRTUAL_LABELS: text}}}
+    pod = podinfo.from_json({"metadata": {"annotations": {VIRTUAL_LABELS: text}}})
     assert virtual_label(pod, key) == virtual_labels(pod).get(key)

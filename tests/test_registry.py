@@ -13,6 +13,7 @@ import pytest
 
 from vcdoctor.engine.facts import HOST, INPUTS, VIRTUAL, Fact, FactStore, SideVariant
 from vcdoctor.model import CHECK_ID, Check, Finding, Severity, Status, Verdict
+from vcdoctor.pods import Pod
 from vcdoctor.products.vcluster import tenant
 from vcdoctor.products.vcluster.sides import TENANT, TENANT_ONLY
 from vcdoctor.registry import RegistryError, input_types, load_checks, load_facts, select_checks
@@ -129,7 +130,7 @@ def _untyped(kai_pods, context: Optional[str]) -> Verdict:
     return Verdict(Status.PASS, f"{kai_pods} {context}")
 
 
-def _builtin_spelling(kai_pods: tuple[dict, ...], context: Union[str, None], now: datetime.datetime) -> Verdict:
+def _builtin_spelling(kai_pods: tuple[Pod, ...], context: Union[str, None], now: datetime.datetime) -> Verdict:
     return Verdict(Status.PASS, f"{kai_pods} {context} {now}")
 
 
@@ -138,8 +139,8 @@ def _anything(scope: Any) -> Verdict:
 
 
 @pytest.mark.parametrize("run, message", [
-    (_typed, "check 'typed' parameter 'kai_pods' is annotated List[str], but fact 'kai_pods' is Tuple[dict, ...]"),
-    (_untyped, "check 'typed' parameter 'kai_pods' has no annotation: annotate it Tuple[dict, ...]"),
+    (_typed, "check 'typed' parameter 'kai_pods' is annotated List[str], but fact 'kai_pods' is Tuple[Pod, ...]"),
+    (_untyped, "check 'typed' parameter 'kai_pods' has no annotation: annotate it Tuple[Pod, ...]"),
     (_anything, "check 'typed' parameter 'scope' is annotated Any, but fact 'scope' is Scope"),
 ])
 def test_a_check_whose_parameters_are_not_typed_as_its_facts_is_refused_at_load(run, message):

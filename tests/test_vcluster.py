@@ -6,6 +6,7 @@ import hashlib
 
 import pytest
 
+from vcdoctor import pods as podinfo
 from vcdoctor.products.vcluster.config import MalformedConfig, parse_config
 from vcdoctor.products.vcluster.names import host_pod_name
 from vcdoctor.versions import parse_version
@@ -138,7 +139,7 @@ def test_multi_namespace_host_namespace_is_vclusters_formula():
 def test_multi_namespace_pod_is_recognised_without_managed_by():
     from tests.fakeapi import vcluster_releases as vr
 
-    pod = vr.multi_namespace_pod("trainer-0", "ml", "vc", "vc-ns")
+    pod = podinfo.from_json(vr.multi_namespace_pod("trainer-0", "ml", "vc", "vc-ns"))
     assert is_virtual_pod(pod, "vc", "ml", "trainer-0", "vc-ns")
     assert not is_virtual_pod(pod, "vc", "ml", "trainer-0", "other-ns")    # same name, other vCluster
     assert not is_virtual_pod(pod, "vc", "ml", "trainer-0")                # single-namespace lookup

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, Generic, Iterable, Mapping, Optional, Tuple, TypeVar, Union, overload
 
 from vcdoctor.gateway import ApiRequest, Gateway
-from vcdoctor.gateway.resources import Resource
+from vcdoctor.gateway.resources import PODS, Resource
+from vcdoctor.pods import Pod
 from vcdoctor.singleflight import SingleFlight
 
 #: a namespace, name or selector that is only known at run time (a vCluster's namespace, a pod's name)
@@ -190,6 +191,15 @@ class ScopedApi:
         self._allow(ApiRequest("list", resource, namespace if resource.namespaced else None,
                                label_selector=labels, field_selector=fields, metadata_only=metadata_only or None))
         return self._gateway.list(resource, namespace, labels, fields, metadata_only)
+
+    def pods(self, namespace: Optional[str] = None, labels: Optional[str] = None,
+             fields: Optional[str] = None) -> Tuple[Pod, ...]:
+        self._allow(ApiRequest("list", PODS, namespace, label_selector=labels, field_selector=fields))
+        return self._gateway.pods(namespace, labels, fields)
+
+    def pod(self, name: str, namespace: str) -> Pod:
+        self._allow(ApiRequest("get", PODS, namespace, name))
+        return self._gateway.pod(name, namespace)
 
     def list_refs(self, resource: Resource, namespace: Optional[str] = None,
                   labels: Optional[str] = None) -> Tuple[Tuple[str, str], ...]:

@@ -15,7 +15,9 @@ from concurrent.futures import Future
 from typing import Any, Callable, Dict, List, Optional, Protocol, Set, Tuple
 
 from vcdoctor import json_input
+from vcdoctor import pods as podinfo
 from vcdoctor.deadline import Deadline
+from vcdoctor.gateway import resources as r
 from vcdoctor.gateway.errors import (
     ApiError,
     Forbidden,
@@ -94,6 +96,17 @@ class Gateway:
         ``metadata_only`` asks for PartialObjectMetadata: names, labels and annotations, no spec."""
         key = ("list", resource, namespace if resource.namespaced else None, labels, fields, metadata_only)
         return self._once(key, lambda: self._list_all(*key[1:], keep=_without_unread_metadata))
+
+    def pods(self, namespace: Optional[str] = None, labels: Optional[str] = None,
+             fields: Optional[str] = None) -> Tuple[podinfo.Pod, ...]:
+        """Every pod of the scope, each page decoded into records as it arrives: the run never holds a page's pod
+        objects past its decoding (the same request as ``list(PODS, ...)``)."""
+        key = ("pods", r.PODS, namespace, labels, fields, False)
+        return self._once(key, lambda: self._list_all(*key[1:], keep=_pod_records))
+
+    def pod(self, name: str, namespace: str) -> podinfo.Pod:
+        request = ApiRequest("get", r.PODS, namespace, name)
+        return self._once(("pod", request), lambda: podinfo.from_json(self._json(request)))
 
     def list_refs(self, resource: Resource, namespace: Optional[str] = None,
                   labels: Optional[str] = None) -> Tuple[Tuple[str, str], ...]:
@@ -248,6 +261,10 @@ def _without_unread_metadata(items: List[dict]) -> List[dict]:
             for field in UNREAD_METADATA:
                 meta.pop(field, None)
     return items
+
+
+def _pod_records(items: List[dict]) -> List[podinfo.Pod]:
+    return [podinfo.from_json(item) for item in items]
 
 
 def _refs(items: List[dict]) -> List[Tuple[str, str]]:

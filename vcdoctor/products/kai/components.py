@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Dict, Optional, Tuple
 
 from vcdoctor import pods as podinfo
+from vcdoctor.pods import Pod
 from vcdoctor.products.kai import compat
 
 #: component -> every ``app`` label value it has had (operator era first, then pre-operator).
@@ -31,7 +32,7 @@ NAMESPACE = compat.DEFAULT_NAMESPACE
 POD_GROUPER_CONTAINERS = ("pod-grouper", "podgrouper")
 
 
-def component_of(pod: dict) -> Optional[str]:
+def component_of(pod: Pod) -> Optional[str]:
     app = podinfo.labels(pod).get("app") or ""
     if app.startswith("kai-scheduler-"):
         return "scheduler"

@@ -12,6 +12,7 @@ from vcdoctor.contributions import Contribution
 from vcdoctor.engine.facts import RUNTIME, Fact, FactContext, Read, SideUnavailable
 from vcdoctor.gateway import GatewayError, NotFound
 from vcdoctor.gateway import resources as r
+from vcdoctor.pods import Pod
 from vcdoctor.products.kai import compat, names
 from vcdoctor.products.kai.components import (
     CONFIG_NAME,
@@ -40,7 +41,7 @@ RESERVATION_NAMESPACES = ("kai-resource-reservation", "runai-reservation")
 NamespaceExists = Callable[[], bool]
 Traces = Callable[[], Tuple[str, ...]]
 #: the reservation pods, read from the namespace given first (default: the v0.6+ one)
-ReservationPods = Callable[..., Tuple[dict, ...]]
+ReservationPods = Callable[..., Tuple[Pod, ...]]
 Nodes = Callable[[], Tuple[dict, ...]]
 #: events about one object (namespace, kind, name), newest first
 EventsAbout = Callable[[str, str, str], List[dict]]
@@ -49,12 +50,12 @@ ServiceAccess = Callable[[str, str], bool]
 #: a host namespace's labels, None when it cannot be read
 NamespaceLabels = Callable[[str], Optional[Dict[str, str]]]
 #: the Pending pods that name KAI's scheduler, None when they cannot be listed
-PendingKaiPods = Callable[[], Optional[List[dict]]]
+PendingKaiPods = Callable[[], Optional[List[Pod]]]
 
 
 @dataclass
 class PodGrouperLogs:
-    pods: List[dict]
+    pods: List[Pod]
     scan: LogScan
     read: List[str]
     #: (pod ref, GatewayError) for each log that could not be read
@@ -86,7 +87,7 @@ def _kai_place(ctx: FactContext) -> KaiPlace:
         except (GatewayError, SideUnavailable):  # refused, or the host out of this run's reach: no answer
             continue
         for configuration in configurations:
-            name = podinfo.name(configuration)
+            name = str(_meta(configuration).get("name") or "")
             if name not in compat.WEBHOOK_CONFIGURATIONS:
                 continue
             for hook in configuration.get("webhooks") or []:
@@ -95,7 +96,7 @@ def _kai_place(ctx: FactContext) -> KaiPlace:
                     return KaiPlace(service["namespace"], f"{kind} {name}: its webhooks call service "
                                                           f"{service.get('name')} there")
     try:
-        pods = [p for p in ctx.api.list(r.PODS, labels=FIND_SELECTOR) if is_component_pod(p)]
+        pods = [p for p in ctx.api.pods(labels=FIND_SELECTOR) if is_component_pod(p)]
     except (GatewayError, SideUnavailable):
         pods = []
     if pods:
@@ -107,12 +108,18 @@ def _kai_place(ctx: FactContext) -> KaiPlace:
                                f"KAI component pod)")
 
 
+def _meta(obj: dict) -> dict:
+    """An object's metadata (a webhook configuration, a Secret, a namespace: read whole, not as records)."""
+    meta = obj.get("metadata")
+    return meta if isinstance(meta, dict) else {}
+
+
 def _kai_namespace(ctx: FactContext) -> str:
     return ctx.fact("kai_place").namespace
 
 
-def _kai_pods(ctx: FactContext) -> Tuple[dict, ...]:
-    return ctx.api.list(r.PODS, ctx.fact("kai_namespace"))
+def _kai_pods(ctx: FactContext) -> Tuple[Pod, ...]:
+    return ctx.api.pods(ctx.fact("kai_namespace"))
 
 
 def _namespace_exists(ctx: FactContext) -> NamespaceExists:
@@ -162,7 +169,7 @@ def _kai_settings(ctx: FactContext) -> KaiSettings:
     """Never fails: a read that fails leaves KAI's default in place and is named in ``problems``."""
     problems: List[str] = []
     try:
-        kai_pods: Tuple[dict, ...] = tuple(ctx.fact("kai_pods"))
+        kai_pods: Tuple[Pod, ...] = tuple(ctx.fact("kai_pods"))
         release = ctx.fact("kai_release")
     except GatewayError as exc:
         kai_pods, release = (), UNKNOWN
@@ -190,7 +197,7 @@ def _kai_traces(ctx: FactContext) -> Traces:
     def traces() -> Tuple[str, ...]:
         found = []
         try:
-            pods = [p for p in ctx.api.list(r.PODS, labels=FIND_SELECTOR) if is_component_pod(p)]
+            pods = [p for p in ctx.api.pods(labels=FIND_SELECTOR) if is_component_pod(p)]
         except GatewayError:
             pods = []  # not readable: no sign either way
         for namespace in sorted({podinfo.namespace(p) for p in pods}):
@@ -200,9 +207,9 @@ def _kai_traces(ctx: FactContext) -> Traces:
             releases = ctx.api.list(r.SECRETS, labels=HELM_RELEASE_SELECTOR, metadata_only=True)
         except GatewayError:
             releases = ()
-        for namespace in sorted({podinfo.namespace(s) for s in releases}):
-            status = sorted({str(podinfo.labels(s).get("status")) for s in releases
-                             if podinfo.namespace(s) == namespace})
+        for namespace in sorted({str(_meta(s).get("namespace") or "") for s in releases}):
+            status = sorted({str((_meta(s).get("labels") or {}).get("status")) for s in releases
+                             if str(_meta(s).get("namespace") or "") == namespace})
             found.append(f"Helm release {compat.RELEASE_NAME} in namespace {namespace} ({', '.join(status)})")
         for resource, what in ((r.PODGROUPS, "PodGroup(s), which only KAI's pod-grouper creates"),
                                (r.QUEUES, "KAI Queue(s): KAI's CRDs are installed")):
@@ -216,14 +223,14 @@ def _kai_traces(ctx: FactContext) -> Traces:
     return traces
 
 
-def _examined_kai_pods(ctx: FactContext) -> List[dict]:
+def _examined_kai_pods(ctx: FactContext) -> List[Pod]:
     return names.kai_pods_of(ctx.fact("examined_pods"), ctx.fact("kai_settings").scheduler)
 
 
 def _pending_kai_pods(ctx: FactContext) -> PendingKaiPods:
     """The examined pods naming KAI's scheduler that wait unbound, asked only when a scheduler shard is down (to
     name who waits for it); None when they cannot be read."""
-    def pending() -> Optional[List[dict]]:
+    def pending() -> Optional[List[Pod]]:
         try:
             pods = ctx.fact("examined_kai_pods")
         except (GatewayError, SideUnavailable):
@@ -257,11 +264,11 @@ def _target_podgroups(ctx: FactContext) -> Dict[Tuple[str, str], dict]:
 
 def _reservation_pods(ctx: FactContext) -> ReservationPods:
     """Read only when GPU sharing is on: the release's namespace first, then the other."""
-    def pods(first: str = RESERVATION_NAMESPACES[0]) -> Tuple[dict, ...]:
+    def pods(first: str = RESERVATION_NAMESPACES[0]) -> Tuple[Pod, ...]:
         order = [first] + [n for n in RESERVATION_NAMESPACES if n != first]
-        found: Tuple[dict, ...] = ()
+        found: Tuple[Pod, ...] = ()
         for namespace in order:
-            found = ctx.api.list(r.PODS, namespace)
+            found = ctx.api.pods(namespace)
             if found:
                 break
         return found
@@ -284,7 +291,7 @@ def _namespace_labels(ctx: FactContext) -> NamespaceLabels:
     """A host namespace's labels; None when it cannot be read."""
     def labels(namespace: str) -> Optional[Dict[str, str]]:
         try:
-            return dict(podinfo.labels(ctx.api.get(r.NAMESPACES, namespace)))
+            return dict(_meta(ctx.api.get(r.NAMESPACES, namespace)).get("labels") or {})
         except GatewayError:
             return None
     return labels

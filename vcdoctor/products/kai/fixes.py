@@ -8,6 +8,7 @@ from typing import ClassVar, Optional, Sequence, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor.model import Fix
+from vcdoctor.pods import Pod
 from vcdoctor.products.kai import compat
 from vcdoctor.products.kai.components import CONFIG_NAME, NAMESPACE
 from vcdoctor.products.kai.release import KaiRelease
@@ -247,7 +248,7 @@ def _switch_app(release: KaiRelease, switch: compat.SharingSwitch) -> str:
     return component.app if component else switch.where
 
 
-def inspect_pods(pods: Sequence[dict], why: Tuple[str, ...] = ()) -> Inspect:
+def inspect_pods(pods: Sequence[Pod], why: Tuple[str, ...] = ()) -> Inspect:
     """describe and the previous run's log of each pod (read-only)."""
     commands: Tuple[Command, ...] = ()
     for pod in pods:
@@ -266,7 +267,7 @@ def restart_later(deployments: Sequence[str], namespace: str = NAMESPACE) -> Man
 
 
 def restart_fix(context: Optional[str], deployments: Sequence[str], why: str,
-                inspect: Sequence[dict] = (), namespace: str = NAMESPACE) -> Fix:
+                inspect: Sequence[Pod] = (), namespace: str = NAMESPACE) -> Fix:
     """Inspect the failing pods' previous run; the restart is for once the cause is fixed."""
     steps: Tuple[Step, ...] = (inspect_pods(inspect, (why,)),)
     if deployments:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Iterable, Optional, Tuple
 
 from vcdoctor import pods as podinfo
+from vcdoctor.pods import Container, Pod
 from vcdoctor.products.kai import compat, names
 from vcdoctor.products.kai.components import CONFIG_NAME, component_of
 from vcdoctor.versions import Version
@@ -30,6 +31,8 @@ _GO_SPECIAL = re.compile(r"^[+-]?(inf|infinity|nan)$", re.IGNORECASE)
 _GO_HEX = re.compile(r"^[+-]?0[xX]([0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][+-]?\d+$")
 # a Kubernetes quantity that ParseQuantity accepts for a fraction: a plain decimal or scientific number
 _QUANTITY = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+#: what the validator reads of a pod without containers
+_NO_CONTAINER = Container(None, "", (), (), ())
 
 
 def go_parse_uint(text: str) -> Optional[int]:
@@ -52,14 +55,12 @@ def go_parse_float(text: str) -> Optional[float]:
     return None
 
 
-def _limit(container: dict) -> Optional[str]:
-    value = ((container.get("resources") or {}).get("limits") or {}).get(GPU_RESOURCE)
-    return None if value is None else str(value)
+def _limit(container: Container) -> Optional[str]:
+    return container.limit(GPU_RESOURCE)
 
 
-def _request(container: dict) -> Optional[str]:
-    value = ((container.get("resources") or {}).get("requests") or {}).get(GPU_RESOURCE)
-    return None if value is None else str(value)
+def _request(container: Container) -> Optional[str]:
+    return container.request(GPU_RESOURCE)
 
 
 def _whole(quantity: str) -> Optional[int]:
@@ -77,16 +78,16 @@ def _milli(quantity: str) -> Optional[float]:
     return number if quantity.endswith("m") else number * 1000
 
 
-def _sharing_container(pod: dict) -> dict:
+def _sharing_container(pod: Pod) -> Container:
     """Up to v0.10.0 the validator reads one container: the first, or the second of a Kubeflow pipeline pod
     (getRunaiContainerIndex, gpu_request_validator.go@v0.4.0:85-97)."""
-    containers = (pod.get("spec") or {}).get("containers") or [{}]
+    containers = pod.containers or (_NO_CONTAINER,)
     if len(containers) > 1 and any(str(k).startswith("pipelines.kubeflow.org") for k in podinfo.labels(pod)):
         return containers[1]
     return containers[0]
 
 
-def validate(pod: dict, version: Version) -> Optional[str]:
+def validate(pod: Pod, version: Version) -> Optional[str]:
     """What KAI release ``version``'s validator answers this pod (the first error, verbatim), or None.
 
     Mirrors ValidateGpuRequests (compat.VALIDATOR_SOURCE at v0.4.0, v0.10.0, v0.10.1 and v0.17.0)."""
@@ -95,9 +96,7 @@ def validate(pod: dict, version: Version) -> Optional[str]:
     count, mps = ann.get(GPU_FRACTION_NUM_DEVICES), ann.get(MPS)
     has_fraction, has_memory, has_count = fraction is not None, memory is not None, count is not None
     if version in compat.INIT_CONTAINERS_VALIDATED.span:
-        spec = pod.get("spec") or {}
-        limit = next((q for c in (spec.get("containers") or []) + (spec.get("initContainers") or [])
-                      for q in [_limit(c)] if q is not None), None)
+        limit = next((q for c in pod.containers + pod.init_containers for q in [_limit(c)] if q is not None), None)
         has_limit = limit is not None
         fractional = has_fraction or has_memory
         checks = []
@@ -157,7 +156,7 @@ class SharingState:
     source: str
 
 
-def gpu_sharing(config: Optional[dict], kai_pods: Iterable[dict]) -> SharingState:
+def gpu_sharing(config: Optional[dict], kai_pods: Iterable[Pod]) -> SharingState:
     """Read the switch from the Config CR (v0.9+) or a --gpu-sharing-enabled component flag."""
     if config is not None:
         value = ((config.get("spec") or {}).get("admission") or {}).get("gpuSharing")
@@ -170,8 +169,8 @@ def gpu_sharing(config: Optional[dict], kai_pods: Iterable[dict]) -> SharingStat
     for pod in kai_pods:
         if component_of(pod) not in ("binder", "admission"):
             continue
-        for container in (pod.get("spec") or {}).get("containers") or []:
-            for arg in (container.get("args") or []) + (container.get("command") or []):
+        for container in pod.containers:
+            for arg in container.words:
                 if str(arg).startswith(compat.GPU_SHARING_FLAG + "="):
                     value = str(arg).split("=", 1)[1].lower()
                     return SharingState(value == "true", f"{podinfo.ref(pod)} arg {arg}")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, Mapping, Optional, Tuple
 
 from vcdoctor import pods as podinfo
+from vcdoctor.pods import Pod
 from vcdoctor.products.kai import compat, names
 
 DEFAULT_QUEUE = compat.DEFAULT_QUEUE
@@ -50,7 +51,8 @@ class QueueTree:
 
 def queue_tree(queues: Iterable[dict]) -> QueueTree:
     queues = list(queues)
-    parent_of = {podinfo.name(q): str((q.get("spec") or {}).get("parentQueue") or "") for q in queues}
+    parent_of = {str((q.get("metadata") or {}).get("name") or ""): str((q.get("spec") or {}).get("parentQueue") or "")
+                 for q in queues}
     known = tuple(sorted(parent_of))
     parents = tuple(sorted({p for p in parent_of.values() if p}))
     return QueueTree(known, parents, parent_of)
@@ -65,7 +67,7 @@ class PodQueue:
     ignored_label: Optional[Tuple[str, str]] = None
 
 
-def pod_queue(pod: dict, podgroup_queues: Mapping[Tuple[str, str], str], queue_label: Optional[str],
+def pod_queue(pod: Pod, podgroup_queues: Mapping[Tuple[str, str], str], queue_label: Optional[str],
               node_pool_label: Optional[str]) -> PodQueue:
     """The PodGroup's spec.queue (the scheduler's answer) when there is one, else the default grouper's order:
     the top owner's queue label, the pod's, the project label (<project> or <project>-<nodepool>), default-queue.

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from vcdoctor import pods as podinfo
+from vcdoctor.pods import Pod
 from vcdoctor.products.kai import compat
 from vcdoctor.versions import Version, parse_version, show
 
@@ -50,16 +51,16 @@ class KaiRelease:
 UNKNOWN = KaiRelease(None, "no KAI pod read", None, "the KAI pods could not be read")
 
 
-def is_component_pod(pod: dict) -> bool:
+def is_component_pod(pod: Pod) -> bool:
     """A pod of KAI's own Deployments (not a reservation pod or a stray pod in the namespace)."""
     app = podinfo.labels(pod).get("app") or ""
-    image = " ".join(str(c.get("image") or "") for c in (pod.get("spec") or {}).get("containers") or [])
+    image = " ".join(c.image for c in pod.containers)
     return app in compat.ALL_APPS or "kai-scheduler/" in image
 
 
-def detect(kai_pods: Iterable[dict]) -> KaiRelease:
+def detect(kai_pods: Iterable[Pod]) -> KaiRelease:
     """The release the image tags name: the operator's when present (it drives the others), else the most common."""
-    tagged: List[Tuple[dict, Version, str]] = []
+    tagged: List[Tuple[Pod, Version, str]] = []
     for pod in kai_pods:
         if not is_component_pod(pod):
             continue
@@ -85,10 +86,10 @@ def detect(kai_pods: Iterable[dict]) -> KaiRelease:
     return KaiRelease(found, source, found, note)
 
 
-def flag_value(pod: dict, flag: str) -> Optional[str]:
+def flag_value(pod: Pod, flag: str) -> Optional[str]:
     """The value of ``--flag=value`` or ``--flag value`` in any container's command or args."""
-    for container in (pod.get("spec") or {}).get("containers") or []:
-        words = [str(w) for w in (container.get("command") or []) + (container.get("args") or [])]
+    for container in pod.containers:
+        words = container.words
         for i, word in enumerate(words):
             if word.startswith(flag + "="):
                 return word.split("=", 1)[1]
@@ -138,11 +139,11 @@ def _global(config: Optional[dict]) -> dict:
     return ((config or {}).get("spec") or {}).get("global") or {}
 
 
-def _grouper(kai_pods: Sequence[dict]) -> Optional[dict]:
+def _grouper(kai_pods: Sequence[Pod]) -> Optional[Pod]:
     return next((p for p in kai_pods if (podinfo.labels(p).get("app") or "") in ("pod-grouper", "podgrouper")), None)
 
 
-def settings(release: KaiRelease, kai_pods: Sequence[dict], config: Optional[dict],
+def settings(release: KaiRelease, kai_pods: Sequence[Pod], config: Optional[dict],
              problems: Tuple[str, ...] = ()) -> KaiSettings:
     glob = _global(config)
     grouper = _grouper(kai_pods)
@@ -154,7 +155,11 @@ def settings(release: KaiRelease, kai_pods: Sequence[dict], config: Optional[dic
                        namespace_selector=_selector(grouper, compat.NAMESPACE_LABEL_SELECTOR_FLAG))
 
 
-def _selector(grouper: Optional[dict], flag: str) -> Tuple[Tuple[str, str], ...]:
+def _where(grouper: Optional[Pod]) -> str:
+    return podinfo.ref(grouper) if grouper else "/"
+
+
+def _selector(grouper: Optional[Pod], flag: str) -> Tuple[Tuple[str, str], ...]:
     """key=value pairs as the pod-grouper parses them: split on ",", then on the first "=", trimmed; a pair
     without "=" is dropped."""
     value = flag_value(grouper, flag) if grouper else None
@@ -177,7 +182,7 @@ def _switched_off(config: Optional[dict]) -> Tuple[str, ...]:
                         and isinstance(value.get("service"), dict) and value["service"].get("enabled") is False))
 
 
-def _scheduler_name(glob: dict, kai_pods: Sequence[dict]) -> Setting:
+def _scheduler_name(glob: dict, kai_pods: Sequence[Pod]) -> Setting:
     if isinstance(glob.get("schedulerName"), str) and glob["schedulerName"]:
         return Setting(glob["schedulerName"], "Config kai-config spec.global.schedulerName")
     for pod in kai_pods:
@@ -188,7 +193,7 @@ def _scheduler_name(glob: dict, kai_pods: Sequence[dict]) -> Setting:
                                                   "unset)")
 
 
-def _queue_label(release: KaiRelease, glob: dict, grouper: Optional[dict]) -> Setting:
+def _queue_label(release: KaiRelease, glob: dict, grouper: Optional[Pod]) -> Setting:
     row = compat.at(compat.QUEUE_LABEL, release.effective)
     if row is not None and row.value.how == "hard-coded":
         return Setting(row.value.key, f"hard-coded in KAI {release.text} ({row.source})")
@@ -198,28 +203,28 @@ def _queue_label(release: KaiRelease, glob: dict, grouper: Optional[dict]) -> Se
     # the chart (v0.6+) and the operator pass the flag: what the running pod-grouper was started with
     value = flag_value(grouper, compat.QUEUE_LABEL_FLAG) if grouper else None
     if value:
-        return Setting(value, f"{podinfo.ref(grouper or {})} {compat.QUEUE_LABEL_FLAG}")
+        return Setting(value, f"{_where(grouper)} {compat.QUEUE_LABEL_FLAG}")
     if row is not None:
         return Setting(row.value.key, f"KAI {release.text} default ({row.source})")
     return Setting(None, "unknown: the KAI release is unknown and neither Config nor pod-grouper flag names it")
 
 
-def _node_pool_label(release: KaiRelease, glob: dict, grouper: Optional[dict]) -> Setting:
+def _node_pool_label(release: KaiRelease, glob: dict, grouper: Optional[Pod]) -> Setting:
     if isinstance(glob.get("nodePoolLabelKey"), str):
         return Setting(glob["nodePoolLabelKey"] or None, "Config kai-config spec.global.nodePoolLabelKey")
     value = flag_value(grouper, compat.NODE_POOL_LABEL_FLAG) if grouper else None
     if value is not None:
-        return Setting(value or None, f"{podinfo.ref(grouper or {})} --nodepool-label-key")
+        return Setting(value or None, f"{_where(grouper)} --nodepool-label-key")
     row = compat.at(compat.NODE_POOL_LABEL, release.effective)
     if row is not None:
         return Setting(row.value, f"KAI {release.text} default ({row.source})")
     return Setting(None, "unknown KAI release")
 
 
-def _json_log(release: KaiRelease, glob: dict, grouper: Optional[dict]) -> Tuple[bool, str]:
+def _json_log(release: KaiRelease, glob: dict, grouper: Optional[Pod]) -> Tuple[bool, str]:
     devel = flag_value(grouper, compat.ZAP_DEVEL_FLAG) if grouper else None
     if devel is not None:
-        return devel.lower() == "false", f"{podinfo.ref(grouper or {})} --zap-devel={devel}"
+        return devel.lower() == "false", f"{_where(grouper)} --zap-devel={devel}"
     if release.has(compat.JSON_LOG) and glob.get("jsonLog") is True:
         return True, "Config kai-config spec.global.jsonLog"
     return False, f"zap Development mode, KAI's default ({compat.DEBUG_LOGGED_SOURCE})"

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Iterable, List, Optional, Tuple
 
 from vcdoctor import pods as podinfo
+from vcdoctor.pods import OwnerReference, Pod
 from vcdoctor.products.vcluster.names import MANAGED_BY, noted_owner
 from vcdoctor.versions import Version, parse_version
 
@@ -112,25 +113,23 @@ def select(vclusters: List[VCluster], name: Optional[str], namespace: Optional[s
             and (namespace is None or v.namespace == namespace)]
 
 
-def service_owner(pod: dict, vc_name: str) -> Optional[dict]:
+def service_owner(pod: Pod, vc_name: str) -> Optional[OwnerReference]:
     """The ownerReference vCluster adds with setOwner on, if the pod carries it."""
-    for ref in (pod.get("metadata") or {}).get("ownerReferences") or []:
-        if ref.get("apiVersion") == "v1" and ref.get("kind") == "Service" and ref.get("name") == vc_name:
-            return ref
-    return None
+    return next((ref for ref in pod.owners if ref.api_version == "v1" and ref.kind == "Service"
+                 and ref.name == vc_name), None)
 
 
-def owner_key(pod: dict) -> Tuple[str, str]:
+def owner_key(pod: Pod) -> Tuple[str, str]:
     """(namespace, name) of the vCluster that synced a host pod: noted when found in multi-namespace mode, else
     as single-namespace mode places it (its namespace, the managed-by label)."""
     return noted_owner(pod) or (podinfo.namespace(pod), podinfo.labels(pod).get(MANAGED_BY) or "")
 
 
-def is_control_plane_of(pod: dict, vc: VCluster) -> bool:
+def is_control_plane_of(pod: Pod, vc: VCluster) -> bool:
     return podinfo.namespace(pod) == vc.namespace and podinfo.labels(pod).get("release") == vc.name
 
 
-def stale_control_plane(control_plane: Iterable[dict], vc: VCluster) -> List[dict]:
+def stale_control_plane(control_plane: Iterable[Pod], vc: VCluster) -> List[Pod]:
     """Control-plane pods whose vClusterConfigHash differs from the workload template's."""
     if not vc.template_config_hash:
         return []

@@ -12,6 +12,7 @@ from vcdoctor.contributions import Contribution, SecretValue, VirtualPods
 from vcdoctor.engine.facts import RUNTIME, Fact, FactContext, Read, ScopedApi, SideUnavailable
 from vcdoctor.gateway import GatewayError, NotFound
 from vcdoctor.gateway import resources as r
+from vcdoctor.pods import Pod
 from vcdoctor.products.helm.release import MalformedRelease, NoRelease, chart_schema, reduced_release
 from vcdoctor.products.vcluster import compat, syncer_log
 from vcdoctor.products.vcluster.config import (
@@ -99,11 +100,11 @@ def _found(ctx: FactContext) -> Tuple[VCluster, ...]:
     return tuple(discover(workloads))
 
 
-def _synced_pods(ctx: FactContext) -> Tuple[dict, ...]:
-    return ctx.api.list(r.PODS, None, MANAGED_BY)
+def _synced_pods(ctx: FactContext) -> Tuple[Pod, ...]:
+    return ctx.api.pods(None, MANAGED_BY)
 
 
-def _multi_namespace_pods(ctx: FactContext) -> Tuple[dict, ...]:
+def _multi_namespace_pods(ctx: FactContext) -> Tuple[Pod, ...]:
     """Only for examined vClusters in multi-namespace mode of a release whose naming is known (v0.19-v0.25)."""
     try:
         settings, examined = ctx.fact("vcluster_settings"), ctx.fact("vclusters")
@@ -122,7 +123,7 @@ def _multi_namespace_pods(ctx: FactContext) -> Tuple[dict, ...]:
     return multi_namespace_pods(ctx.api, chosen)
 
 
-def multi_namespace_pods(api: ScopedApi, vclusters: Sequence[VCluster]) -> Tuple[dict, ...]:
+def multi_namespace_pods(api: ScopedApi, vclusters: Sequence[VCluster]) -> Tuple[Pod, ...]:
     """Pods synced in multi-namespace mode, each noted with its vCluster (OWNER_NOTE, a copy: never sent anywhere).
 
     A host namespace counts when both its vCluster labels name a found vCluster and its name carries that
@@ -144,15 +145,13 @@ def multi_namespace_pods(api: ScopedApi, vclusters: Sequence[VCluster]) -> Tuple
     return _pods_in(api, hosts[:MAX_MULTI_NAMESPACES])
 
 
-def _pods_in(api: ScopedApi, hosts: Sequence[Tuple[str, Tuple[str, str]]]) -> Tuple[dict, ...]:
+def _pods_in(api: ScopedApi, hosts: Sequence[Tuple[str, Tuple[str, str]]]) -> Tuple[Pod, ...]:
     """The synced pods of each (host namespace, vCluster), noted with the vCluster."""
-    pods: List[dict] = []
+    pods: List[Pod] = []
     for host_ns, owner in hosts:
-        found = api.list(r.PODS, host_ns)
+        found = api.pods(host_ns)
         for pod in found:
-            pod_meta = pod.get("metadata") or {}
-            annotations = pod_meta.get("annotations") or {}
-            if annotations.get(OBJECT_NAME) and MANAGED_BY not in (pod_meta.get("labels") or {}):
+            if pod.annotations.get(OBJECT_NAME) and MANAGED_BY not in pod.labels:
                 pods.append(note_owner(pod, *owner))
     return tuple(pods)
 
@@ -190,8 +189,8 @@ def _settings(ctx: FactContext) -> SettingsByVCluster:
     return found
 
 
-def _control_plane_pods(ctx: FactContext) -> Tuple[dict, ...]:
-    return ctx.api.list(r.PODS, None, VCLUSTER_SELECTOR)
+def _control_plane_pods(ctx: FactContext) -> Tuple[Pod, ...]:
+    return ctx.api.pods(None, VCLUSTER_SELECTOR)
 
 
 def read_syncer_logs(api: ScopedApi, control_plane: Any, vc: VCluster) -> List[Tuple[str, Any]]:

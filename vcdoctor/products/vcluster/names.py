@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from typing import Dict, Iterable, Mapping, Optional, Tuple
+
+from vcdoctor.pods import Pod
 
 #: Label every host pod synced in single-namespace mode carries (value: the vCluster name).
 MANAGED_BY = "vcluster.loft.sh/managed-by"
@@ -46,9 +49,9 @@ def virtual_of_host_pod_name(host_name: str, vcluster: str) -> Optional[Tuple[st
     return (pod, namespace) if found and pod and namespace else None
 
 
-def virtual_labels(pod: dict) -> Dict[str, str]:
+def virtual_labels(pod: Pod) -> Dict[str, str]:
     """The virtual pod's labels as the syncer recorded them (annotation vcluster.loft.sh/labels)."""
-    text = ((pod.get("metadata") or {}).get("annotations") or {}).get(VIRTUAL_LABELS) or ""
+    text = pod.annotations.get(VIRTUAL_LABELS) or ""
     labels = {}
     for line in text.splitlines():
         key, sep, value = line.partition("=")
@@ -57,9 +60,9 @@ def virtual_labels(pod: dict) -> Dict[str, str]:
     return labels
 
 
-def virtual_label(pod: dict, key: str) -> Optional[str]:
+def virtual_label(pod: Pod, key: str) -> Optional[str]:
     """One label of the virtual pod, found without parsing the others (checks ask this of every pod)."""
-    text = ((pod.get("metadata") or {}).get("annotations") or {}).get(VIRTUAL_LABELS) or ""
+    text = pod.annotations.get(VIRTUAL_LABELS) or ""
     prefix = f"{key}="
     if text.startswith(prefix):
         start = len(prefix)
@@ -72,9 +75,9 @@ def virtual_label(pod: dict, key: str) -> Optional[str]:
     return (text[start:] if end < 0 else text[start:end]).strip().strip('"')
 
 
-def virtual_ref(pod: dict) -> Optional[str]:
+def virtual_ref(pod: Pod) -> Optional[str]:
     """namespace/name of the virtual pod a host pod stands for, None when it carries no such annotations."""
-    ann = (pod.get("metadata") or {}).get("annotations") or {}
+    ann = pod.annotations
     name, ns = ann.get(OBJECT_NAME), ann.get(OBJECT_NAMESPACE)
     return f"{ns}/{name}" if name and ns else None
 
@@ -137,30 +140,26 @@ def synced_identity(labels: Mapping, annotations: Mapping) -> Optional[Tuple[str
     return None
 
 
-def note_owner(pod: dict, vcluster_namespace: str, vcluster: str) -> dict:
+def note_owner(pod: Pod, vcluster_namespace: str, vcluster: str) -> Pod:
     """A copy of a multi-namespace pod carrying OWNER_NOTE (the pod itself, maybe shared, is left alone)."""
-    meta = pod.get("metadata") or {}
-    annotations = {**(meta.get("annotations") or {}), OWNER_NOTE: f"{vcluster_namespace}/{vcluster}"}
-    return {**pod, "metadata": {**meta, "annotations": annotations}}
+    return replace(pod, annotations={**pod.annotations, OWNER_NOTE: f"{vcluster_namespace}/{vcluster}"})
 
 
-def noted_owner(pod: dict) -> Optional[Tuple[str, str]]:
+def noted_owner(pod: Pod) -> Optional[Tuple[str, str]]:
     """(namespace, name) vcdoctor noted on a multi-namespace pod when it found it."""
-    note = ((pod.get("metadata") or {}).get("annotations") or {}).get(OWNER_NOTE) or ""
+    note = pod.annotations.get(OWNER_NOTE) or ""
     ns, sep, name = note.partition("/")
     return (ns, name) if sep else None
 
 
 
-def is_virtual_pod(pod: dict, vcluster: str, namespace: str, name: str,
+def is_virtual_pod(pod: Pod, vcluster: str, namespace: str, name: str,
                    vcluster_namespace: Optional[str] = None) -> bool:
     """Whether host ``pod`` is virtual pod namespace/name of ``vcluster`` (by the syncer's annotations).
 
     Single-namespace pods carry managed-by = the vCluster name; multi-namespace pods (v0.19-v0.25) carry no
     such label, so with ``vcluster_namespace`` given they are recognised by their host namespace instead."""
-    meta = pod.get("metadata") or {}
-    ann = meta.get("annotations") or {}
-    labels = meta.get("labels") or {}
+    ann, labels = pod.annotations, pod.labels
     if (ann.get(OBJECT_NAME) or ann.get(POD_NAME_ANNOTATION)) != name:
         return False
     if (ann.get(OBJECT_NAMESPACE) or ann.get(POD_NAMESPACE_ANNOTATION) or labels.get(VIRTUAL_NAMESPACE_LABEL)) \
@@ -171,4 +170,4 @@ def is_virtual_pod(pod: dict, vcluster: str, namespace: str, name: str,
     if vcluster_namespace is None or MANAGED_BY in labels:
         return False
     return (noted_owner(pod) == (vcluster_namespace, vcluster)
-            or is_multi_namespace_of(meta.get("namespace") or "", vcluster_namespace, vcluster))
+            or is_multi_namespace_of(pod.namespace, vcluster_namespace, vcluster))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from vcdoctor import label_selector
 from vcdoctor import pods as podinfo
 from vcdoctor.engine.facts import RUNTIME, Fact, FactContext, Read, ScopedApi
 from vcdoctor.gateway import Forbidden, GatewayError, NotFound
 from vcdoctor.gateway import resources as r
+from vcdoctor.pods import Pod
 from vcdoctor.products.vcluster import compat, syncer_log
 from vcdoctor.products.vcluster import names as vcnames
 from vcdoctor.products.vcluster.discovery import VCluster, owner_key, select
@@ -25,7 +26,7 @@ class Scope:
     target: Target = field(default_factory=Target)
     found_vclusters: Tuple[VCluster, ...] = ()
     #: the examined host pods when --pod was given; None means "every synced pod"
-    host_pods: Optional[Tuple[dict, ...]] = None
+    host_pods: Optional[Tuple[Pod, ...]] = None
     notes: Tuple[str, ...] = ()
     #: why vCluster discovery failed; checks that need vClusters then report it, never "none found"
     discovery_error: Optional[GatewayError] = None
@@ -80,19 +81,19 @@ def _resolve(ctx: FactContext) -> Scope:
     return Scope(target, tuple(chosen), tuple(pods), tuple(notes))
 
 
-def _find_pod(ctx: FactContext, target: Target, chosen: List[VCluster]) -> Tuple[List[dict], List[str]]:
+def _find_pod(ctx: FactContext, target: Target, chosen: List[VCluster]) -> Tuple[List[Pod], List[str]]:
     ns, name = target.namespace or "", target.pod or ""
     searched: List[str] = []
     denied: List[str] = []
     if not target.names_vcluster:
         searched.append(f"host pod {ns}/{name}")
         try:
-            return [ctx.api.get(r.PODS, name, ns)], [f"{ns}/{name} is a host pod"]
+            return [ctx.api.pod(name, ns)], [f"{ns}/{name} is a host pod"]
         except NotFound:
             pass
         except Forbidden as exc:
             denied.append(exc.reason)
-    pods: List[dict] = []
+    pods: List[Pod] = []
     for vc in chosen:
         host_name = vcnames.host_pod_name(name, ns, vc.name)
         searched.append(f"virtual pod {ns}/{name} in vCluster {vc.ref} (host name {vc.namespace}/{host_name}"
@@ -120,7 +121,7 @@ def _multi_namespace_ref(vc: VCluster, ns: str, name: str) -> str:
     return f"{vcnames.multi_namespace_host_namespace(ns, vc.namespace, vc.name)}/{name}"
 
 
-def host_pod(api: ScopedApi, vc: VCluster, ns: str, name: str, denied: Optional[List[str]] = None) -> Optional[dict]:
+def host_pod(api: ScopedApi, vc: VCluster, ns: str, name: str, denied: Optional[List[str]] = None) -> Optional[Pod]:
     """Where the host keeps virtual pod ns/name of ``vc``: its single-namespace name in the vCluster's namespace, or
     (multi-namespace mode of v0.19-v0.25) its own name in the derived namespace (multi_namespace.go:98-114@v0.21.0),
     noted with its vCluster. A refused lookup is added to ``denied`` when given, else raised."""
@@ -135,9 +136,9 @@ def host_pod(api: ScopedApi, vc: VCluster, ns: str, name: str, denied: Optional[
     return None
 
 
-def _get(api: ScopedApi, name: str, namespace: str, denied: Optional[List[str]]) -> Optional[dict]:
+def _get(api: ScopedApi, name: str, namespace: str, denied: Optional[List[str]]) -> Optional[Pod]:
     try:
-        return api.get(r.PODS, name, namespace)
+        return api.pod(name, namespace)
     except NotFound:
         return None
     except Forbidden as exc:
@@ -147,7 +148,7 @@ def _get(api: ScopedApi, name: str, namespace: str, denied: Optional[List[str]])
         return None
 
 
-def _translated(ctx: FactContext, vc: VCluster, ns: str, name: str, denied: List[str]) -> Optional[dict]:
+def _translated(ctx: FactContext, vc: VCluster, ns: str, name: str, denied: List[str]) -> Optional[Pod]:
     pod = host_pod(ctx.api, vc, ns, name, denied)
     if pod is not None:
         return pod
@@ -167,7 +168,7 @@ def _vclusters(ctx: FactContext) -> Tuple[VCluster, ...]:
     return ctx.fact("scope").vclusters
 
 
-def _examined_pods(ctx: FactContext) -> List[dict]:
+def _examined_pods(ctx: FactContext) -> List[Pod]:
     """The --pod target, or the synced pods of the selected vClusters (and namespace)."""
     scope: Scope = ctx.fact("scope")
     if scope.host_pods is not None:
@@ -187,7 +188,7 @@ def _examined_pods(ctx: FactContext) -> List[dict]:
     return selected(pods, target.selector, vcnames.virtual_labels)
 
 
-def selected(pods: List[dict], selector: Optional[str], labels_of: Callable[[dict], Dict[str, str]]) -> List[dict]:
+def selected(pods: List[Pod], selector: Optional[str], labels_of: Callable[[Pod], Dict[str, Any]]) -> List[Pod]:
     """The pods -l selects, matched against the labels the tenant gave them (labels_of)."""
     if not selector:
         return pods
@@ -195,9 +196,9 @@ def selected(pods: List[dict], selector: Optional[str], labels_of: Callable[[dic
     return [p for p in pods if wanted.matches(labels_of(p))]
 
 
-def _pods_by_vcluster(ctx: FactContext) -> Dict[Tuple[str, str], List[dict]]:
+def _pods_by_vcluster(ctx: FactContext) -> Dict[Tuple[str, str], List[Pod]]:
     """The examined pods grouped by (namespace, name) of the vCluster that synced them."""
-    grouped: Dict[Tuple[str, str], List[dict]] = {}
+    grouped: Dict[Tuple[str, str], List[Pod]] = {}
     for pod in ctx.fact("examined_pods"):
         grouped.setdefault(owner_key(pod), []).append(pod)
     return grouped

@@ -10,6 +10,7 @@ from vcdoctor import pods as podinfo
 from vcdoctor.engine.facts import HOST, RUNTIME, VIRTUAL, Fact, FactContext, Read, SideUnavailable, SideVariant
 from vcdoctor.gateway import NotFound
 from vcdoctor.gateway import resources as r
+from vcdoctor.pods import Pod
 from vcdoctor.products.vcluster import names as vcnames
 from vcdoctor.products.vcluster import syncer_log
 from vcdoctor.products.vcluster.discovery import VCluster, owner_key
@@ -28,7 +29,7 @@ _SYNC_PREFIX = re.compile(r"^Error syncing to (?:physical|host) cluster: ")
 EVENT_FIELDS = "involvedObject.kind=Pod,involvedObject.name={name}"
 
 
-def sync_refusals(pod: dict, events: Sequence[dict], vc: str) -> Tuple[syncer_log.Refusal, ...]:
+def sync_refusals(pod: Pod, events: Sequence[dict], vc: str) -> Tuple[syncer_log.Refusal, ...]:
     """The host's refusals of a virtual pod that still stand: SyncError events on a pod that never got a node
     (once the host pod exists and runs, an old SyncError is history)."""
     if podinfo.node_name(pod) or podinfo.phase(pod) not in ("Pending", "Unknown"):
@@ -51,18 +52,18 @@ def _newest_first(events: Sequence[dict]) -> List[dict]:
 
 # -- virtual-side facts ------------------------------------------------------------------------------------------
 
-def _virtual_pod(ctx: FactContext) -> dict:
+def _virtual_pod(ctx: FactContext) -> Pod:
     target: Target = ctx.inputs["target"]
     kind: ClusterKind = ctx.inputs["cluster"]
     try:
-        return ctx.api.get(r.PODS, target.pod or "", target.namespace)
+        return ctx.api.pod(target.pod or "", target.namespace or "")
     except NotFound:
         raise UsageError(f"pod {target.pod!r} not found in namespace {target.namespace!r} of the virtual cluster "
                          f"(vCluster {kind.ref}): -n and --pod name the pod as the tenant sees it") from None
 
 
-def _virtual_pods(ctx: FactContext) -> Tuple[dict, ...]:
-    return ctx.api.list(r.PODS, ctx.inputs["target"].namespace)
+def _virtual_pods(ctx: FactContext) -> Tuple[Pod, ...]:
+    return ctx.api.pods(ctx.inputs["target"].namespace)
 
 
 def _virtual_pod_events(ctx: FactContext) -> List[dict]:
@@ -131,7 +132,7 @@ def _vclusters(ctx: FactContext) -> Tuple[VCluster, ...]:
     return ctx.fact("scope").found_vclusters
 
 
-def _examined_pods(ctx: FactContext) -> List[dict]:
+def _examined_pods(ctx: FactContext) -> List[Pod]:
     scope: Scope = ctx.fact("scope")
     if scope.host_pods is not None:
         return list(scope.host_pods)
