@@ -2,11 +2,10 @@
 
 # no `from __future__ import annotations` here: it would bind the name `annotations`, a function below
 from dataclasses import dataclass
-from typing import Any, Iterable, Optional, Tuple
+from typing import Any, Dict, Iterable, Optional, Tuple
 
 #: resources every pod asks for; the others (extended resources such as GPUs) are kept on the record
 _COMMON_RESOURCES = frozenset(("cpu", "memory", "ephemeral-storage", "hugepages-2Mi", "hugepages-1Gi"))
-_NO_QUANTITIES: Tuple[Tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -91,12 +90,18 @@ class Pod:
     statuses: Tuple[ContainerStatus, ...]
 
 
+#: read-only stand-ins for a field that is absent or of the wrong shape
+_NO_DICT: dict = {}
+_NO_QUANTITIES: Tuple[Tuple[str, str], ...] = ()
+
+
 def _dict(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
+    return value if isinstance(value, dict) else _NO_DICT
 
 
-def _list(value: Any) -> list:
-    return value if isinstance(value, list) else []
+def _dicts(value: Any) -> list:
+    """The objects of a JSON array; nothing for a field that is not one."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
 def _text(value: Any) -> Optional[str]:
@@ -108,15 +113,25 @@ def _text(value: Any) -> Optional[str]:
 
 
 def _quantities(resources: Any) -> Tuple[Tuple[str, str], ...]:
-    found = tuple((str(k), str(v)) for k, v in _dict(resources).items() if k not in _COMMON_RESOURCES and v is not None)
-    return found or _NO_QUANTITIES
+    if not isinstance(resources, dict) or not resources:
+        return _NO_QUANTITIES
+    return tuple([(str(k), str(v)) for k, v in resources.items() if k not in _COMMON_RESOURCES and v is not None])
 
 
-def _container(raw: dict) -> Container:
-    resources = _dict(raw.get("resources"))
-    words = tuple(str(w) for w in _list(raw.get("command")) + _list(raw.get("args")))
-    return Container(_text(raw.get("name")), str(raw.get("image") or ""), words,
-                     _quantities(resources.get("limits")), _quantities(resources.get("requests")))
+def _words(container: dict) -> Tuple[str, ...]:
+    command, args = container.get("command"), container.get("args")
+    if not command and not args:
+        return ()
+    return tuple([str(w) for part in (command, args) if isinstance(part, list) for w in part])
+
+
+def _container(raw: dict, shared: Dict[Optional[str], Optional[str]]) -> Container:
+    resources = raw.get("resources")
+    limits, requests = (resources.get("limits"), resources.get("requests")) if isinstance(resources, dict) \
+        else (None, None)
+    name, image = _text(raw.get("name")), str(raw.get("image") or "")
+    return Container(shared.setdefault(name, name), shared.setdefault(image, image) or "", _words(raw),
+                     _quantities(limits), _quantities(requests))
 
 
 def _count(value: Any) -> int:
@@ -126,12 +141,17 @@ def _count(value: Any) -> int:
         return 0
 
 
-def _status(raw: dict) -> ContainerStatus:
-    state, last_state = _dict(raw.get("state")), _dict(raw.get("lastState"))
-    waiting, last = _dict(state.get("waiting")), _dict(last_state.get("terminated"))
-    words = next((str(where["message"]).strip() for where in (last, _dict(state.get("terminated")), waiting)
-                  if where.get("message")), None)
-    return ContainerStatus(str(raw.get("name")), bool(raw.get("ready")), _count(raw.get("restartCount")),
+def _status(raw: dict, shared: Dict[Optional[str], Optional[str]]) -> ContainerStatus:
+    state, last_state = _dict(raw.get("state")), raw.get("lastState")
+    waiting = _dict(state.get("waiting"))
+    last = _dict(last_state.get("terminated")) if isinstance(last_state, dict) else _NO_DICT
+    words = None
+    for where in (last, _dict(state.get("terminated")), waiting):
+        if where.get("message"):
+            words = str(where["message"]).strip()
+            break
+    name = str(raw.get("name"))
+    return ContainerStatus(shared.setdefault(name, name) or "", bool(raw.get("ready")), _count(raw.get("restartCount")),
                            str(waiting.get("reason", "Waiting")) if waiting else None,
                            (str(last.get("reason", "?")), str(last.get("exitCode", "?"))) if last else None,
                            words)
@@ -148,22 +168,38 @@ def _owner(raw: dict) -> OwnerReference:
                           controller if isinstance(controller, bool) else None)
 
 
-def from_json(obj: Any) -> Pod:
-    """The record of a decoded pod object; any field of the wrong shape reads as absent."""
+def _shared_values(labels: Any, shared: Dict[Optional[str], Optional[str]]) -> dict:
+    """Labels with their values shared (a queue, an app, a vCluster name label thousands of pods); annotations
+    are mostly one of a kind and stay as decoded."""
+    if not isinstance(labels, dict):
+        return {}
+    return {k: shared.setdefault(v, v) if isinstance(v, str) else v for k, v in labels.items()}
+
+
+def from_json(obj: Any, shared: Optional[Dict[Optional[str], Optional[str]]] = None) -> Pod:
+    """The record of a decoded pod object; any field of the wrong shape reads as absent.
+
+    ``shared`` (one per list page) makes the values that repeat from pod to pod one string each: json builds every
+    value anew, and namespace, node, phase, image and timestamps are the same on thousands of pods."""
+    shared = {} if shared is None else shared
     obj = _dict(obj)
     meta, spec, status = _dict(obj.get("metadata")), _dict(obj.get("spec")), _dict(obj.get("status"))
+    labels, annotations = meta.get("labels"), meta.get("annotations")
+    namespace = str(meta.get("namespace") or "")
+    created, phase = _text(meta.get("creationTimestamp")), _text(status.get("phase"))
+    scheduler, node = _text(spec.get("schedulerName")), _text(spec.get("nodeName"))
+    account = _text(spec.get("serviceAccountName"))
     return Pod(
-        name=str(meta.get("name") or ""), namespace=str(meta.get("namespace") or ""),
-        labels=_dict(meta.get("labels")), annotations=_dict(meta.get("annotations")),
-        owners=tuple(_owner(o) for o in _list(meta.get("ownerReferences")) if isinstance(o, dict)),
-        created=_text(meta.get("creationTimestamp")),
-        scheduler=_text(spec.get("schedulerName")), node=_text(spec.get("nodeName")),
-        service_account=_text(spec.get("serviceAccountName")),
-        containers=tuple(_container(c) for c in _list(spec.get("containers")) if isinstance(c, dict)),
-        init_containers=tuple(_container(c) for c in _list(spec.get("initContainers")) if isinstance(c, dict)),
-        phase=_text(status.get("phase")), message=_text(status.get("message")),
-        conditions=tuple(_condition(c) for c in _list(status.get("conditions")) if isinstance(c, dict)),
-        statuses=tuple(_status(s) for s in _list(status.get("containerStatuses")) if isinstance(s, dict)),
+        str(meta.get("name") or ""), shared.setdefault(namespace, namespace) or "",
+        _shared_values(labels, shared), annotations if isinstance(annotations, dict) else {},
+        tuple([_owner(o) for o in _dicts(meta.get("ownerReferences"))]),
+        shared.setdefault(created, created), shared.setdefault(scheduler, scheduler), shared.setdefault(node, node),
+        shared.setdefault(account, account),
+        tuple([_container(c, shared) for c in _dicts(spec.get("containers"))]),
+        tuple([_container(c, shared) for c in _dicts(spec.get("initContainers"))]),
+        shared.setdefault(phase, phase), _text(status.get("message")),
+        tuple([_condition(c) for c in _dicts(status.get("conditions"))]),
+        tuple([_status(s, shared) for s in _dicts(status.get("containerStatuses"))]),
     )
 
 

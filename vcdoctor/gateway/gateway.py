@@ -264,7 +264,8 @@ def _without_unread_metadata(items: List[dict]) -> List[dict]:
 
 
 def _pod_records(items: List[dict]) -> List[podinfo.Pod]:
-    return [podinfo.from_json(item) for item in items]
+    shared: Dict[Optional[str], Optional[str]] = {}  # per page: its repeated values become one string each
+    return [podinfo.from_json(item, shared) for item in items]
 
 
 def _refs(items: List[dict]) -> List[Tuple[str, str]]:
