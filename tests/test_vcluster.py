@@ -145,6 +145,17 @@ def test_multi_namespace_pod_is_recognised_without_managed_by():
     assert not is_virtual_pod(pod, "vc", "ml", "trainer-0")                # single-namespace lookup
 
 
+def test_only_vcdoctor_notes_the_vcluster_it_found_a_pod_for():
+    from tests.fakeapi import factories as f
+    from vcdoctor.products.vcluster import owner_key
+    from vcdoctor.products.vcluster.names import note_owner
+
+    # the annotation earlier releases of vcdoctor noted with: on a pod it is the pod's word, and not taken
+    pod = podinfo.from_json(f.pod("trainer-0", "other", annotations={"vcdoctor.internal/vcluster": "vc-ns/vc"}))
+    assert owner_key(pod) == ("other", "")
+    assert owner_key(note_owner(pod, "vc-ns", "vc")) == ("vc-ns", "vc") and pod.found_for is None
+
+
 # -- the settings table: every key a check reads is declared once, typed, cited, within the supported releases --
 
 from vcdoctor.products.vcluster import compat, config  # noqa: E402

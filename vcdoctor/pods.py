@@ -68,7 +68,8 @@ class Pod:
     are one list)."""
 
     __slots__ = ("name", "namespace", "labels", "annotations", "owners", "created", "scheduler", "node",
-                 "service_account", "containers", "init_containers", "phase", "message", "conditions", "statuses")
+                 "service_account", "containers", "init_containers", "phase", "message", "conditions", "statuses",
+                 "found_for")
     name: str
     namespace: str
     #: metadata.labels and .annotations as the server sent them (the decoded dicts, not copies)
@@ -88,6 +89,9 @@ class Pod:
     message: Optional[str]
     conditions: Tuple[Condition, ...]
     statuses: Tuple[ContainerStatus, ...]
+    #: (namespace, name) of the vCluster vcdoctor found the pod for, where the pod itself does not say (vCluster's
+    #: multi-namespace mode); set by vcdoctor, never read from the cluster
+    found_for: Optional[Tuple[str, str]]
 
 
 #: read-only stand-ins for a field that is absent or of the wrong shape
@@ -200,6 +204,7 @@ def from_json(obj: Any, shared: Optional[Dict[Optional[str], Optional[str]]] = N
         shared.setdefault(phase, phase), _text(status.get("message")),
         tuple([_condition(c) for c in _dicts(status.get("conditions"))]),
         tuple([_status(s, shared) for s in _dicts(status.get("containerStatuses"))]),
+        None,
     )
 
 

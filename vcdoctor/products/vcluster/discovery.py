@@ -7,7 +7,7 @@ from typing import Iterable, List, Optional, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor.pods import OwnerReference, Pod
-from vcdoctor.products.vcluster.names import MANAGED_BY, noted_owner
+from vcdoctor.products.vcluster.names import MANAGED_BY
 from vcdoctor.versions import Version, parse_version
 
 VCLUSTER_SELECTOR = "app=vcluster"
@@ -122,7 +122,7 @@ def service_owner(pod: Pod, vc_name: str) -> Optional[OwnerReference]:
 def owner_key(pod: Pod) -> Tuple[str, str]:
     """(namespace, name) of the vCluster that synced a host pod: noted when found in multi-namespace mode, else
     as single-namespace mode places it (its namespace, the managed-by label)."""
-    return noted_owner(pod) or (podinfo.namespace(pod), podinfo.labels(pod).get(MANAGED_BY) or "")
+    return pod.found_for or (pod.namespace, pod.labels.get(MANAGED_BY) or "")
 
 
 def is_control_plane_of(pod: Pod, vc: VCluster) -> bool:

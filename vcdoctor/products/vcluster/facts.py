@@ -124,7 +124,7 @@ def _multi_namespace_pods(ctx: FactContext) -> Tuple[Pod, ...]:
 
 
 def multi_namespace_pods(api: ScopedApi, vclusters: Sequence[VCluster]) -> Tuple[Pod, ...]:
-    """Pods synced in multi-namespace mode, each noted with its vCluster (OWNER_NOTE, a copy: never sent anywhere).
+    """Pods synced in multi-namespace mode, each noted with its vCluster (note_owner: a copy).
 
     A host namespace counts when both its vCluster labels name a found vCluster and its name carries that
     vCluster's hash suffix (IsManaged, multi_namespace.go:52-79@v0.21.0); a pod counts when it has the

@@ -26,9 +26,6 @@ POD_NAMESPACE_ANNOTATION = "vcluster.loft.sh/namespace"
 #: (pkg/controllers/resources/namespaces/syncer.go:39-40@v0.19.0, :28-29,42-43@v0.21.0)
 NAMESPACE_VCLUSTER_NAME = "vcluster.loft.sh/vcluster-name"
 NAMESPACE_VCLUSTER_NAMESPACE = "vcluster.loft.sh/vcluster-namespace"
-#: vcdoctor's own note on a multi-namespace pod it found (never sent to or read from the cluster): the
-#: vCluster that synced it, since such pods carry no managed-by label
-OWNER_NOTE = "vcdoctor.internal/vcluster"
 
 
 def host_pod_name(pod: str, namespace: str, vcluster: str) -> str:
@@ -141,16 +138,9 @@ def synced_identity(labels: Mapping, annotations: Mapping) -> Optional[Tuple[str
 
 
 def note_owner(pod: Pod, vcluster_namespace: str, vcluster: str) -> Pod:
-    """A copy of a multi-namespace pod carrying OWNER_NOTE (the pod itself, maybe shared, is left alone)."""
-    return replace(pod, annotations={**pod.annotations, OWNER_NOTE: f"{vcluster_namespace}/{vcluster}"})
-
-
-def noted_owner(pod: Pod) -> Optional[Tuple[str, str]]:
-    """(namespace, name) vcdoctor noted on a multi-namespace pod when it found it."""
-    note = pod.annotations.get(OWNER_NOTE) or ""
-    ns, sep, name = note.partition("/")
-    return (ns, name) if sep else None
-
+    """A copy of a multi-namespace pod noting the vCluster that synced it, since such pods carry no managed-by
+    label (the pod itself, maybe shared, is left alone)."""
+    return replace(pod, found_for=(vcluster_namespace, vcluster))
 
 
 def is_virtual_pod(pod: Pod, vcluster: str, namespace: str, name: str,
@@ -169,5 +159,5 @@ def is_virtual_pod(pod: Pod, vcluster: str, namespace: str, name: str,
         return True
     if vcluster_namespace is None or MANAGED_BY in labels:
         return False
-    return (noted_owner(pod) == (vcluster_namespace, vcluster)
+    return (pod.found_for == (vcluster_namespace, vcluster)
             or is_multi_namespace_of(pod.namespace, vcluster_namespace, vcluster))
