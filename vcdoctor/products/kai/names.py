@@ -40,7 +40,8 @@ def whole_gpus(pod: Pod) -> int:
     """nvidia.com/gpu asked for by the pod's containers (limits win over requests, as for extended resources)."""
     total = 0
     for c in pod.containers:
-        value = c.limit(GPU_RESOURCE) or c.request(GPU_RESOURCE)
+        limit = c.limit(GPU_RESOURCE)
+        value = limit if limit is not None else c.request(GPU_RESOURCE)
         try:
             total += int(value) if value is not None else 0
         except ValueError:
