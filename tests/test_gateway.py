@@ -88,7 +88,8 @@ def test_pods_are_records_of_what_checks_read_decoded_page_by_page(cluster, kube
     assert synced.containers[0].limit("nvidia.com/gpu") == "2" and synced.containers[0].request("cpu") is None
     assert gw.pod(gpu["metadata"]["name"], "vc-ns") == synced
     # a page's repeated values are one string each (50,000 pods repeat a few namespaces, nodes and images)
-    assert crashing.node is pods[1].node and crashing.containers[0].image is pods[1].containers[0].image
+    assert crashing.node is pods[1].node and crashing.containers[0] is pods[1].containers[0]
+    assert crashing.statuses[0] is pods[1].statuses[0] and synced.statuses[0] is not crashing.statuses[0]
 
 
 def test_pod_fields_of_the_wrong_shape_read_as_absent():

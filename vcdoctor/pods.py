@@ -133,13 +133,17 @@ def _words(container: dict) -> Tuple[str, ...]:
     return tuple([str(w) for part in (command, args) if isinstance(part, list) for w in part])
 
 
-def _container(raw: dict, shared: Dict[Optional[str], Optional[str]]) -> Container:
+def _container(raw: dict, shared: Dict[Any, Any]) -> Container:
     resources = raw.get("resources")
     limits, requests = (resources.get("limits"), resources.get("requests")) if isinstance(resources, dict) \
         else (None, None)
     name, image = _text(raw.get("name")), str(raw.get("image") or "")
-    return Container(shared.setdefault(name, name), shared.setdefault(image, image) or "", _words(raw),
-                     _quantities(limits), _quantities(requests))
+    key = (Container, shared.setdefault(name, name), shared.setdefault(image, image), _words(raw),
+           _quantities(limits), _quantities(requests))
+    found = shared.get(key)
+    if found is None:  # the pods of one workload have the same containers: one record each (they are frozen)
+        found = shared[key] = Container(*key[1:])
+    return found
 
 
 def _count(value: Any) -> int:
@@ -149,7 +153,7 @@ def _count(value: Any) -> int:
         return 0
 
 
-def _status(raw: dict, shared: Dict[Optional[str], Optional[str]]) -> ContainerStatus:
+def _status(raw: dict, shared: Dict[Any, Any]) -> ContainerStatus:
     state, last_state = _dict(raw.get("state")), raw.get("lastState")
     waiting = _dict(state.get("waiting"))
     last = _dict(last_state.get("terminated")) if isinstance(last_state, dict) else _NO_DICT
@@ -159,10 +163,13 @@ def _status(raw: dict, shared: Dict[Optional[str], Optional[str]]) -> ContainerS
             words = str(where["message"]).strip()
             break
     name = str(raw.get("name"))
-    return ContainerStatus(shared.setdefault(name, name) or "", bool(raw.get("ready")), _count(raw.get("restartCount")),
-                           str(waiting.get("reason", "Waiting")) if waiting else None,
-                           (str(last.get("reason", "?")), str(last.get("exitCode", "?"))) if last else None,
-                           words)
+    key = (ContainerStatus, shared.setdefault(name, name), bool(raw.get("ready")), _count(raw.get("restartCount")),
+           str(waiting.get("reason", "Waiting")) if waiting else None,
+           (str(last.get("reason", "?")), str(last.get("exitCode", "?"))) if last else None, words)
+    found = shared.get(key)
+    if found is None:  # most containers run, ready, without restarts: one record each per page
+        found = shared[key] = ContainerStatus(*key[1:])
+    return found
 
 
 def _condition(raw: dict) -> Condition:
@@ -176,7 +183,7 @@ def _owner(raw: dict) -> OwnerReference:
                           controller if isinstance(controller, bool) else None)
 
 
-def _shared_values(labels: Any, shared: Dict[Optional[str], Optional[str]]) -> dict:
+def _shared_values(labels: Any, shared: Dict[Any, Any]) -> dict:
     """Labels with their values shared (a queue, an app, a vCluster name label thousands of pods); annotations
     are mostly one of a kind and stay as decoded."""
     if not isinstance(labels, dict):
@@ -184,7 +191,7 @@ def _shared_values(labels: Any, shared: Dict[Optional[str], Optional[str]]) -> d
     return {k: shared.setdefault(v, v) if isinstance(v, str) else v for k, v in labels.items()}
 
 
-def from_json(obj: Any, shared: Optional[Dict[Optional[str], Optional[str]]] = None) -> Pod:
+def from_json(obj: Any, shared: Optional[Dict[Any, Any]] = None) -> Pod:
     """The record of a decoded pod object; any field of the wrong shape reads as absent.
 
     ``shared`` (one per list page) makes the values that repeat from pod to pod one string each: json builds every

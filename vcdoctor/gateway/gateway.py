@@ -264,7 +264,7 @@ def _without_unread_metadata(items: List[dict]) -> List[dict]:
 
 
 def _pod_records(items: List[dict]) -> List[podinfo.Pod]:
-    shared: Dict[Optional[str], Optional[str]] = {}  # per page: its repeated values become one string each
+    shared: Dict[Any, Any] = {}  # per page: its repeated values and records become one object each
     return [podinfo.from_json(item, shared) for item in items]
 
 
