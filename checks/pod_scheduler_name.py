@@ -53,7 +53,7 @@ def _never_synced(scope: Scope, release: kai.KaiRelease, context: Optional[str],
     host_ns = vcluster.split("/", 1)[0] if vcluster else None
     denial = kai.denial_of(newest.reason)
     message = f"virtual pod {pod} never reached the host ({newest.count} syncer line(s)): {newest.reason}"
-    if denial == kai.compat.SHARING_DISABLED:
+    if denial == kai.validator_compat.SHARING_DISABLED:
         return NEVER_SYNCED_SHARING.verdict(
             f"{message} (see gpu-sharing-reservations)", evidence,
             kai.ENABLE_GPU_SHARING, kai.gpu_sharing_fix(release, context, vcluster, [pod], namespace))

@@ -1,6 +1,7 @@
 """Write the supported-versions tables of docs/checks.md from the products' compatibility tables.
 
-Every table and single entry of vcdoctor/products/{kai,vcluster}/compat.py becomes one row: its releases and
+Every table and single entry of vcdoctor/products/{kai,vcluster}/compat.py (and KAI's validator_compat.py)
+becomes one row: its releases and
 what holds for them. tests/test_docs.py fails when docs/checks.md and the tables disagree. Never hand-edit the
 part between the markers; run:
 
@@ -21,6 +22,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from vcdoctor.products.kai import compat as kai  # noqa: E402
+from vcdoctor.products.kai import validator_compat as kai_validator  # noqa: E402
 from vcdoctor.products.vcluster import compat as vcluster  # noqa: E402
 from vcdoctor.versions import Span, Version, show  # noqa: E402
 
@@ -148,10 +150,11 @@ def _cell(pairs: List[Tuple[Span, str]], known: Span) -> str:
 
 
 def kai_tables() -> List[Tuple[str, List[Tuple[Span, Any]]]]:
-    """Every table of KAI's compat module (tuples of Known), every single Known and the span lists, in module
+    """Every table of KAI's compat modules (tuples of Known), every single Known and the span lists, in module
     order: the KAI side of this page, read without changing kai/compat.py."""
     found: List[Tuple[str, List[Tuple[Span, Any]]]] = []
-    for name, value in vars(kai).items():
+    entries = {**vars(kai), **{k: v for k, v in vars(kai_validator).items() if k not in vars(kai)}}
+    for name, value in entries.items():
         if isinstance(value, kai.Known):
             found.append((name, [(value.span, value.value)]))
         elif isinstance(value, tuple) and value and all(isinstance(v, kai.Known) for v in value):
