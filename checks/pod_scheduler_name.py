@@ -52,16 +52,18 @@ def _never_synced(scope: Scope, release: kai.KaiRelease, context: Optional[str],
     vcluster = newest.vcluster or None
     host_ns = vcluster.split("/", 1)[0] if vcluster else None
     denial = kai.denial_of(newest.reason)
+    # the pod never reached the host, so the host object it concerns is its vCluster
+    where = [vcluster] if vcluster else []
     message = f"virtual pod {pod} never reached the host ({newest.count} syncer line(s)): {newest.reason}"
     if denial == kai.validator_compat.SHARING_DISABLED:
         return NEVER_SYNCED_SHARING.verdict(
             f"{message} (see gpu-sharing-reservations)", evidence,
-            kai.ENABLE_GPU_SHARING, kai.gpu_sharing_fix(release, context, vcluster, [pod], namespace))
+            kai.ENABLE_GPU_SHARING, kai.gpu_sharing_fix(release, context, vcluster, [pod], namespace), where)
     if denial is not None:
         fix = remedy.fix(context, inside_vcluster(vcluster, (f"KAI's webhook refused {pod}: {denial}",
                                                              "Fix its GPU request and recreate it.")))
         return NEVER_SYNCED_GPU.verdict(f"{message} (see gpu-sharing-reservations)", evidence,
-                                        kai.VALID_GPU_SHARE_VALUES, fix)
+                                        kai.VALID_GPU_SHARE_VALUES, fix, where)
     missing_class = syncer_log.RUNTIME_CLASS_MISSING.search(newest.reason)
     if missing_class:
         return _runtime_class_missing(message, evidence, missing_class.group(1), release, context)
@@ -70,18 +72,18 @@ def _never_synced(scope: Scope, release: kai.KaiRelease, context: Optional[str],
                             f"creates one when policies.resourceQuota is on):",),
                        commands=(("kubectl", "describe", "resourcequota", "--namespace", host_ns),) if host_ns else ())
         return NEVER_SYNCED_QUOTA.verdict(message, evidence, "Raise the quota or lower the pod's requests.",
-                                          remedy.fix(context, look))
+                                          remedy.fix(context, look), where)
     fix = remedy.fix(context, inside_vcluster(vcluster, (
         f"kubectl describe pod {scope.target.pod} -n {scope.target.namespace}   # look for SyncError events",)))
     return NEVER_SYNCED.verdict(message, evidence, "The host cluster refused the pod the syncer tried to create; the "
-                                                   "quoted reason names the webhook or policy.", fix)
+                                                   "quoted reason names the webhook or policy.", fix, where)
 
 
 def _runtime_class_missing(message: str, evidence: tuple, runtime_class: str, release: kai.KaiRelease,
                            context: Optional[str]) -> Verdict:
     """The host's RuntimeClass admission refused the pod: KAI's own admission may have put that class on it."""
     return NEVER_SYNCED_RUNTIME.verdict(message, evidence, _runtime_remediation(runtime_class, release),
-                                        _runtime_class_fix(context))
+                                        _runtime_class_fix(context), [runtime_class])
 
 
 def _runtime_class_fix(context: Optional[str]) -> Fix:
@@ -136,12 +138,13 @@ def _runtime_class_refusals(refusals: Sequence[syncer_log.RuntimeClassRefusals],
             remediation.append(_runtime_remediation(refused.runtime_class, release))
     if failures:
         return RUNTIME_CLASS_REFUSED.verdict("; ".join(failures), tuple(evidence), " ".join(remediation),
-                                             _runtime_class_fix(context))
+                                             _runtime_class_fix(context),
+                                             [r.runtime_class for r in refusals if not r.exists])
     if healed:
         return RUNTIME_CLASS_HEALED.verdict(
             "; ".join(healed), tuple(evidence),
             "The syncer retries a refused pod; one that still has no host pod can be recreated inside its "
-            "vCluster now that the RuntimeClass exists.")
+            "vCluster now that the RuntimeClass exists.", objects=[r.runtime_class for r in refusals if r.exists])
     return None
 
 
@@ -245,6 +248,8 @@ NO_SYNCED_POD = Finding("VCD209", Status.SKIP, "no vCluster-synced pod to examin
 CHECK = Check(
     id="pod-scheduler-name",
     title="expected: pods with KAI settings name kai-scheduler and reach the host",
+    summary=("pods with KAI settings name KAI's configured scheduler (`kai-scheduler` by default), and a `--pod` "
+             "target reached the host (else the host's refusal, quoted)"),
     severity=Severity.HIGH,
     run=run,
     order=20,

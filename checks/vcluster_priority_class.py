@@ -161,6 +161,8 @@ CLASS_NOT_STRING = Finding("VCD143", Status.ERROR, "`sync.toHost.pods.priorityCl
 CHECK = Check(
     id="vcluster-priority-class",
     title="expected: pod priority classes reach KAI",
+    summary=("the host pod keeps the `priorityClassName` KAI reads (per release: which sync setting keeps "
+             "`spec.priorityClassName`)"),
     severity=Severity.MEDIUM,
     run=run,
     order=14,
