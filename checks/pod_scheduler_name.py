@@ -43,7 +43,8 @@ def _evidence(pod: dict) -> Evidence:
     return Evidence(f"pod {podinfo.ref(pod)}", f"spec.schedulerName = {podinfo.scheduler_name(pod)}", data)
 
 
-def _never_synced(scope: Scope, release: kai.KaiRelease, context: Optional[str], namespace: str) -> Verdict:
+def _never_synced(scope: Scope, release: kai.KaiRelease, context: Optional[str], namespace: str,
+                  refusals: Sequence[syncer_log.RuntimeClassRefusals]) -> Verdict:
     """The first link is broken: the virtual pod has no host pod, and the syncer said why (quoted whole)."""
     evidence = tuple(Evidence(f"syncer log of {refusal.source}", refusal.reason, {"lines": refusal.count})
                      for refusal in scope.sync_errors)
@@ -66,7 +67,11 @@ def _never_synced(scope: Scope, release: kai.KaiRelease, context: Optional[str],
                                         kai.VALID_GPU_SHARE_VALUES, fix, where)
     missing_class = syncer_log.RUNTIME_CLASS_MISSING.search(newest.reason)
     if missing_class:
-        return _runtime_class_missing(message, evidence, missing_class.group(1), release, context)
+        runtime_class = missing_class.group(1)
+        same = next((r for r in refusals if r.runtime_class == runtime_class), None)
+        return NEVER_SYNCED_RUNTIME.verdict(
+            message, evidence, _runtime_remediation(runtime_class, same.set_by_vcluster if same else (), release),
+            _runtime_class_fix(context), [runtime_class])
     if "exceeded quota" in newest.reason or "failed quota" in newest.reason:
         look = Inspect(why=(f"A ResourceQuota in {host_ns or 'the vCluster host namespace'} refused the pod (vCluster "
                             f"creates one when policies.resourceQuota is on):",),
@@ -79,19 +84,21 @@ def _never_synced(scope: Scope, release: kai.KaiRelease, context: Optional[str],
                                                    "quoted reason names the webhook or policy.", fix, where)
 
 
-def _runtime_class_missing(message: str, evidence: tuple, runtime_class: str, release: kai.KaiRelease,
-                           context: Optional[str]) -> Verdict:
-    """The host's RuntimeClass admission refused the pod: KAI's own admission may have put that class on it."""
-    return NEVER_SYNCED_RUNTIME.verdict(message, evidence, _runtime_remediation(runtime_class, release),
-                                        _runtime_class_fix(context), [runtime_class])
-
-
 def _runtime_class_fix(context: Optional[str]) -> Fix:
     return remedy.fix(context, Inspect(why=("The RuntimeClasses the host has (the refused pod asks for one it has "
                                             "not):",), commands=(("kubectl", "get", "runtimeclass"),)))
 
 
-def _runtime_remediation(runtime_class: str, release: kai.KaiRelease) -> str:
+def _runtime_remediation(runtime_class: str, set_by_vcluster: Sequence[Tuple[str, str]],
+                         release: kai.KaiRelease) -> str:
+    """Who gave the pod the class the host lacks: a vCluster that sets it on every synced pod (v0.23+), else KAI's
+    admission (from v0.9.7), and what to change."""
+    if set_by_vcluster:
+        return (f"The host has no RuntimeClass {runtime_class}, and vCluster "
+                + ", ".join(f"{ref} ({source})" for ref, source in set_by_vcluster)
+                + " gives it to every synced pod (sync.toHost.pods.runtimeClassName), replacing the class KAI's "
+                  "admission sets. Create that RuntimeClass on the host (the NVIDIA GPU operator creates nvidia), "
+                  "or change sync.toHost.pods.runtimeClassName to a class the host has, then recreate the pods.")
     row = compat.at(compat.ADMISSION_RUNTIME_CLASS, release.effective)
     if row:
         who = f"KAI {release.text}'s admission sets it on {row.value} ({row.source})"
@@ -127,15 +134,7 @@ def _runtime_class_refusals(refusals: Sequence[syncer_log.RuntimeClassRefusals],
         evidence.append(Evidence(f"RuntimeClass {refused.runtime_class}", "not found" if refused.exists is False
                                  else "could not be read: the syncer log is the only evidence"))
         failures.append(f"{said} ({named}{' ...' if len(refused.pods) > 5 else ''})")
-        if refused.set_by_vcluster:
-            remediation.append(
-                f"The host has no RuntimeClass {refused.runtime_class}, and vCluster "
-                + ", ".join(f"{ref} ({source})" for ref, source in refused.set_by_vcluster)
-                + " gives it to every synced pod (sync.toHost.pods.runtimeClassName), replacing the class KAI's "
-                  "admission sets. Create that RuntimeClass on the host (the NVIDIA GPU operator creates nvidia), "
-                  "or change sync.toHost.pods.runtimeClassName to a class the host has, then recreate the pods.")
-        else:
-            remediation.append(_runtime_remediation(refused.runtime_class, release))
+        remediation.append(_runtime_remediation(refused.runtime_class, refused.set_by_vcluster, release))
     if failures:
         return RUNTIME_CLASS_REFUSED.verdict("; ".join(failures), tuple(evidence), " ".join(remediation),
                                              _runtime_class_fix(context),
@@ -172,7 +171,8 @@ def run(scope: Scope, examined_pods: List[dict],
     scheduler = kai_settings.scheduler
     if scope.host_pods is not None:
         return (_targeted(scope.host_pods, scheduler, context) if scope.host_pods
-                else _never_synced(scope, kai_settings.release, context, kai_settings.namespace))
+                else _never_synced(scope, kai_settings.release, context, kai_settings.namespace,
+                                   runtime_class_refusals))
     examined = examined_pods
     refused = _runtime_class_refusals(runtime_class_refusals, kai_settings.release, context)
     verdict = _whole_cluster(examined, scheduler, context)

@@ -178,3 +178,20 @@ def test_refused_by_another_webhook_quotes_it(cluster, run_check):
     result = run_check(CHECK, namespace="team-a", pod="web")
     assert (result.status, result.code) == (Status.FAIL, "VCD205")
     assert "image registry not allowed" in result.message and "names the webhook or policy" in result.remediation
+
+
+@pytest.mark.parametrize("target", [{}, {"namespace": "team-a", "pod": "trainer"}])
+def test_a_runtime_class_the_vcluster_gives_every_pod_is_blamed_on_it_in_both_kinds_of_run(cluster, run_check,
+                                                                                          target):
+    """sync.toHost.pods.runtimeClassName (v0.23+) replaces the class KAI's admission sets: the same remediation
+    whether the pod is named or found in a whole run."""
+    from tests.fakeapi import kai_releases as kr
+
+    values = {"sync": {"toHost": {"pods": {"enabled": True, "runtimeClassName": "kata"}}}}
+    cluster.add(*f.vcluster(VC, NS, extra_values=values), *kr.install("v0.14.0"))
+    cluster.set_log(NS, f"{VC}-0", "syncer", REFUSED.format(name="trainer").replace('"nvidia"', '"kata"'))
+    result = run_check(CHECK, **target)
+    assert result.status is Status.FAIL and result.objects == ("kata",)
+    assert f"vCluster {NS}/{VC} (" in result.remediation
+    assert "gives it to every synced pod (sync.toHost.pods.runtimeClassName)" in result.remediation
+    assert "KAI v0.14.0's admission" not in result.remediation
