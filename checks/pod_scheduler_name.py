@@ -12,6 +12,7 @@ from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.kai import compat
 from vcdoctor.products.vcluster import syncer_log
 from vcdoctor.products.vcluster.scope import Scope
+from vcdoctor.remedy.script import said
 from vcdoctor.remedy.steps import Inspect, inside_vcluster
 
 MAX_LISTED = 20
@@ -165,7 +166,32 @@ def _targeted(host_pods: Sequence[dict], scheduler: str, context: Optional[str])
                                    _scheduler_fix(context, wrong, scheduler), [podinfo.ref(p) for p in wrong])
 
 
-def run(scope: Scope, examined_pods: List[dict],
+def _refused_otherwise(refused_pods: Sequence[syncer_log.RefusedPod], context: Optional[str]) -> Optional[Verdict]:
+    """Pods the host refused for another reason than a missing RuntimeClass or KAI's GPU webhook (those have their
+    own findings here and in gpu-sharing-reservations): another webhook, a quota, a policy, a PriorityClass."""
+    other = [p for p in refused_pods if not syncer_log.RUNTIME_CLASS_MISSING.search(p.refusal.reason)
+             and kai.denial_of(p.refusal.reason) is None]
+    if not other:
+        return None
+    evidence = tuple(Evidence(f"syncer log of {p.refusal.source}", p.refusal.reason,
+                              {"virtual_pod": p.pod, "vcluster": p.refusal.vcluster}) for p in other[:MAX_LISTED])
+    first = other[0]
+    namespace, _, name = first.pod.partition("/")
+    vc_namespace, _, vc_name = first.refusal.vcluster.partition("/")
+    examine = said(None, "vcdoctor", "run", *(("--context", context) if context else ()),
+                   *(("--vcluster", vc_name, "--vcluster-namespace", vc_namespace) if vc_name else ()),
+                   "--namespace", namespace, "--pod", name)
+    return REFUSED_OTHERWISE.verdict(
+        f"the host refused {len(other)} virtual pod(s) that still have no host pod: "
+        + "; ".join(f"{p.refusal.vcluster}: {p.pod}: {p.refusal.reason}" for p in other[:3])
+        + (" ..." if len(other) > 3 else ""), evidence,
+        "Each quoted reason names the webhook, quota or policy of the host cluster that refused the pod; once that "
+        "admits it, the syncer creates the host pod on its next retry. Examine one pod, its refusal and the later "
+        "links:\n  " + examine,
+        objects=sorted({p.refusal.vcluster for p in other if p.refusal.vcluster}))
+
+
+def run(scope: Scope, examined_pods: List[dict], refused_pods: Tuple[syncer_log.RefusedPod, ...],
         runtime_class_refusals: Tuple[syncer_log.RuntimeClassRefusals, ...], kai_settings: kai.KaiSettings,
         context: Optional[str]) -> Verdict:
     scheduler = kai_settings.scheduler
@@ -173,16 +199,20 @@ def run(scope: Scope, examined_pods: List[dict],
         return (_targeted(scope.host_pods, scheduler, context) if scope.host_pods
                 else _never_synced(scope, kai_settings.release, context, kai_settings.namespace,
                                    runtime_class_refusals))
-    examined = examined_pods
-    refused = _runtime_class_refusals(runtime_class_refusals, kai_settings.release, context)
-    verdict = _whole_cluster(examined, scheduler, context)
-    if refused is None:
+    verdict = _whole_cluster(examined_pods, scheduler, context)
+    problems = [v for v in (_runtime_class_refusals(runtime_class_refusals, kai_settings.release, context),
+                            _refused_otherwise(refused_pods, context)) if v is not None]
+    if verdict.status is Status.FAIL:
+        problems.append(verdict)
+    if not problems:
         return verdict
-    if verdict.status is not Status.FAIL:
-        return refused
-    return Verdict(Status.FAIL, f"{refused.message}; {verdict.message}", refused.evidence + verdict.evidence,
-                   f"{refused.remediation}\n{verdict.remediation}", remedy.join([refused.fix, verdict.fix]),
-                   (refused if refused.status is Status.FAIL else verdict).code, verdict.objects, (refused, verdict))
+    if len(problems) == 1:
+        return problems[0]
+    lead = next((v for v in problems if v.status is Status.FAIL), problems[0])
+    return Verdict(lead.status, "; ".join(v.message for v in problems),
+                   tuple(e for v in problems for e in v.evidence),
+                   "\n".join(v.remediation for v in problems if v.remediation), remedy.join([v.fix for v in problems]),
+                   lead.code, tuple(dict.fromkeys(o for v in problems for o in v.objects)), tuple(problems))
 
 
 def _whole_cluster(examined: Sequence[dict], scheduler: str, context: Optional[str]) -> Verdict:
@@ -241,6 +271,10 @@ RUNTIME_CLASS_HEALED = Finding("VCD208", Status.WARN, "without `--pod`: pods wer
                                "exists now (the syncer retries; recreate a pod that still has"
                                " no host pod)",
                                "Recreate, inside its vCluster, a pod that still has no host pod.")
+REFUSED_OTHERWISE = Finding("VCD210", Status.FAIL, "without `--pod`: a syncer log shows virtual pods the host "
+                            "refused for another reason (a webhook, quota, policy or PriorityClass), still without a "
+                            "host pod, named with their vCluster and the reason quoted",
+                            "Fix what the quoted reason names on the host; examine one pod with vcdoctor run --pod.")
 NO_SYNCED_POD = Finding("VCD209", Status.SKIP, "no vCluster-synced pod to examine",
                         "Nothing to do until a vCluster syncs pods to the host.")
 
@@ -248,13 +282,14 @@ NO_SYNCED_POD = Finding("VCD209", Status.SKIP, "no vCluster-synced pod to examin
 CHECK = Check(
     id="pod-scheduler-name",
     title="expected: pods with KAI settings name kai-scheduler and reach the host",
-    summary=("pods with KAI settings name KAI's configured scheduler (`kai-scheduler` by default), and a `--pod` "
-             "target reached the host (else the host's refusal, quoted)"),
+    summary=("pods with KAI settings name KAI's configured scheduler (`kai-scheduler` by default), and virtual pods "
+             "reach the host (else the host's refusal, quoted, from the syncer log)"),
     severity=Severity.HIGH,
     run=run,
     order=20,
     findings=(WRONG_SCHEDULER, KAI_SETTINGS_IGNORED, NEVER_SYNCED_SHARING, NEVER_SYNCED_GPU, NEVER_SYNCED_QUOTA,
-              NEVER_SYNCED, NEVER_SYNCED_RUNTIME, RUNTIME_CLASS_REFUSED, RUNTIME_CLASS_HEALED, NO_SYNCED_POD),
+              NEVER_SYNCED, NEVER_SYNCED_RUNTIME, RUNTIME_CLASS_REFUSED, RUNTIME_CLASS_HEALED, REFUSED_OTHERWISE,
+              NO_SYNCED_POD),
     passes=("the `--pod` target uses the configured scheduler; or every synced pod with KAI settings does",),
     docs_url=f"{DOCS_BASE}#pod-scheduler-name",
 )
