@@ -66,6 +66,16 @@ def _never_synced(scope: Scope, release: kai.KaiRelease, context: Optional[str],
                                                              "Fix its GPU request and recreate it.")))
         return NEVER_SYNCED_GPU.verdict(f"{message} (see gpu-sharing-reservations)", evidence,
                                         kai.VALID_GPU_SHARE_VALUES, fix, where)
+    if newest.reason.startswith(vcl.compat.CLASS_LIMIT_WARNING.value):
+        kind = "priority" if "priority class" in newest.reason else "runtime"
+        fix = remedy.fix(context, inside_vcluster(vcluster, (
+            f"kubectl get pod {scope.target.pod} -n {scope.target.namespace} -o yaml   # its {kind} class",)))
+        return NEVER_SYNCED_CLASS.verdict(
+            f"{message} (the vCluster itself held it back)", evidence,
+            f"The vCluster syncs {kind} classes from the host (sync.fromHost.{kind}Classes, vCluster v0.26+, "
+            f"{vcl.compat.CLASS_LIMIT_WARNING.source}) and does not sync a pod whose {kind} class the host lacks or "
+            f"sync.fromHost.{kind}Classes.selector excludes. Give the pod a class the selector admits, create the "
+            f"class on the host, or widen the selector; then recreate the pod.", fix, where)
     missing_class = syncer_log.RUNTIME_CLASS_MISSING.search(newest.reason)
     if missing_class:
         runtime_class = missing_class.group(1)
@@ -271,6 +281,11 @@ RUNTIME_CLASS_HEALED = Finding("VCD208", Status.WARN, "without `--pod`: pods wer
                                "exists now (the syncer retries; recreate a pod that still has"
                                " no host pod)",
                                "Recreate, inside its vCluster, a pod that still has no host pod.")
+NEVER_SYNCED_CLASS = Finding("VCD211", Status.FAIL, "the virtual pod never reached the host: the vCluster (v0.26+) "
+                             "held it back, as its priority or runtime class is not on the host or not selected by "
+                             "`sync.fromHost.*Classes.selector` (a SyncWarning event, read in tenant runs)",
+                             "Give the pod a class the selector admits, create the class on the host, or widen the "
+                             "selector; then recreate the pod.")
 REFUSED_OTHERWISE = Finding("VCD210", Status.FAIL, "without `--pod`: a syncer log shows virtual pods the host "
                             "refused for another reason (a webhook, quota, policy or PriorityClass), still without a "
                             "host pod, named with their vCluster and the reason quoted",
@@ -289,7 +304,7 @@ CHECK = Check(
     order=20,
     findings=(WRONG_SCHEDULER, KAI_SETTINGS_IGNORED, NEVER_SYNCED_SHARING, NEVER_SYNCED_GPU, NEVER_SYNCED_QUOTA,
               NEVER_SYNCED, NEVER_SYNCED_RUNTIME, RUNTIME_CLASS_REFUSED, RUNTIME_CLASS_HEALED, REFUSED_OTHERWISE,
-              NO_SYNCED_POD),
+              NEVER_SYNCED_CLASS, NO_SYNCED_POD),
     passes=("the `--pod` target uses the configured scheduler; or every synced pod with KAI settings does",),
     docs_url=f"{DOCS_BASE}#pod-scheduler-name",
 )

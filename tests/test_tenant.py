@@ -353,3 +353,18 @@ def test_a_pod_the_host_refused_for_its_runtime_class_names_kais_admission(insid
     first = checks["pod-scheduler-name"]
     assert first["status"] == "fail" and "RuntimeClass nvidia" in first["remediation"]
     assert "runtimeClassName" in first["remediation"] and "kubectl get runtimeclass" in first["fix"]["script"]
+
+
+@pytest.mark.parametrize("kind", ["priority", "runtime"])
+def test_a_pod_the_vcluster_held_back_for_its_class_says_so(inside, virtual_api, tmp_path, kind):
+    """v0.26+ with sync.fromHost.<kind>Classes and a selector: no host pod, and only a SyncWarning event says why
+    (never a SyncError); a SyncWarning about something else is no refusal."""
+    other = f.event("ml", "Pod", "trainer-0", "SyncWarning", "Given nodeName gpu-1 does not exist in virtual cluster")
+    v.vcluster_inside(inside, v.tenant_pod("trainer-0", "ml", gpus=1),
+                      events=[other, v.class_limit_warning("ml", "trainer-0", kind, "high")])
+    config = kubeconfig_file(tmp_path, {VCTX: virtual_api}, VCTX)
+    result, report, checks = vcdoctor(config, "-n", "ml", "--pod", "trainer-0")
+    first = checks["pod-scheduler-name"]
+    assert (first["status"], first["code"]) == ("fail", "VCD211")
+    assert f'the {kind} class "high" in the host does not match the selector' in first["message"]
+    assert f"sync.fromHost.{kind}Classes" in first["remediation"] and "nodeName" not in first["message"]

@@ -12,6 +12,7 @@ from vcdoctor.gateway import NotFound
 from vcdoctor.gateway import resources as r
 from vcdoctor.products.vcluster import names as vcnames
 from vcdoctor.products.vcluster import syncer_log
+from vcdoctor.products.vcluster.compat import CLASS_LIMIT_WARNING
 from vcdoctor.products.vcluster.discovery import VCluster, owner_key
 from vcdoctor.products.vcluster.facts import SYNCER_LOG_READ, syncer_log_refusals
 from vcdoctor.products.vcluster.scope import Scope, host_pod, selected
@@ -24,6 +25,9 @@ from vcdoctor.target import Target, UsageError
 #: from v0.32.0 an events.k8s.io event (action SyncPod, note = that message: apply.go:66@v0.32.0,
 #: :68-77@v0.36.1), which the core/v1 events API serves with the note as message and eventTime set.
 SYNC_ERROR = "SyncError"
+#: v0.26+: the syncer's own refusal of a pod whose priority or runtime class its fromHost selector excludes
+#: (compat.CLASS_LIMIT_WARNING); the event's other SyncWarnings are not refusals
+SYNC_WARNING = "SyncWarning"
 _SYNC_PREFIX = re.compile(r"^Error syncing to (?:physical|host) cluster: ")
 EVENT_FIELDS = "involvedObject.kind=Pod,involvedObject.name={name}"
 
@@ -35,11 +39,12 @@ def sync_refusals(pod: dict, events: Sequence[dict], vc: str) -> Tuple[syncer_lo
         return ()
     found = []
     for event in reversed(list(events)):  # oldest first: newest_distinct keeps the newest reason last
-        if event.get("reason") != SYNC_ERROR:
-            continue
         text = str(event.get("message") or event.get("note") or "")
+        kind = event.get("reason")
+        if not (kind == SYNC_ERROR or kind == SYNC_WARNING and text.startswith(CLASS_LIMIT_WARNING.value)):
+            continue
         reason = syncer_log.reason_of(_SYNC_PREFIX.sub("", text))
-        source = f"vCluster {vc} (SyncError event on virtual pod {podinfo.ref(pod)})"
+        source = f"vCluster {vc} ({kind} event on virtual pod {podinfo.ref(pod)})"
         found.append(syncer_log.Refusal(source, reason, int(event.get("count") or 1),
                                         vcluster="" if "?" in vc else vc))
     return syncer_log.newest_distinct(found)
