@@ -368,3 +368,21 @@ def test_a_pod_the_vcluster_held_back_for_its_class_says_so(inside, virtual_api,
     assert (first["status"], first["code"]) == ("fail", "VCD211")
     assert f'the {kind} class "high" in the host does not match the selector' in first["message"]
     assert f"sync.fromHost.{kind}Classes" in first["remediation"] and "nodeName" not in first["message"]
+
+
+def test_a_whole_tenant_run_names_the_pods_the_host_refused(inside, virtual_api, tmp_path):
+    """Without the host and without --pod: the tenant's Pending pods whose SyncError events say the host refused
+    them, each with its reason; a pod that got a node since is history."""
+    quota = 'pods "a-x-ml-x-my-vcluster" is forbidden: exceeded quota: vc-quota, requested: nvidia.com/gpu=1'
+    runtime = 'pods "b-x-ml-x-my-vcluster" is forbidden: pod rejected: RuntimeClass "nvidia" not found'
+    running = v.tenant_pod("c", "ml")
+    running["spec"]["nodeName"], running["status"]["phase"] = "gpu-1", "Running"
+    v.vcluster_inside(inside, v.tenant_pod("a", "ml", gpus=1), v.tenant_pod("b", "ml", gpus=1), running,
+                      events=[v.sync_error("ml", "a", quota), v.sync_error("ml", "b", runtime),
+                              v.sync_error("ml", "c", quota)])
+    config = kubeconfig_file(tmp_path, {VCTX: virtual_api}, VCTX)
+    result, report, checks = vcdoctor(config, "-n", "ml")
+    first = checks["pod-scheduler-name"]
+    assert first["status"] == "fail" and {f["code"] for f in first["findings"]} == {"VCD207", "VCD210"}
+    assert "ml/a: " + quota in first["message"] and "RuntimeClass nvidia (" in first["message"]
+    assert "ml/c" not in first["message"]

@@ -264,8 +264,11 @@ def _runtime_class_refusals(ctx: FactContext) -> Tuple[syncer_log.RuntimeClassRe
         if missing:
             waiting.setdefault(missing.group(1), {})[refused.pod] = refused.refusal
     if not waiting:
-        return ()  # a tenant-only run has no host side to ask about vClusters or RuntimeClasses
-    vclusters = ctx.fact("vclusters")
+        return ()
+    try:
+        vclusters = ctx.fact("vclusters")
+    except SideUnavailable:  # a tenant-only run: its events name the pods, the host cannot be asked about classes
+        vclusters = ()
     return tuple(syncer_log.RuntimeClassRefusals(name, _exists(ctx.api, r.RUNTIME_CLASSES, name),
                                                  tuple(pods.items()), _set_by(ctx, vclusters, name, pods))
                  for name, pods in sorted(waiting.items()))
@@ -295,7 +298,7 @@ def _exists(api: ScopedApi, resource: r.Resource, name: str) -> Optional[bool]:
         api.get(resource, name)
     except NotFound:
         return False
-    except GatewayError:
+    except (GatewayError, SideUnavailable):
         return None
     return True
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import List, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor.engine.facts import HOST, RUNTIME, VIRTUAL, Fact, FactContext, Read, SideUnavailable, SideVariant
-from vcdoctor.gateway import NotFound
+from vcdoctor.gateway import GatewayError, NotFound
 from vcdoctor.gateway import resources as r
 from vcdoctor.products.vcluster import names as vcnames
 from vcdoctor.products.vcluster import syncer_log
@@ -30,6 +30,8 @@ SYNC_ERROR = "SyncError"
 SYNC_WARNING = "SyncWarning"
 _SYNC_PREFIX = re.compile(r"^Error syncing to (?:physical|host) cluster: ")
 EVENT_FIELDS = "involvedObject.kind=Pod,involvedObject.name={name}"
+#: the syncer's refusals inside the vCluster, one list each (a field selector has no "or")
+REFUSAL_FIELDS = (f"reason={SYNC_ERROR}", f"reason={SYNC_WARNING}")
 
 
 def sync_refusals(pod: dict, events: Sequence[dict], vc: str) -> Tuple[syncer_log.Refusal, ...]:
@@ -74,6 +76,32 @@ def _virtual_pod_events(ctx: FactContext) -> List[dict]:
     target: Target = ctx.inputs["target"]
     fields = EVENT_FIELDS.format(name=target.pod)
     return _newest_first(ctx.api.list(r.EVENTS, target.namespace, fields=fields))
+
+
+def _tenant_refused_pods(ctx: FactContext) -> Tuple[syncer_log.RefusedPod, ...]:
+    """Without the host (no syncer log): the tenant's pods that never got a node and whose events say the host or
+    the vCluster refused them, each with its newest refusal. Unreadable events give none: this only adds to the
+    verdict on the pods' scheduler."""
+    if ctx.inputs["target"].pod:
+        return ()  # the --pod path reads the target's own events
+    kind: ClusterKind = ctx.inputs["cluster"]
+    namespace = ctx.inputs["target"].namespace
+    try:
+        events = [e for fields in REFUSAL_FIELDS for e in ctx.api.list(r.EVENTS, namespace, fields=fields)]
+    except GatewayError:
+        return ()
+    by_pod: Dict[Tuple[str, str], List[dict]] = {}
+    for event in events:
+        about = event.get("involvedObject") or event.get("regarding") or {}
+        if about.get("kind") == "Pod":
+            by_pod.setdefault((str(about.get("namespace") or ""), str(about.get("name") or "")), []).append(event)
+    found = []
+    for pod in ctx.fact("virtual_pods"):
+        said = by_pod.get((podinfo.namespace(pod), podinfo.name(pod)))
+        refusals = sync_refusals(pod, _newest_first(said), kind.ref) if said else ()
+        if refusals:
+            found.append(syncer_log.RefusedPod(podinfo.ref(pod), refusals[-1]))
+    return tuple(found)
 
 
 # -- host facts as a tenant run sees them ------------------------------------------------------------------------
@@ -175,7 +203,14 @@ TENANT_FACTS = (
 #: without the host, events about the examined pod are read inside the vCluster, where its syncer copies the
 #: host's (KAI's Unschedulable among them): events syncer pkg/controllers/resources/events/syncer.go:26-32@v0.19.0,
 #: sync.fromHost.events.enabled default true chart/values.yaml:84-85@v0.20.0, :152-154@v0.36.1
-TENANT_ONLY_FACTS = (SideVariant("target_events", VIRTUAL, TENANT_ONLY),)
+TENANT_ONLY_FACTS = (
+    SideVariant("target_events", VIRTUAL, TENANT_ONLY),
+    Fact("refused_pods", "without the host: the tenant's pods that never got a node, whose SyncError or SyncWarning "
+         "events say why", _tenant_refused_pods,
+         tuple(Read("list", r.EVENTS, namespace=RUNTIME, fields=fields, optional=True,
+                    when="without --pod, when the host is out of reach") for fields in REFUSAL_FIELDS),
+         needs=("virtual_pods",), side=VIRTUAL, variant=TENANT_ONLY),
+)
 FACTS = VIRTUAL_FACTS + TENANT_FACTS + TENANT_ONLY_FACTS
 
 
