@@ -22,6 +22,7 @@ from vcdoctor.products.vcluster.config import (
     Settings,
     config_outline,
     load_config,
+    pod_priority_class,
     pod_runtime_class,
     reduce_config,
     syncer_flags,
@@ -303,6 +304,23 @@ def _exists(api: ScopedApi, resource: r.Resource, name: str) -> Optional[bool]:
     return True
 
 
+#: per PriorityClass name a vCluster gives its host pods: whether the host has it (None: could not be read)
+HostPriorityClasses = Mapping[str, Optional[bool]]
+
+
+def _host_priority_classes(ctx: FactContext) -> HostPriorityClasses:
+    """Whether the host has each PriorityClass an examined vCluster (v0.23+) gives its host pods
+    (sync.toHost.pods.priorityClassName): without it the host refuses every pod that gets it."""
+    wanted = set()
+    for vc in ctx.fact("vclusters"):
+        own = ctx.fact("vcluster_settings").get(vc.ref)
+        if isinstance(own, Settings):
+            given = pod_priority_class(own, vc.version)
+            if given.name and not given.problem:
+                wanted.add(given.name)
+    return {name: _exists(ctx.api, r.PRIORITY_CLASSES, name) for name in sorted(wanted)}
+
+
 #: per vCluster ref: its chart's schema (validator compiled), None when the chart has none, or why it is unknown
 ChartSchemas = Mapping[str, Union[ChartSchema, None, Exception]]
 
@@ -348,6 +366,11 @@ FACTS = (
          (Read("get", r.RUNTIME_CLASSES, name=RUNTIME, when="when a syncer log says the host refused a pod for a "
                                                             "missing RuntimeClass", optional=True),),
          needs=("vclusters", "refused_pods", "vcluster_settings")),
+    Fact("host_priority_classes", "whether the host has the PriorityClass each examined vCluster gives its host pods",
+         _host_priority_classes,
+         (Read("get", r.PRIORITY_CLASSES, name=RUNTIME, optional=True,
+               when="when a vCluster sets sync.toHost.pods.priorityClassName"),),
+         needs=("vclusters", "vcluster_settings")),
     Fact("vcluster_chart_schemas", "each examined vCluster's chart schema, from its current Helm release",
          _chart_schemas, (Read("list", r.SECRETS, namespace=RUNTIME, labels=RUNTIME, metadata_only=True,
                                when="with --read-helm-release", option="helm_release"),
