@@ -47,7 +47,8 @@ def sync_refusals(pod: dict, events: Sequence[dict], vc: str) -> Tuple[syncer_lo
             continue
         reason = syncer_log.reason_of(_SYNC_PREFIX.sub("", text))
         source = f"vCluster {vc} ({kind} event on virtual pod {podinfo.ref(pod)})"
-        found.append(syncer_log.Refusal(source, reason, int(event.get("count") or 1),
+        count = event.get("count")
+        found.append(syncer_log.Refusal(source, reason, count if isinstance(count, int) and count > 0 else 1,
                                         vcluster="" if "?" in vc else vc))
     return syncer_log.newest_distinct(found)
 
