@@ -12,6 +12,7 @@ from vcdoctor import contributions, pipeline
 from vcdoctor.cli import main
 from vcdoctor.contributions import Contribution, ContributionError, RunKinds, TargetFacts
 from vcdoctor.pipeline import Options, Source
+from vcdoctor.products.vcluster import debug_collect
 from vcdoctor.products.vcluster.sides import ClusterKind, classify
 from vcdoctor.run_kind import HostRun
 
@@ -55,3 +56,20 @@ def test_a_schema_no_product_reads_is_a_usage_error(mocker, tmp_path):
     mocker.patch.object(contributions, "schema_loader", return_value=None)
     code, report = run("--snapshot", str(EXAMPLES / "healthy.tar.gz"), "--vcluster-schema", str(schema))
     assert code == 2 and report["error"]["message"] == "--vcluster-schema: no product reads a config schema"
+
+
+def test_an_archive_format_contributed_twice_is_refused():
+    twice = [Contribution("A", archive_formats=(debug_collect.ARCHIVE,)),
+             Contribution("B", archive_formats=(debug_collect.ARCHIVE,))]
+    with pytest.raises(ContributionError, match="archive format is contributed twice: vcluster-debug-collect"):
+        contributions.validated(twice)
+
+
+def test_the_reader_knows_the_archives_the_products_contribute(mocker):
+    archive = str(EXAMPLES / "debug-collect-setowner-on.tar.gz")
+    assert run("--snapshot", archive)[1]["snapshot"]["format"] == debug_collect.FORMAT
+    mocker.patch.object(contributions, "archive_formats", return_value=())
+    code, report = run("--snapshot", archive)
+    assert code == 2 and report["error"]["message"].endswith("is not a vcdoctor.snapshot/v1 snapshot (format: "
+                                                             "missing) or a support bundle (support-bundle-<time>/"
+                                                             "version.yaml, cluster-resources/)")

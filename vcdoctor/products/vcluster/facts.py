@@ -13,7 +13,7 @@ from vcdoctor.engine.facts import RUNTIME, Fact, FactContext, Read, ScopedApi, S
 from vcdoctor.gateway import GatewayError, NotFound
 from vcdoctor.gateway import resources as r
 from vcdoctor.products.helm.release import MalformedRelease, NoRelease, chart_schema, reduced_release
-from vcdoctor.products.vcluster import compat, syncer_log
+from vcdoctor.products.vcluster import compat, debug_collect, syncer_log, troubleshoot
 from vcdoctor.products.vcluster.config import (
     BOOL_FLAGS,
     FLAGS,
@@ -356,4 +356,5 @@ CONTRIBUTION = Contribution("vCluster", flags=SNAPSHOT_FLAGS, bool_flags=SNAPSHO
                             host_context=host_context, input_types={"cluster": ClusterKind},
                             run_kinds=RunKinds(classify=classify, recorded=ClusterKind.from_report),
                             target_facts=TargetFacts(resolved="scope", examined_pods="examined_pods"),
-                            schema_loader=load_schema_file)
+                            schema_loader=load_schema_file, archive_formats=(debug_collect.ARCHIVE,),
+                            collectors=troubleshoot.collectors)
