@@ -81,11 +81,9 @@ def _keep_read_annotations(meta: dict) -> None:
     if not isinstance(annotations, dict):
         meta.pop("annotations")
         return
-    meta["annotations"] = {k: v for k, v in annotations.items() if isinstance(k, str) and _annotation_read(k)}
-
-
-def _annotation_read(key: str) -> bool:
-    return key in contributions.every("annotations") or key.startswith(READ_ANNOTATION_PREFIXES)
+    read = contributions.every("annotations")
+    meta["annotations"] = {k: v for k, v in annotations.items()
+                           if isinstance(k, str) and (k in read or k.startswith(READ_ANNOTATION_PREFIXES))}
 
 
 def _strip_state_messages(status: Any) -> None:
