@@ -23,6 +23,8 @@ HOST_RUN = ClusterKind()
 #: every finding code a check produced in this test session, recorded where the engine turns a verdict into a
 #: result (runner._result): tests/test_finding_coverage.py holds the suite to producing each declared code
 PRODUCED: set = set()
+#: the codes some test produced naming objects (what --ignore CODE:OBJECT can accept)
+NAMED: set = set()
 COVERAGE_TEST = "test_finding_coverage.py"
 
 
@@ -35,6 +37,7 @@ def _record_finding_codes():
     def recording(check, verdict, duration_ms):
         result = original(check, verdict, duration_ms)
         PRODUCED.update(found.code for found in result.findings)
+        NAMED.update(found.code for found in result.findings if found.objects)
         return result
 
     runner._result = recording

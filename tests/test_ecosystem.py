@@ -64,6 +64,23 @@ def test_several_contexts_make_one_fleet_report(fleet_kubeconfig):
     assert fleet["summary"]["fail"] == 1 and result.exit_code == 1
 
 
+def test_remedy_of_a_fleet_report_is_one_contexts_plan(fleet_kubeconfig, tmp_path):
+    """One plan per run: a fleet report's remedy is chosen by --context, and names only that context."""
+    result = invoke("run", "--kubeconfig", fleet_kubeconfig, "--context", "healthy", "--context", "broken",
+                    "-o", "json")
+    saved = tmp_path / "fleet.json"
+    saved.write_text(result.stdout)
+    broken = json.loads(result.stdout)["reports"][1]
+    plan = invoke("remedy", str(saved), "--context", "broken")
+    assert plan.exit_code == 0 and plan.stdout == broken["remedy"]["script"] and "--context broken" in plan.stdout
+    assert "healthy" not in plan.stdout
+    unchosen = invoke("remedy", str(saved))
+    assert unchosen.exit_code == 2 and "one remedy per context (healthy, broken): choose one with --context" in \
+        unchosen.output
+    unknown = invoke("remedy", str(saved), "--context", "gone")
+    assert unknown.exit_code == 2 and "no run of context 'gone' (it holds: healthy, broken)" in unknown.output
+
+
 def test_a_fleet_runs_each_cluster_on_a_daemon_thread_of_the_engine(fleet_kubeconfig, mocker):
     """No second thread pool: a fleet's runs are the executor's daemon threads, which cannot hold the process open
     after Ctrl-C or a deadline (a ThreadPoolExecutor's workers would)."""

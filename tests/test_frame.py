@@ -114,6 +114,13 @@ def test_cli_module_stays_small():
     assert len((ROOT / "vcdoctor" / "cli.py").read_text().splitlines()) <= 250
 
 
+def test_no_module_outgrows_one_job():
+    """A module past 500 lines does more than one thing: split it by what it is for."""
+    sizes = {path: len(path.read_text(encoding="utf-8").splitlines())
+             for folder in ("vcdoctor", "checks") for path in (ROOT / folder).rglob("*.py")}
+    assert {str(path.relative_to(ROOT)): n for path, n in sizes.items() if n > 500} == {}
+
+
 def test_one_check_reads_only_what_its_facts_need(cluster, kubeconfig):
     guide_cluster(cluster)
     result = CliRunner().invoke(main, ["run", "--kubeconfig", kubeconfig, "--check", "kai-components", "-o", "json"])

@@ -137,6 +137,29 @@ def test_a_folded_result_is_accepted_only_when_every_finding_is():
     assert whole.ignored
 
 
+def test_a_finding_on_several_objects_is_accepted_only_when_each_of_them_is():
+    three = Occurrence("VCD330", Status.FAIL, ("ns/a", "ns/b", "ns/c"), "three pods")
+    (one,) = accept([_result(three)], [Ignore("VCD330", "ns/a")])
+    assert not one.ignored and not one.findings[0].ignored
+    (each,) = accept([_result(three)], [Ignore("VCD330", f"ns/{n}") for n in "abc"])
+    assert each.ignored
+    (code,) = accept([_result(three)], [Ignore("VCD330")])
+    assert code.ignored
+    nameless = Occurrence("VCD331", Status.FAIL, (), "no GPU node")
+    assert not accept([_result(nameless)], [Ignore("VCD331", "ns/a")])[0].ignored
+
+
+def test_a_report_lists_a_hundred_objects_and_counts_the_rest():
+    many = tuple(f"ns/pod-{n}" for n in range(250))
+    result = CheckResult("x", "t", Severity.LOW, Status.FAIL, "m", (), "r", None, 0, code="VCD330", objects=many,
+                         findings=(Occurrence("VCD330", Status.FAIL, many, "m"),))
+    out = result.to_dict()
+    assert out["objects"] == list(many[:100]) and out["objects_more"] == 150
+    assert out["findings"][0]["objects"] == list(many[:100]) and out["findings"][0]["objects_more"] == 150
+    assert "objects_more" not in CheckResult("x", "t", Severity.LOW, Status.FAIL, "m", (), "r", None, 0,
+                                             code="VCD330", objects=many[:100]).to_dict()
+
+
 def test_collect_reads_no_config_file(tmp_path, monkeypatch, cluster, kubeconfig):
     from tests.fakeapi.scenarios import guide_cluster
 

@@ -332,7 +332,8 @@ def test_the_classes_vcluster_sets_on_host_pods_survive_a_snapshot(cluster, kube
     from tests.fakeapi import vcluster_releases as vr
 
     cluster.add(*f.vcluster(VC, VC_NS, version="0.23.0", extra_values=vr.pod_classes("kata", "train")),
-                f.synced_pod("p", "team-a", VC, VC_NS, labels={"priorityClassName": "train"}, hashed_labels=True))
+                f.synced_pod("p", "team-a", VC, VC_NS, labels={"priorityClassName": "train"}, hashed_labels=True),
+                f.priority_class("train"))
     out = tmp_path / "snap.tar.gz"
     assert invoke("collect", "--no-redact", "--kubeconfig", kubeconfig, "--out", str(out)).exit_code == 0
     replayed = json.loads(invoke("run", "--snapshot", str(out), "-o", "json", "--check",

@@ -56,6 +56,7 @@ KINDS = [
     Kind("scheduling.run.ai", "v2", "queues", "Queue", False),
     Kind("scheduling.run.ai", "v2alpha2", "podgroups", "PodGroup", True),
     Kind("node.k8s.io", "v1", "runtimeclasses", "RuntimeClass", False),
+    Kind("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", False),
     Kind("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", False),
     Kind("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration",
          False),
