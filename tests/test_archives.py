@@ -23,10 +23,11 @@ from tests.fakeapi import virtual as v
 from tests.fakeapi.scenarios import SCENARIOS, VC, VC_NS, guide_cluster, setowner_on
 from tests.fakeapi.server import FakeApiServer, FakeCluster
 from vcdoctor import logs, registry
-from vcdoctor.archives import debug_collect, spec, store, support_bundle
+from vcdoctor.archives import spec, store, support_bundle
 from vcdoctor.cli import main
-from vcdoctor.engine.facts import Fact, Read
-from vcdoctor.gateway.resources import Resource
+from vcdoctor.engine.facts import RUNTIME, Fact, Read
+from vcdoctor.gateway.resources import SECRETS, Resource
+from vcdoctor.products.vcluster import debug_collect
 from vcdoctor.target import Target
 
 NARROWED = ("--vcluster", VC, "--vcluster-namespace", VC_NS)
@@ -172,6 +173,17 @@ def test_every_read_of_every_fact_has_a_collector_or_the_spec_refuses():
                  (Read("list", Resource("example.com", "v1", "widgets", False)),))
     with pytest.raises(spec.UnmappedRead, match="widgets"):
         spec.collectors(checks, dict(facts, queues=stray), everything)
+
+
+@pytest.mark.parametrize("read", [Read("log", namespace=RUNTIME, name=RUNTIME),
+                                  Read("get", SECRETS, namespace=RUNTIME, name=RUNTIME)], ids=["log", "secret"])
+def test_a_log_or_secret_read_no_product_collects_is_refused(read):
+    """Each product collects the logs and Secrets of its own facts: another fact's is no vCluster control plane's
+    log nor vc-config."""
+    checks, facts = registry.load_checks(), registry.load_facts()
+    stray = Fact("queues", "reads what no product collects", lambda ctx: None, (read,))
+    with pytest.raises(spec.UnmappedRead, match="fact 'queues'"):
+        spec.collectors(checks, dict(facts, queues=stray), Target())
 
 
 def test_the_spec_needs_no_cluster(tmp_path, monkeypatch):

@@ -8,12 +8,12 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 from vcdoctor import logs
 from vcdoctor import pods as podinfo
 from vcdoctor.chart_schema import ChartSchema
-from vcdoctor.contributions import Contribution, SecretValue, VirtualPods
+from vcdoctor.contributions import Contribution, RunKinds, SecretValue, TargetFacts, VirtualPods
 from vcdoctor.engine.facts import RUNTIME, Fact, FactContext, Read, ScopedApi, SideUnavailable
 from vcdoctor.gateway import GatewayError, NotFound
 from vcdoctor.gateway import resources as r
 from vcdoctor.products.helm.release import MalformedRelease, NoRelease, chart_schema, reduced_release
-from vcdoctor.products.vcluster import compat, syncer_log
+from vcdoctor.products.vcluster import compat, debug_collect, syncer_log, troubleshoot
 from vcdoctor.products.vcluster.config import (
     BOOL_FLAGS,
     FLAGS,
@@ -27,7 +27,7 @@ from vcdoctor.products.vcluster.config import (
     reduce_config,
     syncer_flags,
 )
-from vcdoctor.products.vcluster.config_schema import UnusableSchema, compile_schema
+from vcdoctor.products.vcluster.config_schema import UnusableSchema, compile_schema, load_schema_file
 from vcdoctor.products.vcluster.config_snapshot import VC_CONFIG
 from vcdoctor.products.vcluster.discovery import (
     ARGOCD_KEYS,
@@ -57,7 +57,7 @@ from vcdoctor.products.vcluster.names import (
     virtual_of_host_pod_name,
     virtual_ref,
 )
-from vcdoctor.products.vcluster.sides import ClusterKind, host_context
+from vcdoctor.products.vcluster.sides import ClusterKind, classify, host_context
 from vcdoctor.products.vcluster.syncer_log import Refusal
 from vcdoctor.secret_values import DERIVED_FROM, SecretKeyMissing, decode_key, stored_digest
 
@@ -393,4 +393,8 @@ CONTRIBUTION = Contribution("vCluster", flags=SNAPSHOT_FLAGS, bool_flags=SNAPSHO
                             annotations=SNAPSHOT_ANNOTATIONS, secret_values=SNAPSHOT_SECRET_VALUES,
                             virtual_pods=VirtualPods(identity=synced_identity, host_name=host_pod_name,
                                                      virtual_of=virtual_of_host_pod_name),
-                            host_context=host_context, input_types={"cluster": ClusterKind})
+                            host_context=host_context, input_types={"cluster": ClusterKind},
+                            run_kinds=RunKinds(classify=classify, recorded=ClusterKind.from_report),
+                            target_facts=TargetFacts(resolved="scope", examined_pods="examined_pods"),
+                            schema_loader=load_schema_file, archive_formats=(debug_collect.ARCHIVE,),
+                            collectors=troubleshoot.collectors)
