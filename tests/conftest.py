@@ -1,4 +1,4 @@
-"""Fixtures: a fake API server per test, a kubeconfig pointing at it, and one check run through the engine."""
+"""Fixtures: the session's fake API server with a fresh cluster per test, a kubeconfig, a check run."""
 
 from __future__ import annotations
 
@@ -57,11 +57,21 @@ def tls_files(tmp_path_factory):
     return make_certificate(str(tmp_path_factory.mktemp("tls")))
 
 
-@pytest.fixture
-def api(cluster, tls_files):
-    server = FakeApiServer(cluster, tls=tls_files).start()
+@pytest.fixture(scope="session")
+def session_server(tls_files):
+    """One HTTPS server for the whole session (starting and stopping one per test cost ~50 ms each)."""
+    server = FakeApiServer(tls=tls_files).start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def api(cluster, session_server):
+    """The session server serving this test's fresh cluster (every fault, latency and hostile setting lives on
+    the cluster, so nothing carries over) under a path of its own."""
+    mounted = session_server.mount(cluster)
+    yield mounted
+    mounted.unmount()
     # Every test doubles as a read-only proof: nothing but GETs and access reviews reached the server.
     assert cluster.writes() == [], f"vcdoctor sent write requests: {cluster.writes()}"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -240,9 +241,9 @@ def test_in_cluster_config_when_no_kubeconfig(api, tmp_path, monkeypatch, mocker
     mocker.patch.object(live, "SERVICE_ACCOUNT_DIR", str(sa))
     mocker.patch.object(incluster_config, "SERVICE_TOKEN_FILENAME", str(sa / "token"))
     mocker.patch.object(incluster_config, "SERVICE_CERT_FILENAME", str(sa / "ca.crt"))
-    host, port = api.url.split("://")[1].split(":")
-    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", host)
-    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", port)
+    server = urlsplit(api.url)  # host and port only: the in-cluster config has no path for the test's mount
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", server.hostname)
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", str(server.port))
     monkeypatch.delenv("KUBECONFIG", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     transport, identity = connect(None, None, 5)
