@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from tests.clock import ManualClock
 from tests.fakeapi.server import FakeApiServer, FakeCluster, make_certificate
-from vcdoctor import registry
+from vcdoctor import deadline, registry
 from vcdoctor.deadline import Deadline
 from vcdoctor.engine.executor import Executor
 from vcdoctor.engine.facts import FactStore, run_inputs
@@ -45,6 +46,14 @@ def _record_finding_codes():
 def pytest_collection_modifyitems(session, config, items):
     """The finding-coverage test runs last: it judges what every other test produced."""
     items.sort(key=lambda item: item.path.name == COVERAGE_TEST)
+
+
+@pytest.fixture
+def clock(mocker) -> ManualClock:
+    """The clock of every deadline this test makes (the CLI's too): it moves only when told or slept on."""
+    manual = ManualClock()
+    mocker.patch.object(deadline, "SYSTEM_CLOCK", manual)
+    return manual
 
 
 @pytest.fixture
