@@ -9,11 +9,11 @@ import pathlib
 import signal
 import threading
 
-import jsonschema
 import pytest
 import yaml
 from click.testing import CliRunner
 
+from tests import report_schema
 from tests.fakeapi import factories as f
 from tests.fakeapi.scenarios import PODGROUPER, VC, VC_NS, guide_cluster
 from tests.fakeapi.server import FakeApiServer, make_certificate
@@ -25,14 +25,13 @@ from vcdoctor.engine.runner import Interrupted, run_checks
 from vcdoctor.model import Check, Severity, Status, Verdict
 
 ROOT = pathlib.Path(__file__).parents[1]
-SCHEMA = json.loads((ROOT / "docs" / "report.schema.json").read_text())
 
 
 def run_json(*args, env=None):
     result = CliRunner().invoke(main, ["run", "-o", "json", *args], env=env or {})
     assert "Traceback" not in result.output
     report = json.loads(result.stdout)
-    jsonschema.validate(report, SCHEMA)
+    report_schema.validate(report)
     return result, report
 
 
@@ -232,7 +231,7 @@ def test_bad_flag_with_json_output_still_prints_json():
     result = CliRunner().invoke(main, ["run", "-o", "json", "--no-such-flag"])
     assert result.exit_code == 2 and "No such option" in result.stderr
     report = json.loads(result.stdout)
-    jsonschema.validate(report, SCHEMA)
+    report_schema.validate(report)
     assert report["error"]["code"] == "usage"
 
 
