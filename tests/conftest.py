@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 import yaml
 
@@ -41,6 +43,17 @@ def _record_finding_codes():
     runner._result = recording
     yield
     runner._result = original
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _entry_points_read_once():
+    """The installed plugins do not change during a session: read them once, not on every run (scanning every
+    installed distribution's metadata is ~10 ms, and a run reads them twice)."""
+    original = registry._group_entry_points
+    read = functools.lru_cache(maxsize=None)(lambda group: tuple(original(group)))
+    registry._group_entry_points = lambda group: list(read(group))
+    yield
+    registry._group_entry_points = original
 
 
 def pytest_collection_modifyitems(session, config, items):
