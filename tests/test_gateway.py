@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import socket
 import threading
 from urllib.parse import urlsplit
@@ -225,6 +226,17 @@ def test_kubeconfig_env_with_several_files(api, tmp_path, monkeypatch):
     transport, identity = connect(None, None, 5)
     assert identity.context == "second"
     assert Gateway(transport).version()["gitVersion"] == "v1.30.2"
+
+
+def test_the_certificate_authority_inline_as_base64(api, tmp_path):
+    """The form most kubeconfigs carry (the other tests point at the CA's file)."""
+    cfg = api.kubeconfig()
+    entry = cfg["clusters"][0]["cluster"]
+    with open(entry.pop("certificate-authority"), "rb") as fh:
+        entry["certificate-authority-data"] = base64.b64encode(fh.read()).decode()
+    path = tmp_path / "kubeconfig"
+    path.write_text(yaml.safe_dump(cfg))
+    assert gateway_for(str(path)).version()["gitVersion"] == "v1.30.2"
 
 
 def test_in_cluster_config_when_no_kubeconfig(api, tmp_path, monkeypatch, mocker):

@@ -76,6 +76,7 @@ def test_context_pointing_at_missing_cluster_entry(api, tmp_path):
 def test_tls_verification_failure(api, tmp_path, clock):
     config = api.kubeconfig()
     other_ca, _ = make_certificate(str(tmp_path))
+    del config["clusters"][0]["cluster"]["certificate-authority"]
     config["clusters"][0]["cluster"]["certificate-authority-data"] = base64.b64encode(
         pathlib.Path(other_ca).read_bytes()).decode()
     path = tmp_path / "kc"
