@@ -233,7 +233,7 @@ class FakeApiServer:
         """This running server, answering for ``cluster`` under a path of its own (/t1, /t2...: the server URL of
         its kubeconfig), as a proxy in front of several clusters does. A request is bound to its cluster by its
         path when it arrives, so a request left behind by an earlier test never reaches a later test's cluster;
-        requests without a prefix (in-cluster config knows only host and port) go to the latest mount."""
+        requests without a prefix (in-cluster config knows only host and port) go to the latest mount still mounted."""
         with self._httpd.mount_lock:
             self._httpd.mounts += 1
             view = copy.copy(self)
@@ -246,6 +246,8 @@ class FakeApiServer:
         are let go."""
         with self._httpd.mount_lock:
             self._httpd.clusters.pop(self.prefix, None)
+            if self._httpd.clusters.get("") is self.cluster:
+                del self._httpd.clusters[""]
         self.cluster.release.set()
 
     def kubeconfig(self, namespace: str = "default", token: Optional[str] = None,
@@ -319,7 +321,9 @@ class _Handler(BaseHTTPRequestHandler):
         path = parts.path[len(prefix):] or "/"
         cluster = self.server.clusters.get(prefix)  # type: ignore[attr-defined]
         if cluster is None:
-            # the test that mounted this prefix is over: a request it left behind reaches nobody's cluster
+            # the test that mounted this prefix is over: a request it left behind reaches nobody's cluster (its body
+            # stays unread, so the connection closes)
+            self.close_connection = True
             return self._send(410, status_body(410, "Gone", f"nothing is mounted at {prefix}"), None)
         # bound for the whole request: a later mount changes what new requests reach, never this one
         self.cluster = cluster
