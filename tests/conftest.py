@@ -56,6 +56,13 @@ def _entry_points_read_once():
     registry._group_entry_points = original
 
 
+@pytest.fixture(autouse=True)
+def _width_not_from_the_shell(monkeypatch):
+    """Tables are laid out as on a pipe (no terminal, COLUMNS unset) unless a test sets COLUMNS: a COLUMNS=80 the
+    developer's shell or pytest-xdist exports would fold header lines tests read whole."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+
+
 def pytest_collection_modifyitems(session, config, items):
     """The finding-coverage test runs last: it judges what every other test produced."""
     items.sort(key=lambda item: item.path.name == COVERAGE_TEST)
