@@ -17,8 +17,10 @@ from tests import report_schema
 from tests.fakeapi import factories as f
 from tests.fakeapi.scenarios import PODGROUPER, VC, VC_NS, guide_cluster
 from tests.fakeapi.server import FakeApiServer, make_certificate
+from vcdoctor import registry
 from vcdoctor.cli import main
 from vcdoctor.deadline import Deadline
+from vcdoctor.engine import runner
 from vcdoctor.engine.executor import Executor
 from vcdoctor.engine.facts import FactStore
 from vcdoctor.engine.runner import Interrupted, run_checks
@@ -165,9 +167,24 @@ def test_persistent_5xx_becomes_error_after_bounded_retries(cluster, kubeconfig,
     assert clock.slept == [0.2, 0.4]
 
 
-def test_slow_server_ends_on_time_with_finished_checks(cluster, kubeconfig):
+def test_slow_server_ends_on_time_with_finished_checks(cluster, kubeconfig, clock, mocker):
+    """The pod-grouper's log never comes: the run's clock passes its deadline once every check that does not read
+    that log has its verdict, and the run ends with those verdicts and the log's checks cut by the deadline."""
     guide_cluster(cluster)
-    cluster.slow_paths[r"/log$"] = 6
+    cluster.hung_paths.append(f"/pods/{PODGROUPER}/log$")
+    log_readers = {"podgrouper-permissions", "podgrouper-no-owner-log"}
+    others = {c.id for c in registry.load_checks()} - log_readers
+    finished = set()
+    recorded = runner._result
+
+    def result_then_maybe_expire(check, verdict, duration_ms):
+        result = recorded(check, verdict, duration_ms)
+        finished.add(check.id)
+        if others <= finished:
+            clock.expire()
+        return result
+
+    mocker.patch.object(runner, "_result", result_then_maybe_expire)
     result, report = run_json("--kubeconfig", kubeconfig, "--timeout", "2")
     assert statuses(report)["podgrouper-permissions"] == "error"
     assert check(report, "podgrouper-permissions")["message"].startswith("deadline")
