@@ -8,15 +8,14 @@ import gzip
 import io
 import json
 import os
-import pathlib
 import subprocess
 import tarfile
 
-import jsonschema
 import pytest
 import yaml
 from click.testing import CliRunner
 
+from tests import report_schema
 from tests.fakeapi import archives
 from tests.fakeapi import factories as f
 from tests.fakeapi import virtual as v
@@ -32,7 +31,6 @@ from vcdoctor.target import Target
 
 NARROWED = ("--vcluster", VC, "--vcluster-namespace", VC_NS)
 TROUBLESHOOT = "/work/.mirror/replicatedhq+troubleshoot/repo"
-SCHEMA = json.loads((pathlib.Path(__file__).parents[1] / "docs" / "report.schema.json").read_text())
 
 
 def invoke(*args):
@@ -339,7 +337,7 @@ def test_the_virtual_side_feeds_the_tenant_view(cluster, api, inside_api, tmp_pa
     path = write(tmp_path, "vc.tar.gz", archives.debug_collect(cluster, VC, VC_NS, inside=inside_api.cluster))
     report = json.loads(invoke("run", "--snapshot", path, "-o", "json", *target).stdout)
     got = {c["id"]: c for c in report["checks"]}
-    jsonschema.validate(report, SCHEMA)
+    report_schema.validate(report)
     assert report["cluster"]["kind"] == "virtual" and report["cluster"]["vcluster"]["name"] == VC
     assert report["target"]["host_pods"] == live_report["target"]["host_pods"]
     ran = assert_live_or_honest_skip(got, live)
@@ -372,8 +370,8 @@ def test_no_secret_value_of_an_archive_reaches_any_output(cluster, tmp_path):
 def test_archive_reports_follow_the_report_schema(cluster, tmp_path):
     guide_cluster(cluster)
     for data in (archives.debug_collect(cluster, VC, VC_NS), archives.support_bundle(cluster, the_spec())):
-        jsonschema.validate(json.loads(invoke("run", "--snapshot", write(tmp_path, "a.tar.gz", data), "-o",
-                                              "json").stdout), SCHEMA)
+        report_schema.validate(json.loads(invoke("run", "--snapshot", write(tmp_path, "a.tar.gz", data), "-o",
+                                                 "json").stdout))
 
 
 def test_a_bundle_packed_again_from_its_folder_is_read(cluster, tmp_path):

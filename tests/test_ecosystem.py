@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import json
 import os
-import pathlib
 import subprocess
 import sys
 import threading
 import xml.etree.ElementTree as ET
 
-import jsonschema
 import pytest
 import yaml
 from click.testing import CliRunner
 
+from tests import report_schema
 from tests.fakeapi.scenarios import SCENARIOS, VC, VC_NS, guide_cluster
 from tests.fakeapi.server import FakeApiServer, FakeCluster
 from vcdoctor import registry, runs
 from vcdoctor.cli import main
-
-SCHEMA = json.loads((pathlib.Path(__file__).parents[1] / "docs" / "report.schema.json").read_text())
 
 
 @pytest.fixture
@@ -57,7 +54,7 @@ def test_several_contexts_make_one_fleet_report(fleet_kubeconfig):
     result = invoke("run", "--kubeconfig", fleet_kubeconfig, "--context", "healthy", "--context", "broken",
                     "-o", "json")
     fleet = json.loads(result.stdout)
-    jsonschema.validate(fleet, SCHEMA)
+    report_schema.validate(fleet)
     assert fleet["kind"] == "fleet" and [r["cluster"]["context"] for r in fleet["reports"]] == ["healthy", "broken"]
     # setowner-on: vcluster-set-owner fails; podgrouper-permissions warns (KAI >= v0.4.2 falls back to the pod)
     assert fleet["reports"][0]["summary"]["fail"] == 0 and fleet["reports"][1]["summary"]["fail"] == 1
@@ -124,7 +121,7 @@ def test_progress_on_a_terminal_but_never_in_json(cluster, kubeconfig, monkeypat
     guide_cluster(cluster)
     monkeypatch.setattr(runs, "stderr_is_tty", lambda: True)
     as_json = invoke("run", "--kubeconfig", kubeconfig, "-o", "json")
-    jsonschema.validate(json.loads(as_json.stdout), SCHEMA)
+    report_schema.validate(json.loads(as_json.stdout))
     assert "checks done" not in as_json.output
     table = invoke("run", "--kubeconfig", kubeconfig)
     assert "checks done" in table.stderr and "checks done" not in table.stdout

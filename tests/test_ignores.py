@@ -7,17 +7,16 @@ import json
 import pathlib
 import re
 
-import jsonschema
 import pytest
 from click.testing import CliRunner
 
+from tests import report_schema
 from vcdoctor.cli import main
 from vcdoctor.ignores import Ignore, IgnoreError, accept, from_config, parse
 from vcdoctor.model import CheckResult, Occurrence, Severity, Status
 
 ROOT = pathlib.Path(__file__).parents[1]
 EXAMPLE = str(ROOT / "docs" / "examples" / "setowner-on.tar.gz")
-SCHEMA = json.loads((ROOT / "docs" / "report.schema.json").read_text())
 
 
 def run(*args):
@@ -32,7 +31,7 @@ def check(report, check_id):
 
 def test_every_non_pass_result_carries_its_code_objects_and_findings():
     report = json.loads(run("-o", "json").stdout)
-    jsonschema.validate(report, SCHEMA)
+    report_schema.validate(report)
     for result in report["checks"]:
         assert result["ignored"] is False
         if result["status"] != "pass":
@@ -45,7 +44,7 @@ def test_an_accepted_finding_is_shown_as_ignored_decides_no_exit_code_and_gets_n
     assert plain.exit_code == 1 and json.loads(plain.stdout)["remedy"]["steps"]
     accepted = run("-o", "json", "--ignore", "VCD100")
     report = json.loads(accepted.stdout)
-    jsonschema.validate(report, SCHEMA)
+    report_schema.validate(report)
     owner = check(report, "vcluster-set-owner")
     assert accepted.exit_code == 0
     assert owner["status"] == "fail" and owner["ignored"] is True and owner["findings"][0]["ignored"] is True

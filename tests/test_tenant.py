@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import pathlib
 
-import jsonschema
 import pytest
 import yaml
 from click.testing import CliRunner
 
+from tests import report_schema
 from tests.fakeapi import factories as f
 from tests.fakeapi import virtual as v
 from tests.fakeapi.scenarios import VC, VC_NS, guide_cluster
@@ -17,7 +16,6 @@ from tests.fakeapi.server import FakeApiServer, FakeCluster
 from vcdoctor.cli import main
 from vcdoctor.products.vcluster.sides import classify, parse_context
 
-SCHEMA = json.loads((pathlib.Path(__file__).parents[1] / "docs" / "report.schema.json").read_text())
 VCTX = f"vcluster_{VC}_{VC_NS}_host-admin"
 HOST_ONLY = ("vcluster-set-owner", "kai-components", "kai-queue", "kai-podgroup", "kai-gpu-request",
              "gpu-sharing-reservations", "podgrouper-permissions", "podgrouper-no-owner-log")
@@ -47,7 +45,7 @@ def vcdoctor(kubeconfig, *args):
     result = CliRunner().invoke(main, ["run", "--kubeconfig", kubeconfig, "-o", "json", *args])
     assert "Traceback" not in result.output, result.output
     report = json.loads(result.stdout)
-    jsonschema.validate(report, SCHEMA)
+    report_schema.validate(report)
     return result, report, {c["id"]: c for c in report["checks"]}
 
 
@@ -293,7 +291,7 @@ def test_snapshots_of_a_tenant_run_replay(cluster, api, inside, virtual_api, tmp
         _, live, live_checks = vcdoctor(config, "-n", "ml", "--pod", "trainer-0")
         replay = CliRunner().invoke(main, ["run", "--snapshot", str(out), "-o", "json"])
         report = json.loads(replay.stdout)
-        jsonschema.validate(report, SCHEMA)
+        report_schema.validate(report)
         assert report["cluster"]["kind"] == "virtual" and report["target"]["host_pods"] == live["target"]["host_pods"]
         assert {c["id"]: c["status"] for c in report["checks"]} == {k: c["status"] for k, c in live_checks.items()}
         assert ("platform" in report) == (name == "alone")
