@@ -23,29 +23,8 @@ from vcdoctor.target import Target
 #: a run on the host cluster, as the pipeline classifies the fake API server
 HOST_RUN = ClusterKind()
 
-#: every finding code a check produced in this test session, recorded where the engine turns a verdict into a
-#: result (runner._result): tests/test_finding_coverage.py holds the suite to producing each declared code
-PRODUCED: set = set()
-#: the codes some test produced naming objects (what --ignore CODE:OBJECT can accept)
-NAMED: set = set()
-COVERAGE_TEST = "test_finding_coverage.py"
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _record_finding_codes():
-    from vcdoctor.engine import runner
-
-    original = runner._result
-
-    def recording(check, verdict, duration_ms):
-        result = original(check, verdict, duration_ms)
-        PRODUCED.update(found.code for found in result.findings)
-        NAMED.update(found.code for found in result.findings if found.objects)
-        return result
-
-    runner._result = recording
-    yield
-    runner._result = original
+#: the finding-coverage judgement: records what the engine produces, fails the whole suite's session on a gap
+pytest_plugins = ["tests.finding_coverage"]
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -78,11 +57,6 @@ def _width_not_from_the_shell(monkeypatch):
     """Tables are laid out as on a pipe (no terminal, COLUMNS unset) unless a test sets COLUMNS: a COLUMNS=80 the
     developer's shell or pytest-xdist exports would fold header lines tests read whole."""
     monkeypatch.delenv("COLUMNS", raising=False)
-
-
-def pytest_collection_modifyitems(session, config, items):
-    """The finding-coverage test runs last: it judges what every other test produced."""
-    items.sort(key=lambda item: item.path.name == COVERAGE_TEST)
 
 
 @pytest.fixture

@@ -121,8 +121,8 @@ def test_archive_is_plain_tar_and_json(cluster, kubeconfig, tmp_path):
 
 @pytest.mark.parametrize("content, message", [
     (b"not a tarball", "cannot open snapshot"),
-    (gzip.compress(b"\x00" * 1024), "not a vcdoctor.snapshot/v1 snapshot"),
-])
+    (gzip.compress(b"\x00" * 1024, mtime=0), "not a vcdoctor.snapshot/v1 snapshot"),
+], ids=["not-gzip", "gzip-of-zeros"])
 def test_unreadable_snapshot_is_a_usage_error(tmp_path, content, message):
     path = tmp_path / "bad.tar.gz"
     path.write_bytes(content)
