@@ -178,16 +178,14 @@ def _reservations(reservations: List[Pod], shared: List[Pod], evidence: tuple, r
             "reservation pod(s) not running: " + "; ".join(
  f"{podinfo.ref(p)} ({podinfo.state_summary(p)}): {_termination(p)}" for p in relevant[:2]) + waiting,
  evidence + tuple(said), RESERVATIONS, _reservation_fix(context, relevant, release, kai_namespace),
-            objects=[podinfo.ref(p) for p in relevant] + sorted({node for node in map(podinfo.node_name, relevant)
-                                                                  if node}))
+            objects=dict.fromkeys(podinfo.node_name(p) or podinfo.ref(p) for p in relevant))
     scheduled_nodes = {node for node in map(podinfo.node_name, scheduled) if node}  # every scheduled pod has one
     uncovered = sorted(scheduled_nodes - set(by_node))
     if uncovered:
         return NO_RESERVATION.verdict(f"GPU sharing is on but node(s) {', '.join(uncovered)} run shared pods without a "
                                       f"reservation pod in {namespace}", evidence, RESERVATIONS,
                                       _reservation_fix(context, [], release, kai_namespace),
-                                      objects=uncovered + [podinfo.ref(p) for p in scheduled
-                                                           if podinfo.node_name(p) in uncovered])
+                                      objects=uncovered)
     if pending and not reservations:
         return NOT_BOUND_YET.verdict(
             f"GPU sharing is on; {len(pending)} fractional pod(s) are not bound and no "
@@ -229,6 +227,8 @@ LOG_UNREADABLE = Finding("VCD358", Status.ERROR, "no shared pod, but a syncer lo
 CHECK = Check(
     id="gpu-sharing-reservations",
     title="expected: GPU sharing on for fractional pods, with running reservation pods",
+    summary=("pods asking for GPU shares have GPU sharing on (no webhook denials in the syncer log) and running "
+             "reservation pods in the release's reservation namespace"),
     severity=Severity.HIGH,
     run=run,
     order=40,

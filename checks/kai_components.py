@@ -81,8 +81,9 @@ def _deployments(pods: List[Pod]) -> List[str]:
 
 
 def _concerned(pods: List[Pod]) -> List[str]:
-    """The objects a finding on these pods names: their Deployments, then the pods themselves."""
-    return _deployments(pods) + [podinfo.ref(p) for p in pods]
+    """The objects a finding on these pods names, each accepted on its own: a pod's Deployment, or the pod when
+    only its image says which component it is (the pods themselves are in the evidence)."""
+    return list(dict.fromkeys(_deployments([p])[0] if _deployments([p]) else podinfo.ref(p) for p in pods))
 
 
 def _pod_evidence(pod: Pod, component: str) -> Evidence:
@@ -307,6 +308,8 @@ RETRACTED = Finding("VCD307", Status.WARN, "all Ready, but the release is a retr
 CHECK = Check(
     id="kai-components",
     title="expected: KAI's components Running and Ready",
+    summary=("the components the installed KAI release runs (in its Config's namespace, else `kai-scheduler`) are "
+             "Running and Ready; an unknown or retracted release is a warn"),
     severity=Severity.CRITICAL,
     run=run,
     order=30,

@@ -89,7 +89,7 @@ def run(examined_kai_pods: List[Pod], nodes: kai.Nodes, kai_settings: kai.KaiSet
                         {"allocatable": dict(sorted(gpu_nodes.items(), key=lambda kv: -kv[1])[:10])})
     if not gpu_nodes:
         return NO_GPU_NODE.verdict(f"{len(pods)} pod(s) request GPUs but no node advertises nvidia.com/gpu",
-                                   (nodes_ev,), NO_GPUS)
+                                   (nodes_ev,), NO_GPUS, objects=[podinfo.ref(p) for p in pods])
     biggest = max(gpu_nodes, key=gpu_nodes.__getitem__)
     too_big = [p for p in pods if kai.whole_gpus(p) > gpu_nodes[biggest]]
     if too_big:
@@ -106,7 +106,8 @@ def run(examined_kai_pods: List[Pod], nodes: kai.Nodes, kai_settings: kai.KaiSet
         return NO_MEMORY_LABEL.verdict(f"{len(memory_pods)} pod(s) request gpu-memory but no node has the "
                                        f"{GPU_MEMORY_LABEL} label KAI needs to place them", (nodes_ev,),
                                        "Label GPU nodes with their memory (GPU feature discovery does this), e.g.\n"
-                                       f"  kubectl get nodes -L {GPU_MEMORY_LABEL}")
+                                       f"  kubectl get nodes -L {GPU_MEMORY_LABEL}",
+                                       objects=[podinfo.ref(p) for p in memory_pods])
     return Verdict(Status.PASS, f"{len(pods)} GPU request(s) are valid and fit on nodes with GPUs "
                                 f"(up to {gpu_nodes[biggest]} on {biggest})", (nodes_ev,))
 
@@ -129,6 +130,7 @@ NO_GPU_POD = Finding("VCD334", Status.SKIP, "no examined pod requests a GPU",
 CHECK = Check(
     id="kai-gpu-request",
     title="expected: GPU requests KAI accepts and a node can hold",
+    summary=("KAI's validator of the installed release accepts the GPU requests, and a node can hold them"),
     severity=Severity.HIGH,
     run=run,
     order=33,

@@ -36,7 +36,8 @@ def _targeted(scope: Scope, events_about: kai.EventsAbout, scheduler: str, conte
     pods = kai.kai_pods_of(scope.host_pods or (), scheduler)
     if not pods:
         return NOT_KAI_TARGET.verdict("the examined pod is not scheduled by kai-scheduler",
-                                      (Evidence("examined pods", "no kai-scheduler pod"),))
+                                      (Evidence("examined pods", "no kai-scheduler pod"),),
+                                      objects=[podinfo.ref(p) for p in scope.host_pods or ()])
     pending = [p for p in pods if podinfo.phase(p) == "Pending" and not podinfo.node_name(p)]
     if not pending:
         return Verdict(Status.PASS, ", ".join(f"{podinfo.ref(p)} is bound to {podinfo.node_name(p)}" for p in pods
@@ -98,7 +99,7 @@ def run(scope: Scope, examined_kai_pods: List[Pod], target_events: kai.EventsAbo
         "Examine one to get its cause first, the earlier links checked in order (by its name inside the "
         "vCluster, against the host cluster):\n"
         "  " + said(None, "vcdoctor", "run", *(("--context", context) if context else ()), "--namespace",
-                    ns, "--pod", name))
+                    ns, "--pod", name), objects=[podinfo.ref(p) for p in pending])
 
 
 PENDING_WITH_REASON = Finding("VCD340", Status.FAIL, "the pod is Pending and the scheduler said why (the newest "
@@ -116,6 +117,7 @@ NOT_KAI_TARGET = Finding("VCD343", Status.SKIP, "the `--pod` target does not nam
 CHECK = Check(
     id="kai-pending-reason",
     title="expected: no Pending pod (else the scheduler's own words)",
+    summary=("no Pending pod; for a Pending pod, the scheduler's own words"),
     severity=Severity.MEDIUM,
     run=run,
     order=34,

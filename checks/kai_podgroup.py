@@ -79,7 +79,8 @@ def _ungrouped_by_rule(unprocessed: List[Pod], settings: kai.KaiSettings, namesp
         return SKIP_PODGROUPER.verdict(
             message, tuple(evidence),
             "Whoever set the skip annotation must create the PodGroup and annotate the pod with it; "
-            "otherwise remove the annotation inside the vCluster and recreate the pod.")
+            "otherwise remove the annotation inside the vCluster and recreate the pod.",
+            objects=[podinfo.ref(p) for p, _, _ in explained])
     lines: List[str] = []
     for namespace in sorted({podinfo.namespace(p) for p, kind, _ in explained if kind == "namespace"}):
         lines.append("label the host namespace so the pod-grouper watches it: " + said(
@@ -96,7 +97,7 @@ def _ungrouped_by_rule(unprocessed: List[Pod], settings: kai.KaiSettings, namesp
         message, tuple(evidence),
         "Either give the pods and namespaces the labels KAI's pod-grouper selects (global.podLabelSelector "
         "and global.namespaceLabelSelector of KAI's Config or chart), or widen those selectors.",
-        remedy.fix(context, *steps))
+        remedy.fix(context, *steps), [podinfo.ref(p) for p, _, _ in explained])
 
 
 def run(scope: Scope, now: datetime.datetime, examined_kai_pods: List[Pod], podgroup_refs: Set[Tuple[str, str]],
@@ -157,7 +158,9 @@ def run(scope: Scope, now: datetime.datetime, examined_kai_pods: List[Pod], podg
             f"vCluster: "
             f"the pod-grouper followed the owner reference to the vCluster Service, so gang "
             f"scheduling treats unrelated pods as one workload", tuple(evidence),
-            "Turn setOwner off in the vCluster (see the vcluster-set-owner check) and recreate the pods.")
+            "Turn setOwner off in the vCluster (see the vcluster-set-owner check) and recreate the pods.",
+            objects=sorted({f"{podinfo.namespace(p)}/{podinfo.annotations(p)[kai.PODGROUP_ANNOTATION]}" for p in pods
+                            if podinfo.annotations(p).get(kai.PODGROUP_ANNOTATION) in one_group}))
     return Verdict(Status.PASS, f"{len(pods)} kai-scheduler pod(s) belong to existing PodGroups", tuple(evidence))
 
 
@@ -186,6 +189,7 @@ ONE_GANG = Finding("VCD324", Status.WARN, "several pods share a `pg-<vcluster>-â
 CHECK = Check(
     id="kai-podgroup",
     title="expected: every pod in an existing PodGroup",
+    summary=("the pod-grouper put each pod in an existing PodGroup, not one group for a whole vCluster"),
     severity=Severity.HIGH,
     run=run,
     order=32,

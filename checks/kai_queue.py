@@ -122,7 +122,8 @@ def run(examined_kai_pods: List[Pod], queues: QueueTree, target_podgroups: Dict[
             f"{len(ignored)} pod(s) carry {label}={value}, which KAI {release.text} does not "
             f"read (it reads {key}, {settings.queue_label.source}): {podinfo.ref(pod)} lands "
             f"in {found.queue}", tuple(evidence),
-            f"Label the pods with {key} inside the vCluster (vCluster must sync that label).", fix)
+            f"Label the pods with {key} inside the vCluster (vCluster must sync that label).", fix,
+            [podinfo.ref(p) for p, _ in ignored])
     return Verdict(Status.PASS, f"{len(pods)} KAI pod(s) in existing leaf queue(s): {', '.join(sorted(placed))}",
                    tuple(evidence))
 
@@ -148,6 +149,8 @@ LABEL_NOT_READ = Finding("VCD315", Status.WARN, "pods carry a queue label this r
 CHECK = Check(
     id="kai-queue",
     title="expected: every pod in an existing leaf queue",
+    summary=("each pod's queue (PodGroup, release's queue label, project, `default-queue`) exists, is a leaf, has "
+             "an existing parent, and is not a root queue before KAI v0.13"),
     severity=Severity.HIGH,
     run=run,
     order=31,

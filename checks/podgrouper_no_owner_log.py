@@ -88,6 +88,7 @@ LOG_UNREADABLE = Finding("VCD412", Status.ERROR, "the logs cannot be read",
 CHECK = Check(
     id="podgrouper-no-owner-log",
     title="expected: pod-grouper's 'no owner' line and pod-group-name annotations",
+    summary=("the expected \"Detected pod with no owner\" line (KAI up to v0.6), and `pod-group-name` annotations"),
     severity=Severity.INFO,
     run=run,
     order=60,

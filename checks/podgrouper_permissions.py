@@ -107,7 +107,7 @@ def run(scope: Scope, pod_grouper_logs: kai.PodGrouperLogs, examined_kai_pods: L
         return NO_LOG.verdict(f"could not look: no pod-grouper pod in namespace {kai_settings.namespace}",
                               (Evidence(f"pods in {kai_settings.namespace}",
                                         "none labelled app=pod-grouper or app=podgrouper"),),
-                              NO_POD_GROUPER.format(namespace=kai_settings.namespace))
+                              NO_POD_GROUPER.format(namespace=kai_settings.namespace), objects=[kai_settings.namespace])
     release: kai.KaiRelease = kai_release
     failed = tuple(Evidence(f"log of {ref}", exc.reason, {"outcome": exc.kind}) for ref, exc in logs.failures)
     scan = logs.scan
@@ -147,7 +147,7 @@ def run(scope: Scope, pod_grouper_logs: kai.PodGrouperLogs, examined_kai_pods: L
                 f"{what}; the pod-grouper may not read owners of kind(s) it needs, so it "
                 f"groups those workloads by a lower owner", (read_ev,) + examples + failed,
                 f"Restore KAI's stock ClusterRole for {user} (kubectl get clusterrole kai-podgrouper -o "
-                f"yaml). " + text, fix)
+                f"yaml). " + text, fix, logs.read)
         access, problem = _access(service_access, user, sorted({ns for ns, _ in services}))
         finding, message, review = _judge(release, user, access, problem, what)
         return finding.verdict(message, (read_ev,) + examples + (review,) + failed, text, fix,
@@ -157,7 +157,7 @@ def run(scope: Scope, pod_grouper_logs: kai.PodGrouperLogs, examined_kai_pods: L
         if isinstance(exc, NotInArchive):  # another tool's archive lacks it: a skip saying how to collect it
             return could_not_look(exc, f"the pod-grouper log of {ref}")
         return NO_LOG.verdict(f"could not read the pod-grouper log of {ref}: {exc.kind}",
-                              (read_ev,) + failed, access_remediation(exc))
+                              (read_ev,) + failed, access_remediation(exc), objects=[ref])
     not_ready = [p for p in logs.pods if not podinfo.is_ready(p)]
     if not_ready:
         state = podinfo.state_summary(not_ready[0])
@@ -167,7 +167,7 @@ def run(scope: Scope, pod_grouper_logs: kai.PodGrouperLogs, examined_kai_pods: L
             f"the log covers only its current, failing run",
             (read_ev,), NOT_READY + said(context, "kubectl", "logs", podinfo.name(not_ready[0]),
                                          "--namespace", podinfo.namespace(not_ready[0]), "--previous",
-                                         "--tail", "100"))
+                                         "--tail", "100"), objects=[podinfo.ref(p) for p in not_ready])
     owned = [p for p in examined_kai_pods if vcl.service_owner(p, vcl.owner_key(p)[1])]
     if owned:
         return _predict(owned, examined, service_access, release, kai_settings, vcluster_settings, user,
@@ -229,6 +229,8 @@ NO_LOG = Finding("VCD405", Status.ERROR, "no pod-grouper pod, or its log cannot 
 CHECK = Check(
     id="podgrouper-permissions",
     title="expected: no permission errors in the pod-grouper log",
+    summary=("the pod-grouper logs (or, by SubjectAccessReview, would hit) no RBAC errors walking pod owners; warn "
+             "on KAI v0.4.2+ when it only falls back to the pod, fail when it can read the Service or crashes"),
     severity=Severity.HIGH,
     run=run,
     order=50,

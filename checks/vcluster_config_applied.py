@@ -101,6 +101,8 @@ NO_HASH = Finding("VCD153", Status.SKIP, "no config hash to compare (v0.19, or n
 CHECK = Check(
     id="vcluster-config-applied",
     title="expected: the vCluster runs its stored config",
+    summary=("the control plane runs the config stored in `vc-config` (and, v0.20–v0.27, the Secret was not edited "
+             "by hand)"),
     severity=Severity.MEDIUM,
     run=run,
     order=15,

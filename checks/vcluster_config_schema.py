@@ -164,6 +164,9 @@ SCHEMA_UNUSABLE = Finding("VCD163", Status.ERROR, "the Helm release cannot be de
 CHECK = Check(
     id="vcluster-config-schema",
     title="expected: vCluster config valid for its chart's schema",
+    summary=("no misspelt or wrongly typed keys in the vCluster config, validated against the chart's own JSON "
+             "Schema (give it with `--vcluster-schema FILE`, or let vcdoctor take it from the Helm release with "
+             "`--read-helm-release`; skipped otherwise)"),
     severity=Severity.HIGH,
     run=run,
     order=16,

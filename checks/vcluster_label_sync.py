@@ -126,6 +126,8 @@ QUEUE_LABEL_LOST = Finding("VCD132", Status.FAIL, "v0.21+ (labels kept): a host 
 CHECK = Check(
     id="vcluster-label-sync",
     title="expected: KAI queue labels reach the host pods",
+    summary=("`kai.scheduler/queue` reaches the host pod (v0.19/v0.20 rewrite labels unless listed in "
+             "`syncLabels`; later releases must keep it)"),
     severity=Severity.HIGH,
     run=run,
     order=13,

@@ -94,6 +94,7 @@ NOT_BOOLEAN = Finding("VCD113", Status.ERROR, "`privateNodes.enabled` is not a b
 CHECK = Check(
     id="vcluster-node-mode",
     title="expected: the vCluster uses host nodes",
+    summary=("the vCluster uses host nodes (private nodes are invisible to a host KAI)"),
     severity=Severity.CRITICAL,
     run=run,
     order=11,

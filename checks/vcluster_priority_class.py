@@ -14,7 +14,7 @@ from vcdoctor.pods import Pod
 from vcdoctor.products import kai
 from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.vcluster import compat
-from vcdoctor.products.vcluster.facts import SettingsByVCluster
+from vcdoctor.products.vcluster.facts import HostPriorityClasses, SettingsByVCluster
 from vcdoctor.remedy.script import said
 
 TO_HOST = "sync.toHost.priorityClasses.enabled"
@@ -52,7 +52,8 @@ def settings_key_on(values: dict, key: str) -> bool:
     return node is True
 
 
-def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[Pod], context: Optional[str]) -> Verdict:
+def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[Pod], host_classes: HostPriorityClasses,
+             context: Optional[str]) -> Verdict:
     keeps, read = kept(vc, settings)
     given = vcl.pod_priority_class(settings, vc.version)
     data = {"vcluster": vc.ref, "version": vc.version_text, "rule": compat.PRIORITY_CLASSES.source(vc.version)}
@@ -65,6 +66,14 @@ def _examine(vc: vcl.VCluster, settings: vcl.Settings, pods: List[Pod], context:
             "vCluster refuses a config whose value is not a string. Fix the value in the vCluster's Helm "
             "values (on the host cluster):\n  "
             + said(context, "vcluster", "describe", vc.name, "--namespace", vc.namespace))
+    if given.name and host_classes.get(given.name) is False:
+        return CLASS_MISSING.verdict(
+            f"{vc.ref}: {given.key} gives host pods PriorityClass {given.name}, which the host does not have: the "
+            f"host refuses each such pod (\"no PriorityClass with name {given.name} was found\")", (ev,),
+            f"Create PriorityClass {given.name} on the host cluster (its value sets the pods' priority), or set "
+            f"{given.key} to a class the host has ({given.source}); the syncer then creates the refused pods on its "
+            f"next retry. The classes the host has:\n  " + said(context, "kubectl", "get", "priorityclasses"),
+            objects=[vc.ref, given.name])
     if keeps:
         also = f"; a pod without a class of its own gets {given.name} ({given.key})" if given.name else ""
         return Verdict(Status.PASS, f"{vc.ref}: priority classes are synced; host pods keep priorityClassName{also}",
@@ -134,11 +143,12 @@ def _one_class(vc: vcl.VCluster) -> str:
 
 
 def run(vclusters: Tuple[vcl.VCluster, ...], vcluster_settings: SettingsByVCluster,
-        pods_by_vcluster: Dict[Tuple[str, str], List[Pod]], kai_settings: kai.KaiSettings,
-        context: Optional[str]) -> Verdict:
+        pods_by_vcluster: Dict[Tuple[str, str], List[Pod]], host_priority_classes: HostPriorityClasses,
+        kai_settings: kai.KaiSettings, context: Optional[str]) -> Verdict:
     scheduler = kai_settings.scheduler
     return vcl.each_vcluster(vclusters, vcluster_settings, lambda vc, settings: _examine(
-        vc, settings, kai.kai_pods_of(pods_by_vcluster.get((vc.namespace, vc.name), []), scheduler), context),
+        vc, settings, kai.kai_pods_of(pods_by_vcluster.get((vc.namespace, vc.name), []), scheduler),
+        host_priority_classes, context),
         context)
 
 
@@ -154,6 +164,9 @@ OTHER_CLASS_LOST = Finding("VCD142", Status.WARN, "v0.23+, a pod lost a label as
                            "`sync.toHost.pods.priorityClassName`",
                            "Sync priority classes, or change `sync.toHost.pods.priorityClassName` to the class the "
                            "pods ask for.")
+CLASS_MISSING = Finding("VCD144", Status.FAIL, "v0.23+, `sync.toHost.pods.priorityClassName` names a PriorityClass "
+                        "the host does not have: the host refuses every pod given it",
+                        "Create that PriorityClass on the host, or set the key to a class the host has.")
 CLASS_NOT_STRING = Finding("VCD143", Status.ERROR, "`sync.toHost.pods.priorityClassName` is not a string",
                            "Set `sync.toHost.pods.priorityClassName` to a PriorityClass name (a string) and upgrade "
                            "the vCluster.")
@@ -162,10 +175,12 @@ CLASS_NOT_STRING = Finding("VCD143", Status.ERROR, "`sync.toHost.pods.priorityCl
 CHECK = Check(
     id="vcluster-priority-class",
     title="expected: pod priority classes reach KAI",
+    summary=("the host pod keeps the `priorityClassName` KAI reads (per release: which sync setting keeps "
+             "`spec.priorityClassName`)"),
     severity=Severity.MEDIUM,
     run=run,
     order=14,
-    findings=(*vcl.EVERY_VCLUSTER, FROM_HOST_IGNORED, CLASS_LOST, OTHER_CLASS_LOST, CLASS_NOT_STRING),
+    findings=(*vcl.EVERY_VCLUSTER, FROM_HOST_IGNORED, CLASS_LOST, OTHER_CLASS_LOST, CLASS_NOT_STRING, CLASS_MISSING),
     passes=("priority classes are synced, so host pods keep `priorityClassName`",
             "sync off, but no pod lost its `priorityClassName` label (the message says `spec.priorityClassName` is "
             "dropped)",

@@ -120,6 +120,8 @@ HYBRID_WITHOUT_KAI = Finding("VCD121", Status.FAIL, "hybrid scheduling on withou
 CHECK = Check(
     id="vcluster-scheduling-mode",
     title="expected: the vCluster leaves scheduling to the host",
+    summary=("no virtual scheduler (per release: `--enable-scheduler`, `virtualScheduler`, `distro.k8s.scheduler`) "
+             "binds pods before KAI; hybrid scheduling lists `kai-scheduler`"),
     severity=Severity.CRITICAL,
     run=run,
     order=12,

@@ -147,6 +147,9 @@ SET_OWNER_UNREADABLE = Finding("VCD102", Status.ERROR, "setOwner is not a boolea
 CHECK = Check(
     id="vcluster-set-owner",
     title="expected: vCluster syncs pods without owner references (setOwner: false)",
+    summary=("every vCluster syncs pods without the Service owner reference (`experimental.syncSettings.setOwner: "
+             "false`, v0.19: `--set-owner=false`), and it took effect (control plane restarted, no host pod still "
+             "owned)"),
     severity=Severity.CRITICAL,
     run=run,
     order=10,

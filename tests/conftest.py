@@ -1,12 +1,15 @@
-"""Fixtures: a fake API server per test, a kubeconfig pointing at it, and one check run through the engine."""
+"""Fixtures: the session's fake API server with a fresh cluster per test, a kubeconfig, a check run."""
 
 from __future__ import annotations
+
+import functools
 
 import pytest
 import yaml
 
+from tests.clock import ManualClock
 from tests.fakeapi.server import FakeApiServer, FakeCluster, make_certificate
-from vcdoctor import registry
+from vcdoctor import deadline, registry
 from vcdoctor.deadline import Deadline
 from vcdoctor.engine.executor import Executor
 from vcdoctor.engine.facts import FactStore, run_inputs
@@ -20,31 +23,48 @@ from vcdoctor.target import Target
 #: a run on the host cluster, as the pipeline classifies the fake API server
 HOST_RUN = ClusterKind()
 
-#: every finding code a check produced in this test session, recorded where the engine turns a verdict into a
-#: result (runner._result): tests/test_finding_coverage.py holds the suite to producing each declared code
-PRODUCED: set = set()
-COVERAGE_TEST = "test_finding_coverage.py"
+#: the finding-coverage judgement: records what the engine produces, fails the whole suite's session on a gap
+pytest_plugins = ["tests.finding_coverage"]
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _record_finding_codes():
-    from vcdoctor.engine import runner
+def _installed_checks_read_once():
+    """The installed plugins do not change during a session: each run (about a thousand) read the entry points
+    (every installed distribution's metadata, ~10 ms) and validated every check against its facts (~6 ms, twice a
+    run) again. Read once here; a broken plugin still raises on every call (errors are not kept), and
+    tests/test_registry.py holds the uncached functions, which it imports before this fixture runs."""
+    original_eps, original_checks = registry._group_entry_points, registry.load_checks
+    read = functools.lru_cache(maxsize=None)(lambda group: tuple(original_eps(group)))
+    validated: dict = {}
 
-    original = runner._result
+    def load_checks(eps=None, facts=None):
+        if eps is not None:
+            return original_checks(eps, facts)
+        # facts are module-level objects: the same ones mean the same validation (kept alive with the key)
+        key = None if facts is None else tuple((name, id(fact)) for name, fact in facts.items())
+        if key not in validated:
+            validated[key] = (facts, original_checks(None, facts))
+        return list(validated[key][1])
 
-    def recording(check, verdict, duration_ms):
-        result = original(check, verdict, duration_ms)
-        PRODUCED.update(found.code for found in result.findings)
-        return result
-
-    runner._result = recording
+    registry._group_entry_points = lambda group: list(read(group))
+    registry.load_checks = load_checks
     yield
-    runner._result = original
+    registry._group_entry_points, registry.load_checks = original_eps, original_checks
 
 
-def pytest_collection_modifyitems(session, config, items):
-    """The finding-coverage test runs last: it judges what every other test produced."""
-    items.sort(key=lambda item: item.path.name == COVERAGE_TEST)
+@pytest.fixture(autouse=True)
+def _width_not_from_the_shell(monkeypatch):
+    """Tables are laid out as on a pipe (no terminal, COLUMNS unset) unless a test sets COLUMNS: a COLUMNS=80 the
+    developer's shell or pytest-xdist exports would fold header lines tests read whole."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+
+
+@pytest.fixture
+def clock(mocker) -> ManualClock:
+    """The clock of every deadline this test makes (the CLI's too): it moves only when told or slept on."""
+    manual = ManualClock()
+    mocker.patch.object(deadline, "SYSTEM_CLOCK", manual)
+    return manual
 
 
 @pytest.fixture
@@ -57,11 +77,21 @@ def tls_files(tmp_path_factory):
     return make_certificate(str(tmp_path_factory.mktemp("tls")))
 
 
-@pytest.fixture
-def api(cluster, tls_files):
-    server = FakeApiServer(cluster, tls=tls_files).start()
+@pytest.fixture(scope="session")
+def session_server(tls_files):
+    """One HTTPS server for the whole session (starting and stopping one per test cost ~50 ms each)."""
+    server = FakeApiServer(tls=tls_files).start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def api(cluster, session_server):
+    """The session server serving this test's fresh cluster (every fault, latency and hostile setting lives on
+    the cluster, so nothing carries over) under a path of its own."""
+    mounted = session_server.mount(cluster)
+    yield mounted
+    mounted.unmount()
     # Every test doubles as a read-only proof: nothing but GETs and access reviews reached the server.
     assert cluster.writes() == [], f"vcdoctor sent write requests: {cluster.writes()}"
 

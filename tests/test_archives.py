@@ -8,30 +8,29 @@ import gzip
 import io
 import json
 import os
-import pathlib
 import subprocess
 import tarfile
 
-import jsonschema
 import pytest
 import yaml
 from click.testing import CliRunner
 
+from tests import report_schema
 from tests.fakeapi import archives
 from tests.fakeapi import factories as f
 from tests.fakeapi import virtual as v
 from tests.fakeapi.scenarios import SCENARIOS, VC, VC_NS, guide_cluster, setowner_on
 from tests.fakeapi.server import FakeApiServer, FakeCluster
 from vcdoctor import logs, registry
-from vcdoctor.archives import debug_collect, spec, store, support_bundle
+from vcdoctor.archives import spec, store, support_bundle
 from vcdoctor.cli import main
-from vcdoctor.engine.facts import Fact, Read
-from vcdoctor.gateway.resources import Resource
+from vcdoctor.engine.facts import RUNTIME, Fact, Read
+from vcdoctor.gateway.resources import SECRETS, Resource
+from vcdoctor.products.vcluster import debug_collect
 from vcdoctor.target import Target
 
 NARROWED = ("--vcluster", VC, "--vcluster-namespace", VC_NS)
 TROUBLESHOOT = "/work/.mirror/replicatedhq+troubleshoot/repo"
-SCHEMA = json.loads((pathlib.Path(__file__).parents[1] / "docs" / "report.schema.json").read_text())
 
 
 def invoke(*args):
@@ -172,6 +171,17 @@ def test_every_read_of_every_fact_has_a_collector_or_the_spec_refuses():
                  (Read("list", Resource("example.com", "v1", "widgets", False)),))
     with pytest.raises(spec.UnmappedRead, match="widgets"):
         spec.collectors(checks, dict(facts, queues=stray), everything)
+
+
+@pytest.mark.parametrize("read", [Read("log", namespace=RUNTIME, name=RUNTIME),
+                                  Read("get", SECRETS, namespace=RUNTIME, name=RUNTIME)], ids=["log", "secret"])
+def test_a_log_or_secret_read_no_product_collects_is_refused(read):
+    """Each product collects the logs and Secrets of its own facts: another fact's is no vCluster control plane's
+    log nor vc-config."""
+    checks, facts = registry.load_checks(), registry.load_facts()
+    stray = Fact("queues", "reads what no product collects", lambda ctx: None, (read,))
+    with pytest.raises(spec.UnmappedRead, match="fact 'queues'"):
+        spec.collectors(checks, dict(facts, queues=stray), Target())
 
 
 def test_the_spec_needs_no_cluster(tmp_path, monkeypatch):
@@ -327,7 +337,7 @@ def test_the_virtual_side_feeds_the_tenant_view(cluster, api, inside_api, tmp_pa
     path = write(tmp_path, "vc.tar.gz", archives.debug_collect(cluster, VC, VC_NS, inside=inside_api.cluster))
     report = json.loads(invoke("run", "--snapshot", path, "-o", "json", *target).stdout)
     got = {c["id"]: c for c in report["checks"]}
-    jsonschema.validate(report, SCHEMA)
+    report_schema.validate(report)
     assert report["cluster"]["kind"] == "virtual" and report["cluster"]["vcluster"]["name"] == VC
     assert report["target"]["host_pods"] == live_report["target"]["host_pods"]
     ran = assert_live_or_honest_skip(got, live)
@@ -360,8 +370,8 @@ def test_no_secret_value_of_an_archive_reaches_any_output(cluster, tmp_path):
 def test_archive_reports_follow_the_report_schema(cluster, tmp_path):
     guide_cluster(cluster)
     for data in (archives.debug_collect(cluster, VC, VC_NS), archives.support_bundle(cluster, the_spec())):
-        jsonschema.validate(json.loads(invoke("run", "--snapshot", write(tmp_path, "a.tar.gz", data), "-o",
-                                              "json").stdout), SCHEMA)
+        report_schema.validate(json.loads(invoke("run", "--snapshot", write(tmp_path, "a.tar.gz", data), "-o",
+                                                 "json").stdout))
 
 
 def test_a_bundle_packed_again_from_its_folder_is_read(cluster, tmp_path):

@@ -76,15 +76,20 @@ def test_a_changed_table_changes_the_page_and_check_mode_says_so(monkeypatch, tm
     page = tmp_path / "checks.md"
     page.write_text("intro\n" + generator.render() + "\nafter\n", encoding="utf-8")
     monkeypatch.setattr(generator, "CHECKS_MD", page)
+    readme = tmp_path / "README.md"
+    readme.write_text("# vcdoctor\n" + generator.readme_sentence() + "\n", encoding="utf-8")
+    monkeypatch.setattr(generator, "README", readme)
     assert generator.main(["--check"]) == 0
     monkeypatch.setattr(vcluster, "PRIVATE_NODES", vcluster.Table("private nodes", (
         vcluster.Era(Span((0, 19, 0), (0, 37, 0)), "privateNodes.enabled", "config/config.go:1@v0.19.0"),)))
     monkeypatch.setattr(kai, "SUPPORTED", Span((0, 2, 0), (0, 19, 0)))
     assert "| private nodes | v0.19+: `privateNodes.enabled` |" in generator.render()
     assert "### KAI (v0.2–v0.18)" in generator.render()
+    assert "Releases judged: KAI (v0.2–v0.18)" in generator.readme_sentence()
     assert generator.main(["--check"]) == 1 and "run python docs/versions/generate.py" in capsys.readouterr().err
     assert generator.main([]) == 0 and generator.main(["--check"]) == 0
     assert page.read_text(encoding="utf-8").startswith("intro\n") and page.read_text().endswith("\nafter\n")
+    assert "Releases judged: KAI (v0.2–v0.18) and vCluster (v0.19–v0.36)" in readme.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("first, until, said", [
@@ -138,6 +143,9 @@ def test_a_changed_finding_changes_the_page_and_check_mode_says_so(monkeypatch, 
     page = tmp_path / "checks.md"
     page.write_text("intro\n" + "\n\n".join(generator.render(checks).values()) + "\nafter\n", encoding="utf-8")
     monkeypatch.setattr(generator, "CHECKS_MD", page)
+    readme = tmp_path / "README.md"
+    readme.write_text("".join(generator.readme_table(checks).values()), encoding="utf-8")
+    monkeypatch.setattr(generator, "README", readme)
     assert generator.main(["--check"]) == 0
     queue = next(c for c in checks if c.id == "kai-queue")
     renamed = dataclasses.replace(queue, findings=tuple(
@@ -146,14 +154,18 @@ def test_a_changed_finding_changes_the_page_and_check_mode_says_so(monkeypatch, 
     assert generator.main(["--check"]) == 1 and "kai-queue" in capsys.readouterr().err
     assert generator.main([]) == 0 and generator.main(["--check"]) == 0
     assert "| `VCD310` | fail | a queue is gone |" in page.read_text(encoding="utf-8")
+    summarised = dataclasses.replace(queue, summary="each pod's queue exists")
+    monkeypatch.setattr(generator.registry, "load_checks", lambda: [summarised if c is queue else c for c in checks])
+    assert generator.main(["--check"]) == 1 and "README.md" in capsys.readouterr().err
+    assert generator.main([]) == 0 and "| `kai-queue` | each pod's queue exists |" in readme.read_text()
     assert page.read_text(encoding="utf-8").startswith("intro\n") and page.read_text().endswith("\nafter\n")
 
 
 def test_verifying_a_new_kai_release_moves_two_bounds_not_every_row(monkeypatch):
-    from vcdoctor.products.kai import compat
+    from vcdoctor.products.kai import compat, validator_compat
 
     monkeypatch.setattr(compat, "NEWEST", (0, 18, 2))
     assert compat.known_range().startswith("KAI v0.2–v0.18 ")
-    ends = {row.span.until for name in dir(compat) if isinstance(getattr(compat, name), tuple)
-            for row in getattr(compat, name) if isinstance(row, compat.Known)}
+    ends = {row.span.until for module in (compat, validator_compat) for value in vars(module).values()
+            if isinstance(value, tuple) for row in value if isinstance(row, compat.Known)}
     assert max(e for e in ends if e is not None) <= compat.SUPPORTED.until  # no row outlives the table

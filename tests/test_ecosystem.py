@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import json
 import os
-import pathlib
 import subprocess
 import sys
 import threading
 import xml.etree.ElementTree as ET
 
-import jsonschema
 import pytest
 import yaml
 from click.testing import CliRunner
 
+from tests import report_schema
 from tests.fakeapi.scenarios import SCENARIOS, VC, VC_NS, guide_cluster
 from tests.fakeapi.server import FakeApiServer, FakeCluster
 from vcdoctor import registry, runs
 from vcdoctor.cli import main
-
-SCHEMA = json.loads((pathlib.Path(__file__).parents[1] / "docs" / "report.schema.json").read_text())
 
 
 @pytest.fixture
@@ -57,11 +54,28 @@ def test_several_contexts_make_one_fleet_report(fleet_kubeconfig):
     result = invoke("run", "--kubeconfig", fleet_kubeconfig, "--context", "healthy", "--context", "broken",
                     "-o", "json")
     fleet = json.loads(result.stdout)
-    jsonschema.validate(fleet, SCHEMA)
+    report_schema.validate(fleet)
     assert fleet["kind"] == "fleet" and [r["cluster"]["context"] for r in fleet["reports"]] == ["healthy", "broken"]
     # setowner-on: vcluster-set-owner fails; podgrouper-permissions warns (KAI >= v0.4.2 falls back to the pod)
     assert fleet["reports"][0]["summary"]["fail"] == 0 and fleet["reports"][1]["summary"]["fail"] == 1
     assert fleet["summary"]["fail"] == 1 and result.exit_code == 1
+
+
+def test_remedy_of_a_fleet_report_is_one_contexts_plan(fleet_kubeconfig, tmp_path):
+    """One plan per run: a fleet report's remedy is chosen by --context, and names only that context."""
+    result = invoke("run", "--kubeconfig", fleet_kubeconfig, "--context", "healthy", "--context", "broken",
+                    "-o", "json")
+    saved = tmp_path / "fleet.json"
+    saved.write_text(result.stdout)
+    broken = json.loads(result.stdout)["reports"][1]
+    plan = invoke("remedy", str(saved), "--context", "broken")
+    assert plan.exit_code == 0 and plan.stdout == broken["remedy"]["script"] and "--context broken" in plan.stdout
+    assert "healthy" not in plan.stdout
+    unchosen = invoke("remedy", str(saved))
+    assert unchosen.exit_code == 2 and "one remedy per context (healthy, broken): choose one with --context" in \
+        unchosen.output
+    unknown = invoke("remedy", str(saved), "--context", "gone")
+    assert unknown.exit_code == 2 and "no run of context 'gone' (it holds: healthy, broken)" in unknown.output
 
 
 def test_a_fleet_runs_each_cluster_on_a_daemon_thread_of_the_engine(fleet_kubeconfig, mocker):
@@ -107,7 +121,7 @@ def test_progress_on_a_terminal_but_never_in_json(cluster, kubeconfig, monkeypat
     guide_cluster(cluster)
     monkeypatch.setattr(runs, "stderr_is_tty", lambda: True)
     as_json = invoke("run", "--kubeconfig", kubeconfig, "-o", "json")
-    jsonschema.validate(json.loads(as_json.stdout), SCHEMA)
+    report_schema.validate(json.loads(as_json.stdout))
     assert "checks done" not in as_json.output
     table = invoke("run", "--kubeconfig", kubeconfig)
     assert "checks done" in table.stderr and "checks done" not in table.stdout

@@ -1,31 +1,21 @@
-"""The suite's scenarios produce every finding code a check declares: a declared code no test reaches is either
-dead (remove it) or untested (add the scenario)."""
+"""The finding-coverage judgement (tests/finding_coverage.py), which fails the whole suite's session, fails when
+it should: a declared code no test produced, a warn or fail never produced naming an object."""
 
 from __future__ import annotations
 
-import pathlib
+from tests.finding_coverage import missing, nameless
+from vcdoctor.model import Finding, Status
 
-import pytest
-
-from tests import conftest
-from vcdoctor import registry
-
-ROOT = pathlib.Path(__file__).parent
+DECLARED = {"VCD900": (Finding("VCD900", Status.FAIL, "t", "r"), ("a-check",)),
+            "VCD901": (Finding("VCD901", Status.SKIP, "t", "r"), ("a-check",)),
+            "VCD902": (Finding("VCD902", Status.WARN, "t", "r"), ("b-check",))}
 
 
-def _whole_suite(session: pytest.Session) -> bool:
-    """Every test module collected and nothing deselected (-k, -m, a path): only then is a missing code news."""
-    config = session.config
-    if config.option.keyword or config.option.markexpr or getattr(config.option, "lf", False):
-        return False
-    ran = {pathlib.Path(str(item.path)).resolve() for item in session.items}
-    return all(path.resolve() in ran for path in ROOT.rglob("test_*.py"))
+def test_a_declared_code_no_test_produced_is_named_with_its_check():
+    assert missing(DECLARED, {"VCD900", "VCD902"}) == ["VCD901 (skip: a-check)"]
+    assert missing(DECLARED, DECLARED) == []
 
 
-def test_every_declared_finding_code_is_produced_by_some_test(request):
-    if not _whole_suite(request.session):
-        pytest.skip("only the whole suite can tell which codes no test produces")
-    declared = registry.findings_by_code(registry.load_checks())
-    missing = sorted(set(declared) - conftest.PRODUCED)
-    assert not missing, "declared finding codes no test produces: " + ", ".join(
-        f"{code} ({declared[code][0].status.value}: {', '.join(declared[code][1]) or 'engine'})" for code in missing)
+def test_a_warn_or_fail_never_produced_with_objects_is_named():
+    assert nameless(DECLARED, {"VCD900"}) == ["VCD902 (b-check)"]  # a skip may name nothing
+    assert nameless(DECLARED, {"VCD900", "VCD902"}) == []

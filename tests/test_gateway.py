@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import socket
 import threading
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -258,6 +260,17 @@ def test_kubeconfig_env_with_several_files(api, tmp_path, monkeypatch):
     assert Gateway(transport).version()["gitVersion"] == "v1.30.2"
 
 
+def test_the_certificate_authority_inline_as_base64(api, tmp_path):
+    """The form most kubeconfigs carry (the other tests point at the CA's file)."""
+    cfg = api.kubeconfig()
+    entry = cfg["clusters"][0]["cluster"]
+    with open(entry.pop("certificate-authority"), "rb") as fh:
+        entry["certificate-authority-data"] = base64.b64encode(fh.read()).decode()
+    path = tmp_path / "kubeconfig"
+    path.write_text(yaml.safe_dump(cfg))
+    assert gateway_for(str(path)).version()["gitVersion"] == "v1.30.2"
+
+
 def test_in_cluster_config_when_no_kubeconfig(api, tmp_path, monkeypatch, mocker):
     """Inside a pod: no kubeconfig, the ServiceAccount token and CA mounted, the service env vars set."""
     from kubernetes.config import incluster_config
@@ -272,9 +285,9 @@ def test_in_cluster_config_when_no_kubeconfig(api, tmp_path, monkeypatch, mocker
     mocker.patch.object(live, "SERVICE_ACCOUNT_DIR", str(sa))
     mocker.patch.object(incluster_config, "SERVICE_TOKEN_FILENAME", str(sa / "token"))
     mocker.patch.object(incluster_config, "SERVICE_CERT_FILENAME", str(sa / "ca.crt"))
-    host, port = api.url.split("://")[1].split(":")
-    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", host)
-    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", port)
+    server = urlsplit(api.url)  # host and port only: the in-cluster config has no path for the test's mount
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", server.hostname)
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", str(server.port))
     monkeypatch.delenv("KUBECONFIG", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     transport, identity = connect(None, None, 5)

@@ -7,17 +7,16 @@ import json
 import pathlib
 import re
 
-import jsonschema
 import pytest
 from click.testing import CliRunner
 
+from tests import report_schema
 from vcdoctor.cli import main
 from vcdoctor.ignores import Ignore, IgnoreError, accept, from_config, parse
 from vcdoctor.model import CheckResult, Occurrence, Severity, Status
 
 ROOT = pathlib.Path(__file__).parents[1]
 EXAMPLE = str(ROOT / "docs" / "examples" / "setowner-on.tar.gz")
-SCHEMA = json.loads((ROOT / "docs" / "report.schema.json").read_text())
 
 
 def run(*args):
@@ -32,7 +31,7 @@ def check(report, check_id):
 
 def test_every_non_pass_result_carries_its_code_objects_and_findings():
     report = json.loads(run("-o", "json").stdout)
-    jsonschema.validate(report, SCHEMA)
+    report_schema.validate(report)
     for result in report["checks"]:
         assert result["ignored"] is False
         if result["status"] != "pass":
@@ -45,7 +44,7 @@ def test_an_accepted_finding_is_shown_as_ignored_decides_no_exit_code_and_gets_n
     assert plain.exit_code == 1 and json.loads(plain.stdout)["remedy"]["steps"]
     accepted = run("-o", "json", "--ignore", "VCD100")
     report = json.loads(accepted.stdout)
-    jsonschema.validate(report, SCHEMA)
+    report_schema.validate(report)
     owner = check(report, "vcluster-set-owner")
     assert accepted.exit_code == 0
     assert owner["status"] == "fail" and owner["ignored"] is True and owner["findings"][0]["ignored"] is True
@@ -135,6 +134,29 @@ def test_a_folded_result_is_accepted_only_when_every_finding_is():
     assert not partly.ignored and [f.ignored for f in partly.findings] == [True, False]
     (whole,) = accept([_result(a, b)], [Ignore("VCD100", "ns/a"), Ignore("VCD100", "ns/b")])
     assert whole.ignored
+
+
+def test_a_finding_on_several_objects_is_accepted_only_when_each_of_them_is():
+    three = Occurrence("VCD330", Status.FAIL, ("ns/a", "ns/b", "ns/c"), "three pods")
+    (one,) = accept([_result(three)], [Ignore("VCD330", "ns/a")])
+    assert not one.ignored and not one.findings[0].ignored
+    (each,) = accept([_result(three)], [Ignore("VCD330", f"ns/{n}") for n in "abc"])
+    assert each.ignored
+    (code,) = accept([_result(three)], [Ignore("VCD330")])
+    assert code.ignored
+    nameless = Occurrence("VCD331", Status.FAIL, (), "no GPU node")
+    assert not accept([_result(nameless)], [Ignore("VCD331", "ns/a")])[0].ignored
+
+
+def test_a_report_lists_a_hundred_objects_and_counts_the_rest():
+    many = tuple(f"ns/pod-{n}" for n in range(250))
+    result = CheckResult("x", "t", Severity.LOW, Status.FAIL, "m", (), "r", None, 0, code="VCD330", objects=many,
+                         findings=(Occurrence("VCD330", Status.FAIL, many, "m"),))
+    out = result.to_dict()
+    assert out["objects"] == list(many[:100]) and out["objects_more"] == 150
+    assert out["findings"][0]["objects"] == list(many[:100]) and out["findings"][0]["objects_more"] == 150
+    assert "objects_more" not in CheckResult("x", "t", Severity.LOW, Status.FAIL, "m", (), "r", None, 0,
+                                             code="VCD330", objects=many[:100]).to_dict()
 
 
 def test_collect_reads_no_config_file(tmp_path, monkeypatch, cluster, kubeconfig):

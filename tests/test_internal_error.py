@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import json
-import pathlib
 
-import jsonschema
 import pytest
 from click.testing import CliRunner
 
+from tests import report_schema
 from tests.fakeapi.scenarios import guide_cluster
 from vcdoctor.cli import main
 from vcdoctor.cli_options import COLLECT_EXIT_CODES, EXIT_CODES
 from vcdoctor.model import ErrorCode, ExitCode
 
-SCHEMA = json.loads((pathlib.Path(__file__).parents[1] / "docs" / "report.schema.json").read_text())
 #: a crash whose message carries what a cluster could have put there: an escape sequence and a second line
 BUG = RuntimeError("boom on pod \x1b[31mred\nsecond line")
 
@@ -40,7 +38,7 @@ def test_a_crash_exits_with_its_own_code_and_one_inert_line(crashing):
 def test_a_crash_with_json_output_prints_the_error_document(crashing):
     result = crashing("-o", "json")
     report = json.loads(result.stdout)
-    jsonschema.validate(report, SCHEMA)
+    report_schema.validate(report)
     assert result.exit_code == 4 and report["checks"] == []
     assert report["error"]["code"] == "internal-error" and "RuntimeError: boom" in report["error"]["message"]
 
@@ -78,5 +76,5 @@ def test_the_exit_codes_keep_their_numbers_and_the_help_names_each():
 
 
 def test_the_schema_lists_every_error_code():
-    error = SCHEMA["$defs"]["report"]["properties"]["error"]
+    error = report_schema.SCHEMA["$defs"]["report"]["properties"]["error"]
     assert set(error["properties"]["code"]["enum"]) == {c.value for c in ErrorCode}

@@ -6,16 +6,15 @@ import json
 import pathlib
 import xml.etree.ElementTree as ET
 
-import jsonschema
 import yaml
 from click.testing import CliRunner
 
+from tests import report_schema
 from vcdoctor import registry
 from vcdoctor.cli import main
 
 ROOT = pathlib.Path(__file__).parents[1]
 EXAMPLE = str(ROOT / "docs" / "examples" / "setowner-on.tar.gz")
-SCHEMA = json.loads((ROOT / "docs" / "report.schema.json").read_text())
 
 
 def render(*args):
@@ -26,7 +25,7 @@ def render(*args):
 
 def test_json_is_valid_against_the_schema_and_lists_permissions():
     report = json.loads(render("-o", "json").stdout)
-    jsonschema.validate(report, SCHEMA)
+    report_schema.validate(report)
     assert {"verb": "get", "resource": "pods/log", "namespace": "kai-scheduler", "outcome": "allowed"} \
         in report["permissions"]
 

@@ -52,6 +52,13 @@ def test_builtin_checks_are_registered_in_report_order():
     assert [c.order for c in checks] == sorted(c.order for c in checks)
 
 
+def test_every_module_in_checks_is_a_registered_check():
+    """A module added to checks/ but not to setup.cfg's entry points would never run, and nothing else would say."""
+    modules = {path.stem for path in (pathlib.Path(__file__).parents[1] / "checks").glob("*.py")} - {"__init__"}
+    registered = {check.run.__module__.rpartition(".")[2] for check in load_checks()}
+    assert modules and modules == registered
+
+
 def test_a_check_asking_for_an_unknown_fact_fails_at_load_with_a_suggestion():
     with pytest.raises(RegistryError, match="unknown fact 'kai_pod'.*did you mean 'kai_pods'"):
         load_checks([_EP("typo", _check("typo", run=lambda kai_pod: Verdict(Status.PASS, "ok")))])

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import pathlib
 from typing import Any
 
-import jsonschema
+from tests import report_schema
 
-SCHEMA = json.loads((pathlib.Path(__file__).parents[1] / "docs" / "report.schema.json").read_text())
 REMEDIATION = {"pass": None, "skip": None}
 
 
@@ -69,5 +66,5 @@ def every_status() -> list:
 
 def test_factories_build_schema_valid_reports_and_fleets():
     report = make_report(*every_status(), target={"namespace": "team-a", "pod": "p", "host_pods": ["team-a/p"]})
-    jsonschema.validate(report, SCHEMA)
-    jsonschema.validate(make_fleet(report, make_report(context="b")), SCHEMA)
+    report_schema.validate(report)
+    report_schema.validate(make_fleet(report, make_report(context="b")))

@@ -121,8 +121,8 @@ def test_archive_is_plain_tar_and_json(cluster, kubeconfig, tmp_path):
 
 @pytest.mark.parametrize("content, message", [
     (b"not a tarball", "cannot open snapshot"),
-    (gzip.compress(b"\x00" * 1024), "not a vcdoctor.snapshot/v1 snapshot"),
-])
+    (gzip.compress(b"\x00" * 1024, mtime=0), "not a vcdoctor.snapshot/v1 snapshot"),
+], ids=["not-gzip", "gzip-of-zeros"])
 def test_unreadable_snapshot_is_a_usage_error(tmp_path, content, message):
     path = tmp_path / "bad.tar.gz"
     path.write_bytes(content)
@@ -332,7 +332,8 @@ def test_the_classes_vcluster_sets_on_host_pods_survive_a_snapshot(cluster, kube
     from tests.fakeapi import vcluster_releases as vr
 
     cluster.add(*f.vcluster(VC, VC_NS, version="0.23.0", extra_values=vr.pod_classes("kata", "train")),
-                f.synced_pod("p", "team-a", VC, VC_NS, labels={"priorityClassName": "train"}, hashed_labels=True))
+                f.synced_pod("p", "team-a", VC, VC_NS, labels={"priorityClassName": "train"}, hashed_labels=True),
+                f.priority_class("train"))
     out = tmp_path / "snap.tar.gz"
     assert invoke("collect", "--no-redact", "--kubeconfig", kubeconfig, "--out", str(out)).exit_code == 0
     replayed = json.loads(invoke("run", "--snapshot", str(out), "-o", "json", "--check",

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import pathlib
 
-import jsonschema
 import pytest
 import yaml
 from click.testing import CliRunner
 
+from tests import report_schema
 from tests.fakeapi import factories as f
 from tests.fakeapi import virtual as v
 from tests.fakeapi.scenarios import VC, VC_NS, guide_cluster
@@ -17,7 +16,6 @@ from tests.fakeapi.server import FakeApiServer, FakeCluster
 from vcdoctor.cli import main
 from vcdoctor.products.vcluster.sides import classify, parse_context
 
-SCHEMA = json.loads((pathlib.Path(__file__).parents[1] / "docs" / "report.schema.json").read_text())
 VCTX = f"vcluster_{VC}_{VC_NS}_host-admin"
 HOST_ONLY = ("vcluster-set-owner", "kai-components", "kai-queue", "kai-podgroup", "kai-gpu-request",
              "gpu-sharing-reservations", "podgrouper-permissions", "podgrouper-no-owner-log")
@@ -47,7 +45,7 @@ def vcdoctor(kubeconfig, *args):
     result = CliRunner().invoke(main, ["run", "--kubeconfig", kubeconfig, "-o", "json", *args])
     assert "Traceback" not in result.output, result.output
     report = json.loads(result.stdout)
-    jsonschema.validate(report, SCHEMA)
+    report_schema.validate(report)
     return result, report, {c["id"]: c for c in report["checks"]}
 
 
@@ -293,7 +291,7 @@ def test_snapshots_of_a_tenant_run_replay(cluster, api, inside, virtual_api, tmp
         _, live, live_checks = vcdoctor(config, "-n", "ml", "--pod", "trainer-0")
         replay = CliRunner().invoke(main, ["run", "--snapshot", str(out), "-o", "json"])
         report = json.loads(replay.stdout)
-        jsonschema.validate(report, SCHEMA)
+        report_schema.validate(report)
         assert report["cluster"]["kind"] == "virtual" and report["target"]["host_pods"] == live["target"]["host_pods"]
         assert {c["id"]: c["status"] for c in report["checks"]} == {k: c["status"] for k, c in live_checks.items()}
         assert ("platform" in report) == (name == "alone")
@@ -353,3 +351,36 @@ def test_a_pod_the_host_refused_for_its_runtime_class_names_kais_admission(insid
     first = checks["pod-scheduler-name"]
     assert first["status"] == "fail" and "RuntimeClass nvidia" in first["remediation"]
     assert "runtimeClassName" in first["remediation"] and "kubectl get runtimeclass" in first["fix"]["script"]
+
+
+@pytest.mark.parametrize("kind", ["priority", "runtime"])
+def test_a_pod_the_vcluster_held_back_for_its_class_says_so(inside, virtual_api, tmp_path, kind):
+    """v0.26+ with sync.fromHost.<kind>Classes and a selector: no host pod, and only a SyncWarning event says why
+    (never a SyncError); a SyncWarning about something else is no refusal."""
+    other = f.event("ml", "Pod", "trainer-0", "SyncWarning", "Given nodeName gpu-1 does not exist in virtual cluster")
+    v.vcluster_inside(inside, v.tenant_pod("trainer-0", "ml", gpus=1),
+                      events=[other, v.class_limit_warning("ml", "trainer-0", kind, "high")])
+    config = kubeconfig_file(tmp_path, {VCTX: virtual_api}, VCTX)
+    result, report, checks = vcdoctor(config, "-n", "ml", "--pod", "trainer-0")
+    first = checks["pod-scheduler-name"]
+    assert (first["status"], first["code"]) == ("fail", "VCD211")
+    assert f'the {kind} class "high" in the host does not match the selector' in first["message"]
+    assert f"sync.fromHost.{kind}Classes" in first["remediation"] and "nodeName" not in first["message"]
+
+
+def test_a_whole_tenant_run_names_the_pods_the_host_refused(inside, virtual_api, tmp_path):
+    """Without the host and without --pod: the tenant's Pending pods whose SyncError events say the host refused
+    them, each with its reason; a pod that got a node since is history."""
+    quota = 'pods "a-x-ml-x-my-vcluster" is forbidden: exceeded quota: vc-quota, requested: nvidia.com/gpu=1'
+    runtime = 'pods "b-x-ml-x-my-vcluster" is forbidden: pod rejected: RuntimeClass "nvidia" not found'
+    running = v.tenant_pod("c", "ml")
+    running["spec"]["nodeName"], running["status"]["phase"] = "gpu-1", "Running"
+    v.vcluster_inside(inside, v.tenant_pod("a", "ml", gpus=1), v.tenant_pod("b", "ml", gpus=1), running,
+                      events=[v.sync_error("ml", "a", quota), v.sync_error("ml", "b", runtime),
+                              v.sync_error("ml", "c", quota)])
+    config = kubeconfig_file(tmp_path, {VCTX: virtual_api}, VCTX)
+    result, report, checks = vcdoctor(config, "-n", "ml")
+    first = checks["pod-scheduler-name"]
+    assert first["status"] == "fail" and {f["code"] for f in first["findings"]} == {"VCD207", "VCD210"}
+    assert "ml/a: " + quota in first["message"] and "RuntimeClass nvidia (" in first["message"]
+    assert "ml/c" not in first["message"]

@@ -1,10 +1,14 @@
 """A chart's config JSON Schema and where it came from: the one type a run's target (--vcluster-schema) and a
-Helm release's chart (--read-helm-release) both give a check."""
+Helm release's chart (--read-helm-release) both give a check, and the error for one that cannot be used."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
+
+
+class UnusableSchema(Exception):
+    """The schema cannot be used to validate anything."""
 
 
 @dataclass(frozen=True)

@@ -211,10 +211,11 @@ def diff(old: Any, new: Any, output: str, force: bool) -> None:
 @main.command(help="Print the remedy of a saved JSON report (a live run's or a snapshot replay's), verbatim.")
 @click.argument("report", type=click.File("r"))
 @click.option("--steps", metavar="IDS", help="Only these steps, comma-separated (e.g. 1,3), in that order.")
-def remedy(report: Any, steps: Optional[str]) -> None:
+@click.option("--context", metavar="NAME", help="Of a fleet report (several --context runs), this context's remedy.")
+def remedy(report: Any, steps: Optional[str], context: Optional[str]) -> None:
     try:
         from vcdoctor.remedy.plan import saved  # lazy, as every command: --help must stay fast
-        click.echo(saved(report.read(), steps), nl=False)
+        click.echo(saved(report.read(), steps, context), nl=False)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
 

@@ -32,8 +32,14 @@ class Ignore:
     object: Optional[str] = None
     reason: Optional[str] = None
 
-    def matches(self, found: Occurrence) -> bool:
-        return found.code == self.code and (self.object is None or self.object in found.objects)
+def accepted(found: Occurrence, ignores: Sequence[Ignore]) -> bool:
+    """A finding is accepted by its code alone, or object by object: one naming three pods is accepted only when
+    all three are (accepting one pod must not hide the other two); one naming no object only by its code."""
+    scoped = [i for i in ignores if i.code == found.code]
+    if any(i.object is None for i in scoped):
+        return True
+    named = {i.object for i in scoped}
+    return bool(found.objects) and all(obj in named for obj in found.objects)
 
     def __str__(self) -> str:
         return self.code + (f":{self.object}" if self.object else "")
@@ -110,6 +116,6 @@ def accept(results: Sequence[CheckResult], ignores: Sequence[Ignore]) -> List[Ch
         return list(results)
     out = []
     for result in results:
-        findings = tuple(replace(f, ignored=any(i.matches(f) for i in ignores)) for f in result.findings)
+        findings = tuple(replace(f, ignored=accepted(f, ignores)) for f in result.findings)
         out.append(replace(result, findings=findings, ignored=bool(findings) and all(f.ignored for f in findings)))
     return out

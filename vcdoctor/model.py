@@ -195,8 +195,21 @@ class Occurrence:
     title: str = ""
 
     def to_dict(self) -> Dict[str, Any]:
-        return {"code": self.code, "status": self.status.value, "title": self.title, "objects": list(self.objects),
-                "message": self.message, "ignored": self.ignored}
+        return {"code": self.code, "status": self.status.value, "title": self.title,
+                **listed_objects(self.objects), "message": self.message, "ignored": self.ignored}
+
+
+#: a report lists this many objects per finding: thousands of pods with one problem would otherwise make the
+#: report a ticket carries megabytes of names; the count of the rest is kept
+OBJECTS_LISTED = 100
+
+
+def listed_objects(objects: Tuple[str, ...]) -> Dict[str, Any]:
+    """The ``objects`` of a report entry, cut at OBJECTS_LISTED, and ``objects_more`` saying how many were cut."""
+    out: Dict[str, Any] = {"objects": list(objects[:OBJECTS_LISTED])}
+    if len(objects) > OBJECTS_LISTED:
+        out["objects_more"] = len(objects) - OBJECTS_LISTED
+    return out
 
 
 CHECK_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -228,6 +241,12 @@ class Check:
     findings: Tuple[Finding, ...] = ()
     #: when the check passes, one line each (the pass rows of the docs' verdict table)
     passes: Tuple[str, ...] = ()
+    #: what it verifies, in one sentence for the README's checks table (default: the title)
+    summary: str = ""
+
+    @property
+    def verifies(self) -> str:
+        return self.summary or self.title.removeprefix("expected: ")
 
     @property
     def codes(self) -> Dict[str, Finding]:
@@ -303,7 +322,7 @@ class CheckResult:
             out["fix"] = self.fix.to_dict()
         if self.code is not None:
             out["code"] = self.code
-            out["objects"] = list(self.objects)
+            out.update(listed_objects(self.objects))
             out["findings"] = [o.to_dict() for o in self.findings]
         out["ignored"] = self.ignored
         return out

@@ -7,8 +7,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from vcdoctor import ignores, registry
+from vcdoctor import contributions, ignores, registry
 from vcdoctor import report as reporting
+from vcdoctor.chart_schema import UnusableSchema
 from vcdoctor.deadline import Deadline
 from vcdoctor.engine.executor import Executor
 from vcdoctor.engine.facts import HOST, VIRTUAL, Fact, FactStore, run_inputs
@@ -17,8 +18,7 @@ from vcdoctor.engine.runner import Interrupted, run_checks
 from vcdoctor.gateway import Gateway, GatewayError, NotInSnapshot, Transport, Unauthorized, Unreachable
 from vcdoctor.ignores import Ignore
 from vcdoctor.model import CheckResult, ErrorCode, ExitCode, FailOn, Status
-from vcdoctor.products.vcluster.scope import Scope
-from vcdoctor.products.vcluster.sides import ClusterKind, classify
+from vcdoctor.run_kind import HostRun, ResolvedTarget, RunKind
 from vcdoctor.target import Target, UsageError
 
 #: Per-request timeout ceiling; --timeout bounds the whole run.
@@ -84,8 +84,8 @@ class Source:
     recorder: Optional[Any] = None
     #: metadata of the replayed snapshot, if any
     snapshot_meta: Optional[Dict[str, Any]] = None
-    #: host or virtual, and which vCluster (set once the cluster was looked at)
-    kind: ClusterKind = field(default_factory=ClusterKind)
+    #: host or virtual, and which virtual cluster (set once the cluster was looked at)
+    kind: RunKind = field(default_factory=HostRun)
     #: the host cluster's side of a run whose context is a vCluster, when it is reachable
     host: Optional["Source"] = None
     #: responses of the other sides a replayed snapshot holds, by side
@@ -154,20 +154,24 @@ def _open_snapshot(path: str, executor: Executor, tenant: bool = False) -> Sourc
                   snapshot_sides=sides)
 
 
-def where(options: Options, source: Source, executor: Executor) -> ClusterKind:
-    """Host or virtual cluster: as recorded in a snapshot, else from the context name and the cluster's nodes
-    (the same cached LIST the nodes fact makes, so a host run pays nothing for it)."""
+def where(options: Options, source: Source, executor: Executor) -> RunKind:
+    """Host or virtual cluster, as the product with virtual clusters tells them apart: as recorded in a snapshot,
+    else from the context name and the cluster's nodes (the same cached LIST the nodes fact makes, so a host run
+    pays nothing for it)."""
     from vcdoctor.gateway import resources
 
-    recorded = ClusterKind.from_report((source.snapshot_meta or {}).get("cluster") or {})
+    kinds = contributions.run_kinds()
+    if kinds is None:
+        return HostRun()
+    recorded = kinds.recorded((source.snapshot_meta or {}).get("cluster") or {})
     if source.snapshot_meta is not None and recorded is not None:
         return recorded
     try:
         nodes = _in_time(executor, source.gateway.list, resources.NODES, what="listing nodes")
     except GatewayError:
         nodes = None  # unreadable: the context name decides alone
-    return classify(source.cluster.get("context"), nodes, options.host_context, options.vcluster,
-                    options.vcluster_namespace)
+    return kinds.classify(source.cluster.get("context"), nodes, options.host_context, options.vcluster,
+                          options.vcluster_namespace)
 
 
 def open_host(options: Options, source: Source, executor: Executor) -> Tuple[Optional[Source], Optional[str]]:
@@ -219,8 +223,6 @@ def open_host(options: Options, source: Source, executor: Executor) -> Tuple[Opt
 
 
 def make_target(options: Options, source: Source) -> Target:
-    from vcdoctor.products.vcluster.config_schema import UnusableSchema, load_schema_file
-
     asked: Dict[str, Optional[str]] = {"namespace": options.namespace, "pod": options.pod,
                                        "vcluster": options.vcluster, "vcluster_namespace": options.vcluster_namespace,
                                        "selector": options.selector}
@@ -235,6 +237,9 @@ def make_target(options: Options, source: Source) -> Target:
     helm_release = bool(options.helm_release or (meta is not None and recorded.get("helm_release")))
     schema = None
     if options.vcluster_schema:
+        load_schema_file = contributions.schema_loader()
+        if load_schema_file is None:
+            raise Failure(ExitCode.USAGE, ErrorCode.USAGE, "--vcluster-schema: no product reads a config schema")
         try:
             schema = load_schema_file(options.vcluster_schema)
         except UnusableSchema as exc:
@@ -340,13 +345,15 @@ def _quietly(compute: Callable[[str], Any], name: str) -> None:
         pass
 
 
-def _resolve(executor: Executor, store: FactStore, target: Target) -> Scope:
+def _resolve(executor: Executor, store: FactStore, target: Target) -> None:
     """--pod / --vcluster must name something that exists: a usage error now, not 16 check errors later."""
+    names = contributions.target_facts()
+    if names is None:
+        return
     try:
-        scope: Scope = _in_time(executor, store.value, "scope", what="resolving the target")
+        resolved: ResolvedTarget = _in_time(executor, store.value, names.resolved, what="resolving the target")
         if target.selector:
-            _selection(executor, store, scope)
-        return scope
+            _selection(executor, store, resolved, names.examined_pods)
     except UsageError as exc:
         raise Failure(ExitCode.USAGE, ErrorCode.NOT_FOUND, str(exc)) from None
     except NotInSnapshot as exc:
@@ -358,27 +365,26 @@ def _resolve(executor: Executor, store: FactStore, target: Target) -> Scope:
         raise Failure(ExitCode.CLUSTER, ErrorCode.API_ERROR, f"cannot resolve the target: {exc.describe()}") from None
 
 
-def _selection(executor: Executor, store: FactStore, scope: Scope) -> None:
+def _selection(executor: Executor, store: FactStore, resolved: ResolvedTarget, examined_pods: str) -> None:
     """-l that matches nothing is a usage error, as kubectl says "No resources found"; a refused list is the
     checks' to report."""
     try:
-        if _in_time(executor, store.value, "examined_pods", what="selecting pods"):
+        if _in_time(executor, store.value, examined_pods, what="selecting pods"):
             return
     except GatewayError:
         return
-    target = scope.target
-    where = f" in namespace {target.namespace}" if target.namespace else ""
-    among = ", ".join(f"vCluster {vc.ref}" for vc in scope.found_vclusters) or "no vCluster found"
-    raise UsageError(f"no pod{where} matches -l {target.selector}; looked at the pods of {among}")
+    raise UsageError(resolved.empty_selection())
 
 
 def _outcome(results: List[CheckResult], source: Source, plan: Plan, executor: Executor, target: Target,
              store: FactStore, fail_on: FailOn, explain: bool = True) -> Outcome:
     gateway = source.gateway
-    scope: Optional[Scope] = store.peek("scope")
-    shown = scope.to_dict() if scope is not None else dict(target.to_dict(), vclusters=[], host_pods=None, notes=[])
+    names = contributions.target_facts()
+    resolved: Optional[ResolvedTarget] = store.peek(names.resolved) if names is not None else None
+    shown = resolved.to_dict() if resolved is not None else dict(target.to_dict(), vclusters=[], host_pods=None,
+                                                                  notes=[])
     cluster = {k: v for k, v in source.cluster.items() if k != "host_missing"}
-    cluster.update(source.kind.to_report(scope.found_vclusters if scope is not None else ()))
+    cluster.update(source.kind.to_report(resolved))
     if source.cluster.get("host_missing"):
         shown["notes"] = [*shown.get("notes", []), f"host cluster not examined: {source.cluster['host_missing']}"]
     shown["notes"] = [*shown.get("notes", []), *((source.snapshot_meta or {}).get("notes") or [])]

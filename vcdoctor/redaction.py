@@ -10,8 +10,9 @@ from typing import Any
 
 from vcdoctor import contributions
 
-#: Names checks look up literally (the products' too); hashing them would change the verdicts.
-KEEP = contributions.every("literal_names") | {"default", "kube-system", "default-scheduler"}
+#: Names checks look up literally, besides the products' (contributions "literal_names"): hashing them would change
+#: the verdicts.
+KEEP = frozenset({"default", "kube-system", "default-scheduler"})
 #: Object fields whose values are API syntax, never names: rewriting them would break decoding and checks.
 SYNTAX_KEYS = frozenset({"apiVersion", "kind", "schedulerName"})
 #: A run of the characters Kubernetes names are made of. A name is replaced only as a whole run, or as the
@@ -49,7 +50,7 @@ class Redactor:
     def __init__(self, salt: str | None = None, keep: Iterable[str] = ()):
         # a per-snapshot random salt: tokens cannot be reversed by hashing common names
         self._salt = salt if salt is not None else secrets.token_hex(16)
-        self._keep = KEEP | frozenset(keep)
+        self._keep = KEEP | contributions.every("literal_names") | frozenset(keep)
         self.mapping: dict[str, str] = {}
         self._longest = 0
 

@@ -62,8 +62,8 @@ def test_fail_when_shared_pod_node_has_no_reservation_pod(cluster, run_check):
     result = run_check(CHECK)
     assert result.status is Status.FAIL and "gpu-node-1" in result.message
     assert "kai-resource-reservation" in result.message
-    # the node without a reservation pod and the shared pods on it: --ignore accepts it on that node only
-    assert result.objects[0] == "gpu-node-1" and "vc-ns/gpu-sharing-pod-x-team-a-x-my-vcluster" in result.objects
+    # the node without a reservation pod (the shared pods on it are evidence): --ignore accepts it on that node
+    assert result.objects == ("gpu-node-1",)
     assert accepted(result, "VCD353:gpu-node-1") and not accepted(result, "VCD353:gpu-node-2")
 
 
@@ -72,9 +72,9 @@ def test_fail_when_reservation_pod_is_broken(cluster, run_check):
     cluster.add(f.reservation_pod("gpu-node-1", ready=False, waiting="CrashLoopBackOff"))
     result = run_check(CHECK)
     assert result.status is Status.FAIL and "CrashLoopBackOff" in result.message
-    (reservation,) = [o for o in result.objects if o.startswith("kai-resource-reservation/")]
-    assert result.objects == (reservation, "gpu-node-1")
-    assert accepted(result, f"VCD352:{reservation}") and not accepted(result, "VCD352:kai-resource-reservation/x")
+    # the node: its reservation pod's name changes each time the binder recreates it
+    assert result.objects == ("gpu-node-1",)
+    assert accepted(result, "VCD352:gpu-node-1") and not accepted(result, "VCD352:gpu-node-2")
 
 
 NVIDIA, KAI = "oci://ghcr.io/nvidia/kai-scheduler/kai-scheduler", "oci://ghcr.io/kai-scheduler/kai-scheduler/kai-scheduler"

@@ -178,3 +178,49 @@ def test_refused_by_another_webhook_quotes_it(cluster, run_check):
     result = run_check(CHECK, namespace="team-a", pod="web")
     assert (result.status, result.code) == (Status.FAIL, "VCD205")
     assert "image registry not allowed" in result.message and "names the webhook or policy" in result.remediation
+
+
+@pytest.mark.parametrize("target", [{}, {"namespace": "team-a", "pod": "trainer"}])
+def test_a_runtime_class_the_vcluster_gives_every_pod_is_blamed_on_it_in_both_kinds_of_run(cluster, run_check,
+                                                                                          target):
+    """sync.toHost.pods.runtimeClassName (v0.23+) replaces the class KAI's admission sets: the same remediation
+    whether the pod is named or found in a whole run."""
+    from tests.fakeapi import kai_releases as kr
+
+    values = {"sync": {"toHost": {"pods": {"enabled": True, "runtimeClassName": "kata"}}}}
+    cluster.add(*f.vcluster(VC, NS, extra_values=values), *kr.install("v0.14.0"))
+    cluster.set_log(NS, f"{VC}-0", "syncer", REFUSED.format(name="trainer").replace('"nvidia"', '"kata"'))
+    result = run_check(CHECK, **target)
+    assert result.status is Status.FAIL and result.objects == ("kata",)
+    assert f"vCluster {NS}/{VC} (" in result.remediation
+    assert "gives it to every synced pod (sync.toHost.pods.runtimeClassName)" in result.remediation
+    assert "KAI v0.14.0's admission" not in result.remediation
+
+
+PRIORITY = ("2026-11-20T10:00:0{n}.000Z\tINFO\tpod\terror syncing Pod team-a/{name} to host cluster: pods "
+            '"{name}-x-team-a-x-my-vcluster" is forbidden: no PriorityClass with name high was found\n')
+
+
+def test_every_run_names_pods_the_host_refused_for_any_other_reason(cluster, run_check):
+    """A refusal that is neither a missing RuntimeClass nor KAI's GPU webhook: quoted, and one pod to examine."""
+    cluster.add(*f.vcluster(VC, NS), f.synced_pod("healed", "team-a", VC, NS))
+    sharing_off = ('2026-11-20T10:00:05.000Z\tINFO\tpod\terror syncing Pod team-a/shared to host cluster: admission '
+                   'webhook "gpusharing.kai.scheduler" denied the request: attempting to create a pod with gpu '
+                   'sharing request, while GPU sharing is disabled\n')
+    cluster.set_log(NS, f"{VC}-0", "syncer", PRIORITY.format(n=1, name="trainer") + PRIORITY.format(n=2, name="healed")
+                    + sharing_off + PRIORITY.format(n=3, name="trainer"))
+    result = run_check(CHECK)
+    assert (result.status, result.code, result.objects) == (Status.FAIL, "VCD210", (f"{NS}/{VC}",))
+    assert result.message == ("the host refused 1 virtual pod(s) that still have no host pod: "
+                              f"{NS}/{VC}: team-a/trainer: pods \"trainer-x-team-a-x-my-vcluster\" is forbidden: no "
+                              "PriorityClass with name high was found")
+    assert (f"vcdoctor run --context fake --vcluster {VC} --vcluster-namespace {NS} --namespace team-a --pod trainer"
+            in result.remediation)
+
+
+def test_refusals_of_both_kinds_are_one_failure_with_a_part_each(cluster, run_check):
+    cluster.add(*f.vcluster(VC, NS))
+    cluster.set_log(NS, f"{VC}-0", "syncer", REFUSED.format(name="gpu") + PRIORITY.format(n=1, name="trainer"))
+    result = run_check(CHECK)
+    assert result.status is Status.FAIL and {o.code for o in result.findings} == {"VCD207", "VCD210"}
+    assert "RuntimeClass nvidia" in result.message and "PriorityClass with name high" in result.message

@@ -379,7 +379,7 @@ def test_a_vcluster_wide_class_is_not_a_lost_class_from_v023(cluster, run_check,
     """Both syncs off, the translator drops the pod's own class, then gives it the configured one
     (translator.go:188-199@v0.23.0): a pod asking for that class keeps it. v0.22.6 has no such key."""
     cluster.add(*f.vcluster("vc", "ns", version=version, extra_values=vr.pod_classes(priority_class="train")),
-                f.synced_pod("p", "t", "vc", "ns", labels=PRIORITY, hashed_labels=True))
+                f.synced_pod("p", "t", "vc", "ns", labels=PRIORITY, hashed_labels=True), f.priority_class("train"))
     result = run_check(vcluster_priority_class.CHECK)
     assert result.status is status
     if status is Status.PASS:
@@ -391,7 +391,7 @@ def test_a_vcluster_wide_class_is_not_a_lost_class_from_v023(cluster, run_check,
 
 def test_a_vcluster_wide_class_replaces_another_class_the_pod_asked_for(cluster, run_check):
     cluster.add(*f.vcluster("vc", "ns", version="0.23.0", extra_values=vr.pod_classes(priority_class="inference")),
-                f.synced_pod("p", "t", "vc", "ns", labels=PRIORITY, hashed_labels=True))
+                f.synced_pod("p", "t", "vc", "ns", labels=PRIORITY, hashed_labels=True), f.priority_class("inference"))
     result = run_check(vcluster_priority_class.CHECK)
     assert result.status is Status.WARN and "priority class inference" in result.message
     (step,) = result.fix.steps
@@ -402,9 +402,30 @@ def test_a_vcluster_wide_class_replaces_another_class_the_pod_asked_for(cluster,
 def test_synced_classes_with_a_vcluster_wide_class_pass_naming_it(cluster, run_check):
     values = vr.pod_classes(priority_class="build", from_host=True)
     cluster.add(*f.vcluster("vc", "ns", version="0.23.0", extra_values=values),
-                f.synced_pod("p", "t", "vc", "ns", labels=PRIORITY, hashed_labels=True))
+                f.synced_pod("p", "t", "vc", "ns", labels=PRIORITY, hashed_labels=True), f.priority_class("build"))
     result = run_check(vcluster_priority_class.CHECK)
     assert result.status is Status.PASS and "without a class of its own gets build" in result.message
+
+
+@pytest.mark.parametrize("from_host", [False, True])
+def test_a_vcluster_wide_class_the_host_lacks_fails_whatever_the_sync(cluster, run_check, from_host):
+    """The host's Priority admission refuses a pod naming a PriorityClass it does not have: every pod given it."""
+    values = vr.pod_classes(priority_class="build", from_host=from_host)
+    cluster.add(*f.vcluster("vc", "ns", version="0.23.0", extra_values=values),
+                f.synced_pod("p", "t", "vc", "ns", labels=PRIORITY, hashed_labels=True))
+    result = run_check(vcluster_priority_class.CHECK)
+    assert (result.status, result.code, result.objects) == (Status.FAIL, "VCD144", ("ns/vc", "build"))
+    assert "no PriorityClass with name build was found" in result.message
+    assert "kubectl get priorityclasses --context fake" in result.remediation
+
+
+def test_a_vcluster_wide_class_that_cannot_be_looked_up_changes_no_verdict(cluster, run_check):
+    """The lookup is optional: forbidden, the check judges as before and never fails on a guess."""
+    values = vr.pod_classes(priority_class="build", from_host=True)
+    cluster.add(*f.vcluster("vc", "ns", version="0.23.0", extra_values=values),
+                f.synced_pod("p", "t", "vc", "ns", labels=PRIORITY, hashed_labels=True))
+    cluster.deny("get", "priorityclasses.scheduling.k8s.io")
+    assert run_check(vcluster_priority_class.CHECK).status is Status.PASS
 
 
 @pytest.mark.parametrize("version, proposed", [("0.22.6", False), ("0.23.0", True)])

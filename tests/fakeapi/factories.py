@@ -29,6 +29,10 @@ def meta(name: str, namespace: Optional[str] = None, labels=None, annotations=No
     return m
 
 
+def priority_class(name: str, value: int = 1000) -> dict:
+    return {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": name}, "value": value}
+
+
 def namespace(name: str) -> dict:
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": meta(name), "status": {"phase": "Active"}}
 

@@ -8,6 +8,7 @@ resources and SelfSubjectAccessReviews, and records every request it receives.
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import os
 import re
@@ -17,7 +18,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 from urllib.parse import parse_qs, urlsplit
 
 TOKEN = "fake-bearer-token-for-tests"
@@ -56,6 +57,7 @@ KINDS = [
     Kind("scheduling.run.ai", "v2", "queues", "Queue", False),
     Kind("scheduling.run.ai", "v2alpha2", "podgroups", "PodGroup", True),
     Kind("node.k8s.io", "v1", "runtimeclasses", "RuntimeClass", False),
+    Kind("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", False),
     Kind("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", False),
     Kind("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration",
          False),
@@ -98,6 +100,11 @@ class FakeCluster:
     failures: List[list] = field(default_factory=list)
     #: seconds sent in Retry-After with an injected 429 (kube-apiserver's priority-and-fairness sends one)
     retry_after: Optional[int] = None
+    #: path regexes whose requests hang until the test is over (unmount or release.set() lets them go); each
+    #: arrival calls on_hang first (where a test's manual clock jumps past the run's deadline)
+    hung_paths: List[str] = field(default_factory=list)
+    on_hang: Optional[Callable[[], None]] = field(default=None, repr=False)
+    release: threading.Event = field(default_factory=threading.Event, repr=False)
     #: serve whole logs even when limitBytes asks for less (a misbehaving server)
     ignore_limit_bytes: bool = False
     #: (path regex, body[, headers]): served with 200 as is, for hostile-server tests; a callable body is an
@@ -154,11 +161,15 @@ class FakeCluster:
         return [r for r in self.requests if r.method != "GET" and r.path not in reviews]
 
 
-def make_certificate(directory: str) -> Tuple[str, str]:
-    """A self-signed certificate for 127.0.0.1 (it doubles as its own CA), made with openssl."""
+def make_certificate(directory: str, key_type: str = "ec") -> Tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1 (it doubles as its own CA), made with openssl. The tests' key is
+    ECDSA P-256: every run opens a dozen TLS connections and the server signs each handshake (RSA 2048 is ~30x the
+    work); the benchmarks ask for "rsa", what kubeadm gives a real API server."""
     cert, key = os.path.join(directory, "server.crt"), os.path.join(directory, "server.key")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
-                    "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+    new_key = ["-newkey", "rsa:2048"] if key_type == "rsa" else ["-newkey", "ec", "-pkeyopt",
+                                                                    "ec_paramgen_curve:prime256v1"]
+    subprocess.run(["openssl", "req", "-x509", *new_key, "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
                    check=True, capture_output=True)
     return cert, key
 
@@ -166,6 +177,10 @@ def make_certificate(directory: str) -> Tuple[str, str]:
 class _QuietServer(ThreadingHTTPServer):
     # vcdoctor opens a dozen connections at once; the default backlog of 5 drops SYNs (1 s retries)
     request_queue_size = 128
+    #: the cluster behind each path prefix ("" for requests without one; see FakeApiServer.mount)
+    clusters: Dict[str, "FakeCluster"]
+    mounts = 0
+    mount_lock = threading.Lock()
 
     def handle_error(self, request, client_address):
         # A client that gave up (deadline tests) leaves a broken pipe behind; that is expected.
@@ -184,9 +199,10 @@ class FakeApiServer:
 
     def __init__(self, cluster: Optional[FakeCluster] = None, tls: Optional[Tuple[str, str]] = None):
         self.cluster = cluster or FakeCluster()
-        handler = type("Handler", (_Handler,), {"cluster": self.cluster})
-        self._httpd = _QuietServer(("127.0.0.1", 0), handler)
+        self._httpd = _QuietServer(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
+        self._httpd.clusters = {"": self.cluster}
+        self.prefix = ""
         self.ca_file = None
         if tls:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -195,20 +211,45 @@ class FakeApiServer:
             self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True,
                                                      do_handshake_on_connect=False)
             self.ca_file = tls[0]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01},
+                                        daemon=True)
 
     @property
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"{'https' if self.ca_file else 'http'}://{host}:{port}"
+        return f"{'https' if self.ca_file else 'http'}://{host}:{port}{self.prefix}"
 
     def start(self) -> "FakeApiServer":
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        if self.prefix:
+            raise RuntimeError("a mount ends with unmount(): stopping it would stop every test's server")
+        self.cluster.release.set()
         self._httpd.shutdown()
         self._httpd.server_close()
+
+    def mount(self, cluster: FakeCluster) -> "FakeApiServer":
+        """This running server, answering for ``cluster`` under a path of its own (/t1, /t2...: the server URL of
+        its kubeconfig), as a proxy in front of several clusters does. A request is bound to its cluster by its
+        path when it arrives, so a request left behind by an earlier test never reaches a later test's cluster;
+        requests without a prefix (in-cluster config knows only host and port) go to the latest mount still mounted."""
+        with self._httpd.mount_lock:
+            self._httpd.mounts += 1
+            view = copy.copy(self)
+            view.cluster, view.prefix = cluster, f"/t{self._httpd.mounts}"
+            self._httpd.clusters[view.prefix] = self._httpd.clusters[""] = cluster
+        return view
+
+    def unmount(self) -> None:
+        """Forget this mount's cluster: later requests under its prefix are answered 410 Gone, and its hung requests
+        are let go."""
+        with self._httpd.mount_lock:
+            self._httpd.clusters.pop(self.prefix, None)
+            if self._httpd.clusters.get("") is self.cluster:
+                del self._httpd.clusters[""]
+        self.cluster.release.set()
 
     def kubeconfig(self, namespace: str = "default", token: Optional[str] = None,
                    context: str = "fake") -> dict:
@@ -223,8 +264,9 @@ class FakeApiServer:
     def _cluster_entry(self) -> dict:
         entry = {"server": self.url}
         if self.ca_file:
-            with open(self.ca_file, "rb") as fh:
-                entry["certificate-authority-data"] = base64.b64encode(fh.read()).decode()
+            # the CA's file, not its base64 inline: a run parses the kubeconfig twice with pure-Python YAML, where
+            # 1.5 KB of base64 cost ~5 ms each time (tests/test_reliability.py has the inline form)
+            entry["certificate-authority"] = self.ca_file
         return entry
 
 
@@ -243,6 +285,7 @@ class _HttpError(Exception):
 
 
 class _Handler(BaseHTTPRequestHandler):
+    #: the cluster of the request being served (see _serve)
     cluster: FakeCluster
     protocol_version = "HTTP/1.1"
     # Go's net/http (kube-apiserver) sets TCP_NODELAY; without it the separate header and body writes
@@ -274,46 +317,65 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self, method: str):
         parts = urlsplit(self.path)
+        mount = re.match(r"/t\d+(?=/|$)", parts.path)
+        prefix = mount.group(0) if mount else ""
+        path = parts.path[len(prefix):] or "/"
+        cluster = self.server.clusters.get(prefix)  # type: ignore[attr-defined]
+        if cluster is None:
+            # the test that mounted this prefix is over: a request it left behind reaches nobody's cluster (its body
+            # stays unread, so the connection closes)
+            self.close_connection = True
+            return self._send(410, status_body(410, "Gone", f"nothing is mounted at {prefix}"), None)
+        # bound for the whole request: a later mount changes what new requests reach, never this one
+        self.cluster = cluster
         query = parse_qs(parts.query)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        record = RecordedRequest(method, parts.path, query, 0, self.headers.get("Authorization"),
+        record = RecordedRequest(method, path, query, 0, self.headers.get("Authorization"),
                                  self.headers.get("Accept"),
                                  tuple(self.headers.get_all("Impersonate-User") or ())
                                  + tuple(self.headers.get_all("Impersonate-Group") or ()))
         record.at = time.monotonic()
-        self.cluster.requests.append(record)
-        delay = self.cluster.latency + sum(v for k, v in self.cluster.slow_paths.items() if re.search(k, parts.path))
+        cluster.requests.append(record)
+        delay = cluster.latency + sum(v for k, v in cluster.slow_paths.items() if re.search(k, path))
         if delay:
             time.sleep(delay)
+        if any(re.search(pattern, path) for pattern in cluster.hung_paths):
+            if cluster.on_hang is not None:
+                cluster.on_hang()
+            cluster.release.wait()
         try:
-            for failure in self.cluster.failures:
-                if failure[2] > 0 and re.search(failure[0], parts.path):
+            for failure in cluster.failures:
+                if failure[2] > 0 and re.search(failure[0], path):
                     failure[2] -= 1
                     reason = {429: "TooManyRequests", 503: "ServiceUnavailable"}.get(failure[1], "InternalError")
                     raise _HttpError(failure[1], reason, failure[3] if len(failure) > 3
-                                     else f"injected {failure[1]} for {parts.path}")
+                                     else f"injected {failure[1]} for {path}")
             scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
             # kube-apiserver compares the scheme case-insensitively (in-cluster clients send "bearer")
-            if scheme.lower() != "bearer" or token != self.cluster.token:
+            if scheme.lower() != "bearer" or token != cluster.token:
                 raise _HttpError(401, "Unauthorized", "Unauthorized")
-            raw = next((entry for entry in self.cluster.raw_bodies if re.search(entry[0], parts.path)), None)
+            raw = next((entry for entry in cluster.raw_bodies if re.search(entry[0], path)), None)
             if raw is not None:
                 return self._send_raw(record, *raw[1:])
-            status, payload, ctype = self._route(method, parts.path, query, body)
+            status, payload, ctype = self._route(method, path, query, body)
         except _HttpError as exc:
             status, payload, ctype = exc.body["code"], exc.body, "application/json"
         record.status = status
+        self._send(status, payload, cluster, ctype)
+
+    def _send(self, status: int, payload, cluster: Optional[FakeCluster], ctype: str = "application/json") -> None:
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         self.send_response(status)
-        if status == 429 and self.cluster.retry_after is not None:
-            self.send_header("Retry-After", str(self.cluster.retry_after))
+        if status == 429 and cluster is not None and cluster.retry_after is not None:
+            self.send_header("Retry-After", str(cluster.retry_after))
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
-        with self.cluster.lock:
-            self.cluster.bytes_sent += len(data)
+        if cluster is not None:
+            with cluster.lock:
+                cluster.bytes_sent += len(data)
 
     def _send_raw(self, record, body, headers=None):
         record.status = 200

@@ -51,6 +51,14 @@ def sync_error(ns: str, pod: str, err: str, version: str = "0.27.0") -> dict:
     return event
 
 
+def class_limit_warning(ns: str, pod: str, kind: str, name: str) -> dict:
+    """v0.26+: the syncer's SyncWarning when a fromHost class selector keeps a pod off the host (events.k8s.io
+    from v0.32, as SyncError: pods/syncer.go:580-616@v0.26.0, :627-711@v0.36.1)."""
+    return f.event(ns, "Pod", pod, "SyncWarning", f'did not sync pod "{pod}" to host because the {kind} class '
+                                                  f'"{name}" in the host does not match the selector under '
+                                                  f"'sync.fromHost.{kind}Classes.selector'")
+
+
 def denial(vc: str, vc_ns: str, pod: str, ns: str, why: str) -> str:
     """KAI's admission webhook denial as the syncer quotes it."""
     from vcdoctor.products.vcluster.names import host_pod_name

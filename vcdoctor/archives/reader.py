@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
-from vcdoctor.archives import debug_collect, support_bundle
+from vcdoctor import contributions
+from vcdoctor.archives import support_bundle
 from vcdoctor.archives.store import ArchiveTransport, Unusable
 from vcdoctor.snapshot.layout import FORMAT, META_FILE, SnapshotError
 from vcdoctor.snapshot.reading import read_files
@@ -13,7 +14,11 @@ from vcdoctor.snapshot.reading import read_files
 #: another tool's archive holds one file per object: far more members than a vcdoctor snapshot may have (the byte
 #: caps stay those of snapshots)
 MAX_ARCHIVE_MEMBERS = 200_000
-FORMATS = (debug_collect, support_bundle)
+
+
+def formats() -> Tuple[contributions.ArchiveFormat, ...]:
+    """The archive formats products contribute (`vcluster debug collect`), then troubleshoot's support bundle."""
+    return contributions.archive_formats() + (support_bundle.ARCHIVE,)
 
 
 @dataclass(frozen=True)
@@ -34,20 +39,20 @@ def read(path: str, tenant: bool = False) -> Optional[Archive]:
     run with the host beside it, as `vcdoctor run` inside a vCluster with --host-context does."""
     members: Dict[str, bytes] = {}
     names = []
+    known = formats()
 
     def wanted(name: str) -> bool:
         names.append(name)
-        return name == META_FILE or any(f.wanted(name) for f in FORMATS)
+        return name == META_FILE or any(f.wanted(name) for f in known)
 
     for name, data in read_files(path, wanted, MAX_ARCHIVE_MEMBERS):
         if name == META_FILE:
             return None  # vcdoctor writes it first: a snapshot is not decompressed twice
         members[name] = data
-    layout: Optional[Any] = next((f for f in FORMATS if f.looks_like(names)), None)
+    layout = next((f for f in known if f.looks_like(names)), None)
     if layout is None:
-        raise SnapshotError(f"{path} is not a {FORMAT} snapshot (format: missing), a `vcluster debug collect` archive "
-                            f"(release.json, host/, logs/) or a support bundle (support-bundle-<time>/version.yaml, "
-                            f"cluster-resources/)")
+        kinds = [f"a {FORMAT} snapshot (format: missing)", *(f.described for f in known)]
+        raise SnapshotError(f"{path} is not {', '.join(kinds[:-1])} or {kinds[-1]}")
     kept = {n: d for n, d in members.items() if layout.wanted(n)}
     try:
         index, about = layout.read(kept, path)

@@ -1,8 +1,9 @@
 """A troubleshoot.sh/v1beta2 SupportBundle spec whose collectors gather exactly what vcdoctor's plan reads.
 
-Each read of the plan maps to one collector (_collector); a read no collector answers fails generation, so a fact
-that starts reading something new cannot leave the spec behind (tests/test_archives.py). Only optional reads, which
-no verdict depends on, may have none (troubleshoot collects no RuntimeClass)."""
+Each read of the plan maps to collectors (_collector): the ones the products contribute for their facts' logs and
+Secrets (contributions.Collectors), else troubleshoot's clusterResources. A read no collector answers fails
+generation, so a fact that starts reading something new cannot leave the spec behind (tests/test_archives.py). Only
+optional reads, which no verdict depends on, may have none (troubleshoot collects no RuntimeClass)."""
 
 from __future__ import annotations
 
@@ -10,22 +11,17 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
-from vcdoctor import logs
+from vcdoctor import contributions, logs
 from vcdoctor.engine.facts import Fact, Read
 from vcdoctor.engine.plan import make_plan
 from vcdoctor.gateway import resources as r
 from vcdoctor.model import Check
-from vcdoctor.products.kai.components import COMPONENT_APPS, HELM_RELEASE_SELECTOR, NAMESPACE
-from vcdoctor.products.vcluster.discovery import VCLUSTER_SELECTOR
 
 API_VERSION = "troubleshoot.sh/v1beta2"
 #: the resources troubleshoot's clusterResources collector writes (support_bundle.LAYOUT cites where)
 CLUSTER_RESOURCES = (r.PODS, r.NAMESPACES, r.NODES, r.EVENTS, r.STATEFULSETS, r.DEPLOYMENTS, r.MUTATING_WEBHOOKS,
                      r.VALIDATING_WEBHOOKS, r.KAI_CONFIGS, r.QUEUES, r.PODGROUPS)
-#: facts whose log reads are KAI's pod-grouper; every other log read is a vCluster control plane's
-KAI_LOG_FACTS = ("pod_grouper_logs",)
-#: the labels of vc-config (chart/templates/config-secret.yaml:6-9@v0.24.0)
-VC_CONFIG_SELECTOR = VCLUSTER_SELECTOR
+#: a logs collector's tail, the one vcdoctor reads live
 LOG_LIMITS = {"maxLines": logs.TAIL_LINES, "maxBytes": logs.LIMIT_BYTES}
 
 
@@ -36,31 +32,16 @@ class UnmappedRead(Exception):
 def _collector(fact: str, read: Read, vclusters: Sequence[Tuple[str, str]]) -> List[Dict[str, Any]]:
     if read.verb == "access-review":
         return []  # no archive can answer it: podgrouper-permissions says so (and reads the log instead)
-    if read.verb == "log":
-        if fact in KAI_LOG_FACTS:
-            apps = ",".join(COMPONENT_APPS["pod-grouper"])
-            return [{"logs": {"collectorName": "vcdoctor-kai-pod-grouper", "name": "vcdoctor/kai",
-                              "namespace": NAMESPACE, "selector": [f"app in ({apps})"], "limits": dict(LOG_LIMITS)}}]
-        return [{"logs": {"collectorName": "vcdoctor-vcluster-control-planes", "name": "vcdoctor/vcluster",
-                          "selector": [VCLUSTER_SELECTOR], "limits": dict(LOG_LIMITS)}}]
+    for product_collectors in contributions.collectors():
+        found = product_collectors(fact, read, vclusters)
+        if found is not None:
+            return found
     if read.resource in CLUSTER_RESOURCES:
         return [{"clusterResources": {"collectorName": "vcdoctor-cluster-resources"}}]
-    if read.resource == r.SECRETS and read.option == "helm_release":
-        return [{"secret": {"collectorName": f"vcdoctor-helm-release-{name}", "namespace": namespace,
-                            "selector": ["owner=helm", f"name={name}"], "key": "release", "includeValue": True}}
-                for namespace, name in vclusters]
-    uncollected = read.resource not in CLUSTER_RESOURCES + (r.SECRETS,) or read.labels == HELM_RELEASE_SELECTOR
-    if read.optional and uncollected:
+    if read.optional:
         # no collector gathers it (RuntimeClasses; KAI's Helm release, a trace whose values no bundle should carry):
         # the checks give their verdict without it, as live
         return []
-    if read.resource == r.SECRETS:
-        if vclusters:
-            return [{"secret": {"collectorName": f"vcdoctor-vc-config-{name}", "namespace": namespace,
-                                "name": f"vc-config-{name}", "key": "config.yaml", "includeValue": True}}
-                    for namespace, name in vclusters]
-        return [{"secret": {"collectorName": "vcdoctor-vc-config", "selector": [VC_CONFIG_SELECTOR],
-                            "key": "config.yaml", "includeValue": True}}]
     raise UnmappedRead(f"fact {fact!r} reads {read.describe()}, which no troubleshoot collector vcdoctor knows "
                        f"gathers")
 

@@ -11,6 +11,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from vcdoctor.archives.decode import json_member, yaml_member
 from vcdoctor.archives.store import ArchiveIndex, Coverage
+from vcdoctor.contributions import ArchiveFormat
 from vcdoctor.gateway import resources as r
 
 FORMAT = "troubleshoot-support-bundle"
@@ -158,6 +159,11 @@ def read(members: Dict[str, bytes], path: str) -> Tuple[ArchiveIndex, Dict[str, 
     about = {"format": FORMAT, "tool": TOOL, "tool_version": version, "vcluster": None, "collected_at": collected,
              "kubernetes_version": (index.version or {}).get("gitVersion"), "notes": notes}
     return index, about
+
+
+#: what vcdoctor.archives.reader recognises and replays
+ARCHIVE = ArchiveFormat(FORMAT, "a support bundle (support-bundle-<time>/version.yaml, cluster-resources/)", wanted,
+                        looks_like, read)
 
 
 def _custom_resources(index: ArchiveIndex, files: Dict[str, bytes], load: Any,

@@ -234,7 +234,7 @@ class Gateway:
             left = self._deadline.remaining() if self._deadline is not None else None
             if left is not None and pause >= left:
                 break
-            time.sleep(pause)
+            (self._deadline.sleep if self._deadline is not None else time.sleep)(pause)
             with self._lock:
                 self.requests_sent += 1
         if 200 <= response.status < 300:

@@ -137,13 +137,16 @@ def select(remedy: Dict[str, Any], ids: Sequence[int]) -> str:
     return wrap(context, body)
 
 
-def saved(text: str, steps: Optional[str] = None) -> str:
-    """The remedy of a saved JSON report, or only ``steps`` ("1,3"); ValueError says what is wrong with it."""
+def saved(text: str, steps: Optional[str] = None, context: Optional[str] = None) -> str:
+    """The remedy of a saved JSON report, or only ``steps`` ("1,3"); of a fleet report, the run of ``context`` (one
+    plan per run: each names its own context). ValueError says what is wrong with it."""
     from vcdoctor.json_input import decode
     from vcdoctor.render.inert import unsafe
 
     try:
-        remedy = decode(text).get("remedy")
+        remedy = _run_of(decode(text), context).get("remedy")
+    except NotOneRun:
+        raise
     except (ValueError, AttributeError) as exc:
         raise ValueError(f"not a vcdoctor JSON report: {exc}") from None
     if not isinstance(remedy, dict) or not isinstance(remedy.get("script"), str):
@@ -157,3 +160,21 @@ def saved(text: str, steps: Optional[str] = None) -> str:
     if unsafe(script):
         raise ValueError("the remedy holds control characters vcdoctor never writes: the report was edited")
     return script
+
+
+class NotOneRun(ValueError):
+    """A fleet report without --context, or a --context the report does not hold."""
+
+
+def _run_of(document: dict, context: Optional[str]) -> dict:
+    reports = document.get("reports") if document.get("kind") == "fleet" else [document]
+    runs = [r for r in reports or [] if isinstance(r, dict)]
+    contexts = [str((r.get("cluster") or {}).get("context")) for r in runs]
+    if context is None:
+        if len(runs) == 1:
+            return runs[0]
+        raise NotOneRun(f"a fleet report holds one remedy per context ({', '.join(contexts)}): choose one with "
+                        f"--context")
+    if context not in contexts:
+        raise NotOneRun(f"the report holds no run of context {context!r} (it holds: {', '.join(contexts)})")
+    return runs[contexts.index(context)]

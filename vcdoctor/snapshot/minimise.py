@@ -12,20 +12,14 @@ from vcdoctor.gateway.requests import ApiRequest, RawResponse
 from vcdoctor.gateway.resources import SECRETS
 from vcdoctor.secret_values import SNAPSHOT_DIGEST, SNAPSHOT_REDUCED
 
-#: Secret data keys that may enter a snapshot, each with what it is reduced to (the products declare them)
-SECRET_VALUES = contributions.secret_values()
-#: The only command-line flags any check parses, as each product declares them; every other container argument
-#: is dropped from a snapshot. A product that starts reading a flag adds it to its contribution.
-READ_FLAGS = contributions.every("flags")
-#: Go's bool flags never take the next word as their value: that word is someone else's
-BOOL_FLAGS = contributions.every("bool_flags")
-#: The only annotations any check reads, by exact key; every other annotation is dropped from a snapshot.
-READ_ANNOTATIONS = contributions.every("annotations")
-#: ... and the snapshot's own digests, by prefix (no product's annotation is kept by prefix: vCluster keeps each
+# What a snapshot keeps, each product declaring its part (contributions.every, asked at use): the Secret data keys
+# checks read, each reduced (secret_values); the only command-line flags any check parses ("flags"; Go's
+# "bool_flags" never take the next word as their value: that word is someone else's); the only annotations any check
+# reads, by exact key ("annotations"); the namespaces whose pods keep their containers' state messages
+# ("message_namespaces"). Everything else is dropped: a product that starts reading more adds it to its contribution.
+#: the snapshot's own digests, kept by prefix (no product's annotation is kept by prefix: vCluster keeps each
 #: synced pod's ServiceAccount token under vcluster.loft.sh/token-<random>)
 READ_ANNOTATION_PREFIXES = ("vcdoctor.snapshot/",)
-#: the namespaces whose pods keep their containers' state messages (the products declare them)
-MESSAGE_NAMESPACES = contributions.every("message_namespaces")
 #: Container fields no check reads that commonly hold secrets or internal endpoints.
 DROPPED_CONTAINER_FIELDS = ("envFrom", "livenessProbe", "readinessProbe", "startupProbe", "lifecycle")
 
@@ -57,7 +51,8 @@ def _minimise_object(obj: Any, is_secret: bool) -> Any:
         _keep_read_annotations(meta)
     if is_secret:
         data: dict = obj["data"] if isinstance(obj.get("data"), dict) else {}
-        kept = {k: v for k, v in data.items() if k in SECRET_VALUES and isinstance(v, str)}
+        values = contributions.secret_values()
+        kept = {k: v for k, v in data.items() if k in values and isinstance(v, str)}
         if isinstance(meta, dict):
             annotations = meta["annotations"] if isinstance(meta.get("annotations"), dict) else {}
             meta["annotations"] = annotations
@@ -65,11 +60,11 @@ def _minimise_object(obj: Any, is_secret: bool) -> Any:
             # checks compare the digest of the original value with the pod template's config hash
             for key, value in kept.items():
                 annotations[SNAPSHOT_DIGEST + key] = hashlib.sha256(value.encode()).hexdigest()
-        obj["data"] = {k: SECRET_VALUES[k].reduce(v) for k, v in data.items() if k in SECRET_VALUES}
+        obj["data"] = {k: values[k].reduce(v) for k, v in data.items() if k in values}
         obj.pop("stringData", None)
         return obj
     _strip_containers(obj.get("spec"))
-    if not (isinstance(meta, dict) and meta.get("namespace") in MESSAGE_NAMESPACES):
+    if not (isinstance(meta, dict) and meta.get("namespace") in contributions.every("message_namespaces")):
         _strip_state_messages(obj.get("status"))
     template = (obj.get("spec") or {}).get("template") if isinstance(obj.get("spec"), dict) else None
     if isinstance(template, dict):
@@ -86,11 +81,9 @@ def _keep_read_annotations(meta: dict) -> None:
     if not isinstance(annotations, dict):
         meta.pop("annotations")
         return
-    meta["annotations"] = {k: v for k, v in annotations.items() if isinstance(k, str) and _annotation_read(k)}
-
-
-def _annotation_read(key: str) -> bool:
-    return key in READ_ANNOTATIONS or key.startswith(READ_ANNOTATION_PREFIXES)
+    read = contributions.every("annotations")
+    meta["annotations"] = {k: v for k, v in annotations.items()
+                           if isinstance(k, str) and (k in read or k.startswith(READ_ANNOTATION_PREFIXES))}
 
 
 def _strip_state_messages(status: Any) -> None:
@@ -110,17 +103,18 @@ def _strip_state_messages(status: Any) -> None:
 
 
 def kept_args(args: Any) -> list[str]:
-    """The container arguments vcdoctor parses (READ_FLAGS, as ``--flag=value``, or ``--flag value`` as KAI's
-    operator writes them); the rest can hold passwords, tokens and internal hostnames, and no check reads them."""
+    """The container arguments vcdoctor parses (the products' flags, as ``--flag=value``, or ``--flag value`` as
+    KAI's operator writes them); the rest can hold passwords, tokens and internal hostnames, and no check reads them."""
     if not isinstance(args, list):
         return []
+    read_flags, bool_flags = contributions.every("flags"), contributions.every("bool_flags")
     kept: list[str] = []
     for i, arg in enumerate(args):
-        if not (isinstance(arg, str) and arg.split("=", 1)[0] in READ_FLAGS):
+        if not (isinstance(arg, str) and arg.split("=", 1)[0] in read_flags):
             continue
         kept.append(arg)
         following = args[i + 1] if i + 1 < len(args) else None
-        if arg in READ_FLAGS and arg not in BOOL_FLAGS and isinstance(following, str) and not following.startswith("-"):
+        if arg in read_flags and arg not in bool_flags and isinstance(following, str) and not following.startswith("-"):
             kept.append(following)
     return kept
 

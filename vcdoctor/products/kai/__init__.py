@@ -1,6 +1,6 @@
 """What vcdoctor knows about the NVIDIA KAI scheduler; checks import this package's public names."""
 
-from vcdoctor.products.kai import compat  # noqa: F401
+from vcdoctor.products.kai import compat, validator_compat  # noqa: F401
 from vcdoctor.products.kai.components import (  # noqa: F401
     COMPONENT_APPS,
     CONFIG_NAME,

@@ -33,7 +33,7 @@ def at(table: Tuple[Known[T], ...], version: Optional[Version]) -> Optional[Know
 SUPPORTED = Span((0, 2, 0), (0, 18, 0))
 #: the end of every open row: a row still true at the newest verified tag ends here, so verifying a new release
 #: moves this one bound (and NEWEST), not each row
-_OPEN = SUPPORTED.until
+OPEN = SUPPORTED.until
 #: v0.20.0/v0.20.1 were retracted: cut from v0.10.2-era code (commit 5922dc7d "chore(release): retract versions
 #: v0.20.0 and v0.20.1 (#701)"; CHANGELOG.md@v0.20.1 tops at v0.10.2), so they behave like v0.10.2
 RETRACTED = Known(Span((0, 20, 0), (0, 21, 0)), (0, 10, 2), "CHANGELOG.md@v0.20.1; commit 5922dc7d (#701)")
@@ -151,7 +151,7 @@ FAMILIES: Tuple[Known[Family], ...] = (
     # DaemonSet numa-placement-exporter, pods app=<name> (operands/numa_placement_exporter/resources.go:22,36-38
     # @v0.16.0; operands/common/common.go:201-210@v0.16.0), deployed when Config spec.numaPlacementExporter.service
     # .enabled says so, else when a shard enables the numa plugin (numa_placement_exporter.go:57-80@v0.16.0)
-    Known(Span((0, 16, 0), _OPEN), Family("v0.16+ (operator runs every component)", _V0_10 + (
+    Known(Span((0, 16, 0), OPEN), Family("v0.16+ (operator runs every component)", _V0_10 + (
         Component("numa-placement-exporter", "numa-placement-exporter", "numa-placement-exporter",
                   only_with="a shard's numa plugin", operator_managed=True, config_field="numaPlacementExporter"),),
         True), "pkg/operator/operands/numa_placement_exporter/resources.go@v0.16.0"),
@@ -178,17 +178,17 @@ WEBHOOK_OUTAGES: Tuple[Known[Outage], ...] = (
           "deployments/kai-scheduler/templates/admission-webhook.yaml:17-30@v0.7.13; "
           "pkg/operator/operands/admission/resources.go:151-154@v0.9.0, "
           ":149-152@v0.12.23 (NotIn kube-system, KAI namespace)"),
-    Known(Span((0, 13, 0), _OPEN), Outage("admission", "the creation of pods whose schedulerName is KAI's "
+    Known(Span((0, 13, 0), OPEN), Outage("admission", "the creation of pods whose schedulerName is KAI's "
                                                             "(matchConditions): other pods, the vCluster's control "
                                                             "plane included, are admitted"),
           "pkg/operator/operands/admission/resources.go:182-191,224,235@v0.13.0"),
-    Known(Span((0, 10, 0), _OPEN), Outage("podgroup-controller", "the creation and update of PodGroups: the "
+    Known(Span((0, 10, 0), OPEN), Outage("podgroup-controller", "the creation and update of PodGroups: the "
                                                                       "pod-grouper cannot group new pods, so they "
                                                                       "stay Pending"),
           "pkg/operator/operands/pod_group_controller/resources.go:178-195@v0.10.0, :182-199@v0.17.0 (none @v0.9.20)"),
-    Known(Span((0, 17, 0), _OPEN), Outage("admission", "the creation and update of Topology objects"),
+    Known(Span((0, 17, 0), OPEN), Outage("admission", "the creation and update of Topology objects"),
           "pkg/operator/operands/admission/resources.go:321-340@v0.17.0 (none @v0.16.0)"),
-    Known(Span((0, 6, 0), _OPEN), Outage("queue-controller", "the creation and update of Queues"),
+    Known(Span((0, 6, 0), OPEN), Outage("queue-controller", "the creation and update of Queues"),
           "deployments/kai-scheduler/templates/queuecontroller-webhook.yaml@v0.6.0:24; "
           "pkg/operator/operands/queue_controller/resources.go@v0.9.0:203, @v0.17.0:202"),
 )
@@ -246,7 +246,7 @@ QUEUE_LABEL: Tuple[Known[QueueLabel], ...] = (
     Known(Span((0, 6, 0), (0, 9, 0)), QueueLabel("kai.scheduler/queue", "flag"),
           "cmd/podgrouper/app/options.go@v0.6.0:40; chart/templates/services/podgrouper.yaml@v0.6.0:24; "
           "chart/values.yaml@v0.6.0:31"),
-    Known(Span((0, 9, 0), _OPEN), QueueLabel("kai.scheduler/queue", "config"),
+    Known(Span((0, 9, 0), OPEN), QueueLabel("kai.scheduler/queue", "config"),
           "pkg/operator/operands/pod_grouper/resources.go@v0.9.0:58 (@v0.17.0:72); pkg/common/constants/constants.go"
           "@v0.9.0:15; pkg/apis/kai/v1/global.go@v0.9.0:46,83"),
 )
@@ -273,7 +273,7 @@ NODE_POOL_LABEL: Tuple[Known[Optional[str]], ...] = (
     # flag --nodepool-label-key default "" (cmd/podgrouper/app/options.go@v0.6.0:33): plain <project>
     Known(Span((0, 6, 0), (0, 9, 0)), None, "cmd/podgrouper/app/options.go@v0.6.0:33"),
     Known(Span((0, 9, 0), (0, 10, 0)), "kai.scheduler/nodepool", "chart/templates/kai-config.yaml@v0.9.0:14"),
-    Known(Span((0, 10, 0), _OPEN), "kai.scheduler/node-pool",
+    Known(Span((0, 10, 0), OPEN), "kai.scheduler/node-pool",
           "pkg/common/constants/constants.go@v0.10.0:22, @v0.17.0:26 (unless spec.global.nodePoolLabelKey)"),
 )
 #: queue order (top owner label, pod label, project label, default-queue) is the same in every release:
@@ -312,7 +312,7 @@ RESERVATION: Tuple[Known[Reservation], ...] = (
           "chart/templates/services/resourcereservation-namespace.yaml@v0.2.0:8"),
     Known(Span((0, 5, 0), (0, 6, 0)), Reservation("runai-reservation", "resource-reservation"),
           "cmd/binder/app/options.go@v0.5.5:44,47,53 (--resource-reservation-namespace)"),
-    Known(Span((0, 6, 0), _OPEN), Reservation("kai-resource-reservation", "resource-reservation"),
+    Known(Span((0, 6, 0), OPEN), Reservation("kai-resource-reservation", "resource-reservation"),
           "cmd/binder/app/options.go@v0.6.0:44,47,53; chart/values.yaml@v0.6.0:13-16; "
           "pkg/common/constants/constants.go@v0.9.0:18"),
 )
@@ -332,7 +332,7 @@ GPU_SHARING_SWITCH: Tuple[Known[SharingSwitch], ...] = (
     Known(Span((0, 7, 13), (0, 9, 0)), SharingSwitch("admission", "helm global.gpuSharing -> kai-admission "
                                                                     "--gpu-sharing-enabled"),
           "chart/templates/services/admission.yaml@v0.7.13:29, @v0.8.5:30"),
-    Known(Span((0, 9, 0), _OPEN), SharingSwitch("config", "helm global.gpuSharing -> Config kai-config "
+    Known(Span((0, 9, 0), OPEN), SharingSwitch("config", "helm global.gpuSharing -> Config kai-config "
                                                                  "spec.admission.gpuSharing"),
           "chart/templates/kai-config.yaml@v0.9.0:78; pkg/apis/kai/v1/admission/admission.go@v0.9.0:28-30; "
           "chart/templates/_helpers.tpl@v0.17.0:246"),
@@ -367,7 +367,7 @@ CHART: Tuple[Known[Chart], ...] = (
           ".github/workflows/push-artifacts.yaml:17@v0.12.18,@v0.12.23"),
     Known(Span((0, 13, 0), (0, 13, 1)), Chart(_NVIDIA_CHART),
           "README.md@v0.13.0:78; .github/workflows/push-artifacts.yaml:17@v0.13.0"),
-    Known(Span((0, 13, 1), _OPEN), Chart(_KAI_CHART),
+    Known(Span((0, 13, 1), OPEN), Chart(_KAI_CHART),
           "README.md@v0.13.1:78, @v0.17.0:87; .github/workflows/push-artifacts.yaml:17@v0.13.1"),
 )
 #: a `helm upgrade` of these releases recreates Config kai-config through a pre-install/pre-upgrade hook, which
@@ -387,7 +387,7 @@ ADMISSION_RUNTIME_CLASS: Tuple[Known[str], ...] = (
     Known(Span((0, 9, 7), (0, 16, 0)), "every GPU pod (Config spec.admission.gpuPodRuntimeClassName, default nvidia; "
           "empty turns it off)", "pkg/admission/webhook/v1alpha2/runtimeenforcement/runtime_enforcement.go:34-45"
           "@v0.9.7; pkg/apis/kai/v1/admission/admission.go:40,57@v0.9.7; cmd/admission/main.go:48-49@v0.9.7"),
-    Known(Span((0, 16, 0), _OPEN), "fractional GPU pods (Config spec.admission.gpuFractionRuntimeClassName, "
+    Known(Span((0, 16, 0), OPEN), "fractional GPU pods (Config spec.admission.gpuFractionRuntimeClassName, "
           "default nvidia; empty turns it off)", "runtime_enforcement.go:31-44@v0.16.0; admission.go:52-64,89-92"
           "@v0.16.0"),
 )
@@ -404,7 +404,7 @@ NEWEST = (0, 17, 0)
 #: (the owner-lookup fallback) are printed by default
 DEBUG_LOGGED_SOURCE = "cmd/podgrouper/app/app.go@v0.2.0:100-106, @v0.9.0:155-161, @v0.17.0:166-172"
 #: global.jsonLog (Config spec.global.jsonLog) adds --zap-devel=false: JSON, Info level, DEBUG hidden
-JSON_LOG = Known(Span((0, 15, 0), _OPEN), True,
+JSON_LOG = Known(Span((0, 15, 0), OPEN), True,
                  "chart/values.yaml@v0.15.0:19; pkg/apis/kai/v1/global.go@v0.15.0:84-86; "
                  "pkg/operator/operands/common/common.go@v0.15.0:219-225")
 #: a Forbidden owner lookup falls back to the pod (uncached client) from v0.4.2 (#77); before, the cached client
@@ -414,82 +414,6 @@ GRACEFUL_OWNER_LOOKUP = Known(Span((0, 4, 2)), True,
 #: "Detected pod with no owner but with podgroup annotation": pkg/podgrouper/pod_controller.go@v0.2.0:194 ...
 #: v0.6.23, removed v0.7.0
 NO_OWNER_LOG = Known(Span((0, 2, 0), (0, 7, 0)), True, "pkg/podgrouper/pod_controller.go@v0.2.0:194 … @v0.6.23")
-
-#: GPU requests: containers only (index 0, or 1 with a pipelines.kubeflow.org* label) up to v0.10.0; every
-#: container and initContainer from v0.10.1 (getFirstGPULimit)
-INIT_CONTAINERS_VALIDATED = Known(Span((0, 10, 1)), True,
-                                  "pkg/binder/plugins/gpusharing/gpu-request/gpu_request_validator.go@v0.17.0:104-113;"
-                                  " CHANGELOG v0.10.1 (#660)")
-VALIDATOR_SOURCE = "pkg/binder/plugins/gpusharing/gpu-request/gpu_request_validator.go"
-
-
-@dataclass(frozen=True)
-class Denial:
-    """One text of KAI's GPU request validator (verbatim, up to any %s)."""
-
-    key: str
-    text: str
-
-
-#: the validator's texts and the releases that have them, in evaluation order (kai.md §5; the v0.4.0 line and
-#: the v0.17.0 line of VALIDATOR_SOURCE)
-DENIALS: Tuple[Known[Denial], ...] = (
-    Known(Span((0, 0, 1), (0, 10, 1)), Denial("negative", "GPU resource limit cannot be negative"),
-          f"{VALIDATOR_SOURCE}@v0.4.0:31"),
-    Known(Span((0, 0, 1)), Denial("mps", "MPS is only supported with GPU fraction request"),
-          f"{VALIDATOR_SOURCE}@v0.4.0:38, @v0.17.0:29"),
-    Known(Span((0, 0, 1)), Denial("fraction-and-whole",
-                                  "cannot have both GPU fraction request and whole GPU resource request/limit"),
-          f"{VALIDATOR_SOURCE}@v0.4.0:42, @v0.17.0:33"),
-    Known(Span((0, 0, 1), (0, 10, 1)), Denial("request-not-limit", "GPU is not not listed in resource limits"),
-          f"{VALIDATOR_SOURCE}@v0.4.0:46"),
-    Known(Span((0, 0, 1), (0, 7, 0)), Denial("limit-annotation",
-                                             "cannot have GPU limit annotation without GPU fraction request"),
-          f"{VALIDATOR_SOURCE}@v0.4.0:50"),
-    Known(Span((0, 0, 1), (0, 10, 1)),
-          Denial("limit-above-one", "GPU resource limit annotation cannot be larger than 1"),
-          f"{VALIDATOR_SOURCE}@v0.4.0:54"),
-    Known(Span((0, 0, 1)), Denial("memory-and-gpu", "cannot request both GPU and GPU memory"),
-          f"{VALIDATOR_SOURCE}@v0.4.0:58, @v0.17.0:37"),
-    Known(Span((0, 0, 1)), Denial("count-without-portion", "cannot request multiple fractional devices without "
-                                                           "specifying fraction portion or gpu-memory"),
-          f"{VALIDATOR_SOURCE}@v0.4.0:63, @v0.17.0:42"),
-    Known(Span((0, 0, 1)), Denial("memory-value", "gpu-memory annotation value must be a positive integer greater "
-                                                  "than 0"),
-          f"{VALIDATOR_SOURCE}@v0.4.0:126, @v0.17.0:70"),
-    Known(Span((0, 0, 1)), Denial("fraction-value", "gpu-fraction annotation value must be a positive number smaller "
-                                                    "than 1.0"),
-          f"{VALIDATOR_SOURCE}@v0.4.0:138, @v0.17.0:82"),
-    Known(Span((0, 0, 1)), Denial("fraction-notation", "gpu-fraction annotation value must be a float written with a "
-                                                       "decimal point or a scientific notation .given value: "),
-          f"{VALIDATOR_SOURCE}@v0.17.0:84-88 (only v0.12.23, v0.14.7, v0.16.3+)"),
-    Known(Span((0, 0, 1)), Denial("count-value", "fraction count annotation value must be a positive integer greater "
-                                                 "than 0"),
-          f"{VALIDATOR_SOURCE}@v0.4.0:149, @v0.17.0:99"),
-)
-#: the first check of the gpusharing webhook plugin, before the validator (every release):
-#: pkg/binder/plugins/gpusharing/gpu_sharing.go@v0.4.0:47-55; pkg/admission/webhook/v1alpha2/gpusharing/
-#: gpu_sharing.go@v0.7.13:43-49, @v0.17.0:40-47
-SHARING_DISABLED = "while GPU sharing is disabled"
-#: the quantity-notation check exists only in these releases (patch backports)
-FRACTION_NOTATION_RELEASES = (Span((0, 12, 23), (0, 13, 0)), Span((0, 14, 7), (0, 15, 0)), Span((0, 16, 3), _OPEN))
-
-
-def denial_in(key: str, version: Version) -> bool:
-    """Whether release ``version`` has the validator text ``key``."""
-    row = next(r for r in DENIALS if r.value.key == key)
-    if key == "fraction-notation":
-        return any(version in span for span in FRACTION_NOTATION_RELEASES)
-    return version in row.span
-
-
-def denial_text(key: str) -> str:
-    return next(r.value.text for r in DENIALS if r.value.key == key)
-
-
-def describe(version: Optional[Version]) -> str:
-    return show(version)
-
 
 #: the RuntimeClass of reservation pods: none before v0.7.12; hard-coded nvidia v0.7.12 - v0.9.20
 #: (resource_reservation.go@v0.7.12:45,454); Config spec.binder.runtimeClassName default nvidia v0.10.0 - v0.15.x
@@ -503,7 +427,7 @@ RESERVATION_RUNTIME_CLASS: Tuple[Known[Optional[str]], ...] = (
                                              "resource_reservation.go:455-459@v0.9.6"),
     Known(Span((0, 10, 0), (0, 16, 0)), "nvidia", "pkg/apis/kai/v1/binder/binder.go@v0.10.0:103-104,120 "
                                                   "(Config spec.binder.resourceReservation.runtimeClassName)"),
-    Known(Span((0, 16, 0), _OPEN), None, "pkg/apis/kai/v1/binder/binder.go@v0.17.0:240-244"),
+    Known(Span((0, 16, 0), OPEN), None, "pkg/apis/kai/v1/binder/binder.go@v0.17.0:240-244"),
 )
 
 

@@ -13,7 +13,7 @@ from vcdoctor.engine.facts import RUNTIME, Fact, FactContext, Read, SideUnavaila
 from vcdoctor.gateway import GatewayError, NotFound
 from vcdoctor.gateway import resources as r
 from vcdoctor.pods import Pod
-from vcdoctor.products.kai import compat, names
+from vcdoctor.products.kai import compat, names, troubleshoot
 from vcdoctor.products.kai.components import (
     CONFIG_NAME,
     FIND_SELECTOR,
@@ -390,4 +390,4 @@ SNAPSHOT_FLAGS = (compat.GPU_SHARING_FLAG, compat.QUEUE_LABEL_FLAG, compat.SCHED
 SNAPSHOT_BOOL_FLAGS = (compat.GPU_SHARING_FLAG, compat.ZAP_DEVEL_FLAG)
 CONTRIBUTION = Contribution("KAI", flags=SNAPSHOT_FLAGS, bool_flags=SNAPSHOT_BOOL_FLAGS,
                             annotations=SNAPSHOT_ANNOTATIONS, message_namespaces=SNAPSHOT_MESSAGE_NAMESPACES,
-                            literal_names=(NAMESPACE, *RESERVATION_NAMESPACES))
+                            literal_names=(NAMESPACE, *RESERVATION_NAMESPACES), collectors=troubleshoot.collectors)

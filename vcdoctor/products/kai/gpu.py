@@ -9,19 +9,20 @@ from typing import Iterable, Optional, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor.pods import Container, Pod
-from vcdoctor.products.kai import compat, names
+from vcdoctor.products.kai import compat, names, validator_compat
 from vcdoctor.products.kai.components import CONFIG_NAME, component_of
 from vcdoctor.versions import Version
 
 #: every text KAI's pod webhook answers a GPU request with (any release): they explain why a pod never reached
-#: the host. The first is the sharing switch, the others the validator's (compat.DENIALS).
-SHARING_DENIALS: Tuple[str, ...] = (compat.SHARING_DISABLED,) + tuple(row.value.text for row in compat.DENIALS)
+#: the host. The first is the sharing switch, the others the validator's (validator_compat.DENIALS).
+SHARING_DENIALS: Tuple[str, ...] = ((validator_compat.SHARING_DISABLED,)
+                                    + tuple(row.value.text for row in validator_compat.DENIALS))
 #: the denials that mean "fix the pod", not "turn sharing on"
 INVALID_REQUEST_DENIALS: Tuple[str, ...] = SHARING_DENIALS[1:]
 
 GPU_FRACTION_NUM_DEVICES = "gpu-fraction-num-devices"
 MPS = "mps"
-#: v0.2.0 - v0.6.x only (compat.DENIALS "limit-annotation")
+#: v0.2.0 - v0.6.x only (validator_compat.DENIALS "limit-annotation")
 GPU_LIMIT_ANNOTATION = "runai-gpu-limit"
 GPU_RESOURCE = names.GPU_RESOURCE
 _UINT64 = 2 ** 64 - 1
@@ -90,12 +91,12 @@ def _sharing_container(pod: Pod) -> Container:
 def validate(pod: Pod, version: Version) -> Optional[str]:
     """What KAI release ``version``'s validator answers this pod (the first error, verbatim), or None.
 
-    Mirrors ValidateGpuRequests (compat.VALIDATOR_SOURCE at v0.4.0, v0.10.0, v0.10.1 and v0.17.0)."""
+    Mirrors ValidateGpuRequests (validator_compat.VALIDATOR_SOURCE at v0.4.0, v0.10.0, v0.10.1 and v0.17.0)."""
     ann = podinfo.annotations(pod)
     fraction, memory = ann.get(names.GPU_FRACTION), ann.get(names.GPU_MEMORY)
     count, mps = ann.get(GPU_FRACTION_NUM_DEVICES), ann.get(MPS)
     has_fraction, has_memory, has_count = fraction is not None, memory is not None, count is not None
-    if version in compat.INIT_CONTAINERS_VALIDATED.span:
+    if version in validator_compat.INIT_CONTAINERS_VALIDATED.span:
         limit = next((q for c in pod.containers + pod.init_containers for q in [_limit(c)] if q is not None), None)
         has_limit = limit is not None
         fractional = has_fraction or has_memory
@@ -112,7 +113,7 @@ def validate(pod: Pod, version: Version) -> Optional[str]:
         ("mps", not fractional and mps == "true"),
         ("fraction-and-whole", has_fraction and has_limit),
     ]
-    if version not in compat.INIT_CONTAINERS_VALIDATED.span:
+    if version not in validator_compat.INIT_CONTAINERS_VALIDATED.span:
         checks += [
             ("request-not-limit", request is not None and not has_limit),
             ("limit-annotation", GPU_LIMIT_ANNOTATION in ann and not fractional),
@@ -136,8 +137,8 @@ def validate(pod: Pod, version: Version) -> Optional[str]:
     if has_count:
         checks.append(("count-value", not go_parse_uint(str(count))))
     for key, failed in checks:
-        if failed and compat.denial_in(key, version):
-            text = compat.denial_text(key)
+        if failed and validator_compat.denial_in(key, version):
+            text = validator_compat.denial_text(key)
             return text + str(fraction) if key == "fraction-notation" else text
     return None
 

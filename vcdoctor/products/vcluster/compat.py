@@ -198,6 +198,13 @@ POD_RUNTIME_CLASS = Era(Span((0, 23, 0), (0, 37, 0)), "sync.toHost.pods.runtimeC
                         "translate/translator.go:347-350@v0.23.0, :418-421@v0.36.1 (same at every tag v0.23.0-v0.36.1; "
                         "absent from config/config.go@v0.22.6)")
 
+#: with sync.fromHost.priorityClasses / runtimeClasses enabled and a selector set, the syncer leaves a pod whose
+#: class the host lacks, or the selector excludes, unsynced and says so only in a SyncWarning event on the virtual
+#: pod (not in its log): "did not sync pod %q to host because the priority|runtime class %q ..."
+#: (pkg/controllers/resources/pods/syncer.go:189,285,565-620@v0.26.0, :181,277,606-715@v0.36.1; absent at v0.25.2)
+CLASS_LIMIT_WARNING = Era(Span((0, 26, 0), (0, 37, 0)), "did not sync pod ",
+                          "pkg/controllers/resources/pods/syncer.go:580-616@v0.26.0, :627-711@v0.36.1")
+
 # -- multi-namespace mode --------------------------------------------------------------------------------
 
 MULTI_NAMESPACE_KEY: Table[str] = Table("multi-namespace switch", (

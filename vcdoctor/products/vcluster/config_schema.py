@@ -9,16 +9,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from vcdoctor.chart_schema import ChartSchema
+from vcdoctor.chart_schema import ChartSchema, UnusableSchema
 
 #: Schema files are small (vCluster's is about 150 KB); anything far bigger is the wrong file.
 MAX_SCHEMA_BYTES = 16 * 1024 * 1024
 UNKNOWN_KEY = "unknown key"
 WRONG_TYPE = "wrong type"
-
-
-class UnusableSchema(Exception):
-    """The schema cannot be used to validate anything."""
 
 
 @dataclass(frozen=True)

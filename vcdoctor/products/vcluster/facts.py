@@ -8,13 +8,13 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 from vcdoctor import logs
 from vcdoctor import pods as podinfo
 from vcdoctor.chart_schema import ChartSchema
-from vcdoctor.contributions import Contribution, SecretValue, VirtualPods
+from vcdoctor.contributions import Contribution, RunKinds, SecretValue, TargetFacts, VirtualPods
 from vcdoctor.engine.facts import RUNTIME, Fact, FactContext, Read, ScopedApi, SideUnavailable
 from vcdoctor.gateway import GatewayError, NotFound
 from vcdoctor.gateway import resources as r
 from vcdoctor.pods import Pod
 from vcdoctor.products.helm.release import MalformedRelease, NoRelease, chart_schema, reduced_release
-from vcdoctor.products.vcluster import compat, syncer_log
+from vcdoctor.products.vcluster import compat, debug_collect, syncer_log, troubleshoot
 from vcdoctor.products.vcluster.config import (
     BOOL_FLAGS,
     FLAGS,
@@ -23,11 +23,12 @@ from vcdoctor.products.vcluster.config import (
     Settings,
     config_outline,
     load_config,
+    pod_priority_class,
     pod_runtime_class,
     reduce_config,
     syncer_flags,
 )
-from vcdoctor.products.vcluster.config_schema import UnusableSchema, compile_schema
+from vcdoctor.products.vcluster.config_schema import UnusableSchema, compile_schema, load_schema_file
 from vcdoctor.products.vcluster.config_snapshot import VC_CONFIG
 from vcdoctor.products.vcluster.discovery import (
     ARGOCD_KEYS,
@@ -57,7 +58,7 @@ from vcdoctor.products.vcluster.names import (
     virtual_of_host_pod_name,
     virtual_ref,
 )
-from vcdoctor.products.vcluster.sides import ClusterKind, host_context
+from vcdoctor.products.vcluster.sides import ClusterKind, classify, host_context
 from vcdoctor.products.vcluster.syncer_log import Refusal
 from vcdoctor.secret_values import DERIVED_FROM, SecretKeyMissing, decode_key, stored_digest
 
@@ -234,25 +235,40 @@ def _syncer_logs(ctx: FactContext) -> SyncerLogs:
     return {vc.ref: read_syncer_logs(ctx.api, control_plane, vc) for vc in vclusters}
 
 
-def _runtime_class_refusals(ctx: FactContext) -> Tuple[syncer_log.RuntimeClassRefusals, ...]:
-    """Pods the syncer logs say the host refused for a missing RuntimeClass (KAI's admission sets one on GPU pods),
-    those without a host pod since, and whether the class exists now. Nothing when the logs are out of reach: the
-    check that reads the logs reports that."""
+def _refused_pods(ctx: FactContext) -> Tuple[syncer_log.RefusedPod, ...]:
+    """Virtual pods the syncer logs say the host refused and that have no host pod since, each with its newest
+    refusal: a run without --pod still sees pods that never reached the host. Nothing when the logs are out of
+    reach: the checks that read the logs report that."""
     try:
         logs_by_vcluster, examined = ctx.fact("syncer_logs"), ctx.fact("examined_pods")
     except (GatewayError, SideUnavailable):
         return ()
     synced = {(owner_key(p), virtual_ref(p)) for p in examined}
-    waiting: Dict[str, Dict[str, Refusal]] = {}
-    vclusters = ctx.fact("vclusters")
-    for vc in vclusters:
+    newest: Dict[Tuple[str, str], Refusal] = {}
+    for vc in ctx.fact("vclusters"):
         for ref, lines in logs_by_vcluster.get(vc.ref, ()):
             if isinstance(lines, GatewayError):
                 continue
             for pod, refusal in syncer_log.refused_pods(lines, ref, vc.ref):
-                missing = syncer_log.RUNTIME_CLASS_MISSING.search(refusal.reason)
-                if missing and ((vc.namespace, vc.name), pod) not in synced:
-                    waiting.setdefault(missing.group(1), {})[pod] = refusal
+                if ((vc.namespace, vc.name), pod) not in synced:
+                    newest[(vc.ref, pod)] = refusal  # lines run oldest first
+    return tuple(syncer_log.RefusedPod(pod, refusal) for (_, pod), refusal in newest.items())
+
+
+def _runtime_class_refusals(ctx: FactContext) -> Tuple[syncer_log.RuntimeClassRefusals, ...]:
+    """The refused pods whose refusal is a missing RuntimeClass (KAI's admission sets one on GPU pods), by class,
+    and whether the class exists now."""
+    waiting: Dict[str, Dict[str, Refusal]] = {}
+    for refused in ctx.fact("refused_pods"):
+        missing = syncer_log.RUNTIME_CLASS_MISSING.search(refused.refusal.reason)
+        if missing:
+            waiting.setdefault(missing.group(1), {})[refused.pod] = refused.refusal
+    if not waiting:
+        return ()
+    try:
+        vclusters = ctx.fact("vclusters")
+    except SideUnavailable:  # a tenant-only run: its events name the pods, the host cannot be asked about classes
+        vclusters = ()
     return tuple(syncer_log.RuntimeClassRefusals(name, _exists(ctx.api, r.RUNTIME_CLASSES, name),
                                                  tuple(pods.items()), _set_by(ctx, vclusters, name, pods))
                  for name, pods in sorted(waiting.items()))
@@ -282,9 +298,26 @@ def _exists(api: ScopedApi, resource: r.Resource, name: str) -> Optional[bool]:
         api.get(resource, name)
     except NotFound:
         return False
-    except GatewayError:
+    except (GatewayError, SideUnavailable):
         return None
     return True
+
+
+#: per PriorityClass name a vCluster gives its host pods: whether the host has it (None: could not be read)
+HostPriorityClasses = Mapping[str, Optional[bool]]
+
+
+def _host_priority_classes(ctx: FactContext) -> HostPriorityClasses:
+    """Whether the host has each PriorityClass an examined vCluster (v0.23+) gives its host pods
+    (sync.toHost.pods.priorityClassName): without it the host refuses every pod that gets it."""
+    wanted = set()
+    for vc in ctx.fact("vclusters"):
+        own = ctx.fact("vcluster_settings").get(vc.ref)
+        if isinstance(own, Settings):
+            given = pod_priority_class(own, vc.version)
+            if given.name and not given.problem:
+                wanted.add(given.name)
+    return {name: _exists(ctx.api, r.PRIORITY_CLASSES, name) for name in sorted(wanted)}
 
 
 #: per vCluster ref: its chart's schema (validator compiled), None when the chart has none, or why it is unknown
@@ -325,11 +358,18 @@ FACTS = (
          (CONTROL_PLANE_READ,)),
     Fact("syncer_logs", "each examined vCluster's syncer log tail", _syncer_logs, (SYNCER_LOG_READ,),
          needs=("vclusters", "control_plane_pods")),
+    Fact("refused_pods", "virtual pods the syncer logs say the host refused, still without a host pod (the newest "
+         "refusal of each)", _refused_pods, (), needs=("vclusters", "syncer_logs", "examined_pods")),
     Fact("runtime_class_refusals", "pods the syncer logs say the host refused for a missing RuntimeClass, still "
          "without a host pod, and whether it exists now", _runtime_class_refusals,
          (Read("get", r.RUNTIME_CLASSES, name=RUNTIME, when="when a syncer log says the host refused a pod for a "
                                                             "missing RuntimeClass", optional=True),),
-         needs=("vclusters", "syncer_logs", "examined_pods", "vcluster_settings")),
+         needs=("vclusters", "refused_pods", "vcluster_settings")),
+    Fact("host_priority_classes", "whether the host has the PriorityClass each examined vCluster gives its host pods",
+         _host_priority_classes,
+         (Read("get", r.PRIORITY_CLASSES, name=RUNTIME, optional=True,
+               when="when a vCluster sets sync.toHost.pods.priorityClassName"),),
+         needs=("vclusters", "vcluster_settings")),
     Fact("vcluster_chart_schemas", "each examined vCluster's chart schema, from its current Helm release",
          _chart_schemas, (Read("list", r.SECRETS, namespace=RUNTIME, labels=RUNTIME, metadata_only=True,
                                when="with --read-helm-release", option="helm_release"),
@@ -352,4 +392,8 @@ CONTRIBUTION = Contribution("vCluster", flags=SNAPSHOT_FLAGS, bool_flags=SNAPSHO
                             annotations=SNAPSHOT_ANNOTATIONS, secret_values=SNAPSHOT_SECRET_VALUES,
                             virtual_pods=VirtualPods(identity=synced_identity, host_name=host_pod_name,
                                                      virtual_of=virtual_of_host_pod_name),
-                            host_context=host_context, input_types={"cluster": ClusterKind})
+                            host_context=host_context, input_types={"cluster": ClusterKind},
+                            run_kinds=RunKinds(classify=classify, recorded=ClusterKind.from_report),
+                            target_facts=TargetFacts(resolved="scope", examined_pods="examined_pods"),
+                            schema_loader=load_schema_file, archive_formats=(debug_collect.ARCHIVE,),
+                            collectors=troubleshoot.collectors)

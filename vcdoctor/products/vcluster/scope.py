@@ -39,6 +39,17 @@ class Scope:
             raise self.discovery_error
         return self.found_vclusters
 
+    def only_virtual_cluster(self) -> Optional[Tuple[str, str]]:
+        """(name, namespace) of the one vCluster found (a renamed vCluster context is named by it)."""
+        return (self.found_vclusters[0].name, self.found_vclusters[0].namespace) if len(self.found_vclusters) == 1 \
+            else None
+
+    def empty_selection(self) -> str:
+        """-l that matches no pod is a usage error, as kubectl says "No resources found"."""
+        where = f" in namespace {self.target.namespace}" if self.target.namespace else ""
+        among = ", ".join(f"vCluster {vc.ref}" for vc in self.found_vclusters) or "no vCluster found"
+        return f"no pod{where} matches -l {self.target.selector}; looked at the pods of {among}"
+
     def to_dict(self) -> dict:
         out = self.target.to_dict()
         if self.sync_errors:

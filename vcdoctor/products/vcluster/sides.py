@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from vcdoctor.engine.facts import HOST, VIRTUAL
-from vcdoctor.products.vcluster.discovery import VCluster
 from vcdoctor.products.vcluster.names import host_pod_name
+from vcdoctor.run_kind import ResolvedTarget
 from vcdoctor.target import Target
 
 #: `vcluster connect` names the context "vcluster_" + name + "_" + namespace + "_" + current context
@@ -105,14 +105,15 @@ class ClusterKind:
             return ()
         return (TENANT,) if host_reachable else (TENANT, TENANT_ONLY)
 
-    def to_report(self, found: Sequence[VCluster] = ()) -> Dict[str, Any]:
+    def to_report(self, resolved: Optional[ResolvedTarget] = None) -> Dict[str, Any]:
         """What the report says about the cluster; a renamed vCluster context is named by the one vCluster the
-        host ``found`` for it."""
+        host found for it once the target is ``resolved``."""
         out: Dict[str, Any] = {"kind": self.kind}
         if self.virtual:
             name, namespace = self.vcluster, self.vcluster_namespace
-            if len(found) == 1:
-                name, namespace = name or found[0].name, namespace or found[0].namespace
+            found = resolved.only_virtual_cluster() if resolved is not None else None
+            if found is not None:
+                name, namespace = name or found[0], namespace or found[1]
             out["vcluster"] = {"name": name, "namespace": namespace, "host_context": self.host_context}
         return out
 
@@ -150,7 +151,7 @@ class ClusterKind:
                 "host_pod": host_pod, "command": " ".join(shlex.quote(part) for part in command + ["-o", "markdown"])}
 
     @staticmethod
-    def from_report(cluster: Dict[str, Any]) -> Optional["ClusterKind"]:
+    def from_report(cluster: Mapping[str, Any]) -> Optional["ClusterKind"]:
         """What a snapshot recorded (None for snapshots of releases that did not record it)."""
         if cluster.get("kind") not in (HOST, VIRTUAL):
             return None

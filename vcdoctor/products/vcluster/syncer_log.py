@@ -48,6 +48,15 @@ class RuntimeClassRefusals:
     set_by_vcluster: Tuple[Tuple[str, str], ...] = ()
 
 
+@dataclass(frozen=True)
+class RefusedPod:
+    """A virtual pod (namespace/name inside its vCluster, ``refusal.vcluster``) the host refused, with no host pod
+    since: its newest refusal."""
+
+    pod: str
+    refusal: Refusal
+
+
 #: controller-runtime's "Reconciler error" names the syncer in ``controller`` ("pod"), and the virtual object in
 #: ``namespace`` and ``name`` (pkg/syncer/syncer.go:423-430@v0.21.0: built with Watches, so no "Pod" field)
 POD_CONTROLLER = "pod"

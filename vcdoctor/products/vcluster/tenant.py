@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import List, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 from vcdoctor import pods as podinfo
 from vcdoctor.engine.facts import HOST, RUNTIME, VIRTUAL, Fact, FactContext, Read, SideUnavailable, SideVariant
-from vcdoctor.gateway import NotFound
+from vcdoctor.gateway import GatewayError, NotFound
 from vcdoctor.gateway import resources as r
 from vcdoctor.pods import Pod
 from vcdoctor.products.vcluster import names as vcnames
 from vcdoctor.products.vcluster import syncer_log
+from vcdoctor.products.vcluster.compat import CLASS_LIMIT_WARNING
 from vcdoctor.products.vcluster.discovery import VCluster, owner_key
 from vcdoctor.products.vcluster.facts import SYNCER_LOG_READ, syncer_log_refusals
 from vcdoctor.products.vcluster.scope import Scope, host_pod, selected
@@ -25,8 +26,13 @@ from vcdoctor.target import Target, UsageError
 #: from v0.32.0 an events.k8s.io event (action SyncPod, note = that message: apply.go:66@v0.32.0,
 #: :68-77@v0.36.1), which the core/v1 events API serves with the note as message and eventTime set.
 SYNC_ERROR = "SyncError"
+#: v0.26+: the syncer's own refusal of a pod whose priority or runtime class its fromHost selector excludes
+#: (compat.CLASS_LIMIT_WARNING); the event's other SyncWarnings are not refusals
+SYNC_WARNING = "SyncWarning"
 _SYNC_PREFIX = re.compile(r"^Error syncing to (?:physical|host) cluster: ")
 EVENT_FIELDS = "involvedObject.kind=Pod,involvedObject.name={name}"
+#: the syncer's refusals inside the vCluster, one list each (a field selector has no "or")
+REFUSAL_FIELDS = (f"reason={SYNC_ERROR}", f"reason={SYNC_WARNING}")
 
 
 def sync_refusals(pod: Pod, events: Sequence[dict], vc: str) -> Tuple[syncer_log.Refusal, ...]:
@@ -36,12 +42,14 @@ def sync_refusals(pod: Pod, events: Sequence[dict], vc: str) -> Tuple[syncer_log
         return ()
     found = []
     for event in reversed(list(events)):  # oldest first: newest_distinct keeps the newest reason last
-        if event.get("reason") != SYNC_ERROR:
-            continue
         text = str(event.get("message") or event.get("note") or "")
+        kind = event.get("reason")
+        if not (kind == SYNC_ERROR or kind == SYNC_WARNING and text.startswith(CLASS_LIMIT_WARNING.value)):
+            continue
         reason = syncer_log.reason_of(_SYNC_PREFIX.sub("", text))
-        source = f"vCluster {vc} (SyncError event on virtual pod {podinfo.ref(pod)})"
-        found.append(syncer_log.Refusal(source, reason, int(event.get("count") or 1),
+        source = f"vCluster {vc} ({kind} event on virtual pod {podinfo.ref(pod)})"
+        count = event.get("count")
+        found.append(syncer_log.Refusal(source, reason, count if isinstance(count, int) and count > 0 else 1,
                                         vcluster="" if "?" in vc else vc))
     return syncer_log.newest_distinct(found)
 
@@ -70,6 +78,32 @@ def _virtual_pod_events(ctx: FactContext) -> List[dict]:
     target: Target = ctx.inputs["target"]
     fields = EVENT_FIELDS.format(name=target.pod)
     return _newest_first(ctx.api.list(r.EVENTS, target.namespace, fields=fields))
+
+
+def _tenant_refused_pods(ctx: FactContext) -> Tuple[syncer_log.RefusedPod, ...]:
+    """Without the host (no syncer log): the tenant's pods that never got a node and whose events say the host or
+    the vCluster refused them, each with its newest refusal. Unreadable events give none: this only adds to the
+    verdict on the pods' scheduler."""
+    if ctx.inputs["target"].pod:
+        return ()  # the --pod path reads the target's own events
+    kind: ClusterKind = ctx.inputs["cluster"]
+    namespace = ctx.inputs["target"].namespace
+    try:
+        events = [e for fields in REFUSAL_FIELDS for e in ctx.api.list(r.EVENTS, namespace, fields=fields)]
+    except GatewayError:
+        return ()
+    by_pod: Dict[Tuple[str, str], List[dict]] = {}
+    for event in events:
+        about = event.get("involvedObject") or event.get("regarding") or {}
+        if about.get("kind") == "Pod":
+            by_pod.setdefault((str(about.get("namespace") or ""), str(about.get("name") or "")), []).append(event)
+    found = []
+    for pod in ctx.fact("virtual_pods"):
+        said = by_pod.get((podinfo.namespace(pod), podinfo.name(pod)))
+        refusals = sync_refusals(pod, _newest_first(said), kind.ref) if said else ()
+        if refusals:
+            found.append(syncer_log.RefusedPod(podinfo.ref(pod), refusals[-1]))
+    return tuple(found)
 
 
 # -- host facts as a tenant run sees them ------------------------------------------------------------------------
@@ -171,7 +205,14 @@ TENANT_FACTS = (
 #: without the host, events about the examined pod are read inside the vCluster, where its syncer copies the
 #: host's (KAI's Unschedulable among them): events syncer pkg/controllers/resources/events/syncer.go:26-32@v0.19.0,
 #: sync.fromHost.events.enabled default true chart/values.yaml:84-85@v0.20.0, :152-154@v0.36.1
-TENANT_ONLY_FACTS = (SideVariant("target_events", VIRTUAL, TENANT_ONLY),)
+TENANT_ONLY_FACTS = (
+    SideVariant("target_events", VIRTUAL, TENANT_ONLY),
+    Fact("refused_pods", "without the host: the tenant's pods that never got a node, whose SyncError or SyncWarning "
+         "events say why", _tenant_refused_pods,
+         tuple(Read("list", r.EVENTS, namespace=RUNTIME, fields=fields, optional=True,
+                    when="without --pod, when the host is out of reach") for fields in REFUSAL_FIELDS),
+         needs=("virtual_pods",), side=VIRTUAL, variant=TENANT_ONLY),
+)
 FACTS = VIRTUAL_FACTS + TENANT_FACTS + TENANT_ONLY_FACTS
 
 

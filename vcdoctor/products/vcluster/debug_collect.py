@@ -1,4 +1,5 @@
-"""`vcluster debug collect` archives (loft-sh/vcluster, v0.24+) read into an ArchiveIndex.
+"""`vcluster debug collect` archives (loft-sh/vcluster, v0.24+) read into an ArchiveIndex: a format vCluster
+contributes to vcdoctor.archives.reader (ARCHIVE).
 
 Layout, as cmd/vclusterctl/cmd/debug/collect.go writes it (the same at v0.24.0 and v0.36.1; LAYOUT cites each fact)."""
 
@@ -14,6 +15,7 @@ import yaml
 
 from vcdoctor.archives.decode import json_member, yaml_member
 from vcdoctor.archives.store import ArchiveIndex, Coverage
+from vcdoctor.contributions import ArchiveFormat
 from vcdoctor.gateway import resources as r
 from vcdoctor.products.helm.release import encode_release
 from vcdoctor.products.vcluster.discovery import VCLUSTER_SELECTOR
@@ -132,6 +134,11 @@ def read(members: Dict[str, bytes], path: str) -> Tuple[ArchiveIndex, Dict[str, 
              "notes": notes + [f"the archive holds only namespace {', '.join(sorted(held)) or '(none)'} of the host "
                                f"cluster: lists across namespaces are answered from it"]}
     return index, about
+
+
+#: what vcdoctor.archives.reader recognises and replays (registered in the product's CONTRIBUTION)
+ARCHIVE = ArchiveFormat(FORMAT, "a `vcluster debug collect` archive (release.json, host/, logs/)", wanted, looks_like,
+                        read)
 
 
 def _collected(path: str) -> Optional[str]:
