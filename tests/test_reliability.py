@@ -383,3 +383,21 @@ def test_sigterm_during_collect_cleans_up_like_ctrl_c(cluster, kubeconfig, tmp_p
     _, stderr = child.communicate(timeout=30)
     assert child.returncode == 130 and "interrupted" in stderr and "Traceback" not in stderr
     assert not out.exists() and not list(tmp_path.glob(".vcdoctor-*"))
+
+
+def test_a_request_timing_out_on_what_is_left_of_the_run_is_the_deadline(cluster, kubeconfig):
+    """The socket timeout is what is left of the run, and may fire a moment before the deadline counts as passed:
+    the transport names the deadline itself, so the verdict never depends on which clock read came first."""
+    from vcdoctor.gateway import DeadlineReached, Unreachable
+    from vcdoctor.gateway import resources as r
+    from vcdoctor.gateway.live import connect
+    from vcdoctor.gateway.requests import ApiRequest
+
+    cluster.hung_paths.append("/pods$")
+    transport, _ = connect(kubeconfig, None, 30, Deadline(0.3))
+    with pytest.raises(DeadlineReached, match="at the run's deadline"):
+        transport.send(ApiRequest("list", r.PODS, namespace="team-a"))
+    transport, _ = connect(kubeconfig, None, 0.3, Deadline(30))  # the request's own timeout: no deadline's doing
+    with pytest.raises(Unreachable) as refused:
+        transport.send(ApiRequest("list", r.PODS, namespace="team-a"))
+    assert not isinstance(refused.value, DeadlineReached) and "timed out" in refused.value.reason

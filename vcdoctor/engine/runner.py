@@ -11,7 +11,7 @@ from vcdoctor.deadline import Deadline
 from vcdoctor.engine.executor import Executor
 from vcdoctor.engine.facts import FactStore, SideUnavailable
 from vcdoctor.engine.verdicts import BLOCKED, CHECK_BUG, ENGINE_FINDINGS, UNFINISHED, could_not_look, side_unavailable
-from vcdoctor.gateway import GatewayError
+from vcdoctor.gateway import DeadlineReached, GatewayError
 from vcdoctor.model import Check, CheckResult, Evidence, Status, Verdict
 
 BUG = CHECK_BUG.remediation
@@ -105,7 +105,8 @@ def _evaluate(check: Check, store: FactStore, deadline: Deadline) -> CheckResult
         verdict = side_unavailable(exc)
     except GatewayError as exc:
         # a read cut by the run's deadline is the deadline's doing, whichever thread noticed it first
-        verdict = _unfinished(deadline, exc) if deadline.expired else could_not_look(exc)
+        cut = deadline.expired or isinstance(exc, DeadlineReached)
+        verdict = _unfinished(deadline, exc) if cut else could_not_look(exc)
     except Exception as exc:  # a crashing check must not take the others down
         verdict = CHECK_BUG.verdict(f"check crashed: {type(exc).__name__}: {exc}",
                                     (Evidence(f"check {check.id}", "raised an exception",

@@ -2,6 +2,7 @@
 
 from vcdoctor.gateway.errors import (  # noqa: F401
     ApiError,
+    DeadlineReached,
     Forbidden,
     GatewayError,
     NotFound,

@@ -47,6 +47,12 @@ class Unreachable(GatewayError):
     kind = "unreachable"
 
 
+class DeadlineReached(Unreachable):
+    """No answer because the run's deadline cut the request: not sent, timed out on the time that was left, or
+    cut while reading. A socket timeout set to what is left can fire a moment before the deadline counts as passed,
+    so the transport says so itself instead of leaving it to a clock read afterwards."""
+
+
 class ApiError(GatewayError):
     """Any other non-success answer, or a body that is not the JSON promised."""
 

@@ -20,12 +20,12 @@ from vcdoctor.deadline import Deadline
 from vcdoctor.gateway import resources as r
 from vcdoctor.gateway.errors import (
     ApiError,
+    DeadlineReached,
     Forbidden,
     GatewayError,
     NotFound,
     RefusedAnswer,
     Unauthorized,
-    Unreachable,
 )
 from vcdoctor.gateway.requests import ApiRequest, RawResponse
 from vcdoctor.gateway.resources import Resource
@@ -209,7 +209,7 @@ class Gateway:
 
     def _raw(self, request: ApiRequest) -> RawResponse:
         if self._deadline is not None and self._deadline.expired:
-            raise Unreachable(request, f"not sent: the run's deadline ({self._deadline.seconds:g} s) has passed")
+            raise DeadlineReached(request, f"not sent: the run's deadline ({self._deadline.seconds:g} s) has passed")
         with self._lock:
             self.requests_sent += 1
         API_LOG.debug("%s", request.describe())  # the progress line says what is being read, as it starts

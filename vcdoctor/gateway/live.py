@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from vcdoctor import __version__
 from vcdoctor.deadline import Deadline
-from vcdoctor.gateway.errors import RefusedAnswer, Unreachable
+from vcdoctor.gateway.errors import DeadlineReached, RefusedAnswer, Unreachable
 from vcdoctor.gateway.requests import ApiRequest, RawResponse
 
 IN_CLUSTER = "(in-cluster)"
@@ -211,9 +211,12 @@ class KubernetesTransport:
             headers["Authorization"] = auth["value"]
         if body is not None:
             headers["Content-Type"] = "application/json"
-        timeout = self._deadline.bound(self._timeout) if self._deadline is not None else self._timeout
+        left = self._deadline.remaining() if self._deadline is not None else None
+        # the deadline, not the per-request timeout, bounds this request: its timing out is the deadline's doing
+        cut_by_deadline = left is not None and left <= self._timeout
+        timeout = min(self._timeout, left) if left is not None else self._timeout
         if timeout <= 0:
-            raise Unreachable(request, "not sent: the run's deadline has passed")
+            raise DeadlineReached(request, "not sent: the run's deadline has passed")
         try:
             response = self._pool.request(
                 method, url, headers=headers, body=json.dumps(body) if body is not None else None,
@@ -224,7 +227,10 @@ class KubernetesTransport:
             finally:
                 response.release_conn()
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise Unreachable(request, _connection_reason(exc)) from None
+            reason = _connection_reason(exc)
+            if cut_by_deadline and reason.startswith("timed out"):
+                raise DeadlineReached(request, f"{reason} (at the run's deadline)") from None
+            raise Unreachable(request, reason) from None
         return RawResponse(response.status, data, _retry_after(response.headers.get("Retry-After")))
 
 
@@ -245,7 +251,7 @@ class KubernetesTransport:
         body = bytearray()
         while len(body) <= cap:
             if self._deadline is not None and self._deadline.expired:
-                raise Unreachable(request, f"timed out reading the answer (deadline {self._deadline.seconds:g} s)")
+                raise DeadlineReached(request, f"timed out reading the answer (deadline {self._deadline.seconds:g} s)")
             chunk = response.read(min(CHUNK, cap + 1 - len(body)), decode_content=False)
             if not chunk:
                 return bytes(body)
