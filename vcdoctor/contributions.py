@@ -141,6 +141,9 @@ class Contribution:
     archive_formats: Tuple[ArchiveFormat, ...] = ()
     #: the troubleshoot.sh collectors of its facts' reads (`collect --troubleshoot-spec`)
     collectors: Optional[Collectors] = None
+    #: troubleshoot.sh redactors (entries of a Redactor's spec.redactors) for what those collectors gather and
+    #: troubleshoot's default redactors do not know
+    redactors: Tuple[Mapping[str, Any], ...] = ()
 
 
 class ContributionError(Exception):
@@ -223,3 +226,8 @@ def archive_formats() -> Tuple[ArchiveFormat, ...]:
 def collectors() -> Tuple[Collectors, ...]:
     """Every product's troubleshoot collectors, in the products' order."""
     return tuple(c.collectors for c in contributions() if c.collectors is not None)
+
+
+def redactors() -> Tuple[Mapping[str, Any], ...]:
+    """Every product's troubleshoot redactors, in the products' order."""
+    return tuple(entry for c in contributions() for entry in c.redactors)

@@ -396,4 +396,4 @@ CONTRIBUTION = Contribution("vCluster", flags=SNAPSHOT_FLAGS, bool_flags=SNAPSHO
                             run_kinds=RunKinds(classify=classify, recorded=ClusterKind.from_report),
                             target_facts=TargetFacts(resolved="scope", examined_pods="examined_pods"),
                             schema_loader=load_schema_file, archive_formats=(debug_collect.ARCHIVE,),
-                            collectors=troubleshoot.collectors)
+                            collectors=troubleshoot.collectors, redactors=troubleshoot.REDACTORS)

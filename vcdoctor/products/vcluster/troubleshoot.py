@@ -18,6 +18,15 @@ CONFIG_FACT, RELEASE_FACT = "vcluster_settings", "vcluster_chart_schemas"
 VC_CONFIG_SELECTOR = VCLUSTER_SELECTOR
 
 
+#: values in vc-config that look like credentials, in the files its secret collectors write
+REDACTORS = ({
+    "name": "vcdoctor: credentials in vc-config",
+    "fileSelector": {"files": ["secrets/**/config.yaml.json", "secrets/*/config.yaml.json"]},
+    "removals": {"regex": [{"redactor":
+                            r'(?i)(password|token|secret|privateKey|apiKey)\\?"?\s*:\s*\\?"?(?P<mask>[^"\\\s]+)'}]},
+},)
+
+
 def collectors(fact: str, read: Read, vclusters: Sequence[Tuple[str, str]]) -> Optional[List[Dict[str, Any]]]:
     """The collectors for one read of vCluster's facts (None for a read of another product's); a vc-config or a
     Helm release is collected by name for each vCluster the user named, vc-config by its labels otherwise."""
