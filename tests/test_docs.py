@@ -46,15 +46,20 @@ def test_explain_sections_stand_on_their_own():
         assert not re.search(r"\b(described|shown|rows|see) (above|below)\b|\bcommon rows\b", text), check.id
 
 
-def _versions_generator():
-    """docs/versions/generate.py, which writes the supported-versions tables of docs/checks.md."""
+def _generator(kind: str):
+    """docs/<kind>/generate.py as a module: versions writes the supported-versions parts of docs/checks.md and the
+    README, findings the verdict tables and the README's checks table."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("supported_versions", ROOT / "docs" / "versions" / "generate.py")
+    spec = importlib.util.spec_from_file_location(f"{kind}_generator", ROOT / "docs" / kind / "generate.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _versions_generator():
+    return _generator("versions")
 
 
 def test_supported_versions_are_the_compat_tables():
@@ -117,14 +122,7 @@ def test_a_kai_row_of_a_shape_the_generator_does_not_know_is_written_field_by_fi
 
 
 def _findings_generator():
-    """docs/findings/generate.py, which writes the verdict tables of docs/checks.md from the declared findings."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("findings_tables", ROOT / "docs" / "findings" / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return _generator("findings")
 
 
 def test_verdict_tables_are_the_declared_findings():

@@ -17,6 +17,10 @@ from typing import Dict, Iterable, List, Sequence, Tuple
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "docs"))
+
+from generated_parts import region as marked  # noqa: E402
+from generated_parts import sync  # noqa: E402
 
 from vcdoctor import registry  # noqa: E402
 from vcdoctor.engine.verdicts import ENGINE_FINDINGS  # noqa: E402
@@ -83,40 +87,14 @@ def readme_table(checks: Sequence[Check]) -> Dict[str, str]:
 
 
 def region(markdown: str, name: str) -> str:
-    """One generated region as the page has it (empty when its markers are missing)."""
-    begin = BEGIN.format(name=name)
-    if begin not in markdown:
-        return ""
-    start = markdown.index(begin)
-    end = markdown.find(END, start)
-    return markdown[start:end + len(END)] if end >= 0 else ""
+    """One generated table as the page has it (empty when its markers are missing)."""
+    return marked(markdown, BEGIN.format(name=name), END)
 
 
 def main(argv: List[str]) -> int:
     checks = registry.load_checks()
-    status = 0
-    for page, wanted in ((CHECKS_MD, render(checks)), (README, readme_table(checks))):
-        status |= _write(page, wanted, check_only="--check" in argv)
-    return status
-
-
-def _write(page: pathlib.Path, wanted: Dict[str, str], check_only: bool) -> int:
-    markdown = page.read_text(encoding="utf-8")
-    missing = [name for name in wanted if not region(markdown, name)]
-    if missing:
-        print(f"{page}: no generated findings table for {', '.join(missing)} (add its markers)", file=sys.stderr)
-        return 1
-    stale = [name for name, text in wanted.items() if region(markdown, name) != text]
-    if check_only:
-        if stale:
-            print(f"{page}: the generated tables of {', '.join(stale)} differ from the declared checks and findings; "
-                  f"run python docs/findings/generate.py", file=sys.stderr)
-            return 1
-        return 0
-    for name in stale:
-        markdown = markdown.replace(region(markdown, name), wanted[name])
-    page.write_text(markdown, encoding="utf-8")
-    return 0
+    return max(sync(page, wanted, "--check" in argv, "python docs/findings/generate.py")
+               for page, wanted in ((CHECKS_MD, render(checks)), (README, readme_table(checks))))
 
 
 if __name__ == "__main__":

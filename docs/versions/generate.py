@@ -20,6 +20,10 @@ import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "docs"))
+
+from generated_parts import region as marked  # noqa: E402
+from generated_parts import sync  # noqa: E402
 
 from vcdoctor.products.kai import compat as kai  # noqa: E402
 from vcdoctor.products.kai import validator_compat as kai_validator  # noqa: E402
@@ -203,30 +207,15 @@ def readme_sentence() -> str:
                       README_END])
 
 
-def region(markdown: str, begin: str = BEGIN, end: str = END) -> str:
-    """The generated part as the page has it (empty when the markers are missing)."""
-    if begin not in markdown or end not in markdown:
-        return ""
-    start = markdown.index(begin)
-    return markdown[start:markdown.index(end, start) + len(end)]
+def region(markdown: str) -> str:
+    """The supported-versions part of docs/checks.md as the page has it (empty when its markers are missing)."""
+    return marked(markdown, BEGIN, END)
 
 
 def main(argv: List[str]) -> int:
-    status = 0
-    for page, wanted, begin, end in ((CHECKS_MD, render(), BEGIN, END),
-                                     (README, readme_sentence(), README_BEGIN, README_END)):
-        markdown = page.read_text(encoding="utf-8")
-        current = region(markdown, begin, end)
-        if not current:
-            print(f"{page}: the markers of the generated part are missing", file=sys.stderr)
-            status = 1
-        elif current != wanted and "--check" in argv:
-            print(f"{page}: the supported-versions part differs from the compat tables; run "
-                  f"python docs/versions/generate.py", file=sys.stderr)
-            status = 1
-        elif current != wanted:
-            page.write_text(markdown.replace(current, wanted), encoding="utf-8")
-    return status
+    return max(sync(page, {name: wanted}, "--check" in argv, "python docs/versions/generate.py")
+               for page, name, wanted in ((CHECKS_MD, "supported versions", render()),
+                                          (README, "releases judged", readme_sentence())))
 
 
 if __name__ == "__main__":
