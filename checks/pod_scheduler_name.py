@@ -13,7 +13,7 @@ from vcdoctor.products import vcluster as vcl
 from vcdoctor.products.kai import compat
 from vcdoctor.products.vcluster import syncer_log
 from vcdoctor.products.vcluster.scope import Scope
-from vcdoctor.remedy.script import said
+from vcdoctor.remedy.script import said, said_inside
 from vcdoctor.remedy.steps import Inspect, inside_vcluster
 
 MAX_LISTED = 20
@@ -70,7 +70,8 @@ def _never_synced(scope: Scope, release: kai.KaiRelease, context: Optional[str],
     if newest.reason.startswith(vcl.compat.CLASS_LIMIT_WARNING.value):
         kind = "priority" if "priority class" in newest.reason else "runtime"
         fix = remedy.fix(context, inside_vcluster(vcluster, (
-            f"kubectl get pod {scope.target.pod} -n {scope.target.namespace} -o yaml   # its {kind} class",)))
+            said_inside("kubectl", "get", "pod", scope.target.pod or "", "--namespace", scope.target.namespace or "",
+                        "--output", "yaml") + f"   # its {kind} class",)))
         return NEVER_SYNCED_CLASS.verdict(
             f"{message} (the vCluster itself held it back)", evidence,
             f"The vCluster syncs {kind} classes from the host (sync.fromHost.{kind}Classes, vCluster v0.26+, "
@@ -91,7 +92,8 @@ def _never_synced(scope: Scope, release: kai.KaiRelease, context: Optional[str],
         return NEVER_SYNCED_QUOTA.verdict(message, evidence, "Raise the quota or lower the pod's requests.",
                                           remedy.fix(context, look), where)
     fix = remedy.fix(context, inside_vcluster(vcluster, (
-        f"kubectl describe pod {scope.target.pod} -n {scope.target.namespace}   # look for SyncError events",)))
+        said_inside("kubectl", "describe", "pod", scope.target.pod or "", "--namespace", scope.target.namespace or "")
+        + "   # look for SyncError events",)))
     return NEVER_SYNCED.verdict(message, evidence, "The host cluster refused the pod the syncer tried to create; the "
                                                    "quoted reason names the webhook or policy.", fix, where)
 

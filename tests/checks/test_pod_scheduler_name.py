@@ -224,3 +224,14 @@ def test_refusals_of_both_kinds_are_one_failure_with_a_part_each(cluster, run_ch
     result = run_check(CHECK)
     assert result.status is Status.FAIL and {o.code for o in result.findings} == {"VCD207", "VCD210"}
     assert "RuntimeClass nvidia" in result.message and "PriorityClass with name high" in result.message
+
+
+def test_the_by_hand_line_inside_the_vcluster_quotes_the_target_it_names(cluster, run_check):
+    """--pod is the user's text: the by-hand command inside the vCluster quotes it as one word, as a script would."""
+    line = ("2026-11-20T10:00:01.000Z\tINFO\tpod\terror syncing Pod team-a/web;id to host cluster: admission webhook "
+            '"policy.example.com" denied the request: image registry not allowed')
+    cluster.add(*f.vcluster(VC, NS))
+    cluster.set_log(NS, f"{VC}-0", "syncer", line + "\n")
+    result = run_check(CHECK, namespace="team-a", pod="web;id")
+    assert result.code == "VCD205"
+    assert "#   kubectl describe pod 'web;id' --namespace team-a # look for SyncError events" in result.fix.script

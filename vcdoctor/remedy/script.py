@@ -67,6 +67,12 @@ def said(context: Optional[str], tool: str, *words: str) -> str:
     return line
 
 
+def said_inside(tool: str, *words: str) -> str:
+    """A command for a by-hand step inside a vCluster: quoted as a script would quote it, and aimed at no context
+    (the user's connection to the vCluster is the one). Unusable words are shown escaped, never raw."""
+    return command_text(tool, tuple(w if usable(w) else shown(w) for w in words), None)
+
+
 def file_path(name: str) -> str:
     """A file in the remedy's work folder; ``name`` is vcdoctor's own (never a value from the cluster)."""
     if not re.fullmatch(r"[a-z0-9][a-z0-9.-]*", name):
