@@ -419,6 +419,17 @@ def test_a_vcluster_wide_class_the_host_lacks_fails_whatever_the_sync(cluster, r
     assert "kubectl get priorityclasses --context fake" in result.remediation
 
 
+def test_before_v023_the_key_is_not_read_so_no_class_is_looked_up(cluster, run_check):
+    """v0.22.6 has no sync.toHost.pods.priorityClassName: a value there gives host pods nothing, so the host's
+    lacking that class is no finding, and the lookup is not sent."""
+    values = vr.pod_classes(priority_class="build", from_host=True)
+    cluster.add(*f.vcluster("vc", "ns", version="0.22.6", extra_values=values),
+                f.synced_pod("p", "t", "vc", "ns", labels=PRIORITY, hashed_labels=True))
+    result = run_check(vcluster_priority_class.CHECK)
+    assert result.code != "VCD144" and "no PriorityClass" not in result.message
+    assert not [q for q in cluster.requests if "priorityclasses" in q.path]
+
+
 def test_a_vcluster_wide_class_that_cannot_be_looked_up_changes_no_verdict(cluster, run_check):
     """The lookup is optional: forbidden, the check judges as before and never fails on a guess."""
     values = vr.pod_classes(priority_class="build", from_host=True)
