@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from vcdoctor import logs
 from vcdoctor import pods as podinfo
@@ -20,6 +20,7 @@ from vcdoctor.products.vcluster.config import (
     FLAGS,
     ConfigMissing,
     MalformedConfig,
+    PodClassSetting,
     Settings,
     config_outline,
     load_config,
@@ -61,6 +62,7 @@ from vcdoctor.products.vcluster.names import (
 from vcdoctor.products.vcluster.sides import ClusterKind, classify, host_context
 from vcdoctor.products.vcluster.syncer_log import Refusal
 from vcdoctor.secret_values import DERIVED_FROM, SecretKeyMissing, decode_key, stored_digest
+from vcdoctor.versions import Version
 
 CONFIG_KEY = "config.yaml"
 WORKLOAD_READS = (Read("list", r.STATEFULSETS, labels=VCLUSTER_SELECTOR),
@@ -279,18 +281,28 @@ def _set_by(ctx: FactContext, vclusters: Sequence[VCluster], runtime_class: str,
     """The refusing vClusters that give every synced pod this class themselves (v0.23+): then they, not KAI's
     admission, chose it."""
     refs = {refusal.vcluster for refusal in pods.values()}
+    refusing = [vc for vc in vclusters if vc.ref in refs]
+    return tuple((vc.ref, given.source) for vc, given in _given_classes(ctx, refusing, pod_runtime_class)
+                 if given.name == runtime_class)
+
+
+def _given_classes(ctx: FactContext, vclusters: Sequence[VCluster],
+                   given_by: Callable[[Settings, Optional[Version]], PodClassSetting]
+                   ) -> List[Tuple[VCluster, PodClassSetting]]:
+    """Each of ``vclusters`` that gives its host pods a class by its settings (``given_by``: the runtime or the
+    priority class, v0.23+), with that setting; none when the settings are out of reach (the checks reading them
+    say so)."""
     try:
         settings = ctx.fact("vcluster_settings")
     except (GatewayError, SideUnavailable):
-        return ()
+        return []
     found = []
     for vc in vclusters:
         own = settings.get(vc.ref)
-        if vc.ref in refs and isinstance(own, Settings):
-            chosen = pod_runtime_class(own, vc.version)
-            if chosen.name == runtime_class:
-                found.append((vc.ref, chosen.source))
-    return tuple(found)
+        given = given_by(own, vc.version) if isinstance(own, Settings) else None
+        if given is not None and given.name:
+            found.append((vc, given))
+    return found
 
 
 def _exists(api: ScopedApi, resource: r.Resource, name: str) -> Optional[bool]:
@@ -310,13 +322,7 @@ HostPriorityClasses = Mapping[str, Optional[bool]]
 def _host_priority_classes(ctx: FactContext) -> HostPriorityClasses:
     """Whether the host has each PriorityClass an examined vCluster (v0.23+) gives its host pods
     (sync.toHost.pods.priorityClassName): without it the host refuses every pod that gets it."""
-    wanted = set()
-    for vc in ctx.fact("vclusters"):
-        own = ctx.fact("vcluster_settings").get(vc.ref)
-        if isinstance(own, Settings):
-            given = pod_priority_class(own, vc.version)
-            if given.name and not given.problem:
-                wanted.add(given.name)
+    wanted = {given.name for _, given in _given_classes(ctx, ctx.fact("vclusters"), pod_priority_class) if given.name}
     return {name: _exists(ctx.api, r.PRIORITY_CLASSES, name) for name in sorted(wanted)}
 
 
