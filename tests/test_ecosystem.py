@@ -76,6 +76,9 @@ def test_remedy_of_a_fleet_report_is_one_contexts_plan(fleet_kubeconfig, tmp_pat
         unchosen.output
     unknown = invoke("remedy", str(saved), "--context", "gone")
     assert unknown.exit_code == 2 and "no run of context 'gone' (it holds: healthy, broken)" in unknown.output
+    for broken in ("[]", '{"kind": "fleet", "reports": [{"cluster": "x"}, 7]}'):
+        saved.write_text(broken)
+        assert invoke("remedy", str(saved)).exit_code == 2  # a usage error, never a traceback (invoke checks)
 
 
 def test_a_fleet_runs_each_cluster_on_a_daemon_thread_of_the_engine(fleet_kubeconfig, mocker):

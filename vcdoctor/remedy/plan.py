@@ -144,11 +144,12 @@ def saved(text: str, steps: Optional[str] = None, context: Optional[str] = None)
     from vcdoctor.render.inert import unsafe
 
     try:
-        remedy = _run_of(decode(text), context).get("remedy")
-    except NotOneRun:
-        raise
-    except (ValueError, AttributeError) as exc:
+        document = decode(text)
+    except ValueError as exc:
         raise ValueError(f"not a vcdoctor JSON report: {exc}") from None
+    if not isinstance(document, dict):
+        raise ValueError("not a vcdoctor JSON report: not a JSON object")
+    remedy = _run_of(document, context).get("remedy")
     if not isinstance(remedy, dict) or not isinstance(remedy.get("script"), str):
         raise ValueError("the report has no remedy (made by an older vcdoctor, or a run that ended in an error)")
     try:
@@ -162,19 +163,17 @@ def saved(text: str, steps: Optional[str] = None, context: Optional[str] = None)
     return script
 
 
-class NotOneRun(ValueError):
-    """A fleet report without --context, or a --context the report does not hold."""
-
-
 def _run_of(document: dict, context: Optional[str]) -> dict:
+    """The one run of a report, or of a fleet report the run of ``context``; ValueError when that is not one."""
     reports = document.get("reports") if document.get("kind") == "fleet" else [document]
     runs = [r for r in reports or [] if isinstance(r, dict)]
-    contexts = [str((r.get("cluster") or {}).get("context")) for r in runs]
+    clusters = [r.get("cluster") for r in runs]
+    contexts = [str(c.get("context") if isinstance(c, dict) else None) for c in clusters]
     if context is None:
         if len(runs) == 1:
             return runs[0]
-        raise NotOneRun(f"a fleet report holds one remedy per context ({', '.join(contexts)}): choose one with "
-                        f"--context")
+        raise ValueError(f"a fleet report holds one remedy per context ({', '.join(contexts)}): choose one with "
+                         f"--context")
     if context not in contexts:
-        raise NotOneRun(f"the report holds no run of context {context!r} (it holds: {', '.join(contexts)})")
+        raise ValueError(f"the report holds no run of context {context!r} (it holds: {', '.join(contexts)})")
     return runs[contexts.index(context)]
