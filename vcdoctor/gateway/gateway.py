@@ -49,7 +49,7 @@ MAX_LIST_ITEMS = 500_000
 MAX_LIST_PAGES = 5_000
 #: object metadata no check reads, dropped from every item ``list`` keeps as its page is decoded: the server's
 #: field-ownership bookkeeping is often a third of a real object's JSON (pod records never hold it; the snapshot
-#: minimiser drops it too, and could take it from here)
+#: minimiser drops the same fields)
 UNREAD_METADATA = ("managedFields",)
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 RETRIES = 2

@@ -94,8 +94,8 @@ def _tenant_refused_pods(ctx: FactContext) -> Tuple[syncer_log.RefusedPod, ...]:
         return ()
     by_pod: Dict[Tuple[str, str], List[dict]] = {}
     for event in events:
-        about = event.get("involvedObject") or event.get("regarding") or {}
-        if about.get("kind") == "Pod":
+        about = event.get("involvedObject")  # events.k8s.io events too, as the core/v1 API serves them
+        if isinstance(about, dict) and about.get("kind") == "Pod":
             by_pod.setdefault((str(about.get("namespace") or ""), str(about.get("name") or "")), []).append(event)
     found = []
     for pod in ctx.fact("virtual_pods"):
