@@ -211,10 +211,9 @@ class KubernetesTransport:
             headers["Authorization"] = auth["value"]
         if body is not None:
             headers["Content-Type"] = "application/json"
-        left = self._deadline.remaining() if self._deadline is not None else None
+        timeout = self._deadline.bound(self._timeout) if self._deadline is not None else self._timeout
         # the deadline, not the per-request timeout, bounds this request: its timing out is the deadline's doing
-        cut_by_deadline = left is not None and left <= self._timeout
-        timeout = min(self._timeout, left) if left is not None else self._timeout
+        cut_by_deadline = timeout < self._timeout
         if timeout <= 0:
             raise DeadlineReached(request, "not sent: the run's deadline has passed")
         try:
