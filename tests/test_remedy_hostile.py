@@ -179,3 +179,24 @@ def test_a_hostile_pod_grouper_selector_stays_a_quoted_comment(attack, flag, clu
     assert result.fix is not None and "lack" in result.message  # the selector explained the missing PodGroup
     pasted = _paste(result.fix.script, cluster, tmp_path)
     assert pasted.calls == []  # by hand only: nothing runs
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_a_hostile_refused_pod_reaches_the_examine_command_only_as_quoted_words(attack, cluster, run_check):
+    """VCD210 names one pod to examine with the namespace and name a syncer's JSON log line carries (a tenant
+    chose them): the command pastes as exactly those words, an unusable one spelt as escapes."""
+    import shlex
+
+    from vcdoctor.checks.pod_scheduler_name import CHECK
+    from vcdoctor.remedy.script import shown, usable
+
+    line = json.dumps({"level": "error", "msg": "Reconciler error", "controller": "pod", "namespace": attack,
+                       "name": attack + "-pod", "error": 'pods "x" is forbidden: exceeded quota: q'})
+    cluster.add(*f.vcluster(VC, VC_NS))
+    cluster.set_log(VC_NS, f"{VC}-0", "syncer", line + "\n")
+    result = run_check(CHECK)
+    assert result.code == "VCD210"
+    command = next(text for text in result.remediation.splitlines() if "vcdoctor run" in text)
+    words = [w if usable(w) else shown(w) for w in (attack, attack + "-pod")]
+    assert shlex.split(command) == ["vcdoctor", "run", "--context", "fake", "--vcluster", VC, "--vcluster-namespace",
+                                    VC_NS, "--namespace", words[0], "--pod", words[1]]
